@@ -1,0 +1,114 @@
+/**
+ * The action contract. Each isolation action is one self-describing module that exports an
+ * {@link ActionDefinition}, registered once in `registry.ts`. Adding an action touches that module and the
+ * registry line, nothing else: the policy validator, `cordon actions list`, the Terraform least-privilege
+ * test and the member role all read what the module declares.
+ */
+import type { z } from 'zod';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Resource, ResourceType } from '../findings/model.js';
+
+export type StepStatus = 'done' | 'skipped' | 'failed';
+
+/** What one named step did. Persisted on the isolation record after every step, so a crash can resume. */
+export interface StepRecord {
+  name: string;
+  status: StepStatus;
+  /** Human-readable: what was changed, why it was skipped, or what failed (AWS error code and message). */
+  detail: string;
+  /** ISO timestamp when the step finished. */
+  at: string;
+}
+
+/** JSON-serialisable state captured before acting; `release` reads it to put things back. */
+export type BeforeState = Record<string, unknown>;
+
+/** Steps and before-state carried between runs (apply → re-apply after a crash → release). */
+export interface ActionState {
+  steps: StepRecord[];
+  before: BeforeState;
+}
+
+export interface ActionResult {
+  /**
+   * `succeeded`: every step is done or skipped because it was already in place.
+   * `failed`: a step failed; `failedStep` names it and later steps did not run.
+   * `skipped`: nothing to do: the resource vanished, or cordon refused to act on it (`detail` says why).
+   */
+  outcome: 'succeeded' | 'failed' | 'skipped';
+  steps: StepRecord[];
+  before: BeforeState;
+  /** E.g. the blast radius of revoking a role shared by other instances. */
+  warnings: string[];
+  failedStep?: string;
+  error?: { code: string; message: string };
+  /** For `skipped`: the reason. */
+  detail?: string;
+}
+
+/** AWS clients for one member account and region, already signed with the assumed member role. */
+export interface MemberClients {
+  ec2: EC2Client;
+  iam: IAMClient;
+  autoScaling: AutoScalingClient;
+  elbv2: ElasticLoadBalancingV2Client;
+}
+
+/** What cordon must never touch, from policy settings plus cordon's own identity. */
+export interface GuardSettings {
+  /** Tag key (and optional value) that exempts a resource. */
+  exemptionTag: { key: string; value?: string };
+  /** ARN globs that are never contained. */
+  protectedArns: string[];
+  /** Name prefix of cordon's own roles, functions and security groups (default `cordon`). */
+  cordonResourcePrefix: string;
+  /** The member role cordon assumes; never contained. */
+  memberRoleName: string;
+}
+
+/** Minimal structured logger; Powertools' Logger satisfies it. */
+export interface LoggerLike {
+  debug(message: string, ...extra: unknown[]): void;
+  info(message: string, ...extra: unknown[]): void;
+  warn(message: string, ...extra: unknown[]): void;
+  error(message: string, ...extra: unknown[]): void;
+}
+
+export interface ActionContext {
+  isolationId: string;
+  /** Member account and region the resource lives in. */
+  accountId: string;
+  region: string;
+  clients: MemberClients;
+  guard: GuardSettings;
+  logger: LoggerLike;
+  now: () => Date;
+  /** Called after every step so the worker can persist progress (resumability). Must not throw for success. */
+  onStep?: (step: StepRecord, state: ActionState) => Promise<void>;
+}
+
+export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
+  /** kebab-case name used in policies, records and the API, e.g. `isolate-ec2-instance`. */
+  name: string;
+  /** One sentence for `cordon actions list` and the docs. */
+  description: string;
+  resourceTypes: readonly ResourceType[];
+  /** zod schema of the parameters, with defaults. `params.parse({})` must succeed. */
+  params: S;
+  /** Every IAM action the module may call in the member account, e.g. `ec2:DescribeInstances`. */
+  permissions: readonly string[];
+  /** Names of the steps, in order, for docs and the UI timeline. */
+  steps: { apply: readonly string[]; release: readonly string[] };
+  /** What this action does NOT cut off; shown in docs and `cordon actions list`. */
+  limitations: readonly string[];
+  apply(ctx: ActionContext, resource: Resource, params: z.output<S>, previous?: ActionState): Promise<ActionResult>;
+  release(ctx: ActionContext, resource: Resource, params: z.output<S>, state: ActionState): Promise<ActionResult>;
+}
+
+/** Identity helper that keeps the params type when declaring an action module. */
+export function defineAction<S extends z.ZodType>(definition: ActionDefinition<S>): ActionDefinition<S> {
+  return definition;
+}

@@ -1,0 +1,111 @@
+/**
+ * cordon's error hierarchy. Every error cordon raises is a {@link CordonError}; subclasses name the
+ * failure so callers can branch on `instanceof` and operators can grep logs for `name`.
+ * The original error is always kept in `cause`: we never swallow what AWS or a parser told us.
+ */
+export class CordonError extends Error {
+  /** Stable machine-readable code, e.g. `POLICY_INVALID`. */
+  readonly code: string;
+
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code ?? 'CORDON_ERROR';
+  }
+}
+
+/** An incoming event does not have the shape cordon supports. Dropped without any AWS mutation. */
+export class UnsupportedEventError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'UNSUPPORTED_EVENT', ...options });
+  }
+}
+
+/** One problem found while validating a policy file, positioned at `file:line:col`. */
+export interface PolicyIssue {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
+
+/** A policy file (or set of files) failed validation. `issues` holds every problem, each with its position. */
+export class PolicyValidationError extends CordonError {
+  readonly issues: PolicyIssue[];
+
+  constructor(issues: PolicyIssue[], options: { cause?: unknown } = {}) {
+    super(issues.map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`).join('\n'), {
+      code: 'POLICY_INVALID',
+      ...options,
+    });
+    this.issues = issues;
+  }
+}
+
+/** An EventBridge pattern is invalid; the message follows AWS's InvalidEventPatternException wording. */
+export class InvalidEventPatternError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'INVALID_EVENT_PATTERN', ...options });
+  }
+}
+
+/** Configuration (environment variables, CLI flags) is missing or malformed. */
+export class ConfigurationError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'CONFIGURATION', ...options });
+  }
+}
+
+/** cordon refuses to act on a resource: exempt-tagged, protected, root, or cordon's own. */
+export class RefusedResourceError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'REFUSED_RESOURCE', ...options });
+  }
+}
+
+/** An isolation step failed; `step` names it. */
+export class StepFailedError extends CordonError {
+  readonly step: string;
+
+  constructor(step: string, message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, { code: options.code ?? 'STEP_FAILED', cause: options.cause });
+    this.step = step;
+  }
+}
+
+/** A conditional write lost a race or a state transition is not allowed from the current status. */
+export class ConflictError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'CONFLICT', ...options });
+  }
+}
+
+/** A requested record does not exist. */
+export class NotFoundError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'NOT_FOUND', ...options });
+  }
+}
+
+/** The caller is not allowed to do this (API authorisation, forged approvals, four-eyes rule). */
+export class ForbiddenError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'FORBIDDEN', ...options });
+  }
+}
+
+/** Input failed validation (API bodies, CLI arguments). */
+export class ValidationError extends CordonError {
+  readonly details: string[];
+
+  constructor(message: string, details: string[] = [], options: { cause?: unknown } = {}) {
+    super(message, { code: 'VALIDATION', ...options });
+    this.details = details;
+  }
+}
+
+/** Best-effort message for anything thrown, without stack traces. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
