@@ -45,3 +45,50 @@ export interface PolicySettings {
   /** Whether sample findings count by default (rules may override). */
   includeSampleFindings: boolean;
 }
+
+/** A rule's match conditions after validation. Absent = no constraint. All present conditions must hold. */
+export interface RuleMatch {
+  sources?: FindingSourceName[];
+  /** Product names, case-insensitive (`GuardDuty`, `Security Hub`, `Inspector`...). */
+  products?: string[];
+  /** Finding type globs (`*` = any run of characters), matched against the native GuardDuty type or the ASFF type. */
+  types?: string[];
+  severity?: { min?: number; max?: number; labels?: SeverityLabelName[] };
+  resourceTypes?: ResourceTypeName[];
+  accounts?: { include?: string[]; exclude?: string[] };
+  regions?: { include?: string[]; exclude?: string[] };
+  /** Resource tags that must be present; value `*` means any value. */
+  tags?: Record<string, string>;
+  /** Whether sample findings match this rule; default comes from settings.includeSampleFindings. */
+  sample?: boolean;
+}
+
+type FindingSourceName = import('../findings/model.js').FindingSource;
+type SeverityLabelName = import('../findings/model.js').SeverityLabel;
+type ResourceTypeName = import('../findings/model.js').ResourceType;
+
+/** Where a rule was defined, for error messages and explanations. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface CompiledRule {
+  name: string;
+  description?: string;
+  match: RuleMatch;
+  /** Registered action name; absent only for `mode: notify` rules. */
+  action?: string;
+  /** Validated parameters with the action's defaults applied. */
+  params: Record<string, unknown>;
+  mode: Mode;
+  position: SourcePosition;
+}
+
+/** All policy files of a directory, merged in filename order, validated and compiled once. */
+export interface CompiledPolicy {
+  files: string[];
+  settings: PolicySettings;
+  rules: CompiledRule[];
+}
