@@ -47,6 +47,8 @@ export interface ActionResult {
   error?: { code: string; message: string };
   /** For `skipped`: the reason. */
   detail?: string;
+  /** ISO time when containment completed in this run (see {@link ActionContext.onContained}). */
+  containedAt?: string;
 }
 
 /** AWS clients for one member account and region, already signed with the assumed member role. */
@@ -88,6 +90,11 @@ export interface ActionContext {
   now: () => Date;
   /** Called after every step so the worker can persist progress (resumability). Must not throw for success. */
   onStep?: (step: StepRecord, state: ActionState) => Promise<void>;
+  /**
+   * Called once when the resource is contained (e.g. right after the network swap), before the off-critical-path
+   * steps (snapshots, tags) run, so the worker and the benchmark can measure time-to-contain.
+   */
+  onContained?: (at: Date) => void | Promise<void>;
 }
 
 export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
@@ -104,8 +111,18 @@ export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
   steps: { apply: readonly string[]; release: readonly string[] };
   /** What this action does NOT cut off; shown in docs and `cordon actions list`. */
   limitations: readonly string[];
-  apply(ctx: ActionContext, resource: Resource, params: z.output<S>, previous?: ActionState): Promise<ActionResult>;
-  release(ctx: ActionContext, resource: Resource, params: z.output<S>, state: ActionState): Promise<ActionResult>;
+  apply(
+    ctx: ActionContext,
+    resource: Resource,
+    params: z.output<S>,
+    previous?: ActionState,
+  ): Promise<ActionResult>;
+  release(
+    ctx: ActionContext,
+    resource: Resource,
+    params: z.output<S>,
+    state: ActionState,
+  ): Promise<ActionResult>;
 }
 
 /** Identity helper that keeps the params type when declaring an action module. */
