@@ -1,0 +1,100 @@
+/**
+ * Classify errors thrown by AWS SDK v3 clients, so actions can turn them into honest step outcomes:
+ * a vanished resource is `skipped`, AccessDenied is `failed` naming the missing permission, throttling and
+ * server errors are `failed` (after the SDK's own retries) and safe to re-run.
+ */
+import { CordonError, errorMessage } from '../errors.js';
+
+export type AwsErrorKind = 'throttling' | 'access-denied' | 'not-found' | 'server' | 'client' | 'unknown';
+
+export interface ClassifiedAwsError {
+  kind: AwsErrorKind;
+  /** AWS error code (`NoSuchEntity`, `AccessDenied`, `Throttling`...) or the JS error name. */
+  code: string;
+  message: string;
+  httpStatus?: number;
+  /** For AccessDenied: the IAM action AWS says was denied, when its message names it. */
+  deniedAction?: string;
+}
+
+const THROTTLING_CODES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'ProvisionedThroughputExceededException',
+  'TransactionInProgressException',
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+]);
+
+const ACCESS_DENIED_CODES = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'Client.UnauthorizedOperation',
+  'UnauthorizedAccess',
+  'AuthorizationError',
+  'NotAuthorized',
+]);
+
+/** Codes meaning "the resource is gone"; EC2 uses `<Thing>.NotFound` / `<Thing>.Malformed` style codes. */
+const NOT_FOUND_CODES = new Set([
+  'NoSuchEntity',
+  'NoSuchEntityException',
+  'ResourceNotFoundException',
+  'NotFound',
+]);
+
+const SERVER_CODES = new Set(['ServiceFailure', 'InternalFailure', 'InternalError', 'ServiceUnavailable']);
+
+function field(error: unknown, key: string): unknown {
+  return typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[key] : undefined;
+}
+
+/** Classify any error thrown by an AWS SDK v3 call. Never throws. */
+export function classifyAwsError(error: unknown): ClassifiedAwsError {
+  const name = field(error, 'name');
+  const codeField = field(error, 'Code');
+  const code = typeof codeField === 'string' ? codeField : typeof name === 'string' ? name : 'UnknownError';
+  const message = errorMessage(error);
+  const metadata = field(error, '$metadata');
+  const status = field(metadata, 'httpStatusCode');
+  const httpStatus = typeof status === 'number' ? status : undefined;
+  const result: ClassifiedAwsError = { kind: 'unknown', code, message };
+  if (httpStatus !== undefined) result.httpStatus = httpStatus;
+
+  if (THROTTLING_CODES.has(code) || httpStatus === 429) {
+    result.kind = 'throttling';
+  } else if (ACCESS_DENIED_CODES.has(code)) {
+    result.kind = 'access-denied';
+    const denied = /not authorized to perform:?\s*([a-z0-9-]+:[A-Za-z0-9*]+)/.exec(message);
+    if (denied?.[1] !== undefined) result.deniedAction = denied[1];
+  } else if (NOT_FOUND_CODES.has(code) || code.endsWith('.NotFound')) {
+    result.kind = 'not-found';
+  } else if (SERVER_CODES.has(code) || (httpStatus !== undefined && httpStatus >= 500)) {
+    result.kind = 'server';
+  } else if (field(error, '$fault') === 'client' || (httpStatus !== undefined && httpStatus >= 400)) {
+    result.kind = 'client';
+  }
+  return result;
+}
+
+/** True when AWS says the entity does not exist (deleted user, terminated instance...). */
+export function isNotFound(error: unknown): boolean {
+  return classifyAwsError(error).kind === 'not-found';
+}
+
+/** cordon could not assume the member role in a member account. */
+export class AssumeRoleError extends CordonError {
+  readonly roleArn: string;
+
+  constructor(roleArn: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'ASSUME_ROLE_FAILED', ...options });
+    this.roleArn = roleArn;
+  }
+}
