@@ -1,0 +1,137 @@
+/**
+ * Authentication and authorisation for the API.
+ *
+ * Tokens are verified with `aws-jwt-verify` (signature against the issuer's JWKS, issuer, audience or client,
+ * expiry, token use). Roles come only from the groups claim: a signed-in user with no cordon group gets
+ * nothing (403), because "authenticated" is not the same as "on the security team".
+ */
+import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
+import type { JwksCache } from 'aws-jwt-verify/jwk';
+import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { CordonError, ForbiddenError } from '../errors.js';
+import type { AuthConfig, GroupConfig } from './config.js';
+
+/** The caller could not be authenticated (missing, malformed, expired or forged token). Maps to 401. */
+export class UnauthenticatedError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'UNAUTHENTICATED', ...options });
+  }
+}
+
+export const ROLES = ['viewer', 'requester', 'approver'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The signed-in caller, as recorded on isolations and Security Hub notes. */
+export interface ApiPrincipal {
+  /** The token's `sub`: stable, unique, what four-eyes compares. */
+  sub: string;
+  /** Human-readable name for records and notes. */
+  username: string;
+  groups: string[];
+  roles: ReadonlySet<Role>;
+}
+
+/** Verifies a raw bearer token and returns its claims. */
+export interface TokenVerifier {
+  verify(token: string): Promise<JwtPayload>;
+}
+
+/**
+ * Build the production verifier for the configured issuer.
+ * @param jwksCache optional JWKS cache (the sandbox passes one whose fetcher can reach its loopback issuer)
+ */
+export function createTokenVerifier(auth: AuthConfig, jwksCache?: JwksCache): TokenVerifier {
+  const extra = jwksCache ? { jwksCache } : undefined;
+  if (auth.kind === 'cognito') {
+    const verifier = CognitoJwtVerifier.create(
+      { userPoolId: auth.userPoolId, clientId: auth.clientId, tokenUse: auth.tokenUse },
+      extra,
+    );
+    return { verify: (token) => verifier.verify(token) };
+  }
+  const tokenUse = auth.tokenUse;
+  const verifier = JwtVerifier.create(
+    {
+      issuer: auth.issuer,
+      audience: auth.audience,
+      jwksUri: auth.jwksUri,
+      customJwtCheck: ({ payload }) => {
+        // Generic OIDC issuers do not all set token_use; when configured, insist on it so that an ID token
+        // cannot be replayed where an access token is expected (and vice versa).
+        if (tokenUse !== 'any' && payload['token_use'] !== tokenUse) {
+          throw new UnauthenticatedError(`token use is not ${tokenUse}`);
+        }
+      },
+    },
+    extra,
+  );
+  return { verify: (token) => verifier.verify(token) };
+}
+
+function claimStrings(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  // Some issuers send a single group as a string, or a space/comma separated list.
+  if (typeof value === 'string') return value.split(/[\s,]+/).filter((v) => v.length > 0);
+  return [];
+}
+
+/** Map the groups claim to cordon roles. Approvers can also read; requesters can also read. */
+export function rolesFromGroups(groups: readonly string[], config: GroupConfig): Set<Role> {
+  const roles = new Set<Role>();
+  if (groups.includes(config.viewers)) roles.add('viewer');
+  if (groups.includes(config.requesters)) roles.add('requester');
+  if (groups.includes(config.approvers)) roles.add('approver');
+  if (roles.size > 0) roles.add('viewer');
+  return roles;
+}
+
+/** Build the principal from verified claims. */
+export function principalFromClaims(payload: JwtPayload, config: GroupConfig): ApiPrincipal {
+  const sub = typeof payload.sub === 'string' ? payload.sub : '';
+  if (!sub) throw new UnauthenticatedError('the token has no subject');
+  const groups = claimStrings(payload[config.claim]);
+  const nameClaim = ['cognito:username', 'username', 'preferred_username', 'email'].find(
+    (c) => typeof payload[c] === 'string' && (payload[c] as string).length > 0,
+  );
+  const username = nameClaim ? String(payload[nameClaim]) : sub;
+  return { sub, username, groups, roles: rolesFromGroups(groups, config) };
+}
+
+/** Authenticates requests from their `Authorization` header. */
+export class Authenticator {
+  constructor(
+    private readonly verifier: TokenVerifier,
+    private readonly groups: GroupConfig,
+  ) {}
+
+  /**
+   * Verify the bearer token and return the principal.
+   * @throws UnauthenticatedError for a missing or invalid token (the reason is logged, not returned)
+   */
+  async authenticate(authorization: string | undefined): Promise<ApiPrincipal> {
+    if (!authorization) throw new UnauthenticatedError('missing bearer token');
+    const match = /^Bearer\s+([A-Za-z0-9_\-.=]+)$/i.exec(authorization.trim());
+    const token = match?.[1];
+    if (!token) throw new UnauthenticatedError('the Authorization header is not a bearer token');
+    let payload: JwtPayload;
+    try {
+      payload = await this.verifier.verify(token);
+    } catch (error) {
+      throw new UnauthenticatedError('the bearer token is not valid', { cause: error });
+    }
+    return principalFromClaims(payload, this.groups);
+  }
+}
+
+/**
+ * Require one of the roles.
+ * @throws ForbiddenError naming what is missing
+ */
+export function requireRole(principal: ApiPrincipal, ...anyOf: Role[]): void {
+  if (principal.roles.size === 0) {
+    throw new ForbiddenError('you are signed in but not a member of any cordon group');
+  }
+  if (!anyOf.some((r) => principal.roles.has(r))) {
+    throw new ForbiddenError(`this needs the ${anyOf.join(' or ')} role`);
+  }
+}

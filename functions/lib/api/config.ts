@@ -1,0 +1,154 @@
+/**
+ * The API's configuration, parsed once from the environment with zod. Nothing else in the API reads
+ * `process.env`: the Lambda entry calls {@link loadApiConfig}, tests and the sandbox build an {@link ApiConfig}
+ * directly.
+ */
+import { z } from 'zod';
+import { ConfigurationError } from '../errors.js';
+
+/** Which identity provider issues the bearer tokens. */
+export type AuthConfig =
+  | {
+      kind: 'cognito';
+      userPoolId: string;
+      clientId: string;
+      tokenUse: 'access' | 'id';
+    }
+  | {
+      kind: 'oidc';
+      issuer: string;
+      audience: string;
+      jwksUri: string;
+      /** When set, the token's `token_use` claim must equal it (Cognito-style issuers); `any` skips the check. */
+      tokenUse: 'access' | 'id' | 'any';
+    };
+
+/** The group names that grant roles, and the claims they are read from. */
+export interface GroupConfig {
+  claim: string;
+  requesters: string;
+  approvers: string;
+  viewers: string;
+}
+
+/** What the console needs to sign users in (public values only: never a secret). */
+export interface ConsoleAuthConfig {
+  authorizeUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  scopes: string;
+  logoutUrl?: string;
+}
+
+export interface ApiConfig {
+  auth: AuthConfig;
+  groups: GroupConfig;
+  /** Absent when the hosted sign-in is not configured; the console then says so instead of looping. */
+  consoleAuth?: ConsoleAuthConfig;
+  /** Default region for links to the Security Hub console. */
+  region: string;
+  /** True only in the local sandbox: the console shows a SANDBOX banner and the sandbox panels. */
+  sandbox: boolean;
+}
+
+const httpsUrl = z.url({ protocol: /^https$/ });
+
+const EnvSchema = z
+  .object({
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    CORDON_AUTH_MODE: z.enum(['cognito', 'oidc']).default('cognito'),
+    CORDON_COGNITO_USER_POOL_ID: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$/, 'expected a user pool id such as eu-west-1_AbCdEf123')
+      .optional(),
+    CORDON_AUTH_CLIENT_ID: z.string().min(1).optional(),
+    CORDON_AUTH_ISSUER: httpsUrl.optional(),
+    CORDON_AUTH_AUDIENCE: z.string().min(1).optional(),
+    CORDON_AUTH_JWKS_URI: httpsUrl.optional(),
+    CORDON_AUTH_TOKEN_USE: z.enum(['access', 'id', 'any']).default('access'),
+    CORDON_AUTH_GROUPS_CLAIM: z.string().min(1).default('cognito:groups'),
+    CORDON_GROUP_REQUESTERS: z.string().min(1).default('cordon-requesters'),
+    CORDON_GROUP_APPROVERS: z.string().min(1).default('cordon-approvers'),
+    CORDON_GROUP_VIEWERS: z.string().min(1).default('cordon-viewers'),
+    CORDON_CONSOLE_AUTHORIZE_URL: httpsUrl.optional(),
+    CORDON_CONSOLE_TOKEN_URL: httpsUrl.optional(),
+    CORDON_CONSOLE_LOGOUT_URL: httpsUrl.optional(),
+    CORDON_CONSOLE_SCOPES: z.string().min(1).default('openid profile'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.CORDON_AUTH_MODE === 'cognito') {
+      if (!env.CORDON_COGNITO_USER_POOL_ID)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['CORDON_COGNITO_USER_POOL_ID'],
+          message: 'required in cognito mode',
+        });
+      if (env.CORDON_AUTH_TOKEN_USE === 'any')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['CORDON_AUTH_TOKEN_USE'],
+          message: 'cognito tokens are access or id',
+        });
+    } else {
+      for (const key of ['CORDON_AUTH_ISSUER', 'CORDON_AUTH_JWKS_URI'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in oidc mode' });
+      }
+    }
+    if (!env.CORDON_AUTH_CLIENT_ID && !env.CORDON_AUTH_AUDIENCE)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CORDON_AUTH_CLIENT_ID'],
+        message: 'the app client id (audience) is required: tokens must be checked for their audience',
+      });
+  });
+
+/**
+ * Parse the API configuration from environment variables.
+ * @throws ConfigurationError naming every missing or malformed variable
+ */
+export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigurationError(`invalid API configuration: ${details.join('; ')}`);
+  }
+  const e = parsed.data;
+  const clientId = e.CORDON_AUTH_CLIENT_ID ?? e.CORDON_AUTH_AUDIENCE ?? '';
+  const auth: AuthConfig =
+    e.CORDON_AUTH_MODE === 'cognito'
+      ? {
+          kind: 'cognito',
+          userPoolId: e.CORDON_COGNITO_USER_POOL_ID ?? '',
+          clientId,
+          tokenUse: e.CORDON_AUTH_TOKEN_USE === 'id' ? 'id' : 'access',
+        }
+      : {
+          kind: 'oidc',
+          issuer: e.CORDON_AUTH_ISSUER ?? '',
+          audience: e.CORDON_AUTH_AUDIENCE ?? clientId,
+          jwksUri: e.CORDON_AUTH_JWKS_URI ?? '',
+          tokenUse: e.CORDON_AUTH_TOKEN_USE,
+        };
+  const consoleAuth: ConsoleAuthConfig | undefined =
+    e.CORDON_CONSOLE_AUTHORIZE_URL && e.CORDON_CONSOLE_TOKEN_URL
+      ? {
+          authorizeUrl: e.CORDON_CONSOLE_AUTHORIZE_URL,
+          tokenUrl: e.CORDON_CONSOLE_TOKEN_URL,
+          clientId,
+          scopes: e.CORDON_CONSOLE_SCOPES,
+          ...(e.CORDON_CONSOLE_LOGOUT_URL ? { logoutUrl: e.CORDON_CONSOLE_LOGOUT_URL } : {}),
+        }
+      : undefined;
+  return {
+    auth,
+    groups: {
+      claim: e.CORDON_AUTH_GROUPS_CLAIM,
+      requesters: e.CORDON_GROUP_REQUESTERS,
+      approvers: e.CORDON_GROUP_APPROVERS,
+      viewers: e.CORDON_GROUP_VIEWERS,
+    },
+    ...(consoleAuth ? { consoleAuth } : {}),
+    region: e.AWS_REGION,
+    sandbox: false,
+  };
+}

@@ -1,0 +1,339 @@
+/**
+ * The API: one handler for API Gateway HTTP API (payload v2) events, shared by the Lambda entry point and the
+ * sandbox's local HTTP adapter. It authenticates, authorises, validates, delegates to the pipeline service and
+ * turns every error into problem+json.
+ */
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { LoggerLike } from '../actions/contract.js';
+import { ACTIONS } from '../actions/registry.js';
+import { AWS_REGIONS } from './regions.js';
+import { ForbiddenError, ValidationError, errorMessage } from '../errors.js';
+import type { IsolationRecord, Principal } from '../store/model.js';
+import { Authenticator, requireRole, type ApiPrincipal, type Role } from './auth.js';
+import type { ApiConfig } from './config.js';
+import { CONSOLE_ASSETS, type ConsoleAsset } from './console-assets.generated.js';
+import { asset, consoleCsp, getHeader, json, problem, readJsonBody, type HttpResponse } from './http.js';
+import { RouteNotFoundError, toProblem } from './problem.js';
+import type { IsolationApiService } from './service.js';
+import {
+  ApproveBody,
+  IsolationId,
+  ListQuery,
+  ReasonBody,
+  parseIsolationRequest,
+  parseOrThrow,
+} from './validation.js';
+
+/** What a route handler receives. */
+export interface RouteContext {
+  /** Present on every route that is not public. */
+  principal?: ApiPrincipal;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  /** Parsed JSON body, or undefined when empty. */
+  body: unknown;
+  requestId: string;
+  path: string;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** Path template; `{name}` matches one segment. */
+  path: string;
+  /** `public`: no token needed. Otherwise the caller needs one of the roles. */
+  access: 'public' | readonly Role[];
+  handle(ctx: RouteContext): Promise<HttpResponse>;
+}
+
+export interface ApiHandlerOptions {
+  config: ApiConfig;
+  authenticator: Authenticator;
+  service: IsolationApiService;
+  logger: LoggerLike;
+  /** Extra routes: only the sandbox adapter passes these; the Lambda never has them. */
+  extraRoutes?: Route[];
+  assets?: Record<string, ConsoleAsset>;
+}
+
+export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+
+/** The principal as recorded on isolations and Security Hub notes: subject and username. */
+export function recordPrincipal(principal: ApiPrincipal): Principal {
+  return { type: 'user', id: principal.sub, name: principal.username };
+}
+
+/** What the caller may do with this record (the console shows only these buttons). */
+export function allowedActions(
+  record: IsolationRecord,
+  principal: ApiPrincipal,
+): { approve: boolean; reject: boolean; release: boolean } {
+  const approver = principal.roles.has('approver');
+  const own = record.requester.type === 'user' && record.requester.id === principal.sub;
+  return {
+    approve: approver && !own && record.status === 'PENDING_APPROVAL',
+    reject: approver && record.status === 'PENDING_APPROVAL',
+    release: approver && ['ISOLATED', 'FAILED', 'RELEASE_FAILED'].includes(record.status),
+  };
+}
+
+function view(record: IsolationRecord, principal: ApiPrincipal): Record<string, unknown> {
+  return { ...record, allowed: allowedActions(record, principal) };
+}
+
+function requirePrincipal(ctx: RouteContext): ApiPrincipal {
+  if (!ctx.principal) throw new ForbiddenError('this route needs a signed-in caller');
+  return ctx.principal;
+}
+
+function idParam(ctx: RouteContext): string {
+  return parseOrThrow(IsolationId, ctx.params['id'] ?? '', 'the isolation id is not valid');
+}
+
+/** The API's own routes. */
+export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>): Route[] {
+  const { service, config } = options;
+  const readers: readonly Role[] = ['viewer', 'requester', 'approver'];
+  return [
+    {
+      method: 'GET',
+      path: '/health',
+      access: 'public',
+      handle: async () => json(200, { status: 'ok', service: 'cordon-api' }),
+    },
+    {
+      method: 'GET',
+      path: '/config.json',
+      access: 'public',
+      handle: async () =>
+        json(200, {
+          sandbox: config.sandbox,
+          region: config.region,
+          auth: config.consoleAuth ?? null,
+          actions: [...ACTIONS.values()].map((a) => ({
+            name: a.name,
+            description: a.description,
+            resourceTypes: a.resourceTypes,
+          })),
+          regions: AWS_REGIONS,
+        }),
+    },
+    {
+      method: 'GET',
+      path: '/me',
+      access: readers,
+      handle: async (ctx) => {
+        const p = requirePrincipal(ctx);
+        return json(200, { sub: p.sub, username: p.username, groups: p.groups, roles: [...p.roles].sort() });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/isolations',
+      access: ['requester', 'approver'],
+      handle: async (ctx) => {
+        const p = requirePrincipal(ctx);
+        const input = parseIsolationRequest(ctx.body ?? {});
+        if (input.immediate && !p.roles.has('approver')) {
+          throw new ForbiddenError('only approvers may run an immediate (emergency) isolation');
+        }
+        const record = await service.request(input, recordPrincipal(p));
+        return json(201, view(record, p), { location: `/isolations/${encodeURIComponent(record.id)}` });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/isolations',
+      access: readers,
+      handle: async (ctx) => {
+        const p = requirePrincipal(ctx);
+        const q = parseOrThrow(ListQuery, ctx.query, 'the query is not valid');
+        const page = await service.list({
+          limit: q.limit,
+          ...(q.status ? { status: q.status } : {}),
+          ...(q.account ? { account: q.account } : {}),
+          ...(q.resource ? { resource: q.resource } : {}),
+          ...(q.cursor ? { cursor: q.cursor } : {}),
+        });
+        return json(200, {
+          items: page.items.map((r) => view(r, p)),
+          ...(page.cursor ? { cursor: page.cursor } : {}),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/isolations/{id}',
+      access: readers,
+      handle: async (ctx) => {
+        const p = requirePrincipal(ctx);
+        return json(200, view(await service.get(idParam(ctx)), p));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/isolations/{id}/approve',
+      access: ['approver'],
+      handle: async (ctx) => {
+        const p = requirePrincipal(ctx);
+        const id = idParam(ctx);
+        const body = parseOrThrow(ApproveBody, ctx.body ?? {});
+        const current = await service.get(id);
+        // Four eyes: checked here against the verified subject, and again by the pipeline's conditional write.
+        if (current.requester.type === 'user' && current.requester.id === p.sub) {
+          throw new ForbiddenError(
+            'four-eyes rule: you requested this isolation, so another approver must approve it',
+          );
+        }
+        return json(200, view(await service.approve(id, recordPrincipal(p), body.reason), p));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/isolations/{id}/reject',
+      access: ['approver'],
+      handle: async (ctx) => {
+        const p = requirePrincipal(ctx);
+        const body = parseOrThrow(ReasonBody, ctx.body ?? {});
+        return json(200, view(await service.reject(idParam(ctx), recordPrincipal(p), body.reason), p));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/isolations/{id}/release',
+      access: ['approver'],
+      handle: async (ctx) => {
+        const p = requirePrincipal(ctx);
+        const body = parseOrThrow(ReasonBody, ctx.body ?? {});
+        return json(200, view(await service.release(idParam(ctx), recordPrincipal(p), body.reason), p));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/policy/evaluate',
+      access: readers,
+      handle: async (ctx) => {
+        if (ctx.body === undefined) {
+          throw new ValidationError('paste a finding event as the JSON body', ['body: required']);
+        }
+        return json(200, await service.evaluate(ctx.body));
+      },
+    },
+  ];
+}
+
+function consoleRoutes(config: ApiConfig, assets: Record<string, ConsoleAsset>): Route[] {
+  const csp = consoleCsp(config.consoleAuth?.tokenUrl);
+  const routes: Route[] = [];
+  for (const [path, a] of Object.entries(assets)) {
+    // index.html must revalidate so a deploy takes effect; hashed-in-content assets may be cached briefly.
+    const cache = a.contentType.startsWith('text/html') ? 'no-cache' : 'public, max-age=300';
+    const response = asset(a.body, a.contentType, csp, cache);
+    routes.push({ method: 'GET', path, access: 'public', handle: async () => response });
+  }
+  const index = assets['/index.html'];
+  if (index) {
+    const response = asset(index.body, index.contentType, csp, 'no-cache');
+    routes.push({ method: 'GET', path: '/', access: 'public', handle: async () => response });
+  }
+  return routes;
+}
+
+function match(template: string, path: string): Record<string, string> | undefined {
+  const t = template.split('/');
+  const p = path.split('/');
+  if (t.length !== p.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < t.length; i++) {
+    const ts = t[i] ?? '';
+    const ps = p[i] ?? '';
+    if (ts.startsWith('{') && ts.endsWith('}')) {
+      if (!ps) return undefined;
+      try {
+        params[ts.slice(1, -1)] = decodeURIComponent(ps);
+      } catch {
+        return undefined;
+      }
+    } else if (ts !== ps) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+/**
+ * Build the API handler.
+ * @returns a function from an API Gateway v2 event to a structured result; it never throws
+ */
+export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
+  const routes = [
+    ...apiRoutes(options),
+    ...consoleRoutes(options.config, options.assets ?? CONSOLE_ASSETS),
+    ...(options.extraRoutes ?? []),
+  ];
+  const { logger, authenticator } = options;
+
+  return async (event) => {
+    const requestId = event.requestContext?.requestId ?? randomUUID();
+    const method = (event.requestContext?.http?.method ?? 'GET').toUpperCase();
+    const path = (event.rawPath || '/').replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+    let principal: ApiPrincipal | undefined;
+    try {
+      const candidates = routes
+        .map((r) => ({ route: r, params: match(r.path, path) }))
+        .filter((c) => c.params);
+      if (candidates.length === 0) throw new RouteNotFoundError(`no route for ${path}`);
+      const chosen = candidates.find((c) => c.route.method === method);
+      if (!chosen || !chosen.params) {
+        const allowed = [...new Set(candidates.map((c) => c.route.method))];
+        throw new RouteNotFoundError(
+          `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`,
+          allowed,
+        );
+      }
+      const { route } = chosen;
+      if (route.access !== 'public') {
+        principal = await authenticator.authenticate(getHeader(event, 'authorization'));
+        requireRole(principal, ...route.access);
+      }
+      const body = method === 'POST' ? readJsonBody(event) : undefined;
+      const query: Record<string, string> = {};
+      for (const [k, v] of Object.entries(event.queryStringParameters ?? {}))
+        if (v !== undefined) query[k] = v;
+      const response = await route.handle({ principal, params: chosen.params, query, body, requestId, path });
+      logger.info('api request', {
+        requestId,
+        method,
+        route: route.path,
+        status: response.statusCode,
+        ...(principal ? { sub: principal.sub, username: principal.username } : {}),
+      });
+      return response;
+    } catch (error) {
+      const p = toProblem(error, { path, requestId });
+      const context = {
+        requestId,
+        method,
+        path,
+        status: p.status,
+        ...(principal ? { sub: principal.sub, username: principal.username } : {}),
+      };
+      if (p.status >= 500) {
+        logger.error('api request failed', { ...context, error });
+      } else {
+        // The reason for a 401 (expired, wrong issuer, bad signature...) is logged for operators, not returned.
+        const cause =
+          error instanceof Error && error.cause !== undefined ? errorMessage(error.cause) : undefined;
+        logger.warn('api request refused', {
+          ...context,
+          reason: errorMessage(error),
+          ...(cause ? { cause } : {}),
+        });
+      }
+      const extra: Record<string, string> = {};
+      if (p.status === 401) extra['www-authenticate'] = 'Bearer';
+      if (p.status === 405 && error instanceof RouteNotFoundError) extra['allow'] = error.allowed.join(', ');
+      return problem(p, extra);
+    }
+  };
+}
