@@ -1,0 +1,291 @@
+/**
+ * zod schemas for the three EventBridge events cordon receives, Powertools style: one base envelope schema,
+ * extended per event with a literal `source`, `detail-type` and a typed `detail`.
+ *
+ * Strict on the fields cordon reads (identifiers, accounts, severities, resources); tolerant of everything else.
+ * Objects use zod's default "strip" mode: unknown keys (including test artifacts such as Custodian's top-level
+ * `debug: true`) are accepted and dropped, so hostile keys like `__proto__` never reach cordon's objects.
+ * Free-form maps (tags, ProductFields) are parsed as `unknown` and read through {@link readStringMap}.
+ */
+import { z } from 'zod';
+
+/** Upper bound for identifier-like strings: generous, but stops multi-megabyte junk early. */
+const MAX_ID = 2048;
+/** Upper bound for free text (titles, descriptions); ASFF allows 1024 for Description. */
+const MAX_TEXT = 16_384;
+
+export const AccountIdSchema = z.string().regex(/^\d{12}$/, 'expected 12 digits');
+/** AWS region names: `us-east-1`, `us-gov-west-1`, `cn-northwest-1`, `eu-isoe-west-1`... */
+export const RegionSchema = z
+  .string()
+  .max(32)
+  .regex(/^[a-z]{2,}(-[a-z]+)+-\d{1,2}$/, 'expected an AWS region name such as us-east-1');
+const IdString = z.string().min(1, 'must not be empty').max(MAX_ID);
+const Text = z.string().max(MAX_TEXT);
+const Timestamp = z
+  .string()
+  .max(64)
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 timestamp');
+
+/** The EventBridge envelope every event shares. `detail` is refined per event. */
+export const EventBridgeEnvelopeSchema = z.object({
+  version: z.string().max(16),
+  id: IdString,
+  'detail-type': z.string().max(256),
+  source: z.string().max(256),
+  /** The account the event was delivered in (the security account for delegated administrators). */
+  account: AccountIdSchema,
+  time: Timestamp,
+  region: RegionSchema,
+  resources: z.array(z.string().max(MAX_ID)).max(100),
+  detail: z.unknown(),
+  'replay-name': z.string().max(256).optional(),
+});
+export type EventBridgeEnvelope = z.infer<typeof EventBridgeEnvelopeSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// GuardDuty (camelCase wire names, GetFindings shape)
+// ---------------------------------------------------------------------------------------------------------
+
+const GdTagListSchema = z
+  .array(z.object({ key: z.string().max(128), value: z.string().max(256).nullish() }))
+  .max(100);
+
+const GdSecurityGroupSchema = z.object({
+  groupId: z.string().max(64).nullish(),
+  groupName: z.string().nullish(),
+});
+
+const GdNetworkInterfaceSchema = z.object({
+  networkInterfaceId: z.string().max(64).nullish(),
+  vpcId: z.string().max(64).nullish(),
+  subnetId: z.string().max(64).nullish(),
+  privateIpAddress: z.string().max(64).nullish(),
+  securityGroups: z.array(GdSecurityGroupSchema).max(32).nullish(),
+});
+
+export const GdInstanceDetailsSchema = z.object({
+  instanceId: z.string().max(64).nullish(),
+  iamInstanceProfile: z.object({ arn: z.string().max(MAX_ID).nullish(), id: z.string().nullish() }).nullish(),
+  networkInterfaces: z.array(GdNetworkInterfaceSchema).max(64).nullish(),
+  tags: GdTagListSchema.nullish(),
+  outpostArn: z.string().nullish(),
+});
+
+export const GdAccessKeyDetailsSchema = z.object({
+  accessKeyId: z.string().max(128).nullish(),
+  principalId: z.string().max(MAX_ID).nullish(),
+  userName: z.string().max(MAX_ID).nullish(),
+  userType: z.string().max(64).nullish(),
+});
+
+const GdS3BucketSchema = z.object({
+  arn: z.string().max(MAX_ID).nullish(),
+  name: z.string().max(MAX_ID).nullish(),
+  tags: GdTagListSchema.nullish(),
+});
+
+const GdEksClusterSchema = z.object({
+  name: z.string().max(MAX_ID).nullish(),
+  arn: z.string().max(MAX_ID).nullish(),
+  vpcId: z.string().max(64).nullish(),
+  tags: GdTagListSchema.nullish(),
+});
+
+const GdLambdaSchema = z.object({
+  functionName: z.string().max(MAX_ID).nullish(),
+  functionArn: z.string().max(MAX_ID).nullish(),
+  tags: GdTagListSchema.nullish(),
+});
+
+export const GuardDutyResourceSchema = z.object({
+  resourceType: z.string().min(1).max(128),
+  instanceDetails: GdInstanceDetailsSchema.nullish(),
+  accessKeyDetails: GdAccessKeyDetailsSchema.nullish(),
+  s3BucketDetails: z.array(GdS3BucketSchema).max(100).nullish(),
+  eksClusterDetails: GdEksClusterSchema.nullish(),
+  lambdaDetails: GdLambdaSchema.nullish(),
+});
+
+export const GuardDutyFindingDetailSchema = z.object({
+  schemaVersion: z.string().max(16).optional(),
+  accountId: AccountIdSchema,
+  region: RegionSchema,
+  partition: z.string().max(32).optional(),
+  id: IdString,
+  arn: z
+    .string()
+    .max(MAX_ID)
+    .regex(
+      /^arn:aws[a-z-]*:guardduty:[a-z0-9-]+:\d{12}:detector\/[^/]+\/finding\/[^/]+$/,
+      'expected a GuardDuty finding ARN (arn:aws:guardduty:<region>:<account>:detector/<id>/finding/<id>)',
+    ),
+  type: z.string().min(1).max(512),
+  resource: GuardDutyResourceSchema,
+  severity: z.number().min(0).max(10),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  title: Text.optional(),
+  description: Text.optional(),
+  service: z
+    .object({
+      archived: z.boolean().nullish(),
+      // Either `{sample: true, ...}` (events) or `{value: "<json>", type: "default"}` (newer API shape).
+      additionalInfo: z.unknown().optional(),
+    })
+    .nullish(),
+});
+export type GuardDutyFindingDetail = z.infer<typeof GuardDutyFindingDetailSchema>;
+
+export const GUARDDUTY_FINDING_DETAIL_TYPE = 'GuardDuty Finding';
+export const SECURITYHUB_IMPORTED_DETAIL_TYPE = 'Security Hub Findings - Imported';
+export const SECURITYHUB_CUSTOM_ACTION_DETAIL_TYPE = 'Security Hub Findings - Custom Action';
+
+export const GuardDutyFindingEventSchema = EventBridgeEnvelopeSchema.extend({
+  source: z.literal('aws.guardduty'),
+  'detail-type': z.literal(GUARDDUTY_FINDING_DETAIL_TYPE),
+  detail: GuardDutyFindingDetailSchema,
+});
+export type GuardDutyFindingEvent = z.infer<typeof GuardDutyFindingEventSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Security Hub (ASFF, PascalCase)
+// ---------------------------------------------------------------------------------------------------------
+
+export const SEVERITY_LABEL_VALUES = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+
+const AsffSeveritySchema = z
+  .object({
+    Label: z.enum(SEVERITY_LABEL_VALUES).optional(),
+    Normalized: z.number().min(0).max(100).optional(),
+    Product: z.number().min(0).optional(),
+    Original: z.string().max(256).optional(),
+  })
+  .refine(
+    (s) => s.Label !== undefined || s.Normalized !== undefined || s.Product !== undefined,
+    'expected Label, Normalized or Product',
+  );
+
+const AsffEc2InstanceDetailsSchema = z.object({
+  VpcId: z.string().max(64).optional(),
+  SubnetId: z.string().max(64).optional(),
+  IamInstanceProfileArn: z.string().max(MAX_ID).optional(),
+  NetworkInterfaces: z
+    .array(z.object({ NetworkInterfaceId: z.string().max(64).optional() }))
+    .max(64)
+    .optional(),
+});
+
+const AsffIamAccessKeyDetailsSchema = z.object({
+  UserName: z.string().max(MAX_ID).nullish(),
+  PrincipalName: z.string().max(MAX_ID).nullish(),
+  PrincipalType: z.string().max(64).nullish(),
+  PrincipalId: z.string().max(MAX_ID).nullish(),
+  AccessKeyId: z.string().max(128).nullish(),
+  AccountId: z.string().max(16).nullish(),
+});
+
+const AsffResourceDetailsSchema = z.object({
+  AwsEc2Instance: AsffEc2InstanceDetailsSchema.optional(),
+  AwsIamUser: z.object({ UserName: z.string().max(MAX_ID).optional() }).optional(),
+  AwsIamAccessKey: AsffIamAccessKeyDetailsSchema.optional(),
+  AwsIamRole: z.object({ RoleName: z.string().max(MAX_ID).optional() }).optional(),
+  AwsEksCluster: z.object({ Name: z.string().max(MAX_ID).optional() }).optional(),
+});
+
+export const AsffResourceSchema = z.object({
+  Type: z.string().min(1).max(256),
+  Id: IdString,
+  Partition: z.string().max(32).optional(),
+  Region: z.string().max(32).optional(),
+  /** A string→string map in ASFF; read with {@link readStringMap}. */
+  Tags: z.unknown().optional(),
+  Details: AsffResourceDetailsSchema.optional(),
+});
+export type AsffResource = z.infer<typeof AsffResourceSchema>;
+
+export const AsffFindingSchema = z.object({
+  SchemaVersion: z.string().max(32).optional(),
+  Id: z.string().min(1, 'must not be empty').max(512),
+  ProductArn: z
+    .string()
+    .max(MAX_ID)
+    .regex(
+      /^arn:aws[a-z-]*:securityhub:[a-z0-9-]*:\d{0,12}:product\/.+$/,
+      'expected a Security Hub product ARN',
+    ),
+  ProductName: z.string().max(256).optional(),
+  CompanyName: z.string().max(256).optional(),
+  Region: RegionSchema.optional(),
+  GeneratorId: z.string().max(MAX_ID).optional(),
+  AwsAccountId: AccountIdSchema,
+  Types: z.array(z.string().max(MAX_ID)).max(50).optional(),
+  CreatedAt: Timestamp,
+  UpdatedAt: Timestamp,
+  Severity: AsffSeveritySchema,
+  Title: Text.optional(),
+  Description: Text.optional(),
+  /** A string→string map; read with {@link readStringMap}. */
+  ProductFields: z.unknown().optional(),
+  Resources: z.array(AsffResourceSchema).min(1, 'expected at least one resource').max(32),
+  Workflow: z.object({ Status: z.enum(['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED']) }).optional(),
+  /** Deprecated predecessor of Workflow.Status; still sent by older integrations. */
+  WorkflowState: z.string().max(32).optional(),
+  RecordState: z.enum(['ACTIVE', 'ARCHIVED']).optional(),
+  FindingProviderFields: z.object({ Types: z.array(z.string().max(MAX_ID)).max(50).optional() }).optional(),
+});
+export type AsffFinding = z.infer<typeof AsffFindingSchema>;
+
+export const SecurityHubImportedEventSchema = EventBridgeEnvelopeSchema.extend({
+  source: z.literal('aws.securityhub'),
+  'detail-type': z.literal(SECURITYHUB_IMPORTED_DETAIL_TYPE),
+  detail: z.object({ findings: z.array(AsffFindingSchema).min(1, 'expected at least one finding').max(100) }),
+});
+export type SecurityHubImportedEvent = z.infer<typeof SecurityHubImportedEventSchema>;
+
+export const SecurityHubCustomActionEventSchema = EventBridgeEnvelopeSchema.extend({
+  source: z.literal('aws.securityhub'),
+  'detail-type': z.literal(SECURITYHUB_CUSTOM_ACTION_DETAIL_TYPE),
+  /** The custom action ARN `arn:aws:securityhub:<region>:<account>:action/custom/<Id>`. */
+  resources: z
+    .array(
+      z
+        .string()
+        .max(MAX_ID)
+        .regex(
+          /^arn:aws[a-z-]*:securityhub:[a-z0-9-]+:\d{12}:action\/custom\/[A-Za-z0-9]{1,20}$/,
+          'expected a custom action ARN (arn:aws:securityhub:<region>:<account>:action/custom/<Id>)',
+        ),
+    )
+    .length(1, 'expected exactly one custom action ARN'),
+  detail: z.object({
+    actionName: z.string().max(256),
+    actionDescription: z.string().max(MAX_TEXT).optional(),
+    findings: z.array(AsffFindingSchema).min(1, 'expected at least one finding').max(100),
+  }),
+});
+export type SecurityHubCustomActionEvent = z.infer<typeof SecurityHubCustomActionEventSchema>;
+
+/** Most entries a free-form map may contribute (ASFF caps ProductFields at 50 and Tags at 50). */
+const MAX_MAP_ENTRIES = 200;
+
+/**
+ * Read a JSON object of string values into a fresh record, safely: only own enumerable string values are
+ * copied, through `Object.fromEntries` (which defines properties, so a `__proto__` key is kept as data and
+ * never touches a prototype). Non-object input yields `{}`; non-string values are skipped.
+ */
+export function readStringMap(value: unknown, maxValueLength = 4096): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  const entries: [string, string][] = [];
+  for (const [key, v] of Object.entries(value)) {
+    if (entries.length >= MAX_MAP_ENTRIES) break;
+    if (typeof v === 'string' && key.length <= 256 && v.length <= maxValueLength) entries.push([key, v]);
+  }
+  return Object.fromEntries(entries);
+}
+
+/** GuardDuty `[{key, value}]` tag lists → record (same safety as {@link readStringMap}). */
+export function tagListToRecord(tags: readonly { key: string; value?: string | null }[] | null | undefined) {
+  const entries: [string, string][] = (tags ?? []).map((t) => [t.key, t.value ?? '']);
+  return Object.fromEntries(entries) as Record<string, string>;
+}
