@@ -330,3 +330,22 @@ function matchScalarElements(leaf: Leaf, array: unknown[]): number {
   }
   return sawScalar ? NO_MATCH : NO_SCALARS;
 }
+
+/** Outcome words printed by `cordon rules match` and used in `--cases` files. */
+export type MatchResult = 'match' | 'no_match' | 'invalid_pattern';
+
+/**
+ * Classifies one pattern/event pair the way `cordon rules match` reports it. Never throws for an invalid pattern:
+ * that is a result (`invalid_pattern`) with AWS's reason.
+ */
+export function evaluateMatch(pattern: unknown, event: unknown): { result: MatchResult; reason?: string } {
+  let compiled: CompiledPattern;
+  try {
+    compiled = compilePattern(pattern);
+  } catch (error) {
+    if (error instanceof InvalidEventPatternError)
+      return { result: 'invalid_pattern', reason: error.message };
+    throw error;
+  }
+  return { result: compiled.matches(event) ? 'match' : 'no_match' };
+}
