@@ -1,0 +1,108 @@
+/**
+ * The pipeline Lambdas' configuration, parsed once from the environment with zod. This is the only module that
+ * reads `process.env` for the Lambdas; everything else receives a {@link PipelineConfig}.
+ */
+import { z } from 'zod';
+import { ConfigurationError } from './errors.js';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const EnvSchema = z.object({
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'expected an AWS region'),
+  CORDON_SECURITY_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
+  CORDON_TABLE_NAME: z.string().min(3).max(255),
+  CORDON_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'expected an SNS topic ARN'),
+  CORDON_WORKER_FUNCTION: z.string().min(1, 'expected the isolate worker function name or ARN'),
+  CORDON_MEMBER_ROLE_NAME: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name')
+    .default('cordon-member'),
+  CORDON_EXTERNAL_ID: optionalString,
+  /** Custom action ids; default: the policy's `customActions` settings. */
+  CORDON_APPROVE_ACTION_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,20}$/)
+    .optional(),
+  CORDON_REJECT_ACTION_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,20}$/)
+    .optional(),
+  /** Endpoint override for every AWS client (local emulator only). */
+  CORDON_AWS_ENDPOINT: z.url().optional(),
+  /** When set, Security Hub writes go to this JSONL outbox instead of Security Hub (local emulator only). */
+  CORDON_SECURITYHUB_OUTBOX: optionalString,
+  CORDON_RESOURCE_PREFIX: z.string().min(1).default('cordon'),
+  CORDON_WORKER_LEASE_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
+  CORDON_AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+});
+
+/** Everything the pipeline needs to know about its deployment. */
+export interface PipelineConfig {
+  region: string;
+  securityAccountId: string;
+  tableName: string;
+  topicArn: string;
+  workerFunction: string;
+  memberRoleName: string;
+  externalId?: string;
+  approveActionId?: string;
+  rejectActionId?: string;
+  endpoint?: string;
+  outboxPath?: string;
+  resourcePrefix: string;
+  leaseSeconds: number;
+  maxAttempts: number;
+}
+
+/**
+ * Parse the Lambda environment.
+ * @throws ConfigurationError naming every missing or malformed variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): PipelineConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigurationError(`Invalid cordon environment: ${problems.join('; ')}`, {
+      cause: parsed.error,
+    });
+  }
+  const e = parsed.data;
+  const config: PipelineConfig = {
+    region: e.AWS_REGION,
+    securityAccountId: e.CORDON_SECURITY_ACCOUNT_ID,
+    tableName: e.CORDON_TABLE_NAME,
+    topicArn: e.CORDON_TOPIC_ARN,
+    workerFunction: e.CORDON_WORKER_FUNCTION,
+    memberRoleName: e.CORDON_MEMBER_ROLE_NAME,
+    resourcePrefix: e.CORDON_RESOURCE_PREFIX,
+    leaseSeconds: e.CORDON_WORKER_LEASE_SECONDS,
+    maxAttempts: e.CORDON_AWS_MAX_ATTEMPTS,
+  };
+  if (e.CORDON_EXTERNAL_ID !== undefined) config.externalId = e.CORDON_EXTERNAL_ID;
+  if (e.CORDON_APPROVE_ACTION_ID !== undefined) config.approveActionId = e.CORDON_APPROVE_ACTION_ID;
+  if (e.CORDON_REJECT_ACTION_ID !== undefined) config.rejectActionId = e.CORDON_REJECT_ACTION_ID;
+  if (e.CORDON_AWS_ENDPOINT !== undefined) config.endpoint = e.CORDON_AWS_ENDPOINT;
+  if (e.CORDON_SECURITYHUB_OUTBOX !== undefined) config.outboxPath = e.CORDON_SECURITYHUB_OUTBOX;
+  return config;
+}
+
+/** Partition of a region (`aws`, `aws-us-gov`, `aws-cn`), for building ARNs. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('cn-')) return 'aws-cn';
+  return 'aws';
+}
+
+/** ARN of a Security Hub custom action in the security account. */
+export function customActionArn(
+  config: Pick<PipelineConfig, 'region' | 'securityAccountId'>,
+  id: string,
+): string {
+  return `arn:${partitionOf(config.region)}:securityhub:${config.region}:${config.securityAccountId}:action/custom/${id}`;
+}

@@ -1,0 +1,81 @@
+/**
+ * The security-account IAM actions each Lambda's code calls. Terraform's least-privilege test compares every
+ * function role with this table, so a new AWS call in the code fails CI until the role (and this list) say so.
+ *
+ * DynamoDB: a TransactWriteItems is authorised per item operation (PutItem, UpdateItem, DeleteItem,
+ * ConditionCheckItem), so those appear instead of `dynamodb:TransactWriteItems`. The member-account actions
+ * (EC2, IAM...) are not here: the worker reaches them only through `sts:AssumeRole` into the member role, whose
+ * permissions are the union of the registered actions' declared permissions.
+ */
+
+/** The Lambda functions of the security account. */
+export const FUNCTION_NAMES = ['triage', 'approve', 'isolate', 'expire', 'api'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** What an IAM action is granted on, so Terraform can scope the resource of each statement. */
+export type PermissionResource =
+  /** the isolations table and its indexes (`<table arn>` and `<table arn>/index/*`) */
+  | 'table'
+  /** the notifications topic */
+  | 'topic'
+  /** the isolate worker function */
+  | 'worker'
+  /** `arn:aws:iam::*:role/<member role name>` */
+  | 'member-role'
+  /** Security Hub findings (`*`: BatchUpdateFindings and BatchImportFindings take no resource-level scoping
+   * beyond the hub/product ARN) */
+  | 'securityhub';
+
+const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
+const TABLE_WRITE = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
+const WRITE_BACK = ['securityhub:BatchUpdateFindings', 'securityhub:BatchImportFindings'] as const;
+
+/** Each function's IAM actions with the resource they apply to. */
+export const FUNCTION_PERMISSION_STATEMENTS: Readonly<
+  Record<FunctionName, readonly { resource: PermissionResource; actions: readonly string[] }[]>
+> = {
+  triage: [
+    { resource: 'table', actions: [...TABLE_READ, ...TABLE_WRITE] },
+    { resource: 'worker', actions: ['lambda:InvokeFunction'] },
+    { resource: 'securityhub', actions: WRITE_BACK },
+    { resource: 'topic', actions: ['sns:Publish'] },
+  ],
+  approve: [
+    { resource: 'table', actions: [...TABLE_READ, ...TABLE_WRITE] },
+    { resource: 'worker', actions: ['lambda:InvokeFunction'] },
+    { resource: 'securityhub', actions: WRITE_BACK },
+    { resource: 'topic', actions: ['sns:Publish'] },
+  ],
+  isolate: [
+    { resource: 'table', actions: [...TABLE_READ, ...TABLE_WRITE] },
+    { resource: 'member-role', actions: ['sts:AssumeRole'] },
+    { resource: 'securityhub', actions: WRITE_BACK },
+    { resource: 'topic', actions: ['sns:Publish'] },
+  ],
+  expire: [
+    { resource: 'table', actions: [...TABLE_READ, ...TABLE_WRITE] },
+    // Restarts the worker for approved or lease-expired records that no worker is running.
+    { resource: 'worker', actions: ['lambda:InvokeFunction'] },
+    { resource: 'securityhub', actions: WRITE_BACK },
+    { resource: 'topic', actions: ['sns:Publish'] },
+  ],
+  api: [
+    { resource: 'table', actions: [...TABLE_READ, ...TABLE_WRITE] },
+    { resource: 'worker', actions: ['lambda:InvokeFunction'] },
+    { resource: 'securityhub', actions: WRITE_BACK },
+    { resource: 'topic', actions: ['sns:Publish'] },
+  ],
+};
+
+/** The security-account IAM actions each Lambda's code calls, sorted. */
+export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, string[]>> = Object.fromEntries(
+  FUNCTION_NAMES.map((name) => [
+    name,
+    [...new Set(FUNCTION_PERMISSION_STATEMENTS[name].flatMap((s) => s.actions))].sort(),
+  ]),
+) as Record<FunctionName, string[]>;

@@ -1,0 +1,127 @@
+/**
+ * Everything the pipeline core needs from the outside world, injected. Lambdas build one {@link PipelineDeps} at
+ * cold start with {@link createPipelineDeps}; `cordon replay`, the sandbox, the benchmark and the tests build
+ * theirs with an in-process worker and, against an emulator, the Security Hub outbox.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { CompiledPolicy } from '../policy/model.js';
+import type { PipelineConfig } from '../config.js';
+import { awsClientConfig } from '../aws/client-config.js';
+import { createMemberClientFactory, type MemberClientFactory } from '../aws/member-clients.js';
+import { CordonError } from '../errors.js';
+import { IsolationStore } from '../store/isolations.js';
+import {
+  AwsSecurityHubWriter,
+  OutboxSecurityHubWriter,
+  type SecurityHubWriter,
+} from '../report/securityhub-writer.js';
+import { SnsNotifier, type Notifier } from '../report/notifier.js';
+import { createLogger, createMetrics, type PipelineLogger, type PipelineMetrics } from '../observability.js';
+
+/** What the worker is asked to do. */
+export interface WorkerJob {
+  kind: 'apply' | 'release';
+  id: string;
+}
+
+export type { MemberClientFactory };
+
+export interface PipelineDeps {
+  config: PipelineConfig;
+  policy: CompiledPolicy;
+  store: IsolationStore;
+  securityHub: SecurityHubWriter;
+  notifier: Notifier;
+  memberClients: MemberClientFactory;
+  /** Start the worker for a job without waiting for it (Lambda async invoke in AWS; in-process locally). */
+  startWorker(job: WorkerJob): Promise<void>;
+  logger: PipelineLogger;
+  metrics: PipelineMetrics;
+  clock: () => Date;
+}
+
+/** Options of {@link createPipelineDeps}. */
+export interface CreatePipelineDepsOptions {
+  config: PipelineConfig;
+  policy: CompiledPolicy;
+  /** Lambda name for logs and metrics (`triage`, `approve`, `isolate`, `expire`, `api`). */
+  functionName: string;
+  /** Replace any part (tests, replay, sandbox). */
+  overrides?: Partial<PipelineDeps>;
+}
+
+/** Payload of the worker invocation. */
+export function workerPayload(job: WorkerJob): string {
+  return JSON.stringify({ kind: job.kind, id: job.id });
+}
+
+/**
+ * Build the AWS-backed dependencies once per Lambda container.
+ * Every SDK client takes its configuration from `awsClientConfig` (one retry strategy, one endpoint override).
+ */
+export function createPipelineDeps(options: CreatePipelineDepsOptions): PipelineDeps {
+  const { config, policy, functionName, overrides = {} } = options;
+  const clientOptions = {
+    region: config.region,
+    maxAttempts: config.maxAttempts,
+    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+  };
+  const clientConfig = awsClientConfig(clientOptions);
+  const store =
+    overrides.store ??
+    new IsolationStore(
+      DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+      }),
+      config.tableName,
+    );
+  const securityHub =
+    overrides.securityHub ??
+    (config.outboxPath === undefined
+      ? new AwsSecurityHubWriter(new SecurityHubClient(clientConfig))
+      : new OutboxSecurityHubWriter(config.outboxPath));
+  const notifier = overrides.notifier ?? new SnsNotifier(new SNSClient(clientConfig), config.topicArn);
+  const memberClients =
+    overrides.memberClients ??
+    createMemberClientFactory({
+      memberRoleName: config.memberRoleName,
+      maxAttempts: config.maxAttempts,
+      ...(config.externalId === undefined ? {} : { externalId: config.externalId }),
+      ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+    });
+  let lambda: LambdaClient | undefined;
+  const startWorker =
+    overrides.startWorker ??
+    (async (job: WorkerJob) => {
+      lambda ??= new LambdaClient(clientConfig);
+      const output = await lambda.send(
+        new InvokeCommand({
+          FunctionName: config.workerFunction,
+          InvocationType: 'Event',
+          Payload: new TextEncoder().encode(workerPayload(job)),
+        }),
+      );
+      // Async invocations answer 202; anything else means the job was not queued.
+      if (output.StatusCode !== 202) {
+        throw new CordonError(
+          `Invoking the worker for ${job.id} returned status ${String(output.StatusCode)}`,
+        );
+      }
+    });
+  return {
+    config,
+    policy,
+    store,
+    securityHub,
+    notifier,
+    memberClients,
+    startWorker,
+    logger: overrides.logger ?? createLogger(functionName),
+    metrics: overrides.metrics ?? createMetrics(functionName),
+    clock: overrides.clock ?? (() => new Date()),
+  };
+}

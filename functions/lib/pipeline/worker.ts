@@ -1,0 +1,259 @@
+/**
+ * The isolation worker: claims a request with a conditional write, runs the action's steps (persisting progress
+ * after each, so a crash resumes without repeating finished steps), ends ISOLATED, FAILED or SKIPPED (or RELEASED
+ * / RELEASE_FAILED for a release), then writes back and notifies.
+ */
+import { z } from 'zod';
+import type { ActionContext, ActionResult, ActionState, StepRecord } from '../actions/contract.js';
+import { getAction } from '../actions/registry.js';
+import { ConflictError, CordonError, StepFailedError, errorMessage } from '../errors.js';
+import { reportOutcome, retryPendingReports } from '../report/reporter.js';
+import { actionState, type FailureInfo, type IsolationRecord, type Principal } from '../store/model.js';
+import type { PipelineDeps, WorkerJob } from './deps.js';
+import { guardSettings } from './guard-settings.js';
+
+/** The worker as a principal in the audit trail. */
+export const WORKER_PRINCIPAL: Principal = { type: 'system', id: 'cordon-isolate', name: 'cordon worker' };
+
+/** Schema of the worker's invocation payload. */
+export const WorkerJobSchema = z.object({
+  kind: z.enum(['apply', 'release']),
+  id: z.string().regex(/^iso-[\w-]{1,80}$/),
+});
+
+/** What one worker run did. */
+export interface WorkerResult {
+  id: string;
+  kind: WorkerJob['kind'];
+  /** `not-claimed`: another run owns the record or it is not in a runnable status (nothing was done). */
+  outcome: 'isolated' | 'failed' | 'skipped' | 'released' | 'release-failed' | 'not-claimed' | 'not-found';
+  record?: IsolationRecord;
+  detail?: string;
+}
+
+function failureOf(result: ActionResult): FailureInfo {
+  return {
+    ...(result.failedStep === undefined ? {} : { step: result.failedStep }),
+    code: result.error?.code ?? 'FAILED',
+    message: result.error?.message ?? result.detail ?? 'the action failed',
+  };
+}
+
+function thrownFailure(error: unknown): ActionResult & { outcome: 'failed' } {
+  const step = error instanceof StepFailedError ? error.step : undefined;
+  const code = error instanceof CordonError ? error.code : error instanceof Error ? error.name : 'ERROR';
+  return {
+    outcome: 'failed',
+    steps: [],
+    before: {},
+    warnings: [],
+    ...(step === undefined ? {} : { failedStep: step }),
+    error: { code, message: errorMessage(error) },
+  };
+}
+
+/**
+ * Run one worker job. Never throws for an action failure (the record says FAILED); throws only when the store
+ * itself fails, so the Lambda's async retry applies.
+ */
+export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<WorkerResult> {
+  const logger = deps.logger.withKeys({ isolationId: job.id });
+  const existing = await deps.store.get(job.id);
+  if (!existing) {
+    logger.error('worker job for an unknown isolation; dropped', { job });
+    return { id: job.id, kind: job.kind, outcome: 'not-found' };
+  }
+  const now = deps.clock();
+  const leaseExpiresAt = new Date(now.getTime() + deps.config.leaseSeconds * 1000).toISOString();
+  let record: IsolationRecord;
+  try {
+    record =
+      job.kind === 'apply'
+        ? await deps.store.transition(job.id, {
+            from: ['APPROVED', 'FAILED'],
+            to: 'IN_PROGRESS',
+            by: WORKER_PRINCIPAL,
+            note:
+              existing.status === 'FAILED'
+                ? 'retry'
+                : existing.status === 'IN_PROGRESS'
+                  ? 'resumed after an expired lease'
+                  : undefined,
+            set: { leaseExpiresAt },
+            remove: ['failure'],
+            takeOverExpiredLease: { status: 'IN_PROGRESS', now: now.toISOString() },
+            at: now.toISOString(),
+          })
+        : await deps.store.transition(job.id, {
+            from: [],
+            to: 'RELEASING',
+            by: WORKER_PRINCIPAL,
+            note: 'release started',
+            set: { leaseExpiresAt },
+            remove: ['failure'],
+            takeOverExpiredLease: { status: 'RELEASING', now: now.toISOString() },
+            at: now.toISOString(),
+          });
+  } catch (error) {
+    if (error instanceof ConflictError) {
+      logger.info(`worker did not claim ${job.id}: it is ${existing.status}`, { job });
+      return { id: job.id, kind: job.kind, outcome: 'not-claimed', record: existing, detail: error.message };
+    }
+    throw error;
+  }
+  const log = logger.withKeys({ findingKey: record.findingKey });
+  // Reports a previous run could not deliver go out now, before the new outcome supersedes them.
+  if (record.pendingReports.length > 0) await retryPendingReports(deps, record);
+
+  const action = getAction(record.action);
+  const runStatus = job.kind === 'apply' ? 'IN_PROGRESS' : 'RELEASING';
+  let result: ActionResult;
+  let containedAt: string | undefined;
+  if (job.kind === 'apply') {
+    deps.metrics.isolationStarted(record.action);
+  }
+  if (!action) {
+    result = thrownFailure(
+      new CordonError(`Action ${record.action} is not registered in this version of cordon`, {
+        code: 'UNKNOWN_ACTION',
+      }),
+    );
+  } else {
+    try {
+      const params: unknown = action.params.parse(record.params);
+      const clients = await deps.memberClients(record.accountId, record.region, record.id);
+      const ctx: ActionContext = {
+        isolationId: record.id,
+        accountId: record.accountId,
+        region: record.region,
+        clients,
+        guard: guardSettings(deps.policy, deps.config),
+        logger: log,
+        now: deps.clock,
+        onStep: async (_step: StepRecord, state: ActionState) => {
+          await deps.store.saveProgress(
+            record.id,
+            runStatus,
+            job.kind === 'apply'
+              ? { steps: state.steps, before: state.before }
+              : { releaseSteps: state.steps, before: state.before },
+            deps.clock().toISOString(),
+          );
+        },
+        onContained: (at: Date) => {
+          containedAt = at.toISOString();
+        },
+      };
+      if (job.kind === 'apply') {
+        const previous = record.steps.length > 0 ? actionState(record) : undefined;
+        result = await action.apply(ctx, record.resource, params, previous);
+      } else {
+        // The release reads the apply's steps and before-state; release steps of an interrupted earlier release
+        // come last so that, by name, they win (the step runner resumes from them).
+        const state: ActionState = {
+          steps: [...record.steps, ...record.releaseSteps],
+          before: record.before,
+        };
+        result = await action.release(ctx, record.resource, params, state);
+      }
+    } catch (error) {
+      if (error instanceof ConflictError) {
+        // Another run took the record over (our lease expired): it owns the outcome now.
+        log.warn('lost the record to another worker run; stopping', { error: error.message });
+        return { id: job.id, kind: job.kind, outcome: 'not-claimed', detail: error.message };
+      }
+      log.error('action threw', { error: errorMessage(error) });
+      result = thrownFailure(error);
+    }
+  }
+
+  const at = deps.clock().toISOString();
+  let final: IsolationRecord;
+  let outcome: WorkerResult['outcome'];
+  if (job.kind === 'apply') {
+    const stepsSet = result.steps.length > 0 ? { steps: result.steps, before: result.before } : {};
+    if (result.outcome === 'succeeded') {
+      final = await deps.store.transition(record.id, {
+        from: ['IN_PROGRESS'],
+        to: 'ISOLATED',
+        by: WORKER_PRINCIPAL,
+        set: { ...stepsSet, warnings: result.warnings, containedAt: result.containedAt ?? containedAt ?? at },
+        remove: ['leaseExpiresAt'],
+        at,
+      });
+      outcome = 'isolated';
+      deps.metrics.isolationSucceeded(record.action);
+      const contained = Date.parse(final.containedAt ?? at);
+      if (record.finding)
+        deps.metrics.timeToContain(
+          record.action,
+          contained - Date.parse(record.finding.createdAt),
+          'finding',
+        );
+      if (record.receivedAt)
+        deps.metrics.timeToContain(record.action, contained - Date.parse(record.receivedAt), 'receipt');
+      log.info(`isolated ${record.resource.type} ${record.resource.id}`, { action: record.action });
+    } else if (result.outcome === 'skipped') {
+      final = await deps.store.transition(record.id, {
+        from: ['IN_PROGRESS'],
+        to: 'SKIPPED',
+        by: WORKER_PRINCIPAL,
+        note: result.detail,
+        set: {
+          ...stepsSet,
+          warnings: result.warnings,
+          failure: { code: 'SKIPPED', message: result.detail ?? 'nothing to do' },
+        },
+        remove: ['leaseExpiresAt'],
+        at,
+      });
+      outcome = 'skipped';
+      log.warn(`skipped ${record.resource.id}: ${result.detail ?? ''}`);
+    } else {
+      const failure = failureOf(result);
+      final = await deps.store.transition(record.id, {
+        from: ['IN_PROGRESS'],
+        to: 'FAILED',
+        by: WORKER_PRINCIPAL,
+        note: `${failure.step ?? 'action'}: ${failure.code}`,
+        set: { ...stepsSet, warnings: result.warnings, failure },
+        remove: ['leaseExpiresAt'],
+        at,
+      });
+      outcome = 'failed';
+      deps.metrics.isolationFailed(record.action);
+      log.error(`isolation failed at ${failure.step ?? 'start'}: ${failure.message}`, { failure });
+    }
+  } else {
+    const stepsSet = result.steps.length > 0 ? { releaseSteps: result.steps } : {};
+    if (result.outcome === 'failed') {
+      const failure = failureOf(result);
+      final = await deps.store.transition(record.id, {
+        from: ['RELEASING'],
+        to: 'RELEASE_FAILED',
+        by: WORKER_PRINCIPAL,
+        note: `${failure.step ?? 'release'}: ${failure.code}`,
+        set: { ...stepsSet, warnings: result.warnings, failure },
+        remove: ['leaseExpiresAt'],
+        at,
+      });
+      outcome = 'release-failed';
+      log.error(`release failed at ${failure.step ?? 'start'}: ${failure.message}`, { failure });
+    } else {
+      final = await deps.store.transition(record.id, {
+        from: ['RELEASING'],
+        to: 'RELEASED',
+        by: WORKER_PRINCIPAL,
+        note: result.outcome === 'skipped' ? result.detail : undefined,
+        set: { ...stepsSet, releasedAt: at },
+        remove: ['leaseExpiresAt'],
+        at,
+      });
+      outcome = 'released';
+      log.info(`released ${record.resource.type} ${record.resource.id}`);
+    }
+  }
+  await reportOutcome(deps, final);
+  deps.metrics.flush();
+  return { id: job.id, kind: job.kind, outcome, record: (await deps.store.get(record.id)) ?? final };
+}

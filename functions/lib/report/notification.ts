@@ -1,0 +1,86 @@
+/**
+ * The SNS notification for an isolation's status: a JSON document people can read (summary first, then the
+ * details and the next step), with message attributes for subscription filters.
+ */
+import type { IsolationRecord } from '../store/model.js';
+import type { Notification } from './notifier.js';
+import { truncate } from './securityhub-payload.js';
+
+/** SNS subject limit. */
+export const SUBJECT_MAX = 100;
+
+/** Statuses people are notified about. */
+export const NOTIFIED_STATUSES: readonly IsolationRecord['status'][] = [
+  'PENDING_APPROVAL',
+  'ISOLATED',
+  'FAILED',
+  'SKIPPED',
+  'REJECTED',
+  'EXPIRED',
+  'RELEASED',
+  'RELEASE_FAILED',
+];
+
+function nextStep(record: IsolationRecord): string {
+  switch (record.status) {
+    case 'PENDING_APPROVAL':
+      return 'Approve or reject it with the cordon custom actions in Security Hub, or in the cordon console.';
+    case 'ISOLATED':
+      return 'Investigate the finding. Release the isolation from the cordon console once the resource is safe.';
+    case 'FAILED':
+      return 'Containment did not complete. Check the failed step, fix the cause, then retry from the console, or contain by hand.';
+    case 'RELEASE_FAILED':
+      return 'The release did not complete; the resource may still be partly isolated. Retry the release from the console.';
+    case 'SKIPPED':
+      return 'cordon did not act on this resource (see the reason). Contain it by hand if needed.';
+    default:
+      return 'No action needed.';
+  }
+}
+
+/** Build the notification for the record's current status. */
+export function buildNotification(record: IsolationRecord, securityHubConsoleUrl?: string): Notification {
+  const severity = record.finding?.severity.label ?? (record.mode === 'manual' ? 'HIGH' : 'UNKNOWN');
+  const summary =
+    `cordon ${record.status}: ${record.action} on ${record.resource.type} ${record.resource.id} ` +
+    `in account ${record.accountId} (${record.region}).`;
+  const body = {
+    summary,
+    nextStep: nextStep(record),
+    isolationId: record.id,
+    status: record.status,
+    action: record.action,
+    rule: record.rule,
+    mode: record.mode,
+    resource: {
+      type: record.resource.type,
+      id: record.resource.id,
+      accountId: record.accountId,
+      region: record.region,
+    },
+    finding: record.finding,
+    requester: record.requester,
+    approver: record.approver,
+    reason: record.reason,
+    ticket: record.ticket,
+    approvalReason: record.approvalReason,
+    failure: record.failure,
+    steps: (record.status.startsWith('RELEAS') ? record.releaseSteps : record.steps).map((s) => ({
+      name: s.name,
+      status: s.status,
+      detail: s.detail,
+    })),
+    warnings: record.warnings.length > 0 ? record.warnings : undefined,
+    securityHub: securityHubConsoleUrl,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+  return {
+    subject: truncate(
+      `[cordon] ${record.status} ${record.action} ${record.resource.id} (${record.accountId})`,
+      SUBJECT_MAX,
+    ),
+    message: JSON.stringify(body, null, 2),
+    attributes: { account: record.accountId, severity, action: record.action, status: record.status },
+  };
+}

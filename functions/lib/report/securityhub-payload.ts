@@ -1,0 +1,181 @@
+/**
+ * What cordon writes to Security Hub: the BatchUpdateFindings write-back on a finding, and the ASFF finding it
+ * imports for isolations that have no source finding (started from the API). Pure functions: tested alone.
+ */
+import type { AwsSecurityFinding, BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
+import type { Resource } from '../findings/model.js';
+import { partitionOf, type PipelineConfig } from '../config.js';
+import type { IsolationRecord, SecurityHubRef } from '../store/model.js';
+
+/** Security Hub limits (see docs/pipeline.md). */
+export const NOTE_MAX = 512;
+export const UDF_VALUE_MAX = 1024;
+export const TITLE_MAX = 256;
+export const DESCRIPTION_MAX = 1024;
+/** `UpdatedBy` of every note cordon writes. */
+export const UPDATED_BY = 'cordon';
+/** Prefix of the ids of findings cordon imports; triage ignores them (no loop through cordon's own findings). */
+export const CORDON_FINDING_ID_PREFIX = 'cordon/isolation/';
+
+/** Cut a text to `max` characters, marking the cut with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function describeResource(resource: Resource): string {
+  return `${resource.type} ${resource.id} in ${resource.accountId}/${resource.region}`;
+}
+
+const STATUS_WORDS: Record<IsolationRecord['status'], string> = {
+  PENDING_APPROVAL: 'is waiting for approval',
+  APPROVED: 'was approved',
+  REJECTED: 'was rejected',
+  EXPIRED: 'expired without approval',
+  IN_PROGRESS: 'is in progress',
+  ISOLATED: 'is ISOLATED (contained, not resolved: investigate)',
+  FAILED: 'FAILED',
+  SKIPPED: 'was skipped',
+  RELEASING: 'is being released',
+  RELEASED: 'was released',
+  RELEASE_FAILED: 'release FAILED',
+};
+
+/** One-line outcome, ≤ 512 characters, for `Note.Text`. */
+export function buildNote(record: IsolationRecord): string {
+  const parts = [
+    `cordon ${record.id}: ${record.action} on ${describeResource(record.resource)} ${STATUS_WORDS[record.status]}.`,
+  ];
+  if (record.rule) parts.push(`Rule ${record.rule} (${record.mode}).`);
+  if (record.status === 'PENDING_APPROVAL') {
+    parts.push(
+      record.approvalReason ??
+        'Approve or reject with the cordon custom actions in Security Hub, or in the cordon console.',
+    );
+  }
+  if (record.approver && ['ISOLATED', 'FAILED', 'REJECTED'].includes(record.status)) {
+    parts.push(`By ${record.approver.name}.`);
+  }
+  if (record.failure) {
+    parts.push(
+      `${record.failure.step ? `Step ${record.failure.step}: ` : ''}${record.failure.code}: ${record.failure.message}`,
+    );
+  }
+  if (record.status === 'ISOLATED' || record.status === 'FAILED') {
+    const done = record.steps.filter((s) => s.status === 'done').length;
+    parts.push(`${done}/${record.steps.length} steps done.`);
+  }
+  return truncate(parts.join(' '), NOTE_MAX);
+}
+
+/** BatchUpdateFindings input writing the record's outcome on its finding. */
+export function buildBatchUpdate(
+  record: IsolationRecord,
+  target: SecurityHubRef,
+): BatchUpdateFindingsCommandInput {
+  const fields: Record<string, string> = {
+    cordonIsolationId: record.id,
+    cordonAction: record.action,
+    cordonStatus: record.status,
+  };
+  if (record.rule) fields['cordonRule'] = record.rule;
+  return {
+    FindingIdentifiers: [{ Id: target.id, ProductArn: target.productArn }],
+    // NOTIFIED, not RESOLVED: containment buys time; people still have to investigate.
+    Workflow: { Status: 'NOTIFIED' },
+    Note: { Text: buildNote(record), UpdatedBy: UPDATED_BY },
+    UserDefinedFields: Object.fromEntries(
+      Object.entries(fields).map(([key, value]) => [key, truncate(value, UDF_VALUE_MAX)]),
+    ),
+  };
+}
+
+const ASFF_RESOURCE_TYPES: Record<Resource['type'], string> = {
+  'ec2-instance': 'AwsEc2Instance',
+  'iam-user': 'AwsIamUser',
+  'iam-access-key': 'AwsIamAccessKey',
+  'iam-role': 'AwsIamRole',
+  's3-bucket': 'AwsS3Bucket',
+  'eks-cluster': 'AwsEksCluster',
+  'aws-account': 'AwsAccount',
+  other: 'Other',
+};
+
+/** The resource's ARN (or ASFF id when IAM access keys have no ARN). */
+export function resourceArn(resource: Resource): string {
+  if (resource.arn) return resource.arn;
+  const partition = partitionOf(resource.region);
+  switch (resource.type) {
+    case 'ec2-instance':
+      return `arn:${partition}:ec2:${resource.region}:${resource.accountId}:instance/${resource.id}`;
+    case 'iam-user':
+      return `arn:${partition}:iam::${resource.accountId}:user/${resource.userName}`;
+    case 'iam-role':
+      return `arn:${partition}:iam::${resource.accountId}:role/${resource.roleName}`;
+    case 'iam-access-key':
+      return `AWS::IAM::AccessKey:${resource.accessKeyId}`;
+    default:
+      return resource.id;
+  }
+}
+
+/** The identifiers of the finding cordon imports for an isolation without a source finding. */
+export function importedFindingRef(
+  record: IsolationRecord,
+  config: Pick<PipelineConfig, 'region' | 'securityAccountId'>,
+): SecurityHubRef {
+  const partition = partitionOf(config.region);
+  return {
+    id: `${CORDON_FINDING_ID_PREFIX}${record.id}`,
+    productArn: `arn:${partition}:securityhub:${config.region}:${config.securityAccountId}:product/${config.securityAccountId}/default`,
+    origin: 'imported',
+  };
+}
+
+/** A valid ASFF finding describing an API-started isolation, in the security account. */
+export function buildImportedFinding(
+  record: IsolationRecord,
+  config: Pick<PipelineConfig, 'region' | 'securityAccountId'>,
+  now: Date,
+): AwsSecurityFinding {
+  const ref = importedFindingRef(record, config);
+  const category = record.resource.type === 'ec2-instance' ? 'VM' : 'User';
+  const who = `${record.requester.name}${record.immediate ? ' (emergency isolation)' : ''}`;
+  return {
+    SchemaVersion: '2018-10-08',
+    Id: ref.id,
+    ProductArn: ref.productArn,
+    GeneratorId: 'cordon',
+    AwsAccountId: config.securityAccountId,
+    Types: [`Unusual Behaviors/${category}/cordon isolation request`],
+    CreatedAt: record.createdAt,
+    UpdatedAt: now.toISOString(),
+    Severity: { Label: 'HIGH' },
+    FindingProviderFields: {
+      Severity: { Label: 'HIGH' },
+      Types: [`Unusual Behaviors/${category}/cordon isolation request`],
+    },
+    Title: truncate(`cordon: ${record.action} on ${record.resource.id} (${record.accountId})`, TITLE_MAX),
+    Description: truncate(
+      `Isolation ${record.id} requested by ${who}: ${record.reason ?? 'no reason given'}` +
+        `${record.ticket ? ` (ticket ${record.ticket})` : ''}. Status: ${record.status}.`,
+      DESCRIPTION_MAX,
+    ),
+    ProductFields: {
+      'cordon/isolationId': record.id,
+      'cordon/status': record.status,
+      'cordon/action': record.action,
+    },
+    Resources: [
+      {
+        Type: ASFF_RESOURCE_TYPES[record.resource.type],
+        Id: resourceArn(record.resource),
+        Partition: partitionOf(record.region) as 'aws',
+        Region: record.region,
+      },
+    ],
+    RecordState:
+      record.status === 'RELEASED' || record.status === 'REJECTED' || record.status === 'EXPIRED'
+        ? 'ARCHIVED'
+        : 'ACTIVE',
+  };
+}
