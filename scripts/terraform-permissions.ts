@@ -1,0 +1,283 @@
+/**
+ * Generates the IAM permissions Terraform deploys, from what the code declares. Terraform cannot run
+ * TypeScript, so two committed JSON files carry the declarations, and `test/terraform` fails when they are
+ * stale:
+ *
+ * - `terraform/modules/member-role/permissions.json`: the member role's permissions, the union of every
+ *   registered action's `permissions` (functions/lib/actions/registry.ts), each placed in the narrowest
+ *   statement IAM allows. Resource ARNs carry the `templatefile` placeholders `${partition}` and `${account_id}`.
+ * - `terraform/modules/cordon/function-permissions.json`: each Lambda's security-account IAM actions
+ *   (`FUNCTION_PERMISSIONS` in functions/lib/permissions.ts), grouped by service; the cordon module scopes each
+ *   service to its resources.
+ *
+ * Usage: `npx tsx scripts/terraform-permissions.ts` (write) or `npx tsx scripts/terraform-permissions.ts --check`.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+import type { ActionDefinition } from '../functions/lib/actions/contract.js';
+import { ACTIONS } from '../functions/lib/actions/registry.js';
+import { FUNCTION_PERMISSIONS } from '../functions/lib/permissions.js';
+
+/** One statement of the generated member-role policy. */
+export interface MemberRoleStatement {
+  sid: string;
+  actions: string[];
+  resources: string[];
+  /** IAM condition blocks, Terraform `aws_iam_policy_document` style. */
+  conditions: { test: string; variable: string; values: string[] }[];
+  /** Why the resources are what they are (reviewers read this, Terraform ignores it). */
+  why: string;
+}
+
+/** The content of `permissions.json`. */
+export interface MemberRolePolicy {
+  comment: string;
+  /** Union of every registered action's permissions, sorted. */
+  actions: string[];
+  /** Which registered action declared each permission (for reviewers and docs/iam.md). */
+  declaredBy: Record<string, string[]>;
+  statements: MemberRoleStatement[];
+  /**
+   * IAM actions denied on the member role itself: cordon never contains its own responder role, even if a
+   * finding or an API request names it (defence in depth behind the guards in the code).
+   */
+  selfProtectionActions: string[];
+}
+
+/** Where the generated file lives, relative to the repository root. */
+export const MEMBER_ROLE_PERMISSIONS_FILE = 'terraform/modules/member-role/permissions.json';
+
+/** IAM read actions that have no resource type in the IAM service authorisation reference. */
+const IAM_ACCOUNT_WIDE = new Set([
+  'iam:GetAccountSummary',
+  'iam:ListAccountAliases',
+  'iam:ListInstanceProfiles',
+  'iam:ListPolicies',
+  'iam:ListRoles',
+  'iam:ListUsers',
+]);
+
+const READ_VERB = /^(Describe|List|Get)/;
+
+interface StatementTemplate {
+  sid: string;
+  resources: string[];
+  conditions?: MemberRoleStatement['conditions'];
+  why: string;
+}
+
+/** Statement templates, in output order. `classify` picks one per permission. */
+const TEMPLATES = {
+  iamPrincipals: {
+    sid: 'IamUsersRolesAndProfiles',
+    resources: [
+      'arn:${partition}:iam::${account_id}:user/*',
+      'arn:${partition}:iam::${account_id}:role/*',
+      'arn:${partition}:iam::${account_id}:instance-profile/*',
+    ],
+    why: 'Scoped to IAM users, roles and instance profiles of this account: never groups, managed policies or identity providers.',
+  },
+  iamPassRole: {
+    sid: 'PassRoleBackToEc2Only',
+    resources: ['arn:${partition}:iam::${account_id}:role/*'],
+    conditions: [{ test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] }],
+    why: 'Release re-associates the instance profile it recorded; the role may only be passed to EC2.',
+  },
+  iamAccountWide: {
+    sid: 'IamAccountWideReads',
+    resources: ['*'],
+    why: 'These IAM list/read actions have no resource type, so IAM accepts only "*".',
+  },
+  autoScalingWrite: {
+    sid: 'AutoScalingGroupsOfThisAccount',
+    resources: ['arn:${partition}:autoscaling:*:${account_id}:autoScalingGroup:*:autoScalingGroupName/*'],
+    why: 'Scoped to Auto Scaling groups of this account, in any region.',
+  },
+  elbWrite: {
+    sid: 'TargetGroupsOfThisAccount',
+    resources: ['arn:${partition}:elasticloadbalancing:*:${account_id}:targetgroup/*/*'],
+    why: 'Scoped to ELBv2 target groups of this account, in any region.',
+  },
+  reads: {
+    sid: 'DescribeForEvidence',
+    resources: ['*'],
+    why: 'EC2, Auto Scaling and ELBv2 Describe actions do not support resource-level permissions.',
+  },
+  ec2Write: {
+    sid: 'Ec2Containment',
+    resources: ['*'],
+    why:
+      'Not scoped by ARN on purpose: the targets are arbitrary compromised instances (so no tag condition can ' +
+      'select them in advance), snapshot ARNs carry no account id, and in shared VPCs (AWS RAM) the VPC and ' +
+      "subnet ARNs belong to the owner account, so an account-scoped ARN would block containment. The role's " +
+      'trust policy and cordon guards (exempt tags, protected ARNs, self-protection) bound what it does.',
+  },
+  other: {
+    sid: 'OtherServices',
+    resources: ['*'],
+    why: 'No scoping rule is known for these actions yet: review before deploying and add one to scripts/terraform-permissions.ts.',
+  },
+} satisfies Record<string, StatementTemplate>;
+
+type TemplateKey = keyof typeof TEMPLATES;
+
+/** The statement a permission belongs to. */
+function classify(permission: string): TemplateKey {
+  const [service = '', verb = ''] = permission.split(':');
+  if (service === 'iam') {
+    if (permission === 'iam:PassRole') return 'iamPassRole';
+    return IAM_ACCOUNT_WIDE.has(permission) ? 'iamAccountWide' : 'iamPrincipals';
+  }
+  if (service === 'ec2' || service === 'autoscaling' || service === 'elasticloadbalancing') {
+    if (READ_VERB.test(verb)) return 'reads';
+    if (service === 'ec2') return 'ec2Write';
+    return service === 'autoscaling' ? 'autoScalingWrite' : 'elbWrite';
+  }
+  return 'other';
+}
+
+const PERMISSION_PATTERN = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
+
+/**
+ * Build the member-role policy from registered actions.
+ * @param actions the registered actions (default: the registry)
+ * @throws Error when an action declares a malformed or wildcard permission (the member role never gets `*`).
+ */
+export function buildMemberRolePolicy(
+  actions: Iterable<ActionDefinition> = ACTIONS.values(),
+): MemberRolePolicy {
+  const declaredBy = new Map<string, Set<string>>();
+  for (const action of actions) {
+    for (const permission of action.permissions) {
+      if (!PERMISSION_PATTERN.test(permission)) {
+        throw new Error(
+          `action ${action.name} declares permission "${permission}": expected "service:Action" without wildcards`,
+        );
+      }
+      const owners = declaredBy.get(permission) ?? new Set<string>();
+      owners.add(action.name);
+      declaredBy.set(permission, owners);
+    }
+  }
+  const all = [...declaredBy.keys()].sort();
+  const grouped = new Map<TemplateKey, string[]>();
+  for (const permission of all) {
+    const key = classify(permission);
+    grouped.set(key, [...(grouped.get(key) ?? []), permission]);
+  }
+  const statements: MemberRoleStatement[] = [];
+  for (const key of Object.keys(TEMPLATES) as TemplateKey[]) {
+    const permissions = grouped.get(key);
+    if (permissions === undefined) continue;
+    const template: StatementTemplate = TEMPLATES[key];
+    statements.push({
+      sid: template.sid,
+      actions: permissions,
+      resources: template.resources,
+      conditions: template.conditions ?? [],
+      why: template.why,
+    });
+  }
+  return {
+    comment:
+      'GENERATED by scripts/terraform-permissions.ts from functions/lib/actions/registry.ts. Do not edit: run `npx tsx scripts/terraform-permissions.ts`.',
+    actions: all,
+    declaredBy: Object.fromEntries(all.map((p) => [p, [...(declaredBy.get(p) ?? [])].sort()])),
+    statements,
+    selfProtectionActions: all.filter(
+      (p) => p.startsWith('iam:') && classify(p) === 'iamPrincipals' && !READ_VERB.test(p.slice(4)),
+    ),
+  };
+}
+
+/** The exact text of `permissions.json` for the current registry (stable: sorted, 2-space JSON, final newline). */
+export function renderMemberRolePolicy(policy: MemberRolePolicy = buildMemberRolePolicy()): string {
+  return `${JSON.stringify(policy, null, 2)}\n`;
+}
+
+/** One service's actions in a function role (the cordon module maps `service` to its resources). */
+export interface FunctionServiceStatement {
+  sid: string;
+  service: string;
+  actions: string[];
+}
+
+/** The content of `function-permissions.json`. */
+export interface FunctionPermissionsFile {
+  comment: string;
+  functions: Record<string, FunctionServiceStatement[]>;
+}
+
+/** Where the generated function permissions live, relative to the repository root. */
+export const FUNCTION_PERMISSIONS_FILE = 'terraform/modules/cordon/function-permissions.json';
+
+/**
+ * Group each function's declared IAM actions by service.
+ * @param declared function name → IAM actions its code calls (default: `FUNCTION_PERMISSIONS`)
+ * @throws Error on a malformed or wildcard action: roles get exactly what the code calls, never `*`.
+ */
+export function buildFunctionPermissions(
+  declared: Readonly<Record<string, readonly string[]>> = FUNCTION_PERMISSIONS,
+): FunctionPermissionsFile {
+  const functions: Record<string, FunctionServiceStatement[]> = {};
+  for (const name of Object.keys(declared).sort()) {
+    const byService = new Map<string, Set<string>>();
+    for (const permission of declared[name] ?? []) {
+      if (!PERMISSION_PATTERN.test(permission)) {
+        throw new Error(
+          `function ${name} declares permission "${permission}": expected "service:Action" without wildcards`,
+        );
+      }
+      const [service = ''] = permission.split(':');
+      const set = byService.get(service) ?? new Set<string>();
+      set.add(permission);
+      byService.set(service, set);
+    }
+    functions[name] = [...byService.keys()].sort().map((service) => ({
+      sid: `${service.replace(/[^a-z0-9]/g, '').replace(/^./, (c) => c.toUpperCase())}Calls`,
+      service,
+      actions: [...(byService.get(service) ?? [])].sort(),
+    }));
+  }
+  return {
+    comment:
+      'GENERATED by scripts/terraform-permissions.ts from FUNCTION_PERMISSIONS in functions/lib/permissions.ts. Do not edit: run `npx tsx scripts/terraform-permissions.ts`.',
+    functions,
+  };
+}
+
+/** The exact text of `function-permissions.json` for the current declarations. */
+export function renderFunctionPermissions(file: FunctionPermissionsFile = buildFunctionPermissions()): string {
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+function main(argv: string[]): number {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const outputs = [
+    { relative: MEMBER_ROLE_PERMISSIONS_FILE, text: renderMemberRolePolicy() },
+    { relative: FUNCTION_PERMISSIONS_FILE, text: renderFunctionPermissions() },
+  ];
+  let stale = 0;
+  for (const { relative, text } of outputs) {
+    const file = path.join(root, relative);
+    if (argv.includes('--check')) {
+      const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      if (current === text) {
+        console.log(`${relative} is up to date`);
+      } else {
+        console.error(`${relative} is stale: run \`npx tsx scripts/terraform-permissions.ts\``);
+        stale += 1;
+      }
+    } else {
+      writeFileSync(file, text);
+      console.log(`wrote ${relative}`);
+    }
+  }
+  return stale === 0 ? 0 : 1;
+}
+
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -1,0 +1,91 @@
+# One execution role per function. Its policy is exactly:
+#   - the IAM actions that function's code declares in functions/lib/permissions.ts (generated into
+#     function-permissions.json by scripts/terraform-permissions.ts; a test fails when the file is stale), each
+#     scoped to the resources of its service below; and
+#   - the Lambda platform's own needs: writing to the function's log group and to its dead-letter queue.
+# No managed policies are attached, and no statement uses a wildcard action (test/terraform asserts both).
+
+locals {
+  function_permissions = jsondecode(file("${path.module}/function-permissions.json")).functions
+
+  # The only resources each service's calls may touch. A service the code starts to call without an entry
+  # here makes `terraform plan` fail, on purpose: someone must decide its scope.
+  service_resources = {
+    dynamodb = [aws_dynamodb_table.this.arn, "${aws_dynamodb_table.this.arn}/index/*"]
+    # Triage, approve and the API may invoke the worker and nothing else.
+    lambda = [local.worker_function_arn]
+    sns    = [aws_sns_topic.this.arn]
+    # The worker may assume only the member role, in any account of the organisation.
+    sts = ["arn:${local.partition}:iam::*:role/${var.member_role_name}"]
+    # BatchUpdateFindings is authorised on the hub; BatchImportFindings on the account's default product.
+    securityhub = [
+      "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:hub/default",
+      "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:product/${local.account_id}/default",
+    ]
+  }
+
+  # Roles whose code publishes to the encrypted topic; the KMS key policy lets them use the key via SNS.
+  sns_publishers = [
+    for name in keys(local.functions) : name
+    if contains(flatten([for statement in local.function_permissions[name] : statement.actions]), "sns:Publish")
+  ]
+}
+
+data "aws_iam_policy_document" "lambda_trust" {
+  statement {
+    sid     = "LambdaService"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name                 = local.function_names[each.key]
+  description          = "Execution role of ${local.function_names[each.key]}: only what its code declares."
+  assume_role_policy   = data.aws_iam_policy_document.lambda_trust.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
+}
+
+data "aws_iam_policy_document" "function" {
+  for_each = local.functions
+
+  statement {
+    sid       = "WriteOwnLogs"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+  }
+
+  statement {
+    sid       = "SendToOwnDeadLetterQueue"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.function_dlq[each.key].arn]
+  }
+
+  dynamic "statement" {
+    for_each = local.function_permissions[each.key]
+    content {
+      sid       = statement.value.sid
+      effect    = "Allow"
+      actions   = statement.value.actions
+      resources = local.service_resources[statement.value.service]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = local.functions
+
+  name   = "least-privilege"
+  role   = aws_iam_role.function[each.key].id
+  policy = data.aws_iam_policy_document.function[each.key].json
+}

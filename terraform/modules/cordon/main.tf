@@ -1,0 +1,188 @@
+# cordon in the security account: the delegated administrator for GuardDuty and Security Hub.
+#
+# Layout of this module:
+#   main.tf     functions: Lambda, log group, dead-letter queue and async settings per entry point
+#   iam.tf      one execution role per function, with exactly the permissions its code declares
+#   events.tf   EventBridge rules from rules/*.json, the expire schedule, Security Hub custom actions
+#   storage.tf  DynamoDB table, SNS topic and its KMS key
+#   api.tf      HTTP API, JWT authorizer, Cognito user pool
+#   alarms.tf   CloudWatch alarms to the topic
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
+  name       = "${var.name_prefix}-${var.environment}"
+
+  # One entry per Lambda entry point in functions/*.ts (test/terraform asserts the two lists are equal).
+  # `asynchronous`: invoked by EventBridge or by another function with InvocationType Event, so Lambda's
+  # async retries and the dead-letter queue apply. The API is invoked synchronously by API Gateway; it still
+  # gets a dead-letter queue so that an accidental async invocation is never lost silently.
+  function_defaults = {
+    triage = {
+      description          = "Matches GuardDuty and Security Hub findings against the policy and starts or parks isolations."
+      memory_size          = 256
+      timeout              = 60
+      reserved_concurrency = -1
+      asynchronous         = true
+    }
+    approve = {
+      description          = "Handles the Security Hub approve and reject custom actions."
+      memory_size          = 256
+      timeout              = 60
+      reserved_concurrency = -1
+      asynchronous         = true
+    }
+    isolate = {
+      description = "The isolation worker: assumes the member role and runs the action's steps."
+      memory_size = 512
+      # Snapshots, Auto Scaling standby and per-interface changes across many ENIs take time.
+      timeout = 300
+      # Bounds parallel containment so a storm of findings cannot throttle member-account APIs, and reserves
+      # capacity so other functions in the account can never starve the worker.
+      reserved_concurrency = 10
+      asynchronous         = true
+    }
+    expire = {
+      description = "Expires pending approvals older than the policy's expiry and retries pending reports."
+      memory_size = 256
+      timeout     = 120
+      # One run at a time: overlapping schedules would race on the same records.
+      reserved_concurrency = 1
+      asynchronous         = true
+    }
+    api = {
+      description          = "Self-service isolation API and web console."
+      memory_size          = 512
+      timeout              = 29 # API Gateway HTTP APIs stop waiting after 30 seconds.
+      reserved_concurrency = -1
+      asynchronous         = false
+    }
+  }
+
+  functions = {
+    for name, defaults in local.function_defaults : name => merge(
+      defaults,
+      {
+        for key, value in try(var.function_settings[name], { memory_size = null, timeout = null, reserved_concurrency = null }) :
+        key => value if value != null
+      },
+    )
+  }
+
+  function_names = { for name in keys(local.functions) : name => "${local.name}-${name}" }
+
+  # Built from the name, not the resource, so that roles and policies never depend on the functions
+  # (Lambda checks the dead-letter permission of the role when the function is created).
+  worker_function_arn = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_names.isolate}"
+
+  # Environment read by functions/lib/config.ts (every pipeline function and the API).
+  pipeline_environment = {
+    CORDON_SECURITY_ACCOUNT_ID = local.account_id
+    CORDON_TABLE_NAME          = aws_dynamodb_table.this.name
+    CORDON_TOPIC_ARN           = aws_sns_topic.this.arn
+    CORDON_WORKER_FUNCTION     = local.function_names.isolate
+    CORDON_MEMBER_ROLE_NAME    = var.member_role_name
+    CORDON_EXTERNAL_ID         = var.member_external_id
+    CORDON_APPROVE_ACTION_ID   = aws_securityhub_action_target.approve.identifier
+    CORDON_REJECT_ACTION_ID    = aws_securityhub_action_target.reject.identifier
+    CORDON_RESOURCE_PREFIX     = var.name_prefix
+    POWERTOOLS_LOG_LEVEL       = var.log_level
+  }
+
+  # Environment read by functions/lib/api/config.ts.
+  api_environment = {
+    CORDON_AUTH_MODE             = local.create_user_pool ? "cognito" : "oidc"
+    CORDON_COGNITO_USER_POOL_ID  = one(aws_cognito_user_pool.this[*].id)
+    CORDON_AUTH_CLIENT_ID        = one(aws_cognito_user_pool_client.this[*].id)
+    CORDON_AUTH_ISSUER           = local.create_user_pool ? null : var.jwt_issuer
+    CORDON_AUTH_AUDIENCE         = local.create_user_pool ? null : try(var.jwt_audience[0], null)
+    CORDON_AUTH_JWKS_URI         = local.create_user_pool ? null : var.jwks_uri
+    CORDON_AUTH_TOKEN_USE        = var.jwt_token_use
+    CORDON_AUTH_GROUPS_CLAIM     = var.groups_claim
+    CORDON_GROUP_REQUESTERS      = var.group_names.requesters
+    CORDON_GROUP_APPROVERS       = var.group_names.approvers
+    CORDON_GROUP_VIEWERS         = var.group_names.viewers
+    CORDON_CONSOLE_AUTHORIZE_URL = local.create_user_pool ? "${local.hosted_ui_url}/oauth2/authorize" : var.console_authorize_url
+    CORDON_CONSOLE_TOKEN_URL     = local.create_user_pool ? "${local.hosted_ui_url}/oauth2/token" : var.console_token_url
+    CORDON_CONSOLE_LOGOUT_URL    = local.create_user_pool ? "${local.hosted_ui_url}/logout" : null
+  }
+
+  # Null values are dropped: the configuration schemas treat an absent variable as "not configured".
+  function_environment = {
+    for name in keys(local.functions) : name => {
+      for key, value in merge(local.pipeline_environment, name == "api" ? local.api_environment : {}) :
+      key => value if value != null
+    }
+  }
+}
+
+data "archive_file" "function" {
+  for_each = local.functions
+
+  type        = "zip"
+  source_dir  = "${var.dist_dir}/${each.key}"
+  output_path = "${path.root}/.build/${local.function_names[each.key]}.zip"
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = local.functions
+
+  name              = "/aws/lambda/${local.function_names[each.key]}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+# One dead-letter queue per function, so an alarm names the function whose events were lost.
+resource "aws_sqs_queue" "function_dlq" {
+  for_each = local.functions
+
+  name                      = "${local.function_names[each.key]}-dlq"
+  message_retention_seconds = var.dlq_message_retention_seconds
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  for_each = local.functions
+
+  function_name    = local.function_names[each.key]
+  description      = each.value.description
+  role             = aws_iam_role.function[each.key].arn
+  runtime          = var.lambda_runtime
+  architectures    = ["arm64"]
+  handler          = "index.handler"
+  filename         = data.archive_file.function[each.key].output_path
+  source_code_hash = data.archive_file.function[each.key].output_base64sha256
+  memory_size      = each.value.memory_size
+  timeout          = each.value.timeout
+
+  reserved_concurrent_executions = each.value.reserved_concurrency
+
+  environment {
+    variables = local.function_environment[each.key]
+  }
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.function_dlq[each.key].arn
+  }
+
+  tags = var.tags
+
+  # The role must be able to write logs and reach its dead-letter queue before the function exists.
+  depends_on = [aws_iam_role_policy.function, aws_cloudwatch_log_group.function]
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  for_each = { for name, settings in local.functions : name => settings if settings.asynchronous }
+
+  function_name                = aws_lambda_function.this[each.key].function_name
+  maximum_retry_attempts       = var.async_retry_attempts
+  maximum_event_age_in_seconds = var.async_max_event_age_seconds
+}

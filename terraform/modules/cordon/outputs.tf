@@ -1,0 +1,72 @@
+output "worker_role_arn" {
+  description = "ARN of the isolation worker's role: pass it to the member-role module (the only principal the member role trusts)."
+  value       = aws_iam_role.function["isolate"].arn
+}
+
+output "member_role_name" {
+  description = "Name of the role the worker assumes in member accounts."
+  value       = var.member_role_name
+}
+
+output "function_names" {
+  description = "Lambda function names, by entry point."
+  value       = { for name, function in aws_lambda_function.this : name => function.function_name }
+}
+
+output "function_role_arns" {
+  description = "Execution role ARNs, by entry point."
+  value       = { for name, role in aws_iam_role.function : name => role.arn }
+}
+
+output "table_name" {
+  description = "DynamoDB table of isolation records."
+  value       = aws_dynamodb_table.this.name
+}
+
+output "topic_arn" {
+  description = "SNS notification topic (KMS-encrypted)."
+  value       = aws_sns_topic.this.arn
+}
+
+output "api_endpoint" {
+  description = "URL of the API and the web console."
+  value       = aws_apigatewayv2_api.this.api_endpoint
+}
+
+output "approve_action_arn" {
+  description = "ARN of the Security Hub approve custom action."
+  value       = aws_securityhub_action_target.approve.arn
+}
+
+output "reject_action_arn" {
+  description = "ARN of the Security Hub reject custom action."
+  value       = aws_securityhub_action_target.reject.arn
+}
+
+output "event_rule_names" {
+  description = "EventBridge rule names, by rule file (without .json)."
+  value       = { for key, rule in aws_cloudwatch_event_rule.pattern : key => rule.name }
+}
+
+output "dead_letter_queue_urls" {
+  description = "Dead-letter queue URLs, by function, plus `events` for EventBridge deliveries."
+  value = merge(
+    { for name, queue in aws_sqs_queue.function_dlq : name => queue.url },
+    { events = aws_sqs_queue.events_dlq.url },
+  )
+}
+
+output "user_pool_id" {
+  description = "Cognito user pool id (null with an external issuer). Add people to the cordon-* groups here."
+  value       = one(aws_cognito_user_pool.this[*].id)
+}
+
+output "user_pool_client_id" {
+  description = "Cognito app client id of the console (null with an external issuer)."
+  value       = one(aws_cognito_user_pool_client.this[*].id)
+}
+
+output "hosted_ui_url" {
+  description = "Cognito hosted UI base URL (null with an external issuer)."
+  value       = local.create_user_pool ? local.hosted_ui_url : null
+}

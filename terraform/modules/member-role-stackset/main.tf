@@ -1,0 +1,116 @@
+# The member role in every account of the given organisational units, through a service-managed
+# CloudFormation StackSet: accounts that join those OUs later get the role automatically.
+#
+# The role is the same as modules/member-role's: the same permissions.json (generated from the action
+# registry), the same trust policy (the worker role only, optional aws:PrincipalOrgID and sts:ExternalId),
+# the same self-protection deny. ARNs use CloudFormation's own pseudo parameters instead of Terraform's.
+
+locals {
+  permissions = jsondecode(templatefile("${path.module}/../member-role/permissions.json", {
+    partition  = "$${AWS::Partition}"
+    account_id = "$${AWS::AccountId}"
+  }))
+
+  trust_conditions = merge(
+    var.organization_id == null ? {} : { "aws:PrincipalOrgID" = var.organization_id },
+    var.external_id == null ? {} : { "sts:ExternalId" = var.external_id },
+  )
+
+  allow_statements = [
+    for statement in local.permissions.statements : merge(
+      {
+        Sid      = statement.sid
+        Effect   = "Allow"
+        Action   = statement.actions
+        Resource = [for resource in statement.resources : { "Fn::Sub" = resource }]
+      },
+      length(statement.conditions) == 0 ? {} : {
+        Condition = {
+          for condition in statement.conditions : condition.test => { (condition.variable) = condition.values }
+        }
+      },
+    )
+  ]
+
+  deny_statements = length(local.permissions.selfProtectionActions) == 0 ? [] : [{
+    Sid      = "NeverContainTheResponder"
+    Effect   = "Deny"
+    Action   = local.permissions.selfProtectionActions
+    Resource = { "Fn::Sub" = "arn:$${AWS::Partition}:iam::$${AWS::AccountId}:role/${var.role_name}" }
+  }]
+
+  template = {
+    AWSTemplateFormatVersion = "2010-09-09"
+    Description              = "cordon member role: assumed by the cordon isolation worker to contain compromised resources."
+    Resources = {
+      CordonMemberRole = {
+        Type = "AWS::IAM::Role"
+        Properties = {
+          RoleName           = var.role_name
+          Description        = "Assumed by the cordon isolation worker to contain compromised resources in this account."
+          MaxSessionDuration = 3600
+          AssumeRolePolicyDocument = {
+            Version = "2012-10-17"
+            Statement = [merge(
+              {
+                Sid       = "CordonWorkerOnly"
+                Effect    = "Allow"
+                Principal = { AWS = var.worker_role_arn }
+                Action    = "sts:AssumeRole"
+              },
+              length(local.trust_conditions) == 0 ? {} : { Condition = { StringEquals = local.trust_conditions } },
+            )]
+          }
+          Policies = [{
+            PolicyName = "cordon-containment"
+            PolicyDocument = {
+              Version   = "2012-10-17"
+              Statement = concat(local.allow_statements, local.deny_statements)
+            }
+          }]
+        }
+      }
+    }
+    Outputs = {
+      RoleArn = { Value = { "Fn::GetAtt" = ["CordonMemberRole", "Arn"] } }
+    }
+  }
+}
+
+resource "aws_cloudformation_stack_set" "this" {
+  name             = var.name
+  description      = "cordon member role (${var.role_name}) in every account of the target OUs."
+  permission_model = "SERVICE_MANAGED"
+  call_as          = var.call_as
+  capabilities     = ["CAPABILITY_NAMED_IAM"]
+  template_body    = jsonencode(local.template)
+  tags             = var.tags
+
+  auto_deployment {
+    enabled                          = true
+    retain_stacks_on_account_removal = false
+  }
+
+  operation_preferences {
+    failure_tolerance_percentage = 0
+    max_concurrent_percentage    = var.max_concurrent_percentage
+    region_concurrency_type      = "SEQUENTIAL"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(local.permissions.actions) > 0
+      error_message = "permissions.json lists no permissions: run `npx tsx scripts/terraform-permissions.ts`."
+    }
+  }
+}
+
+resource "aws_cloudformation_stack_set_instance" "this" {
+  stack_set_name = aws_cloudformation_stack_set.this.name
+  call_as        = var.call_as
+  region         = var.deployment_region
+
+  deployment_targets {
+    organizational_unit_ids = var.organizational_unit_ids
+  }
+}

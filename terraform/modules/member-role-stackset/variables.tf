@@ -1,0 +1,96 @@
+variable "name" {
+  description = "Name of the CloudFormation StackSet."
+  type        = string
+  default     = "cordon-member-role"
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9-]{0,127}$", var.name))
+    error_message = "name must start with a letter and contain only letters, digits and hyphens (at most 128)."
+  }
+}
+
+variable "role_name" {
+  description = "Name of the role cordon assumes in every member account. Must equal the cordon module's member_role_name."
+  type        = string
+  default     = "cordon-member"
+
+  validation {
+    condition     = can(regex("^[\\w+=,.@-]{1,64}$", var.role_name))
+    error_message = "role_name must be a valid IAM role name."
+  }
+}
+
+variable "worker_role_arn" {
+  description = "ARN of the cordon isolation worker's role (output worker_role_arn of the cordon module): the only principal the member roles trust."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::\\d{12}:role/.+$", var.worker_role_arn))
+    error_message = "worker_role_arn must be an IAM role ARN."
+  }
+}
+
+variable "organization_id" {
+  description = "When set, the member roles also require aws:PrincipalOrgID to equal this organisation id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.organization_id == null || can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must look like o-abc123defg (or be null)."
+  }
+}
+
+variable "external_id" {
+  description = "When set, the member roles require this sts:ExternalId (the cordon module's member_external_id)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.external_id == null || can(regex("^[\\w+=,.@:/-]{2,1224}$", var.external_id))
+    error_message = "external_id must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-] (or be null)."
+  }
+}
+
+variable "organizational_unit_ids" {
+  description = "Organisational units (ou-... or the root r-...) whose accounts get the member role. New accounts in them get it automatically."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.organizational_unit_ids) > 0 && alltrue([for id in var.organizational_unit_ids : can(regex("^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$", id))])
+    error_message = "organizational_unit_ids must list at least one OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)."
+  }
+}
+
+variable "deployment_region" {
+  description = "The one region the stack instances are deployed in (IAM is global: one instance per account is enough)."
+  type        = string
+}
+
+variable "call_as" {
+  description = "SELF when applying from the organisation's management account, DELEGATED_ADMIN from a StackSets delegated administrator (e.g. the security account)."
+  type        = string
+  default     = "DELEGATED_ADMIN"
+
+  validation {
+    condition     = contains(["SELF", "DELEGATED_ADMIN"], var.call_as)
+    error_message = "call_as must be SELF or DELEGATED_ADMIN."
+  }
+}
+
+variable "max_concurrent_percentage" {
+  description = "Percentage of accounts updated at once when the StackSet changes."
+  type        = number
+  default     = 25
+
+  validation {
+    condition     = var.max_concurrent_percentage >= 1 && var.max_concurrent_percentage <= 100
+    error_message = "max_concurrent_percentage must be between 1 and 100."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to the StackSet (and propagated to the roles)."
+  type        = map(string)
+  default     = {}
+}

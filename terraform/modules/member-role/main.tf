@@ -1,0 +1,105 @@
+# The role cordon's isolation worker assumes in a member account.
+#
+# Its permissions are generated from the action registry (scripts/terraform-permissions.ts writes
+# permissions.json; a test fails when the file is stale), so they are exactly the union of the permissions
+# the registered actions declare. Each permission sits in the narrowest statement IAM allows; the `why` of
+# every statement in permissions.json explains the cases where IAM does not allow resource scoping
+# (EC2 Describe*, containment of arbitrary instances, snapshots, shared VPCs).
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  # permissions.json holds ${partition} and ${account_id} placeholders for resource ARNs.
+  permissions = jsondecode(templatefile("${path.module}/permissions.json", {
+    partition  = data.aws_partition.current.partition
+    account_id = data.aws_caller_identity.current.account_id
+  }))
+  role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${var.role_name}"
+}
+
+data "aws_iam_policy_document" "trust" {
+  statement {
+    sid     = "CordonWorkerOnly"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [var.worker_role_arn]
+    }
+
+    dynamic "condition" {
+      for_each = var.organization_id == null ? [] : [var.organization_id]
+      content {
+        test     = "StringEquals"
+        variable = "aws:PrincipalOrgID"
+        values   = [condition.value]
+      }
+    }
+
+    dynamic "condition" {
+      for_each = var.external_id == null ? [] : [var.external_id]
+      content {
+        test     = "StringEquals"
+        variable = "sts:ExternalId"
+        values   = [condition.value]
+      }
+    }
+  }
+}
+
+data "aws_iam_policy_document" "this" {
+  dynamic "statement" {
+    for_each = local.permissions.statements
+    content {
+      sid       = statement.value.sid
+      effect    = "Allow"
+      actions   = statement.value.actions
+      resources = statement.value.resources
+
+      dynamic "condition" {
+        for_each = statement.value.conditions
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
+    }
+  }
+
+  # Defence in depth behind the guards in the code: the responder can never contain its own role.
+  dynamic "statement" {
+    for_each = length(local.permissions.selfProtectionActions) == 0 ? [] : [local.permissions.selfProtectionActions]
+    content {
+      sid       = "NeverContainTheResponder"
+      effect    = "Deny"
+      actions   = statement.value
+      resources = [local.role_arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name                 = var.role_name
+  description          = "Assumed by the cordon isolation worker to contain compromised resources in this account."
+  assume_role_policy   = data.aws_iam_policy_document.trust.json
+  max_session_duration = var.max_session_duration
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.permissions.actions) > 0
+      error_message = "permissions.json lists no permissions: run `npx tsx scripts/terraform-permissions.ts` after the actions declare theirs."
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "cordon-containment"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.this.json
+}

@@ -1,0 +1,65 @@
+variable "role_name" {
+  description = "Name of the role cordon assumes in this member account. Must equal the cordon module's member_role_name."
+  type        = string
+  default     = "cordon-member"
+
+  validation {
+    condition     = can(regex("^[\\w+=,.@-]{1,64}$", var.role_name))
+    error_message = "role_name must be a valid IAM role name (1-64 characters of [A-Za-z0-9+=,.@_-])."
+  }
+}
+
+variable "worker_role_arn" {
+  description = "ARN of the cordon isolation worker's execution role in the security account (output worker_role_arn of the cordon module). It is the only principal trusted by this role."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::\\d{12}:role/.+$", var.worker_role_arn))
+    error_message = "worker_role_arn must be an IAM role ARN such as arn:aws:iam::111111111111:role/cordon-prod-isolate."
+  }
+}
+
+variable "organization_id" {
+  description = "When set, the trust policy also requires aws:PrincipalOrgID to equal this organisation id (o-xxxxxxxxxx)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.organization_id == null || can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must look like o-abc123defg (or be null)."
+  }
+}
+
+variable "external_id" {
+  description = "When set, the trust policy requires this sts:ExternalId. Use the same value as the cordon module's member_external_id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.external_id == null || can(regex("^[\\w+=,.@:/-]{2,1224}$", var.external_id))
+    error_message = "external_id must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-] (or be null)."
+  }
+}
+
+variable "max_session_duration" {
+  description = "Maximum session duration in seconds. The worker's role chaining caps sessions at one hour anyway."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.max_session_duration >= 3600 && var.max_session_duration <= 43200
+    error_message = "max_session_duration must be between 3600 and 43200 seconds."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Optional permissions boundary attached to the role (organisations that mandate one)."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags applied to the role."
+  type        = map(string)
+  default     = {}
+}
