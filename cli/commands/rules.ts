@@ -1,6 +1,218 @@
-// PLACEHOLDER: owned by the work that implements `cordon rules`.
+/**
+ * `cordon rules`: generate, check and test the EventBridge rules (`rules/*.json`) that deliver findings to cordon.
+ * The logic lives in `functions/lib/eventbridge/rules.ts`; these functions only read files, print and pick exit
+ * codes, and are exported so tests can run them without a process.
+ */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { z } from 'zod';
+import { loadPolicy } from '../../functions/lib/policy/index.js';
+import {
+  buildRules,
+  matchOutcome,
+  staleRuleFiles,
+  writeRuleFiles,
+  type RuleFile,
+} from '../../functions/lib/eventbridge/rules.js';
+import { CordonError, errorMessage } from '../../functions/lib/errors.js';
 
+/** Where command output goes (one call per line). */
+export interface CommandIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const processIo: CommandIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export const DEFAULT_POLICY_DIR = 'policies';
+export const DEFAULT_RULES_DIR = 'rules';
+
+export interface RulesBuildOptions {
+  policy: string;
+  out: string;
+}
+
+/** A file the user named could not be used; the message is one line and names the file. */
+class InputFileError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'INPUT_FILE', ...options });
+  }
+}
+
+function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputFileError(`cannot read ${what} ${path}: ${code ?? errorMessage(error)}`, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InputFileError(`${what} ${path} is not valid JSON: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/** Run a command body; any error becomes one line on stderr and exit code 2 (never a stack trace). */
+function guarded(io: CommandIo, body: () => number): number {
+  try {
+    return body();
+  } catch (error) {
+    for (const line of errorMessage(error).split('\n')) io.err(`cordon: ${line}`);
+    return 2;
+  }
+}
+
+function generate(options: RulesBuildOptions): { rules: RuleFile[]; ruleCount: number } {
+  const policy = loadPolicy([options.policy]);
+  return { rules: buildRules(policy), ruleCount: policy.rules.length };
+}
+
+/** `cordon rules build`: write the rule files. Exit 0, or 2 when the policy is invalid. */
+export function runRulesBuild(options: RulesBuildOptions, io: CommandIo = processIo): number {
+  return guarded(io, () => {
+    const { rules, ruleCount } = generate(options);
+    const report = writeRuleFiles(rules, options.out);
+    for (const path of report.written) io.out(`wrote ${path}`);
+    for (const path of report.unchanged) io.out(`unchanged ${path}`);
+    for (const path of report.removed) io.out(`removed ${path} (no longer generated)`);
+    io.out(
+      `${rules.length} rule files in ${options.out}/ from ${ruleCount} policy rules in ${options.policy}`,
+    );
+    return 0;
+  });
+}
+
+function rebuildHint(options: RulesBuildOptions): string {
+  const flags: string[] = [];
+  if (options.policy !== DEFAULT_POLICY_DIR) flags.push(`--policy ${options.policy}`);
+  if (options.out !== DEFAULT_RULES_DIR) flags.push(`--out ${options.out}`);
+  return `run \`npx cordon rules build\`${flags.length > 0 ? ` (with ${flags.join(' ')})` : ''} and commit the result`;
+}
+
+/** `cordon rules check`: exit 0 when the rules directory is what `build` would write, 1 when stale, 2 on error. */
+export function runRulesCheck(options: RulesBuildOptions, io: CommandIo = processIo): number {
+  return guarded(io, () => {
+    const { rules } = generate(options);
+    const stale = staleRuleFiles(rules, options.out);
+    if (stale.length === 0) {
+      io.out(`${options.out}/ is up to date (${rules.length} rule files)`);
+      return 0;
+    }
+    io.err(`${options.out}/ is stale: it differs from what the policy in ${options.policy} generates`);
+    for (const s of stale) io.err(`  ${s.path}: ${s.problem}`);
+    io.err(rebuildHint(options));
+    return 1;
+  });
+}
+
+/** `cordon rules match PATTERN_FILE EVENT_FILE`: prints match (0), no_match (1) or invalid_pattern (2). */
+export function runRulesMatch(patternFile: string, eventFile: string, io: CommandIo = processIo): number {
+  return guarded(io, () => {
+    const pattern = readJsonFile(patternFile, 'pattern file');
+    const event = readJsonFile(eventFile, 'event file');
+    const outcome = matchOutcome(pattern, event);
+    if (outcome.result === 'invalid_pattern') {
+      io.out(`invalid_pattern: ${outcome.reason.replace(/\s+/g, ' ')}`);
+      return 2;
+    }
+    io.out(outcome.result);
+    return outcome.result === 'match' ? 0 : 1;
+  });
+}
+
+const CasesSchema = z.array(z.object({ name: z.string(), pattern: z.unknown(), event: z.unknown() }));
+
+/** `cordon rules match --cases FILE`: prints a JSON array of `{name, result}`; exit 0, or 2 for a bad file. */
+export function runRulesMatchCases(casesFile: string, io: CommandIo = processIo): number {
+  return guarded(io, () => {
+    const parsed = CasesSchema.safeParse(readJsonFile(casesFile, 'cases file'));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue
+        ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')
+        : '';
+      throw new InputFileError(
+        `cases file ${casesFile} must be a JSON array of {name, pattern, event}${where ? ` (problem at ${where})` : ''}`,
+      );
+    }
+    const results = parsed.data.map((c) => ({
+      name: c.name,
+      result: matchOutcome(c.pattern, c.event).result,
+    }));
+    io.out(JSON.stringify(results, null, 2));
+    return 0;
+  });
+}
+
+/** Register `cordon rules` and its sub-commands on the program. */
 export function registerRulesCommands(program: Command): void {
-  program.command('rules').description('not yet available');
+  const rules = program
+    .command('rules')
+    .description(
+      'generate, check and test the EventBridge rules (rules/*.json) that deliver findings to cordon',
+    )
+    .addHelpText(
+      'after',
+      '\nThe rules are a coarse prefilter generated from the policy; triage still evaluates the policy on every\n' +
+        'delivered finding. ${account_id} and ${region} in rule files are filled in by Terraform.',
+    );
+
+  rules
+    .command('build')
+    .description('generate the rule files from the policy and write them to the rules directory')
+    .option('--policy <dir>', 'policy file or directory', DEFAULT_POLICY_DIR)
+    .option('--out <dir>', 'rules directory to write', DEFAULT_RULES_DIR)
+    .addHelpText('after', '\nExit status: 0 written, 2 invalid policy or unwritable directory.')
+    .action((options: RulesBuildOptions) => {
+      process.exitCode = runRulesBuild(options);
+    });
+
+  rules
+    .command('check')
+    .description('fail when the rules directory differs from what `cordon rules build` would write')
+    .option('--policy <dir>', 'policy file or directory', DEFAULT_POLICY_DIR)
+    .option('--out <dir>', 'rules directory to compare', DEFAULT_RULES_DIR)
+    .addHelpText(
+      'after',
+      '\nExit status: 0 up to date, 1 stale (the stale files are named), 2 invalid policy.',
+    )
+    .action((options: RulesBuildOptions) => {
+      process.exitCode = runRulesCheck(options);
+    });
+
+  rules
+    .command('match')
+    .description("test an event against an EventBridge pattern with cordon's offline matcher")
+    .argument('[PATTERN_FILE]', 'JSON file holding one event pattern (e.g. rules/triage-guardduty.json)')
+    .argument('[EVENT_FILE]', 'JSON file holding one EventBridge event')
+    .option('--cases <file>', 'JSON array of {name, pattern, event}; prints a JSON array of {name, result}')
+    .addHelpText(
+      'after',
+      '\nPrints match (exit 0), no_match (exit 1) or invalid_pattern: <reason> (exit 2).\n' +
+        'With --cases, result is match, no_match or invalid_pattern for each case (exit 0).\n' +
+        'An unreadable or non-JSON file is reported on one line (exit 2).\n' +
+        "${account_id} and ${region} in a pattern are filled from the event's account and region.",
+    )
+    .action((patternFile: string | undefined, eventFile: string | undefined, options: { cases?: string }) => {
+      if (options.cases !== undefined) {
+        if (patternFile !== undefined || eventFile !== undefined) {
+          processIo.err('cordon: give either PATTERN_FILE EVENT_FILE or --cases FILE, not both');
+          process.exitCode = 2;
+          return;
+        }
+        process.exitCode = runRulesMatchCases(options.cases);
+        return;
+      }
+      if (patternFile === undefined || eventFile === undefined) {
+        processIo.err('cordon: rules match needs PATTERN_FILE and EVENT_FILE (or --cases FILE)');
+        process.exitCode = 2;
+        return;
+      }
+      process.exitCode = runRulesMatch(patternFile, eventFile);
+    });
 }
