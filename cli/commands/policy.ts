@@ -1,6 +1,277 @@
-// PLACEHOLDER: owned by the work that implements `cordon policy`.
+/**
+ * `cordon policy validate` and `cordon policy test`: prove offline what a policy will do before deploying it.
+ * The command handlers are thin; the work is in the exported functions, which return what to print and the
+ * exit code so that tests can call them directly.
+ */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { errorMessage, PolicyValidationError, UnsupportedEventError } from '../../functions/lib/errors.js';
+import { evaluatePolicy, loadPolicy } from '../../functions/lib/policy/index.js';
+import type { CompiledPolicy, Decision } from '../../functions/lib/policy/model.js';
+import type { Finding } from '../../functions/lib/findings/model.js';
+import { parseCordonEvent, type CordonEvent } from '../../functions/lib/findings/index.js';
+import { loadRuleFiles, rulesReachedBy } from '../../functions/lib/eventbridge/rules.js';
 
+/** What a command prints and how it exits. */
+export interface CommandOutput {
+  stdout: string[];
+  stderr: string[];
+  exitCode: number;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * `cordon policy validate`: exit 0 with a one-line summary, or exit 1 with one `file:line:col: message` line per
+ * issue.
+ */
+export function runValidate(paths: readonly string[]): CommandOutput {
+  try {
+    const policy = loadPolicy(paths);
+    const modes = (['auto', 'approval', 'notify'] as const)
+      .map((mode) => `${policy.rules.filter((r) => r.mode === mode).length} ${mode}`)
+      .join(', ');
+    return {
+      stdout: [
+        `OK: ${plural(policy.files.length, 'file')}, ${plural(policy.rules.length, 'rule')} (${modes})`,
+      ],
+      stderr: [],
+      exitCode: 0,
+    };
+  } catch (error) {
+    if (!(error instanceof PolicyValidationError)) throw error;
+    return {
+      stdout: error.issues.map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`),
+      stderr: [`policy invalid: ${plural(error.issues.length, 'problem')}`],
+      exitCode: 1,
+    };
+  }
+}
+
+/**
+ * Names of the deployed EventBridge rules (from `rules/`) that would deliver this event. Kept in one function
+ * because it is the only place this command depends on the rules module.
+ */
+export function deliveringRules(event: unknown, rulesDir: string): string[] {
+  return rulesReachedBy(event, loadRuleFiles(rulesDir));
+}
+
+/** One line of `cordon policy test --json`, exactly the documented shape. */
+export interface PolicyTestLine {
+  event: string;
+  reached: boolean;
+  finding: {
+    key: string;
+    source: string;
+    type: string;
+    severity: number;
+    accountId: string;
+    region: string;
+    resources: { type: string; id: string }[];
+  };
+  decision: {
+    rule: string | null;
+    mode: string | null;
+    actions: { action: string; resource: { type: string; id: string } }[];
+    reasons: string[];
+  };
+}
+
+/** The `--json` line for one finding of an event. */
+export function toJsonLine(
+  file: string,
+  reached: boolean,
+  finding: Finding,
+  decision: Decision,
+): PolicyTestLine {
+  return {
+    event: file,
+    reached,
+    finding: {
+      key: finding.key,
+      source: finding.source,
+      type: finding.type,
+      severity: finding.severity.score,
+      accountId: finding.accountId,
+      region: finding.region,
+      resources: finding.resources.map((r) => ({ type: r.type, id: r.id })),
+    },
+    decision: {
+      rule: decision.rule,
+      mode: decision.mode,
+      actions: decision.actions.map((a) => ({
+        action: a.action,
+        resource: { type: a.resource.type, id: a.resource.id },
+      })),
+      reasons: [...decision.reasons],
+    },
+  };
+}
+
+function formatParams(params: Record<string, unknown>): string {
+  const entries = Object.entries(params);
+  return entries.length === 0 ? '' : ` (${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})`;
+}
+
+/** Human-readable report for one finding of an event. */
+export function formatHuman(
+  file: string,
+  event: CordonEvent,
+  reachedBy: string[],
+  finding: Finding,
+  decision: Decision,
+): string[] {
+  const lines = [`${file}`];
+  lines.push(
+    reachedBy.length > 0
+      ? `  delivered: yes, by ${reachedBy.join(', ')}`
+      : '  delivered: NO - no deployed EventBridge rule matches this event; cordon would never see it',
+  );
+  if (event.kind === 'securityhub-custom-action') {
+    lines.push(`  custom action: ${event.actionName} (${event.actionArn})`);
+  }
+  lines.push(`  finding: ${finding.key}`);
+  lines.push(
+    `    ${finding.source} ${finding.type}, severity ${finding.severity.score} (${finding.severity.label}), account ${finding.accountId}, ${finding.region}${finding.sample ? ', SAMPLE' : ''}`,
+  );
+  const resources = finding.resources.map((r) => `${r.type} ${r.id}`).join(', ');
+  lines.push(`    resources: ${resources || '(none)'}`);
+  lines.push(
+    decision.rule === null
+      ? '  decision: no rule matched; cordon does nothing'
+      : `  decision: rule ${decision.rule}, mode ${decision.mode ?? ''}`,
+  );
+  if (decision.actions.length === 0) lines.push('    actions: (none)');
+  for (const action of decision.actions) {
+    lines.push(
+      `    action: ${action.action} on ${action.resource.type} ${action.resource.id}${formatParams(action.params)}`,
+    );
+  }
+  for (const reason of decision.reasons) lines.push(`    - ${reason}`);
+  lines.push('  explanation:');
+  for (const step of decision.explanation) {
+    lines.push(`    ${step.matched ? 'MATCH' : 'miss '} ${step.rule}: ${step.reason}`);
+  }
+  return lines;
+}
+
+/** Options of `cordon policy test`. */
+export interface PolicyTestOptions {
+  policy: string;
+  rules: string;
+  json: boolean;
+}
+
+/** Read and parse one event file; the error is a one-line message naming the file. */
+function readEvent(file: string): { event: unknown; parsed: CordonEvent } | { error: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      error: `${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : (code ?? errorMessage(error))}`,
+    };
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch (error) {
+    return { error: `${file}: not valid JSON: ${errorMessage(error).split('\n')[0] ?? ''}` };
+  }
+  try {
+    return { event, parsed: parseCordonEvent(event) };
+  } catch (error) {
+    if (error instanceof UnsupportedEventError) {
+      return { error: `${file}: unsupported event: ${error.message.split('\n')[0] ?? ''}` };
+    }
+    throw error;
+  }
+}
+
+/**
+ * `cordon policy test`: for each event file, whether the deployed rules deliver it, its normalised findings and
+ * the policy's decision for each. Exit 1 when the policy is invalid, 2 when an event file is unusable (the
+ * other files are still reported), else 0.
+ */
+export function runPolicyTest(files: readonly string[], options: PolicyTestOptions): CommandOutput {
+  const output: CommandOutput = { stdout: [], stderr: [], exitCode: 0 };
+  let policy: CompiledPolicy;
+  try {
+    policy = loadPolicy([options.policy]);
+  } catch (error) {
+    if (!(error instanceof PolicyValidationError)) throw error;
+    output.stderr.push(...error.issues.map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`));
+    output.exitCode = 1;
+    return output;
+  }
+  for (const file of files) {
+    const read = readEvent(file);
+    if ('error' in read) {
+      output.stderr.push(read.error);
+      output.exitCode = 2;
+      continue;
+    }
+    const reachedBy = deliveringRules(read.event, options.rules);
+    if (read.parsed.findings.length === 0) {
+      output.stderr.push(`${file}: the event carries no findings`);
+      output.exitCode = 2;
+      continue;
+    }
+    for (const finding of read.parsed.findings) {
+      const decision = evaluatePolicy(policy, finding);
+      if (options.json) {
+        output.stdout.push(JSON.stringify(toJsonLine(file, reachedBy.length > 0, finding, decision)));
+      } else {
+        output.stdout.push(...formatHuman(file, read.parsed, reachedBy, finding, decision), '');
+      }
+    }
+  }
+  return output;
+}
+
+function emit(output: CommandOutput): void {
+  for (const line of output.stdout) process.stdout.write(`${line}\n`);
+  for (const line of output.stderr) process.stderr.write(`${line}\n`);
+  process.exitCode = output.exitCode;
+}
+
+/** Register `cordon policy validate` and `cordon policy test`. */
 export function registerPolicyCommands(program: Command): void {
-  program.command('policy').description('not yet available');
+  const policy = program
+    .command('policy')
+    .description('validate policy files and test what they decide for sample events, offline');
+
+  policy
+    .command('validate')
+    .description(
+      'validate policy files (YAML, version 1); directories are read in filename order. ' +
+        'Exit 0 and print a summary, or exit 1 and print one "file:line:col: message" line per problem',
+    )
+    .argument('[paths...]', 'policy files or directories', ['policies'])
+    .action((paths: string[]) => {
+      emit(runValidate(paths));
+    });
+
+  policy
+    .command('test')
+    .description(
+      'for each EventBridge event file: whether the deployed rules (rules/) deliver it, the normalised finding ' +
+        'and the policy decision (rule, mode, actions, explanation). Exit 0; 1 if the policy is invalid; ' +
+        '2 if an event file is not JSON or not a supported event (one line per bad file, others still reported)',
+    )
+    .argument('<events...>', 'event files (JSON, as EventBridge delivers them)')
+    .option('--policy <dir>', 'policy directory or file', 'policies')
+    .option('--rules <dir>', 'directory of the EventBridge rule files', 'rules')
+    .option(
+      '--json',
+      'print one JSON object per finding: {event, reached, finding: {key, source, type, severity, accountId, ' +
+        'region, resources: [{type, id}]}, decision: {rule, mode, actions: [{action, resource: {type, id}}], reasons}}',
+      false,
+    )
+    .action((events: string[], options: PolicyTestOptions) => {
+      emit(runPolicyTest(events, options));
+    });
 }

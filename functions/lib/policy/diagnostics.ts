@@ -59,7 +59,11 @@ export function nearest(word: string, candidates: readonly string[]): string | u
     }
   }
   const tolerance = Math.max(2, Math.floor(word.length / 3));
-  return bestDistance <= tolerance ? best : undefined;
+  if (bestDistance <= tolerance) return best;
+  // A truncated name (`isolate-ec2` for `isolate-ec2-instance`) is far in edit distance but an obvious intent.
+  const lower = word.toLowerCase();
+  const prefixed = candidates.filter((c) => lower.length >= 3 && c.toLowerCase().startsWith(lower));
+  return prefixed.length === 1 ? prefixed[0] : undefined;
 }
 
 /** Maps paths inside one parsed YAML document to source positions. */
@@ -131,8 +135,10 @@ export interface IssueContext {
   schema: z.ZodType;
   /** Path of the validated value inside the document (issue paths are relative to it). */
   base: Path;
-  /** Names the object for unknown keys, e.g. `parameter for action isolate-ec2-instance`. */
-  unknownKeyNoun?: (objectPath: Path) => string;
+  /** Describes an unknown key, e.g. `unknown parameter "x" for action isolate-ec2-instance`. */
+  unknownKey?: (key: string) => string;
+  /** What to say when the object allows no keys at all. */
+  noKeysHint?: string;
 }
 
 /**
@@ -153,13 +159,13 @@ export function zodIssuesToPolicyIssues(
         const allowed = keysAt(context.schema, relative);
         for (const key of issue.keys) {
           const suggestion = nearest(key, allowed);
-          const noun = context.unknownKeyNoun ? context.unknownKeyNoun(path) : 'key';
+          const what = context.unknownKey ? context.unknownKey(key) : `unknown key "${key}"`;
           const hint = suggestion
             ? `did you mean "${suggestion}"?`
-            : `allowed: ${allowed.join(', ') || 'none'}`;
-          result.push(
-            map.issue([...path, key], `unknown ${noun} "${key}" in ${where}; ${hint}`, { key: true }),
-          );
+            : allowed.length > 0
+              ? `allowed: ${allowed.join(', ')}`
+              : (context.noKeysHint ?? 'no keys are allowed here');
+          result.push(map.issue([...path, key], `${what} in ${where}; ${hint}`, { key: true }));
         }
         break;
       }
@@ -182,6 +188,13 @@ export function zodIssuesToPolicyIssues(
         break;
       }
       case 'invalid_value': {
+        if (issue.input === undefined) {
+          const key = String(path[path.length - 1]);
+          const parent = path.slice(0, -1);
+          const hint = issue.values.length === 1 ? `; add ${key}: ${String(issue.values[0])}` : '';
+          result.push(map.issue(parent, `missing required key "${key}" in ${formatPath(parent)}${hint}`));
+          break;
+        }
         const allowed = issue.values.map((v) => String(v));
         if (issue.message.startsWith('unsupported')) {
           result.push(map.issue(path, `${where}: ${issue.message}, got ${describeValue(issue.input)}`));

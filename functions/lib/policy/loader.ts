@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
 import { PolicyValidationError, type PolicyIssue } from '../errors.js';
 import { ACTION_NAMES, getAction } from '../actions/registry.js';
 import type { ResourceType } from '../findings/model.js';
@@ -14,6 +15,7 @@ import { formatPath, nearest, SourceMap, zodIssuesToPolicyIssues, type Path } fr
 import {
   durationMinutes,
   fileSchema,
+  matchSchema,
   ruleSchema,
   settingsSchema,
   type MatchInput,
@@ -69,10 +71,24 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The fields of `value` that pass their own schema. When one field of a rule is invalid, the checks that need
+ * the registry still run on the others, so that an author sees every problem in one pass.
+ */
+function validFields<S extends z.ZodObject>(schema: S, value: unknown): Partial<z.output<S>> {
+  const result: Record<string, unknown> = {};
+  if (!isRecord(value)) return result as Partial<z.output<S>>;
+  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    const parsed = field.safeParse(value[key]);
+    if (parsed.success && parsed.data !== undefined) result[key] = parsed.data;
+  }
+  return result as Partial<z.output<S>>;
+}
+
 const actionList = (): string => ACTION_NAMES.join(', ');
 
 /** Checks that need the registry or more than one field; zod has already checked each field's shape. */
-function checkRule(rule: RuleInput, path: Path, map: SourceMap, issues: PolicyIssue[]): void {
+function checkRule(rule: Partial<RuleInput>, path: Path, map: SourceMap, issues: PolicyIssue[]): void {
   const match: MatchInput = rule.match ?? {};
   const at = (sub: Path, message: string, options: { key?: boolean } = {}) =>
     issues.push(map.issue([...path, ...sub], message, options));
@@ -108,7 +124,7 @@ function checkRule(rule: RuleInput, path: Path, map: SourceMap, issues: PolicyIs
   }
 
   if (rule.action === undefined) {
-    if (rule.mode !== 'notify') {
+    if (rule.mode !== undefined && rule.mode !== 'notify') {
       at(
         ['mode'],
         `${where(['mode'])}: mode ${rule.mode} needs an action (one of ${actionList()}); only mode notify may omit it`,
@@ -136,7 +152,8 @@ function checkRule(rule: RuleInput, path: Path, map: SourceMap, issues: PolicyIs
       ...zodIssuesToPolicyIssues(parsed.error.issues, map, {
         schema: action.params,
         base: [...path, 'params'],
-        unknownKeyNoun: () => `parameter for action ${action.name}`,
+        unknownKey: (key) => `unknown parameter "${key}" for action ${action.name}`,
+        noKeysHint: `action ${action.name} takes no parameters`,
       }),
     );
   }
@@ -171,7 +188,7 @@ function checkRule(rule: RuleInput, path: Path, map: SourceMap, issues: PolicyIs
   });
 }
 
-function checkSettings(settings: SettingsInput, map: SourceMap, issues: PolicyIssue[]): void {
+function checkSettings(settings: Partial<SettingsInput>, map: SourceMap, issues: PolicyIssue[]): void {
   (settings.protected ?? []).forEach((glob, index) => {
     const problem =
       globProblem(glob) ?? (glob.startsWith('arn:') ? undefined : 'an ARN glob starts with "arn:"');
@@ -206,12 +223,13 @@ function parseFile(
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const { line, col } = map.at(error.pos[0]);
-      issues.push({
-        file: source.file,
-        line,
-        col,
-        message: `YAML syntax error: ${yamlMessage(error.message)}`,
-      });
+      // yaml does not name the repeated key; the source at the error's position does.
+      const key = /^[^:\n]*/.exec(source.text.slice(error.pos[0]))?.[0].trim();
+      const message =
+        error.code === 'DUPLICATE_KEY' && key
+          ? `duplicate key "${key}": each key may appear only once in a mapping`
+          : yamlMessage(error.message);
+      issues.push({ file: source.file, line, col, message: `YAML syntax error: ${message}` });
     }
     return;
   }
@@ -248,6 +266,7 @@ function parseFile(
       issues.push(
         ...zodIssuesToPolicyIssues(parsed.error.issues, map, { schema: settingsSchema, base: ['settings'] }),
       );
+      checkSettings(validFields(settingsSchema, data['settings']), map, issues);
     } else {
       checkSettings(parsed.data, map, issues);
       for (const key of Object.keys(parsed.data) as (keyof SettingsInput)[]) {
@@ -267,6 +286,10 @@ function parseFile(
     const parsed = ruleSchema.safeParse(item, { reportInput: true });
     if (!parsed.success) {
       issues.push(...zodIssuesToPolicyIssues(parsed.error.issues, map, { schema: ruleSchema, base: path }));
+      const partial = validFields(ruleSchema, item);
+      if (isRecord(item) && partial.match === undefined)
+        partial.match = validFields(matchSchema, item['match']);
+      checkRule(partial, path, map, issues);
       return;
     }
     checkRule(parsed.data, path, map, issues);
@@ -342,6 +365,14 @@ function compileMatch(match: MatchInput | undefined): RuleMatch {
   return result;
 }
 
+/** Issues in file order, then by position, so that authors can fix them top to bottom. */
+function sortIssues(issues: PolicyIssue[], files: PolicySource[]): PolicyIssue[] {
+  const order = new Map(files.map((f, i) => [f.file, i]));
+  return [...issues].sort(
+    (a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.col - b.col,
+  );
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -400,7 +431,7 @@ export function loadPolicyFromStrings(files: PolicySource[]): CompiledPolicy {
       message: 'the policy has no rules; add at least one rule under "rules:"',
     });
   }
-  if (issues.length > 0) throw new PolicyValidationError(issues);
+  if (issues.length > 0) throw new PolicyValidationError(sortIssues(issues, files));
   return deepFreeze({ files: files.map((f) => f.file), settings, rules });
 }
 

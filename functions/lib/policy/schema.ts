@@ -20,9 +20,7 @@ function oneOrMany<T extends z.ZodType>(item: T) {
   );
 }
 
-const ACCOUNT_ID = z
-  .string()
-  .regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it: "012345678901")');
+const ACCOUNT_ID = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const REGION = z
   .string()
   .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region code such as eu-west-1');
