@@ -287,7 +287,6 @@ function compileAnythingBut(operand: unknown): CompiledExpression {
     fail('Value of anything-but must be an array or single string/number value.');
   }
   const list: unknown[] = Array.isArray(values) ? values : [values];
-  const single = !Array.isArray(values);
 
   if (form === 'plain') {
     let strings = 0;
@@ -331,8 +330,8 @@ function compileAnythingBut(operand: unknown): CompiledExpression {
     if ((form === 'prefix' || form === 'suffix') && v === '') fail('Null prefix/suffix not allowed');
     strings.push(v);
   }
-  if (single && nested) requireSingleKey(nested, TOO_MANY_ELEMENTS);
-  else if (nested) requireSingleKey(nested, TOO_MANY_ELEMENTS);
+  // `{"anything-but": {"prefix": "a", "suffix": "b"}}`: Ruler reports extra keys as "too many elements".
+  if (nested) requireSingleKey(nested, TOO_MANY_ELEMENTS);
 
   let excluded: (value: string) => boolean;
   const wildcards: WildcardPattern[] = [];
