@@ -1,2 +1,143 @@
-// PLACEHOLDER: esbuild bundling of functions/*.ts into dist/functions/<name>/index.mjs (pipeline work).
-console.log('build: no Lambda entry points yet');
+/**
+ * `npm run build`: bundle every Lambda entry point `functions/<name>.ts` into `dist/functions/<name>/index.mjs`
+ * (ESM, Node 20, minified, with source maps), the layout Terraform's archive_file expects.
+ *
+ * Policies are compiled into the bundle: the module `functions/lib/pipeline/bundled-policy.ts` is replaced by a
+ * generated one returning the policy compiled here from `policies/*.yaml` (a broken policy fails the build, not the
+ * Lambda). Lambdas never read the filesystem for policy nor carry the YAML parser; a policy change is a reviewed
+ * deploy. zod's error-message locales are cut down to English (they are most of zod's size).
+ *
+ * The AWS SDK v3 is left out of the bundles by default: the nodejs20.x runtime provides it, and bundling it would
+ * put each function far above the 300 KB cold-start budget. `--bundle-sdk` includes it (pinned versions).
+ *
+ * Usage: tsx scripts/build.ts [--bundle-sdk] [--policy DIR] [--out DIR]
+ */
+import { build, type Plugin } from 'esbuild';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { loadPolicy } from '../functions/lib/policy/index.js';
+import type { CompiledPolicy } from '../functions/lib/policy/model.js';
+import { errorMessage } from '../functions/lib/errors.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface BuildOptions {
+  bundleSdk: boolean;
+  policyDir: string;
+  outDir: string;
+}
+
+function parseArgs(argv: string[]): BuildOptions {
+  const options: BuildOptions = {
+    bundleSdk: false,
+    policyDir: join(root, 'policies'),
+    outDir: join(root, 'dist'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--bundle-sdk') options.bundleSdk = true;
+    else if (arg === '--policy') options.policyDir = resolve(argv[++i] ?? '');
+    else if (arg === '--out') options.outDir = resolve(argv[++i] ?? '');
+    else
+      throw new Error(
+        `unknown argument ${String(arg)}; usage: tsx scripts/build.ts [--bundle-sdk] [--policy DIR] [--out DIR]`,
+      );
+  }
+  return options;
+}
+
+/** Lambda entry points: every `functions/*.ts`. */
+export function entryPoints(): string[] {
+  const dir = join(root, 'functions');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && statSync(join(dir, f)).isFile())
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Compile the policy (throws PolicyValidationError with file:line:col); file names relative to the repo. */
+export function compilePolicyForBundle(policyDir: string): CompiledPolicy {
+  const policy = loadPolicy([relative(process.cwd(), policyDir) || '.']);
+  return { ...policy, files: policy.files.map((f) => relative(root, resolve(f))) };
+}
+
+/** esbuild plugin: replace the bundled-policy module with the compiled policy. */
+export function bundledPolicyPlugin(policy: CompiledPolicy): Plugin {
+  return {
+    name: 'cordon-bundled-policy',
+    setup(b) {
+      b.onLoad({ filter: /functions[\\/]lib[\\/]pipeline[\\/]bundled-policy\.ts$/ }, () => ({
+        // JSON.parse of a string literal is faster to start than the equivalent object literal.
+        contents: `const text = ${JSON.stringify(JSON.stringify(policy))};\nexport function bundledPolicy() { return JSON.parse(text); }\n`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** esbuild plugin: keep only zod's English messages (its locale index pulls in every language). */
+export function zodEnglishOnlyPlugin(): Plugin {
+  return {
+    name: 'cordon-zod-english-only',
+    setup(b) {
+      b.onLoad({ filter: /node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+        contents: "export { default as en } from './en.js';\n",
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }));
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const policy = compilePolicyForBundle(options.policyDir);
+  const outRoot = join(options.outDir, 'functions');
+  rmSync(outRoot, { recursive: true, force: true });
+  const rows: { name: string; bytes: number; gzip: number }[] = [];
+  for (const entry of entryPoints()) {
+    const name = basename(entry, '.ts');
+    const outfile = join(outRoot, name, 'index.mjs');
+    mkdirSync(dirname(outfile), { recursive: true });
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      minify: true,
+      sourcemap: true,
+      legalComments: 'none',
+      external: options.bundleSdk ? [] : ['@aws-sdk/*', '@smithy/*'],
+      // Some dependencies still call require(); give ESM bundles one.
+      banner: {
+        js: "import { createRequire as __cordonRequire } from 'node:module'; const require = __cordonRequire(import.meta.url);",
+      },
+      plugins: [bundledPolicyPlugin(policy), zodEnglishOnlyPlugin()],
+      logLevel: 'warning',
+    });
+    const code = readFileSync(outfile);
+    rows.push({ name, bytes: code.length, gzip: gzipSync(code).length });
+  }
+  process.stdout.write(
+    `policy bundled: ${policy.files.join(', ')} (${policy.rules.length} rules)\n` +
+      `${'function'.padEnd(12)} ${'bytes'.padStart(10)} ${'gzip'.padStart(10)}  output\n` +
+      rows
+        .map(
+          (r) =>
+            `${r.name.padEnd(12)} ${String(r.bytes).padStart(10)} ${String(r.gzip).padStart(10)}  dist/functions/${r.name}/index.mjs`,
+        )
+        .join('\n') +
+      '\n',
+  );
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`build failed: ${errorMessage(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -8,7 +8,7 @@ import { checkGuards, type GuardVerdict } from '../actions/guards.js';
 import { ForbiddenError, NotFoundError, RefusedResourceError, ValidationError } from '../errors.js';
 import type { Finding, Resource, ResourceType } from '../findings/model.js';
 import { parseCordonEvent, type CordonEvent } from '../findings/index.js';
-import { evaluatePolicy } from '../policy/index.js';
+import { evaluatePolicy } from '../policy/evaluate.js';
 import type { Decision } from '../policy/model.js';
 import { reportOutcome } from '../report/reporter.js';
 import { CORDON_FINDING_ID_PREFIX } from '../report/securityhub-payload.js';

@@ -2,6 +2,7 @@
  * The SNS notification for an isolation's status: a JSON document people can read (summary first, then the
  * details and the next step), with message attributes for subscription filters.
  */
+import type { Finding } from '../findings/model.js';
 import type { IsolationRecord } from '../store/model.js';
 import type { Notification } from './notifier.js';
 import { truncate } from './securityhub-payload.js';
@@ -82,5 +83,33 @@ export function buildNotification(record: IsolationRecord, securityHubConsoleUrl
     ),
     message: JSON.stringify(body, null, 2),
     attributes: { account: record.accountId, severity, action: record.action, status: record.status },
+  };
+}
+
+/** Notification for a finding matched by a `notify` rule (no isolation). */
+export function buildFindingNotification(finding: Finding, rule: string): Notification {
+  const resource = finding.resources[0];
+  const body = {
+    summary: `cordon: ${finding.type} in account ${finding.accountId} (${finding.region}) matched notify rule ${rule}.`,
+    nextStep: 'Review the finding in Security Hub; cordon does not contain it under this rule.',
+    rule,
+    finding: {
+      key: finding.key,
+      type: finding.type,
+      title: finding.title,
+      severity: finding.severity,
+      createdAt: finding.createdAt,
+      resource: resource ? { type: resource.type, id: resource.id } : undefined,
+    },
+  };
+  return {
+    subject: truncate(`[cordon] NOTIFY ${finding.type} (${finding.accountId})`, SUBJECT_MAX),
+    message: JSON.stringify(body, null, 2),
+    attributes: {
+      account: finding.accountId,
+      severity: finding.severity.label,
+      action: 'none',
+      status: 'NOTIFIED',
+    },
   };
 }

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -326,6 +327,26 @@ export class IsolationStore {
     );
     const id = output.Item?.['isolationId'];
     return typeof id === 'string' ? this.get(id) : undefined;
+  }
+
+  /**
+   * Remember that a finding was reported under a `notify` rule; false when it already was (re-published finding,
+   * GuardDuty/Security Hub twin, concurrent delivery), so people are told once.
+   */
+  async markFindingNotified(findingKey: string, rule: string, at: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.finding(findingKey, 'notify', rule), rule, createdAt: at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   /** The record with this id, or undefined. Strongly consistent. */

@@ -1,0 +1,99 @@
+/**
+ * The scheduled sweep: pending approvals older than the policy's expiry become EXPIRED (with write-back and
+ * notification); write-backs and notifications that failed earlier are retried; and requests no worker is running
+ * (approved but never started, or a worker that died past its lease) are handed to the worker again.
+ */
+import { ConflictError, errorMessage } from '../errors.js';
+import { reportOutcome, retryPendingReports } from '../report/reporter.js';
+import type { IsolationRecord, IsolationStatus, Principal } from '../store/model.js';
+import type { PipelineDeps } from './deps.js';
+
+/** cordon's scheduler as a principal in the audit trail. */
+export const EXPIRY_PRINCIPAL: Principal = { type: 'system', id: 'cordon-expire', name: 'cordon expiry' };
+
+/** An APPROVED request whose worker has not moved it for this long is restarted. */
+export const STALE_APPROVED_MS = 5 * 60 * 1000;
+
+export interface SweepResult {
+  expired: string[];
+  reportsRetried: string[];
+  restarted: string[];
+}
+
+async function* allInStatus(
+  deps: PipelineDeps,
+  status: IsolationStatus,
+  createdBefore?: string,
+): AsyncGenerator<IsolationRecord> {
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listByStatus(status, {
+      ...(createdBefore === undefined ? {} : { createdBefore }),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    for (const item of page.items) yield item;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+}
+
+/** Run the sweep once. Throws only when the store fails (the schedule runs again). */
+export async function expireAndSweep(deps: PipelineDeps): Promise<SweepResult> {
+  const now = deps.clock();
+  const result: SweepResult = { expired: [], reportsRetried: [], restarted: [] };
+  const expiryMs = deps.policy.settings.approvalExpiryMinutes * 60_000;
+  const cutoff = new Date(now.getTime() - expiryMs).toISOString();
+
+  for await (const record of allInStatus(deps, 'PENDING_APPROVAL', cutoff)) {
+    const logger = deps.logger.withKeys({ isolationId: record.id, findingKey: record.findingKey });
+    try {
+      const expired = await deps.store.transition(record.id, {
+        from: ['PENDING_APPROVAL'],
+        to: 'EXPIRED',
+        by: EXPIRY_PRINCIPAL,
+        note: `not approved within ${deps.policy.settings.approvalExpiryMinutes} minutes`,
+        at: now.toISOString(),
+      });
+      result.expired.push(record.id);
+      logger.info('pending approval expired');
+      await reportOutcome(deps, expired);
+    } catch (error) {
+      // Approved or rejected between the query and the update: nothing to expire.
+      if (!(error instanceof ConflictError)) throw error;
+      logger.info(`not expired: ${error.message}`);
+    }
+  }
+
+  for (const record of await deps.store.listPendingReports()) {
+    await retryPendingReports(deps, record);
+    result.reportsRetried.push(record.id);
+  }
+
+  const restart = async (record: IsolationRecord, kind: 'apply' | 'release') => {
+    try {
+      await deps.startWorker({ kind, id: record.id });
+      result.restarted.push(record.id);
+      deps.logger
+        .withKeys({ isolationId: record.id })
+        .warn(`restarted the worker for a ${record.status} request`);
+    } catch (error) {
+      deps.logger
+        .withKeys({ isolationId: record.id })
+        .error('could not restart the worker', { error: errorMessage(error) });
+    }
+  };
+  const staleBefore = now.getTime() - STALE_APPROVED_MS;
+  for await (const record of allInStatus(deps, 'APPROVED')) {
+    if (Date.parse(record.updatedAt) < staleBefore) await restart(record, 'apply');
+  }
+  for (const [status, kind] of [
+    ['IN_PROGRESS', 'apply'],
+    ['RELEASING', 'release'],
+  ] as const) {
+    for await (const record of allInStatus(deps, status)) {
+      const lease = record.leaseExpiresAt === undefined ? 0 : Date.parse(record.leaseExpiresAt);
+      if (lease < now.getTime() && Date.parse(record.updatedAt) < staleBefore) await restart(record, kind);
+    }
+  }
+  deps.metrics.flush();
+  return result;
+}

@@ -1,0 +1,250 @@
+/**
+ * Triage: a GuardDuty Finding or Security Hub Findings - Imported event in; for each finding the policy decides,
+ * the guards filter, and an isolation request is created (auto: the worker starts; approval: it waits as
+ * PENDING_APPROVAL and people are told; notify: people are told only).
+ *
+ * Malformed or unsupported events are logged and dropped without any AWS mutation, and never throw (a throw
+ * would make EventBridge retry a poison event). AWS errors do throw, so EventBridge retries and the DLQ apply.
+ */
+import { checkGuards } from '../actions/guards.js';
+import { errorMessage, UnsupportedEventError } from '../errors.js';
+import type { Finding } from '../findings/model.js';
+import { parseCordonEvent } from '../findings/index.js';
+import { evaluatePolicy } from '../policy/evaluate.js';
+import type { Decision, Mode, PlannedAction } from '../policy/model.js';
+import { buildFindingNotification } from '../report/notification.js';
+import { reportOutcome } from '../report/reporter.js';
+import { newIsolationId } from '../store/isolations.js';
+import type { FindingSummary, IsolationStatus, Principal } from '../store/model.js';
+import type { PipelineDeps } from './deps.js';
+import { guardSettings } from './guard-settings.js';
+import { ignoredFindingReason } from './service.js';
+
+/** What happened to one planned action of a finding. */
+export interface ActionOutcome {
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  accountId: string;
+  /** Set when a request exists (created now or before). */
+  isolationId?: string;
+  status?: IsolationStatus;
+  created: boolean;
+  duplicateOf?: 'finding' | 'resource';
+  /** The guard that refused the resource. */
+  refused?: string;
+  /** Why an automatic request was parked for approval (a limit). */
+  downgraded?: string;
+}
+
+/** What happened to one finding of the event. */
+export interface FindingOutcome {
+  findingKey: string;
+  type: string;
+  rule: string | null;
+  mode: Mode | null;
+  /** Why the finding was ignored before the policy (cordon's own, archived, already handled). */
+  ignored?: string;
+  reasons: string[];
+  actions: ActionOutcome[];
+  /** For `notify` rules: whether people were told now (false for a duplicate). */
+  notified?: boolean;
+}
+
+/** The result of triaging one event. */
+export interface TriageResult {
+  /** Set when the event was dropped as malformed or unsupported (nothing was done). */
+  dropped?: string;
+  eventId?: string;
+  findings: FindingOutcome[];
+}
+
+/** Summary of a finding kept on its isolation record. */
+export function findingSummary(finding: Finding): FindingSummary {
+  return {
+    key: finding.key,
+    source: finding.source,
+    productName: finding.productName,
+    type: finding.type,
+    title: finding.title,
+    severity: finding.severity,
+    createdAt: finding.createdAt,
+  };
+}
+
+/** The policy rule as the requester of the isolations it produces. */
+export function rulePrincipal(rule: string): Principal {
+  return { type: 'policy', id: rule, name: `policy rule ${rule}` };
+}
+
+/**
+ * Create the request for one planned action (after the guards), start the worker or report, and say what
+ * happened. Shared by triage and the custom-action approval of a finding that was never parked.
+ */
+export async function createForPlannedAction(
+  deps: PipelineDeps,
+  finding: Finding,
+  decision: Decision & { rule: string },
+  planned: PlannedAction,
+  options: {
+    status: 'APPROVED' | 'PENDING_APPROVAL';
+    approver?: Principal;
+    receivedAt: Date;
+    countLimits: boolean;
+  },
+): Promise<ActionOutcome> {
+  const base: ActionOutcome = {
+    action: planned.action,
+    resourceType: planned.resource.type,
+    resourceId: planned.resource.id,
+    accountId: planned.resource.accountId,
+    created: false,
+  };
+  const verdict = checkGuards(planned.resource, guardSettings(deps.policy, deps.config));
+  const logger = deps.logger.withKeys({ findingKey: finding.key });
+  if (!verdict.allowed) {
+    logger.warn(`refusing ${planned.resource.type} ${planned.resource.id}: ${verdict.reason}`, {
+      rule: decision.rule,
+    });
+    return { ...base, refused: verdict.reason };
+  }
+  const now = deps.clock();
+  const result = await deps.store.create(
+    {
+      findingKey: finding.key,
+      finding: findingSummary(finding),
+      securityHub: { ...finding.securityHub, origin: 'source' },
+      resource: planned.resource,
+      action: planned.action,
+      params: planned.params,
+      mode: decision.mode ?? 'approval',
+      rule: decision.rule,
+      status: options.status,
+      requester: rulePrincipal(decision.rule),
+      ...(options.approver === undefined ? {} : { approver: { ...options.approver, at: now.toISOString() } }),
+      receivedAt: options.receivedAt.toISOString(),
+      note: decision.reasons[0],
+      ...(options.countLimits ? { limits: deps.policy.settings.limits } : {}),
+    },
+    { id: newIsolationId(now), now },
+  );
+  const record = result.record;
+  const log = logger.withKeys({ isolationId: record.id });
+  if (!result.created) {
+    // A duplicate never writes back: every write-back emits an Imported event, so writing here could loop.
+    log.info(`duplicate of ${record.id} (${result.duplicateOf}); nothing to do`, { status: record.status });
+    return { ...base, isolationId: record.id, status: record.status, duplicateOf: result.duplicateOf };
+  }
+  const outcome: ActionOutcome = { ...base, isolationId: record.id, status: record.status, created: true };
+  if (result.downgraded !== undefined) outcome.downgraded = result.downgraded;
+  if (record.status === 'APPROVED') {
+    log.info(`automatic isolation ${record.id} created; starting the worker`, { rule: decision.rule });
+    await deps.startWorker({ kind: 'apply', id: record.id });
+  } else {
+    log.info(`isolation ${record.id} waits for approval`, { rule: decision.rule, reason: result.downgraded });
+    await reportOutcome(deps, record);
+  }
+  return outcome;
+}
+
+async function notifyOnly(
+  deps: PipelineDeps,
+  finding: Finding,
+  decision: Decision & { rule: string },
+): Promise<boolean> {
+  const at = deps.clock().toISOString();
+  if (!(await deps.store.markFindingNotified(finding.key, decision.rule, at))) return false;
+  const logger = deps.logger.withKeys({ findingKey: finding.key });
+  const text = `cordon: rule ${decision.rule} (notify): ${decision.reasons.join(' ')}`;
+  try {
+    await deps.securityHub.batchUpdateFindings({
+      FindingIdentifiers: [{ Id: finding.securityHub.id, ProductArn: finding.securityHub.productArn }],
+      Workflow: { Status: 'NOTIFIED' },
+      Note: { Text: text.slice(0, 512), UpdatedBy: 'cordon' },
+      UserDefinedFields: { cordonRule: decision.rule, cordonStatus: 'NOTIFIED' },
+    });
+  } catch (error) {
+    logger.warn('write-back of a notify rule failed', { error: errorMessage(error) });
+  }
+  try {
+    await deps.notifier.publish(buildFindingNotification(finding, decision.rule));
+  } catch (error) {
+    logger.warn('notification of a notify rule failed', { error: errorMessage(error) });
+  }
+  return true;
+}
+
+/**
+ * Triage one event. See the module comment for the error behaviour.
+ * @param options.receivedAt when the event reached cordon (time-to-contain from receipt)
+ */
+export async function triageEvent(
+  deps: PipelineDeps,
+  event: unknown,
+  options: { receivedAt?: Date } = {},
+): Promise<TriageResult> {
+  const receivedAt = options.receivedAt ?? deps.clock();
+  let parsed;
+  try {
+    parsed = parseCordonEvent(event);
+  } catch (error) {
+    if (error instanceof UnsupportedEventError) {
+      deps.logger.warn(`dropped unsupported event: ${error.message}`);
+      return { dropped: error.message, findings: [] };
+    }
+    throw error;
+  }
+  if (parsed.kind === 'securityhub-custom-action') {
+    const reason = 'custom action events go to the approve function, not triage';
+    deps.logger.warn(`dropped event ${parsed.envelope.id}: ${reason}`);
+    return { dropped: reason, eventId: parsed.envelope.id, findings: [] };
+  }
+  const outcomes: FindingOutcome[] = [];
+  for (const finding of parsed.findings) {
+    const logger = deps.logger.withKeys({ findingKey: finding.key });
+    const ignored = ignoredFindingReason(finding);
+    if (ignored !== undefined) {
+      logger.info(`ignored finding: ${ignored}`);
+      outcomes.push({
+        findingKey: finding.key,
+        type: finding.type,
+        rule: null,
+        mode: null,
+        ignored,
+        reasons: [ignored],
+        actions: [],
+      });
+      continue;
+    }
+    const decision = evaluatePolicy(deps.policy, finding);
+    const outcome: FindingOutcome = {
+      findingKey: finding.key,
+      type: finding.type,
+      rule: decision.rule,
+      mode: decision.mode,
+      reasons: decision.reasons,
+      actions: [],
+    };
+    outcomes.push(outcome);
+    if (decision.rule === null || decision.mode === null) {
+      logger.info('no policy rule matches', { type: finding.type, reasons: decision.reasons });
+      continue;
+    }
+    const matched = { ...decision, rule: decision.rule };
+    if (decision.mode === 'notify') {
+      outcome.notified = await notifyOnly(deps, finding, matched);
+      continue;
+    }
+    for (const planned of decision.actions) {
+      outcome.actions.push(
+        await createForPlannedAction(deps, finding, matched, planned, {
+          status: decision.mode === 'auto' ? 'APPROVED' : 'PENDING_APPROVAL',
+          receivedAt,
+          countLimits: decision.mode === 'auto',
+        }),
+      );
+    }
+  }
+  deps.metrics.flush();
+  return { eventId: parsed.envelope.id, findings: outcomes };
+}
