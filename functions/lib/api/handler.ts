@@ -137,8 +137,12 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
         if (input.immediate && !p.roles.has('approver')) {
           throw new ForbiddenError('only approvers may run an immediate (emergency) isolation');
         }
-        const record = await service.request(input, recordPrincipal(p));
-        return json(201, view(record, p), { location: `/isolations/${encodeURIComponent(record.id)}` });
+        const result = await service.request(input, recordPrincipal(p));
+        const location = { location: `/isolations/${encodeURIComponent(result.record.id)}` };
+        // An active isolation of the same resource and action already exists: say so and return it.
+        if (!result.created)
+          return json(200, { ...view(result.record, p), duplicateOf: result.duplicateOf }, location);
+        return json(201, view(result.record, p), location);
       },
     },
     {
@@ -151,8 +155,8 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
         const page = await service.list({
           limit: q.limit,
           ...(q.status ? { status: q.status } : {}),
-          ...(q.account ? { account: q.account } : {}),
-          ...(q.resource ? { resource: q.resource } : {}),
+          ...(q.account ? { accountId: q.account } : {}),
+          ...(q.resource ? { resourceId: q.resource } : {}),
           ...(q.cursor ? { cursor: q.cursor } : {}),
         });
         return json(200, {

@@ -3,7 +3,15 @@
  * never a stack trace, never an AWS error dump. Unknown errors become a generic 500 that carries the request
  * id, so an operator can find the full error in the logs.
  */
-import { ConflictError, CordonError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import {
+  ConflictError,
+  CordonError,
+  ForbiddenError,
+  NotFoundError,
+  RefusedResourceError,
+  UnsupportedEventError,
+  ValidationError,
+} from '../errors.js';
 import { UnauthenticatedError } from './auth.js';
 
 export interface Problem {
@@ -58,6 +66,24 @@ export function toProblem(error: unknown, context: { path: string; requestId: st
       status: 400,
       detail: error.message,
       errors: error.details,
+    };
+  }
+  if (error instanceof UnsupportedEventError) {
+    return {
+      ...base,
+      type: problemType('unsupported-event'),
+      title: 'Unsupported event',
+      status: 400,
+      detail: error.message,
+    };
+  }
+  if (error instanceof RefusedResourceError) {
+    return {
+      ...base,
+      type: problemType('refused-resource'),
+      title: 'Refused resource',
+      status: 422,
+      detail: error.message,
     };
   }
   if (error instanceof UnauthenticatedError) {

@@ -1,32 +1,54 @@
 /**
- * The operations the API needs from the pipeline, as a narrow port. The production implementation
- * ({@link pipelineApiService}) delegates to the pipeline service that the Lambdas share; the API adds only
- * authentication, authorisation and validation on top.
+ * The operations the API needs from the pipeline, as a narrow port. {@link pipelineApiService} delegates to the
+ * pipeline service that the Lambdas share; the API adds only authentication, authorisation and validation.
  */
-import type { IsolationRecord, IsolationStatus, Principal } from '../store/model.js';
+import {
+  approveIsolation,
+  evaluateEvent,
+  getIsolation,
+  listIsolations,
+  rejectIsolation,
+  releaseIsolation,
+  requestIsolation,
+  type EventEvaluation,
+  type RequestIsolationResult,
+} from '../pipeline/service.js';
+import type { PipelineDeps } from '../pipeline/deps.js';
+import type { IsolationPage, IsolationQuery } from '../store/isolations.js';
+import type { IsolationRecord, Principal } from '../store/model.js';
 import type { IsolationRequestInput } from './validation.js';
 
-export interface ListFilters {
-  status?: IsolationStatus;
-  account?: string;
-  resource?: string;
-  limit: number;
-  cursor?: string;
-}
-
-export interface IsolationPage {
-  items: IsolationRecord[];
-  /** Opaque; absent on the last page. */
-  cursor?: string;
-}
+export type { IsolationPage, IsolationQuery };
 
 export interface IsolationApiService {
-  request(input: IsolationRequestInput, by: Principal): Promise<IsolationRecord>;
+  request(input: IsolationRequestInput, by: Principal): Promise<RequestIsolationResult>;
   get(id: string): Promise<IsolationRecord>;
-  list(filters: ListFilters): Promise<IsolationPage>;
+  list(query: IsolationQuery): Promise<IsolationPage>;
   approve(id: string, by: Principal, note?: string): Promise<IsolationRecord>;
   reject(id: string, by: Principal, reason: string): Promise<IsolationRecord>;
   release(id: string, by: Principal, reason: string): Promise<IsolationRecord>;
   /** Evaluate a pasted finding event against the policy, without acting. */
-  evaluate(event: unknown): Promise<unknown>;
+  evaluate(event: unknown): Promise<EventEvaluation>;
+}
+
+/** The production service: the pipeline operations over the injected dependencies. */
+export function pipelineApiService(deps: PipelineDeps): IsolationApiService {
+  return {
+    request: (input, by) =>
+      requestIsolation(deps, {
+        resource: input.resource,
+        action: input.action,
+        params: input.params,
+        reason: input.reason,
+        requester: by,
+        immediate: input.immediate,
+        ...(input.ticket === undefined ? {} : { ticket: input.ticket }),
+      }),
+    get: (id) => getIsolation(deps, id),
+    list: (query) => listIsolations(deps, query),
+    approve: (id, by, note) => approveIsolation(deps, id, by, note),
+    reject: (id, by, reason) => rejectIsolation(deps, id, by, reason),
+    release: (id, by, reason) => releaseIsolation(deps, id, by, reason),
+    evaluate: async (event) => evaluateEvent(deps, event),
+  };
 }
