@@ -1,24 +1,431 @@
-// PLACEHOLDER owned by the containment-actions work: replace apply/release/permissions/steps.
+/**
+ * `isolate-iam-user`: deny everything to an IAM user, deactivate its access keys, tag it; reversibly.
+ *
+ * Critical path (after the AssumeRole): one parallel read of the user's state (live tags for the guards,
+ * keys, password, existing cordon policy), then the deny-all policy, key deactivation and tags in parallel.
+ * The live-tag read comes first on purpose: an exempt-tagged user must never be denied, even for a moment.
+ */
+import {
+  DeleteLoginProfileCommand,
+  DeleteUserPolicyCommand,
+  GetLoginProfileCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  ListAccessKeysCommand,
+  ListMFADevicesCommand,
+  ListSigningCertificatesCommand,
+  ListSSHPublicKeysCommand,
+  PutUserPolicyCommand,
+  TagUserCommand,
+  UntagUserCommand,
+  UpdateAccessKeyCommand,
+  type IAMClient,
+  type Tag,
+} from '@aws-sdk/client-iam';
 import { z } from 'zod';
-import { CordonError } from '../errors.js';
-import { defineAction } from './contract.js';
+import { ValidationError } from '../errors.js';
+import type { IamUserResource, Resource } from '../findings/model.js';
+import {
+  DENY_ALL_POLICY_NAME,
+  ISOLATED_AT_TAG,
+  ISOLATION_ID_TAG,
+  denyAllPolicy,
+  samePolicy,
+} from '../aws/iam-policies.js';
+import { unlessNotFound } from '../aws/errors.js';
+import { defineAction, type ActionContext, type ActionState } from './contract.js';
+import { checkGuards, refusedResult } from './guards.js';
+import { awsCall, runSteps, type StageSpec, type StepOutcome } from './steps.js';
+
+/** IAM's "no such user" error: the AWS code and the SDK v3 exception name. */
+export const NO_SUCH_ENTITY = ['NoSuchEntity', 'NoSuchEntityException'];
+
+const params = z
+  .object({
+    /**
+     * Also delete the console password. Off by default: the deny-all policy already blocks every console
+     * action, and a deleted password cannot be restored by release.
+     */
+    removeConsoleAccess: z.boolean().default(false),
+  })
+  .strict();
+type Params = z.output<typeof params>;
+
+/** What apply records about the user before changing it; release reads it. */
+export interface IamUserBefore {
+  userName: string;
+  arn?: string;
+  accessKeys: { accessKeyId: string; status: string }[];
+  consolePassword: boolean;
+  sshPublicKeys: { id: string; status: string }[];
+  signingCertificates: { id: string; status: string }[];
+  mfaDevices: string[];
+  /** Set when apply deleted the console password (`removeConsoleAccess`): release cannot restore it. */
+  consolePasswordDeletedAt?: string;
+}
+
+interface ApplyWork {
+  userName: string;
+  tags: Record<string, string>;
+  activeKeyIds: string[];
+  hasPassword: boolean;
+  denyAllInPlace: boolean;
+}
+
+/** IAM tag list → record. */
+export function tagRecord(tags: Tag[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? '';
+  return out;
+}
+
+/** Run every call, let them all settle, then throw the first failure: no request is left half-observed. */
+export async function settleAll<T>(calls: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+function userOf(resource: Resource): IamUserResource {
+  if (resource.type !== 'iam-user') {
+    throw new ValidationError(`isolate-iam-user applies to iam-user resources, not ${resource.type}`);
+  }
+  return resource;
+}
+
+function recordedUser(before: Readonly<Record<string, unknown>>): IamUserBefore | undefined {
+  const value = before['iamUser'];
+  return typeof value === 'object' && value !== null ? (value as IamUserBefore) : undefined;
+}
+
+function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): StageSpec<ApplyWork>[] {
+  const iam: IAMClient = ctx.clients.iam;
+  const UserName = resource.userName;
+  return [
+    {
+      steps: [
+        {
+          name: 'capture-user-state',
+          async run({ work, before: earlier }): Promise<StepOutcome> {
+            const [user, keys, login, ssh, certs, mfa, policy] = await Promise.all([
+              awsCall('iam:GetUser', () => iam.send(new GetUserCommand({ UserName }))),
+              awsCall('iam:ListAccessKeys', () => iam.send(new ListAccessKeysCommand({ UserName }))),
+              awsCall('iam:GetLoginProfile', () =>
+                unlessNotFound(iam.send(new GetLoginProfileCommand({ UserName }))),
+              ),
+              awsCall('iam:ListSSHPublicKeys', () => iam.send(new ListSSHPublicKeysCommand({ UserName }))),
+              awsCall('iam:ListSigningCertificates', () =>
+                iam.send(new ListSigningCertificatesCommand({ UserName })),
+              ),
+              awsCall('iam:ListMFADevices', () => iam.send(new ListMFADevicesCommand({ UserName }))),
+              awsCall('iam:GetUserPolicy', () =>
+                unlessNotFound(
+                  iam.send(new GetUserPolicyCommand({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
+                ),
+              ),
+            ]);
+            const tags = tagRecord(user.User?.Tags);
+            const arn = user.User?.Arn ?? resource.arn;
+            const verdict = checkGuards({ ...resource, ...(arn ? { arn } : {}) }, ctx.guard, tags);
+            if (!verdict.allowed)
+              return { status: 'skipped', detail: `refused: ${verdict.reason}`, halt: true };
+
+            const accessKeys = (keys.AccessKeyMetadata ?? []).map((k) => ({
+              accessKeyId: k.AccessKeyId ?? '',
+              status: k.Status ?? 'Unknown',
+            }));
+            work.tags = tags;
+            work.activeKeyIds = accessKeys.filter((k) => k.status === 'Active').map((k) => k.accessKeyId);
+            work.hasPassword = login !== undefined;
+            work.denyAllInPlace = samePolicy(policy?.PolicyDocument, denyAllPolicy());
+            const before: IamUserBefore = {
+              userName: UserName,
+              ...(arn ? { arn } : {}),
+              accessKeys,
+              consolePassword: work.hasPassword,
+              sshPublicKeys: (ssh.SSHPublicKeys ?? []).map((k) => ({
+                id: k.SSHPublicKeyId ?? '',
+                status: k.Status ?? 'Unknown',
+              })),
+              signingCertificates: (certs.Certificates ?? []).map((c) => ({
+                id: c.CertificateId ?? '',
+                status: c.Status ?? 'Unknown',
+              })),
+              mfaDevices: (mfa.MFADevices ?? []).map((d) => d.SerialNumber ?? ''),
+            };
+            const summary =
+              `${accessKeys.length} access key(s) (${work.activeKeyIds.length} active), ` +
+              `console password ${work.hasPassword ? 'set' : 'not set'}, ${before.sshPublicKeys.length} SSH key(s), ` +
+              `${before.signingCertificates.length} signing certificate(s), ${before.mfaDevices.length} MFA device(s)`;
+            // A re-run keeps the first capture (the step runner never overwrites before-state): the keys it saw
+            // as Active are the ones release must bring back, even though they are Inactive by now.
+            if (recordedUser(earlier) !== undefined) {
+              return {
+                status: 'skipped',
+                detail: `state already recorded by an earlier run; live: ${summary}`,
+              };
+            }
+            return {
+              status: 'done',
+              detail: `recorded ${UserName}: ${summary}`,
+              before: { iamUser: before },
+            };
+          },
+        },
+      ],
+    },
+    {
+      containment: true,
+      steps: [
+        {
+          name: 'attach-deny-all-policy',
+          async run({ work }) {
+            if (work.denyAllInPlace) {
+              return {
+                status: 'skipped',
+                detail: `inline policy ${DENY_ALL_POLICY_NAME} already denies everything`,
+              };
+            }
+            await awsCall('iam:PutUserPolicy', () =>
+              iam.send(
+                new PutUserPolicyCommand({
+                  UserName,
+                  PolicyName: DENY_ALL_POLICY_NAME,
+                  PolicyDocument: JSON.stringify(denyAllPolicy()),
+                }),
+              ),
+            );
+            return { status: 'done', detail: `attached inline policy ${DENY_ALL_POLICY_NAME} (Deny * on *)` };
+          },
+        },
+        {
+          name: 'deactivate-access-keys',
+          async run({ work }) {
+            if (work.activeKeyIds.length === 0) return { status: 'skipped', detail: 'no active access keys' };
+            await settleAll(
+              work.activeKeyIds.map((AccessKeyId) =>
+                awsCall('iam:UpdateAccessKey', () =>
+                  iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Inactive' })),
+                ),
+              ),
+            );
+            return { status: 'done', detail: `deactivated access key(s) ${work.activeKeyIds.join(', ')}` };
+          },
+        },
+        {
+          name: 'remove-console-password',
+          async run({ work }) {
+            if (!p.removeConsoleAccess) {
+              return {
+                status: 'skipped',
+                detail:
+                  'console password kept (removeConsoleAccess is false); the deny-all policy blocks console actions',
+              };
+            }
+            if (!work.hasPassword) return { status: 'skipped', detail: 'the user has no console password' };
+            const deleted = await awsCall('iam:DeleteLoginProfile', () =>
+              unlessNotFound(iam.send(new DeleteLoginProfileCommand({ UserName }))),
+            );
+            if (deleted === undefined)
+              return { status: 'skipped', detail: 'the console password was already gone' };
+            const message = 'deleted the console password; release cannot restore it (set a new one by hand)';
+            return {
+              status: 'done',
+              detail: message,
+              before: { iamUser: { consolePasswordDeletedAt: ctx.now().toISOString() } },
+              warnings: [message],
+            };
+          },
+        },
+        {
+          name: 'tag-user',
+          offCriticalPath: true,
+          async run({ work }) {
+            if (work.tags[ISOLATION_ID_TAG] === ctx.isolationId) {
+              return { status: 'skipped', detail: `already tagged ${ISOLATION_ID_TAG}=${ctx.isolationId}` };
+            }
+            await awsCall('iam:TagUser', () =>
+              iam.send(
+                new TagUserCommand({
+                  UserName,
+                  Tags: [
+                    { Key: ISOLATION_ID_TAG, Value: ctx.isolationId },
+                    { Key: ISOLATED_AT_TAG, Value: ctx.now().toISOString() },
+                  ],
+                }),
+              ),
+            );
+            return { status: 'done', detail: `tagged ${ISOLATION_ID_TAG}=${ctx.isolationId}` };
+          },
+        },
+      ],
+    },
+  ];
+}
+
+function releaseStages(ctx: ActionContext, resource: IamUserResource): StageSpec<Record<string, never>>[] {
+  const iam: IAMClient = ctx.clients.iam;
+  const UserName = resource.userName;
+  return [
+    {
+      steps: [
+        {
+          // Keys first, policy last: the user never holds working keys without the deny-all in place.
+          name: 'reactivate-access-keys',
+          async run({ before }) {
+            const recorded = recordedUser(before);
+            if (!recorded) return { status: 'skipped', detail: 'apply recorded no access keys' };
+            const wanted = recorded.accessKeys.filter((k) => k.status === 'Active').map((k) => k.accessKeyId);
+            if (wanted.length === 0)
+              return { status: 'skipped', detail: 'no access key was active before isolation' };
+            const live = await awsCall('iam:ListAccessKeys', () =>
+              iam.send(new ListAccessKeysCommand({ UserName })),
+            );
+            const statuses = new Map((live.AccessKeyMetadata ?? []).map((k) => [k.AccessKeyId, k.Status]));
+            const gone = wanted.filter((id) => !statuses.has(id));
+            const toReactivate = wanted.filter((id) => statuses.get(id) === 'Inactive');
+            await settleAll(
+              toReactivate.map((AccessKeyId) =>
+                awsCall('iam:UpdateAccessKey', () =>
+                  iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Active' })),
+                ),
+              ),
+            );
+            const notes = gone.length > 0 ? `; deleted since isolation: ${gone.join(', ')}` : '';
+            if (toReactivate.length === 0) {
+              return { status: 'skipped', detail: `access keys already active${notes}` };
+            }
+            return { status: 'done', detail: `reactivated access key(s) ${toReactivate.join(', ')}${notes}` };
+          },
+        },
+      ],
+    },
+    {
+      steps: [
+        {
+          name: 'remove-deny-all-policy',
+          async run({ before }) {
+            const warnings: string[] = [];
+            if (recordedUser(before)?.consolePasswordDeletedAt !== undefined) {
+              warnings.push(
+                `the console password of ${UserName} was deleted during isolation and cannot be restored; set a new one if the user needs the console`,
+              );
+            }
+            const present = await awsCall('iam:GetUserPolicy', () =>
+              unlessNotFound(
+                iam.send(new GetUserPolicyCommand({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
+              ),
+            );
+            // Deleting a policy that a concurrent release already removed is fine: not-found means done.
+            const deleted =
+              present &&
+              (await awsCall('iam:DeleteUserPolicy', () =>
+                unlessNotFound(
+                  iam.send(new DeleteUserPolicyCommand({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
+                ),
+              ));
+            if (!deleted) {
+              return {
+                status: 'skipped',
+                detail: `inline policy ${DENY_ALL_POLICY_NAME} is not present`,
+                warnings,
+              };
+            }
+            return { status: 'done', detail: `removed inline policy ${DENY_ALL_POLICY_NAME}`, warnings };
+          },
+        },
+        {
+          name: 'untag-user',
+          async run() {
+            const user = await awsCall('iam:GetUser', () => iam.send(new GetUserCommand({ UserName })));
+            const tags = tagRecord(user.User?.Tags);
+            const owner = tags[ISOLATION_ID_TAG];
+            if (owner === undefined && tags[ISOLATED_AT_TAG] === undefined) {
+              return { status: 'skipped', detail: 'no cordon tags on the user' };
+            }
+            if (owner !== undefined && owner !== ctx.isolationId) {
+              return {
+                status: 'skipped',
+                detail: `tags belong to another isolation (${owner}); left in place`,
+              };
+            }
+            await awsCall('iam:UntagUser', () =>
+              iam.send(new UntagUserCommand({ UserName, TagKeys: [ISOLATION_ID_TAG, ISOLATED_AT_TAG] })),
+            );
+            return { status: 'done', detail: `removed tags ${ISOLATION_ID_TAG}, ${ISOLATED_AT_TAG}` };
+          },
+        },
+      ],
+    },
+  ];
+}
 
 export const isolateIamUser = defineAction({
   name: 'isolate-iam-user',
-  description: 'Deny everything to an IAM user and deactivate its access keys.',
+  description:
+    'Deny everything to an IAM user with an inline deny-all policy, deactivate its active access keys and tag it; release puts the keys, policies and tags back.',
   resourceTypes: ['iam-user'],
-  params: z
-    .object({
-    removeConsoleAccess: z.boolean().default(false),
-    })
-    .strict(),
-  permissions: [],
-  steps: { apply: [], release: [] },
-  limitations: [],
-  async apply() {
-    throw new CordonError('not implemented yet');
+  params,
+  permissions: [
+    'iam:GetUser',
+    'iam:ListAccessKeys',
+    'iam:GetLoginProfile',
+    'iam:ListSSHPublicKeys',
+    'iam:ListSigningCertificates',
+    'iam:ListMFADevices',
+    'iam:GetUserPolicy',
+    'iam:PutUserPolicy',
+    'iam:UpdateAccessKey',
+    'iam:DeleteLoginProfile',
+    'iam:TagUser',
+    'iam:DeleteUserPolicy',
+    'iam:UntagUser',
+  ],
+  steps: {
+    apply: [
+      'capture-user-state',
+      'attach-deny-all-policy',
+      'deactivate-access-keys',
+      'remove-console-password',
+      'tag-user',
+    ],
+    release: ['reactivate-access-keys', 'remove-deny-all-policy', 'untag-user'],
   },
-  async release() {
-    throw new CordonError('not implemented yet');
+  limitations: [
+    'Role sessions the user already obtained with sts:AssumeRole stay valid until they expire: the deny-all policy is on the user, not on the roles. Use revoke-role-sessions on those roles.',
+    'IAM is eventually consistent: the deny-all policy usually takes effect within seconds, not instantly; calls already in flight complete.',
+    'The console password is kept by default (the deny-all blocks every console action). With removeConsoleAccess it is deleted and release cannot restore it.',
+    'SSH public keys, signing certificates, MFA devices and service-specific credentials are recorded (except service-specific credentials) but not removed; the deny-all policy governs what they can do.',
+    'Resource-based policies in other accounts that trust the user are still evaluated, but the identity deny-all wins for every request the user signs.',
+  ],
+  async apply(ctx, resource, p, previous?: ActionState) {
+    const user = userOf(resource);
+    // Cheap first check with the finding's data, before any AWS call; live tags are checked again in step 1.
+    const verdict = checkGuards(user, ctx.guard);
+    if (!verdict.allowed) return refusedResult(verdict.reason, previous);
+    return runSteps<ApplyWork>({
+      ctx,
+      stages: applyStages(ctx, user, p),
+      work: {
+        userName: user.userName,
+        tags: {},
+        activeKeyIds: [],
+        hasPassword: false,
+        denyAllInPlace: false,
+      },
+      ...(previous ? { previous } : {}),
+      vanishedErrors: NO_SUCH_ENTITY,
+    });
+  },
+  async release(ctx, resource, _p, state) {
+    const user = userOf(resource);
+    return runSteps({
+      ctx,
+      stages: releaseStages(ctx, user),
+      work: {},
+      previous: state,
+      vanishedErrors: NO_SUCH_ENTITY,
+    });
   },
 });

@@ -15,6 +15,12 @@ export interface RecordedCommand {
   iamAction: string;
   /** Milliseconds since the epoch when the command entered the client. */
   startedAt: number;
+  /** The command's input, as given by the caller (tests use it to prove nothing was applied twice). */
+  input: unknown;
+  /** `pending` until the call settles (after the SDK's retries); then `ok` or `error`. */
+  outcome: 'pending' | 'ok' | 'error';
+  /** AWS error name when `outcome` is `error`. */
+  errorName?: string;
 }
 
 /**
@@ -86,8 +92,24 @@ export class CommandRecorder {
         } catch {
           iamAction = `unmapped-${service}:${command}`;
         }
-        this.#commands.push({ service, command, iamAction, startedAt: Date.now() });
-        return next(args);
+        const entry: RecordedCommand = {
+          service,
+          command,
+          iamAction,
+          startedAt: Date.now(),
+          input: args.input,
+          outcome: 'pending',
+        };
+        this.#commands.push(entry);
+        try {
+          const result = await next(args);
+          entry.outcome = 'ok';
+          return result;
+        } catch (error) {
+          entry.outcome = 'error';
+          entry.errorName = error instanceof Error ? error.name : 'Error';
+          throw error;
+        }
       },
       { step: 'initialize', name: this.#middlewareName, priority: 'high' },
     );

@@ -58,6 +58,8 @@ function field(error: unknown, key: string): unknown {
 
 /** Classify any error thrown by an AWS SDK v3 call. Never throws. */
 export function classifyAwsError(error: unknown): ClassifiedAwsError {
+  // cordon wraps AWS errors (e.g. the step runner's AwsCallError) and keeps the original in `cause`.
+  if (error instanceof CordonError && error.cause !== undefined) return classifyAwsError(error.cause);
   const name = field(error, 'name');
   const codeField = field(error, 'Code');
   const code = typeof codeField === 'string' ? codeField : typeof name === 'string' ? name : 'UnknownError';
@@ -96,5 +98,19 @@ export class AssumeRoleError extends CordonError {
   constructor(roleArn: string, message: string, options: { cause?: unknown } = {}) {
     super(message, { code: 'ASSUME_ROLE_FAILED', ...options });
     this.roleArn = roleArn;
+  }
+}
+
+/**
+ * Await an AWS read whose "not found" answer is a normal result (GetLoginProfile for a user without a
+ * password, GetUserPolicy before cordon added its policy): resolves `undefined` for not-found, rethrows
+ * anything else.
+ */
+export async function unlessNotFound<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
   }
 }

@@ -1,0 +1,246 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DeleteAccessKeyCommand,
+  DeleteLoginProfileCommand,
+  DeleteUserCommand,
+  DeleteUserPolicyCommand,
+  TagUserCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import { isolateIamUser } from '../../functions/lib/actions/isolate-iam-user.js';
+import { useMoto } from '../support/moto.js';
+import { isMutating, motoActionContext } from './support/action-context.js';
+import { seedUser, userPolicy, userResource, userState } from './support/iam-state.js';
+
+// One emulator for the file and no reset between tests (a reset costs seconds): each test has its own user.
+const moto = useMoto({ resetEach: false });
+let counter = 0;
+const freshName = (base: string): string => `${base}-${++counter}`;
+
+const DENY_ALL = {
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'CordonDenyAll', Effect: 'Deny', Action: '*', Resource: '*' }],
+};
+const defaults = isolateIamUser.params.parse({});
+
+function statuses(result: { steps: { name: string; status: string }[] }): Record<string, string> {
+  return Object.fromEntries(result.steps.map((s) => [s.name, s.status]));
+}
+
+async function deleteUser(iam: IAMClient, userName: string, keyIds: string[]): Promise<void> {
+  for (const AccessKeyId of keyIds)
+    await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId }));
+  await iam.send(new DeleteLoginProfileCommand({ UserName: userName }));
+  await iam.send(new DeleteUserPolicyCommand({ UserName: userName, PolicyName: 'customer-read' }));
+  await iam.send(new DeleteUserCommand({ UserName: userName }));
+}
+
+describe('Action: isolate-iam-user', () => {
+  it('denies everything, deactivates the active key and tags the user, keeping the password', async () => {
+    // Prepare
+    const { ctx } = motoActionContext(moto);
+    const name = freshName('alice');
+    const user = await seedUser(ctx.clients.iam, name);
+
+    // Act
+    const result = await isolateIamUser.apply(ctx, userResource(name), defaults);
+
+    // Assess
+    expect(result.outcome).toBe('succeeded');
+    expect(result.containedAt).toBe('2026-11-28T07:00:00.000Z');
+    expect(statuses(result)).toEqual({
+      'capture-user-state': 'done',
+      'attach-deny-all-policy': 'done',
+      'deactivate-access-keys': 'done',
+      'remove-console-password': 'skipped',
+      'tag-user': 'done',
+    });
+    const state = await userState(ctx.clients.iam, name);
+    expect(state.keys).toEqual({ [user.activeKeyId]: 'Inactive', [user.inactiveKeyId]: 'Inactive' });
+    expect(state.policies).toEqual(['cordon-deny-all', 'customer-read']);
+    expect(await userPolicy(ctx.clients.iam, name, 'cordon-deny-all')).toEqual(DENY_ALL);
+    expect(state.tags).toEqual({
+      team: 'payments',
+      'cordon:isolation-id': 'iso-0001',
+      'cordon:isolated-at': '2026-11-28T07:00:00.000Z',
+    });
+    expect(state.password).toBe(true);
+    expect(result.before['iamUser']).toMatchObject({
+      userName: name,
+      arn: `arn:aws:iam::123456789012:user/${name}`,
+      accessKeys: expect.arrayContaining([
+        { accessKeyId: user.activeKeyId, status: 'Active' },
+        { accessKeyId: user.inactiveKeyId, status: 'Inactive' },
+      ]),
+      consolePassword: true,
+    });
+  });
+
+  it('sends the deny-all policy as its first change, before any key is touched', async () => {
+    // Prepare
+    const { ctx, recorder } = motoActionContext(moto);
+    const name = freshName('alice');
+    await seedUser(ctx.clients.iam, name);
+    recorder.clear();
+
+    // Act
+    await isolateIamUser.apply(ctx, userResource(name), defaults);
+
+    // Assess
+    const mutations = recorder.commands.filter((c) => isMutating(c.command)).map((c) => c.command);
+    expect(mutations).toEqual(['PutUserPolicy', 'UpdateAccessKey', 'TagUser']);
+  });
+
+  it('changes nothing when applied again', async () => {
+    // Prepare
+    const { ctx, recorder } = motoActionContext(moto);
+    const name = freshName('alice');
+    await seedUser(ctx.clients.iam, name);
+    const first = await isolateIamUser.apply(ctx, userResource(name), defaults);
+    const afterFirst = await userState(ctx.clients.iam, name);
+    recorder.clear();
+
+    // Act
+    const second = await isolateIamUser.apply(ctx, userResource(name), defaults, first);
+
+    // Assess
+    expect(second.outcome).toBe('succeeded');
+    expect(new Set(second.steps.map((s) => s.status))).toEqual(new Set(['skipped']));
+    expect(recorder.commands.filter((c) => isMutating(c.command))).toEqual([]);
+    expect(await userState(ctx.clients.iam, name)).toEqual(afterFirst);
+    expect(second.before).toEqual(first.before);
+  });
+
+  it('restores exactly the keys that were active, removes only its policy and tags, and is idempotent', async () => {
+    // Prepare
+    const { ctx, recorder } = motoActionContext(moto);
+    const name = freshName('alice');
+    const user = await seedUser(ctx.clients.iam, name);
+    const original = await userState(ctx.clients.iam, name);
+    const applied = await isolateIamUser.apply(ctx, userResource(name), defaults);
+
+    // Act
+    const released = await isolateIamUser.release(ctx, userResource(name), defaults, applied);
+    const afterRelease = await userState(ctx.clients.iam, name);
+    recorder.clear();
+    const again = await isolateIamUser.release(ctx, userResource(name), defaults, applied);
+
+    // Assess
+    expect(released.outcome).toBe('succeeded');
+    expect(statuses(released)).toEqual({
+      'reactivate-access-keys': 'done',
+      'remove-deny-all-policy': 'done',
+      'untag-user': 'done',
+    });
+    expect(afterRelease).toEqual(original);
+    expect(afterRelease.keys).toEqual({ [user.activeKeyId]: 'Active', [user.inactiveKeyId]: 'Inactive' });
+    expect(again.outcome).toBe('succeeded');
+    expect(new Set(again.steps.map((s) => s.status))).toEqual(new Set(['skipped']));
+    expect(recorder.commands.filter((c) => isMutating(c.command))).toEqual([]);
+    expect(await userState(ctx.clients.iam, name)).toEqual(original);
+  });
+
+  it('deletes the console password only when asked, and says release cannot restore it', async () => {
+    // Prepare
+    const { ctx } = motoActionContext(moto);
+    const name = freshName('alice');
+    await seedUser(ctx.clients.iam, name);
+    const params = isolateIamUser.params.parse({ removeConsoleAccess: true });
+
+    // Act
+    const applied = await isolateIamUser.apply(ctx, userResource(name), params);
+    const afterApply = await userState(ctx.clients.iam, name);
+    const released = await isolateIamUser.release(ctx, userResource(name), params, applied);
+
+    // Assess
+    expect(statuses(applied)['remove-console-password']).toBe('done');
+    expect(afterApply.password).toBe(false);
+    expect(applied.before['iamUser']).toMatchObject({
+      consolePassword: true,
+      consolePasswordDeletedAt: '2026-11-28T07:00:00.000Z',
+    });
+    expect(applied.warnings.join('\n')).toMatch(/release cannot restore it/);
+    expect(released.outcome).toBe('succeeded');
+    expect(released.warnings.join('\n')).toMatch(/cannot be restored/);
+    expect((await userState(ctx.clients.iam, name)).password).toBe(false);
+  });
+
+  it('skips a user that no longer exists, on apply and on release', async () => {
+    // Prepare
+    const { ctx, recorder } = motoActionContext(moto);
+    const name = freshName('alice');
+    const user = await seedUser(ctx.clients.iam, name);
+    const applied = await isolateIamUser.apply(ctx, userResource(name), defaults);
+    await ctx.clients.iam.send(
+      new DeleteUserPolicyCommand({ UserName: name, PolicyName: 'cordon-deny-all' }),
+    );
+    await deleteUser(ctx.clients.iam, name, [user.activeKeyId, user.inactiveKeyId]);
+    recorder.clear();
+
+    // Act
+    const reapplied = await isolateIamUser.apply(ctx, userResource(name), defaults);
+    const released = await isolateIamUser.release(ctx, userResource(name), defaults, applied);
+
+    // Assess
+    expect(reapplied.outcome).toBe('skipped');
+    expect(reapplied.detail).toMatch(/no longer exists.*NoSuchEntity/);
+    expect(released.outcome).toBe('skipped');
+    expect(released.detail).toMatch(/no longer exists/);
+    expect(recorder.commands.filter((c) => isMutating(c.command))).toEqual([]);
+  });
+
+  it('refuses a user that carries the exemption tag live, even when the finding shows no tags', async () => {
+    // Prepare
+    const { ctx, recorder } = motoActionContext(moto);
+    const name = freshName('alice');
+    await seedUser(ctx.clients.iam, name, { 'cordon:exempt': 'true' });
+    const before = await userState(ctx.clients.iam, name);
+    recorder.clear();
+
+    // Act
+    const result = await isolateIamUser.apply(ctx, userResource(name), defaults);
+
+    // Assess
+    expect(result.outcome).toBe('skipped');
+    expect(result.detail).toMatch(/refused: exempt: tagged cordon:exempt=true/);
+    expect(recorder.commands.filter((c) => isMutating(c.command))).toEqual([]);
+    expect(await userState(ctx.clients.iam, name)).toEqual(before);
+  });
+
+  it('refuses a protected user before sending any AWS call', async () => {
+    // Prepare
+    const { ctx, recorder } = motoActionContext(moto);
+    const name = freshName('breakglass-admin');
+    await seedUser(ctx.clients.iam, name);
+    recorder.clear();
+
+    // Act
+    const result = await isolateIamUser.apply(ctx, userResource(name), defaults);
+
+    // Assess
+    expect(result.outcome).toBe('skipped');
+    expect(result.detail).toMatch(/refused: protected/);
+    expect(recorder.count()).toBe(0);
+  });
+
+  it('leaves tags that belong to another isolation in place on release', async () => {
+    // Prepare
+    const { ctx } = motoActionContext(moto);
+    const name = freshName('alice');
+    await seedUser(ctx.clients.iam, name);
+    const applied = await isolateIamUser.apply(ctx, userResource(name), defaults);
+    await ctx.clients.iam.send(
+      new TagUserCommand({ UserName: name, Tags: [{ Key: 'cordon:isolation-id', Value: 'iso-other' }] }),
+    );
+
+    // Act
+    const released = await isolateIamUser.release(ctx, userResource(name), defaults, applied);
+
+    // Assess
+    expect(released.steps.find((s) => s.name === 'untag-user')).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringMatching(/another isolation \(iso-other\)/),
+    });
+    expect((await userState(ctx.clients.iam, name)).tags['cordon:isolation-id']).toBe('iso-other');
+  });
+});

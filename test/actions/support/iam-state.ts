@@ -1,0 +1,193 @@
+/** Test support: seed IAM principals in moto and read back the state the IAM actions change. */
+import {
+  CreateAccessKeyCommand,
+  CreateLoginProfileCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  GetLoginProfileCommand,
+  GetRolePolicyCommand,
+  GetUserPolicyCommand,
+  ListAccessKeysCommand,
+  ListRolePoliciesCommand,
+  ListRoleTagsCommand,
+  ListUserPoliciesCommand,
+  ListUserTagsCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import { parsePolicyDocument } from '../../../functions/lib/aws/iam-policies.js';
+import type {
+  IamAccessKeyResource,
+  IamRoleResource,
+  IamUserResource,
+} from '../../../functions/lib/findings/model.js';
+import { TEST_ACCOUNT } from '../../support/moto.js';
+
+const CUSTOMER_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+});
+
+export interface SeededUser {
+  userName: string;
+  activeKeyId: string;
+  inactiveKeyId: string;
+}
+
+/** A user with one active and one inactive key, a console password, a customer policy and a tag. */
+export async function seedUser(
+  iam: IAMClient,
+  userName = 'alice',
+  tags: Record<string, string> = { team: 'payments' },
+): Promise<SeededUser> {
+  await iam.send(
+    new CreateUserCommand({
+      UserName: userName,
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
+  const active = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+  const inactive = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+  const activeKeyId = active.AccessKey?.AccessKeyId ?? '';
+  const inactiveKeyId = inactive.AccessKey?.AccessKeyId ?? '';
+  await iam.send(
+    new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: inactiveKeyId, Status: 'Inactive' }),
+  );
+  await iam.send(new CreateLoginProfileCommand({ UserName: userName, Password: 'Correct-Horse-9!' }));
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: userName,
+      PolicyName: 'customer-read',
+      PolicyDocument: CUSTOMER_POLICY,
+    }),
+  );
+  return { userName, activeKeyId, inactiveKeyId };
+}
+
+/** A role with a customer inline policy and AWS's own console revoke policy. */
+export async function seedRole(iam: IAMClient, roleName = 'app-role', path = '/'): Promise<void> {
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: roleName,
+      Path: path,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+      Tags: [{ Key: 'team', Value: 'payments' }],
+    }),
+  );
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: roleName,
+      PolicyName: 'customer-read',
+      PolicyDocument: CUSTOMER_POLICY,
+    }),
+  );
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: roleName,
+      PolicyName: 'AWSRevokeOlderSessions',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            Action: '*',
+            Resource: '*',
+            Condition: { DateLessThan: { 'aws:TokenIssueTime': '2020-01-01T00:00:00.000Z' } },
+          },
+        ],
+      }),
+    }),
+  );
+}
+
+export interface UserState {
+  keys: Record<string, string>;
+  policies: string[];
+  tags: Record<string, string>;
+  password: boolean;
+}
+
+/** Keys (id → status), inline policy names, tags and password presence of a user. */
+export async function userState(iam: IAMClient, userName: string): Promise<UserState> {
+  const [keys, policies, tags, password] = await Promise.all([
+    iam.send(new ListAccessKeysCommand({ UserName: userName })),
+    iam.send(new ListUserPoliciesCommand({ UserName: userName })),
+    iam.send(new ListUserTagsCommand({ UserName: userName })),
+    iam.send(new GetLoginProfileCommand({ UserName: userName })).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof Error && error.name.startsWith('NoSuchEntity')) return false;
+        throw error;
+      },
+    ),
+  ]);
+  return {
+    keys: Object.fromEntries(
+      (keys.AccessKeyMetadata ?? []).map((k) => [k.AccessKeyId ?? '', k.Status ?? '']),
+    ),
+    policies: [...(policies.PolicyNames ?? [])].sort(),
+    tags: Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+    password,
+  };
+}
+
+export async function userPolicy(iam: IAMClient, userName: string, policyName: string): Promise<unknown> {
+  const out = await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: policyName }));
+  return parsePolicyDocument(out.PolicyDocument);
+}
+
+export interface RoleState {
+  policies: string[];
+  tags: Record<string, string>;
+}
+
+export async function roleState(iam: IAMClient, roleName: string): Promise<RoleState> {
+  const [policies, tags] = await Promise.all([
+    iam.send(new ListRolePoliciesCommand({ RoleName: roleName })),
+    iam.send(new ListRoleTagsCommand({ RoleName: roleName })),
+  ]);
+  return {
+    policies: [...(policies.PolicyNames ?? [])].sort(),
+    tags: Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+  };
+}
+
+export async function rolePolicy(iam: IAMClient, roleName: string, policyName: string): Promise<unknown> {
+  const out = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+  return parsePolicyDocument(out.PolicyDocument);
+}
+
+export function userResource(userName: string, tags: Record<string, string> = {}): IamUserResource {
+  return { type: 'iam-user', id: userName, userName, accountId: TEST_ACCOUNT, region: 'us-east-1', tags };
+}
+
+export function accessKeyResource(userName: string, accessKeyId: string): IamAccessKeyResource {
+  return {
+    type: 'iam-access-key',
+    id: accessKeyId,
+    accessKeyId,
+    userName,
+    accountId: TEST_ACCOUNT,
+    region: 'us-east-1',
+    tags: {},
+  };
+}
+
+export function roleResource(roleName: string, arn?: string): IamRoleResource {
+  return {
+    type: 'iam-role',
+    id: roleName,
+    roleName,
+    ...(arn ? { arn } : {}),
+    accountId: TEST_ACCOUNT,
+    region: 'us-east-1',
+    tags: {},
+  };
+}
