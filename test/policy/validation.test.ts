@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyValidationError } from '../../functions/lib/errors.js';
 import { ACTION_NAMES } from '../../functions/lib/actions/registry.js';
-import { loadPolicy, loadPolicyFromStrings } from '../../functions/lib/policy/index.js';
+import { loadPolicy } from '../../functions/lib/policy/index.js';
 
 const BROKEN = 'test/policy/broken';
 const VALID = ACTION_NAMES.join(', ');
