@@ -1,22 +1,22 @@
 # One execution role per function. Its policy is exactly:
 #   - the IAM actions that function's code declares in functions/lib/permissions.ts (generated into
 #     function-permissions.json by scripts/terraform-permissions.ts; a test fails when the file is stale), each
-#     scoped to the resources of its service below; and
+#     scoped to the resources of the kind the code names (local.permission_resources); and
 #   - the Lambda platform's own needs: writing to the function's log group and to its dead-letter queue.
 # No managed policies are attached, and no statement uses a wildcard action (test/terraform asserts both).
 
 locals {
   function_permissions = jsondecode(file("${path.module}/function-permissions.json")).functions
 
-  # The only resources each service's calls may touch. A service the code starts to call without an entry
-  # here makes `terraform plan` fail, on purpose: someone must decide its scope.
-  service_resources = {
-    dynamodb = [aws_dynamodb_table.this.arn, "${aws_dynamodb_table.this.arn}/index/*"]
-    # Triage, approve and the API may invoke the worker and nothing else.
-    lambda = [local.worker_function_arn]
-    sns    = [aws_sns_topic.this.arn]
-    # The worker may assume only the member role, in any account of the organisation.
-    sts = ["arn:${local.partition}:iam::*:role/${var.member_role_name}"]
+  # The ARNs behind each kind of resource the code declares (PermissionResource in functions/lib/permissions.ts).
+  # A kind without an entry here makes `terraform plan` fail, on purpose: someone must decide its scope.
+  permission_resources = {
+    table = [aws_dynamodb_table.this.arn, "${aws_dynamodb_table.this.arn}/index/*"]
+    topic = [aws_sns_topic.this.arn]
+    # Triage, approve, expire and the API may invoke the worker and nothing else.
+    worker = [local.worker_function_arn]
+    # The worker may assume only the member role name, in any account of the organisation.
+    member-role = ["arn:${local.partition}:iam::*:role/${var.member_role_name}"]
     # BatchUpdateFindings is authorised on the hub; BatchImportFindings on the account's default product.
     securityhub = [
       "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:hub/default",
@@ -77,7 +77,7 @@ data "aws_iam_policy_document" "function" {
       sid       = statement.value.sid
       effect    = "Allow"
       actions   = statement.value.actions
-      resources = local.service_resources[statement.value.service]
+      resources = local.permission_resources[statement.value.resource]
     }
   }
 }

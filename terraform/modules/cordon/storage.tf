@@ -81,7 +81,7 @@ data "aws_iam_policy_document" "topic_key" {
   statement {
     sid       = "CloudWatchAlarms"
     effect    = "Allow"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = ["*"]
 
     principals {
@@ -96,7 +96,7 @@ data "aws_iam_policy_document" "topic_key" {
     content {
       sid       = "CordonPublishersThroughSns"
       effect    = "Allow"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = ["*"]
 
       principals {

@@ -1,0 +1,371 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { ACTIONS } from '../../functions/lib/actions/registry.js';
+import type { ActionDefinition } from '../../functions/lib/actions/contract.js';
+import { FUNCTION_PERMISSIONS } from '../../functions/lib/permissions.js';
+import {
+  FUNCTION_PERMISSIONS_FILE,
+  MEMBER_ROLE_PERMISSIONS_FILE,
+  buildFunctionPermissions,
+  buildMemberRolePolicy,
+  renderFunctionPermissions,
+  renderMemberRolePolicy,
+  type FunctionPermissionsFile,
+  type MemberRolePolicy,
+} from '../../scripts/terraform-permissions.js';
+import {
+  ROOT,
+  allResources,
+  at,
+  blockAt,
+  entryPoints,
+  loadTerraform,
+  locals,
+  nested,
+  resource,
+  resourceNames,
+  single,
+  str,
+  strings,
+} from './hcl.js';
+
+const CORDON = 'terraform/modules/cordon';
+const MEMBER = 'terraform/modules/member-role';
+const REGENERATE = 'stale: run `npx tsx scripts/terraform-permissions.ts` and commit the result';
+
+/** What the Lambda platform itself needs from every execution role, beyond the code's own calls. */
+const PLATFORM_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
+const EXPLICIT_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
+
+function committedFunctionPermissions(): FunctionPermissionsFile {
+  return JSON.parse(readFileSync(path.join(ROOT, FUNCTION_PERMISSIONS_FILE), 'utf8')) as FunctionPermissionsFile;
+}
+
+function committedMemberPolicy(): MemberRolePolicy {
+  return JSON.parse(readFileSync(path.join(ROOT, MEMBER_ROLE_PERMISSIONS_FILE), 'utf8')) as MemberRolePolicy;
+}
+
+/** Every IAM action a function's role allows, read from the HCL and the JSON file it loads. */
+async function roleActions(fn: string): Promise<{ actions: string[]; byResource: Map<string, string[]> }> {
+  const config = await loadTerraform(CORDON);
+  const document = resource(config, 'aws_iam_policy_document', 'function', 'data');
+  const staticActions = nested(document, 'statement').flatMap((s) => strings(s['actions'], 'statement.actions'));
+  const byResource = new Map<string, string[]>();
+  for (const statement of committedFunctionPermissions().functions[fn] ?? []) {
+    byResource.set(statement.resource, [...(byResource.get(statement.resource) ?? []), ...statement.actions]);
+  }
+  const declared = [...byResource.values()].flat();
+  return { actions: [...new Set([...staticActions, ...declared])].sort(), byResource };
+}
+
+describe('Terraform: function roles are least privilege', () => {
+  it('keeps function-permissions.json in step with FUNCTION_PERMISSION_STATEMENTS', () => {
+    // Prepare
+    const committed = readFileSync(path.join(ROOT, FUNCTION_PERMISSIONS_FILE), 'utf8');
+
+    // Act
+    const expected = renderFunctionPermissions();
+
+    // Assess
+    expect(committed, `${FUNCTION_PERMISSIONS_FILE} is ${REGENERATE}`).toBe(expected);
+  });
+
+  it("gives each function role exactly its code's declared actions plus logs and its dead-letter queue", async () => {
+    for (const fn of entryPoints()) {
+      // Prepare
+      const declared = FUNCTION_PERMISSIONS[fn as keyof typeof FUNCTION_PERMISSIONS];
+
+      // Act
+      const { actions } = await roleActions(fn);
+
+      // Assess
+      expect(declared, `FUNCTION_PERMISSIONS has no entry for ${fn}`).toBeDefined();
+      expect(actions, fn).toEqual([...new Set([...(declared ?? []), ...PLATFORM_ACTIONS])].sort());
+    }
+  });
+
+  it('builds every role policy from the generated statements, scoped by resource kind', async () => {
+    // Prepare
+    const config = await loadTerraform(CORDON);
+
+    // Act
+    const document = resource(config, 'aws_iam_policy_document', 'function', 'data');
+    const dynamic = blockAt(document, 'dynamic', 'statement', 0);
+    const content = blockAt(dynamic, 'content', 0);
+    const policy = resource(config, 'aws_iam_role_policy', 'function');
+    const statics = nested(document, 'statement');
+
+    // Assess
+    expect(document['for_each']).toBe('${local.functions}');
+    expect(dynamic['for_each']).toBe('${local.function_permissions[each.key]}');
+    expect(content['actions']).toBe('${statement.value.actions}');
+    expect(content['resources']).toBe('${local.permission_resources[statement.value.resource]}');
+    expect(content['effect']).toBe('Allow');
+    expect(str(locals(config)['function_permissions'], 'function_permissions')).toContain(
+      'file("${path.module}/function-permissions.json")',
+    );
+    expect(policy['policy']).toBe('${data.aws_iam_policy_document.function[each.key].json}');
+    expect(policy['role']).toBe('${aws_iam_role.function[each.key].id}');
+    expect(statics.map((s) => s['resources'])).toEqual([
+      ['${aws_cloudwatch_log_group.function[each.key].arn}:*'],
+      ['${aws_sqs_queue.function_dlq[each.key].arn}'],
+    ]);
+  });
+
+  it('attaches no other policy to the roles and trusts only Lambda', async () => {
+    // Prepare
+    const config = await loadTerraform(CORDON);
+
+    // Act
+    const role = resource(config, 'aws_iam_role', 'function');
+    const trust = resource(config, 'aws_iam_policy_document', 'lambda_trust', 'data');
+    const statements = nested(trust, 'statement');
+
+    // Assess
+    expect(resourceNames(config, 'aws_iam_role_policy')).toEqual(['function']);
+    expect(resourceNames(config, 'aws_iam_role_policy_attachment')).toEqual([]);
+    expect(resourceNames(config, 'aws_iam_policy')).toEqual([]);
+    expect(role['managed_policy_arns']).toBeUndefined();
+    expect(role['inline_policy']).toBeUndefined();
+    expect(role['assume_role_policy']).toBe('${data.aws_iam_policy_document.lambda_trust.json}');
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.['actions']).toEqual(['sts:AssumeRole']);
+    expect(at(single(statements[0] ?? {}, 'principals'), 'identifiers')).toEqual(['lambda.amazonaws.com']);
+  });
+
+  it('uses no wildcard action and no wildcard resource in any function role', async () => {
+    // Prepare
+    const config = await loadTerraform(CORDON);
+    const resources = blockAt(locals(config), 'permission_resources');
+
+    // Act
+    const all = (await Promise.all(entryPoints().map((fn) => roleActions(fn)))).flatMap((r) => r.actions);
+    const arns = Object.values(resources).flatMap((list) => strings(list, 'permission_resources'));
+
+    // Assess
+    for (const action of all) expect(action).toMatch(EXPLICIT_ACTION);
+    expect(arns).not.toContain('*');
+    const kinds = new Set(
+      Object.values(committedFunctionPermissions().functions).flatMap((list) => list.map((s) => s.resource)),
+    );
+    for (const kind of kinds) expect(Object.keys(resources), `no ARNs for resource kind ${kind}`).toContain(kind);
+  });
+
+  it('lets the worker assume only the member role name', async () => {
+    // Prepare
+    const config = await loadTerraform(CORDON);
+    const resources = blockAt(locals(config), 'permission_resources');
+
+    // Act
+    const holders = entryPoints().filter((fn) =>
+      (FUNCTION_PERMISSIONS[fn as keyof typeof FUNCTION_PERMISSIONS] ?? []).some((a) => a.startsWith('sts:')),
+    );
+    const { byResource } = await roleActions('isolate');
+
+    // Assess
+    expect(holders).toEqual(['isolate']);
+    expect(byResource.get('member-role')).toEqual(['sts:AssumeRole']);
+    expect(resources['member-role']).toEqual(['arn:${local.partition}:iam::*:role/${var.member_role_name}']);
+  });
+
+  it('lets triage invoke only the worker', async () => {
+    // Prepare
+    const config = await loadTerraform(CORDON);
+    const env = locals(config);
+
+    // Act
+    const { byResource } = await roleActions('triage');
+    const lambdaActions = [...byResource.entries()].filter(([, actions]) => actions.some((a) => a.startsWith('lambda:')));
+
+    // Assess
+    expect(lambdaActions).toEqual([['worker', ['lambda:InvokeFunction']]]);
+    expect(blockAt(env, 'permission_resources')['worker']).toEqual(['${local.worker_function_arn}']);
+    expect(env['worker_function_arn']).toBe(
+      'arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_names.isolate}',
+    );
+  });
+
+  it('lets the API read and write the table and invoke the worker', async () => {
+    // Prepare
+    const config = await loadTerraform(CORDON);
+
+    // Act
+    const { byResource } = await roleActions('api');
+
+    // Assess
+    expect(byResource.get('table')).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    expect(byResource.get('worker')).toEqual(['lambda:InvokeFunction']);
+    expect(blockAt(locals(config), 'permission_resources')['table']).toEqual([
+      '${aws_dynamodb_table.this.arn}',
+      '${aws_dynamodb_table.this.arn}/index/*',
+    ]);
+  });
+
+  it('rejects a wildcard permission declared by the code', () => {
+    // Prepare
+    const declared = { triage: [{ resource: 'table', actions: ['dynamodb:*'] }] };
+
+    // Act
+    const build = () => buildFunctionPermissions(declared);
+
+    // Assess
+    expect(build).toThrow(/dynamodb:\*/);
+  });
+});
+
+describe('Terraform: member role', () => {
+  it('keeps permissions.json in step with the action registry', () => {
+    // Prepare
+    const committed = readFileSync(path.join(ROOT, MEMBER_ROLE_PERMISSIONS_FILE), 'utf8');
+
+    // Act
+    const expected = renderMemberRolePolicy();
+
+    // Assess
+    expect(committed, `${MEMBER_ROLE_PERMISSIONS_FILE} is ${REGENERATE}`).toBe(expected);
+  });
+
+  it("allows exactly the union of the registered actions' permissions, each in one statement", () => {
+    // Prepare
+    const union = [...new Set([...ACTIONS.values()].flatMap((a) => a.permissions))].sort();
+
+    // Act
+    const policy = committedMemberPolicy();
+    const granted = policy.statements.flatMap((s) => s.actions);
+
+    // Assess
+    expect([...granted].sort()).toEqual(union);
+    expect(new Set(granted).size).toBe(granted.length);
+    expect(policy.actions).toEqual(union);
+    for (const action of granted) expect(action).toMatch(EXPLICIT_ACTION);
+  });
+
+  it('deploys the generated statements and denies them on its own role', async () => {
+    // Prepare
+    const config = await loadTerraform(MEMBER);
+
+    // Act
+    const document = resource(config, 'aws_iam_policy_document', 'this', 'data');
+    const [allow, deny] = nested(blockAt(document, 'dynamic'), 'statement');
+    const policy = resource(config, 'aws_iam_role_policy', 'this');
+
+    // Assess
+    expect(nested(document, 'statement')).toEqual([]);
+    expect(allow?.['for_each']).toBe('${local.permissions.statements}');
+    expect(at(allow, 'content', 0, 'effect')).toBe('Allow');
+    expect(at(allow, 'content', 0, 'actions')).toBe('${statement.value.actions}');
+    expect(at(allow, 'content', 0, 'resources')).toBe('${statement.value.resources}');
+    expect(at(deny, 'content', 0, 'effect')).toBe('Deny');
+    expect(at(deny, 'content', 0, 'resources')).toEqual(['${local.role_arn}']);
+    expect(str(locals(config)['permissions'], 'permissions')).toContain('templatefile("${path.module}/permissions.json"');
+    expect(policy['policy']).toBe('${data.aws_iam_policy_document.this.json}');
+    expect(resourceNames(config, 'aws_iam_role_policy_attachment')).toEqual([]);
+  });
+
+  it('is trusted only by the worker role, with optional organisation and external id conditions', async () => {
+    // Prepare
+    const config = await loadTerraform(MEMBER);
+
+    // Act
+    const trust = resource(config, 'aws_iam_policy_document', 'trust', 'data');
+    const statements = nested(trust, 'statement');
+    const conditions = nested(blockAt(statements[0], 'dynamic'), 'condition');
+    const role = resource(config, 'aws_iam_role', 'this');
+
+    // Assess
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.['actions']).toEqual(['sts:AssumeRole']);
+    expect(single(statements[0] ?? {}, 'principals')).toEqual({ type: 'AWS', identifiers: ['${var.worker_role_arn}'] });
+    expect(conditions.map((c) => at(c, 'content', 0, 'variable'))).toEqual(['aws:PrincipalOrgID', 'sts:ExternalId']);
+    expect(conditions.map((c) => c['for_each'])).toEqual([
+      '${var.organization_id == null ? [] : [var.organization_id]}',
+      '${var.external_id == null ? [] : [var.external_id]}',
+    ]);
+    expect(role['assume_role_policy']).toBe('${data.aws_iam_policy_document.trust.json}');
+  });
+
+  it('deploys the same permissions through the StackSet', async () => {
+    // Prepare
+    const config = await loadTerraform('terraform/modules/member-role-stackset');
+
+    // Act
+    const permissions = str(locals(config)['permissions'], 'permissions');
+    const template = str(locals(config)['allow_statements'], 'allow_statements');
+
+    // Assess
+    expect(permissions).toContain('templatefile("${path.module}/../member-role/permissions.json"');
+    expect(template).toContain('for statement in local.permissions.statements');
+    expect(resource(config, 'aws_cloudformation_stack_set', 'this')['permission_model']).toBe('SERVICE_MANAGED');
+  });
+
+  it('scopes IAM to users, roles and profiles, and passes roles only to EC2', () => {
+    // Prepare
+    const action = fakeAction(['iam:PutUserPolicy', 'iam:PassRole', 'ec2:DescribeInstances', 'ec2:CreateSnapshot']);
+
+    // Act
+    const policy = buildMemberRolePolicy([action]);
+    const bySid = new Map(policy.statements.map((s) => [s.sid, s]));
+
+    // Assess
+    expect(bySid.get('IamUsersRolesAndProfiles')?.resources).toEqual([
+      'arn:${partition}:iam::${account_id}:user/*',
+      'arn:${partition}:iam::${account_id}:role/*',
+      'arn:${partition}:iam::${account_id}:instance-profile/*',
+    ]);
+    expect(bySid.get('PassRoleBackToEc2Only')?.conditions).toEqual([
+      { test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] },
+    ]);
+    expect(bySid.get('DescribeForEvidence')?.actions).toEqual(['ec2:DescribeInstances']);
+    expect(bySid.get('Ec2Containment')?.actions).toEqual(['ec2:CreateSnapshot']);
+    expect(policy.selfProtectionActions).toEqual(['iam:PutUserPolicy']);
+    expect(policy.declaredBy['iam:PassRole']).toEqual(['fake-action']);
+  });
+
+  it('rejects a wildcard permission declared by an action', () => {
+    // Prepare
+    const action = fakeAction(['iam:*']);
+
+    // Act
+    const build = () => buildMemberRolePolicy([action]);
+
+    // Assess
+    expect(build).toThrow(/fake-action declares permission "iam:\*"/);
+  });
+});
+
+describe('Terraform: no wildcard actions in any policy cordon deploys', () => {
+  it('keeps `*` actions out of every IAM policy document except the KMS key administration statement', async () => {
+    // Prepare
+    const configs = await Promise.all([CORDON, MEMBER].map((dir) => loadTerraform(dir)));
+
+    // Act
+    const offenders = configs.flatMap((config) =>
+      allResources(config, 'data')
+        .filter((r) => r.type === 'aws_iam_policy_document')
+        .flatMap((r) =>
+          nested(r.block, 'statement')
+            .filter((s) => strings(s['actions'], `${r.name}.actions`).some((a) => a.includes('*')))
+            .map((s) => `${r.name}:${str(s['sid'], 'sid')}`),
+        ),
+    );
+
+    // Assess
+    expect(offenders).toEqual(['topic_key:AccountAdministration']);
+  });
+});
+
+function fakeAction(permissions: string[]): ActionDefinition {
+  return {
+    name: 'fake-action',
+    description: 'test double',
+    resourceTypes: ['ec2-instance'],
+    params: z.object({}),
+    permissions,
+    steps: { apply: [], release: [] },
+    limitations: [],
+    apply: () => Promise.reject(new Error('not called')),
+    release: () => Promise.reject(new Error('not called')),
+  };
+}
