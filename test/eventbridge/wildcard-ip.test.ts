@@ -61,6 +61,33 @@ describe('EventBridge wildcard', () => {
     expect(complexity).toBeLessThanOrEqual(MAX_WILDCARD_COMPLEXITY);
   });
 
+  it('admits the finding-type alternatives generated rules use on one field', () => {
+    // Prepare: deterministic prefixes share one path, as in Ruler's byte machine
+    const guardDuty = [
+      'CryptoCurrency:EC2/*',
+      'Backdoor:EC2/*',
+      'Trojan:EC2/*',
+      'UnauthorizedAccess:IAMUser/*',
+      'UnauthorizedAccess:EC2/*',
+      'Impact:EC2/*',
+      'CredentialAccess:IAMUser/*',
+      'Exfiltration:S3/*',
+    ].map(parseWildcard);
+    const asff = [
+      'TTPs/*/CryptoCurrency:EC2-*',
+      'TTPs/*/Backdoor:EC2-*',
+      'TTPs/*/Trojan:EC2-*',
+      'TTPs/*/UnauthorizedAccess:IAMUser-*',
+    ].map(parseWildcard);
+
+    // Act
+    const scores = [guardDuty, asff].map(wildcardComplexity);
+
+    // Assess
+    expect(scores[0]).toBeLessThanOrEqual(MAX_WILDCARD_COMPLEXITY);
+    expect(scores[1]).toBeLessThanOrEqual(MAX_WILDCARD_COMPLEXITY);
+  });
+
   it('rejects the AWS-rejected *:*:*:*:*:event-bus/* and grows with alternatives on one field', () => {
     // Prepare
     const complex = [parseWildcard('*:*:*:*:*:event-bus/*')];

@@ -97,28 +97,31 @@ export const MAX_WILDCARD_COMPLEXITY = 10;
 const MAX_EXPLORED_SUBSETS = 20_000;
 
 interface NfaState {
-  /** Literal byte transitions. */
-  next: Map<number, number>;
+  /** Literal byte transitions (several targets once paths stop being shared). */
+  next: Map<number, number[]>;
+  /** The star's self-looping state entered without consuming input, if a `*` follows this position. */
+  star: number;
   /** True when this state loops on any byte (the position right after a `*`). */
   loop: boolean;
-  /** Index of the owning pattern. */
-  owner: number;
   /** Whether a star has been passed on the way here: only these states add non-determinism. */
   afterStar: boolean;
 }
 
 /**
  * Worst-case number of wildcard-pattern positions simultaneously alive while scanning one field value, in the
- * spirit of Event Ruler's MachineComplexityEvaluator: every byte of every pattern is a state, a star is a
- * self-looping state, and we walk the reachable sets of states (subset construction) over the bytes that occur
- * in the patterns plus one "other" byte. A state counts once it is past a star, because only those paths stay
- * alive concurrently; a deterministic prefix collapses to one path per pattern.
+ * spirit of Event Ruler's MachineComplexityEvaluator. Every byte of every pattern is a state and a star is a
+ * self-looping state. As in Ruler's byte machine, patterns share their deterministic prefix and its first star;
+ * past that star each pattern keeps its own path. We walk the reachable sets of states (subset construction) over
+ * the bytes that occur in the patterns plus one "other" byte, and count the states past a star: those are the
+ * paths that stay alive concurrently.
  */
 export function wildcardComplexity(patterns: WildcardPattern[]): number {
   const states: NfaState[] = [];
-  const starts: number[] = [];
   const alphabet = new Set<number>();
-  patterns.forEach((pattern, owner) => {
+  const newState = (loop: boolean, afterStar: boolean): number =>
+    states.push({ next: new Map(), star: -1, loop, afterStar }) - 1;
+  const root = newState(false, false);
+  for (const pattern of patterns) {
     // Ruler matches the JSON text of the value, quotes included.
     const tokens: (number | 'star')[] = [0x22];
     pattern.pieces.forEach((piece, i) => {
@@ -126,28 +129,32 @@ export function wildcardComplexity(patterns: WildcardPattern[]): number {
       for (const byte of Buffer.from(piece, 'utf8')) tokens.push(byte);
     });
     tokens.push(0x22);
-    let current = states.push({ next: new Map(), loop: false, owner, afterStar: false }) - 1;
-    starts.push(current);
-    let afterStar = false;
+    let current = root;
+    let shared = true;
     for (const token of tokens) {
+      const state = states[current] as NfaState;
       if (token === 'star') {
-        afterStar = true;
-        const loopState = states.push({ next: new Map(), loop: true, owner, afterStar }) - 1;
-        // Epsilon from `current` into the loop is modelled by sharing transitions at closure time below.
-        (states[current] as NfaState).next.set(-1, loopState);
-        current = loopState;
-      } else {
-        alphabet.add(token);
-        const nextState = states.push({ next: new Map(), loop: false, owner, afterStar }) - 1;
-        (states[current] as NfaState).next.set(token, nextState);
-        current = nextState;
+        if (!(shared && state.star !== -1)) state.star = newState(true, true);
+        current = state.star;
+        shared = false;
+        continue;
       }
+      alphabet.add(token);
+      const targets = state.next.get(token);
+      if (shared && targets !== undefined && targets.length > 0) {
+        current = targets[0] as number;
+        continue;
+      }
+      const created = newState(false, state.afterStar || state.loop);
+      if (targets) targets.push(created);
+      else state.next.set(token, [created]);
+      current = created;
     }
-  });
+  }
   const closure = (set: Set<number>): Set<number> => {
     for (const id of set) {
-      const epsilon = (states[id] as NfaState).next.get(-1);
-      if (epsilon !== undefined) set.add(epsilon);
+      const star = (states[id] as NfaState).star;
+      if (star !== -1) set.add(star);
     }
     return set;
   };
@@ -157,7 +164,7 @@ export function wildcardComplexity(patterns: WildcardPattern[]): number {
     for (const id of set) if ((states[id] as NfaState).afterStar) n++;
     return n;
   };
-  const startSet = closure(new Set(starts));
+  const startSet = closure(new Set([root]));
   const seen = new Set<string>([[...startSet].sort((a, b) => a - b).join(',')]);
   const pending = [startSet];
   let maximum = score(startSet);
@@ -168,8 +175,8 @@ export function wildcardComplexity(patterns: WildcardPattern[]): number {
       for (const id of active) {
         const state = states[id] as NfaState;
         if (state.loop) next.add(id);
-        const target = byte >= 0 ? state.next.get(byte) : undefined;
-        if (target !== undefined) next.add(target);
+        const targets = byte >= 0 ? state.next.get(byte) : undefined;
+        if (targets !== undefined) for (const target of targets) next.add(target);
       }
       if (next.size === 0) continue;
       closure(next);
