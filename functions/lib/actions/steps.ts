@@ -34,10 +34,11 @@ export interface StepOutcome {
   /** Non-fatal notes for the operator (e.g. blast radius). */
   warnings?: string[];
   /**
-   * The resource itself is gone (terminated instance, deleted user): the step is `skipped`, later stages do
-   * not run and the result is `skipped` with this detail.
+   * Nothing more to do here: the resource is gone (terminated instance, deleted user) or is already handled
+   * by another isolation. The step is `skipped`, later stages do not run, and the result is `skipped` with
+   * this step's detail.
    */
-  vanished?: boolean;
+  halt?: boolean;
 }
 
 /** What a step receives. */
@@ -263,7 +264,7 @@ export async function runSteps<W>(options: RunOptions<W>): Promise<RunResult> {
         }
         if (outcome.before) before = mergeBefore(before, outcome.before);
         if (outcome.warnings) warnings.push(...outcome.warnings);
-        if (outcome.vanished) vanished ??= outcome.detail;
+        if (outcome.halt) vanished ??= outcome.detail;
         await record(step.name, outcome.status, outcome.detail);
       }),
     );

@@ -1,0 +1,110 @@
+/**
+ * Reading an EC2 instance's live state for isolation and release, and the before-state record shape.
+ */
+import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { awsCall } from '../steps.js';
+
+/** Tag keys cordon puts on the instance (and the isolation id on snapshots). */
+export const ISOLATION_ID_TAG = 'cordon:isolation-id';
+export const ISOLATED_AT_TAG = 'cordon:isolated-at';
+
+export interface EniFacts {
+  id: string;
+  vpcId: string;
+  deviceIndex: number;
+  groups: string[];
+}
+
+export interface InstanceFacts {
+  id: string;
+  state: string;
+  enis: EniFacts[];
+  volumeIds: string[];
+  tags: Record<string, string>;
+}
+
+/** States in which there is nothing left to isolate. */
+export const GONE_STATES = new Set(['shutting-down', 'terminated']);
+
+/** Instance ids in the finding are trusted only after this check (they reach AWS APIs). */
+export const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+
+function toFacts(instance: Instance): InstanceFacts {
+  return {
+    id: instance.InstanceId ?? '',
+    state: instance.State?.Name ?? 'unknown',
+    enis: (instance.NetworkInterfaces ?? [])
+      .filter((n) => n.NetworkInterfaceId && n.VpcId)
+      .map((n) => ({
+        id: n.NetworkInterfaceId ?? '',
+        vpcId: n.VpcId ?? '',
+        deviceIndex: n.Attachment?.DeviceIndex ?? 0,
+        groups: (n.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
+      }))
+      .sort((a, b) => a.deviceIndex - b.deviceIndex),
+    volumeIds: (instance.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.VolumeId ? [m.Ebs.VolumeId] : [])),
+    tags: Object.fromEntries((instance.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : []))),
+  };
+}
+
+/** The instance, or undefined when AWS no longer lists it. `InvalidInstanceID.NotFound` propagates. */
+export async function describeInstance(
+  ec2: EC2Client,
+  instanceId: string,
+): Promise<InstanceFacts | undefined> {
+  const out = await awsCall('ec2:DescribeInstances', () =>
+    ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
+  );
+  const instance = out.Reservations?.flatMap((r) => r.Instances ?? []).find(
+    (i) => i.InstanceId === instanceId,
+  );
+  return instance ? toFacts(instance) : undefined;
+}
+
+/** Same members regardless of order. */
+export function sameGroups(a: readonly string[], b: readonly string[]): boolean {
+  const left = [...new Set(a)].sort();
+  const right = [...new Set(b)].sort();
+  return left.length === right.length && left.every((value, i) => value === right[i]);
+}
+
+/**
+ * The before-state the isolate-ec2-instance action records. Parsed with zod on release because it comes
+ * back from the store; every section is optional because a failed apply may have recorded only some.
+ */
+export const ec2BeforeSchema = z.object({
+  instance: z.object({ id: z.string(), state: z.string() }).optional(),
+  networkInterfaces: z
+    .record(z.string(), z.object({ vpcId: z.string(), deviceIndex: z.number(), groups: z.array(z.string()) }))
+    .optional(),
+  isolationGroups: z
+    .record(z.string(), z.object({ isolation: z.string(), flowCut: z.string().optional() }))
+    .optional(),
+  terminationProtection: z
+    .object({ disableApiTermination: z.boolean(), shutdownBehavior: z.string() })
+    .optional(),
+  autoScaling: z
+    .object({ member: z.boolean(), groupName: z.string().optional(), lifecycleState: z.string().optional() })
+    .optional(),
+  targetRegistrations: z
+    .array(z.object({ targetGroupArn: z.string(), port: z.number().optional() }))
+    .optional(),
+  instanceProfile: z
+    .object({
+      associated: z.boolean(),
+      profileArn: z.string().optional(),
+      associationId: z.string().optional(),
+    })
+    .optional(),
+  roleSessionRevocation: z
+    .object({
+      roleName: z.string(),
+      policyName: z.string(),
+      tokenIssuedBefore: z.string(),
+      addedByCordon: z.boolean(),
+    })
+    .optional(),
+  evidenceSnapshots: z.record(z.string(), z.string()).optional(),
+});
+export type Ec2Before = z.infer<typeof ec2BeforeSchema>;

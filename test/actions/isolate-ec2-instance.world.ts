@@ -1,0 +1,491 @@
+/**
+ * Test world for the isolate-ec2-instance integration tests: a VPC with instances in moto, the member
+ * clients, an action context, and SDK middleware for injected faults and for counting what really changed.
+ *
+ * moto quirk (see /work/shared/reference/aws-emulator.md): an interface reads back as the union of its own
+ * groups and the instance-level groups. Instances here are launched with per-interface groups only
+ * (RunInstances `NetworkInterfaces[].Groups`), which is what AWS itself keeps, so read-backs are exact.
+ */
+import {
+  AttachNetworkInterfaceCommand,
+  CreateLaunchTemplateCommand,
+  CreateNetworkInterfaceCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  IAMClient,
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+} from '@aws-sdk/client-iam';
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  CreateTargetGroupCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type {
+  ActionContext,
+  ActionState,
+  GuardSettings,
+  MemberClients,
+  StepRecord,
+} from '../../functions/lib/actions/contract.js';
+import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
+import type { Ec2InstanceResource } from '../../functions/lib/findings/model.js';
+import type { MotoHandle } from '../support/moto.js';
+
+export const ACCOUNT = '123456789012';
+
+let counter = 0;
+/**
+ * A name unique within the test file. The moto server is shared by the tests of a file (a reset costs
+ * seconds of EC2 backend start-up), so every test builds its own VPC, groups and names.
+ */
+export function unique(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${counter}`;
+}
+export const REGION = 'us-east-1';
+export const MEMBER_ROLE = 'cordon-member';
+
+export const GUARD: GuardSettings = {
+  exemptionTag: { key: 'cordon:exempt' },
+  protectedArns: [],
+  cordonResourcePrefix: 'cordon',
+  memberRoleName: MEMBER_ROLE,
+};
+
+/** Commands that change state in AWS; everything else the action sends is a read. */
+export const MUTATING = new Set([
+  'AssociateIamInstanceProfile',
+  'AttachInstances',
+  'AuthorizeSecurityGroupEgress',
+  'AuthorizeSecurityGroupIngress',
+  'CreateSecurityGroup',
+  'CreateSnapshot',
+  'CreateTags',
+  'DeleteRolePolicy',
+  'DeleteTags',
+  'DeregisterTargets',
+  'DetachInstances',
+  'DisassociateIamInstanceProfile',
+  'EnterStandby',
+  'ExitStandby',
+  'ModifyInstanceAttribute',
+  'ModifyNetworkInterfaceAttribute',
+  'PutRolePolicy',
+  'RegisterTargets',
+  'RevokeSecurityGroupEgress',
+  'RevokeSecurityGroupIngress',
+]);
+
+/** A fault to inject: which command (and which call of it, 1-based), and the error to throw. */
+export interface Fault {
+  command: string;
+  /** Only this call of the command fails (default: the first). */
+  nth?: number;
+  /** Only calls whose input matches fail (counted among matching calls). */
+  when?: (input: Record<string, unknown>) => boolean;
+  error: () => Error;
+}
+
+type Middleware = FinalizeRequestMiddleware<object, object>;
+
+/** Any SDK v3 client (same shape the command recorder instruments). */
+interface Instrumentable {
+  middlewareStack: Pick<MiddlewareStack<object, object>, 'add'>;
+}
+
+/** Everything the action's clients did, counted when AWS (moto) answered successfully. */
+export class Traffic {
+  readonly sent: string[] = [];
+  readonly succeeded: string[] = [];
+  /** Commands that completed before the containment marker fired. */
+  readonly beforeContainment: string[] = [];
+  contained = false;
+  faults: Fault[] = [];
+  #seen = new Map<Fault, number>();
+
+  count(command: string): number {
+    return this.succeeded.filter((c) => c === command).length;
+  }
+
+  mutations(): string[] {
+    return this.succeeded.filter((c) => MUTATING.has(c));
+  }
+
+  reset(): void {
+    this.sent.length = 0;
+    this.succeeded.length = 0;
+    this.beforeContainment.length = 0;
+    this.contained = false;
+    this.#seen.clear();
+  }
+
+  middleware(): Middleware {
+    return (next, context) => async (args) => {
+      const command = (context.commandName ?? '').replace(/Command$/, '');
+      this.sent.push(command);
+      const input = (args.input ?? {}) as Record<string, unknown>;
+      for (const fault of this.faults) {
+        if (fault.command !== command || (fault.when && !fault.when(input))) continue;
+        const seen = (this.#seen.get(fault) ?? 0) + 1;
+        this.#seen.set(fault, seen);
+        if (seen === (fault.nth ?? 1)) throw fault.error();
+      }
+      const result = await next(args);
+      this.succeeded.push(command);
+      if (!this.contained) this.beforeContainment.push(command);
+      return result;
+    };
+  }
+}
+
+/** An AWS-shaped error as the SDK would surface it. */
+export function awsError(
+  name: string,
+  message: string,
+  status: number,
+  fault: 'client' | 'server' = 'client',
+): Error {
+  const error = new Error(message) as Error & { $metadata: object; $fault: string };
+  error.name = name;
+  error.$metadata = { httpStatusCode: status };
+  error.$fault = fault;
+  return error;
+}
+
+export const FAULTS = {
+  throttling: () => awsError('ThrottlingException', 'Rate exceeded', 400),
+  accessDenied: () =>
+    awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403),
+  server: () => awsError('InternalError', 'An internal error has occurred', 500, 'server'),
+} as const;
+
+/** Member clients against moto, with fault injection and traffic counting on every client. */
+export function memberClients(moto: MotoHandle, traffic: Traffic, maxAttempts = 1): MemberClients {
+  const config = { ...moto.clientConfig(REGION), maxAttempts };
+  const clients: MemberClients = {
+    ec2: new EC2Client(config),
+    iam: new IAMClient(config),
+    autoScaling: new AutoScalingClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+  };
+  // Inside the retry loop (finalizeRequest, low priority): an injected throttle is retried like a real one.
+  const options = { step: 'finalizeRequest', priority: 'low', name: 'cordonTestTraffic' } as const;
+  const instrumented: Instrumentable[] = [clients.ec2, clients.iam, clients.autoScaling, clients.elbv2];
+  for (const client of instrumented) client.middlewareStack.add(traffic.middleware(), options);
+  return clients;
+}
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+export function actionContext(
+  clients: MemberClients,
+  traffic: Traffic,
+  overrides: Partial<ActionContext> & { persisted?: { state?: ActionState; records: StepRecord[] } } = {},
+): ActionContext {
+  const { persisted, ...rest } = overrides;
+  return {
+    isolationId: unique('iso'),
+    accountId: ACCOUNT,
+    region: REGION,
+    clients,
+    guard: GUARD,
+    logger: silent,
+    now: () => new Date('2026-11-28T07:00:00.000Z'),
+    onContained: () => {
+      traffic.contained = true;
+    },
+    onStep: async (step, state) => {
+      if (persisted) {
+        persisted.state = state;
+        persisted.records.push(step);
+      }
+    },
+    ...rest,
+  };
+}
+
+export function instanceResource(instanceId: string, tags: Record<string, string> = {}): Ec2InstanceResource {
+  return {
+    type: 'ec2-instance',
+    id: instanceId,
+    accountId: ACCOUNT,
+    region: REGION,
+    tags,
+    networkInterfaces: [],
+    securityGroupIds: [],
+  };
+}
+
+export interface Network {
+  vpcId: string;
+  subnetId: string;
+  appGroup: string;
+  dbGroup: string;
+}
+
+/** A setup client without faults or counting. */
+export function setupClients(moto: MotoHandle): MemberClients {
+  const config = moto.clientConfig(REGION);
+  return {
+    ec2: new EC2Client(config),
+    iam: new IAMClient(config),
+    autoScaling: new AutoScalingClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+  };
+}
+
+export async function createNetwork(setup: MemberClients, cidr = '10.0.0.0/16'): Promise<Network> {
+  const vpc = await setup.ec2.send(new CreateVpcCommand({ CidrBlock: cidr }));
+  const vpcId = vpc.Vpc?.VpcId ?? '';
+  const subnet = await setup.ec2.send(
+    new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr.replace('.0.0/16', '.1.0/24') }),
+  );
+  const group = async (name: string) =>
+    (
+      await setup.ec2.send(
+        new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: name, Description: name }),
+      )
+    ).GroupId ?? '';
+  return {
+    vpcId,
+    subnetId: subnet.Subnet?.SubnetId ?? '',
+    appGroup: await group('app'),
+    dbGroup: await group('db'),
+  };
+}
+
+/**
+ * An instance whose primary interface is in `app` (and, with `secondInterface`, a second interface in `db`),
+ * with shutdown behaviour `terminate` so that release has a non-default value to restore.
+ */
+export async function launchInstance(
+  setup: MemberClients,
+  network: Network,
+  options: { secondInterface?: boolean; profileArn?: string } = {},
+): Promise<{ instanceId: string; enis: string[]; volumes: string[] }> {
+  const run = await setup.ec2.send(
+    new RunInstancesCommand({
+      ImageId: 'ami-12c6146b',
+      InstanceType: 't3.micro',
+      MinCount: 1,
+      MaxCount: 1,
+      NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: network.subnetId, Groups: [network.appGroup] }],
+      BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 8 } }],
+      IamInstanceProfile: options.profileArn ? { Arn: options.profileArn } : undefined,
+      InstanceInitiatedShutdownBehavior: 'terminate',
+    }),
+  );
+  const instanceId = run.Instances?.[0]?.InstanceId ?? '';
+  if (options.secondInterface) {
+    const eni = await setup.ec2.send(
+      new CreateNetworkInterfaceCommand({ SubnetId: network.subnetId, Groups: [network.dbGroup] }),
+    );
+    await setup.ec2.send(
+      new AttachNetworkInterfaceCommand({
+        InstanceId: instanceId,
+        NetworkInterfaceId: eni.NetworkInterface?.NetworkInterfaceId,
+        DeviceIndex: 1,
+      }),
+    );
+  }
+  const state = await readInstance(setup, instanceId);
+  return { instanceId, enis: state.enis.map((e) => e.id), volumes: state.volumes };
+}
+
+export async function createProfile(
+  setup: MemberClients,
+  name = unique('web'),
+): Promise<{ profileArn: string; roleName: string }> {
+  const roleName = `${name}-role`;
+  await setup.iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: '{}' }));
+  const profile = await setup.iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name }));
+  await setup.iam.send(
+    new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: roleName }),
+  );
+  return { profileArn: profile.InstanceProfile?.Arn ?? '', roleName };
+}
+
+/** An Auto Scaling group of one instance (interfaces from a launch template, so no instance-level groups). */
+export async function createAutoScalingGroup(
+  setup: MemberClients,
+  network: Network,
+  name = unique('web-asg'),
+): Promise<{ groupName: string; instanceId: string }> {
+  const template = await setup.ec2.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: `${name}-lt`,
+      LaunchTemplateData: {
+        ImageId: 'ami-12c6146b',
+        InstanceType: 't3.micro',
+        NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: network.subnetId, Groups: [network.appGroup] }],
+      },
+    }),
+  );
+  await setup.autoScaling.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: name,
+      MinSize: 1,
+      MaxSize: 4,
+      DesiredCapacity: 1,
+      VPCZoneIdentifier: network.subnetId,
+      LaunchTemplate: { LaunchTemplateId: template.LaunchTemplate?.LaunchTemplateId, Version: '$Latest' },
+    }),
+  );
+  const instances = await setup.autoScaling.send(new DescribeAutoScalingInstancesCommand({}));
+  const instanceId =
+    instances.AutoScalingInstances?.find((i) => i.AutoScalingGroupName === name)?.InstanceId ?? '';
+  return { groupName: name, instanceId };
+}
+
+export async function createTargetGroup(
+  setup: MemberClients,
+  network: Network,
+  instanceId: string,
+  port = 8080,
+): Promise<string> {
+  const created = await setup.elbv2.send(
+    new CreateTargetGroupCommand({
+      Name: unique('tg'),
+      Protocol: 'HTTP',
+      Port: 80,
+      VpcId: network.vpcId,
+      TargetType: 'instance',
+    }),
+  );
+  const arn = created.TargetGroups?.[0]?.TargetGroupArn ?? '';
+  await setup.elbv2.send(
+    new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: instanceId, Port: port }] }),
+  );
+  return arn;
+}
+
+export interface InstanceState {
+  enis: { id: string; groups: string[] }[];
+  volumes: string[];
+  tags: Record<string, string>;
+  disableApiTermination: boolean;
+  shutdownBehavior: string;
+}
+
+export async function readInstance(setup: MemberClients, instanceId: string): Promise<InstanceState> {
+  const out = await setup.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  const instance = out.Reservations?.[0]?.Instances?.[0];
+  const [termination, shutdown] = await Promise.all([
+    setup.ec2.send(
+      new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' }),
+    ),
+    setup.ec2.send(
+      new DescribeInstanceAttributeCommand({
+        InstanceId: instanceId,
+        Attribute: 'instanceInitiatedShutdownBehavior',
+      }),
+    ),
+  ]);
+  return {
+    enis: (instance?.NetworkInterfaces ?? [])
+      .sort((a, b) => (a.Attachment?.DeviceIndex ?? 0) - (b.Attachment?.DeviceIndex ?? 0))
+      .map((n) => ({
+        id: n.NetworkInterfaceId ?? '',
+        groups: (n.Groups ?? []).map((g) => g.GroupId ?? '').sort(),
+      })),
+    volumes: (instance?.BlockDeviceMappings ?? []).map((m) => m.Ebs?.VolumeId ?? ''),
+    tags: Object.fromEntries((instance?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+    disableApiTermination: termination.DisableApiTermination?.Value ?? false,
+    shutdownBehavior: shutdown.InstanceInitiatedShutdownBehavior?.Value ?? '',
+  };
+}
+
+export interface CordonGroupState {
+  groupId: string;
+  vpcId: string;
+  role: string;
+  ingress: string[];
+  egress: string[];
+}
+
+/** cordon's groups in moto with their rules flattened to `proto cidr` strings. */
+export async function readCordonGroups(setup: MemberClients, vpcId: string): Promise<CordonGroupState[]> {
+  const out = await setup.ec2.send(
+    new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
+  );
+  const flatten = (
+    rules: {
+      IpProtocol?: string;
+      IpRanges?: { CidrIp?: string }[];
+      Ipv6Ranges?: { CidrIpv6?: string }[];
+    }[] = [],
+  ) =>
+    rules
+      .flatMap((r) => [
+        ...(r.IpRanges ?? []).map((x) => `${r.IpProtocol} ${x.CidrIp}`),
+        ...(r.Ipv6Ranges ?? []).map((x) => `${r.IpProtocol} ${x.CidrIpv6}`),
+      ])
+      .sort();
+  return (out.SecurityGroups ?? [])
+    .filter((g) => g.Tags?.some((t) => t.Key === 'cordon:role'))
+    .map((g) => ({
+      groupId: g.GroupId ?? '',
+      vpcId: g.VpcId ?? '',
+      role: g.Tags?.find((t) => t.Key === 'cordon:role')?.Value ?? '',
+      ingress: flatten(g.IpPermissions),
+      egress: flatten(g.IpPermissionsEgress),
+    }))
+    .sort((a, b) => `${a.vpcId}${a.role}`.localeCompare(`${b.vpcId}${b.role}`));
+}
+
+export async function readSnapshots(
+  setup: MemberClients,
+  isolationId: string,
+): Promise<{ volumeId: string; snapshotId: string }[]> {
+  const out = await setup.ec2.send(
+    new DescribeSnapshotsCommand({
+      OwnerIds: ['self'],
+      Filters: [{ Name: 'tag:cordon:isolation-id', Values: [isolationId] }],
+    }),
+  );
+  return (out.Snapshots ?? []).map((s) => ({ volumeId: s.VolumeId ?? '', snapshotId: s.SnapshotId ?? '' }));
+}
+
+export async function readAutoScaling(
+  setup: MemberClients,
+  instanceId: string,
+  groupName: string,
+): Promise<{ groupName?: string; lifecycleState?: string; desiredCapacity?: number }> {
+  const instances = await setup.autoScaling.send(
+    new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }),
+  );
+  const found = instances.AutoScalingInstances?.[0];
+  const groups = await setup.autoScaling.send(new DescribeAutoScalingGroupsCommand({}));
+  return {
+    groupName: found?.AutoScalingGroupName,
+    lifecycleState: found?.LifecycleState,
+    desiredCapacity: groups.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === groupName)
+      ?.DesiredCapacity,
+  };
+}
+
+export async function readTargets(setup: MemberClients, targetGroupArn: string): Promise<string[]> {
+  const out = await setup.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+  return (out.TargetHealthDescriptions ?? [])
+    .filter((d) => d.TargetHealth?.State !== 'draining')
+    .map((d) => `${d.Target?.Id ?? ''}:${d.Target?.Port ?? ''}`)
+    .sort();
+}
