@@ -166,6 +166,22 @@ describe('EventBridge matcher: exact values', () => {
     expect(results).toEqual([true, false, false, false]);
   });
 
+  it('matches an exact IPv6 address in any notation, as Ruler turns it into a one-address range', () => {
+    // Prepare
+    const pattern = { ip: ['2001:db8::1'] };
+
+    // Act
+    const results = verdicts(pattern, [
+      { ip: '2001:db8::1' },
+      { ip: '2001:0DB8:0:0:0:0:0:1' },
+      { ip: '2001:db8::2' },
+      { ip: 'x2001:db8::1' },
+    ]);
+
+    // Assess
+    expect(results).toEqual([true, true, false, false]);
+  });
+
   it('tells null, the empty string and a missing field apart [EB-DOC null values]', () => {
     // Prepare
     const nullPattern = { f: [null] };

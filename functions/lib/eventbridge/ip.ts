@@ -136,3 +136,17 @@ export function compileCidr(cidr: string): (value: string) => boolean {
     return true;
   };
 }
+
+/**
+ * Ruler turns an exact-match string that is an IPv6 address into a one-address range, so `"2001:db8::1"` also
+ * matches `"2001:DB8:0:0:0:0:0:1"`. Returns that predicate, or null when `text` is not an IPv6 address.
+ */
+export function ipv6Equality(text: string): ((value: string) => boolean) | null {
+  const groups = new Uint16Array(8);
+  if (!IPV6_SHAPE.test(text) || !parseIPv6(text, groups)) return null;
+  return (value) => {
+    if (value.indexOf(':') === -1 || !parseIPv6(value, scratch)) return false;
+    for (let g = 0; g < 8; g++) if (scratch[g] !== groups[g]) return false;
+    return true;
+  };
+}

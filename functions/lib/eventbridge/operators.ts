@@ -5,7 +5,7 @@
  * /work/shared/reference/eventbridge-patterns.md and the LocalStack AWS-validated snapshots it cites).
  */
 import { InvalidEventPatternError } from '../errors.js';
-import { compileCidr } from './ip.js';
+import { compileCidr, ipv6Equality } from './ip.js';
 import { parseWildcard, wildcardMatcher, type WildcardPattern } from './wildcard.js';
 
 /** A JSON scalar as found in an event: the only values operators ever test. */
@@ -124,8 +124,11 @@ export function compileLeaf(values: unknown[]): Leaf {
   let missing = false;
   const wildcards: WildcardPattern[] = [];
   for (const value of values) {
-    if (typeof value === 'string') exactStrings.add(value);
-    else if (isJsonNumber(value)) exactNumbers.add(value);
+    if (typeof value === 'string') {
+      exactStrings.add(value);
+      const sameAddress = ipv6Equality(value);
+      if (sameAddress) tests.push(stringTest(sameAddress));
+    } else if (isJsonNumber(value)) exactNumbers.add(value);
     else if (value === true) matchTrue = true;
     else if (value === false) matchFalse = true;
     else if (value === null) matchNull = true;
