@@ -1,23 +1,22 @@
 /**
  * The pipeline wired to a local emulator: the same {@link PipelineDeps} the Lambdas build, with static dummy
- * credentials, the emulator endpoint, an in-process worker, and the Security Hub outbox (moto has no
+ * credentials, the emulator endpoint, the pipeline's in-process worker, and the Security Hub outbox (moto has no
  * BatchUpdateFindings). Used by `npm start` and by the API, sandbox and browser tests.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { awsClientConfig } from '../../functions/lib/aws/client-config.js';
 import { createMemberClientFactory } from '../../functions/lib/aws/member-clients.js';
 import type { PipelineConfig } from '../../functions/lib/config.js';
 import type { CompiledPolicy } from '../../functions/lib/policy/model.js';
-import { loadPolicy } from '../../functions/lib/policy/index.js';
-import { createPipelineDeps, type PipelineDeps, type WorkerJob } from '../../functions/lib/pipeline/deps.js';
-import { runWorker, type WorkerResult } from '../../functions/lib/pipeline/worker.js';
+import { bundledPolicy } from '../../functions/lib/pipeline/bundled-policy.js';
+import { createPipelineDeps, type PipelineDeps } from '../../functions/lib/pipeline/deps.js';
+import { bootstrapEmulator, inProcessWorker } from '../../functions/lib/pipeline/local.js';
+import type { WorkerResult } from '../../functions/lib/pipeline/worker.js';
 import { OutboxSecurityHubWriter, type OutboxEntry } from '../../functions/lib/report/securityhub-writer.js';
 import { SnsNotifier } from '../../functions/lib/report/notifier.js';
 import { IsolationStore } from '../../functions/lib/store/isolations.js';
-import { ensureIsolationTable } from '../../functions/lib/store/table.js';
-import { errorMessage } from '../../functions/lib/errors.js';
 import { recordingMetrics, silentLogger, type PipelineLogger } from '../../functions/lib/observability.js';
 
 /** The emulator's default account: cordon's security account in the sandbox. */
@@ -35,9 +34,7 @@ export interface SandboxEnvironment {
   config: PipelineConfig;
   outboxPath: string;
   /** Resolves when every worker started so far has finished (tests and the replay wait on it). */
-  idle(): Promise<void>;
-  /** Results of finished worker runs, in order. */
-  workerResults: WorkerResult[];
+  idle(): Promise<WorkerResult[]>;
 }
 
 export interface SandboxEnvironmentOptions {
@@ -47,10 +44,8 @@ export interface SandboxEnvironmentOptions {
   region?: string;
   /** Called for each Security Hub write that went to the outbox. */
   onOutbox?: (entry: OutboxEntry) => void;
-  /** Pipeline logs (default: silent: the sandbox prints its own progress lines). */
+  /** Pipeline logs (default: silent; the sandbox prints its own progress lines). */
   logger?: PipelineLogger;
-  /** Where worker errors are reported (default: stderr). */
-  onWorkerError?: (job: WorkerJob, error: unknown) => void;
 }
 
 /** Client config for the emulator with dummy credentials, in the given region. */
@@ -59,22 +54,27 @@ export function emulatorClientConfig(endpoint: string, region = SANDBOX_REGION) 
 }
 
 /**
- * Create the table and topic in the emulator and build the pipeline over them.
+ * Create the table, topic and member role in the emulator (the pipeline's own bootstrap) and build the
+ * pipeline over them.
  */
 export async function createSandboxEnvironment(
   options: SandboxEnvironmentOptions,
 ): Promise<SandboxEnvironment> {
   const region = options.region ?? SANDBOX_REGION;
+  const resources = await bootstrapEmulator({
+    endpoint: options.endpoint,
+    region,
+    tableName: SANDBOX_TABLE,
+    topicName: SANDBOX_TOPIC,
+    memberRoleName: SANDBOX_MEMBER_ROLE,
+    securityAccountId: SANDBOX_SECURITY_ACCOUNT,
+  });
   const clientConfig = emulatorClientConfig(options.endpoint, region);
-  const dynamo = new DynamoDBClient(clientConfig);
-  await ensureIsolationTable(dynamo, SANDBOX_TABLE);
-  const sns = new SNSClient(clientConfig);
-  const topic = await sns.send(new CreateTopicCommand({ Name: SANDBOX_TOPIC }));
   const config: PipelineConfig = {
     region,
     securityAccountId: SANDBOX_SECURITY_ACCOUNT,
-    tableName: SANDBOX_TABLE,
-    topicArn: topic.TopicArn ?? `arn:aws:sns:${region}:${SANDBOX_SECURITY_ACCOUNT}:${SANDBOX_TOPIC}`,
+    tableName: resources.tableName,
+    topicArn: resources.topicArn,
     workerFunction: 'in-process',
     memberRoleName: SANDBOX_MEMBER_ROLE,
     endpoint: options.endpoint,
@@ -83,51 +83,31 @@ export async function createSandboxEnvironment(
     leaseSeconds: 900,
     maxAttempts: 2,
   };
-  const running = new Set<Promise<void>>();
-  const workerResults: WorkerResult[] = [];
-  const onWorkerError =
-    options.onWorkerError ??
-    ((job: WorkerJob, error: unknown) =>
-      process.stderr.write(`[worker] ${job.kind} ${job.id} failed: ${errorMessage(error)}\n`));
+  const worker = inProcessWorker(() => deps);
   const deps: PipelineDeps = createPipelineDeps({
     config,
-    policy: options.policy ?? loadPolicy(),
+    policy: options.policy ?? bundledPolicy(),
     functionName: 'sandbox',
     overrides: {
       logger: options.logger ?? silentLogger(),
-      // Metrics go to CloudWatch as EMF lines on stdout in Lambda; locally they would only drown the progress.
+      // In Lambda metrics are EMF lines on stdout; locally they would only drown the progress output.
       metrics: recordingMetrics(),
       store: new IsolationStore(
-        DynamoDBDocumentClient.from(dynamo, {
+        DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
           marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
         }),
-        SANDBOX_TABLE,
+        resources.tableName,
       ),
       securityHub: new OutboxSecurityHubWriter(options.outboxPath, options.onOutbox),
-      notifier: new SnsNotifier(sns, config.topicArn),
+      notifier: new SnsNotifier(new SNSClient(clientConfig), resources.topicArn),
       memberClients: createMemberClientFactory({
         memberRoleName: SANDBOX_MEMBER_ROLE,
         endpoint: options.endpoint,
         securityCredentials: DUMMY_CREDENTIALS,
         maxAttempts: 2,
       }),
-      // The Lambda invokes the worker asynchronously; here it runs in this process, also without waiting.
-      startWorker: async (job) => {
-        const run: Promise<void> = runWorker(deps, job)
-          .then((result) => void workerResults.push(result))
-          .catch((error: unknown) => onWorkerError(job, error))
-          .finally(() => running.delete(run));
-        running.add(run);
-      },
+      startWorker: (job) => worker.startWorker(job),
     },
   });
-  return {
-    deps,
-    config,
-    outboxPath: options.outboxPath,
-    workerResults,
-    async idle() {
-      while (running.size > 0) await Promise.allSettled([...running]);
-    },
-  };
+  return { deps, config, outboxPath: options.outboxPath, idle: () => worker.drain() };
 }

@@ -154,7 +154,6 @@ export function useApi(options: { extraRoutes?: (env: SandboxEnvironment) => Rou
     env = await createSandboxEnvironment({
       endpoint: moto.endpoint,
       outboxPath: join(dir, 'outbox.jsonl'),
-      onWorkerError: () => undefined,
     });
     config = {
       auth: {

@@ -106,7 +106,7 @@ const EnvSchema = z
  * Parse the API configuration from environment variables.
  * @throws ConfigurationError naming every missing or malformed variable
  */
-export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
+export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const details = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

@@ -1,0 +1,26 @@
+/**
+ * Lambda `api`: the self-service REST API and web console behind API Gateway HTTP API (payload v2). Thin: the
+ * core is `functions/lib/api/handler.ts`; the operations are the pipeline's, shared with the other Lambdas.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { Authenticator, createTokenVerifier } from './lib/api/auth.js';
+import { loadApiConfig } from './lib/api/config.js';
+import { createApiHandler } from './lib/api/handler.js';
+import { pipelineApiService } from './lib/api/service.js';
+import { lambdaDeps } from './lib/pipeline/lambda.js';
+
+const deps = lambdaDeps('api');
+const config = loadApiConfig();
+// Built once per container: aws-jwt-verify caches the issuer's JWKS across invocations.
+const authenticator = new Authenticator(createTokenVerifier(config.auth), config.groups);
+const api = createApiHandler({
+  config,
+  authenticator,
+  service: pipelineApiService(deps),
+  logger: deps.logger,
+});
+
+/** API Gateway HTTP API target. Never throws: every error is a problem+json response. */
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  return api(event);
+}
