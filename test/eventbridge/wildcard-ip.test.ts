@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidEventPatternError } from '../../functions/lib/errors.js';
 import { compileCidr, parseIPv4, parseIPv6 } from '../../functions/lib/eventbridge/ip.js';
@@ -30,6 +31,30 @@ describe('EventBridge wildcard', () => {
     // Assess
     expect(parse).toThrow(InvalidEventPatternError);
     expect(parse).toThrow('Consecutive wildcard characters at pos 3');
+  });
+
+  it('agrees with a reference regular expression on random patterns and values', () => {
+    // Prepare: a small alphabet makes overlaps between pieces likely
+    const piece = fc.string({ unit: fc.constantFrom('a', 'b', '/'), maxLength: 4 });
+    const pieces = fc.array(piece, { minLength: 1, maxLength: 4 });
+    const value = fc.string({ unit: fc.constantFrom('a', 'b', '/'), maxLength: 12 });
+
+    // Act + Assess
+    fc.assert(
+      fc.property(pieces, value, (parts, text) => {
+        const source = parts.join('*').replace(/\*\*+/g, '*');
+        const matcher = wildcardMatcher(parseWildcard(source));
+        const reference = new RegExp(
+          `^${source
+            .split('*')
+            .map((p) => p.replace(/[/]/g, '\\/'))
+            .join('.*')}$`,
+          's',
+        );
+        expect(matcher(text)).toBe(reference.test(text));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('matches in linear time on adversarial input', () => {
