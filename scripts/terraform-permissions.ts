@@ -215,7 +215,9 @@ export interface FunctionPermissionsFile {
 /** Where the generated function permissions live, relative to the repository root. */
 export const FUNCTION_PERMISSIONS_FILE = 'terraform/modules/cordon/function-permissions.json';
 
-type DeclaredStatements = Readonly<Record<string, readonly { resource: string; actions: readonly string[] }[]>>;
+type DeclaredStatements = Readonly<
+  Record<string, readonly { resource: string; actions: readonly string[] }[]>
+>;
 
 /**
  * Each function's declared IAM actions, one statement per kind of resource.
@@ -257,7 +259,9 @@ export function buildFunctionPermissions(
 }
 
 /** The exact text of `function-permissions.json` for the current declarations. */
-export function renderFunctionPermissions(file: FunctionPermissionsFile = buildFunctionPermissions()): string {
+export function renderFunctionPermissions(
+  file: FunctionPermissionsFile = buildFunctionPermissions(),
+): string {
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
