@@ -58,7 +58,8 @@ type Matcher = string | Record<string, unknown>;
 
 /** Escape a value for Terraform `templatefile` (a literal `${` or `%{` would be read as template syntax). */
 function templateEscape(value: string): string {
-  return value.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // Replacement functions: in a replacement string `$$` would collapse to `$`.
+  return value.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 /** Normalise a cordon glob to EventBridge terms: `?` widens to `*` (coarser, never narrower); no `**`. */
@@ -66,14 +67,42 @@ function widenGlob(glob: string): string {
   return glob.replace(/\?/g, '*').replace(/\*{2,}/g, '*');
 }
 
-/** The cheapest EventBridge matcher for a (widened) glob; undefined when it matches everything. */
-function globMatcher(glob: string): Matcher | undefined {
+/**
+ * How precise type filters may be. EventBridge caps a field's wildcard complexity (a handful of leading-`*`
+ * wildcards is the limit) and a pattern's length (4096), so patterns are built at the most precise tier that
+ * fits, then coarser ones:
+ * - every glob may use a wildcard;
+ * - only the few globs that would cost most without one may (fewer and fewer);
+ * - no wildcards: a wildcard becomes the prefix before its first `*` (or no filter), and GuardDuty globs on the
+ *   Security Hub path keep only the reference table's exact ASFF types, so GuardDuty types newer than the table
+ *   reach triage by the GuardDuty path only;
+ * - no type filter at all (always valid: triage re-checks types against the policy).
+ */
+interface Tier {
+  /** Globs allowed to become EventBridge wildcards. */
+  wildcards: 'all' | ReadonlySet<string>;
+}
+
+function allowsWildcard(tier: Tier, glob: string): boolean {
+  return tier.wildcards === 'all' || tier.wildcards.has(glob);
+}
+
+function isWildcard(m: Matcher): boolean {
+  return typeof m !== 'string' && 'wildcard' in m;
+}
+
+/** The cheapest EventBridge matcher for a glob; undefined when it matches everything. */
+function globMatcher(glob: string, allowWildcard = true): Matcher | undefined {
   const g = widenGlob(glob);
   if (/^\*+$/.test(g)) return undefined;
   const stars = g.split('*').length - 1;
   if (stars === 0) return templateEscape(g);
   if (stars === 1 && g.endsWith('*')) return { prefix: templateEscape(g.slice(0, -1)) };
   if (stars === 1 && g.startsWith('*')) return { suffix: templateEscape(g.slice(1)) };
+  if (!allowWildcard) {
+    const prefix = literalPrefix(g);
+    return prefix === '' ? undefined : { prefix: templateEscape(prefix) };
+  }
   // EventBridge wildcards treat `\` as an escape character; cordon globs have no escapes.
   return { wildcard: templateEscape(g.replace(/\\/g, '\\\\')) };
 }
@@ -83,29 +112,40 @@ function sortUnique(matchers: Matcher[]): Matcher[] {
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, m]) => m);
 }
 
+function directMatchers(glob: string, tier: Tier): Matcher[] | undefined {
+  const m = globMatcher(glob, allowsWildcard(tier, glob));
+  return m === undefined ? undefined : [m];
+}
+
 /**
- * ASFF `Types` matchers covering every GuardDuty finding (seen through Security Hub) whose native type matches
+ * ASFF `Types` matchers covering GuardDuty findings (seen through Security Hub) whose native type matches
  * `glob`: the regular mapped form (`Purpose:Resource/Family` → `*Purpose:Resource-Family`), the table's
  * irregular forms that it misses, and the embedded native form that attack sequences keep.
  */
-function asffMatchersForGuardDutyGlob(glob: string): Matcher[] | undefined {
+function asffMatchersForGuardDutyGlob(glob: string, tier: Tier): Matcher[] | undefined {
   const g = widenGlob(glob);
   if (/^\*+$/.test(g)) return undefined;
-  const mappedGlob = widenGlob(`*${g.replace('/', '-')}`);
-  const mapped = compileGlob(mappedGlob);
   const out: Matcher[] = [];
-  const regular = globMatcher(mappedGlob);
-  if (regular !== undefined) out.push(regular);
+  const covered: ((asff: string) => boolean)[] = [];
+  const addHeuristic = (heuristicGlob: string): void => {
+    const m = globMatcher(heuristicGlob);
+    if (m === undefined || (isWildcard(m) && !allowsWildcard(tier, glob))) return;
+    out.push(m);
+    const compiled = compileGlob(heuristicGlob);
+    covered.push((asff) => compiled.test(asff));
+  };
+  addHeuristic(widenGlob(`*${g.replace('/', '-')}`));
+  const prefix = literalPrefix(g);
   const native = compileGlob(g);
+  const attackSequence =
+    (prefix !== '' && ('AttackSequence:'.startsWith(prefix) || prefix.startsWith('AttackSequence:'))) ||
+    GUARDDUTY_FINDING_TYPES.some((t) => t.startsWith('AttackSequence:') && native.test(t));
+  if (attackSequence) addHeuristic(`*${g}`);
   for (const type of GUARDDUTY_FINDING_TYPES) {
     if (!native.test(type)) continue;
-    for (const asff of asffTypesForGuardDutyType(type))
-      if (!mapped.test(asff)) out.push(templateEscape(asff));
-  }
-  const prefix = literalPrefix(g);
-  if ('AttackSequence:'.startsWith(prefix) || prefix.startsWith('AttackSequence:')) {
-    const embedded = globMatcher(`*${g}`);
-    if (embedded !== undefined) out.push(embedded);
+    for (const asff of asffTypesForGuardDutyType(type)) {
+      if (!covered.some((test) => test(asff))) out.push(templateEscape(asff));
+    }
   }
   return out;
 }
@@ -145,27 +185,32 @@ function minimumScore(rule: CompiledRule): number {
 
 /**
  * Union of per-rule matchers: undefined (no filter) as soon as one rule is unconstrained, since the prefilter
- * must deliver everything any rule could act on.
+ * must deliver everything any rule could act on. An empty union also means no filter (never an empty list).
  */
-function unionMatchers(rules: readonly CompiledRule[], toMatchers: (glob: string) => Matcher[] | undefined) {
+function unionMatchers(
+  rules: readonly CompiledRule[],
+  tier: Tier,
+  toMatchers: (glob: string, tier: Tier) => Matcher[] | undefined,
+): Matcher[] | undefined {
   const all: Matcher[] = [];
   for (const rule of rules) {
     const types = rule.match.types;
     if (types === undefined || types.length === 0) return undefined;
     for (const glob of types) {
-      const matchers = toMatchers(glob);
+      const matchers = toMatchers(glob, tier);
       if (matchers === undefined) return undefined;
       all.push(...matchers);
     }
   }
-  return sortUnique(all);
+  return all.length === 0 ? undefined : sortUnique(all);
 }
 
+const CHECK_VARS: RuleVars = { account_id: '123456789012', region: 'us-east-1' };
+
 function fitsAndCompiles(pattern: Record<string, unknown>): boolean {
-  const json = JSON.stringify(pattern);
-  if (json.length > MAX_PATTERN_LENGTH) return false;
+  if (JSON.stringify(pattern).length > MAX_PATTERN_LENGTH) return false;
   try {
-    compilePattern(fillPlaceholders(pattern, { account_id: '123456789012', region: 'us-east-1' }));
+    compilePattern(fillPlaceholders(pattern, CHECK_VARS));
     return true;
   } catch (error) {
     if (error instanceof InvalidEventPatternError) return false;
@@ -173,23 +218,61 @@ function fitsAndCompiles(pattern: Record<string, unknown>): boolean {
   }
 }
 
-/** Build a pattern with its type filter; without it when the filter would make it too long or too complex. */
-function withTypeFilter(
-  build: (typeFilter: Matcher[] | undefined) => Record<string, unknown>,
-  typeFilter: Matcher[] | undefined,
+/** Most wildcards kept in the intermediate tiers (EventBridge's complexity limit allows about four). */
+const MAX_KEPT_WILDCARDS = 3;
+
+/**
+ * The pattern at the most precise tier that fits EventBridge's limits; without type filters as a last resort.
+ * `globs` are ranked by what dropping their wildcard costs: losing the whole filter first, then length.
+ */
+function mostPrecise(
+  globs: readonly string[],
+  costWithoutWildcard: (glob: string) => number,
+  build: (tier: Tier | undefined) => Record<string, unknown>,
 ): Record<string, unknown> {
-  const full = build(typeFilter);
-  if (typeFilter === undefined || fitsAndCompiles(full)) return full;
-  // Coarser but still correct: triage re-checks the type against the policy.
+  const ranked = [...new Set(globs)]
+    .map((glob) => ({ glob, cost: costWithoutWildcard(glob) }))
+    .filter((g) => g.cost > 0)
+    .sort((a, b) => b.cost - a.cost || (a.glob < b.glob ? -1 : 1))
+    .map((g) => g.glob);
+  const tiers: Tier[] = [{ wildcards: 'all' }];
+  for (let k = Math.min(MAX_KEPT_WILDCARDS, ranked.length); k >= 1; k -= 1) {
+    tiers.push({ wildcards: new Set(ranked.slice(0, k)) });
+  }
+  tiers.push({ wildcards: new Set() });
+  for (const tier of tiers) {
+    const pattern = build(tier);
+    if (fitsAndCompiles(pattern)) return pattern;
+  }
   return build(undefined);
+}
+
+/** Characters a glob's matchers take without wildcards (a very large number when the filter would vanish). */
+function costOfDirect(glob: string): number {
+  const precise = globMatcher(glob, true);
+  if (precise === undefined || !isWildcard(precise)) return 0;
+  return globMatcher(glob, false) === undefined ? 1e9 : 1;
+}
+
+function costOfGuardDutyAsff(glob: string): number {
+  const none: Tier = { wildcards: new Set() };
+  const all: Tier = { wildcards: 'all' };
+  const exact = asffMatchersForGuardDutyGlob(glob, none);
+  const wild = asffMatchersForGuardDutyGlob(glob, all);
+  if (exact === undefined || wild === undefined || !wild.some(isWildcard)) return 0;
+  return JSON.stringify(exact).length;
+}
+
+function typeGlobs(rules: readonly CompiledRule[]): string[] {
+  return rules.flatMap((r) => r.match.types ?? []);
 }
 
 function guardDutyRule(policy: CompiledPolicy, rules: readonly CompiledRule[]): RuleFile {
   const minScore = Math.min(...rules.map(minimumScore));
   const excludeSamples = !rules.some((r) => admitsSamples(r, policy));
-  const typeFilter = unionMatchers(rules, directMatchers);
-  const pattern = withTypeFilter((types) => {
+  const pattern = mostPrecise(typeGlobs(rules), costOfDirect, (tier) => {
     const detail: Record<string, unknown> = {};
+    const types = tier === undefined ? undefined : unionMatchers(rules, tier, directMatchers);
     if (types !== undefined) detail['type'] = types;
     if (minScore > 0) detail['severity'] = [{ numeric: ['>=', minScore] }];
     // GuardDuty marks generated sample findings with service.additionalInfo.sample = true.
@@ -200,16 +283,11 @@ function guardDutyRule(policy: CompiledPolicy, rules: readonly CompiledRule[]): 
     };
     if (Object.keys(detail).length > 0) p['detail'] = detail;
     return p;
-  }, typeFilter);
+  });
   return { name: TRIAGE_GUARDDUTY, file: `${TRIAGE_GUARDDUTY}.json`, target: 'triage', pattern };
 }
 
 const GUARDDUTY_PRODUCT_SUFFIX = ':product/aws/guardduty';
-
-function directMatchers(glob: string): Matcher[] | undefined {
-  const m = globMatcher(glob);
-  return m === undefined ? undefined : [m];
-}
 
 /**
  * Security Hub Imported findings. GuardDuty's findings and other products' findings are filtered separately
@@ -221,17 +299,21 @@ function securityHubImportedRule(
   guardDutyRules: readonly CompiledRule[],
   otherRules: readonly CompiledRule[],
 ): RuleFile {
-  const guardDutyTypes =
-    guardDutyRules.length > 0 ? unionMatchers(guardDutyRules, asffMatchersForGuardDutyGlob) : undefined;
-  const otherTypes = otherRules.length > 0 ? unionMatchers(otherRules, directMatchers) : undefined;
   const excludeGuardDutySamples = !guardDutyRules.some((r) => admitsSamples(r, policy));
 
-  const build = (withTypes: boolean): Record<string, unknown> => {
+  const globs = [...typeGlobs(guardDutyRules), ...typeGlobs(otherRules)];
+  const gdGlobs = new Set(typeGlobs(guardDutyRules));
+  const otherGlobs = new Set(typeGlobs(otherRules));
+  const cost = (glob: string): number =>
+    (gdGlobs.has(glob) ? costOfGuardDutyAsff(glob) : 0) + (otherGlobs.has(glob) ? costOfDirect(glob) : 0);
+  const pattern = mostPrecise(globs, cost, (tier) => {
     const branches: Record<string, unknown>[] = [];
     let narrowed = false;
     if (guardDutyRules.length > 0) {
       const branch: Record<string, unknown> = { ProductArn: [{ suffix: GUARDDUTY_PRODUCT_SUFFIX }] };
-      if (withTypes && guardDutyTypes !== undefined) branch['Types'] = guardDutyTypes;
+      const types =
+        tier === undefined ? undefined : unionMatchers(guardDutyRules, tier, asffMatchersForGuardDutyGlob);
+      if (types !== undefined) branch['Types'] = types;
       if (excludeGuardDutySamples) {
         branch['ProductFields'] = { 'aws/guardduty/service/additionalInfo/sample': [{ exists: false }] };
       }
@@ -242,7 +324,8 @@ function securityHubImportedRule(
       const branch: Record<string, unknown> = {
         ProductArn: [{ 'anything-but': { suffix: GUARDDUTY_PRODUCT_SUFFIX } }],
       };
-      if (withTypes && otherTypes !== undefined) branch['Types'] = otherTypes;
+      const types = tier === undefined ? undefined : unionMatchers(otherRules, tier, directMatchers);
+      if (types !== undefined) branch['Types'] = types;
       narrowed ||= Object.keys(branch).length > 1;
       branches.push(branch);
     }
@@ -258,10 +341,7 @@ function securityHubImportedRule(
       'detail-type': [SECURITYHUB_IMPORTED_DETAIL_TYPE],
       detail: { findings: finding },
     };
-  };
-  const full = build(true);
-  // Too long or too complex with the type filters: coarser but still correct, triage re-checks types.
-  const pattern = fitsAndCompiles(full) ? full : build(false);
+  });
   return {
     name: TRIAGE_SECURITYHUB_IMPORTED,
     file: `${TRIAGE_SECURITYHUB_IMPORTED}.json`,
@@ -314,7 +394,7 @@ export function buildRules(policy: CompiledPolicy): RuleFile[] {
       );
     }
     try {
-      compilePattern(fillPlaceholders(rule.pattern, { account_id: '123456789012', region: 'us-east-1' }));
+      compilePattern(fillPlaceholders(rule.pattern, CHECK_VARS));
     } catch (error) {
       throw new ConfigurationError(
         `generated rule ${rule.name} is not a valid event pattern: ${String(error)}`,
