@@ -15,7 +15,7 @@
  * Array semantics are Ruler's `rulesForJSONEvent`: a leaf matches when any array element matches, and the fields
  * of one object node must all hold within the same element of an array of objects.
  */
-import { InvalidEventPatternError } from '../errors.js';
+import { errorMessage, InvalidEventPatternError } from '../errors.js';
 import { compileLeaf, isPlainObject, RESERVED_NAMES, type Leaf, type Scalar } from './operators.js';
 import { MAX_WILDCARD_COMPLEXITY, wildcardComplexity, type WildcardPattern } from './wildcard.js';
 
@@ -72,7 +72,7 @@ export function compilePattern(pattern: unknown): CompiledPattern {
     try {
       parsed = JSON.parse(pattern);
     } catch (error) {
-      throw new InvalidEventPatternError(`Pattern is not valid JSON: ${(error as Error).message}`, {
+      throw new InvalidEventPatternError(`Pattern is not valid JSON: ${errorMessage(error)}`, {
         cause: error,
       });
     }
