@@ -3,6 +3,7 @@
  * cold start with {@link createPipelineDeps}; `cordon replay`, the sandbox, the benchmark and the tests build
  * theirs with an in-process worker and, against an emulator, the Security Hub outbox.
  */
+import { Agent } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -54,6 +55,16 @@ export interface CreatePipelineDepsOptions {
   overrides?: Partial<PipelineDeps>;
 }
 
+/**
+ * Request-handler options for DynamoDB clients that talk to a local emulator. moto applies a request's condition
+ * and write without isolation from concurrent requests, so two racing conditional writes can both succeed there
+ * (never in DynamoDB). One connection at a time restores DynamoDB's per-request atomicity; the pipeline's own
+ * concurrency (interleaved deliveries, parallel workers) is unchanged.
+ */
+export function emulatorDynamoHandler(): { httpAgent: Agent } {
+  return { httpAgent: new Agent({ keepAlive: true, maxSockets: 1 }) };
+}
+
 /** Payload of the worker invocation. */
 export function workerPayload(job: WorkerJob): string {
   return JSON.stringify({ kind: job.kind, id: job.id });
@@ -74,9 +85,17 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
   const store =
     overrides.store ??
     new IsolationStore(
-      DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
-        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-      }),
+      DynamoDBDocumentClient.from(
+        new DynamoDBClient(
+          // Against a local emulator, serialise requests: see emulatorDynamoHandler.
+          config.endpoint === undefined
+            ? clientConfig
+            : { ...clientConfig, requestHandler: emulatorDynamoHandler() },
+        ),
+        {
+          marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+        },
+      ),
       config.tableName,
     );
   const securityHub =
