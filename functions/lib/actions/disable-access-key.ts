@@ -1,24 +1,290 @@
-// PLACEHOLDER owned by the containment-actions work: replace apply/release/permissions/steps.
+/**
+ * `disable-access-key`: deactivate the one access key named in the finding; optionally deny the owner's
+ * temporary credentials issued before now (`aws:TokenIssueTime`), since sessions minted from the key with
+ * GetSessionToken/GetFederationToken may outlive its deactivation.
+ */
+import {
+  DeleteUserPolicyCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  ListAccessKeysCommand,
+  PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
 import { z } from 'zod';
-import { CordonError } from '../errors.js';
-import { defineAction } from './contract.js';
+import { ValidationError } from '../errors.js';
+import type { IamAccessKeyResource, Resource } from '../findings/model.js';
+import { IAM_NO_SUCH_ENTITY, unlessNotFound } from '../aws/errors.js';
+import {
+  DENY_OLDER_SESSIONS_POLICY_NAME,
+  denyOlderSessionsPolicy,
+  issuedBeforeOf,
+  tagRecord,
+} from '../aws/iam-policies.js';
+import { defineAction, type ActionContext, type ActionState } from './contract.js';
+import { checkGuards, refusedResult } from './guards.js';
+import { awsCall, runSteps, type StageSpec, type StepOutcome } from './steps.js';
+
+const params = z
+  .object({
+    /**
+     * Also put an inline policy on the key's owner that denies temporary credentials issued before now
+     * (all of the user's sessions, not only those minted from this key).
+     */
+    denyOlderSessions: z.boolean().default(false),
+  })
+  .strict();
+type Params = z.output<typeof params>;
+
+/** What apply records before changing anything; release reads it. */
+export interface AccessKeyBefore {
+  accessKeyId: string;
+  userName: string;
+  /** The key's status before isolation: release reactivates it only if it was `Active`. */
+  status: string;
+  /** Set when apply put the deny-older-sessions policy: its cut-off time. */
+  denyOlderSessionsIssuedBefore?: string;
+}
+
+interface ApplyWork {
+  liveStatus?: string;
+  /** Cut-off of a cordon deny-older-sessions policy already on the user, if any. */
+  existingIssuedBefore?: string;
+}
+
+function keyOf(resource: Resource): IamAccessKeyResource {
+  if (resource.type !== 'iam-access-key') {
+    throw new ValidationError(`disable-access-key applies to iam-access-key resources, not ${resource.type}`);
+  }
+  return resource;
+}
+
+function recordedKey(before: Readonly<Record<string, unknown>>): AccessKeyBefore | undefined {
+  const value = before['accessKey'];
+  return typeof value === 'object' && value !== null ? (value as AccessKeyBefore) : undefined;
+}
+
+function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Params): StageSpec<ApplyWork>[] {
+  const iam: IAMClient = ctx.clients.iam;
+  const { userName: UserName, accessKeyId: AccessKeyId } = resource;
+  return [
+    {
+      steps: [
+        {
+          name: 'capture-key-state',
+          async run({ work, before }): Promise<StepOutcome> {
+            const [user, keys, policy] = await Promise.all([
+              awsCall('iam:GetUser', () => iam.send(new GetUserCommand({ UserName }))),
+              awsCall('iam:ListAccessKeys', () => iam.send(new ListAccessKeysCommand({ UserName }))),
+              p.denyOlderSessions
+                ? awsCall('iam:GetUserPolicy', () =>
+                    unlessNotFound(
+                      iam.send(
+                        new GetUserPolicyCommand({ UserName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
+                      ),
+                    ),
+                  )
+                : Promise.resolve(undefined),
+            ]);
+            const arn = user.User?.Arn;
+            const verdict = checkGuards(
+              arn ? { ...resource, arn } : resource,
+              ctx.guard,
+              tagRecord(user.User?.Tags),
+            );
+            if (!verdict.allowed)
+              return { status: 'skipped', detail: `refused: ${verdict.reason}`, halt: true };
+            const key = (keys.AccessKeyMetadata ?? []).find((k) => k.AccessKeyId === AccessKeyId);
+            if (!key) {
+              return {
+                status: 'skipped',
+                detail: `access key ${AccessKeyId} of ${UserName} no longer exists`,
+                halt: true,
+              };
+            }
+            work.liveStatus = key.Status ?? 'Unknown';
+            work.existingIssuedBefore = issuedBeforeOf(policy?.PolicyDocument);
+            if (recordedKey(before) !== undefined) {
+              return {
+                status: 'skipped',
+                detail: `state already recorded by an earlier run; live: ${work.liveStatus}`,
+              };
+            }
+            const recorded: AccessKeyBefore = {
+              accessKeyId: AccessKeyId,
+              userName: UserName,
+              status: work.liveStatus,
+            };
+            return {
+              status: 'done',
+              detail: `recorded access key ${AccessKeyId} of ${UserName}: ${work.liveStatus}`,
+              before: { accessKey: recorded },
+            };
+          },
+        },
+      ],
+    },
+    {
+      containment: true,
+      steps: [
+        {
+          name: 'deactivate-access-key',
+          async run({ work }) {
+            if (work.liveStatus !== 'Active') {
+              return {
+                status: 'skipped',
+                detail: `access key ${AccessKeyId} is already ${work.liveStatus ?? 'inactive'}`,
+              };
+            }
+            await awsCall('iam:UpdateAccessKey', () =>
+              iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Inactive' })),
+            );
+            return { status: 'done', detail: `deactivated access key ${AccessKeyId} of ${UserName}` };
+          },
+        },
+        {
+          name: 'deny-older-sessions',
+          async run({ work, before }) {
+            if (!p.denyOlderSessions)
+              return { status: 'skipped', detail: 'not requested (denyOlderSessions is false)' };
+            const recorded = recordedKey(before)?.denyOlderSessionsIssuedBefore;
+            if (work.existingIssuedBefore !== undefined && work.existingIssuedBefore === recorded) {
+              return {
+                status: 'skipped',
+                detail: `${DENY_OLDER_SESSIONS_POLICY_NAME} already denies sessions issued before ${recorded}`,
+              };
+            }
+            // Keep the cut-off of an earlier run of this isolation, so a resumed run denies the same sessions.
+            const issuedBefore = recorded ?? ctx.now().toISOString();
+            await awsCall('iam:PutUserPolicy', () =>
+              iam.send(
+                new PutUserPolicyCommand({
+                  UserName,
+                  PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME,
+                  PolicyDocument: JSON.stringify(denyOlderSessionsPolicy(issuedBefore)),
+                }),
+              ),
+            );
+            return {
+              status: 'done',
+              detail: `inline policy ${DENY_OLDER_SESSIONS_POLICY_NAME} denies ${UserName}'s sessions issued before ${issuedBefore}`,
+              before: { accessKey: { denyOlderSessionsIssuedBefore: issuedBefore } },
+            };
+          },
+        },
+      ],
+    },
+  ];
+}
+
+function releaseStages(
+  ctx: ActionContext,
+  resource: IamAccessKeyResource,
+): StageSpec<Record<string, never>>[] {
+  const iam: IAMClient = ctx.clients.iam;
+  const { userName: UserName, accessKeyId: AccessKeyId } = resource;
+  return [
+    {
+      steps: [
+        {
+          name: 'reactivate-access-key',
+          async run({ before }) {
+            const recorded = recordedKey(before);
+            if (!recorded) return { status: 'skipped', detail: 'apply recorded no key state' };
+            if (recorded.status !== 'Active') {
+              return {
+                status: 'skipped',
+                detail: `access key ${AccessKeyId} was ${recorded.status} before isolation`,
+              };
+            }
+            const keys = await awsCall('iam:ListAccessKeys', () =>
+              iam.send(new ListAccessKeysCommand({ UserName })),
+            );
+            const key = (keys.AccessKeyMetadata ?? []).find((k) => k.AccessKeyId === AccessKeyId);
+            if (!key) return { status: 'skipped', detail: `access key ${AccessKeyId} no longer exists` };
+            if (key.Status === 'Active')
+              return { status: 'skipped', detail: `access key ${AccessKeyId} is already active` };
+            await awsCall('iam:UpdateAccessKey', () =>
+              iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Active' })),
+            );
+            return { status: 'done', detail: `reactivated access key ${AccessKeyId} of ${UserName}` };
+          },
+        },
+        {
+          name: 'remove-deny-older-sessions',
+          async run({ before }) {
+            if (recordedKey(before)?.denyOlderSessionsIssuedBefore === undefined) {
+              return { status: 'skipped', detail: 'apply did not add a deny-older-sessions policy' };
+            }
+            const present = await awsCall('iam:GetUserPolicy', () =>
+              unlessNotFound(
+                iam.send(new GetUserPolicyCommand({ UserName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME })),
+              ),
+            );
+            const deleted =
+              present &&
+              (await awsCall('iam:DeleteUserPolicy', () =>
+                unlessNotFound(
+                  iam.send(
+                    new DeleteUserPolicyCommand({ UserName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
+                  ),
+                ),
+              ));
+            if (!deleted)
+              return { status: 'skipped', detail: `${DENY_OLDER_SESSIONS_POLICY_NAME} is not present` };
+            return { status: 'done', detail: `removed inline policy ${DENY_OLDER_SESSIONS_POLICY_NAME}` };
+          },
+        },
+      ],
+    },
+  ];
+}
 
 export const disableAccessKey = defineAction({
   name: 'disable-access-key',
-  description: 'Deactivate one access key, optionally denying sessions issued before now.',
+  description:
+    "Deactivate the one access key named in the finding, optionally denying the owner's sessions issued before now; release reactivates it.",
   resourceTypes: ['iam-access-key'],
-  params: z
-    .object({
-    denyOlderSessions: z.boolean().default(false),
-    })
-    .strict(),
-  permissions: [],
-  steps: { apply: [], release: [] },
-  limitations: [],
-  async apply() {
-    throw new CordonError('not implemented yet');
+  params,
+  permissions: [
+    'iam:GetUser',
+    'iam:ListAccessKeys',
+    'iam:GetUserPolicy',
+    'iam:UpdateAccessKey',
+    'iam:PutUserPolicy',
+    'iam:DeleteUserPolicy',
+  ],
+  steps: {
+    apply: ['capture-key-state', 'deactivate-access-key', 'deny-older-sessions'],
+    release: ['reactivate-access-key', 'remove-deny-older-sessions'],
   },
-  async release() {
-    throw new CordonError('not implemented yet');
+  limitations: [
+    "Only this key: the user's other keys, console password and permissions are untouched (use isolate-iam-user to cut them all).",
+    "Temporary credentials already minted from the key (GetSessionToken, GetFederationToken) are not documented to die with it; set denyOlderSessions to deny them. That policy denies ALL of the user's sessions issued before now, not only this key's.",
+    'Role sessions obtained with the key (sts:AssumeRole) stay valid until they expire; use revoke-role-sessions on those roles.',
+    'IAM is eventually consistent: deactivation usually takes effect within seconds; calls already in flight complete.',
+  ],
+  async apply(ctx, resource, p, previous?: ActionState) {
+    const key = keyOf(resource);
+    const verdict = checkGuards(key, ctx.guard);
+    if (!verdict.allowed) return refusedResult(verdict.reason, previous);
+    return runSteps<ApplyWork>({
+      ctx,
+      stages: applyStages(ctx, key, p),
+      work: {},
+      ...(previous ? { previous } : {}),
+      vanishedErrors: IAM_NO_SUCH_ENTITY,
+    });
+  },
+  async release(ctx, resource, _p, state) {
+    const key = keyOf(resource);
+    return runSteps({
+      ctx,
+      stages: releaseStages(ctx, key),
+      work: {},
+      previous: state,
+      vanishedErrors: IAM_NO_SUCH_ENTITY,
+    });
   },
 });

@@ -20,7 +20,6 @@ import {
   UntagUserCommand,
   UpdateAccessKeyCommand,
   type IAMClient,
-  type Tag,
 } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
@@ -31,14 +30,12 @@ import {
   ISOLATION_ID_TAG,
   denyAllPolicy,
   samePolicy,
+  tagRecord,
 } from '../aws/iam-policies.js';
-import { unlessNotFound } from '../aws/errors.js';
+import { IAM_NO_SUCH_ENTITY, settleAll, unlessNotFound } from '../aws/errors.js';
 import { defineAction, type ActionContext, type ActionState } from './contract.js';
 import { checkGuards, refusedResult } from './guards.js';
 import { awsCall, runSteps, type StageSpec, type StepOutcome } from './steps.js';
-
-/** IAM's "no such user" error: the AWS code and the SDK v3 exception name. */
-export const NO_SUCH_ENTITY = ['NoSuchEntity', 'NoSuchEntityException'];
 
 const params = z
   .object({
@@ -70,21 +67,6 @@ interface ApplyWork {
   activeKeyIds: string[];
   hasPassword: boolean;
   denyAllInPlace: boolean;
-}
-
-/** IAM tag list → record. */
-export function tagRecord(tags: Tag[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? '';
-  return out;
-}
-
-/** Run every call, let them all settle, then throw the first failure: no request is left half-observed. */
-export async function settleAll<T>(calls: Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(calls);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 function userOf(resource: Resource): IamUserResource {
@@ -415,7 +397,7 @@ export const isolateIamUser = defineAction({
         denyAllInPlace: false,
       },
       ...(previous ? { previous } : {}),
-      vanishedErrors: NO_SUCH_ENTITY,
+      vanishedErrors: IAM_NO_SUCH_ENTITY,
     });
   },
   async release(ctx, resource, _p, state) {
@@ -425,7 +407,7 @@ export const isolateIamUser = defineAction({
       stages: releaseStages(ctx, user),
       work: {},
       previous: state,
-      vanishedErrors: NO_SUCH_ENTITY,
+      vanishedErrors: IAM_NO_SUCH_ENTITY,
     });
   },
 });

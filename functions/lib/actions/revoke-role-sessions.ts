@@ -1,24 +1,217 @@
-// PLACEHOLDER owned by the containment-actions work: replace apply/release/permissions/steps.
+/**
+ * `revoke-role-sessions`: AWS's "revoke active sessions" for a role, done by cordon. An inline role policy
+ * denies everything to sessions whose `aws:TokenIssueTime` is before now; sessions assumed afterwards work.
+ * cordon uses its own policy name, so release deletes only what cordon added and never AWS's
+ * `AWSRevokeOlderSessions` (from the console button) or the customer's policies.
+ */
+import {
+  DeleteRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  PutRolePolicyCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
 import { z } from 'zod';
-import { CordonError } from '../errors.js';
-import { defineAction } from './contract.js';
+import { ValidationError } from '../errors.js';
+import type { IamRoleResource, Resource } from '../findings/model.js';
+import { IAM_NO_SUCH_ENTITY, unlessNotFound } from '../aws/errors.js';
+import {
+  DENY_OLDER_SESSIONS_POLICY_NAME,
+  denyOlderSessionsPolicy,
+  issuedBeforeOf,
+  tagRecord,
+} from '../aws/iam-policies.js';
+import { defineAction, type ActionContext, type ActionState } from './contract.js';
+import { checkGuards, refusedResult } from './guards.js';
+import { awsCall, runSteps, type StageSpec, type StepOutcome } from './steps.js';
+
+const params = z.object({}).strict();
+
+/** What apply records; release reads it. */
+export interface RoleBefore {
+  roleName: string;
+  arn?: string;
+  /** Cut-off written into cordon's policy: sessions issued before it are denied. */
+  issuedBefore?: string;
+}
+
+interface ApplyWork {
+  /** Cut-off of cordon's policy already on the role, if any. */
+  existingIssuedBefore?: string;
+}
+
+function roleOf(resource: Resource): IamRoleResource {
+  if (resource.type !== 'iam-role') {
+    throw new ValidationError(`revoke-role-sessions applies to iam-role resources, not ${resource.type}`);
+  }
+  return resource;
+}
+
+function recordedRole(before: Readonly<Record<string, unknown>>): RoleBefore | undefined {
+  const value = before['iamRole'];
+  return typeof value === 'object' && value !== null ? (value as RoleBefore) : undefined;
+}
+
+function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<ApplyWork>[] {
+  const iam: IAMClient = ctx.clients.iam;
+  const RoleName = resource.roleName;
+  return [
+    {
+      steps: [
+        {
+          name: 'capture-role-state',
+          async run({ work, before }): Promise<StepOutcome> {
+            const [role, policy] = await Promise.all([
+              awsCall('iam:GetRole', () => iam.send(new GetRoleCommand({ RoleName }))),
+              awsCall('iam:GetRolePolicy', () =>
+                unlessNotFound(
+                  iam.send(
+                    new GetRolePolicyCommand({ RoleName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
+                  ),
+                ),
+              ),
+            ]);
+            // The live ARN carries the path, which is how service-linked roles are recognised.
+            const arn = role.Role?.Arn;
+            const verdict = checkGuards(
+              arn ? { ...resource, arn } : resource,
+              ctx.guard,
+              tagRecord(role.Role?.Tags),
+            );
+            if (!verdict.allowed)
+              return { status: 'skipped', detail: `refused: ${verdict.reason}`, halt: true };
+            work.existingIssuedBefore = issuedBeforeOf(policy?.PolicyDocument);
+            if (recordedRole(before) !== undefined) {
+              return { status: 'skipped', detail: 'state already recorded by an earlier run' };
+            }
+            const recorded: RoleBefore = { roleName: RoleName, ...(arn ? { arn } : {}) };
+            return {
+              status: 'done',
+              detail: `recorded role ${arn ?? RoleName}`,
+              before: { iamRole: recorded },
+            };
+          },
+        },
+      ],
+    },
+    {
+      containment: true,
+      steps: [
+        {
+          name: 'deny-older-sessions',
+          async run({ work, before }) {
+            const recorded = recordedRole(before)?.issuedBefore;
+            if (recorded !== undefined && work.existingIssuedBefore === recorded) {
+              return {
+                status: 'skipped',
+                detail: `${DENY_OLDER_SESSIONS_POLICY_NAME} already denies sessions issued before ${recorded}`,
+              };
+            }
+            // A resumed run keeps the first cut-off: the sessions to deny are those alive at first containment.
+            const issuedBefore = recorded ?? ctx.now().toISOString();
+            await awsCall('iam:PutRolePolicy', () =>
+              iam.send(
+                new PutRolePolicyCommand({
+                  RoleName,
+                  PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME,
+                  PolicyDocument: JSON.stringify(denyOlderSessionsPolicy(issuedBefore)),
+                }),
+              ),
+            );
+            return {
+              status: 'done',
+              detail: `inline policy ${DENY_OLDER_SESSIONS_POLICY_NAME} denies sessions of ${RoleName} issued before ${issuedBefore}`,
+              before: { iamRole: { issuedBefore } },
+              warnings: [
+                `every session of role ${RoleName} issued before ${issuedBefore} is denied, including legitimate ones (instances, functions and people sharing the role must obtain new credentials)`,
+              ],
+            };
+          },
+        },
+      ],
+    },
+  ];
+}
+
+function releaseStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<Record<string, never>>[] {
+  const iam: IAMClient = ctx.clients.iam;
+  const RoleName = resource.roleName;
+  return [
+    {
+      steps: [
+        {
+          name: 'remove-deny-older-sessions',
+          async run() {
+            const present = await awsCall('iam:GetRolePolicy', () =>
+              unlessNotFound(
+                iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME })),
+              ),
+            );
+            const deleted =
+              present &&
+              (await awsCall('iam:DeleteRolePolicy', () =>
+                unlessNotFound(
+                  iam.send(
+                    new DeleteRolePolicyCommand({ RoleName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
+                  ),
+                ),
+              ));
+            if (!deleted) {
+              // Tell a deleted role (the run ends skipped: nothing to release) from a policy already removed.
+              await awsCall('iam:GetRole', () => iam.send(new GetRoleCommand({ RoleName })));
+              return {
+                status: 'skipped',
+                detail: `${DENY_OLDER_SESSIONS_POLICY_NAME} is not on role ${RoleName}`,
+              };
+            }
+            return {
+              status: 'done',
+              detail: `removed inline policy ${DENY_OLDER_SESSIONS_POLICY_NAME} from ${RoleName}`,
+            };
+          },
+        },
+      ],
+    },
+  ];
+}
 
 export const revokeRoleSessions = defineAction({
   name: 'revoke-role-sessions',
-  description: 'Deny every session of a role issued before now (AWS\'s "revoke active sessions").',
+  description:
+    'Deny every session of a role issued before now with an inline aws:TokenIssueTime policy (AWS\'s "revoke active sessions"); release deletes only that policy.',
   resourceTypes: ['iam-role'],
-  params: z
-    .object({
-    
-    })
-    .strict(),
-  permissions: [],
-  steps: { apply: [], release: [] },
-  limitations: [],
-  async apply() {
-    throw new CordonError('not implemented yet');
+  params,
+  permissions: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+  steps: {
+    apply: ['capture-role-state', 'deny-older-sessions'],
+    release: ['remove-deny-older-sessions'],
   },
-  async release() {
-    throw new CordonError('not implemented yet');
+  limitations: [
+    'Sessions issued after the cut-off are not affected: whoever can still assume the role (or holds an instance profile) gets working credentials again. Contain the principal that assumes it too.',
+    'Every older session of the role is denied, including legitimate ones on other instances, functions or people sharing the role (blast radius).',
+    'Long-term credentials are not affected (they carry no aws:TokenIssueTime); service-linked roles are refused, because AWS does not allow changing their policies.',
+    'IAM is eventually consistent: the deny may take a few minutes to reach every region.',
+  ],
+  async apply(ctx, resource, _p, previous?: ActionState) {
+    const role = roleOf(resource);
+    const verdict = checkGuards(role, ctx.guard);
+    if (!verdict.allowed) return refusedResult(verdict.reason, previous);
+    return runSteps<ApplyWork>({
+      ctx,
+      stages: applyStages(ctx, role),
+      work: {},
+      ...(previous ? { previous } : {}),
+      vanishedErrors: IAM_NO_SUCH_ENTITY,
+    });
+  },
+  async release(ctx, resource, _p, state) {
+    const role = roleOf(resource);
+    return runSteps({
+      ctx,
+      stages: releaseStages(ctx, role),
+      work: {},
+      previous: state,
+      vanishedErrors: IAM_NO_SUCH_ENTITY,
+    });
   },
 });

@@ -114,3 +114,14 @@ export async function unlessNotFound<T>(call: Promise<T>): Promise<T | undefined
     throw error;
   }
 }
+
+/** IAM's "no such entity" error: the AWS code and the SDK v3 exception name. */
+export const IAM_NO_SUCH_ENTITY: readonly string[] = ['NoSuchEntity', 'NoSuchEntityException'];
+
+/** Run every call, let them all settle, then throw the first failure: no request is left half-observed. */
+export async function settleAll<T>(calls: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}

@@ -4,6 +4,7 @@
  * `AWSRevokeOlderSessions`).
  */
 import { isDeepStrictEqual } from 'node:util';
+import type { Tag } from '@aws-sdk/client-iam';
 
 /** Inline user policy that denies everything (isolate-iam-user). */
 export const DENY_ALL_POLICY_NAME = 'cordon-deny-all';
@@ -84,4 +85,11 @@ export function issuedBeforeOf(document: string | undefined): string | undefined
     if (typeof condition === 'string') return condition;
   }
   return undefined;
+}
+
+/** IAM tag list → record. */
+export function tagRecord(tags: Tag[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? '';
+  return out;
 }
