@@ -156,7 +156,8 @@ variable "member_external_id" {
   default     = null
 
   validation {
-    condition     = var.member_external_id == null || can(regex("^[\\w+=,.@:/-]{2,1224}$", var.member_external_id))
+    # RE2 caps repetition counts at 1000, so the length is checked separately.
+    condition     = var.member_external_id == null || try(length(var.member_external_id) >= 2 && length(var.member_external_id) <= 1224 && can(regex("^[\\w+=,.@:/-]+$", var.member_external_id)), false)
     error_message = "member_external_id must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-] (or be null)."
   }
 }

@@ -36,7 +36,8 @@ variable "external_id" {
   default     = null
 
   validation {
-    condition     = var.external_id == null || can(regex("^[\\w+=,.@:/-]{2,1224}$", var.external_id))
+    # RE2 caps repetition counts at 1000, so the length is checked separately.
+    condition     = var.external_id == null || try(length(var.external_id) >= 2 && length(var.external_id) <= 1224 && can(regex("^[\\w+=,.@:/-]+$", var.external_id)), false)
     error_message = "external_id must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-] (or be null)."
   }
 }
