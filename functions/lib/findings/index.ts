@@ -104,7 +104,9 @@ function describeIssue(error: z.ZodError, event: unknown): string {
     return `${path}: expected ${issue.expected}, got ${describeType(actual)}`;
   }
   // zod's messages are clear once their category prefix is dropped ("Too big: expected ... <=10").
-  const message = issue.message.replace(/^(Invalid input|Invalid option|Too big|Too small): /, '').replace(/\s+/g, ' ');
+  const message = issue.message
+    .replace(/^(Invalid input|Invalid option|Too big|Too small): /, '')
+    .replace(/\s+/g, ' ');
   return `${path}: ${message.length > 200 ? `${message.slice(0, 200)}…` : message}`;
 }
 
