@@ -167,7 +167,11 @@ export function registerRulesCommands(program: Command): void {
     .description('generate the rule files from the policy and write them to the rules directory')
     .option('--policy <dir>', 'policy file or directory', DEFAULT_POLICY_DIR)
     .option('--out <dir>', 'rules directory to write', DEFAULT_RULES_DIR)
-    .addHelpText('after', '\nExit status: 0 written, 2 invalid policy or unwritable directory.')
+    .addHelpText(
+      'after',
+      '\nrules/ is generated: triage-*.json and approve-*.json files that the policy no longer produces are removed.\n' +
+        'Exit status: 0 written, 2 invalid policy or unwritable directory.',
+    )
     .action((options: RulesBuildOptions) => {
       process.exitCode = runRulesBuild(options);
     });
