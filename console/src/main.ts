@@ -754,8 +754,8 @@ function showPolicy(): void {
 // ---------------------------------------------------------------------------------------------------------------
 
 interface SandboxCatalogue {
-  findingTypes: string[];
-  resources: { label: string; type: string; id: string }[];
+  findingTypes: { id: string; label: string; target: string }[];
+  resources: { id: string; label: string; kind: string }[];
 }
 
 async function showSimulate(): Promise<void> {
@@ -769,26 +769,32 @@ async function showSimulate(): Promise<void> {
   const type = h(
     'select',
     { id: 'sim-type' },
-    ...catalogue.findingTypes.map((t) => h('option', { value: t }, t)),
+    ...catalogue.findingTypes.map((t) => h('option', { value: t.id }, t.label)),
   );
-  const resource = h(
-    'select',
-    { id: 'sim-resource' },
-    ...catalogue.resources.map((r, i) => h('option', { value: String(i) }, r.label)),
-  );
+  const resource = h('select', { id: 'sim-resource' });
+  const fillResources = (): void => {
+    const target = catalogue.findingTypes.find((t) => t.id === type.value)?.target;
+    replace(
+      resource,
+      ...catalogue.resources
+        .filter((r) => r.kind === target)
+        .map((r) => h('option', { value: r.id }, r.label)),
+    );
+  };
+  type.addEventListener('change', fillResources);
+  fillResources();
   const out = h('div', { id: 'sim-result', 'aria-live': 'polite' });
   const form = h(
     'form',
     {
       onsubmit: async (e: Event) => {
         e.preventDefault();
-        const target = catalogue.resources[Number(resource.value)];
-        if (!target) return;
+        replace(out, h('p', {}, 'Sending the finding through the rules, triage and the worker…'));
         try {
           const result = await api<{ summary: string; isolations: { id: string; status: string }[] }>(
             'POST',
             '/sandbox/simulate',
-            { findingType: type.value, resourceType: target.type, resourceId: target.id },
+            { findingType: type.value, resource: resource.value },
           );
           replace(
             out,
@@ -814,7 +820,7 @@ async function showSimulate(): Promise<void> {
     },
     field('GuardDuty finding type', type),
     field('Sandbox resource', resource),
-    h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'Fire finding')),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit', id: 'fire-finding' }, 'Fire finding')),
   );
   replace(
     main(),
