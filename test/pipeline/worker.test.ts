@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { useMoto } from '../support/moto.js';
+import { triageEvent } from '../../functions/lib/pipeline/triage.js';
+import { expireAndSweep } from '../../functions/lib/pipeline/expire.js';
+import { getIsolation, retryIsolation } from '../../functions/lib/pipeline/service.js';
+import { runWorker } from '../../functions/lib/pipeline/worker.js';
+import { CordonError } from '../../functions/lib/errors.js';
+import { createWorld, guardDutyEvent, interfaceGroups, launchInstance } from './support.js';
+
+const moto = useMoto({ resetEach: false });
+const operator = { type: 'user' as const, id: 'sub-op', name: 'operator' };
+
+describe('Pipeline: the isolation worker', () => {
+  it('ends FAILED with the cause when progress cannot be saved, and a retry completes the isolation', async () => {
+    // Prepare: the second progress write fails, as if the table became unreachable mid-run
+    const world = await createWorld(moto);
+    const instance = await launchInstance(world.ec2);
+    const save = world.store.saveProgress.bind(world.store);
+    let saves = 0;
+    world.store.saveProgress = async (...args) => {
+      saves += 1;
+      if (saves === 2) throw new CordonError('injected: table unreachable', { code: 'INJECTED' });
+      return save(...args);
+    };
+
+    // Act
+    const result = await triageEvent(world.deps, guardDutyEvent(instance.instanceId, { severity: 8 }));
+    await world.worker.drain();
+    const id = result.findings[0]?.actions[0]?.isolationId ?? '';
+    const failed = await getIsolation(world.deps, id);
+    await retryIsolation(world.deps, id, operator);
+    const runs = await world.worker.drain();
+
+    // Assess
+    expect(failed.status).toBe('FAILED');
+    expect(failed.failure).toMatchObject({ code: 'INJECTED', message: /table unreachable/ });
+    expect(runs).toEqual([expect.objectContaining({ outcome: 'isolated' })]);
+    const record = await getIsolation(world.deps, id);
+    expect(record.status).toBe('ISOLATED');
+    expect(record.failure).toBeUndefined();
+    expect(record.audit.map((a) => a.to)).toEqual([
+      'APPROVED',
+      'IN_PROGRESS',
+      'FAILED',
+      'IN_PROGRESS',
+      'ISOLATED',
+    ]);
+    expect(record.audit[3]?.note).toBe('retry');
+    expect(await interfaceGroups(world.ec2, instance.instanceId)).not.toContain(instance.groupId);
+  });
+
+  it('does not run a record another worker holds, and the sweep takes it over once the lease expires', async () => {
+    // Prepare: a worker claimed the record and died (its lease is still running)
+    const world = await createWorld(moto);
+    const instance = await launchInstance(world.ec2);
+    const dead = { ...world.deps, startWorker: async () => undefined };
+    const result = await triageEvent(dead, guardDutyEvent(instance.instanceId, { severity: 8 }));
+    const id = result.findings[0]?.actions[0]?.isolationId ?? '';
+    const leaseExpiresAt = new Date(world.clock.now().getTime() + 900_000).toISOString();
+    await world.store.transition(id, {
+      from: ['APPROVED'],
+      to: 'IN_PROGRESS',
+      by: { type: 'system', id: 'dead-worker', name: 'dead worker' },
+      set: { leaseExpiresAt },
+      at: world.clock.now().toISOString(),
+    });
+
+    // Act
+    const early = await runWorker(world.deps, { kind: 'apply', id });
+    const sweepEarly = await expireAndSweep(world.deps);
+    world.clock.advance(16 * 60_000);
+    const sweepLate = await expireAndSweep(world.deps);
+    const runs = await world.worker.drain();
+
+    // Assess
+    expect(early.outcome).toBe('not-claimed');
+    expect(sweepEarly.restarted).toEqual([]);
+    expect(sweepLate.restarted).toEqual([id]);
+    expect(runs).toEqual([expect.objectContaining({ outcome: 'isolated' })]);
+    const record = await getIsolation(world.deps, id);
+    expect(record.status).toBe('ISOLATED');
+    expect(record.audit.map((a) => a.note)).toContain('resumed after an expired lease');
+  });
+
+  it('restarts an approved request whose worker never started', async () => {
+    // Prepare: the async invoke was lost
+    const world = await createWorld(moto);
+    const instance = await launchInstance(world.ec2);
+    const lost = { ...world.deps, startWorker: async () => undefined };
+    const result = await triageEvent(lost, guardDutyEvent(instance.instanceId, { severity: 8 }));
+    const id = result.findings[0]?.actions[0]?.isolationId ?? '';
+
+    // Act
+    world.clock.advance(6 * 60_000);
+    const sweep = await expireAndSweep(world.deps);
+    await world.worker.drain();
+
+    // Assess
+    expect(sweep.restarted).toEqual([id]);
+    expect((await getIsolation(world.deps, id)).status).toBe('ISOLATED');
+  });
+
+  it('ignores a second delivery of the same worker job', async () => {
+    // Prepare
+    const world = await createWorld(moto);
+    const instance = await launchInstance(world.ec2);
+    const result = await triageEvent(world.deps, guardDutyEvent(instance.instanceId, { severity: 8 }));
+    await world.worker.drain();
+    const id = result.findings[0]?.actions[0]?.isolationId ?? '';
+
+    // Act
+    const again = await runWorker(world.deps, { kind: 'apply', id });
+
+    // Assess
+    expect(again.outcome).toBe('not-claimed');
+    expect((await getIsolation(world.deps, id)).audit.map((a) => a.to)).toEqual([
+      'APPROVED',
+      'IN_PROGRESS',
+      'ISOLATED',
+    ]);
+  });
+});
