@@ -71,6 +71,10 @@ describe('Terraform: Lambda functions', () => {
     expect(lambda['runtime']).toBe('${var.lambda_runtime}');
     expect(runtime?.['default']).toBe('nodejs20.x');
     expect(lambda['source_code_hash']).toBe('${data.archive_file.function[each.key].output_base64sha256}');
+    for (const name of entryPoints()) {
+      const source = readFileSync(path.join(ROOT, 'functions', `${name}.ts`), 'utf8');
+      expect(source, `functions/${name}.ts exports handler`).toMatch(/export (async function|const) handler\b/);
+    }
     expect(lambda['depends_on']).toEqual(['${aws_iam_role_policy.function}', '${aws_cloudwatch_log_group.function}']);
   });
 
@@ -121,7 +125,7 @@ describe('Terraform: function environment', () => {
     for (const name of names.filter((n) => n.startsWith('CORDON_'))) {
       expect(configSource.includes(`${name}:`) || apiConfigSource.includes(`${name}:`), name).toBe(true);
     }
-    expect(names.filter((n) => !n.startsWith('CORDON_'))).toEqual(['POWERTOOLS_LOG_LEVEL']);
+    expect(names.filter((n) => !n.startsWith('CORDON_')).sort()).toEqual(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL']);
   });
 
   it('sets every required pipeline variable from module resources, not literals', async () => {

@@ -94,6 +94,8 @@ locals {
     CORDON_REJECT_ACTION_ID    = aws_securityhub_action_target.reject.identifier
     CORDON_RESOURCE_PREFIX     = var.name_prefix
     POWERTOOLS_LOG_LEVEL       = var.log_level
+    # The bundles ship source maps: stack traces in the logs then point at the TypeScript sources.
+    NODE_OPTIONS = "--enable-source-maps"
   }
 
   # Environment read by functions/lib/api/config.ts.
