@@ -104,6 +104,62 @@ describe('Findings: GuardDuty and Security Hub twins', () => {
   });
 });
 
+describe('Findings: twins for every GuardDuty type', () => {
+  it('normalises each mapped GuardDuty type identically by both paths, for instance and access-key findings', () => {
+    // Prepare
+    const resources = [
+      {
+        resourceType: 'Instance',
+        instanceDetails: { instanceId: 'i-0123456789abcdef0', tags: [{ key: 'a', value: 'b' }] },
+      },
+      {
+        resourceType: 'AccessKey',
+        accessKeyDetails: { accessKeyId: 'AKIAEXAMPLE000000001', userName: 'ci', userType: 'IAMUser' },
+      },
+      {
+        resourceType: 'AccessKey',
+        accessKeyDetails: {
+          accessKeyId: 'ASIAEXAMPLE',
+          principalId: 'AROAX:s1',
+          userName: 'r',
+          userType: 'AssumedRole',
+        },
+      },
+    ];
+    const pairs = GUARDDUTY_FINDING_TYPES.filter((t) => asffTypesForGuardDutyType(t).length > 0).flatMap(
+      (type) =>
+        resources.map((resource) => {
+          const direct = guardDutyEvent({ type, severity: 7.5, resource });
+          return [direct, securityHubTwinOf(direct, asffTypesForGuardDutyType(type))] as const;
+        }),
+    );
+
+    // Act
+    const differences = pairs.flatMap(([direct, twin]) => {
+      const a = single(direct);
+      const b = single(twin);
+      const same =
+        a.key === b.key &&
+        a.type === b.type &&
+        a.source === b.source &&
+        a.severity.label === b.severity.label &&
+        a.severity.score === b.severity.score &&
+        a.accountId === b.accountId &&
+        a.region === b.region &&
+        JSON.stringify(typesAndIds(a.resources)) === JSON.stringify(typesAndIds(b.resources));
+      return same
+        ? []
+        : [
+            `${a.type} ${typesAndIds(a.resources).join(',')} vs ${b.type} ${typesAndIds(b.resources).join(',')}`,
+          ];
+    });
+
+    // Assess
+    expect(pairs.length).toBeGreaterThan(500);
+    expect(differences).toEqual([]);
+  });
+});
+
 describe('Findings: resources', () => {
   it('maps an AssumedRole principal to the role and its session', () => {
     // Prepare

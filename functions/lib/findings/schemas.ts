@@ -285,7 +285,9 @@ export function readStringMap(value: unknown, maxValueLength = 4096): Record<str
 }
 
 /** GuardDuty `[{key, value}]` tag lists → record (same safety as {@link readStringMap}). */
-export function tagListToRecord(tags: readonly { key: string; value?: string | null }[] | null | undefined) {
+export function tagListToRecord(
+  tags: readonly { key: string; value?: string | null }[] | null | undefined,
+): Record<string, string> {
   const entries: [string, string][] = (tags ?? []).map((t) => [t.key, t.value ?? '']);
-  return Object.fromEntries(entries) as Record<string, string>;
+  return Object.fromEntries(entries);
 }
