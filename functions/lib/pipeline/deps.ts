@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import type { CompiledPolicy } from '../policy/model.js';
 import type { PipelineConfig } from '../config.js';
 import { awsClientConfig } from '../aws/client-config.js';
@@ -51,6 +52,8 @@ export interface CreatePipelineDepsOptions {
   policy: CompiledPolicy;
   /** Lambda name for logs and metrics (`triage`, `approve`, `isolate`, `expire`, `api`). */
   functionName: string;
+  /** Static credentials for every client (a local emulator); absent: the SDK's default chain (the Lambda role). */
+  credentials?: AwsCredentialIdentity;
   /** Replace any part (tests, replay, sandbox). */
   overrides?: Partial<PipelineDeps>;
 }
@@ -75,11 +78,12 @@ export function workerPayload(job: WorkerJob): string {
  * Every SDK client takes its configuration from `awsClientConfig` (one retry strategy, one endpoint override).
  */
 export function createPipelineDeps(options: CreatePipelineDepsOptions): PipelineDeps {
-  const { config, policy, functionName, overrides = {} } = options;
+  const { config, policy, functionName, credentials, overrides = {} } = options;
   const clientOptions = {
     region: config.region,
     maxAttempts: config.maxAttempts,
     ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+    ...(credentials === undefined ? {} : { credentials }),
   };
   const clientConfig = awsClientConfig(clientOptions);
   const store =
@@ -111,6 +115,7 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
       maxAttempts: config.maxAttempts,
       ...(config.externalId === undefined ? {} : { externalId: config.externalId }),
       ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+      ...(credentials === undefined ? {} : { securityCredentials: credentials }),
     });
   let lambda: LambdaClient | undefined;
   const startWorker =

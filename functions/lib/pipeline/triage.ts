@@ -155,7 +155,7 @@ async function notifyOnly(
   const at = deps.clock().toISOString();
   if (!(await deps.store.markFindingNotified(finding.key, decision.rule, at))) return false;
   const logger = deps.logger.withKeys({ findingKey: finding.key });
-  const text = `cordon: rule ${decision.rule} (notify): ${decision.reasons.join(' ')}`;
+  const text = `cordon: rule ${decision.rule} (notify): ${decision.reasons.join('; ')}.`;
   try {
     await deps.securityHub.batchUpdateFindings({
       FindingIdentifiers: [{ Id: finding.securityHub.id, ProductArn: finding.securityHub.productArn }],

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useMoto } from '../support/moto.js';
+import { runReplay, type ReplayLine, type ReplayOptions } from '../../cli/commands/replay.js';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ACCOUNT, REGION, interfaceGroups, launchInstance } from './support.js';
+
+const moto = useMoto({ resetEach: false });
+
+/** The shared sample event with its instance id and account rewritten, as docs/pipeline.md shows. */
+function rewrittenSample(dir: string, instanceId: string): string {
+  const event = JSON.parse(
+    readFileSync(
+      new URL('../events/guardduty-ec2-backdoor-ccactivity-b-dns.custodian.json', import.meta.url),
+      'utf8',
+    ),
+  ) as {
+    account: string;
+    detail: { accountId: string; arn: string; resource: { instanceDetails: { instanceId: string } } };
+  };
+  event.account = ACCOUNT;
+  event.detail.accountId = ACCOUNT;
+  event.detail.arn = event.detail.arn.replace(/:\d{12}:/, `:${ACCOUNT}:`);
+  event.detail.resource.instanceDetails.instanceId = instanceId;
+  const file = join(dir, 'event.json');
+  writeFileSync(file, JSON.stringify(event));
+  return file;
+}
+
+function options(dir: string, overrides: Partial<ReplayOptions> = {}): ReplayOptions {
+  return {
+    endpoint: moto.endpoint,
+    region: REGION,
+    rules: 'rules',
+    table: `replay-${Math.random().toString(16).slice(2)}`,
+    memberRole: 'cordon-member',
+    outbox: join(dir, 'outbox.jsonl'),
+    ...overrides,
+  };
+}
+
+describe('CLI: cordon replay', () => {
+  it('replays the shared sample GuardDuty EC2 finding to ISOLATED against a fresh emulator', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'cordon-replay-'));
+    const ec2 = new EC2Client(moto.clientConfig(REGION));
+    const instance = await launchInstance(ec2);
+    const file = rewrittenSample(dir, instance.instanceId);
+    const out: string[] = [];
+    const err: string[] = [];
+
+    // Act
+    const code = await runReplay(
+      [file],
+      options(dir, { json: true, policy: 'test/pipeline/fixtures/demo-policy' }),
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toHaveLength(1);
+    const line = JSON.parse(out[0] ?? '{}') as ReplayLine;
+    expect(Object.keys(line)).toEqual(['event', 'reached', 'decision', 'isolation']);
+    expect(line).toMatchObject({
+      event: file,
+      reached: ['triage-guardduty'],
+      decision: { rule: 'demo-ec2-backdoor', mode: 'auto' },
+      isolation: { status: 'ISOLATED' },
+    });
+    expect(line.isolation?.steps).toContainEqual({ name: 'isolate-network-interfaces', status: 'done' });
+    expect(await interfaceGroups(ec2, instance.instanceId)).not.toContain(instance.groupId);
+    const outbox = readFileSync(join(dir, 'outbox.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { operation: string; input: { Workflow?: { Status: string } } });
+    expect(outbox).toEqual([
+      expect.objectContaining({
+        operation: 'BatchUpdateFindings',
+        input: expect.objectContaining({ Workflow: { Status: 'NOTIFIED' } }),
+      }),
+    ]);
+    expect(err.join('\n')).toContain('security hub (outbox): BatchUpdateFindings NOTIFIED');
+  });
+
+  it('shows that the deployed rules drop a sample finding, and prints progress for people', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'cordon-replay-'));
+    const file = rewrittenSample(dir, 'i-0123456789abcdef0');
+    const out: string[] = [];
+
+    // Act
+    const code = await runReplay([file, join(dir, 'missing.json')], options(dir), {
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+    });
+
+    // Assess
+    expect(code).toBe(1);
+    const text = out.join('\n');
+    expect(text).toContain('rules: none (EventBridge would not deliver it)');
+    expect(text).toMatch(/sample finding/);
+    expect(text).toMatch(/missing\.json: cannot read/);
+  });
+});
