@@ -4,7 +4,7 @@ security_account_id = "111111111111"
 organization_id     = "o-exampleorg1"
 
 # Accounts in these OUs get the member role (cordon-member-test) through a StackSet.
-member_organizational_unit_ids = ["ou-exam-testacct"]
+member_organizational_unit_ids = ["ou-ab12-testaccts"]
 
 # Any random string shared by the worker and the member roles, e.g. `openssl rand -hex 16`.
 member_external_id = "replace-with-a-random-test-external-id"
