@@ -130,6 +130,14 @@ describe('Findings: unsupported and malformed events', () => {
       'detail.arn: expected a GuardDuty finding ARN (arn:aws:guardduty:<region>:<account>:detector/<id>/finding/<id>)',
     ],
     [
+      'a partition that is not one (it would end up inside ARNs)',
+      GD,
+      (e) => {
+        gdDetail(e)['partition'] = 'aws:iam::1:role/x';
+      },
+      'detail.partition: expected an AWS partition such as aws',
+    ],
+    [
       'a missing GuardDuty resource',
       GD,
       (e) => {

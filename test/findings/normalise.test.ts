@@ -287,6 +287,23 @@ describe('Findings: resources', () => {
     ]);
   });
 
+  it('builds ARNs in the finding partition (GovCloud)', () => {
+    // Prepare
+    const event = guardDutyEvent({ type: 'Backdoor:EC2/Spambot', severity: 5, region: 'us-gov-west-1' });
+    gdDetail(event)['partition'] = 'aws-us-gov';
+
+    // Act
+    const finding = single(event);
+
+    // Assess
+    expect(finding.securityHub.productArn).toBe(
+      'arn:aws-us-gov:securityhub:us-gov-west-1::product/aws/guardduty',
+    );
+    expect(finding.resources[0]?.arn).toBe(
+      'arn:aws-us-gov:ec2:us-gov-west-1:222233334444:instance/i-0123456789abcdef0',
+    );
+  });
+
   it('keeps resource types cordon does not model visible as other', () => {
     // Prepare
     const event = guardDutyEvent({

@@ -33,10 +33,12 @@ function accountFromArn(arn: string): string | undefined {
   return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
 }
 
+const PARTITION = /^aws[a-z-]{0,20}$/;
+
 function partitionFromArn(arn: string): string | undefined {
   if (!arn.startsWith('arn:')) return undefined;
   const partition = arn.split(':')[1];
-  return partition !== undefined && /^aws[a-z-]*$/.test(partition) ? partition : undefined;
+  return partition !== undefined && PARTITION.test(partition) ? partition : undefined;
 }
 
 /** Last `/`-separated segment of an ARN's resource part (IAM names live after their path). */
@@ -289,7 +291,9 @@ function asffResource(r: AsffResource, finding: AsffFinding, findingRegion: stri
   const accountId = accountFromArn(r.Id) ?? finding.AwsAccountId;
   const resourceRegion = RegionSchema.safeParse(r.Region);
   const region = resourceRegion.success ? resourceRegion.data : findingRegion;
-  const partition = nonEmpty(r.Partition) ?? partitionFromArn(r.Id) ?? 'aws';
+  const declared = nonEmpty(r.Partition);
+  const partition =
+    (declared && PARTITION.test(declared) ? declared : undefined) ?? partitionFromArn(r.Id) ?? 'aws';
   const scope: Scope = { accountId, region, partition };
   const tags = readStringMap(r.Tags);
   const arn = r.Id.startsWith('arn:') ? r.Id : undefined;

@@ -111,7 +111,10 @@ export const GuardDutyFindingDetailSchema = z.object({
   schemaVersion: z.string().max(16).optional(),
   accountId: AccountIdSchema,
   region: RegionSchema,
-  partition: z.string().max(32).optional(),
+  partition: z
+    .string()
+    .regex(/^aws[a-z-]{0,20}$/, 'expected an AWS partition such as aws')
+    .optional(),
   id: IdString,
   arn: z
     .string()
