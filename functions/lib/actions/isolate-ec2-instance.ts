@@ -1028,9 +1028,13 @@ function instanceIdOf(resource: Resource): string {
   return resource.id;
 }
 
-const stageNames = <W>(stages: StageSpec<W>[]): string[] =>
-  stages.flatMap((s) => s.steps.map((step) => step.name));
+const stageNames = <W>(stages: StageSpec<W>[]): string[][] =>
+  stages.map((s) => s.steps.map((step) => step.name));
 const DEFAULT_PARAMS = paramsSchema.parse({});
+
+/** Step names per stage (steps of one stage run in parallel), for docs, the UI timeline and tests. */
+export const APPLY_STAGES: readonly (readonly string[])[] = stageNames(applyStages(DEFAULT_PARAMS));
+export const RELEASE_STAGES: readonly (readonly string[])[] = stageNames(releaseStages());
 
 export const isolateEc2Instance = defineAction({
   name: 'isolate-ec2-instance',
@@ -1069,9 +1073,11 @@ export const isolateEc2Instance = defineAction({
     'iam:GetInstanceProfile',
     'iam:GetRolePolicy',
     'iam:ListInstanceProfilesForRole',
+    // Not a command of its own: AWS checks it when release calls AssociateIamInstanceProfile.
+    'iam:PassRole',
     'iam:PutRolePolicy',
   ],
-  steps: { apply: stageNames(applyStages(DEFAULT_PARAMS)), release: stageNames(releaseStages()) },
+  steps: { apply: APPLY_STAGES.flat(), release: RELEASE_STAGES.flat() },
   limitations: [
     'Flows on automatically tracked paths are not cut by the security-group swap: through a Network Load Balancer, NAT gateway, Gateway Load Balancer, PrivateLink interface endpoints, transit gateway attachments, egress-only internet gateways, Global Accelerator and Network Firewall endpoints. They end when idle (TCP up to 5 days by default); use a network ACL or stop the instance to cut them at once.',
     'ICMP is always tracked, so an ongoing ICMP exchange may continue until it idles out.',
