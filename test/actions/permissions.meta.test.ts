@@ -1,0 +1,203 @@
+/**
+ * Meta-test: every registered action declares exactly the IAM permissions its code uses.
+ *
+ * Each action's apply and release run against moto with every optional parameter on, through SDK
+ * middleware that records every command sent. A command whose IAM action (`<prefix>:<Command>`) is not
+ * declared fails the test (the member role would deny it in production); so does a declared permission that
+ * no command used (least privilege: the Terraform member role is generated from these declarations).
+ */
+import { describe, expect, it } from 'vitest';
+import { AuthorizeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { ACTION_NAMES, ACTIONS } from '../../functions/lib/actions/registry.js';
+import type { ActionContext, ActionDefinition } from '../../functions/lib/actions/contract.js';
+import type { Resource } from '../../functions/lib/findings/model.js';
+import { useMoto } from '../support/moto.js';
+import { motoActionContext } from './support/action-context.js';
+import { accessKeyResource, roleResource, seedRole, seedUser, userResource } from './support/iam-state.js';
+import {
+  createAutoScalingGroup,
+  createNetwork,
+  createProfile,
+  createTargetGroup,
+  instanceResource,
+  launchInstance,
+  readCordonGroups,
+} from './isolate-ec2-instance.world.js';
+
+const moto = useMoto({ resetEach: false });
+let counter = 0;
+
+/**
+ * Permissions AWS checks without a command of their own: passing a role to EC2 when an instance profile is
+ * (re)associated needs iam:PassRole on that role.
+ */
+const IMPLIED_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
+  'ec2:AssociateIamInstanceProfile': ['iam:PassRole'],
+  'ec2:ReplaceIamInstanceProfileAssociation': ['iam:PassRole'],
+};
+
+interface Scenario {
+  label: string;
+  params: Record<string, unknown>;
+  seed(ctx: ActionContext): Promise<Resource>;
+}
+
+/** Scenarios per action, together covering every optional path. Every registered action must have one. */
+const SCENARIOS: Record<string, Scenario[]> = {
+  'isolate-ec2-instance': [
+    {
+      label: 'two interfaces, instance profile, target group, first isolation in a new VPC',
+      params: {
+        cutTrackedFlows: true,
+        deregisterTargets: true,
+        removeInstanceProfile: true,
+        revokeRoleSessions: true,
+        snapshotVolumes: true,
+      },
+      async seed(ctx) {
+        const network = await createNetwork(ctx.clients);
+        const { profileArn } = await createProfile(ctx.clients);
+        const { instanceId } = await launchInstance(ctx.clients, network, {
+          secondInterface: true,
+          profileArn,
+        });
+        await createTargetGroup(ctx.clients, network, instanceId);
+        return instanceResource(instanceId);
+      },
+    },
+    {
+      label: 'an existing VPC whose isolation group was tampered with (cordon repairs it)',
+      params: {},
+      async seed(ctx) {
+        const network = await createNetwork(ctx.clients);
+        const first = await launchInstance(ctx.clients, network);
+        const second = await launchInstance(ctx.clients, network);
+        const isolateFirst = ACTIONS.get('isolate-ec2-instance');
+        await isolateFirst?.apply(ctx, instanceResource(first.instanceId), isolateFirst.params.parse({}));
+        const isolation = (await readCordonGroups(ctx.clients, network.vpcId)).find(
+          (g) => g.role === 'isolation',
+        );
+        await ctx.clients.ec2.send(
+          new AuthorizeSecurityGroupIngressCommand({
+            GroupId: isolation?.groupId,
+            IpPermissions: [
+              { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+            ],
+          }),
+        );
+        return instanceResource(second.instanceId);
+      },
+    },
+    {
+      label: 'Auto Scaling instance moved to Standby',
+      params: { autoScaling: 'standby' },
+      async seed(ctx) {
+        const network = await createNetwork(ctx.clients);
+        return instanceResource((await createAutoScalingGroup(ctx.clients, network)).instanceId);
+      },
+    },
+    {
+      label: 'Auto Scaling instance detached',
+      params: { autoScaling: 'detach' },
+      async seed(ctx) {
+        const network = await createNetwork(ctx.clients);
+        return instanceResource((await createAutoScalingGroup(ctx.clients, network)).instanceId);
+      },
+    },
+  ],
+  'isolate-iam-user': [
+    {
+      label: 'user with keys and a password, password removed',
+      params: { removeConsoleAccess: true },
+      async seed(ctx) {
+        const name = `meta-user-${++counter}`;
+        await seedUser(ctx.clients.iam, name);
+        return userResource(name);
+      },
+    },
+  ],
+  'disable-access-key': [
+    {
+      label: 'active key, older sessions denied',
+      params: { denyOlderSessions: true },
+      async seed(ctx) {
+        const name = `meta-key-${++counter}`;
+        const user = await seedUser(ctx.clients.iam, name);
+        return accessKeyResource(name, user.activeKeyId);
+      },
+    },
+  ],
+  'revoke-role-sessions': [
+    {
+      label: 'ordinary role',
+      params: {},
+      async seed(ctx) {
+        const name = `meta-role-${++counter}`;
+        await seedRole(ctx.clients.iam, name);
+        return roleResource(name);
+      },
+    },
+  ],
+};
+
+function declaredShape(action: ActionDefinition): void {
+  expect(action.name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+  expect(action.description.length).toBeGreaterThan(10);
+  expect(action.resourceTypes.length).toBeGreaterThan(0);
+  expect(action.permissions.length).toBeGreaterThan(0);
+  expect(new Set(action.permissions).size).toBe(action.permissions.length);
+  for (const permission of action.permissions) expect(permission).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);
+  expect(action.steps.apply.length).toBeGreaterThan(0);
+  expect(action.steps.release.length).toBeGreaterThan(0);
+  expect(action.limitations.length).toBeGreaterThan(0);
+  expect(() => action.params.parse({})).not.toThrow();
+}
+
+describe('Actions: declared permissions match the AWS calls each action makes', () => {
+  it('has a scenario for every registered action', () => {
+    expect(Object.keys(SCENARIOS).sort()).toEqual([...ACTION_NAMES].sort());
+  });
+
+  for (const name of ACTION_NAMES) {
+    const action = ACTIONS.get(name);
+
+    it(`${name}: declares a name, resource types, a params schema that parses {}, permissions, steps and limitations`, () => {
+      expect(action).toBeDefined();
+      if (action) declaredShape(action);
+    });
+
+    it(`${name}: every command sent is declared, and every declared permission is used`, async () => {
+      // Prepare
+      expect(action).toBeDefined();
+      if (!action) return;
+      const used = new Set<string>();
+      const outcomes: string[] = [];
+
+      // Act
+      for (const scenario of SCENARIOS[name] ?? []) {
+        const { ctx, recorder } = motoActionContext(moto, { isolationId: `meta-${++counter}` });
+        const resource = await scenario.seed(ctx);
+        recorder.clear();
+        const params = action.params.parse(scenario.params);
+        const applied = await action.apply(ctx, resource, params);
+        const released = await action.release(ctx, resource, params, applied);
+        outcomes.push(`${scenario.label}: apply ${applied.outcome}, release ${released.outcome}`);
+        for (const command of recorder.commands) {
+          used.add(command.iamAction);
+          for (const implied of IMPLIED_PERMISSIONS[command.iamAction] ?? []) used.add(implied);
+        }
+      }
+
+      // Assess
+      expect(
+        outcomes.filter((o) => /failed|skipped/.test(o)),
+        'every scenario must run to completion',
+      ).toEqual([]);
+      const declared = new Set(action.permissions);
+      const undeclared = [...used].filter((p) => !declared.has(p)).sort();
+      const unused = [...declared].filter((p) => !used.has(p)).sort();
+      expect(undeclared, `${name} calls AWS actions it does not declare`).toEqual([]);
+      expect(unused, `${name} declares permissions no scenario used`).toEqual([]);
+    });
+  }
+});
