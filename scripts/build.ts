@@ -23,7 +23,7 @@ import { errorMessage } from '../functions/lib/errors.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-interface BuildOptions {
+export interface BuildOptions {
   bundleSdk: boolean;
   policyDir: string;
   outDir: string;
@@ -91,12 +91,25 @@ export function zodEnglishOnlyPlugin(): Plugin {
   };
 }
 
-async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
+/** One built function: its bundle's size, raw and gzipped. */
+export interface BuiltFunction {
+  name: string;
+  file: string;
+  bytes: number;
+  gzip: number;
+}
+
+/**
+ * Bundle every entry point.
+ * @throws PolicyValidationError when the policy is invalid (nothing is built).
+ */
+export async function buildFunctions(
+  options: BuildOptions,
+): Promise<{ policy: CompiledPolicy; functions: BuiltFunction[] }> {
   const policy = compilePolicyForBundle(options.policyDir);
   const outRoot = join(options.outDir, 'functions');
   rmSync(outRoot, { recursive: true, force: true });
-  const rows: { name: string; bytes: number; gzip: number }[] = [];
+  const rows: BuiltFunction[] = [];
   for (const entry of entryPoints()) {
     const name = basename(entry, '.ts');
     const outfile = join(outRoot, name, 'index.mjs');
@@ -120,8 +133,13 @@ async function main(): Promise<void> {
       logLevel: 'warning',
     });
     const code = readFileSync(outfile);
-    rows.push({ name, bytes: code.length, gzip: gzipSync(code).length });
+    rows.push({ name, file: outfile, bytes: code.length, gzip: gzipSync(code).length });
   }
+  return { policy, functions: rows };
+}
+
+async function main(): Promise<void> {
+  const { policy, functions: rows } = await buildFunctions(parseArgs(process.argv.slice(2)));
   process.stdout.write(
     `policy bundled: ${policy.files.join(', ')} (${policy.rules.length} rules)\n` +
       `${'function'.padEnd(12)} ${'bytes'.padStart(10)} ${'gzip'.padStart(10)}  output\n` +

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildFunctions, entryPoints } from '../../scripts/build.js';
+
+describe('Build: Lambda bundles', () => {
+  it('bundles every entry point with the policy compiled in, and the bundle runs without the policy files', async () => {
+    // Prepare: output inside the repository so the bundles resolve the AWS SDK from node_modules
+    const outDir = resolve('test-output', `build-${process.pid}`);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cordon-lambda-'));
+
+    // Act
+    const { policy, functions } = await buildFunctions({
+      bundleSdk: false,
+      policyDir: resolve('policies'),
+      outDir,
+    });
+    const triage = functions.find((f) => f.name === 'triage');
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(pathToFileURL(triage?.file ?? '').href)});
+         const result = await m.handler({ 'detail-type': 'EC2 Instance State-change Notification', source: 'aws.ec2' });
+         process.stderr.write('RESULT ' + JSON.stringify(result) + '\\n');`,
+      ],
+      {
+        cwd: elsewhere,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          AWS_REGION: 'eu-west-1',
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          CORDON_SECURITY_ACCOUNT_ID: '999988887777',
+          CORDON_TABLE_NAME: 'cordon-isolations',
+          CORDON_TOPIC_ARN: 'arn:aws:sns:eu-west-1:999988887777:cordon-notifications',
+          CORDON_WORKER_FUNCTION: 'cordon-isolate',
+        },
+      },
+    );
+
+    // Assess
+    expect(functions.map((f) => f.name).sort()).toEqual(
+      entryPoints()
+        .map((e) => e.replace(/.*\/(\w+)\.ts$/, '$1'))
+        .sort(),
+    );
+    for (const f of functions) {
+      expect(existsSync(f.file)).toBe(true);
+      expect(existsSync(`${f.file}.map`)).toBe(true);
+      expect(f.file).toMatch(/functions\/\w+\/index\.mjs$/);
+    }
+    const code = readFileSync(triage?.file ?? '', 'utf8');
+    expect(code).toContain(policy.rules[0]?.name ?? 'no rules');
+    expect(code).not.toMatch(/from ?"yaml"/);
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(/RESULT (.*)/.exec(run.stderr)?.[1] ?? '{}') as {
+      dropped?: string;
+      findings?: unknown[];
+    };
+    expect(result).toEqual({ dropped: expect.stringMatching(/detail-type/), findings: [] });
+    rmSync(outDir, { recursive: true, force: true });
+  });
+});
