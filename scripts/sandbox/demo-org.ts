@@ -169,8 +169,9 @@ export async function createDemoOrganisation(
         InstanceType: 't3.micro',
         MinCount: 1,
         MaxCount: 1,
-        SubnetId: subnetId,
-        SecurityGroupIds: groups,
+        // Groups on the interface, as the console launches them (moto also keeps instance-level groups apart and
+        // would report them on every interface).
+        NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetId, Groups: groups }],
         ...(withProfile ? { IamInstanceProfile: { Arn: instanceProfileArn } } : {}),
         TagSpecifications: [{ ResourceType: 'instance', Tags: tag(name, extraTags) }],
       }),

@@ -91,8 +91,11 @@ interface PendingCode {
   expiresAt: number;
 }
 
-const PAGE_CSP =
-  "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/** CSP of the login page. form-action also governs the redirect after the POST, so it names the clients. */
+function pageCsp(redirectOrigins: string[]): string {
+  const formAction = ["'self'", ...redirectOrigins].join(' ');
+  return `default-src 'none'; style-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
+}
 
 const LOGIN_CSS = `body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1b1f24}
 .banner{background:#7a1f00;color:#fff;font-weight:700;padding:.5rem;text-align:center}
@@ -213,7 +216,7 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
     const url = new URL(req.url ?? '/', issuer);
     const html = {
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': PAGE_CSP,
+      'content-security-policy': pageCsp([...new Set([...redirectUris].map((u) => new URL(u).origin))]),
       'x-frame-options': 'DENY',
     };
     const jsonHeaders = { 'content-type': 'application/json' };

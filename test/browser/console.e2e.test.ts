@@ -1,0 +1,177 @@
+/**
+ * Browser end-to-end: Debian's Chromium (headless, driven by playwright-core) against the sandbox (real moto,
+ * real local OIDC issuer, real API handler behind the local HTTP adapter):
+ *   1. the requester signs in and submits the form for a sandbox instance;
+ *   2. the approver signs in and approves;
+ *   3. the detail view shows ISOLATED, and moto confirms the isolation group on both network interfaces;
+ *   4. release shows RELEASED, and the original groups are back;
+ *   5. screenshots are saved under test-output/.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DescribeInstancesCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MemberClients } from '../../functions/lib/actions/contract.js';
+import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
+import { SANDBOX_MEMBER_ACCOUNT } from '../../scripts/sandbox/environment.js';
+import { useMoto } from '../support/moto.js';
+
+const OUTPUT = resolve('test-output');
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+async function eniGroups(
+  clients: MemberClients,
+  instanceId: string,
+): Promise<{ id: string; groups: string[] }[]> {
+  const out = await clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  return (out.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces ?? [])
+    .sort((a, b) => (a.Attachment?.DeviceIndex ?? 0) - (b.Attachment?.DeviceIndex ?? 0))
+    .map((n) => ({
+      id: n.NetworkInterfaceId ?? '',
+      groups: (n.Groups ?? []).map((g) => g.GroupId ?? '').sort(),
+    }));
+}
+
+/** Wait until the detail view shows `status`; on timeout, fail with what it shows instead (and a screenshot). */
+async function waitForStatus(page: Page, status: string, screenshot: string): Promise<void> {
+  try {
+    await page.waitForFunction((s) => document.getElementById('detail-status')?.textContent === s, status, {
+      timeout: 60_000,
+    });
+  } catch (error) {
+    await page.screenshot({ path: join(OUTPUT, screenshot), fullPage: true });
+    const shown = await page.textContent('#detail').catch(() => '(no detail view)');
+    throw new Error(`expected ${status}; the detail view shows: ${String(shown).slice(0, 1500)}`, {
+      cause: error,
+    });
+  }
+}
+
+describe('Console: request, approve, isolate and release in Chromium', () => {
+  const moto = useMoto({ resetEach: false });
+  let sandbox: Sandbox | undefined;
+  let context: BrowserContext | undefined;
+  let profileDir = '';
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(OUTPUT, { recursive: true });
+    profileDir = mkdtempSync(join(tmpdir(), 'cordon-chromium-'));
+    sandbox = await startSandbox({
+      port: 0,
+      motoEndpoint: moto.endpoint,
+      outboxPath: join(profileDir, 'outbox.jsonl'),
+      log: () => undefined,
+    });
+    context = await chromium.launchPersistentContext(join(profileDir, 'profile'), {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      viewport: { width: 1360, height: 900 },
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await sandbox?.stop();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  function current(): { sandbox: Sandbox; context: BrowserContext } {
+    if (!sandbox || !context) throw new Error('the sandbox or the browser did not start');
+    return { sandbox, context };
+  }
+
+  /** A new tab (its own sessionStorage, so its own signed-in user) signed in through the local issuer. */
+  async function signIn(username: string, password: string): Promise<Page> {
+    const { sandbox: s, context: c } = current();
+    const page = await c.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`${username}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => pageErrors.push(`${username}: ${e.message}`));
+    await page.goto(`${s.url}/`);
+    await page.click('#sign-in');
+    await page.waitForURL(/\/oauth2\/authorize/);
+    await page.fill('#username', username);
+    await page.fill('#password', password);
+    await page.click('#sign-in');
+    await page.waitForSelector('#whoami');
+    return page;
+  }
+
+  it('isolates the two-interface instance after approval and restores it on release', async () => {
+    // Prepare
+    const { sandbox: s } = current();
+    const web = s.org.instances.web.instanceId;
+    const clients = await s.env.deps.memberClients(SANDBOX_MEMBER_ACCOUNT, s.env.config.region, 'e2e-check');
+    const original = await eniGroups(clients, web);
+    expect(original).toHaveLength(2);
+
+    // Act 1: alice (requester) signs in, sees inline validation, then submits the form
+    const alice = await signIn('alice', 'alice-sandbox');
+    expect(await alice.textContent('#sandbox-banner')).toContain('SANDBOX');
+    await alice.click('a[href="#/request"]');
+    await alice.selectOption('#resourceType', 'ec2-instance');
+    await alice.fill('#accountId', '2109876543');
+    await alice.locator('#accountId').blur();
+    const inlineError = await alice.textContent('#accountId-error');
+    await alice.fill('#accountId', SANDBOX_MEMBER_ACCOUNT);
+    await alice.fill('#region', s.env.config.region);
+    await alice.fill('#resourceId', web);
+    await alice.fill('#reason', 'Outbound SSH brute force seen from web-1 (ticket SEC-42)');
+    await alice.fill('#ticket', 'SEC-42');
+    await alice.screenshot({ path: join(OUTPUT, 'console-request-form.png'), fullPage: true });
+    await alice.click('#submit-request');
+    await alice.waitForSelector('#detail-status');
+    const requested = await alice.textContent('#detail-status');
+    const id = decodeURIComponent(new URL(alice.url()).hash.replace('#/isolations/', ''));
+    const aliceSeesApprove = await alice.locator('#approve').count();
+
+    // Assess 1
+    expect(inlineError).toBe('Enter the 12-digit account id.');
+    expect(requested).toBe('PENDING APPROVAL');
+    expect(id).toMatch(/^iso-/);
+    expect(aliceSeesApprove).toBe(0);
+
+    // Act 2: bob (approver) signs in, opens the request and approves it
+    const bob = await signIn('bob', 'bob-sandbox');
+    await bob.waitForSelector(`#list-results tr[data-id="${id}"]`);
+    await bob.screenshot({ path: join(OUTPUT, 'console-list.png'), fullPage: true });
+    await bob.goto(`${s.url}/#/isolations/${encodeURIComponent(id)}`);
+    await bob.waitForSelector('#approve');
+    await bob.click('#approve');
+    await waitForStatus(bob, 'ISOLATED', 'console-failure-isolate.png');
+    await bob.screenshot({ path: join(OUTPUT, 'console-isolated.png'), fullPage: true });
+    const isolated = await eniGroups(clients, web);
+    const isolationGroup = isolated[0]?.groups[0] ?? '';
+    const group = await clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [isolationGroup] }));
+
+    // Assess 2: both interfaces carry only cordon's isolation group
+    expect(isolated.map((e) => e.id)).toEqual(original.map((e) => e.id));
+    for (const eni of isolated) expect(eni.groups).toEqual([isolationGroup]);
+    expect(group.SecurityGroups?.[0]?.GroupName ?? '').toMatch(/^cordon/);
+    expect(await bob.textContent('#detail')).toContain('bob (user)');
+
+    // Act 3: bob releases it with a reason
+    await bob.fill('#decision-reason', 'Investigation closed: instance rebuilt from a clean image');
+    await bob.click('#release');
+    await waitForStatus(bob, 'RELEASED', 'console-failure-release.png');
+    await bob.screenshot({ path: join(OUTPUT, 'console-released.png'), fullPage: true });
+
+    // Assess 3: the original groups are back, and the page ran without script or CSP errors
+    expect(await eniGroups(clients, web)).toEqual(original);
+    expect(pageErrors).toEqual([]);
+  }, 240_000);
+});
