@@ -32,7 +32,10 @@ const params = z
      * Also put an inline policy on the key's owner that denies temporary credentials issued before now
      * (all of the user's sessions, not only those minted from this key).
      */
-    denyOlderSessions: z.boolean().default(false),
+    denyOlderSessions: z
+      .boolean()
+      .default(false)
+      .describe("Also deny the owner's temporary credentials issued before now (aws:TokenIssueTime)"),
   })
   .strict();
 type Params = z.output<typeof params>;

@@ -43,7 +43,12 @@ const params = z
      * Also delete the console password. Off by default: the deny-all policy already blocks every console
      * action, and a deleted password cannot be restored by release.
      */
-    removeConsoleAccess: z.boolean().default(false),
+    removeConsoleAccess: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Also delete the console password (release cannot restore it); the deny-all policy already blocks the console',
+      ),
   })
   .strict();
 type Params = z.output<typeof params>;
