@@ -5,7 +5,12 @@
  * a re-run completes; the end state equals an uninterrupted run's; nothing is applied twice.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ActionDefinition, ActionResult, ActionContext } from '../../functions/lib/actions/contract.js';
+import type {
+  ActionContext,
+  ActionDefinition,
+  ActionResult,
+  ActionState,
+} from '../../functions/lib/actions/contract.js';
 import type { Resource } from '../../functions/lib/findings/model.js';
 import { isolateIamUser } from '../../functions/lib/actions/isolate-iam-user.js';
 import { disableAccessKey } from '../../functions/lib/actions/disable-access-key.js';
@@ -180,3 +185,58 @@ for (const scenario of scenarios) {
     }
   });
 }
+
+describe('Resilience: isolate-iam-user', () => {
+  it('is contained after the SDK retries a throttled deny-all policy and a failed key update', async () => {
+    // Prepare
+    const { ctx, recorder, faults } = motoActionContext(moto, { maxAttempts: 3 });
+    const name = `rs-user-${++counter}`;
+    const user = await seedUser(ctx.clients.iam, name);
+    recorder.clear();
+    faults.inject('PutUserPolicy', 'throttling').inject('UpdateAccessKey', 'server-error');
+
+    // Act
+    const result = await isolateIamUser.apply(ctx, userResource(name), isolateIamUser.params.parse({}));
+
+    // Assess
+    expect(result.outcome).toBe('succeeded');
+    expect(faults.raised).toEqual(['PutUserPolicy:throttling', 'UpdateAccessKey:server-error']);
+    expect(recorder.count('PutUserPolicy')).toBe(1);
+    expect((await userState(ctx.clients.iam, name)).keys[user.activeKeyId]).toBe('Inactive');
+  });
+
+  it('resumes after a crash between steps and ends as an uninterrupted run would', async () => {
+    // Prepare
+    const { ctx, recorder } = motoActionContext(moto);
+    const name = `rs-user-${++counter}`;
+    await seedUser(ctx.clients.iam, name);
+    recorder.clear();
+    let persisted: ActionState | undefined;
+    const crashing: ActionContext = {
+      ...ctx,
+      onStep: async (step, state) => {
+        persisted = state;
+        if (step.name === 'attach-deny-all-policy') throw new Error('worker killed');
+      },
+    };
+
+    // Act
+    const crashed = isolateIamUser.apply(crashing, userResource(name), isolateIamUser.params.parse({}));
+    await expect(crashed).rejects.toThrow('worker killed');
+    const resumed = await isolateIamUser.apply(
+      ctx,
+      userResource(name),
+      isolateIamUser.params.parse({}),
+      persisted,
+    );
+
+    // Assess
+    expect(resumed.outcome).toBe('succeeded');
+    const state = await userState(ctx.clients.iam, name);
+    expect(Object.values(state.keys)).toEqual(['Inactive', 'Inactive']);
+    expect(state.policies).toEqual(['cordon-deny-all', 'customer-read']);
+    expect(state.tags['cordon:isolation-id']).toBe('iso-0001');
+    expect(resumed.before['iamUser']).toMatchObject({ consolePassword: true });
+    expect(appliedTwice(recorder)).toEqual([]);
+  });
+});
