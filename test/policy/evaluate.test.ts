@@ -411,3 +411,38 @@ describe('Policy evaluation: the index', () => {
     );
   });
 });
+
+describe('Policy evaluation: the type memo', () => {
+  it('keeps deciding correctly when a flood of invented types overflows the memo', () => {
+    // Prepare
+    const compiled = policy(TWO_RULES);
+    const decisions: (string | null)[] = [];
+
+    // Act
+    for (let i = 0; i < 25_000; i++) {
+      decisions.push(
+        evaluatePolicy(compiled, finding({ type: `CryptoCurrency:EC2/Invented${i}`, score: 8 })).rule,
+      );
+    }
+    const other = evaluatePolicy(compiled, finding({ type: 'Recon:EC2/Portscan', score: 8 }));
+
+    // Assess
+    expect(new Set(decisions)).toEqual(new Set(['ec2-crypto-mining']));
+    expect(other.rule).toBe('notify-everything');
+  });
+
+  it('shares frozen explanation entries for rules that fail on type, so no caller can alter another decision', () => {
+    // Prepare
+    const compiled = policy(TWO_RULES);
+    const f = finding({ type: 'Recon:EC2/Portscan' });
+
+    // Act
+    const first = evaluatePolicy(compiled, f);
+    const second = evaluatePolicy(compiled, f);
+
+    // Assess
+    expect(first.explanation[0]).toBe(second.explanation[0]);
+    expect(Object.isFrozen(first.explanation[0])).toBe(true);
+    expect(first.explanation).not.toBe(second.explanation);
+  });
+});

@@ -57,7 +57,9 @@ export function compileGlob(glob: string): Glob {
     .join('');
   // `s` so that `*` also spans newlines: a hostile type string must not slip past a protected-ARN glob.
   const regex = new RegExp(`^${pattern}$`, 's');
-  return { source: glob, test: (v) => regex.test(v) };
+  // Most values fail on the literal prefix (`arn:aws:iam::` for an EC2 ARN); skip the regex for them.
+  const prefix = literalPrefix(glob);
+  return { source: glob, test: (v) => v.startsWith(prefix) && regex.test(v) };
 }
 
 /**
