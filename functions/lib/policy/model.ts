@@ -26,10 +26,18 @@ export interface Decision {
   /** Name of the first matching rule, or null when no rule matches. */
   rule: string | null;
   mode: Mode | null;
+  /**
+   * One per resource of the finding that the rule selects and its action supports (exempt, protected and root
+   * resources are left out, with a reason). For a `notify` rule that names an action, this is what a Security Hub
+   * custom-action approval of the finding would run; triage itself does not run it.
+   */
   actions: PlannedAction[];
   /** Human-readable reasons: what matched, why nothing matched, or why a resource was left out. */
   reasons: string[];
-  /** One entry per rule evaluated, in order, up to and including the match. */
+  /**
+   * One entry per rule evaluated, in order, up to and including the match (every rule when none matches).
+   * Entries of rules that fail on source or type are shared between decisions and frozen.
+   */
   explanation: RuleExplanation[];
 }
 
