@@ -1,0 +1,218 @@
+/**
+ * The benchmark's pipeline world: moto over loopback, the real store, worker, actions and reporter, with every
+ * AWS client instrumented by a {@link Timeline} (call start/end, outside the SDK's retry loop) and, when asked,
+ * a fixed latency added to every attempt (inside the retry loop, as network and service time would be).
+ * Security Hub's write API is not in moto, so write-backs go to an in-memory writer that costs the same latency.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { AwsSecurityFinding, BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
+import type { InstrumentableClient } from '../../functions/lib/aws/command-recorder.js';
+import { createMemberClientFactory } from '../../functions/lib/aws/member-clients.js';
+import type { PipelineConfig } from '../../functions/lib/config.js';
+import {
+  createPipelineDeps,
+  emulatorDynamoHandler,
+  type PipelineDeps,
+} from '../../functions/lib/pipeline/deps.js';
+import {
+  bootstrapEmulator,
+  inProcessWorker,
+  type InProcessWorker,
+} from '../../functions/lib/pipeline/local.js';
+import type { CompiledPolicy } from '../../functions/lib/policy/model.js';
+import { recordingMetrics, silentLogger } from '../../functions/lib/observability.js';
+import { IsolationStore } from '../../functions/lib/store/isolations.js';
+import type {
+  BatchImportResult,
+  BatchUpdateResult,
+  SecurityHubWriter,
+} from '../../functions/lib/report/securityhub-writer.js';
+import { SnsNotifier } from '../../functions/lib/report/notifier.js';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+export const MEMBER_ROLE = 'cordon-member';
+export const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+/** One AWS call as the caller saw it (after the SDK's retries). */
+export interface TimedCall {
+  service: string;
+  command: string;
+  start: number;
+  end: number;
+  ok: boolean;
+}
+
+/** A logger that drops everything (for the SDK's HTTP handler). */
+const QUIET = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let middlewareCount = 0;
+
+/** Records every call of the clients it is attached to, and adds `latencyMs` to every attempt. */
+export class Timeline {
+  readonly calls: TimedCall[] = [];
+  latencyMs: number;
+
+  constructor(latencyMs = 0) {
+    this.latencyMs = latencyMs;
+  }
+
+  /** Instrument a client (SDK v3 middleware: timing at `initialize`, latency at `finalizeRequest`). */
+  attach<C extends InstrumentableClient>(client: C): C {
+    const id = ++middlewareCount;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const call: TimedCall = {
+          service: (context.clientName ?? 'Unknown').replace(/Client$/, ''),
+          command: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
+          start: performance.now(),
+          end: Number.NaN,
+          ok: false,
+        };
+        this.calls.push(call);
+        try {
+          const result = await next(args);
+          call.ok = true;
+          return result;
+        } finally {
+          call.end = performance.now();
+        }
+      },
+      { step: 'initialize', priority: 'high', name: `benchTimeline${id}` },
+    );
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        if (this.latencyMs > 0) await sleep(this.latencyMs);
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: `benchLatency${id}` },
+    );
+    return client;
+  }
+
+  /** Record a call that does not go through an SDK client (the in-memory Security Hub writer). */
+  async around<T>(service: string, command: string, work: () => Promise<T>): Promise<T> {
+    const call: TimedCall = { service, command, start: performance.now(), end: Number.NaN, ok: false };
+    this.calls.push(call);
+    try {
+      if (this.latencyMs > 0) await sleep(this.latencyMs);
+      const result = await work();
+      call.ok = true;
+      return result;
+    } finally {
+      call.end = performance.now();
+    }
+  }
+
+  clear(): void {
+    this.calls.length = 0;
+  }
+}
+
+/** Security Hub writes kept in memory (moto has no BatchUpdateFindings), timed like an AWS call. */
+class TimedSecurityHubWriter implements SecurityHubWriter {
+  readonly target = 'bench-memory';
+  readonly updates: BatchUpdateFindingsCommandInput[] = [];
+  readonly imports: AwsSecurityFinding[] = [];
+
+  constructor(private readonly timeline: Timeline) {}
+
+  batchUpdateFindings(input: BatchUpdateFindingsCommandInput): Promise<BatchUpdateResult> {
+    return this.timeline.around('SecurityHub', 'BatchUpdateFindings', async () => {
+      this.updates.push(input);
+      return { unprocessed: [] };
+    });
+  }
+
+  batchImportFindings(findings: AwsSecurityFinding[]): Promise<BatchImportResult> {
+    return this.timeline.around('SecurityHub', 'BatchImportFindings', async () => {
+      this.imports.push(...findings);
+      return { failed: [] };
+    });
+  }
+}
+
+export interface BenchWorld {
+  deps: PipelineDeps;
+  worker: InProcessWorker;
+  timeline: Timeline;
+  securityHub: TimedSecurityHubWriter;
+  store: IsolationStore;
+}
+
+let worlds = 0;
+
+/**
+ * A pipeline against `endpoint` with its own table and topic.
+ * @param options.maxAttempts SDK attempts per call (the deployed default is 4)
+ */
+export async function createBenchWorld(
+  endpoint: string,
+  options: { policy: CompiledPolicy; latencyMs?: number; maxAttempts?: number },
+): Promise<BenchWorld> {
+  worlds += 1;
+  const tableName = `cordon-bench-${process.pid}-${worlds}`;
+  const resources = await bootstrapEmulator({
+    endpoint,
+    region: REGION,
+    tableName,
+    topicName: `cordon-bench-${process.pid}-${worlds}`,
+    memberRoleName: MEMBER_ROLE,
+    securityAccountId: ACCOUNT,
+  });
+  const timeline = new Timeline(options.latencyMs ?? 0);
+  const maxAttempts = options.maxAttempts ?? 4;
+  const clientConfig = { region: REGION, endpoint, credentials: CREDENTIALS, maxAttempts };
+  // One socket (see emulatorDynamoHandler); the handler's "requests are enqueued" warnings are expected then.
+  const dynamo = timeline.attach(
+    new DynamoDBClient({ ...clientConfig, requestHandler: { ...emulatorDynamoHandler(), logger: QUIET } }),
+  );
+  const store = new IsolationStore(
+    DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+    tableName,
+  );
+  const securityHub = new TimedSecurityHubWriter(timeline);
+  const config: PipelineConfig = {
+    region: REGION,
+    securityAccountId: ACCOUNT,
+    tableName,
+    topicArn: resources.topicArn,
+    workerFunction: 'cordon-isolate',
+    memberRoleName: MEMBER_ROLE,
+    endpoint,
+    resourcePrefix: 'cordon',
+    leaseSeconds: 900,
+    maxAttempts,
+  };
+  const holder: { deps?: PipelineDeps } = {};
+  const worker = inProcessWorker(() => {
+    if (!holder.deps) throw new Error('bench world: dependencies are not ready');
+    return holder.deps;
+  });
+  const deps = createPipelineDeps({
+    config,
+    policy: options.policy,
+    functionName: 'bench',
+    overrides: {
+      store,
+      securityHub,
+      notifier: new SnsNotifier(timeline.attach(new SNSClient(clientConfig)), resources.topicArn),
+      memberClients: createMemberClientFactory({
+        memberRoleName: MEMBER_ROLE,
+        endpoint,
+        securityCredentials: CREDENTIALS,
+        maxAttempts,
+        instrument: (client) => timeline.attach(client),
+      }),
+      startWorker: worker.startWorker,
+      logger: silentLogger(),
+      metrics: recordingMetrics(),
+    },
+  });
+  holder.deps = deps;
+  return { deps, worker, timeline, securityHub, store };
+}

@@ -1,0 +1,144 @@
+/**
+ * `npm run bench`: cordon's benchmark suite. Runs the five benchmarks (bench/README.md explains each method),
+ * prints a table of every figure with its target and PASS/FAIL, and writes bench/results.json with the machine
+ * description. Progress goes to stderr, the table to stdout.
+ *
+ * Usage: tsx bench/run.ts [--only policy,matching,containment,cold-start,burst] [--out FILE]
+ *
+ * Exit status: 1 when the burst's correctness requirements (50 isolations, no duplicate, nothing lost or stuck)
+ * are broken or a benchmark crashed; performance targets that are missed are reported as FAIL in the table but
+ * do not change the exit status, so the figures are always published.
+ */
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { startMoto } from '../scripts/moto.js';
+import { errorMessage } from '../functions/lib/errors.js';
+import { describeMachine, progress, type Figure } from './lib/figures.js';
+import { runPolicyBenchmark } from './policy.js';
+import { runMatchingBenchmark } from './matching.js';
+import { runContainmentBenchmark } from './containment.js';
+import { runColdStartBenchmark } from './cold-start.js';
+import { runBurstBenchmark } from './burst.js';
+
+const ALL = ['policy', 'matching', 'cold-start', 'containment', 'burst'] as const;
+type BenchmarkName = (typeof ALL)[number];
+
+function parseArgs(argv: string[]): { only: BenchmarkName[]; out: string } {
+  let only: BenchmarkName[] = [...ALL];
+  let out = 'bench/results.json';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--only') {
+      const names = (argv[++i] ?? '').split(',').filter(Boolean);
+      const unknown = names.filter((n) => !(ALL as readonly string[]).includes(n));
+      if (unknown.length > 0)
+        throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${ALL.join(', ')}`);
+      only = names as BenchmarkName[];
+    } else if (arg === '--out') {
+      out = argv[++i] ?? out;
+    } else {
+      throw new Error(
+        `unknown argument ${String(arg)}; usage: tsx bench/run.ts [--only ${ALL.join(',')}] [--out FILE]`,
+      );
+    }
+  }
+  return { only, out };
+}
+
+/** The table: one row per figure. */
+export function renderTable(figures: readonly Figure[]): string {
+  const rows = figures.map((f) => [
+    f.benchmark,
+    f.metric,
+    `${f.value.toLocaleString('en-US')} ${f.unit}`,
+    f.target ?? '',
+    f.pass === null ? '' : f.pass ? 'PASS' : 'FAIL',
+  ]);
+  const header = ['benchmark', 'metric', 'value', 'target', 'result'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join(' | ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { only, out } = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  const loadBefore = loadavg();
+  const figures: Figure[] = [];
+  const errors: string[] = [];
+  let violations: string[] = [];
+  const run = async (name: BenchmarkName, body: () => Promise<Figure[]> | Figure[]) => {
+    if (!only.includes(name)) return;
+    progress(`${name}: starting`);
+    const t0 = performance.now();
+    try {
+      figures.push(...(await body()));
+    } catch (error) {
+      errors.push(`${name}: ${errorMessage(error)}`);
+      progress(`${name}: FAILED: ${errorMessage(error)}`);
+    }
+    progress(`${name}: done in ${Math.round((performance.now() - t0) / 1000)} s`);
+  };
+
+  await run('policy', runPolicyBenchmark);
+  await run('matching', runMatchingBenchmark);
+  await run('cold-start', runColdStartBenchmark);
+  if (only.includes('containment') || only.includes('burst')) {
+    progress('starting moto');
+    const moto = await startMoto({ log: progress });
+    try {
+      await run('containment', () => runContainmentBenchmark(moto.endpoint));
+      await run('burst', async () => {
+        const result = await runBurstBenchmark(moto.endpoint);
+        violations = result.violations;
+        return result.figures;
+      });
+    } finally {
+      await moto.stop();
+    }
+  }
+
+  const finished = new Date();
+  const results = {
+    generatedAt: finished.toISOString(),
+    durationSeconds: Math.round((finished.getTime() - started.getTime()) / 1000),
+    machine: {
+      ...describeMachine(),
+      loadAverageAtStart: loadBefore.map((l) => Math.round(l * 100) / 100),
+      loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+    },
+    benchmarks: only,
+    summary: {
+      figures: figures.length,
+      withTarget: figures.filter((f) => f.pass !== null).length,
+      passed: figures.filter((f) => f.pass === true).length,
+      failed: figures.filter((f) => f.pass === false).map((f) => `${f.benchmark}: ${f.metric}`),
+    },
+    burstViolations: violations,
+    errors,
+    figures,
+  };
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  const machine = results.machine;
+  process.stdout.write(
+    `\ncordon benchmarks - ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ` +
+      `load average ${machine.loadAverageAtStart[0]} at start; ${results.durationSeconds} s\n\n` +
+      `${renderTable(figures)}\n\n` +
+      `${results.summary.passed}/${results.summary.withTarget} targets met; results written to ${out}\n`,
+  );
+  if (violations.length > 0) {
+    process.stdout.write(`BURST REQUIREMENTS BROKEN:\n${violations.map((v) => `  - ${v}`).join('\n')}\n`);
+  }
+  if (errors.length > 0)
+    process.stdout.write(`BENCHMARK ERRORS:\n${errors.map((e) => `  - ${e}`).join('\n')}\n`);
+  if (violations.length > 0 || errors.length > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${errorMessage(error)}\n`);
+  process.exitCode = 1;
+});
