@@ -448,6 +448,78 @@ describe('Action: isolate-ec2-instance', () => {
     expect(traffic.mutations()).toEqual([]);
   });
 
+  it('isolates without the flow cut when cutTrackedFlows is off', async () => {
+    // Prepare
+    const setup = setupClients(moto);
+    const network = await createNetwork(setup);
+    const { instanceId } = await launchInstance(setup, network);
+    const traffic = new Traffic();
+    const ctx = actionContext(memberClients(moto, traffic), traffic);
+    const params = isolateEc2Instance.params.parse({ cutTrackedFlows: false, snapshotVolumes: false });
+
+    // Act
+    const result = await isolateEc2Instance.apply(ctx, instanceResource(instanceId), params);
+
+    // Assess
+    expect(result.outcome, JSON.stringify(result.steps)).toBe('succeeded');
+    const groups = await readCordonGroups(setup, network.vpcId);
+    expect(groups.map((g) => g.role)).toEqual(['isolation']);
+    expect((await readInstance(setup, instanceId)).enis[0]?.groups).toEqual([groups[0]?.groupId]);
+    expect(traffic.count('ModifyNetworkInterfaceAttribute')).toBe(1);
+    expect(statuses(result)).toMatchObject({ 'cut-tracked-flows': 'skipped', 'snapshot-volumes': 'skipped' });
+    expect(traffic.count('CreateSnapshot')).toBe(0);
+  });
+
+  it("refuses to record cordon's own group as an original group when the isolation record was lost", async () => {
+    // Prepare: isolated once, then the record is lost (apply again without the previous state)
+    const setup = setupClients(moto);
+    const network = await createNetwork(setup);
+    const { instanceId } = await launchInstance(setup, network);
+    const traffic = new Traffic();
+    const ctx = actionContext(memberClients(moto, traffic), traffic);
+    await isolateEc2Instance.apply(ctx, instanceResource(instanceId), defaults);
+    traffic.reset();
+
+    // Act
+    const result = await isolateEc2Instance.apply(ctx, instanceResource(instanceId), defaults);
+
+    // Assess
+    expect(result.outcome).toBe('failed');
+    expect(result.failedStep).toBe('ensure-isolation-groups');
+    expect(result.error?.message).toMatch(/original groups .*unknown/);
+    expect(traffic.mutations()).toEqual([]);
+  });
+
+  it("still removes cordon's role policy on release when the instance was terminated", async () => {
+    // Prepare
+    const setup = setupClients(moto);
+    const network = await createNetwork(setup);
+    const { profileArn, roleName } = await createProfile(setup);
+    const { instanceId } = await launchInstance(setup, network, { profileArn });
+    const traffic = new Traffic();
+    const ctx = actionContext(memberClients(moto, traffic), traffic);
+    const params = isolateEc2Instance.params.parse({ revokeRoleSessions: true });
+    const applied = await isolateEc2Instance.apply(ctx, instanceResource(instanceId), params);
+    const { ModifyInstanceAttributeCommand, TerminateInstancesCommand } = await import('@aws-sdk/client-ec2');
+    await setup.ec2.send(
+      new ModifyInstanceAttributeCommand({ InstanceId: instanceId, DisableApiTermination: { Value: false } }),
+    );
+    await setup.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+
+    // Act
+    const released = await isolateEc2Instance.release(ctx, instanceResource(instanceId), params, applied);
+
+    // Assess
+    expect(applied.outcome).toBe('succeeded');
+    expect(released.outcome, JSON.stringify(released.steps)).toBe('succeeded');
+    expect(statuses(released)).toMatchObject({
+      'restore-network-interfaces': 'skipped',
+      'remove-session-revocation': 'done',
+    });
+    const policies = await setup.iam.send(new ListRolePoliciesCommand({ RoleName: roleName }));
+    expect(policies.PolicyNames).toEqual([]);
+  });
+
   it('reports a vanished instance as skipped, not as a crash', async () => {
     // Prepare
     const traffic = new Traffic();

@@ -374,24 +374,23 @@ function applyStages(params: Params): StageSpec<ApplyWork>[] {
           async run({ work, before, ctx }) {
             const instance = need(work.instance, 'the instance');
             const wantsProfile = params.removeInstanceProfile || params.revokeRoleSessions;
-            const [termination, autoScaling, targets, profile] = await settleAll<unknown>([
+            // Reads only: if one fails the step fails; the others have no side effect to record.
+            const [termination, autoScaling, targets, profile] = await Promise.all([
               readTerminationSettings(ctx.clients.ec2, instance.id),
               params.autoScaling === 'none'
-                ? Promise.resolve(undefined)
+                ? undefined
                 : readAutoScaling(ctx.clients.autoScaling, instance.id),
               params.deregisterTargets
                 ? readTargetRegistrations(ctx.clients.elbv2, instance.id, [
                     ...new Set(instance.enis.map((e) => e.vpcId)),
                   ])
-                : Promise.resolve(undefined),
-              wantsProfile
-                ? readProfileAssociation(ctx.clients.ec2, instance.id)
-                : Promise.resolve(undefined),
+                : undefined,
+              wantsProfile ? readProfileAssociation(ctx.clients.ec2, instance.id) : undefined,
             ]);
-            work.termination = termination as TerminationSettings;
-            work.autoScaling = autoScaling as AutoScalingMembership | undefined;
-            work.targets = targets as TargetRegistration[] | undefined;
-            work.profile = profile as ProfileAssociation | undefined;
+            work.termination = termination;
+            work.autoScaling = autoScaling;
+            work.targets = targets;
+            work.profile = profile;
             const captured: BeforeState = {
               terminationProtection: work.termination,
               autoScaling: work.autoScaling,
@@ -670,15 +669,13 @@ async function revokeRoleSessionsStep(
     return skipped(`role ${roleName} belongs to cordon and is never revoked`);
   }
   const policyName = revocationPolicyName(ctx.isolationId);
-  const [existing, profiles] = await settleAll<unknown>([
+  const [existing, profiles] = await Promise.all([
     getRolePolicyDocument(iam, roleName, policyName),
     awsCall('iam:ListInstanceProfilesForRole', () =>
       iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName })),
     ),
   ]);
-  const profileArns = (
-    (profiles as { InstanceProfiles?: { Arn?: string }[] }).InstanceProfiles ?? []
-  ).flatMap((p) => (p.Arn ? [p.Arn] : []));
+  const profileArns = (profiles.InstanceProfiles ?? []).flatMap((p) => (p.Arn ? [p.Arn] : []));
   const others = await instancesUsingProfiles(
     ec2,
     profileArns.length > 0 ? profileArns : [profileArn],

@@ -64,6 +64,7 @@ export async function readTerminationSettings(
   };
 }
 
+/** The instance's Auto Scaling group and lifecycle state, or `member: false`. */
 export async function readAutoScaling(
   autoScaling: AutoScalingClient,
   instanceId: string,
@@ -131,6 +132,7 @@ export async function registrationsIn(
   }
 }
 
+/** The instance's live instance-profile association (associating or associated), if any. */
 export async function readProfileAssociation(
   ec2: EC2Client,
   instanceId: string,
