@@ -3,6 +3,10 @@ import { useMoto } from '../support/moto.js';
 import { triageEvent } from '../../functions/lib/pipeline/triage.js';
 import { getIsolation } from '../../functions/lib/pipeline/service.js';
 import { METRIC_NAMES } from '../../functions/lib/observability.js';
+import { runWorker } from '../../functions/lib/pipeline/worker.js';
+import { expireAndSweep } from '../../functions/lib/pipeline/expire.js';
+import type { WorkerJob } from '../../functions/lib/pipeline/deps.js';
+import { FUNCTION_PERMISSIONS } from '../../functions/lib/permissions.js';
 import { ACCOUNT, REGION, createWorld, guardDutyEvent, interfaceGroups, launchInstance } from './support.js';
 
 const moto = useMoto({ resetEach: false });
@@ -81,5 +85,54 @@ describe('Pipeline: triage of a GuardDuty finding', () => {
         METRIC_NAMES.timeToContainFromReceipt,
       ]),
     );
+  });
+});
+
+describe('Permissions: the security-account calls each function makes', () => {
+  it('are all declared in FUNCTION_PERMISSIONS', async () => {
+    // Prepare
+    const world = await createWorld(moto);
+    const { instanceId } = await launchInstance(world.ec2);
+    const started: WorkerJob[] = [];
+    const triageDeps = { ...world.deps, startWorker: async (job: WorkerJob) => void started.push(job) };
+    const securityHubCalls = () =>
+      world.securityHub
+        .calls()
+        .map((call) => `securityhub:${call.args[0].constructor.name.replace(/Command$/, '')}`);
+    const used = (from: number, shFrom: number) => [
+      ...world.recorder.commands
+        .slice(from)
+        .filter((c) => c.service === 'DynamoDB' || c.service === 'SNS' || c.service === 'STS')
+        .flatMap((c) =>
+          // A transaction is authorised per item operation; the store's transactions put, update and delete.
+          c.command === 'TransactWriteItems'
+            ? ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']
+            : [c.iamAction],
+        ),
+      ...securityHubCalls().slice(shFrom),
+    ];
+
+    // Act
+    let mark = world.recorder.commands.length;
+    let shMark = securityHubCalls().length;
+    await triageEvent(triageDeps, guardDutyEvent(instanceId, { severity: 8 }));
+    const triageUsed = [...used(mark, shMark), ...(started.length > 0 ? ['lambda:InvokeFunction'] : [])];
+    mark = world.recorder.commands.length;
+    shMark = securityHubCalls().length;
+    await runWorker(world.deps, { kind: 'apply', id: started[0]?.id ?? '' });
+    const isolateUsed = used(mark, shMark);
+    mark = world.recorder.commands.length;
+    shMark = securityHubCalls().length;
+    await expireAndSweep(world.deps);
+    const expireUsed = used(mark, shMark);
+
+    // Assess
+    expect(triageUsed.filter((a) => !FUNCTION_PERMISSIONS.triage.includes(a))).toEqual([]);
+    expect(isolateUsed.filter((a) => !FUNCTION_PERMISSIONS.isolate.includes(a))).toEqual([]);
+    expect(expireUsed.filter((a) => !FUNCTION_PERMISSIONS.expire.includes(a))).toEqual([]);
+    expect(isolateUsed).toEqual(
+      expect.arrayContaining(['sts:AssumeRole', 'securityhub:BatchUpdateFindings', 'sns:Publish']),
+    );
+    expect(triageUsed).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'lambda:InvokeFunction']));
   });
 });
