@@ -33,9 +33,12 @@ export function runValidate(paths: readonly string[]): CommandOutput {
     const modes = (['auto', 'approval', 'notify'] as const)
       .map((mode) => `${policy.rules.filter((r) => r.mode === mode).length} ${mode}`)
       .join(', ');
+    const warnings = policy.warnings ?? [];
+    const summary = `OK: ${plural(policy.files.length, 'file')}, ${plural(policy.rules.length, 'rule')} (${modes})`;
     return {
       stdout: [
-        `OK: ${plural(policy.files.length, 'file')}, ${plural(policy.rules.length, 'rule')} (${modes})`,
+        ...warnings.map((w) => `${w.file}:${w.line}:${w.col}: warning: ${w.message}`),
+        warnings.length > 0 ? `${summary}, ${plural(warnings.length, 'warning')}` : summary,
       ],
       stderr: [],
       exitCode: 0,

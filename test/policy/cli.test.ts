@@ -55,6 +55,24 @@ describe('CLI: cordon policy validate', () => {
     expect(result.stderr).toBe('policy invalid: 7 problems\n');
   });
 
+  it('prints warnings with their position but still exits 0', async () => {
+    // Prepare
+    const file = scratch(
+      'typo.yaml',
+      "version: 1\nrules:\n  - { name: r, match: { type: 'Cryptocurrency:EC2/*' }, mode: notify }\n",
+    );
+
+    // Act
+    const result = await cordon('policy', 'validate', file);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      `${file}:3:31: warning: rules[0].match.type[0]: "Cryptocurrency:EC2/*" matches no known GuardDuty finding type; types are case-sensitive: did you mean one like "CryptoCurrency:EC2/BitcoinTool.B"?\n` +
+        'OK: 1 file, 1 rule (0 auto, 0 approval, 1 notify), 1 warning\n',
+    );
+  });
+
   it('documents its arguments in --help', async () => {
     // Act
     const result = await cordon('policy', 'validate', '--help');

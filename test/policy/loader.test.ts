@@ -270,3 +270,57 @@ rules:
     expect(issues[0]).toMatch(/^test\.yaml:1:1: cannot read the YAML: /);
   });
 });
+
+describe('Policy loading: warnings', () => {
+  it('warns about GuardDuty-shaped type globs that match no known GuardDuty type, with a suggestion', () => {
+    // Prepare
+    const yaml = `version: 1
+rules:
+  - name: typos
+    match:
+      type: ['Cryptocurrency:EC2/*', 'Backdoor:EC2/C&CActivity.Z', 'CryptoCurrency:EC2/*', 'Custom product type']
+    mode: notify
+`;
+
+    // Act
+    const compiled = policy(yaml);
+
+    // Assess
+    expect(compiled.warnings).toEqual([
+      {
+        file: 'test.yaml',
+        line: 5,
+        col: 14,
+        message:
+          'rules[0].match.type[0]: "Cryptocurrency:EC2/*" matches no known GuardDuty finding type; types are case-sensitive: did you mean one like "CryptoCurrency:EC2/BitcoinTool.B"?',
+      },
+      {
+        file: 'test.yaml',
+        line: 5,
+        col: 38,
+        message:
+          'rules[0].match.type[1]: "Backdoor:EC2/C&CActivity.Z" matches no known GuardDuty finding type; did you mean "Backdoor:EC2/C&CActivity.B"?',
+      },
+    ]);
+  });
+
+  it('does not warn about types of rules limited to other Security Hub products', () => {
+    // Prepare
+    const yaml =
+      "version: 1\nrules:\n  - { name: macie, match: { source: securityhub, type: 'SensitiveData:S3Object/*' }, mode: notify }\n";
+
+    // Act
+    const compiled = policy(yaml);
+
+    // Assess
+    expect(compiled.warnings).toEqual([]);
+  });
+
+  it('ships a default policy without warnings', () => {
+    // Act
+    const compiled = loadPolicy(['policies']);
+
+    // Assess
+    expect(compiled.warnings).toEqual([]);
+  });
+});

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { PolicyValidationError, type PolicyIssue } from '../errors.js';
 import { ACTION_NAMES, getAction } from '../actions/registry.js';
 import type { ResourceType } from '../findings/model.js';
+import { GUARDDUTY_FINDING_TYPES } from '../findings/guardduty-types.js';
 import type { CompiledPolicy, CompiledRule, PolicySettings, RuleMatch, SourcePosition } from './model.js';
 import { compileGlob, globProblem } from './glob.js';
 import { formatPath, nearest, SourceMap, zodIssuesToPolicyIssues, type Path } from './diagnostics.js';
@@ -365,6 +366,42 @@ function compileMatch(match: MatchInput | undefined): RuleMatch {
   return result;
 }
 
+/** Whether a glob is written like a native GuardDuty type (`ThreatPurpose:ResourceType/...`). */
+const GUARDDUTY_TYPE_SHAPE = /^[A-Za-z]+:[A-Za-z0-9]+\//;
+
+/**
+ * Type globs written like GuardDuty types that match no GuardDuty type cordon knows: usually a typo (types are
+ * case-sensitive), which would make the rule silently never match. A warning, not an error, because GuardDuty
+ * adds types faster than cordon's table follows.
+ */
+function typeWarnings(parsed: ParsedRule): PolicyIssue[] {
+  const match = parsed.input.match;
+  if (!match?.type || (match.source !== undefined && !match.source.includes('guardduty'))) return [];
+  const warnings: PolicyIssue[] = [];
+  match.type.forEach((glob, index) => {
+    if (!GUARDDUTY_TYPE_SHAPE.test(glob)) return;
+    const compiled = compileGlob(glob);
+    if (GUARDDUTY_FINDING_TYPES.some((t) => compiled.test(t))) return;
+    const lower = compileGlob(glob.toLowerCase());
+    const sameButCase = GUARDDUTY_FINDING_TYPES.find((t) => lower.test(t.toLowerCase()));
+    const close =
+      glob.includes('*') || glob.includes('?') ? undefined : nearest(glob, GUARDDUTY_FINDING_TYPES);
+    const hint = sameButCase
+      ? `; types are case-sensitive: did you mean one like "${sameButCase}"?`
+      : close
+        ? `; did you mean "${close}"?`
+        : '';
+    const path = [...parsed.path, 'match', 'type', index];
+    warnings.push(
+      parsed.map.issue(
+        path,
+        `${formatPath(path)}: ${JSON.stringify(glob)} matches no known GuardDuty finding type${hint}`,
+      ),
+    );
+  });
+  return warnings;
+}
+
 /** Issues in file order, then by position, so that authors can fix them top to bottom. */
 function sortIssues(issues: PolicyIssue[], files: PolicySource[]): PolicyIssue[] {
   const order = new Map(files.map((f, i) => [f.file, i]));
@@ -432,7 +469,8 @@ export function loadPolicyFromStrings(files: PolicySource[]): CompiledPolicy {
     });
   }
   if (issues.length > 0) throw new PolicyValidationError(sortIssues(issues, files));
-  return deepFreeze({ files: files.map((f) => f.file), settings, rules });
+  const warnings = sortIssues(parsedRules.flatMap(typeWarnings), files);
+  return deepFreeze({ files: files.map((f) => f.file), settings, rules, warnings });
 }
 
 /** The policy files a path stands for: a file itself, or a directory's `*.yaml`/`*.yml` files in filename order. */

@@ -99,4 +99,9 @@ export interface CompiledPolicy {
   files: string[];
   settings: PolicySettings;
   rules: CompiledRule[];
+  /**
+   * Problems that do not stop the policy from loading, positioned like validation errors (e.g. a type glob that
+   * matches no known GuardDuty type). Optional so that hand-built policies (tests) need not set it.
+   */
+  warnings?: import('../errors.js').PolicyIssue[];
 }
