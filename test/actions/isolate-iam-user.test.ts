@@ -17,9 +17,21 @@ const moto = useMoto({ resetEach: false });
 let counter = 0;
 const freshName = (base: string): string => `${base}-${++counter}`;
 
+/** Deny-all, sparing the test guard's exempt-tagged and protected principals. */
 const DENY_ALL = {
   Version: '2012-10-17',
-  Statement: [{ Sid: 'CordonDenyAll', Effect: 'Deny', Action: '*', Resource: '*' }],
+  Statement: [
+    {
+      Sid: 'CordonDenyAll',
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: {
+        StringNotEquals: { 'aws:PrincipalTag/cordon:exempt': 'true' },
+        StringNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:user/breakglass-*'] },
+      },
+    },
+  ],
 };
 const defaults = isolateIamUser.params.parse({});
 
@@ -76,7 +88,7 @@ describe('Action: isolate-iam-user', () => {
     });
   });
 
-  it('sends the deny-all policy as its first change, before any key is touched', async () => {
+  it('sends the deny-all policy as its first call, in the same round trip as the state read', async () => {
     // Prepare
     const { ctx, recorder } = motoActionContext(moto);
     const name = freshName('alice');
@@ -87,8 +99,20 @@ describe('Action: isolate-iam-user', () => {
     await isolateIamUser.apply(ctx, userResource(name), defaults);
 
     // Assess
-    const mutations = recorder.commands.filter((c) => isMutating(c.command)).map((c) => c.command);
-    expect(mutations).toEqual(['PutUserPolicy', 'UpdateAccessKey', 'TagUser']);
+    const commands = recorder.commands.map((c) => c.command);
+    expect(commands[0]).toBe('PutUserPolicy');
+    // Reads of the first round trip are sent before any of them returns; key changes only after.
+    const firstKeyChange = commands.indexOf('UpdateAccessKey');
+    expect(commands.slice(0, firstKeyChange)).toEqual([
+      'PutUserPolicy',
+      'GetUser',
+      'ListAccessKeys',
+      'GetLoginProfile',
+      'ListSSHPublicKeys',
+      'ListSigningCertificates',
+      'ListMFADevices',
+    ]);
+    expect(commands.filter((c) => isMutating(c))).toEqual(['PutUserPolicy', 'UpdateAccessKey', 'TagUser']);
   });
 
   it('changes nothing when applied again', async () => {
@@ -186,7 +210,8 @@ describe('Action: isolate-iam-user', () => {
     expect(reapplied.detail).toMatch(/no longer exists.*NoSuchEntity/);
     expect(released.outcome).toBe('skipped');
     expect(released.detail).toMatch(/no longer exists/);
-    expect(recorder.commands.filter((c) => isMutating(c.command))).toEqual([]);
+    // The deny-all goes out with the first read and fails with NoSuchEntity: nothing was changed.
+    expect(recorder.commands.filter((c) => isMutating(c.command) && c.outcome === 'ok')).toEqual([]);
   });
 
   it('refuses a user that carries the exemption tag live, even when the finding shows no tags', async () => {
@@ -202,8 +227,16 @@ describe('Action: isolate-iam-user', () => {
 
     // Assess
     expect(result.outcome).toBe('skipped');
-    expect(result.detail).toMatch(/refused: exempt: tagged cordon:exempt=true/);
-    expect(recorder.commands.filter((c) => isMutating(c.command))).toEqual([]);
+    expect(result.containedAt).toBeUndefined();
+    expect(result.detail).toMatch(
+      /refused: exempt: tagged cordon:exempt=true \(removed the conditional cordon-deny-all/,
+    );
+    // The deny-all sent alongside the read spares exempt users by its own condition, and is removed again.
+    const sent = recorder.commands.filter((c) => isMutating(c.command));
+    expect(sent.map((c) => c.command)).toEqual(['PutUserPolicy', 'DeleteUserPolicy']);
+    expect(JSON.parse(String((sent[0]?.input as { PolicyDocument?: string }).PolicyDocument))).toEqual(
+      DENY_ALL,
+    );
     expect(await userState(ctx.clients.iam, name)).toEqual(before);
   });
 

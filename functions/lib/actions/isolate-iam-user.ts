@@ -35,7 +35,7 @@ import {
 import { IAM_NO_SUCH_ENTITY, settleAll, unlessNotFound } from '../aws/errors.js';
 import { defineAction, type ActionContext, type ActionState } from './contract.js';
 import { checkGuards, refusedResult } from './guards.js';
-import { awsCall, runSteps, type StageSpec, type StepOutcome } from './steps.js';
+import { awsCall, runSteps, type StageSpec, type StepOutcome, type StepSpec } from './steps.js';
 
 const params = z
   .object({
@@ -71,8 +71,15 @@ interface ApplyWork {
   tags: Record<string, string>;
   activeKeyIds: string[];
   hasPassword: boolean;
-  denyAllInPlace: boolean;
+  /** Settles when this run's deny-all write settles: true when this run wrote the policy. */
+  policyWritten?: Promise<boolean>;
 }
+
+/**
+ * Inline user policies share a 2,048-character quota per user; above this size cordon does not spend it on
+ * the protected-ARN exception and writes a plain deny-all after the guard read instead.
+ */
+const MAX_PARALLEL_POLICY_LENGTH = 1024;
 
 function userOf(resource: Resource): IamUserResource {
   if (resource.type !== 'iam-user') {
@@ -89,166 +96,195 @@ function recordedUser(before: Readonly<Record<string, unknown>>): IamUserBefore 
 function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): StageSpec<ApplyWork>[] {
   const iam: IAMClient = ctx.clients.iam;
   const UserName = resource.userName;
-  return [
-    {
-      steps: [
-        {
-          name: 'capture-user-state',
-          async run({ work, before: earlier }): Promise<StepOutcome> {
-            const [user, keys, login, ssh, certs, mfa, policy] = await Promise.all([
-              awsCall('iam:GetUser', () => iam.send(new GetUserCommand({ UserName }))),
-              awsCall('iam:ListAccessKeys', () => iam.send(new ListAccessKeysCommand({ UserName }))),
-              awsCall('iam:GetLoginProfile', () =>
-                unlessNotFound(iam.send(new GetLoginProfileCommand({ UserName }))),
-              ),
-              awsCall('iam:ListSSHPublicKeys', () => iam.send(new ListSSHPublicKeysCommand({ UserName }))),
-              awsCall('iam:ListSigningCertificates', () =>
-                iam.send(new ListSigningCertificatesCommand({ UserName })),
-              ),
-              awsCall('iam:ListMFADevices', () => iam.send(new ListMFADevicesCommand({ UserName }))),
-              awsCall('iam:GetUserPolicy', () =>
-                unlessNotFound(
-                  iam.send(new GetUserPolicyCommand({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
-                ),
-              ),
-            ]);
-            const tags = tagRecord(user.User?.Tags);
-            const arn = user.User?.Arn ?? resource.arn;
-            const verdict = checkGuards({ ...resource, ...(arn ? { arn } : {}) }, ctx.guard, tags);
-            if (!verdict.allowed)
-              return { status: 'skipped', detail: `refused: ${verdict.reason}`, halt: true };
+  // The deny-all goes out in the same round trip as the state read (containment after one round trip). Its
+  // condition spares exempt and protected principals, because the guards only see the live tags and ARN
+  // when the read returns. Should the protected-ARN list make it too large, write a plain deny-all after
+  // the read instead.
+  const conditional = denyAllPolicy({
+    exemptionTag: ctx.guard.exemptionTag,
+    protectedArns: ctx.guard.protectedArns,
+  });
+  const parallel = JSON.stringify(conditional).length <= MAX_PARALLEL_POLICY_LENGTH;
+  const document = parallel ? conditional : denyAllPolicy();
+  const attach: StepSpec<ApplyWork> = {
+    name: 'attach-deny-all-policy',
+    async run({ work, previous }) {
+      const write = async (): Promise<boolean> => {
+        // Re-runs read first, so a resumed or repeated apply is a no-op; a first run writes at once.
+        if (previous) {
+          const existing = await awsCall('iam:GetUserPolicy', () =>
+            unlessNotFound(
+              iam.send(new GetUserPolicyCommand({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
+            ),
+          );
+          if (samePolicy(existing?.PolicyDocument, document)) return false;
+        }
+        await awsCall('iam:PutUserPolicy', () =>
+          iam.send(
+            new PutUserPolicyCommand({
+              UserName,
+              PolicyName: DENY_ALL_POLICY_NAME,
+              PolicyDocument: JSON.stringify(document),
+            }),
+          ),
+        );
+        return true;
+      };
+      const written = write();
+      work.policyWritten = written;
+      if (!(await written)) {
+        return {
+          status: 'skipped',
+          detail: `inline policy ${DENY_ALL_POLICY_NAME} already denies everything`,
+        };
+      }
+      const spared = parallel ? ' except exempt-tagged or protected principals' : '';
+      return {
+        status: 'done',
+        detail: `attached inline policy ${DENY_ALL_POLICY_NAME} (Deny * on *${spared})`,
+      };
+    },
+  };
+  const capture: StepSpec<ApplyWork> = {
+    name: 'capture-user-state',
+    async run({ work, before: earlier }): Promise<StepOutcome> {
+      const [user, keys, login, ssh, certs, mfa] = await Promise.all([
+        awsCall('iam:GetUser', () => iam.send(new GetUserCommand({ UserName }))),
+        awsCall('iam:ListAccessKeys', () => iam.send(new ListAccessKeysCommand({ UserName }))),
+        awsCall('iam:GetLoginProfile', () =>
+          unlessNotFound(iam.send(new GetLoginProfileCommand({ UserName }))),
+        ),
+        awsCall('iam:ListSSHPublicKeys', () => iam.send(new ListSSHPublicKeysCommand({ UserName }))),
+        awsCall('iam:ListSigningCertificates', () =>
+          iam.send(new ListSigningCertificatesCommand({ UserName })),
+        ),
+        awsCall('iam:ListMFADevices', () => iam.send(new ListMFADevicesCommand({ UserName }))),
+      ]);
+      const tags = tagRecord(user.User?.Tags);
+      const arn = user.User?.Arn ?? resource.arn;
+      const verdict = checkGuards({ ...resource, ...(arn ? { arn } : {}) }, ctx.guard, tags);
+      if (!verdict.allowed) {
+        // The deny-all sent alongside this read spares exempt and protected principals by its own
+        // condition, so it never denied them anything; remove it so the refused user is left untouched.
+        const written = await (work.policyWritten ?? Promise.resolve(false)).catch(() => false);
+        if (written) {
+          await awsCall('iam:DeleteUserPolicy', () =>
+            unlessNotFound(
+              iam.send(new DeleteUserPolicyCommand({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
+            ),
+          );
+        }
+        const cleanup = written ? ` (removed the conditional ${DENY_ALL_POLICY_NAME} sent in parallel)` : '';
+        return { status: 'skipped', detail: `refused: ${verdict.reason}${cleanup}`, halt: true };
+      }
 
-            const accessKeys = (keys.AccessKeyMetadata ?? []).map((k) => ({
-              accessKeyId: k.AccessKeyId ?? '',
-              status: k.Status ?? 'Unknown',
-            }));
-            work.tags = tags;
-            work.activeKeyIds = accessKeys.filter((k) => k.status === 'Active').map((k) => k.accessKeyId);
-            work.hasPassword = login !== undefined;
-            work.denyAllInPlace = samePolicy(policy?.PolicyDocument, denyAllPolicy());
-            const before: IamUserBefore = {
-              userName: UserName,
-              ...(arn ? { arn } : {}),
-              accessKeys,
-              consolePassword: work.hasPassword,
-              sshPublicKeys: (ssh.SSHPublicKeys ?? []).map((k) => ({
-                id: k.SSHPublicKeyId ?? '',
-                status: k.Status ?? 'Unknown',
-              })),
-              signingCertificates: (certs.Certificates ?? []).map((c) => ({
-                id: c.CertificateId ?? '',
-                status: c.Status ?? 'Unknown',
-              })),
-              mfaDevices: (mfa.MFADevices ?? []).map((d) => d.SerialNumber ?? ''),
-            };
-            const summary =
-              `${accessKeys.length} access key(s) (${work.activeKeyIds.length} active), ` +
-              `console password ${work.hasPassword ? 'set' : 'not set'}, ${before.sshPublicKeys.length} SSH key(s), ` +
-              `${before.signingCertificates.length} signing certificate(s), ${before.mfaDevices.length} MFA device(s)`;
-            // A re-run keeps the first capture (the step runner never overwrites before-state): the keys it saw
-            // as Active are the ones release must bring back, even though they are Inactive by now.
-            if (recordedUser(earlier) !== undefined) {
-              return {
-                status: 'skipped',
-                detail: `state already recorded by an earlier run; live: ${summary}`,
-              };
-            }
-            return {
-              status: 'done',
-              detail: `recorded ${UserName}: ${summary}`,
-              before: { iamUser: before },
-            };
-          },
-        },
-      ],
+      const accessKeys = (keys.AccessKeyMetadata ?? []).map((k) => ({
+        accessKeyId: k.AccessKeyId ?? '',
+        status: k.Status ?? 'Unknown',
+      }));
+      work.tags = tags;
+      work.activeKeyIds = accessKeys.filter((k) => k.status === 'Active').map((k) => k.accessKeyId);
+      work.hasPassword = login !== undefined;
+      const before: IamUserBefore = {
+        userName: UserName,
+        ...(arn ? { arn } : {}),
+        accessKeys,
+        consolePassword: work.hasPassword,
+        sshPublicKeys: (ssh.SSHPublicKeys ?? []).map((k) => ({
+          id: k.SSHPublicKeyId ?? '',
+          status: k.Status ?? 'Unknown',
+        })),
+        signingCertificates: (certs.Certificates ?? []).map((c) => ({
+          id: c.CertificateId ?? '',
+          status: c.Status ?? 'Unknown',
+        })),
+        mfaDevices: (mfa.MFADevices ?? []).map((d) => d.SerialNumber ?? ''),
+      };
+      const summary =
+        `${accessKeys.length} access key(s) (${work.activeKeyIds.length} active), ` +
+        `console password ${work.hasPassword ? 'set' : 'not set'}, ${before.sshPublicKeys.length} SSH key(s), ` +
+        `${before.signingCertificates.length} signing certificate(s), ${before.mfaDevices.length} MFA device(s)`;
+      // A re-run keeps the first capture (the step runner never overwrites before-state): the keys it saw
+      // as Active are the ones release must bring back, even though they are Inactive by now.
+      if (recordedUser(earlier) !== undefined) {
+        return {
+          status: 'skipped',
+          detail: `state already recorded by an earlier run; live: ${summary}`,
+        };
+      }
+      return {
+        status: 'done',
+        detail: `recorded ${UserName}: ${summary}`,
+        before: { iamUser: before },
+      };
+    },
+  };
+  const others: StepSpec<ApplyWork>[] = [
+    {
+      name: 'deactivate-access-keys',
+      async run({ work }) {
+        if (work.activeKeyIds.length === 0) return { status: 'skipped', detail: 'no active access keys' };
+        await settleAll(
+          work.activeKeyIds.map((AccessKeyId) =>
+            awsCall('iam:UpdateAccessKey', () =>
+              iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Inactive' })),
+            ),
+          ),
+        );
+        return { status: 'done', detail: `deactivated access key(s) ${work.activeKeyIds.join(', ')}` };
+      },
     },
     {
-      containment: true,
-      steps: [
-        {
-          name: 'attach-deny-all-policy',
-          async run({ work }) {
-            if (work.denyAllInPlace) {
-              return {
-                status: 'skipped',
-                detail: `inline policy ${DENY_ALL_POLICY_NAME} already denies everything`,
-              };
-            }
-            await awsCall('iam:PutUserPolicy', () =>
-              iam.send(
-                new PutUserPolicyCommand({
-                  UserName,
-                  PolicyName: DENY_ALL_POLICY_NAME,
-                  PolicyDocument: JSON.stringify(denyAllPolicy()),
-                }),
-              ),
-            );
-            return { status: 'done', detail: `attached inline policy ${DENY_ALL_POLICY_NAME} (Deny * on *)` };
-          },
-        },
-        {
-          name: 'deactivate-access-keys',
-          async run({ work }) {
-            if (work.activeKeyIds.length === 0) return { status: 'skipped', detail: 'no active access keys' };
-            await settleAll(
-              work.activeKeyIds.map((AccessKeyId) =>
-                awsCall('iam:UpdateAccessKey', () =>
-                  iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Inactive' })),
-                ),
-              ),
-            );
-            return { status: 'done', detail: `deactivated access key(s) ${work.activeKeyIds.join(', ')}` };
-          },
-        },
-        {
-          name: 'remove-console-password',
-          async run({ work }) {
-            if (!p.removeConsoleAccess) {
-              return {
-                status: 'skipped',
-                detail:
-                  'console password kept (removeConsoleAccess is false); the deny-all policy blocks console actions',
-              };
-            }
-            if (!work.hasPassword) return { status: 'skipped', detail: 'the user has no console password' };
-            const deleted = await awsCall('iam:DeleteLoginProfile', () =>
-              unlessNotFound(iam.send(new DeleteLoginProfileCommand({ UserName }))),
-            );
-            if (deleted === undefined)
-              return { status: 'skipped', detail: 'the console password was already gone' };
-            const message = 'deleted the console password; release cannot restore it (set a new one by hand)';
-            return {
-              status: 'done',
-              detail: message,
-              before: { iamUser: { consolePasswordDeletedAt: ctx.now().toISOString() } },
-              warnings: [message],
-            };
-          },
-        },
-        {
-          name: 'tag-user',
-          offCriticalPath: true,
-          async run({ work }) {
-            if (work.tags[ISOLATION_ID_TAG] === ctx.isolationId) {
-              return { status: 'skipped', detail: `already tagged ${ISOLATION_ID_TAG}=${ctx.isolationId}` };
-            }
-            await awsCall('iam:TagUser', () =>
-              iam.send(
-                new TagUserCommand({
-                  UserName,
-                  Tags: [
-                    { Key: ISOLATION_ID_TAG, Value: ctx.isolationId },
-                    { Key: ISOLATED_AT_TAG, Value: ctx.now().toISOString() },
-                  ],
-                }),
-              ),
-            );
-            return { status: 'done', detail: `tagged ${ISOLATION_ID_TAG}=${ctx.isolationId}` };
-          },
-        },
-      ],
+      name: 'remove-console-password',
+      async run({ work }) {
+        if (!p.removeConsoleAccess) {
+          return {
+            status: 'skipped',
+            detail:
+              'console password kept (removeConsoleAccess is false); the deny-all policy blocks console actions',
+          };
+        }
+        if (!work.hasPassword) return { status: 'skipped', detail: 'the user has no console password' };
+        const deleted = await awsCall('iam:DeleteLoginProfile', () =>
+          unlessNotFound(iam.send(new DeleteLoginProfileCommand({ UserName }))),
+        );
+        if (deleted === undefined)
+          return { status: 'skipped', detail: 'the console password was already gone' };
+        const message = 'deleted the console password; release cannot restore it (set a new one by hand)';
+        return {
+          status: 'done',
+          detail: message,
+          before: { iamUser: { consolePasswordDeletedAt: ctx.now().toISOString() } },
+          warnings: [message],
+        };
+      },
+    },
+    {
+      name: 'tag-user',
+      offCriticalPath: true,
+      async run({ work }) {
+        if (work.tags[ISOLATION_ID_TAG] === ctx.isolationId) {
+          return { status: 'skipped', detail: `already tagged ${ISOLATION_ID_TAG}=${ctx.isolationId}` };
+        }
+        await awsCall('iam:TagUser', () =>
+          iam.send(
+            new TagUserCommand({
+              UserName,
+              Tags: [
+                { Key: ISOLATION_ID_TAG, Value: ctx.isolationId },
+                { Key: ISOLATED_AT_TAG, Value: ctx.now().toISOString() },
+              ],
+            }),
+          ),
+        );
+        return { status: 'done', detail: `tagged ${ISOLATION_ID_TAG}=${ctx.isolationId}` };
+      },
     },
   ];
+  if (parallel) {
+    return [{ containment: true, steps: [attach, capture] }, { steps: others }];
+  }
+  return [{ steps: [capture] }, { containment: true, steps: [attach, ...others] }];
 }
 
 function releaseStages(ctx: ActionContext, resource: IamUserResource): StageSpec<Record<string, never>>[] {
@@ -371,8 +407,8 @@ export const isolateIamUser = defineAction({
   ],
   steps: {
     apply: [
-      'capture-user-state',
       'attach-deny-all-policy',
+      'capture-user-state',
       'deactivate-access-keys',
       'remove-console-password',
       'tag-user',
@@ -399,7 +435,6 @@ export const isolateIamUser = defineAction({
         tags: {},
         activeKeyIds: [],
         hasPassword: false,
-        denyAllInPlace: false,
       },
       ...(previous ? { previous } : {}),
       vanishedErrors: IAM_NO_SUCH_ENTITY,

@@ -15,12 +15,40 @@ export const DENY_OLDER_SESSIONS_POLICY_NAME = 'cordon-revoke-older-sessions';
 export const ISOLATION_ID_TAG = 'cordon:isolation-id';
 export const ISOLATED_AT_TAG = 'cordon:isolated-at';
 
-/** Deny every action on every resource: explicit deny beats any allow, for keys, console and sessions. */
-export function denyAllPolicy(): Record<string, unknown> {
-  return {
-    Version: '2012-10-17',
-    Statement: [{ Sid: 'CordonDenyAll', Effect: 'Deny', Action: '*', Resource: '*' }],
+/** Who the deny-all must spare even if it lands on them: cordon's exemption tag and protected ARNs. */
+export interface DenyAllExceptions {
+  exemptionTag?: { key: string; value?: string };
+  protectedArns?: readonly string[];
+}
+
+/**
+ * Deny every action on every resource: an explicit deny beats any allow, for keys, console and sessions.
+ *
+ * With `exceptions`, the deny does not apply to a principal carrying the exemption tag or whose ARN matches
+ * a protected glob (IAM's `StringNotLike` uses the same `*`/`?` globs as cordon). That makes it safe to send
+ * the policy in the same round trip as the read of the user's live tags: if the user turns out to be exempt,
+ * the policy never denied it anything, and cordon removes it again.
+ */
+export function denyAllPolicy(exceptions: DenyAllExceptions = {}): Record<string, unknown> {
+  const condition: Record<string, Record<string, unknown>> = {};
+  const tag = exceptions.exemptionTag;
+  if (tag) {
+    const key = `aws:PrincipalTag/${tag.key}`;
+    // Negated operators match when the key is absent: untagged principals are denied.
+    if (tag.value === undefined) condition['Null'] = { [key]: 'true' };
+    else condition['StringNotEquals'] = { [key]: tag.value };
+  }
+  if (exceptions.protectedArns && exceptions.protectedArns.length > 0) {
+    condition['StringNotLike'] = { 'aws:PrincipalArn': [...exceptions.protectedArns] };
+  }
+  const statement: Record<string, unknown> = {
+    Sid: 'CordonDenyAll',
+    Effect: 'Deny',
+    Action: '*',
+    Resource: '*',
   };
+  if (Object.keys(condition).length > 0) statement['Condition'] = condition;
+  return { Version: '2012-10-17', Statement: [statement] };
 }
 
 /**
