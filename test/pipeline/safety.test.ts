@@ -3,6 +3,7 @@ import { useMoto } from '../support/moto.js';
 import { triageEvent } from '../../functions/lib/pipeline/triage.js';
 import { getIsolation } from '../../functions/lib/pipeline/service.js';
 import {
+  ACCOUNT,
   asffTwin,
   createWorld,
   guardDutyEvent,
@@ -135,5 +136,33 @@ describe('Pipeline: duplicates, limits and protected resources', () => {
     expect(result.findings[0]?.reasons.join(' ')).toMatch(/exemption tag cordon:exempt/);
     expect(runs).toEqual([]);
     expect((await world.store.list({ resourceId: instance.instanceId })).items).toEqual([]);
+  });
+
+  it('tells people once about a notify-only finding, however often it arrives', async () => {
+    // Prepare: low-severity inbound SSH brute force is notify-only in the default policy
+    const world = await createWorld(moto);
+    const instance = await launchInstance(world.ec2);
+    const event = guardDutyEvent(instance.instanceId, {
+      severity: 2,
+      type: 'UnauthorizedAccess:EC2/SSHBruteForce',
+    });
+
+    // Act
+    const results = await Promise.all([1, 2, 3].map(() => triageEvent(world.deps, event)));
+    await world.worker.drain();
+
+    // Assess
+    expect(results.map((r) => r.findings[0]?.notified).sort()).toEqual([false, false, true]);
+    expect(world.writeBacks()).toEqual([
+      expect.objectContaining({
+        Workflow: { Status: 'NOTIFIED' },
+        UserDefinedFields: expect.objectContaining({ cordonRule: 'ec2-inbound-brute-force' }),
+      }),
+    ]);
+    const notifications = await world.notifications();
+    expect(notifications.map((n) => n.attributes)).toEqual([
+      { account: ACCOUNT, severity: 'LOW', action: 'none', status: 'NOTIFIED' },
+    ]);
+    expect(await interfaceGroups(world.ec2, instance.instanceId)).toEqual([instance.groupId]);
   });
 });

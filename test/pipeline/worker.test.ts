@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useMoto } from '../support/moto.js';
 import { triageEvent } from '../../functions/lib/pipeline/triage.js';
 import { expireAndSweep } from '../../functions/lib/pipeline/expire.js';
-import { getIsolation, retryIsolation } from '../../functions/lib/pipeline/service.js';
+import { getIsolation, releaseIsolation, retryIsolation } from '../../functions/lib/pipeline/service.js';
 import { runWorker } from '../../functions/lib/pipeline/worker.js';
 import { CordonError } from '../../functions/lib/errors.js';
 import { createWorld, guardDutyEvent, interfaceGroups, launchInstance } from './support.js';
@@ -117,6 +117,43 @@ describe('Pipeline: the isolation worker', () => {
       'APPROVED',
       'IN_PROGRESS',
       'ISOLATED',
+    ]);
+  });
+
+  it('a failed release is RELEASE_FAILED, keeps the lock, and can be released again', async () => {
+    // Prepare: isolate, then lose access to the member account for the first release
+    const world = await createWorld(moto);
+    const instance = await launchInstance(world.ec2);
+    const result = await triageEvent(world.deps, guardDutyEvent(instance.instanceId, { severity: 8 }));
+    await world.worker.drain();
+    const id = result.findings[0]?.actions[0]?.isolationId ?? '';
+    const memberClients = world.deps.memberClients;
+    let denied = true;
+    world.deps.memberClients = async (...args) => {
+      if (denied) throw new CordonError('AssumeRole denied', { code: 'ASSUME_ROLE_DENIED' });
+      return memberClients(...args);
+    };
+
+    // Act
+    await releaseIsolation(world.deps, id, operator, 'owner confirmed the instance is clean');
+    await world.worker.drain();
+    const failed = await getIsolation(world.deps, id);
+    const locksWhileFailed = await world.store.findActiveByResource(failed.resourceKey);
+    denied = false;
+    await releaseIsolation(world.deps, id, operator, 'second attempt after fixing the role');
+    await world.worker.drain();
+
+    // Assess
+    expect(failed.status).toBe('RELEASE_FAILED');
+    expect(failed.failure).toMatchObject({ code: 'ASSUME_ROLE_DENIED' });
+    expect(locksWhileFailed).toEqual([expect.objectContaining({ id })]);
+    const released = await getIsolation(world.deps, id);
+    expect(released.status).toBe('RELEASED');
+    expect(await interfaceGroups(world.ec2, instance.instanceId)).toEqual([instance.groupId]);
+    expect((await world.notifications()).map((n) => n.attributes['status'])).toEqual([
+      'ISOLATED',
+      'RELEASE_FAILED',
+      'RELEASED',
     ]);
   });
 });
