@@ -7,6 +7,7 @@ import type { RuleFile } from '../../functions/lib/eventbridge/rules.js';
 import { rulesReachedBy } from '../../functions/lib/eventbridge/rules.js';
 import { handleCustomAction } from '../../functions/lib/pipeline/approve.js';
 import { triageEvent } from '../../functions/lib/pipeline/triage.js';
+import { parseCordonEvent } from '../../functions/lib/findings/index.js';
 import type { SandboxEnvironment } from './environment.js';
 
 export interface OutcomeRow {
@@ -120,7 +121,14 @@ export async function dispatchEvent(
   };
 }
 
+/** The normalised finding type (GuardDuty's native name also for Security Hub copies), else the raw one. */
 function findingTypeOf(event: unknown): string {
+  try {
+    const type = parseCordonEvent(event).findings[0]?.type;
+    if (type) return type;
+  } catch {
+    // not a finding event cordon reads: fall back to what the event says
+  }
   const e = event as { detail?: { type?: unknown; findings?: { Types?: unknown[] }[] } } | null;
   if (typeof e?.detail?.type === 'string') return e.detail.type;
   const t = e?.detail?.findings?.[0]?.Types?.[0];
