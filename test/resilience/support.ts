@@ -1,0 +1,247 @@
+/**
+ * Support for the resilience suite: a pipeline world (test/pipeline/support.ts) whose member-account clients
+ * carry a fault injector that also knows timeouts and counts calls (not attempts), plus one subject per action
+ * (a fresh resource in moto and the GuardDuty event about it).
+ */
+import {
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  PutUserPolicyCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import { IAMClient as IAMClientClass } from '@aws-sdk/client-iam';
+import type { InstrumentableClient } from '../../functions/lib/aws/command-recorder.js';
+import { createMemberClientFactory } from '../../functions/lib/aws/member-clients.js';
+import type { IsolationRecord } from '../../functions/lib/store/model.js';
+import { triageEvent } from '../../functions/lib/pipeline/triage.js';
+import {
+  ACCESS_KEY_TYPE,
+  EC2_TYPE,
+  IAM_USER_TYPE,
+  ROLE_TYPE,
+  benchPolicy,
+  guardDutyEvent,
+  type Subject,
+} from '../../bench/lib/scenario.js';
+import { awsFault, type FaultKind as BaseFaultKind } from '../aws/support/faults.js';
+import { MEMBER_ROLE, createWorld, launchInstance, unique, type PipelineWorld } from '../pipeline/support.js';
+import type { MotoHandle } from '../support/moto.js';
+
+export const RESILIENCE_FAULTS = ['throttling', 'server-error', 'access-denied', 'timeout'] as const;
+export type ResilienceFault = (typeof RESILIENCE_FAULTS)[number];
+
+/** Services of the member account (what an action calls). */
+export const MEMBER_SERVICES = new Set(['EC2', 'IAM', 'AutoScaling', 'ElasticLoadBalancingV2']);
+
+/** The error a fault raises: the SDK's service exceptions, or the HTTP handler's TimeoutError. */
+export function faultError(kind: ResilienceFault, service: string, command: string): Error {
+  if (kind === 'timeout') {
+    // What @smithy/node-http-handler throws when a request exceeds its timeout; the SDK treats it as transient.
+    const error = new Error(`Connection timed out after 3000 ms (injected into ${service}:${command})`);
+    error.name = 'TimeoutError';
+    return error;
+  }
+  return awsFault(kind as BaseFaultKind, service, command);
+}
+
+interface Plan {
+  command: string;
+  /** Which call of the command fails (1-based, counting calls, not retry attempts). */
+  nth: number;
+  kind: ResilienceFault;
+  /** Attempts of that call that fail; Infinity = every attempt (the SDK's retries cannot absorb it). */
+  attempts: number;
+}
+
+/**
+ * Fails chosen calls of the clients it is attached to, inside the SDK's retry loop (finalizeRequest), so the
+ * SDK's own retry strategy sees the fault as it would see AWS's.
+ */
+export class CallFaults {
+  #plans: Plan[] = [];
+  readonly #calls = new Map<string, number>();
+  readonly #callOf = new WeakMap<object, { command: string; index: number; failures: number }>();
+  /** Faults raised, as `<Command>#<call>:<kind>`. */
+  readonly raised: string[] = [];
+
+  /** Plan a fault; `attempts` defaults to every attempt. */
+  plan(command: string, kind: ResilienceFault, options: { nth?: number; attempts?: number } = {}): this {
+    this.#plans.push({ command, kind, nth: options.nth ?? 1, attempts: options.attempts ?? Infinity });
+    return this;
+  }
+
+  /** Forget plans and call counts. */
+  clear(): void {
+    this.#plans = [];
+    this.#calls.clear();
+    this.raised.length = 0;
+  }
+
+  attach<C extends InstrumentableClient>(client: C): C {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const service = (context.clientName ?? '').replace(/Client$/, '');
+        const command = (context.commandName ?? '').replace(/Command$/, '');
+        // The context object is shared by the attempts of one call: count calls, not attempts.
+        let call = this.#callOf.get(context);
+        if (!call) {
+          const index = (this.#calls.get(command) ?? 0) + 1;
+          this.#calls.set(command, index);
+          call = { command, index, failures: 0 };
+          this.#callOf.set(context, call);
+        }
+        const plan = this.#plans.find((p) => p.command === command && p.nth === call.index);
+        if (plan && call.failures < plan.attempts) {
+          call.failures += 1;
+          this.raised.push(`${command}#${call.index}:${plan.kind}`);
+          throw faultError(plan.kind, service, command);
+        }
+        return next(args);
+      },
+      {
+        step: 'finalizeRequest',
+        priority: 'low',
+        name: `resilienceFaults${Math.random().toString(36).slice(2)}`,
+      },
+    );
+    return client;
+  }
+}
+
+export interface ResilienceWorld extends PipelineWorld {
+  faults: CallFaults;
+  iam: IAMClient;
+}
+
+/**
+ * A pipeline world with the benchmark's policy (one automatic rule per action, high limits) and member clients
+ * that carry {@link CallFaults}.
+ * @param options.maxAttempts SDK attempts per member-account call (1 = no retry)
+ */
+export async function resilienceWorld(
+  moto: MotoHandle,
+  options: { maxAttempts?: number } = {},
+): Promise<ResilienceWorld> {
+  const world = await createWorld(moto, { policy: benchPolicy() });
+  const faults = new CallFaults();
+  const config = moto.clientConfig();
+  world.deps.memberClients = createMemberClientFactory({
+    memberRoleName: MEMBER_ROLE,
+    endpoint: moto.endpoint,
+    securityCredentials: config.credentials,
+    maxAttempts: options.maxAttempts ?? 1,
+    instrument: (client) => {
+      world.recorder.attach(client);
+      faults.attach(client);
+    },
+  });
+  return { ...world, faults, iam: new IAMClientClass(config) };
+}
+
+/** How to make a fresh resource for one action, and the event that makes the policy contain it. */
+export interface ActionSubject {
+  action: string;
+  /** Create the resource in moto; returns the event about it and the resource's id. */
+  create(world: ResilienceWorld): Promise<{ event: Record<string, unknown>; resourceId: string }>;
+}
+
+async function user(iam: IAMClient): Promise<{ userName: string; accessKeyId: string }> {
+  const userName = unique('rs-user');
+  await iam.send(new CreateUserCommand({ UserName: userName }));
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: userName,
+      PolicyName: 'app',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+      }),
+    }),
+  );
+  const key = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+  return { userName, accessKeyId: key.AccessKey?.AccessKeyId ?? '' };
+}
+
+async function role(iam: IAMClient): Promise<string> {
+  const roleName = unique('rs-role');
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: roleName,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    }),
+  );
+  return roleName;
+}
+
+/** One subject per registered action. */
+export const SUBJECTS: Record<string, ActionSubject> = {
+  'isolate-ec2-instance': {
+    action: 'isolate-ec2-instance',
+    async create(world) {
+      const { instanceId } = await launchInstance(world.ec2);
+      return {
+        event: guardDutyEvent({ kind: 'instance', instanceId }, { type: EC2_TYPE }),
+        resourceId: instanceId,
+      };
+    },
+  },
+  'isolate-iam-user': {
+    action: 'isolate-iam-user',
+    async create(world) {
+      const u = await user(world.iam);
+      const subject: Subject = { kind: 'access-key', ...u, userType: 'IAMUser' };
+      return { event: guardDutyEvent(subject, { type: IAM_USER_TYPE }), resourceId: u.userName };
+    },
+  },
+  'disable-access-key': {
+    action: 'disable-access-key',
+    async create(world) {
+      const u = await user(world.iam);
+      const subject: Subject = { kind: 'access-key', ...u, userType: 'IAMUser' };
+      return { event: guardDutyEvent(subject, { type: ACCESS_KEY_TYPE }), resourceId: u.accessKeyId };
+    },
+  },
+  'revoke-role-sessions': {
+    action: 'revoke-role-sessions',
+    async create(world) {
+      const roleName = await role(world.iam);
+      const subject: Subject = {
+        kind: 'access-key',
+        userName: roleName,
+        accessKeyId: 'ASIARESILIENCE000001',
+        userType: 'AssumedRole',
+      };
+      return { event: guardDutyEvent(subject, { type: ROLE_TYPE }), resourceId: roleName };
+    },
+  },
+};
+
+/** Triage an event, let the worker finish, and return the one isolation record it created. */
+export async function containOnce(
+  world: ResilienceWorld,
+  event: Record<string, unknown>,
+): Promise<IsolationRecord> {
+  const result = await triageEvent(world.deps, event);
+  await world.worker.drain();
+  const id = result.findings[0]?.actions[0]?.isolationId;
+  if (id === undefined) throw new Error(`no isolation was created: ${JSON.stringify(result)}`);
+  const record = await world.store.get(id);
+  if (!record) throw new Error(`isolation ${id} vanished`);
+  return record;
+}
+
+/** Distinct member-account commands recorded so far, in order of first use, with how often each was sent. */
+export function memberCommands(world: PipelineWorld): { command: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const c of world.recorder.commands) {
+    if (!MEMBER_SERVICES.has(c.service)) continue;
+    counts.set(c.command, (counts.get(c.command) ?? 0) + 1);
+  }
+  return [...counts].map(([command, count]) => ({ command, count }));
+}
