@@ -5,7 +5,7 @@
  * Policies are compiled into the bundle: the module `functions/lib/pipeline/bundled-policy.ts` is replaced by a
  * generated one returning the policy compiled here from `policies/*.yaml` (a broken policy fails the build, not the
  * Lambda). Lambdas never read the filesystem for policy nor carry the YAML parser; a policy change is a reviewed
- * deploy. zod's error-message locales are cut down to English (they are most of zod's size).
+ * deploy. zod's error-message locales are cut down to English, and zod modules the Lambdas never call are stubbed.
  *
  * The AWS SDK v3 is left out of the bundles by default: the nodejs20.x runtime provides it, and bundling it would
  * put each function far above the 300 KB cold-start budget. `--bundle-sdk` includes it (pinned versions).
@@ -77,6 +77,32 @@ export function bundledPolicyPlugin(policy: CompiledPolicy): Plugin {
   };
 }
 
+/** zod modules cordon never uses at runtime (`z.compile`, `z.fromJSONSchema`), stubbed out of the bundles. */
+const ZOD_UNUSED_MODULES =
+  /node_modules[\\/]zod[\\/]v4[\\/](core[\\/]compile|classic[\\/]from-json-schema)\.js$/;
+
+/**
+ * esbuild plugin: replace zod modules that the Lambdas never call with stubs exporting the same names. `import { z }`
+ * pulls zod's whole namespace, so tree shaking cannot drop them; together they are ~40 KB of each bundle. A stub
+ * throws a clear error if called, so a future use fails loudly in tests of the bundle, never silently.
+ */
+export function zodUnusedModulesPlugin(): Plugin {
+  return {
+    name: 'cordon-zod-unused-modules',
+    setup(b) {
+      b.onLoad({ filter: ZOD_UNUSED_MODULES }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        const names = [
+          ...source.matchAll(/^export (?:async )?(?:const|let|var|function\*?|class) ([\w$]+)/gm),
+        ].map((m) => m[1]);
+        const stub = (name: string) =>
+          `export const ${name} = function () { throw new Error('zod ${name} is not included in cordon Lambda bundles (scripts/build.ts)'); };`;
+        return { contents: names.map((name) => stub(String(name))).join('\n'), loader: 'js' };
+      });
+    },
+  };
+}
+
 /** esbuild plugin: keep only zod's English messages (its locale index pulls in every language). */
 export function zodEnglishOnlyPlugin(): Plugin {
   return {
@@ -129,7 +155,7 @@ export async function buildFunctions(
       banner: {
         js: "import { createRequire as __cordonRequire } from 'node:module'; const require = __cordonRequire(import.meta.url);",
       },
-      plugins: [bundledPolicyPlugin(policy), zodEnglishOnlyPlugin()],
+      plugins: [bundledPolicyPlugin(policy), zodEnglishOnlyPlugin(), zodUnusedModulesPlugin()],
       logLevel: 'warning',
     });
     const code = readFileSync(outfile);

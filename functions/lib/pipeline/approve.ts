@@ -127,6 +127,15 @@ async function approveFinding(
       }),
     );
   }
+  const refused = outcome.created.filter((c) => c.refused !== undefined);
+  if (refused.length > 0 && refused.length === outcome.created.length) {
+    // Nothing was created, so no isolation will report back: say why on the finding.
+    outcome.note = await note(
+      deps,
+      finding,
+      `cordon: approval received, but cordon refuses to isolate ${refused.map((c) => `${c.resourceId} (${c.refused ?? ''})`).join('; ')}.`,
+    );
+  }
   return outcome;
 }
 
