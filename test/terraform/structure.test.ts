@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../../functions/lib/api/config.js';
@@ -94,6 +94,19 @@ describe('Terraform: module layout', () => {
   });
 });
 
+describe('Terraform: CI', () => {
+  it('checks the formatting of every Terraform file in .ci/run', () => {
+    // Prepare
+    const script = readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
+
+    // Act
+    const lines = script.split('\n').map((line) => line.trim());
+
+    // Assess
+    expect(lines).toContain('terraform fmt -check -recursive terraform');
+  });
+});
+
 describe('Terraform: environments', () => {
   it.each(ENVIRONMENTS)('passes every required variable of the modules %s calls, and no unknown one', async (env) => {
     // Prepare
@@ -120,7 +133,6 @@ describe('Terraform: environments', () => {
     const dir = `terraform/envs/${env}`;
     const config = await loadTerraform(dir);
     const { parse } = await import('@cdktf/hcl2json');
-    const { readFileSync } = await import('node:fs');
 
     // Act
     const tfvars = await parse('terraform.tfvars', readFileSync(path.join(ROOT, dir, 'terraform.tfvars'), 'utf8'));
