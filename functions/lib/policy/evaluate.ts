@@ -9,8 +9,9 @@
  *   rules the source and type admit, in order, so that a finding only tests the other conditions of those few
  *   rules (resource types through a bit mask computed once per finding);
  * - the explanation of a rule that fails on source or type depends on nothing else, so it is built once per
- *   type and shared (frozen) by every decision; only rules the type admits are explained per finding.
- * The fast path ({@link holds}) and the explanation ({@link firstFailure}) test the same predicates, and a
+ *   type and shared (frozen) by every decision; the explanation of other failing rules depends on one finding
+ *   value (score, account...), so it is cached per rule, condition and value.
+ * The fast path ({@link holds}) and the explanation ({@link failingCondition}) test the same predicates, and a
  * property test checks that they agree.
  */
 import { getAction } from '../actions/registry.js';
@@ -58,6 +59,8 @@ interface RuleProgram {
   sample: boolean;
   /** The parts of the "matched on" text that do not depend on the finding (resource types, tags). */
   staticMatchText: string;
+  /** Per failing condition: finding value -> the shared explanation (see {@link failureExplanation}). */
+  failures: (Map<string | number, RuleExplanation> | undefined)[];
   action?: ActionDefinition;
 }
 
@@ -93,6 +96,7 @@ function compileRule(rule: CompiledRule, position: number, settings: PolicySetti
     sourceMask: (m.sources ?? []).reduce((mask, s) => mask | (1 << SOURCE_INDEX[s]), 0),
     resourceMask: (m.resourceTypes ?? []).reduce((mask, t) => mask | (RESOURCE_BIT.get(t) ?? 0), 0),
     sample: m.sample ?? settings.includeSampleFindings,
+    failures: [],
     staticMatchText: [
       ...(m.resourceTypes ? [`resource type ${m.resourceTypes.join('/')}`] : []),
       ...(m.tags
@@ -212,57 +216,134 @@ function selects(program: RuleProgram, resource: Resource): boolean {
   return program.tags === undefined || hasTags(resource, program.tags);
 }
 
-function typeMatches(program: RuleProgram, type: string): boolean {
-  const types = program.types;
-  if (types === undefined) return true;
-  for (const glob of types) if (glob.test(type)) return true;
-  return false;
+/** Conditions after source and type, in the order explanations report them; 0 = all hold. */
+const enum Failure {
+  None,
+  Product,
+  Min,
+  Max,
+  Label,
+  AccountInclude,
+  AccountExclude,
+  RegionInclude,
+  RegionExclude,
+  ResourceType,
+  Tags,
+  Sample,
 }
 
 /**
- * The conditions of a rule, in the order explanations report them. Each returns undefined when it holds, or
- * the reason it does not. The fast path calls {@link holds}, which tests the same predicates without words.
+ * The first condition of the rule that does not hold for the finding, in the order explanations report them,
+ * for a rule whose source and type conditions hold ({@link typeEntry} explains the others). The fast path calls
+ * {@link holds}, which tests the same predicates.
  */
-function firstFailure(program: RuleProgram, finding: Finding, resourceMask: number): string | undefined {
-  const m = program.rule.match;
-  if (program.sourceMask !== 0 && (program.sourceMask & (1 << SOURCE_INDEX[finding.source])) === 0) {
-    return `source ${finding.source} is not ${listWords(m.sources ?? [])}`;
-  }
-  if (!typeMatches(program, finding.type)) {
-    return `type ${JSON.stringify(finding.type)} matches none of ${(m.types ?? []).join(', ')}`;
-  }
-  if (program.products && !program.products.has(finding.productName.toLowerCase())) {
-    return `product ${JSON.stringify(finding.productName)} is not ${listWords(m.products ?? [])}`;
-  }
+function failingCondition(program: RuleProgram, finding: Finding, resourceMask: number): Failure {
+  if (program.products && !program.products.has(finding.productName.toLowerCase())) return Failure.Product;
   const score = finding.severity.score;
-  if (program.min !== undefined && score < program.min)
-    return `severity ${score} is below min ${program.min}`;
-  if (program.max !== undefined && score > program.max)
-    return `severity ${score} is above max ${program.max}`;
-  if (program.labels && !program.labels.has(finding.severity.label)) {
-    return `severity label ${finding.severity.label} is not ${listWords(m.severity?.labels ?? [])}`;
+  if (program.min !== undefined && score < program.min) return Failure.Min;
+  if (program.max !== undefined && score > program.max) return Failure.Max;
+  if (program.labels && !program.labels.has(finding.severity.label)) return Failure.Label;
+  if (program.accountInclude && !program.accountInclude.has(finding.accountId)) return Failure.AccountInclude;
+  if (program.accountExclude?.has(finding.accountId)) return Failure.AccountExclude;
+  if (program.regionInclude && !program.regionInclude.has(finding.region)) return Failure.RegionInclude;
+  if (program.regionExclude?.has(finding.region)) return Failure.RegionExclude;
+  if (program.resourceMask !== 0 && (program.resourceMask & resourceMask) === 0) return Failure.ResourceType;
+  if (program.tags && !finding.resources.some((r) => selects(program, r))) return Failure.Tags;
+  if (finding.sample && !program.sample) return Failure.Sample;
+  return Failure.None;
+}
+
+/** The finding value a failure's wording depends on (with the rule), for caching the words. */
+function failureKey(failure: Failure, finding: Finding, resourceMask: number): string | number {
+  switch (failure) {
+    case Failure.Product:
+      return finding.productName;
+    case Failure.Min:
+    case Failure.Max:
+      return finding.severity.score;
+    case Failure.Label:
+      return finding.severity.label;
+    case Failure.AccountInclude:
+    case Failure.AccountExclude:
+      return finding.accountId;
+    case Failure.RegionInclude:
+    case Failure.RegionExclude:
+      return finding.region;
+    case Failure.ResourceType:
+      return resourceMask;
+    default:
+      return 0;
   }
-  if (program.accountInclude && !program.accountInclude.has(finding.accountId)) {
-    return `account ${finding.accountId} is not in accounts.include (${[...program.accountInclude].join(', ')})`;
+}
+
+/** Resource types present in a mask, in the model's order. */
+function typesInMask(mask: number): string[] {
+  return RESOURCE_TYPES.filter((type) => (mask & (RESOURCE_BIT.get(type) ?? 0)) !== 0);
+}
+
+/** The words for a failing condition. */
+function failureText(failure: Failure, program: RuleProgram, finding: Finding, resourceMask: number): string {
+  const m = program.rule.match;
+  const score = finding.severity.score;
+  switch (failure) {
+    case Failure.None:
+      return '';
+    case Failure.Product:
+      return `product ${JSON.stringify(finding.productName)} is not ${listWords(m.products ?? [])}`;
+    case Failure.Min:
+      return `severity ${score} is below min ${String(program.min)}`;
+    case Failure.Max:
+      return `severity ${score} is above max ${String(program.max)}`;
+    case Failure.Label:
+      return `severity label ${finding.severity.label} is not ${listWords(m.severity?.labels ?? [])}`;
+    case Failure.AccountInclude:
+      return `account ${finding.accountId} is not in accounts.include (${(m.accounts?.include ?? []).join(', ')})`;
+    case Failure.AccountExclude:
+      return `account ${finding.accountId} is in accounts.exclude`;
+    case Failure.RegionInclude:
+      return `region ${finding.region} is not in regions.include (${(m.regions?.include ?? []).join(', ')})`;
+    case Failure.RegionExclude:
+      return `region ${finding.region} is in regions.exclude`;
+    case Failure.ResourceType: {
+      const present = typesInMask(resourceMask);
+      return `no resource of type ${listWords(m.resourceTypes ?? [])} (the finding has ${present.length > 0 ? present.join(', ') : 'no resources'})`;
+    }
+    case Failure.Tags: {
+      const wanted = (program.tags ?? []).map((t) => `${t.key}=${t.value ?? '*'}`).join(', ');
+      return `no ${m.resourceTypes ? `${m.resourceTypes.join('/')} ` : ''}resource has the tags ${wanted}`;
+    }
+    case Failure.Sample:
+      return 'it is a sample finding, and this rule does not count sample findings (set match.sample: true to include them)';
   }
-  if (program.accountExclude?.has(finding.accountId))
-    return `account ${finding.accountId} is in accounts.exclude`;
-  if (program.regionInclude && !program.regionInclude.has(finding.region)) {
-    return `region ${finding.region} is not in regions.include (${[...program.regionInclude].join(', ')})`;
+}
+
+/** Distinct wordings remembered per rule and condition before that cache starts over. */
+const MAX_CACHED_FAILURES = 256;
+
+/**
+ * The explanation of a rule the finding's type admits but that does not match. The wording depends only on the
+ * rule, the failing condition and one finding value, so it is built once per (rule, condition, value), frozen
+ * and shared: a policy whose rules all share a type family stays fast.
+ */
+function failureExplanation(program: RuleProgram, finding: Finding, resourceMask: number): RuleExplanation {
+  const failure = failingCondition(program, finding, resourceMask);
+  const key = failureKey(failure, finding, resourceMask);
+  let cache = program.failures[failure];
+  if (cache === undefined) {
+    cache = new Map();
+    program.failures[failure] = cache;
   }
-  if (program.regionExclude?.has(finding.region)) return `region ${finding.region} is in regions.exclude`;
-  if (program.resourceMask !== 0 && (program.resourceMask & resourceMask) === 0) {
-    const present = [...new Set(finding.resources.map((r) => r.type))];
-    return `no resource of type ${listWords(m.resourceTypes ?? [])} (the finding has ${present.length > 0 ? present.join(', ') : 'no resources'})`;
+  let entry = cache.get(key);
+  if (entry === undefined) {
+    entry = Object.freeze({
+      rule: program.rule.name,
+      matched: false,
+      reason: failureText(failure, program, finding, resourceMask),
+    });
+    if (cache.size >= MAX_CACHED_FAILURES) cache.clear();
+    cache.set(key, entry);
   }
-  if (program.tags && !finding.resources.some((r) => selects(program, r))) {
-    const wanted = program.tags.map((t) => `${t.key}=${t.value ?? '*'}`).join(', ');
-    return `no ${m.resourceTypes ? `${m.resourceTypes.join('/')} ` : ''}resource has the tags ${wanted}`;
-  }
-  if (finding.sample && !program.sample) {
-    return 'it is a sample finding, and this rule does not count sample findings (set match.sample: true to include them)';
-  }
-  return undefined;
+  return entry;
 }
 
 /**
@@ -417,18 +498,14 @@ function explain(
 ): RuleExplanation[] {
   const last = matched ? matched.position : index.programs.length - 1;
   // Rules that fail on source or type share one frozen entry per type: copy them all, then fill in the few
-  // rules the type admits.
+  // rules the type admits (their failures are shared too, per failing condition and value).
   const explanation = entry.failures.slice(0, last + 1);
   for (const program of entry.candidates) {
     if (program.position > last) break;
     explanation[program.position] =
       program === matched
         ? { rule: program.rule.name, matched: true, reason: matchedReason }
-        : {
-            rule: program.rule.name,
-            matched: false,
-            reason: firstFailure(program, finding, resourceMask) ?? '',
-          };
+        : failureExplanation(program, finding, resourceMask);
   }
   return explanation as RuleExplanation[];
 }
