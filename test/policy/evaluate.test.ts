@@ -363,6 +363,8 @@ describe('Policy evaluation: the index', () => {
       min: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
       resourceType: fc.option(fc.constantFrom('ec2-instance', 'iam-access-key'), { nil: undefined }),
       sample: fc.option(fc.boolean(), { nil: undefined }),
+      account: fc.option(fc.constantFrom(ACCOUNT, '111111111111'), { nil: undefined }),
+      team: fc.option(fc.constantFrom('red', 'blue'), { nil: undefined }),
     });
     const findingArb = fc.record({
       type: fc.constantFrom(...types),
@@ -370,6 +372,8 @@ describe('Policy evaluation: the index', () => {
       score: fc.integer({ min: 0, max: 10 }),
       sample: fc.boolean(),
       resource: fc.constantFrom('ec2-instance', 'iam-access-key'),
+      account: fc.constantFrom(ACCOUNT, '111111111111'),
+      team: fc.constantFrom('red', 'blue'),
     });
 
     // Act + Assess
@@ -386,21 +390,25 @@ describe('Policy evaluation: the index', () => {
             if (r.min !== undefined) match['severity'] = { min: r.min };
             if (r.resourceType) match['resourceType'] = r.resourceType;
             if (r.sample !== undefined) match['sample'] = r.sample;
+            if (r.account) match['accounts'] = { include: [r.account] };
+            if (r.team) match['tags'] = { team: r.team };
             yaml.push(`  - { name: r${i}, mode: notify, match: ${JSON.stringify(match)} }`);
           });
           const compiled = policy(yaml.join('\n'));
           for (const f of findings) {
-            const resource = f.resource === 'ec2-instance' ? instance() : accessKey();
-            const decision = evaluatePolicy(
-              compiled,
-              finding({
-                type: f.type,
-                source: f.source,
-                score: f.score,
-                sample: f.sample,
-                resources: [resource],
-              }),
-            );
+            const resource = f.resource === 'ec2-instance' ? instance('i-1', { team: f.team }) : accessKey();
+            const input = finding({
+              type: f.type,
+              source: f.source,
+              score: f.score,
+              sample: f.sample,
+              accountId: f.account,
+              resources: [resource],
+            });
+            const decision = evaluatePolicy(compiled, input);
+            // The memo and the shared explanations must give the same words as a cold policy.
+            const cold = evaluatePolicy(policy(yaml.join('\n')), input);
+            expect(decision).toEqual(cold);
             const firstMatched = decision.explanation.find((e) => e.matched)?.rule ?? null;
             expect(decision.rule).toBe(firstMatched);
             expect(decision.explanation.filter((e) => e.matched).length).toBe(decision.rule === null ? 0 : 1);
