@@ -453,4 +453,19 @@ describe('Policy evaluation: the type memo', () => {
     expect(Object.isFrozen(first.explanation[0])).toBe(true);
     expect(first.explanation).not.toBe(second.explanation);
   });
+
+  it('shares the explanation of a rule that fails on another condition among findings with the same value', () => {
+    // Prepare
+    const compiled = policy(TWO_RULES);
+
+    // Act
+    const first = evaluatePolicy(compiled, finding({ score: 2, key: 'a' }));
+    const second = evaluatePolicy(compiled, finding({ score: 2, key: 'b' }));
+    const other = evaluatePolicy(compiled, finding({ score: 3, key: 'c' }));
+
+    // Assess
+    expect(first.explanation[0]).toBe(second.explanation[0]);
+    expect(Object.isFrozen(first.explanation[0])).toBe(true);
+    expect(other.explanation[0]?.reason).toBe('severity 3 is below min 7');
+  });
 });

@@ -514,8 +514,8 @@ function explain(
  * Evaluate a finding against the policy: the first rule whose conditions all hold decides. The decision lists
  * one planned action per resource of the finding that the rule's action supports, leaving out (with a reason)
  * resources that carry the exemption tag, match a protected ARN, or are an account/root. `explanation` says,
- * for each rule up to the match (all rules when none matches), why it did or did not match; its entries for
- * rules that fail on source or type are shared between decisions and frozen.
+ * for each rule up to the match (all rules when none matches), why it did or did not match; the entries of
+ * rules that did not match are shared between decisions and frozen.
  */
 export function evaluatePolicy(policy: CompiledPolicy, finding: Finding): Decision {
   const index = indexFor(policy);

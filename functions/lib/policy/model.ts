@@ -36,7 +36,7 @@ export interface Decision {
   reasons: string[];
   /**
    * One entry per rule evaluated, in order, up to and including the match (every rule when none matches).
-   * Entries of rules that fail on source or type are shared between decisions and frozen.
+   * Entries of rules that did not match are shared between decisions and frozen (copy before changing).
    */
   explanation: RuleExplanation[];
 }
