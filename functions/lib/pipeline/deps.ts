@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import type { AwsCredentialIdentity, Logger } from '@smithy/types';
 import type { CompiledPolicy } from '../policy/model.js';
 import type { PipelineConfig } from '../config.js';
 import { awsClientConfig } from '../aws/client-config.js';
@@ -64,8 +64,13 @@ export interface CreatePipelineDepsOptions {
  * (never in DynamoDB). One connection at a time restores DynamoDB's per-request atomicity; the pipeline's own
  * concurrency (interleaved deliveries, parallel workers) is unchanged.
  */
-export function emulatorDynamoHandler(): { httpAgent: Agent } {
-  return { httpAgent: new Agent({ keepAlive: true, maxSockets: 1 }) };
+export function emulatorDynamoHandler(): { httpAgent: Agent; logger: Logger } {
+  const quiet = (): void => undefined;
+  // The handler warns when requests queue for the single socket, which is exactly the intent here.
+  return {
+    httpAgent: new Agent({ keepAlive: true, maxSockets: 1 }),
+    logger: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+  };
 }
 
 /** Payload of the worker invocation. */
