@@ -249,9 +249,11 @@ export function registerPolicyCommands(program: Command): void {
 
   policy
     .command('validate')
+    .summary('validate policy files; print file:line:col per problem')
     .description(
       'validate policy files (YAML, version 1); directories are read in filename order. ' +
-        'Exit 0 and print a summary, or exit 1 and print one "file:line:col: message" line per problem',
+        'Exit 0 and print a summary (after any "file:line:col: warning: ..." lines), or exit 1 and print one ' +
+        '"file:line:col: message" line per problem',
     )
     .argument('[paths...]', 'policy files or directories', ['policies'])
     .action((paths: string[]) => {
@@ -260,6 +262,7 @@ export function registerPolicyCommands(program: Command): void {
 
   policy
     .command('test')
+    .summary('show what the policy decides for event files, and whether the rules deliver them')
     .description(
       'for each EventBridge event file: whether the deployed rules (rules/) deliver it, the normalised finding ' +
         'and the policy decision (rule, mode, actions, explanation). Exit 0; 1 if the policy is invalid; ' +
