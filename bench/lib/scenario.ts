@@ -31,7 +31,7 @@ export const IAM_USER_TYPE = 'UnauthorizedAccess:IAMUser/TorIPCaller';
 export const ACCESS_KEY_TYPE = 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom';
 export const ROLE_TYPE = 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS';
 
-/** One automatic rule per action, and limits high enough for the burst's 50 isolations. */
+/** One automatic rule per action (plus one approval rule), and limits high enough for the burst's 50 isolations. */
 export function benchPolicy(): CompiledPolicy {
   const text = stringify({
     version: 1,
@@ -42,6 +42,13 @@ export function benchPolicy(): CompiledPolicy {
         match: { type: 'Backdoor:EC2/*', resourceType: 'ec2-instance' },
         action: 'isolate-ec2-instance',
         mode: 'auto',
+      },
+      {
+        // Not used by the benchmarks; the resilience suite parks requests with it.
+        name: 'bench-ec2-instance-approval',
+        match: { type: 'Trojan:EC2/*', resourceType: 'ec2-instance' },
+        action: 'isolate-ec2-instance',
+        mode: 'approval',
       },
       {
         name: 'bench-iam-user',
