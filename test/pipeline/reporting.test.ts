@@ -10,6 +10,11 @@ import { customActionArn, loadConfig } from '../../functions/lib/config.js';
 import { ConfigurationError } from '../../functions/lib/errors.js';
 import { FUNCTION_NAMES, FUNCTION_PERMISSIONS } from '../../functions/lib/permissions.js';
 import { readdirSync } from 'node:fs';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createPipelineDeps } from '../../functions/lib/pipeline/deps.js';
+import { loadPolicy } from '../../functions/lib/policy/index.js';
+import { silentLogger } from '../../functions/lib/observability.js';
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
 
 function record(overrides: Partial<IsolationRecord> = {}): IsolationRecord {
@@ -204,5 +209,40 @@ describe('Permissions: what each function calls', () => {
       'isolate',
     ]);
     expect(FUNCTION_PERMISSIONS.triage).toContain('lambda:InvokeFunction');
+  });
+});
+
+describe('Deps: starting the worker in AWS', () => {
+  it('invokes the isolate function asynchronously with the job, and fails when Lambda does not queue it', async () => {
+    // Prepare
+    const lambda = mockClient(LambdaClient);
+    lambda.on(InvokeCommand).resolvesOnce({ StatusCode: 202 }).resolvesOnce({ StatusCode: 500 });
+    const deps = createPipelineDeps({
+      config: loadConfig({
+        AWS_REGION: 'eu-west-1',
+        CORDON_SECURITY_ACCOUNT_ID: '999988887777',
+        CORDON_TABLE_NAME: 'cordon-isolations',
+        CORDON_TOPIC_ARN: 'arn:aws:sns:eu-west-1:999988887777:cordon-notifications',
+        CORDON_WORKER_FUNCTION: 'cordon-isolate',
+      }),
+      policy: loadPolicy(['policies']),
+      functionName: 'test',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      overrides: { logger: silentLogger() },
+    });
+
+    // Act
+    await deps.startWorker({ kind: 'apply', id: 'iso-20261128070000000-0123456789' });
+    const second = deps.startWorker({ kind: 'release', id: 'iso-20261128070000000-0123456789' });
+
+    // Assess
+    await expect(second).rejects.toThrow(/returned status 500/);
+    const input = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({ FunctionName: 'cordon-isolate', InvocationType: 'Event' });
+    expect(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array))).toEqual({
+      kind: 'apply',
+      id: 'iso-20261128070000000-0123456789',
+    });
+    lambda.restore();
   });
 });
