@@ -52,7 +52,8 @@ export function ensureMoto(log: (line: string) => void = (l) => process.stderr.w
   const hint =
     "Install moto's server with `pip install 'moto[server]'` (Python 3.9+), or put a moto_server on PATH, " +
     'or set MOTO_SERVER=/path/to/moto_server.';
-  if (!python) throw new EmulatorUnavailableError(`moto_server is not on PATH and python3 is missing. ${hint}`);
+  if (!python)
+    throw new EmulatorUnavailableError(`moto_server is not on PATH and python3 is missing. ${hint}`);
 
   log(`[moto] moto_server not found; creating a project-local virtual environment in ${venvDir}`);
   const venv = spawnSync(python, ['-m', 'venv', venvDir], { stdio: 'inherit' });
@@ -61,7 +62,7 @@ export function ensureMoto(log: (line: string) => void = (l) => process.stderr.w
       `python3 -m venv failed (on Debian: apt-get install python3-venv). ${hint}`,
     );
   }
-  log("[moto] installing moto[server] with pip (this takes a minute the first time)...");
+  log('[moto] installing moto[server] with pip (this takes a minute the first time)...');
   const pip = spawnSync(join(venvDir, 'bin', 'pip'), ['install', '--progress-bar', 'on', 'moto[server]'], {
     stdio: 'inherit',
   });
@@ -99,7 +100,9 @@ export interface MotoServer {
 }
 
 /** Start moto on a free loopback port and wait until it answers. */
-export async function startMoto(options: { port?: number; log?: (line: string) => void } = {}): Promise<MotoServer> {
+export async function startMoto(
+  options: { port?: number; log?: (line: string) => void } = {},
+): Promise<MotoServer> {
   const executable = ensureMoto(options.log);
   const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(executable, ['-H', '127.0.0.1', '-p', String(port)], {
@@ -124,7 +127,9 @@ export async function startMoto(options: { port?: number; log?: (line: string) =
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new EmulatorUnavailableError(`moto_server did not answer on ${endpoint} within 30 s: ${stderr.trim()}`);
+      throw new EmulatorUnavailableError(
+        `moto_server did not answer on ${endpoint} within 30 s: ${stderr.trim()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -8,7 +8,12 @@ import { isolateIamUser } from './isolate-iam-user.js';
 import { disableAccessKey } from './disable-access-key.js';
 import { revokeRoleSessions } from './revoke-role-sessions.js';
 
-const registered: readonly ActionDefinition[] = [isolateEc2Instance, isolateIamUser, disableAccessKey, revokeRoleSessions];
+const registered: readonly ActionDefinition[] = [
+  isolateEc2Instance,
+  isolateIamUser,
+  disableAccessKey,
+  revokeRoleSessions,
+];
 
 /** All registered actions, by name. */
 export const ACTIONS: ReadonlyMap<string, ActionDefinition> = new Map(registered.map((a) => [a.name, a]));
