@@ -5,7 +5,7 @@
 import type { AwsSecurityFinding, BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
 import type { Resource } from '../findings/model.js';
 import { partitionOf, type PipelineConfig } from '../config.js';
-import type { IsolationRecord, SecurityHubRef } from '../store/model.js';
+import type { IsolationRecord, IsolationStatus, Principal, SecurityHubRef } from '../store/model.js';
 
 /** Security Hub limits (see docs/pipeline.md). */
 export const NOTE_MAX = 512;
@@ -40,29 +40,112 @@ const STATUS_WORDS: Record<IsolationRecord['status'], string> = {
   RELEASE_FAILED: 'release FAILED',
 };
 
-/** One-line outcome, ≤ 512 characters, for `Note.Text`. */
+/** Longest principal description in a note or field: a hostile or odd username cannot crowd out the outcome. */
+export const PRINCIPAL_MAX = 160;
+
+/** Control characters (newlines included) would break the one-line note: shown as spaces. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+}
+
+/**
+ * Who a principal is, in one bounded line: a signed-in person by username and JWT subject, a Security Hub custom
+ * action by its name and ARN (the event does not say who clicked, so the ARN is what makes it traceable).
+ */
+export function describePrincipal(principal: Principal): string {
+  const name = oneLine(principal.name);
+  const id = oneLine(principal.id);
+  switch (principal.type) {
+    case 'user':
+      return truncate(`${name} (subject ${id})`, PRINCIPAL_MAX);
+    case 'custom-action':
+      // The ARN is the identifying part: keep it whole and cut the display name when needed.
+      return `${truncate(name, Math.max(PRINCIPAL_MAX - id.length - 3, 20))} (${id})`;
+    case 'policy':
+      return truncate(`policy rule ${id}`, PRINCIPAL_MAX);
+    case 'system':
+      return truncate(name || 'cordon', PRINCIPAL_MAX);
+  }
+}
+
+/** Statuses in which the record's `approver` is the person or custom action that approved the request. */
+const APPROVED_STATUSES: readonly IsolationStatus[] = [
+  'APPROVED',
+  'IN_PROGRESS',
+  'ISOLATED',
+  'FAILED',
+  'SKIPPED',
+  'RELEASING',
+  'RELEASED',
+  'RELEASE_FAILED',
+];
+
+/** Who asked for the release: the last non-system transition to RELEASING (the worker's own claims are skipped). */
+function releaser(record: IsolationRecord): Principal | undefined {
+  for (let i = record.audit.length - 1; i >= 0; i--) {
+    const entry = record.audit[i];
+    if (entry?.to === 'RELEASING' && entry.by.type !== 'system') return entry.by;
+  }
+  return undefined;
+}
+
+/** A person or custom action: the principals notes and fields name (policy rules and cordon itself are not). */
+function isUserInitiated(principal: Principal): boolean {
+  return principal.type === 'user' || principal.type === 'custom-action';
+}
+
+/**
+ * The people (and custom actions) behind the record's current status, as `[field, verb, principal]`: requested,
+ * emergency-isolated, approved, rejected, released. Policy and system principals are left out: the rule is named
+ * separately, and cordon acting on its own is the default.
+ */
+function actors(record: IsolationRecord): { field: string; verb: string; who: Principal }[] {
+  const list: { field: string; verb: string; who: Principal }[] = [];
+  const { requester, approver } = record;
+  if (record.immediate === true && requester.type === 'user') {
+    list.push({ field: 'cordonRequestedBy', verb: 'Emergency isolation by', who: requester });
+  } else {
+    if (isUserInitiated(requester))
+      list.push({ field: 'cordonRequestedBy', verb: 'Requested by', who: requester });
+    if (approver && isUserInitiated(approver)) {
+      if (record.status === 'REJECTED')
+        list.push({ field: 'cordonRejectedBy', verb: 'Rejected by', who: approver });
+      else if (APPROVED_STATUSES.includes(record.status))
+        list.push({ field: 'cordonApprovedBy', verb: 'Approved by', who: approver });
+    }
+  }
+  if (record.status === 'RELEASING' || record.status === 'RELEASED' || record.status === 'RELEASE_FAILED') {
+    const by = releaser(record);
+    if (by) list.push({ field: 'cordonReleasedBy', verb: 'Release requested by', who: by });
+  }
+  return list;
+}
+
+/**
+ * One-line outcome, ≤ 512 characters, for `Note.Text`. The fixed-size facts (what, status, who, rule, steps) come
+ * first and free text (approval reason, failure message) last, so truncation only ever cuts free text.
+ */
 export function buildNote(record: IsolationRecord): string {
   const parts = [
     `cordon ${record.id}: ${record.action} on ${describeResource(record.resource)} ${STATUS_WORDS[record.status]}.`,
   ];
+  for (const { verb, who } of actors(record)) parts.push(`${verb} ${describePrincipal(who)}.`);
   if (record.rule) parts.push(`Rule ${record.rule} (${record.mode}).`);
+  if (record.status === 'ISOLATED' || record.status === 'FAILED') {
+    const done = record.steps.filter((s) => s.status === 'done').length;
+    parts.push(`${done}/${record.steps.length} steps done.`);
+  }
   if (record.status === 'PENDING_APPROVAL') {
     parts.push(
       record.approvalReason ??
         'Approve or reject with the cordon custom actions in Security Hub, or in the cordon console.',
     );
   }
-  if (record.approver && ['ISOLATED', 'FAILED', 'REJECTED'].includes(record.status)) {
-    parts.push(`By ${record.approver.name}.`);
-  }
   if (record.failure) {
     parts.push(
       `${record.failure.step ? `Step ${record.failure.step}: ` : ''}${record.failure.code}: ${record.failure.message}`,
     );
-  }
-  if (record.status === 'ISOLATED' || record.status === 'FAILED') {
-    const done = record.steps.filter((s) => s.status === 'done').length;
-    parts.push(`${done}/${record.steps.length} steps done.`);
   }
   return truncate(parts.join(' '), NOTE_MAX);
 }
@@ -78,6 +161,7 @@ export function buildBatchUpdate(
     cordonStatus: record.status,
   };
   if (record.rule) fields['cordonRule'] = record.rule;
+  for (const { field, who } of actors(record)) fields[field] = describePrincipal(who);
   return {
     FindingIdentifiers: [{ Id: target.id, ProductArn: target.productArn }],
     // NOTIFIED, not RESOLVED: containment buys time; people still have to investigate.
@@ -139,7 +223,7 @@ export function buildImportedFinding(
 ): AwsSecurityFinding {
   const ref = importedFindingRef(record, config);
   const category = record.resource.type === 'ec2-instance' ? 'VM' : 'User';
-  const who = `${record.requester.name}${record.immediate ? ' (emergency isolation)' : ''}`;
+  const who = `${describePrincipal(record.requester)}${record.immediate ? ' (emergency isolation)' : ''}`;
   return {
     SchemaVersion: '2018-10-08',
     Id: ref.id,
