@@ -59,7 +59,8 @@ export interface ReplayOptions {
 /** One line of `--json` output: exactly the documented shape. */
 export interface ReplayLine {
   event: string;
-  reached: string[];
+  /** Whether any deployed EventBridge rule delivers the event (same meaning as in `cordon policy test --json`). */
+  reached: boolean;
   decision: { rule: string | null; mode: string | null; reasons: string[] } | null;
   isolation: { id: string; status: string; steps: { name: string; status: string }[] } | null;
 }
@@ -266,7 +267,7 @@ export async function runReplay(
     if (options.json) {
       const line: ReplayLine = {
         event: file,
-        reached,
+        reached: reached.length > 0,
         decision,
         isolation: record
           ? {

@@ -65,7 +65,7 @@ describe('CLI: cordon replay', () => {
     expect(Object.keys(line)).toEqual(['event', 'reached', 'decision', 'isolation']);
     expect(line).toMatchObject({
       event: file,
-      reached: ['triage-guardduty'],
+      reached: true,
       decision: { rule: 'demo-ec2-backdoor', mode: 'auto' },
       isolation: { status: 'ISOLATED' },
     });
@@ -102,5 +102,23 @@ describe('CLI: cordon replay', () => {
     expect(text).toContain('rules: none (EventBridge would not deliver it)');
     expect(text).toMatch(/sample finding/);
     expect(text).toMatch(/missing\.json: cannot read/);
+  });
+
+  it('prints reached: false and no isolation in --json for an event no deployed rule delivers', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'cordon-replay-'));
+    const file = rewrittenSample(dir, 'i-0123456789abcdef0');
+    const out: string[] = [];
+
+    // Act
+    const code = await runReplay([file], options(dir, { json: true }), {
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+    });
+
+    // Assess
+    expect(code).toBe(0);
+    const line = JSON.parse(out[0] ?? '{}') as ReplayLine;
+    expect(line).toMatchObject({ event: file, reached: false, decision: { rule: null }, isolation: null });
   });
 });
