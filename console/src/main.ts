@@ -6,7 +6,7 @@
  *   #/policy                policy playground
  *   #/simulate, #/outbox    sandbox only: fire a simulated finding; Security Hub write-backs the emulator cannot take
  */
-import type { IsolationRecord } from '../../functions/lib/store/model.js';
+import { ISOLATION_STATUSES, type IsolationRecord } from '../../functions/lib/store/model.js';
 import { api, ApiError } from './api.js';
 import { accessToken, completeSignIn, signIn, signOut, type AuthSettings } from './auth.js';
 import { byId, h, replace, when, type Child } from './dom.js';
@@ -34,19 +34,6 @@ interface Me {
 type Isolation = IsolationRecord & { allowed: { approve: boolean; reject: boolean; release: boolean } };
 
 const REFRESH_MS = 5000;
-const STATUSES = [
-  'PENDING_APPROVAL',
-  'APPROVED',
-  'REJECTED',
-  'EXPIRED',
-  'IN_PROGRESS',
-  'ISOLATED',
-  'FAILED',
-  'SKIPPED',
-  'RELEASING',
-  'RELEASED',
-  'RELEASE_FAILED',
-];
 const TRANSIENT = new Set(['APPROVED', 'IN_PROGRESS', 'RELEASING']);
 
 let config: ConsoleConfig;
@@ -127,7 +114,7 @@ async function showList(): Promise<void> {
     'select',
     { id: 'filter-status', name: 'status' },
     h('option', { value: '' }, 'Any status'),
-    ...STATUSES.map((s) =>
+    ...ISOLATION_STATUSES.map((s) =>
       h('option', { value: s, selected: params.get('status') === s }, s.replace(/_/g, ' ')),
     ),
   );
