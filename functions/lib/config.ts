@@ -2,7 +2,7 @@
  * The pipeline Lambdas' configuration, parsed once from the environment with zod. This is the only module that
  * reads `process.env` for the Lambdas; everything else receives a {@link PipelineConfig}.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from './errors.js';
 
 const optionalString = z

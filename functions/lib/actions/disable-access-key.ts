@@ -12,7 +12,7 @@ import {
   UpdateAccessKeyCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import type { IamAccessKeyResource, Resource } from '../findings/model.js';
 import { IAM_NO_SUCH_ENTITY, unlessNotFound } from '../aws/errors.js';

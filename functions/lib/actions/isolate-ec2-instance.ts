@@ -10,7 +10,7 @@
  *
  * Groups are always set per network interface: instance-level `Groups` fails on multi-ENI instances.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AssociateIamInstanceProfileCommand,
   CreateSnapshotCommand,

@@ -11,7 +11,7 @@ import {
   PutRolePolicyCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import type { IamRoleResource, Resource } from '../findings/model.js';
 import { IAM_NO_SUCH_ENTITY, unlessNotFound } from '../aws/errors.js';

@@ -3,7 +3,7 @@
  * `process.env`: the Lambda entry calls {@link loadApiConfig}, tests and the sandbox build an {@link ApiConfig}
  * directly.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from '../errors.js';
 
 /** Which identity provider issues the bearer tokens. */

@@ -2,7 +2,7 @@
  * zod schemas for everything the API accepts, and the conversion of a valid request body into the
  * {@link Resource} the pipeline works on. Validation happens here, at the edge, once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import { ACTION_NAMES, getAction } from '../actions/registry.js';
 import type { Resource } from '../findings/model.js';

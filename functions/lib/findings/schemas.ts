@@ -7,7 +7,7 @@
  * `debug: true`) are accepted and dropped, so hostile keys like `__proto__` never reach cordon's objects.
  * Free-form maps (tags, ProductFields) are parsed as `unknown` and read through {@link readStringMap}.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Upper bound for identifier-like strings: generous, but stops multi-megabyte junk early. */
 const MAX_ID = 2048;

@@ -2,7 +2,7 @@
  * The pipeline operations shared by the Lambdas, the API, `cordon replay` and the sandbox. Each function takes
  * the injected {@link PipelineDeps}; none reads the environment or knows about Lambda.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACTION_NAMES, getAction } from '../actions/registry.js';
 import { checkGuards, type GuardVerdict } from '../actions/guards.js';
 import { ForbiddenError, NotFoundError, RefusedResourceError, ValidationError } from '../errors.js';

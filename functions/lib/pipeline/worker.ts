@@ -3,7 +3,7 @@
  * after each, so a crash resumes without repeating finished steps), ends ISOLATED, FAILED or SKIPPED (or RELEASED
  * / RELEASE_FAILED for a release), then writes back and notifies.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ActionContext, ActionResult, ActionState, StepRecord } from '../actions/contract.js';
 import { getAction } from '../actions/registry.js';
 import { ConflictError, CordonError, StepFailedError, errorMessage } from '../errors.js';

@@ -6,7 +6,7 @@
  * Every object is strict: an unknown key is an error (with a "did you mean" suggestion), never silently ignored,
  * because a misspelt condition would otherwise widen a rule that contains production resources.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RESOURCE_TYPES, SEVERITY_LABELS } from '../findings/model.js';
 
 export const MODES = ['auto', 'approval', 'notify'] as const;

@@ -2,7 +2,7 @@
  * Reading an EC2 instance's live state for isolation and release, and the before-state record shape.
  */
 import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsCall } from '../steps.js';
 
 /** Tag keys cordon puts on the instance (and the isolation id on snapshots). */
