@@ -108,6 +108,39 @@ describe('Store: isolation records', () => {
     });
   });
 
+  it('answers a duplicate delivery with consistent reads, without a transaction', async () => {
+    // Prepare
+    const client = new DynamoDBClient({
+      ...moto.clientConfig(REGION),
+      requestHandler: emulatorDynamoHandler(),
+    });
+    const tableName = unique('isolations');
+    await ensureIsolationTable(client, tableName);
+    const store = new IsolationStore(DynamoDBDocumentClient.from(client), tableName);
+    const resource = instance();
+    const first = await create(store, request(resource));
+    const commands: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(context.commandName ?? 'unknown');
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+
+    // Act
+    const duplicate = await create(store, request(resource));
+
+    // Assess
+    expect(duplicate).toMatchObject({
+      created: false,
+      duplicateOf: 'finding',
+      record: { id: first.record.id },
+    });
+    expect(commands).not.toContain('TransactWriteItemsCommand');
+    expect(new Set(commands)).toEqual(new Set(['GetItemCommand']));
+  });
+
   it('creates exactly one record from 20 concurrent deliveries', async () => {
     // Prepare
     const store = await newStore();

@@ -168,6 +168,11 @@ export class IsolationStore {
    * @throws ConflictError when DynamoDB keeps reporting transaction conflicts (transient; the caller may retry).
    */
   async create(input: NewIsolation, context: { id: string; now: Date }): Promise<CreateIsolationResult> {
+    // Duplicates are the common case (re-published findings, GuardDuty/Security Hub twins). Two consistent reads
+    // answer them without a transaction, which would fail anyway and still cost write capacity. The transaction
+    // below keeps guarding the race between concurrent first deliveries.
+    const existing = await this.existingRequest(input);
+    if (existing !== undefined) return existing;
     let status = input.status;
     let limits = input.limits;
     let downgraded: string | undefined;
@@ -321,6 +326,20 @@ export class IsolationStore {
   }
 
   /** Follow a marker item (lock or finding) to its record. */
+  /** The request that already holds this finding or this (resource, action), if any: same order as the transaction. */
+  private async existingRequest(input: NewIsolation): Promise<CreateIsolationResult | undefined> {
+    const resourceKey = resourceKeyOf(input.resource);
+    const [byFinding, byResource] = await Promise.all([
+      input.findingKey === undefined
+        ? undefined
+        : this.pointer(keys.finding(input.findingKey, resourceKey, input.action)),
+      this.pointer(keys.activeLock(resourceKey, input.action)),
+    ]);
+    if (byFinding !== undefined) return { created: false, record: byFinding, duplicateOf: 'finding' };
+    if (byResource !== undefined) return { created: false, record: byResource, duplicateOf: 'resource' };
+    return undefined;
+  }
+
   private async pointer(key: { pk: string; sk: string }): Promise<IsolationRecord | undefined> {
     const output = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
