@@ -329,23 +329,30 @@ export class IsolationStore {
   /** The request that already holds this finding or this (resource, action), if any: same order as the transaction. */
   private async existingRequest(input: NewIsolation): Promise<CreateIsolationResult | undefined> {
     const resourceKey = resourceKeyOf(input.resource);
+    // Read both markers at once, then load only the record that answers: a duplicate usually has both.
     const [byFinding, byResource] = await Promise.all([
       input.findingKey === undefined
         ? undefined
-        : this.pointer(keys.finding(input.findingKey, resourceKey, input.action)),
-      this.pointer(keys.activeLock(resourceKey, input.action)),
+        : this.pointerId(keys.finding(input.findingKey, resourceKey, input.action)),
+      this.pointerId(keys.activeLock(resourceKey, input.action)),
     ]);
-    if (byFinding !== undefined) return { created: false, record: byFinding, duplicateOf: 'finding' };
-    if (byResource !== undefined) return { created: false, record: byResource, duplicateOf: 'resource' };
-    return undefined;
+    const [id, duplicateOf] =
+      byFinding !== undefined ? [byFinding, 'finding' as const] : [byResource, 'resource' as const];
+    const record = id === undefined ? undefined : await this.get(id);
+    return record === undefined ? undefined : { created: false, record, duplicateOf };
   }
 
-  private async pointer(key: { pk: string; sk: string }): Promise<IsolationRecord | undefined> {
+  private async pointerId(key: { pk: string; sk: string }): Promise<string | undefined> {
     const output = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
     );
     const id = output.Item?.['isolationId'];
-    return typeof id === 'string' ? this.get(id) : undefined;
+    return typeof id === 'string' ? id : undefined;
+  }
+
+  private async pointer(key: { pk: string; sk: string }): Promise<IsolationRecord | undefined> {
+    const id = await this.pointerId(key);
+    return id === undefined ? undefined : this.get(id);
   }
 
   /**
