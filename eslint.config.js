@@ -30,6 +30,28 @@ export default tseslint.config(
     },
   },
   {
+    // Lambda init: no module of the core loads the AWS SDK at import time; functions/lib/aws/sdk.ts imports each
+    // package on first use (≈0.1–0.4 s each at cold start). Types cost nothing and stay allowed. The local-only
+    // modules (emulator setup) are exempt: no Lambda bundle reaches them (test/pipeline/build.test.ts checks).
+    files: ['functions/**/*.ts'],
+    ignores: ['functions/lib/aws/sdk.ts', 'functions/lib/pipeline/local.ts', 'functions/lib/store/table.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@smithy/*'],
+              allowTypeImports: true,
+              message:
+                'Import SDK types only (`import type`); load SDK values through functions/lib/aws/sdk.ts, on first use.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

@@ -14,7 +14,8 @@
  * The build flags any bundle over {@link BUNDLE_BUDGET}.
  *
  * The AWS SDK v3 is left out of the bundles by default: the nodejs20.x runtime provides it, and bundling it would
- * put each function far above the 300 KB cold-start budget. `--bundle-sdk` includes it (pinned versions).
+ * put each function far above the 300 KB cold-start budget. `--bundle-sdk` includes it (pinned versions); the SDK's
+ * dynamic imports (functions/lib/aws/sdk.ts) are then inlined, and still evaluated only on first use.
  *
  * Usage: tsx scripts/build.ts [--bundle-sdk] [--policy DIR] [--out DIR]
  */

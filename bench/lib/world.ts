@@ -5,13 +5,14 @@
  * Security Hub's write API is not in moto, so write-backs go to an in-memory writer that costs the same latency.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import { SNS } from '@aws-sdk/client-sns';
 import type { AwsSecurityFinding, BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
 import type { InstrumentableClient } from '../../functions/lib/aws/command-recorder.js';
 import { createMemberClientFactory } from '../../functions/lib/aws/member-clients.js';
 import type { PipelineConfig } from '../../functions/lib/config.js';
 import {
+  DOCUMENT_CLIENT_OPTIONS,
   createPipelineDeps,
   emulatorDynamoHandler,
   type PipelineDeps,
@@ -171,10 +172,7 @@ export async function createBenchWorld(
   const dynamo = timeline.attach(
     new DynamoDBClient({ ...clientConfig, requestHandler: { ...emulatorDynamoHandler(), logger: QUIET } }),
   );
-  const store = new IsolationStore(
-    DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
-    tableName,
-  );
+  const store = new IsolationStore(DynamoDBDocument.from(dynamo, DOCUMENT_CLIENT_OPTIONS), tableName);
   const securityHub = new TimedSecurityHubWriter(timeline);
   const config: PipelineConfig = {
     region: REGION,
@@ -200,7 +198,7 @@ export async function createBenchWorld(
     overrides: {
       store,
       securityHub,
-      notifier: new SnsNotifier(timeline.attach(new SNSClient(clientConfig)), resources.topicArn),
+      notifier: new SnsNotifier(timeline.attach(new SNS(clientConfig)), resources.topicArn),
       memberClients: createMemberClientFactory({
         memberRoleName: MEMBER_ROLE,
         endpoint,

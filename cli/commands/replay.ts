@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SecurityHub } from '@aws-sdk/client-securityhub';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { awsClientConfig } from '../../functions/lib/aws/client-config.js';
 import { ConfigurationError, errorMessage, UnsupportedEventError } from '../../functions/lib/errors.js';
@@ -146,7 +146,7 @@ async function replayDeps(
     ? new OutboxSecurityHubWriter(resolve(options.outbox), (entry) =>
         (options.json ? io.err : io.out)(describeOutbox(entry)),
       )
-    : new AwsSecurityHubWriter(new SecurityHubClient(awsClientConfig({ region: options.region })));
+    : new AwsSecurityHubWriter(new SecurityHub(awsClientConfig({ region: options.region })));
   const holder: { deps?: PipelineDeps } = {};
   const worker = inProcessWorker(() => {
     if (!holder.deps) throw new ConfigurationError('replay dependencies are not ready');

@@ -4,14 +4,18 @@
  * BatchUpdateFindings). Used by `npm start` and by the API, sandbox and browser tests.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import { SNS } from '@aws-sdk/client-sns';
 import { awsClientConfig } from '../../functions/lib/aws/client-config.js';
 import { createMemberClientFactory } from '../../functions/lib/aws/member-clients.js';
 import type { PipelineConfig } from '../../functions/lib/config.js';
 import type { CompiledPolicy } from '../../functions/lib/policy/model.js';
 import { bundledPolicy } from '../../functions/lib/pipeline/bundled-policy.js';
-import { createPipelineDeps, type PipelineDeps } from '../../functions/lib/pipeline/deps.js';
+import {
+  createPipelineDeps,
+  DOCUMENT_CLIENT_OPTIONS,
+  type PipelineDeps,
+} from '../../functions/lib/pipeline/deps.js';
 import { bootstrapEmulator, inProcessWorker } from '../../functions/lib/pipeline/local.js';
 import type { WorkerResult } from '../../functions/lib/pipeline/worker.js';
 import { OutboxSecurityHubWriter, type OutboxEntry } from '../../functions/lib/report/securityhub-writer.js';
@@ -93,13 +97,11 @@ export async function createSandboxEnvironment(
       // In Lambda metrics are EMF lines on stdout; locally they would only drown the progress output.
       metrics: recordingMetrics(),
       store: new IsolationStore(
-        DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
-          marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-        }),
+        DynamoDBDocument.from(new DynamoDBClient(clientConfig), DOCUMENT_CLIENT_OPTIONS),
         resources.tableName,
       ),
       securityHub: new OutboxSecurityHubWriter(options.outboxPath, options.onOutbox),
-      notifier: new SnsNotifier(new SNSClient(clientConfig), resources.topicArn),
+      notifier: new SnsNotifier(new SNS(clientConfig), resources.topicArn),
       memberClients: createMemberClientFactory({
         memberRoleName: SANDBOX_MEMBER_ROLE,
         endpoint: options.endpoint,

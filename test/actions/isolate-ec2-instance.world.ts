@@ -17,26 +17,26 @@ import {
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
-  EC2Client,
   RunInstancesCommand,
+  EC2,
 } from '@aws-sdk/client-ec2';
 import {
-  IAMClient,
   AddRoleToInstanceProfileCommand,
   CreateInstanceProfileCommand,
   CreateRoleCommand,
+  IAM,
 } from '@aws-sdk/client-iam';
 import {
-  AutoScalingClient,
   CreateAutoScalingGroupCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
+  AutoScaling,
 } from '@aws-sdk/client-auto-scaling';
 import {
   CreateTargetGroupCommand,
   DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
+  ElasticLoadBalancingV2,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type {
   ActionContext,
@@ -181,10 +181,10 @@ export const FAULTS = {
 export function memberClients(moto: MotoHandle, traffic: Traffic, maxAttempts = 1): MemberClients {
   const config = { ...moto.clientConfig(REGION), maxAttempts };
   const clients: MemberClients = {
-    ec2: new EC2Client(config),
-    iam: new IAMClient(config),
-    autoScaling: new AutoScalingClient(config),
-    elbv2: new ElasticLoadBalancingV2Client(config),
+    ec2: new EC2(config),
+    iam: new IAM(config),
+    autoScaling: new AutoScaling(config),
+    elbv2: new ElasticLoadBalancingV2(config),
   };
   // Inside the retry loop (finalizeRequest, low priority): an injected throttle is retried like a real one.
   const options = { step: 'finalizeRequest', priority: 'low', name: 'cordonTestTraffic' } as const;
@@ -245,10 +245,10 @@ export interface Network {
 export function setupClients(moto: MotoHandle): MemberClients {
   const config = moto.clientConfig(REGION);
   return {
-    ec2: new EC2Client(config),
-    iam: new IAMClient(config),
-    autoScaling: new AutoScalingClient(config),
-    elbv2: new ElasticLoadBalancingV2Client(config),
+    ec2: new EC2(config),
+    iam: new IAM(config),
+    autoScaling: new AutoScaling(config),
+    elbv2: new ElasticLoadBalancingV2(config),
   };
 }
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CreateUserCommand, IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
-import { createMemberClientFactory, sessionNameFor } from '../../functions/lib/aws/member-clients.js';
+import {
+  createMemberClientFactory,
+  servicesForPermissions,
+  sessionNameFor,
+  UndeclaredServiceError,
+} from '../../functions/lib/aws/member-clients.js';
+import { ACTIONS } from '../../functions/lib/actions/registry.js';
 import { CommandRecorder, type InstrumentableClient } from '../../functions/lib/aws/command-recorder.js';
 import { AssumeRoleError } from '../../functions/lib/aws/errors.js';
 import { ConfigurationError } from '../../functions/lib/errors.js';
@@ -65,6 +71,49 @@ describe('AWS: cross-account member clients', () => {
     // Assess
     expect(second).toBe(first);
     expect(recorder.count('AssumeRole')).toBe(3);
+  });
+
+  it('builds only the requested services and refuses the others with a clear error', async () => {
+    // Prepare
+    const created: string[] = [];
+    const factory = createMemberClientFactory({
+      memberRoleName: 'cordon-member',
+      endpoint: moto.endpoint,
+      securityCredentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      maxAttempts: 1,
+      instrument: (client) => created.push(client.constructor.name),
+    });
+
+    // Act
+    const iamOnly = await factory(MEMBER, 'eu-west-1', 'iso-1', ['iam']);
+    const users = await iamOnly.iam.send(new ListUsersCommand({}));
+    const all = await factory(MEMBER, 'eu-west-1', 'iso-2');
+
+    // Assess
+    expect(users.Users).toBeDefined();
+    expect(() => iamOnly.ec2).toThrow(UndeclaredServiceError);
+    expect(() => iamOnly.ec2).toThrow(/ec2 member client was used but not requested \(loaded: iam\)/);
+    // STS first, then IAM for the first call; the later full request adds only the three missing clients.
+    expect(created).toEqual(['STS', 'IAM', 'EC2', 'AutoScaling', 'ElasticLoadBalancingV2']);
+    expect(all.iam).toBe(iamOnly.iam);
+    expect(await all.ec2.config.region()).toBe('eu-west-1');
+  });
+
+  it('derives the services an action may use from the permissions it declares', () => {
+    // Act
+    const services = Object.fromEntries(
+      [...ACTIONS.values()].map((a) => [a.name, servicesForPermissions(a.permissions)]),
+    );
+
+    // Assess
+    expect(services).toEqual({
+      'isolate-ec2-instance': ['ec2', 'iam', 'autoScaling', 'elbv2'],
+      'isolate-iam-user': ['iam'],
+      'disable-access-key': ['iam'],
+      'revoke-role-sessions': ['iam'],
+    });
+    expect(() => servicesForPermissions(['s3:GetObject'])).toThrow(ConfigurationError);
+    expect(() => servicesForPermissions(['s3:GetObject'])).toThrow(/no member client for/);
   });
 
   it('assumes the role again 5 minutes before the credentials expire', async () => {

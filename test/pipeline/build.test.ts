@@ -56,6 +56,14 @@ describe('Build: Lambda bundles', () => {
     const code = readFileSync(functions.find((f) => f.name === 'triage')?.file ?? '', 'utf8');
     expect(code).toContain(policy.rules[0]?.name ?? 'no rules');
     expect(code).not.toMatch(/from ?"yaml"/);
+    // No bundle loads the AWS SDK at init: every SDK package is a dynamic import(), loaded on first use.
+    for (const f of functions) {
+      const text = readFileSync(f.file, 'utf8');
+      expect(text, f.name).not.toMatch(/(?:from|import) ?"@(?:aws-sdk|smithy)\//);
+    }
+    expect(readFileSync(functions.find((f) => f.name === 'isolate')?.file ?? '', 'utf8')).toMatch(
+      /import\("@aws-sdk\/client-ec2"\)/,
+    );
     expect(run.status, run.stderr).toBe(0);
     const results = JSON.parse(/RESULT (.*)/.exec(run.stderr)?.[1] ?? '{}') as Record<string, unknown>;
     expect(results).toEqual({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { useMoto } from '../support/moto.js';
 import { ConflictError, ValidationError } from '../../functions/lib/errors.js';
 import { IsolationStore, newIsolationId } from '../../functions/lib/store/isolations.js';
@@ -23,7 +23,7 @@ async function newStore(): Promise<IsolationStore> {
   const tableName = unique('isolations');
   await ensureIsolationTable(client, tableName);
   return new IsolationStore(
-    DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    DynamoDBDocument.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     tableName,
   );
 }
@@ -116,7 +116,7 @@ describe('Store: isolation records', () => {
     });
     const tableName = unique('isolations');
     await ensureIsolationTable(client, tableName);
-    const store = new IsolationStore(DynamoDBDocumentClient.from(client), tableName);
+    const store = new IsolationStore(DynamoDBDocument.from(client), tableName);
     const resource = instance();
     const first = await create(store, request(resource));
     const commands: string[] = [];

@@ -7,14 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import {
   BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
-  SecurityHubClient,
+  SecurityHub,
   type BatchUpdateFindingsCommandInput,
 } from '@aws-sdk/client-securityhub';
-import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { SNS, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -139,7 +139,7 @@ export async function createWorld(
   const queueArn =
     (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })))
       .Attributes?.['QueueArn'] ?? '';
-  const sns = new SNSClient(clientConfig);
+  const sns = new SNS(clientConfig);
   await sns.send(
     new SubscribeCommand({
       TopicArn: resources.topicArn,
@@ -154,10 +154,10 @@ export async function createWorld(
     new DynamoDBClient({ ...clientConfig, requestHandler: emulatorDynamoHandler() }),
   );
   const store = new IsolationStore(
-    DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+    DynamoDBDocument.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
     tableName,
   );
-  const shClient = new SecurityHubClient(clientConfig);
+  const shClient = new SecurityHub(clientConfig);
   const securityHub = mockClient(shClient);
   securityHub.on(BatchUpdateFindingsCommand).resolves({ ProcessedFindings: [], UnprocessedFindings: [] });
   securityHub
@@ -189,7 +189,7 @@ export async function createWorld(
     overrides: {
       store,
       securityHub: new AwsSecurityHubWriter(shClient),
-      notifier: new SnsNotifier(recorder.attach(new SNSClient(clientConfig)), resources.topicArn),
+      notifier: new SnsNotifier(recorder.attach(new SNS(clientConfig)), resources.topicArn),
       memberClients: createMemberClientFactory({
         memberRoleName: MEMBER_ROLE,
         endpoint: moto.endpoint,

@@ -5,7 +5,7 @@
  * one claim per run, every transition in the audit trail.
  */
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emulatorDynamoHandler } from '../../functions/lib/pipeline/deps.js';
 import { approveIsolation, rejectIsolation } from '../../functions/lib/pipeline/service.js';
@@ -74,7 +74,7 @@ describe('Resilience: store conflicts', () => {
       ),
     );
     world.deps.store = new IsolationStore(
-      DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+      DynamoDBDocument.from(client, { marshallOptions: { removeUndefinedValues: true } }),
       world.deps.config.tableName,
     );
   });

@@ -5,10 +5,10 @@
  * test and the member role all read what the module declares.
  */
 import type { z } from 'zod';
-import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { IAMClient } from '@aws-sdk/client-iam';
-import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { EC2 } from '@aws-sdk/client-ec2';
+import type { IAM } from '@aws-sdk/client-iam';
+import type { AutoScaling } from '@aws-sdk/client-auto-scaling';
+import type { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Resource, ResourceType } from '../findings/model.js';
 
 export type StepStatus = 'done' | 'skipped' | 'failed';
@@ -53,10 +53,10 @@ export interface ActionResult {
 
 /** AWS clients for one member account and region, already signed with the assumed member role. */
 export interface MemberClients {
-  ec2: EC2Client;
-  iam: IAMClient;
-  autoScaling: AutoScalingClient;
-  elbv2: ElasticLoadBalancingV2Client;
+  ec2: EC2;
+  iam: IAM;
+  autoScaling: AutoScaling;
+  elbv2: ElasticLoadBalancingV2;
 }
 
 /** What cordon must never touch, from policy settings plus cordon's own identity. */

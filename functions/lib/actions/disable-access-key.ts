@@ -3,15 +3,7 @@
  * temporary credentials issued before now (`aws:TokenIssueTime`), since sessions minted from the key with
  * GetSessionToken/GetFederationToken may outlive its deactivation.
  */
-import {
-  DeleteUserPolicyCommand,
-  GetUserCommand,
-  GetUserPolicyCommand,
-  ListAccessKeysCommand,
-  PutUserPolicyCommand,
-  UpdateAccessKeyCommand,
-  type IAMClient,
-} from '@aws-sdk/client-iam';
+import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import type { IamAccessKeyResource, Resource } from '../findings/model.js';
@@ -69,7 +61,7 @@ function recordedKey(before: Readonly<Record<string, unknown>>): AccessKeyBefore
 }
 
 function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Params): StageSpec<ApplyWork>[] {
-  const iam: IAMClient = ctx.clients.iam;
+  const iam: IAM = ctx.clients.iam;
   const { userName: UserName, accessKeyId: AccessKeyId } = resource;
   return [
     {
@@ -78,14 +70,12 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
           name: 'capture-key-state',
           async run({ work, before }): Promise<StepOutcome> {
             const [user, keys, policy] = await Promise.all([
-              awsCall('iam:GetUser', () => iam.send(new GetUserCommand({ UserName }))),
-              awsCall('iam:ListAccessKeys', () => iam.send(new ListAccessKeysCommand({ UserName }))),
+              awsCall('iam:GetUser', () => iam.getUser({ UserName })),
+              awsCall('iam:ListAccessKeys', () => iam.listAccessKeys({ UserName })),
               p.denyOlderSessions
                 ? awsCall('iam:GetUserPolicy', () =>
                     unlessNotFound(
-                      iam.send(
-                        new GetUserPolicyCommand({ UserName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
-                      ),
+                      iam.getUserPolicy({ UserName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
                     ),
                   )
                 : Promise.resolve(undefined),
@@ -141,7 +131,7 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
               };
             }
             await awsCall('iam:UpdateAccessKey', () =>
-              iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Inactive' })),
+              iam.updateAccessKey({ UserName, AccessKeyId, Status: 'Inactive' }),
             );
             return { status: 'done', detail: `deactivated access key ${AccessKeyId} of ${UserName}` };
           },
@@ -161,13 +151,11 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
             // Keep the cut-off of an earlier run of this isolation, so a resumed run denies the same sessions.
             const issuedBefore = recorded ?? ctx.now().toISOString();
             await awsCall('iam:PutUserPolicy', () =>
-              iam.send(
-                new PutUserPolicyCommand({
-                  UserName,
-                  PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME,
-                  PolicyDocument: JSON.stringify(denyOlderSessionsPolicy(issuedBefore)),
-                }),
-              ),
+              iam.putUserPolicy({
+                UserName,
+                PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME,
+                PolicyDocument: JSON.stringify(denyOlderSessionsPolicy(issuedBefore)),
+              }),
             );
             return {
               status: 'done',
@@ -185,7 +173,7 @@ function releaseStages(
   ctx: ActionContext,
   resource: IamAccessKeyResource,
 ): StageSpec<Record<string, never>>[] {
-  const iam: IAMClient = ctx.clients.iam;
+  const iam: IAM = ctx.clients.iam;
   const { userName: UserName, accessKeyId: AccessKeyId } = resource;
   return [
     {
@@ -201,15 +189,13 @@ function releaseStages(
                 detail: `access key ${AccessKeyId} was ${recorded.status} before isolation`,
               };
             }
-            const keys = await awsCall('iam:ListAccessKeys', () =>
-              iam.send(new ListAccessKeysCommand({ UserName })),
-            );
+            const keys = await awsCall('iam:ListAccessKeys', () => iam.listAccessKeys({ UserName }));
             const key = (keys.AccessKeyMetadata ?? []).find((k) => k.AccessKeyId === AccessKeyId);
             if (!key) return { status: 'skipped', detail: `access key ${AccessKeyId} no longer exists` };
             if (key.Status === 'Active')
               return { status: 'skipped', detail: `access key ${AccessKeyId} is already active` };
             await awsCall('iam:UpdateAccessKey', () =>
-              iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Active' })),
+              iam.updateAccessKey({ UserName, AccessKeyId, Status: 'Active' }),
             );
             return { status: 'done', detail: `reactivated access key ${AccessKeyId} of ${UserName}` };
           },
@@ -221,17 +207,13 @@ function releaseStages(
               return { status: 'skipped', detail: 'apply did not add a deny-older-sessions policy' };
             }
             const present = await awsCall('iam:GetUserPolicy', () =>
-              unlessNotFound(
-                iam.send(new GetUserPolicyCommand({ UserName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME })),
-              ),
+              unlessNotFound(iam.getUserPolicy({ UserName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME })),
             );
             const deleted =
               present &&
               (await awsCall('iam:DeleteUserPolicy', () =>
                 unlessNotFound(
-                  iam.send(
-                    new DeleteUserPolicyCommand({ UserName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
-                  ),
+                  iam.deleteUserPolicy({ UserName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
                 ),
               ));
             if (!deleted)

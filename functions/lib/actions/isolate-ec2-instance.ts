@@ -11,31 +11,7 @@
  * Groups are always set per network interface: instance-level `Groups` fails on multi-ENI instances.
  */
 import * as z from 'zod';
-import {
-  AssociateIamInstanceProfileCommand,
-  CreateSnapshotCommand,
-  CreateTagsCommand,
-  DeleteTagsCommand,
-  DescribeSnapshotsCommand,
-  DisassociateIamInstanceProfileCommand,
-  ModifyInstanceAttributeCommand,
-  ModifyNetworkInterfaceAttributeCommand,
-  type EC2Client,
-} from '@aws-sdk/client-ec2';
-import {
-  AttachInstancesCommand,
-  DetachInstancesCommand,
-  EnterStandbyCommand,
-  ExitStandbyCommand,
-} from '@aws-sdk/client-auto-scaling';
-import { DeregisterTargetsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import {
-  DeleteRolePolicyCommand,
-  GetInstanceProfileCommand,
-  GetRolePolicyCommand,
-  ListInstanceProfilesForRoleCommand,
-  PutRolePolicyCommand,
-} from '@aws-sdk/client-iam';
+import type { EC2 } from '@aws-sdk/client-ec2';
 import { CordonError } from '../errors.js';
 import type { Resource } from '../findings/model.js';
 import {
@@ -184,9 +160,9 @@ function parseBefore(before: Readonly<BeforeState>): Ec2Before {
   return parsed.data;
 }
 
-function modifyEniGroups(ec2: EC2Client, eniId: string, groups: string[]): Promise<unknown> {
+function modifyEniGroups(ec2: EC2, eniId: string, groups: string[]): Promise<unknown> {
   return awsCall('ec2:ModifyNetworkInterfaceAttribute', () =>
-    ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: groups })),
+    ec2.modifyNetworkInterfaceAttribute({ NetworkInterfaceId: eniId, Groups: groups }),
   );
 }
 
@@ -426,12 +402,10 @@ function applyStages(params: Params): StageSpec<ApplyWork>[] {
               changes.push('termination protection on');
               calls.push(
                 awsCall('ec2:ModifyInstanceAttribute', () =>
-                  ec2.send(
-                    new ModifyInstanceAttributeCommand({
-                      InstanceId: work.instanceId,
-                      DisableApiTermination: { Value: true },
-                    }),
-                  ),
+                  ec2.modifyInstanceAttribute({
+                    InstanceId: work.instanceId,
+                    DisableApiTermination: { Value: true },
+                  }),
                 ),
               );
             }
@@ -439,14 +413,12 @@ function applyStages(params: Params): StageSpec<ApplyWork>[] {
               changes.push(`shutdown behaviour ${current.shutdownBehavior} → stop`);
               calls.push(
                 awsCall('ec2:ModifyInstanceAttribute', () =>
-                  ec2.send(
-                    // The Attribute/Value form is equivalent in AWS; moto 5.2 only honours this form.
-                    new ModifyInstanceAttributeCommand({
-                      InstanceId: work.instanceId,
-                      Attribute: 'instanceInitiatedShutdownBehavior',
-                      Value: 'stop',
-                    }),
-                  ),
+                  // The Attribute/Value form is equivalent in AWS; moto 5.2 only honours this form.
+                  ec2.modifyInstanceAttribute({
+                    InstanceId: work.instanceId,
+                    Attribute: 'instanceInitiatedShutdownBehavior',
+                    Value: 'stop',
+                  }),
                 ),
               );
             }
@@ -464,13 +436,11 @@ function applyStages(params: Params): StageSpec<ApplyWork>[] {
             const group = membership.groupName;
             if (params.autoScaling === 'detach') {
               await awsCall('autoscaling:DetachInstances', () =>
-                ctx.clients.autoScaling.send(
-                  new DetachInstancesCommand({
-                    AutoScalingGroupName: group,
-                    InstanceIds: [work.instanceId],
-                    ShouldDecrementDesiredCapacity: false,
-                  }),
-                ),
+                ctx.clients.autoScaling.detachInstances({
+                  AutoScalingGroupName: group,
+                  InstanceIds: [work.instanceId],
+                  ShouldDecrementDesiredCapacity: false,
+                }),
               );
               return {
                 status: 'done',
@@ -486,13 +456,11 @@ function applyStages(params: Params): StageSpec<ApplyWork>[] {
               );
             }
             await awsCall('autoscaling:EnterStandby', () =>
-              ctx.clients.autoScaling.send(
-                new EnterStandbyCommand({
-                  AutoScalingGroupName: group,
-                  InstanceIds: [work.instanceId],
-                  ShouldDecrementDesiredCapacity: false,
-                }),
-              ),
+              ctx.clients.autoScaling.enterStandby({
+                AutoScalingGroupName: group,
+                InstanceIds: [work.instanceId],
+                ShouldDecrementDesiredCapacity: false,
+              }),
             );
             return {
               status: 'done',
@@ -513,12 +481,10 @@ function applyStages(params: Params): StageSpec<ApplyWork>[] {
             await settleAll(
               [...byGroup].map(([arn, regs]) =>
                 awsCall('elasticloadbalancing:DeregisterTargets', () =>
-                  ctx.clients.elbv2.send(
-                    new DeregisterTargetsCommand({
-                      TargetGroupArn: arn,
-                      Targets: regs.map((r) => ({ Id: work.instanceId, Port: r.port })),
-                    }),
-                  ),
+                  ctx.clients.elbv2.deregisterTargets({
+                    TargetGroupArn: arn,
+                    Targets: regs.map((r) => ({ Id: work.instanceId, Port: r.port })),
+                  }),
                 ),
               ),
             );
@@ -538,9 +504,7 @@ function applyStages(params: Params): StageSpec<ApplyWork>[] {
               return skipped('no instance profile is associated');
             const associationId = profile.associationId;
             await awsCall('ec2:DisassociateIamInstanceProfile', () =>
-              ctx.clients.ec2.send(
-                new DisassociateIamInstanceProfileCommand({ AssociationId: associationId }),
-              ),
+              ctx.clients.ec2.disassociateIamInstanceProfile({ AssociationId: associationId }),
             );
             return {
               status: 'done',
@@ -563,12 +527,10 @@ function applyStages(params: Params): StageSpec<ApplyWork>[] {
             const { ec2 } = ctx.clients;
             // Find by tag, not by the record: a crash between CreateSnapshot and persisting must not duplicate.
             const existing = await awsCall('ec2:DescribeSnapshots', () =>
-              ec2.send(
-                new DescribeSnapshotsCommand({
-                  OwnerIds: ['self'],
-                  Filters: [{ Name: `tag:${ISOLATION_ID_TAG}`, Values: [ctx.isolationId] }],
-                }),
-              ),
+              ec2.describeSnapshots({
+                OwnerIds: ['self'],
+                Filters: [{ Name: `tag:${ISOLATION_ID_TAG}`, Values: [ctx.isolationId] }],
+              }),
             );
             const snapshots: Record<string, string> = {};
             for (const s of existing.Snapshots ?? [])
@@ -577,22 +539,20 @@ function applyStages(params: Params): StageSpec<ApplyWork>[] {
             await settleAll(
               missing.map(async (volumeId) => {
                 const out = await awsCall('ec2:CreateSnapshot', () =>
-                  ec2.send(
-                    new CreateSnapshotCommand({
-                      VolumeId: volumeId,
-                      Description: `cordon evidence for ${instance.id}, isolation ${ctx.isolationId}`,
-                      TagSpecifications: [
-                        {
-                          ResourceType: 'snapshot',
-                          Tags: [
-                            { Key: ISOLATION_ID_TAG, Value: ctx.isolationId },
-                            { Key: 'cordon:instance-id', Value: instance.id },
-                            { Key: 'Name', Value: `cordon-evidence-${instance.id}-${volumeId}` },
-                          ],
-                        },
-                      ],
-                    }),
-                  ),
+                  ec2.createSnapshot({
+                    VolumeId: volumeId,
+                    Description: `cordon evidence for ${instance.id}, isolation ${ctx.isolationId}`,
+                    TagSpecifications: [
+                      {
+                        ResourceType: 'snapshot',
+                        Tags: [
+                          { Key: ISOLATION_ID_TAG, Value: ctx.isolationId },
+                          { Key: 'cordon:instance-id', Value: instance.id },
+                          { Key: 'Name', Value: `cordon-evidence-${instance.id}-${volumeId}` },
+                        ],
+                      },
+                    ],
+                  }),
                 );
                 if (out.SnapshotId) snapshots[volumeId] = out.SnapshotId;
               }),
@@ -624,15 +584,13 @@ function applyStages(params: Params): StageSpec<ApplyWork>[] {
             }
             const at = ctx.now().toISOString();
             await awsCall('ec2:CreateTags', () =>
-              ctx.clients.ec2.send(
-                new CreateTagsCommand({
-                  Resources: [instance.id],
-                  Tags: [
-                    { Key: ISOLATION_ID_TAG, Value: ctx.isolationId },
-                    { Key: ISOLATED_AT_TAG, Value: at },
-                  ],
-                }),
-              ),
+              ctx.clients.ec2.createTags({
+                Resources: [instance.id],
+                Tags: [
+                  { Key: ISOLATION_ID_TAG, Value: ctx.isolationId },
+                  { Key: ISOLATED_AT_TAG, Value: at },
+                ],
+              }),
             );
             return {
               status: 'done',
@@ -656,7 +614,7 @@ async function revokeRoleSessionsStep(
   if (!profileArn) return skipped('no instance profile, so no role sessions to revoke');
   const { iam, ec2 } = ctx.clients;
   const profile = await awsCall('iam:GetInstanceProfile', () =>
-    iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileNameFromArn(profileArn) })),
+    iam.getInstanceProfile({ InstanceProfileName: profileNameFromArn(profileArn) }),
   );
   const role = profile.InstanceProfile?.Roles?.[0];
   if (!role?.RoleName) return skipped(`instance profile ${profileArn} has no role`);
@@ -671,9 +629,7 @@ async function revokeRoleSessionsStep(
   const policyName = revocationPolicyName(ctx.isolationId);
   const [existing, profiles] = await Promise.all([
     getRolePolicyDocument(iam, roleName, policyName),
-    awsCall('iam:ListInstanceProfilesForRole', () =>
-      iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName })),
-    ),
+    awsCall('iam:ListInstanceProfilesForRole', () => iam.listInstanceProfilesForRole({ RoleName: roleName })),
   ]);
   const profileArns = (profiles.InstanceProfiles ?? []).flatMap((p) => (p.Arn ? [p.Arn] : []));
   const others = await instancesUsingProfiles(
@@ -704,24 +660,22 @@ async function revokeRoleSessionsStep(
   }
   const tokenIssuedBefore = ctx.now().toISOString();
   await awsCall('iam:PutRolePolicy', () =>
-    iam.send(
-      new PutRolePolicyCommand({
-        RoleName: roleName,
-        PolicyName: policyName,
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'CordonRevokeOlderSessions',
-              Effect: 'Deny',
-              Action: '*',
-              Resource: '*',
-              Condition: { DateLessThan: { 'aws:TokenIssueTime': tokenIssuedBefore } },
-            },
-          ],
-        }),
+    iam.putRolePolicy({
+      RoleName: roleName,
+      PolicyName: policyName,
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'CordonRevokeOlderSessions',
+            Effect: 'Deny',
+            Action: '*',
+            Resource: '*',
+            Condition: { DateLessThan: { 'aws:TokenIssueTime': tokenIssuedBefore } },
+          },
+        ],
       }),
-    ),
+    }),
   );
   return {
     status: 'done',
@@ -739,7 +693,7 @@ async function getRolePolicyDocument(
 ): Promise<string | undefined> {
   try {
     const out = await awsCall('iam:GetRolePolicy', () =>
-      iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+      iam.getRolePolicy({ RoleName: roleName, PolicyName: policyName }),
     );
     return decodeURIComponent(out.PolicyDocument ?? '');
   } catch (error) {
@@ -829,12 +783,10 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
               changes.push(`termination protection → ${recorded.disableApiTermination ? 'on' : 'off'}`);
               calls.push(
                 awsCall('ec2:ModifyInstanceAttribute', () =>
-                  ec2.send(
-                    new ModifyInstanceAttributeCommand({
-                      InstanceId: work.instanceId,
-                      DisableApiTermination: { Value: recorded.disableApiTermination },
-                    }),
-                  ),
+                  ec2.modifyInstanceAttribute({
+                    InstanceId: work.instanceId,
+                    DisableApiTermination: { Value: recorded.disableApiTermination },
+                  }),
                 ),
               );
             }
@@ -842,13 +794,11 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
               changes.push(`shutdown behaviour → ${recorded.shutdownBehavior}`);
               calls.push(
                 awsCall('ec2:ModifyInstanceAttribute', () =>
-                  ec2.send(
-                    new ModifyInstanceAttributeCommand({
-                      InstanceId: work.instanceId,
-                      Attribute: 'instanceInitiatedShutdownBehavior',
-                      Value: recorded.shutdownBehavior,
-                    }),
-                  ),
+                  ec2.modifyInstanceAttribute({
+                    InstanceId: work.instanceId,
+                    Attribute: 'instanceInitiatedShutdownBehavior',
+                    Value: recorded.shutdownBehavior,
+                  }),
                 ),
               );
             }
@@ -874,12 +824,10 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
             }
             const arn = recorded.profileArn;
             await awsCall('ec2:AssociateIamInstanceProfile', () =>
-              ctx.clients.ec2.send(
-                new AssociateIamInstanceProfileCommand({
-                  InstanceId: work.instanceId,
-                  IamInstanceProfile: { Arn: arn },
-                }),
-              ),
+              ctx.clients.ec2.associateIamInstanceProfile({
+                InstanceId: work.instanceId,
+                IamInstanceProfile: { Arn: arn },
+              }),
             );
             return { status: 'done', detail: `re-associated instance profile ${arn}` };
           },
@@ -897,9 +845,10 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
             }
             if (document === undefined) return skipped(`policy ${recorded.policyName} is already gone`);
             await awsCall('iam:DeleteRolePolicy', () =>
-              ctx.clients.iam.send(
-                new DeleteRolePolicyCommand({ RoleName: recorded.roleName, PolicyName: recorded.policyName }),
-              ),
+              ctx.clients.iam.deleteRolePolicy({
+                RoleName: recorded.roleName,
+                PolicyName: recorded.policyName,
+              }),
             );
             return {
               status: 'done',
@@ -925,9 +874,10 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
               'during isolation still runs, so scale in if you do not want the extra instance';
             if (!current.member) {
               await awsCall('autoscaling:AttachInstances', () =>
-                ctx.clients.autoScaling.send(
-                  new AttachInstancesCommand({ AutoScalingGroupName: group, InstanceIds: [work.instanceId] }),
-                ),
+                ctx.clients.autoScaling.attachInstances({
+                  AutoScalingGroupName: group,
+                  InstanceIds: [work.instanceId],
+                }),
               );
               return { status: 'done', detail: `re-attached to ${group}`, warnings: [capacityNote] };
             }
@@ -935,9 +885,10 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
               return skipped(`now in another group (${current.groupName ?? '?'}); left as is`);
             if (current.lifecycleState === 'Standby' && recorded.lifecycleState !== 'Standby') {
               await awsCall('autoscaling:ExitStandby', () =>
-                ctx.clients.autoScaling.send(
-                  new ExitStandbyCommand({ AutoScalingGroupName: group, InstanceIds: [work.instanceId] }),
-                ),
+                ctx.clients.autoScaling.exitStandby({
+                  AutoScalingGroupName: group,
+                  InstanceIds: [work.instanceId],
+                }),
               );
               return {
                 status: 'done',
@@ -967,12 +918,10 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
                 );
                 if (missing.length === 0) return;
                 await awsCall('elasticloadbalancing:RegisterTargets', () =>
-                  ctx.clients.elbv2.send(
-                    new RegisterTargetsCommand({
-                      TargetGroupArn: arn,
-                      Targets: missing.map((port) => ({ Id: work.instanceId, Port: port })),
-                    }),
-                  ),
+                  ctx.clients.elbv2.registerTargets({
+                    TargetGroupArn: arn,
+                    Targets: missing.map((port) => ({ Id: work.instanceId, Port: port })),
+                  }),
                 );
                 changes.push(`${arn}${missing.map((p) => (p ? `:${p}` : '')).join(',')}`);
               }),
@@ -998,12 +947,10 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
             if (owner !== ctx.isolationId)
               return skipped(`tagged by another isolation (${owner}); left as is`);
             await awsCall('ec2:DeleteTags', () =>
-              ctx.clients.ec2.send(
-                new DeleteTagsCommand({
-                  Resources: [instance.id],
-                  Tags: [{ Key: ISOLATION_ID_TAG }, { Key: ISOLATED_AT_TAG }],
-                }),
-              ),
+              ctx.clients.ec2.deleteTags({
+                Resources: [instance.id],
+                Tags: [{ Key: ISOLATION_ID_TAG }, { Key: ISOLATED_AT_TAG }],
+              }),
             );
             return { status: 'done', detail: `removed ${ISOLATION_ID_TAG} and ${ISOLATED_AT_TAG}` };
           },

@@ -5,22 +5,7 @@
  * keys, password, existing cordon policy), then the deny-all policy, key deactivation and tags in parallel.
  * The live-tag read comes first on purpose: an exempt-tagged user must never be denied, even for a moment.
  */
-import {
-  DeleteLoginProfileCommand,
-  DeleteUserPolicyCommand,
-  GetLoginProfileCommand,
-  GetUserCommand,
-  GetUserPolicyCommand,
-  ListAccessKeysCommand,
-  ListMFADevicesCommand,
-  ListSigningCertificatesCommand,
-  ListSSHPublicKeysCommand,
-  PutUserPolicyCommand,
-  TagUserCommand,
-  UntagUserCommand,
-  UpdateAccessKeyCommand,
-  type IAMClient,
-} from '@aws-sdk/client-iam';
+import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import type { IamUserResource, Resource } from '../findings/model.js';
@@ -94,7 +79,7 @@ function recordedUser(before: Readonly<Record<string, unknown>>): IamUserBefore 
 }
 
 function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): StageSpec<ApplyWork>[] {
-  const iam: IAMClient = ctx.clients.iam;
+  const iam: IAM = ctx.clients.iam;
   const UserName = resource.userName;
   // The deny-all goes out in the same round trip as the state read (containment after one round trip). Its
   // condition spares exempt and protected principals, because the guards only see the live tags and ARN
@@ -113,20 +98,16 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
         // Re-runs read first, so a resumed or repeated apply is a no-op; a first run writes at once.
         if (previous) {
           const existing = await awsCall('iam:GetUserPolicy', () =>
-            unlessNotFound(
-              iam.send(new GetUserPolicyCommand({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
-            ),
+            unlessNotFound(iam.getUserPolicy({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
           );
           if (samePolicy(existing?.PolicyDocument, document)) return false;
         }
         await awsCall('iam:PutUserPolicy', () =>
-          iam.send(
-            new PutUserPolicyCommand({
-              UserName,
-              PolicyName: DENY_ALL_POLICY_NAME,
-              PolicyDocument: JSON.stringify(document),
-            }),
-          ),
+          iam.putUserPolicy({
+            UserName,
+            PolicyName: DENY_ALL_POLICY_NAME,
+            PolicyDocument: JSON.stringify(document),
+          }),
         );
         return true;
       };
@@ -149,16 +130,12 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
     name: 'capture-user-state',
     async run({ work, before: earlier }): Promise<StepOutcome> {
       const [user, keys, login, ssh, certs, mfa] = await Promise.all([
-        awsCall('iam:GetUser', () => iam.send(new GetUserCommand({ UserName }))),
-        awsCall('iam:ListAccessKeys', () => iam.send(new ListAccessKeysCommand({ UserName }))),
-        awsCall('iam:GetLoginProfile', () =>
-          unlessNotFound(iam.send(new GetLoginProfileCommand({ UserName }))),
-        ),
-        awsCall('iam:ListSSHPublicKeys', () => iam.send(new ListSSHPublicKeysCommand({ UserName }))),
-        awsCall('iam:ListSigningCertificates', () =>
-          iam.send(new ListSigningCertificatesCommand({ UserName })),
-        ),
-        awsCall('iam:ListMFADevices', () => iam.send(new ListMFADevicesCommand({ UserName }))),
+        awsCall('iam:GetUser', () => iam.getUser({ UserName })),
+        awsCall('iam:ListAccessKeys', () => iam.listAccessKeys({ UserName })),
+        awsCall('iam:GetLoginProfile', () => unlessNotFound(iam.getLoginProfile({ UserName }))),
+        awsCall('iam:ListSSHPublicKeys', () => iam.listSSHPublicKeys({ UserName })),
+        awsCall('iam:ListSigningCertificates', () => iam.listSigningCertificates({ UserName })),
+        awsCall('iam:ListMFADevices', () => iam.listMFADevices({ UserName })),
       ]);
       const tags = tagRecord(user.User?.Tags);
       const arn = user.User?.Arn ?? resource.arn;
@@ -169,9 +146,7 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
         const written = await (work.policyWritten ?? Promise.resolve(false)).catch(() => false);
         if (written) {
           await awsCall('iam:DeleteUserPolicy', () =>
-            unlessNotFound(
-              iam.send(new DeleteUserPolicyCommand({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
-            ),
+            unlessNotFound(iam.deleteUserPolicy({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
           );
         }
         const cleanup = written ? ` (removed the conditional ${DENY_ALL_POLICY_NAME} sent in parallel)` : '';
@@ -227,7 +202,7 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
         await settleAll(
           work.activeKeyIds.map((AccessKeyId) =>
             awsCall('iam:UpdateAccessKey', () =>
-              iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Inactive' })),
+              iam.updateAccessKey({ UserName, AccessKeyId, Status: 'Inactive' }),
             ),
           ),
         );
@@ -246,7 +221,7 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
         }
         if (!work.hasPassword) return { status: 'skipped', detail: 'the user has no console password' };
         const deleted = await awsCall('iam:DeleteLoginProfile', () =>
-          unlessNotFound(iam.send(new DeleteLoginProfileCommand({ UserName }))),
+          unlessNotFound(iam.deleteLoginProfile({ UserName })),
         );
         if (deleted === undefined)
           return { status: 'skipped', detail: 'the console password was already gone' };
@@ -267,15 +242,13 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
           return { status: 'skipped', detail: `already tagged ${ISOLATION_ID_TAG}=${ctx.isolationId}` };
         }
         await awsCall('iam:TagUser', () =>
-          iam.send(
-            new TagUserCommand({
-              UserName,
-              Tags: [
-                { Key: ISOLATION_ID_TAG, Value: ctx.isolationId },
-                { Key: ISOLATED_AT_TAG, Value: ctx.now().toISOString() },
-              ],
-            }),
-          ),
+          iam.tagUser({
+            UserName,
+            Tags: [
+              { Key: ISOLATION_ID_TAG, Value: ctx.isolationId },
+              { Key: ISOLATED_AT_TAG, Value: ctx.now().toISOString() },
+            ],
+          }),
         );
         return { status: 'done', detail: `tagged ${ISOLATION_ID_TAG}=${ctx.isolationId}` };
       },
@@ -288,7 +261,7 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
 }
 
 function releaseStages(ctx: ActionContext, resource: IamUserResource): StageSpec<Record<string, never>>[] {
-  const iam: IAMClient = ctx.clients.iam;
+  const iam: IAM = ctx.clients.iam;
   const UserName = resource.userName;
   return [
     {
@@ -302,16 +275,14 @@ function releaseStages(ctx: ActionContext, resource: IamUserResource): StageSpec
             const wanted = recorded.accessKeys.filter((k) => k.status === 'Active').map((k) => k.accessKeyId);
             if (wanted.length === 0)
               return { status: 'skipped', detail: 'no access key was active before isolation' };
-            const live = await awsCall('iam:ListAccessKeys', () =>
-              iam.send(new ListAccessKeysCommand({ UserName })),
-            );
+            const live = await awsCall('iam:ListAccessKeys', () => iam.listAccessKeys({ UserName }));
             const statuses = new Map((live.AccessKeyMetadata ?? []).map((k) => [k.AccessKeyId, k.Status]));
             const gone = wanted.filter((id) => !statuses.has(id));
             const toReactivate = wanted.filter((id) => statuses.get(id) === 'Inactive');
             await settleAll(
               toReactivate.map((AccessKeyId) =>
                 awsCall('iam:UpdateAccessKey', () =>
-                  iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Active' })),
+                  iam.updateAccessKey({ UserName, AccessKeyId, Status: 'Active' }),
                 ),
               ),
             );
@@ -336,17 +307,13 @@ function releaseStages(ctx: ActionContext, resource: IamUserResource): StageSpec
               );
             }
             const present = await awsCall('iam:GetUserPolicy', () =>
-              unlessNotFound(
-                iam.send(new GetUserPolicyCommand({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
-              ),
+              unlessNotFound(iam.getUserPolicy({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
             );
             // Deleting a policy that a concurrent release already removed is fine: not-found means done.
             const deleted =
               present &&
               (await awsCall('iam:DeleteUserPolicy', () =>
-                unlessNotFound(
-                  iam.send(new DeleteUserPolicyCommand({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
-                ),
+                unlessNotFound(iam.deleteUserPolicy({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
               ));
             if (!deleted) {
               return {
@@ -361,7 +328,7 @@ function releaseStages(ctx: ActionContext, resource: IamUserResource): StageSpec
         {
           name: 'untag-user',
           async run() {
-            const user = await awsCall('iam:GetUser', () => iam.send(new GetUserCommand({ UserName })));
+            const user = await awsCall('iam:GetUser', () => iam.getUser({ UserName }));
             const tags = tagRecord(user.User?.Tags);
             const owner = tags[ISOLATION_ID_TAG];
             if (owner === undefined && tags[ISOLATED_AT_TAG] === undefined) {
@@ -374,7 +341,7 @@ function releaseStages(ctx: ActionContext, resource: IamUserResource): StageSpec
               };
             }
             await awsCall('iam:UntagUser', () =>
-              iam.send(new UntagUserCommand({ UserName, TagKeys: [ISOLATION_ID_TAG, ISOLATED_AT_TAG] })),
+              iam.untagUser({ UserName, TagKeys: [ISOLATION_ID_TAG, ISOLATED_AT_TAG] }),
             );
             return { status: 'done', detail: `removed tags ${ISOLATION_ID_TAG}, ${ISOLATED_AT_TAG}` };
           },

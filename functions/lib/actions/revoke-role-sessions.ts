@@ -4,13 +4,7 @@
  * cordon uses its own policy name, so release deletes only what cordon added and never AWS's
  * `AWSRevokeOlderSessions` (from the console button) or the customer's policies.
  */
-import {
-  DeleteRolePolicyCommand,
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  PutRolePolicyCommand,
-  type IAMClient,
-} from '@aws-sdk/client-iam';
+import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import type { IamRoleResource, Resource } from '../findings/model.js';
@@ -53,7 +47,7 @@ function recordedRole(before: Readonly<Record<string, unknown>>): RoleBefore | u
 }
 
 function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<ApplyWork>[] {
-  const iam: IAMClient = ctx.clients.iam;
+  const iam: IAM = ctx.clients.iam;
   const RoleName = resource.roleName;
   return [
     {
@@ -62,13 +56,9 @@ function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<A
           name: 'capture-role-state',
           async run({ work, before }): Promise<StepOutcome> {
             const [role, policy] = await Promise.all([
-              awsCall('iam:GetRole', () => iam.send(new GetRoleCommand({ RoleName }))),
+              awsCall('iam:GetRole', () => iam.getRole({ RoleName })),
               awsCall('iam:GetRolePolicy', () =>
-                unlessNotFound(
-                  iam.send(
-                    new GetRolePolicyCommand({ RoleName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
-                  ),
-                ),
+                unlessNotFound(iam.getRolePolicy({ RoleName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME })),
               ),
             ]);
             // The live ARN carries the path, which is how service-linked roles are recognised.
@@ -110,13 +100,11 @@ function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<A
             // A resumed run keeps the first cut-off: the sessions to deny are those alive at first containment.
             const issuedBefore = recorded ?? ctx.now().toISOString();
             await awsCall('iam:PutRolePolicy', () =>
-              iam.send(
-                new PutRolePolicyCommand({
-                  RoleName,
-                  PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME,
-                  PolicyDocument: JSON.stringify(denyOlderSessionsPolicy(issuedBefore)),
-                }),
-              ),
+              iam.putRolePolicy({
+                RoleName,
+                PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME,
+                PolicyDocument: JSON.stringify(denyOlderSessionsPolicy(issuedBefore)),
+              }),
             );
             return {
               status: 'done',
@@ -134,7 +122,7 @@ function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<A
 }
 
 function releaseStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<Record<string, never>>[] {
-  const iam: IAMClient = ctx.clients.iam;
+  const iam: IAM = ctx.clients.iam;
   const RoleName = resource.roleName;
   return [
     {
@@ -143,22 +131,18 @@ function releaseStages(ctx: ActionContext, resource: IamRoleResource): StageSpec
           name: 'remove-deny-older-sessions',
           async run() {
             const present = await awsCall('iam:GetRolePolicy', () =>
-              unlessNotFound(
-                iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME })),
-              ),
+              unlessNotFound(iam.getRolePolicy({ RoleName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME })),
             );
             const deleted =
               present &&
               (await awsCall('iam:DeleteRolePolicy', () =>
                 unlessNotFound(
-                  iam.send(
-                    new DeleteRolePolicyCommand({ RoleName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
-                  ),
+                  iam.deleteRolePolicy({ RoleName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
                 ),
               ));
             if (!deleted) {
               // Tell a deleted role (the run ends skipped: nothing to release) from a policy already removed.
-              await awsCall('iam:GetRole', () => iam.send(new GetRoleCommand({ RoleName })));
+              await awsCall('iam:GetRole', () => iam.getRole({ RoleName }));
               return {
                 status: 'skipped',
                 detail: `${DENY_OLDER_SESSIONS_POLICY_NAME} is not on role ${RoleName}`,

@@ -113,7 +113,7 @@ export class AwsCallError extends CordonError {
  * Run one AWS call, labelled with the IAM action it needs. Errors are rethrown as {@link AwsCallError} (the
  * original kept in `cause`) so that the step record can say which permission was denied.
  *
- * @example await awsCall('ec2:DescribeInstances', () => ec2.send(new DescribeInstancesCommand({ InstanceIds })))
+ * @example await awsCall('ec2:DescribeInstances', () => ec2.describeInstances({ InstanceIds }))
  */
 export async function awsCall<T>(iamAction: string, call: () => Promise<T>): Promise<T> {
   try {

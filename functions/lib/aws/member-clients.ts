@@ -8,17 +8,14 @@
  * member-account calls to an isolation; with the cache, later isolations in the same account and region
  * reuse that session until it is refreshed.
  */
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { STS } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { MemberClients } from '../actions/contract.js';
-import { ConfigurationError, errorMessage } from '../errors.js';
-import { awsClientConfig } from './client-config.js';
+import { ConfigurationError, CordonError, errorMessage } from '../errors.js';
+import { awsClientConfig, type AwsClientConfig } from './client-config.js';
 import type { InstrumentableClient } from './command-recorder.js';
 import { AssumeRoleError, classifyAwsError } from './errors.js';
+import { sdk } from './sdk.js';
 
 /** Refresh cached credentials this long before they expire, so no call is signed with nearly-dead keys. */
 export const CREDENTIAL_REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -47,11 +44,60 @@ export interface MemberClientFactoryOptions {
   instrument?: (client: InstrumentableClient) => void;
 }
 
-/** Member-account clients for one account and region; `isolationId` names the STS session. */
+/** A member-account service cordon calls: a key of {@link MemberClients}. */
+export type MemberService = keyof MemberClients;
+
+/** Every member-account service, in a stable order. */
+export const MEMBER_SERVICES: readonly MemberService[] = ['ec2', 'iam', 'autoScaling', 'elbv2'];
+
+/** IAM action prefix (`ec2:DescribeInstances` → `ec2`) → the client that calls it. */
+const SERVICE_OF_PREFIX: Readonly<Record<string, MemberService>> = {
+  ec2: 'ec2',
+  iam: 'iam',
+  autoscaling: 'autoScaling',
+  elasticloadbalancing: 'elbv2',
+};
+
+/**
+ * The member clients an action needs, from the IAM actions it declares: an action can only call services it
+ * holds permissions for, so the worker loads nothing else (an IAM isolation never loads the EC2 SDK).
+ * @throws ConfigurationError for a permission of a service cordon has no member client for
+ */
+export function servicesForPermissions(permissions: readonly string[]): MemberService[] {
+  const services = new Set<MemberService>();
+  for (const permission of permissions) {
+    const prefix = permission.split(':', 1)[0] ?? '';
+    const service = SERVICE_OF_PREFIX[prefix];
+    if (service === undefined) {
+      throw new ConfigurationError(
+        `Permission ${permission} names a service cordon has no member client for; ` +
+          `expected one of ${Object.keys(SERVICE_OF_PREFIX).join(', ')}.`,
+      );
+    }
+    services.add(service);
+  }
+  return MEMBER_SERVICES.filter((s) => services.has(s));
+}
+
+/** Code used a member client that was not loaded: its action does not declare a permission of that service. */
+export class UndeclaredServiceError extends CordonError {
+  constructor(service: MemberService, loaded: readonly MemberService[]) {
+    super(
+      `The ${service} member client was used but not requested (loaded: ${loaded.join(', ') || 'none'}). ` +
+        `An action may only call services it declares permissions for: add the ${service} permission it needs.`,
+    );
+  }
+}
+
+/**
+ * Member-account clients for one account and region; `isolationId` names the STS session. `services` limits
+ * which SDK clients are loaded (default: all); using any other one throws {@link UndeclaredServiceError}.
+ */
 export type MemberClientFactory = (
   accountId: string,
   region: string,
   isolationId: string,
+  services?: readonly MemberService[],
 ) => Promise<MemberClients>;
 
 const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
@@ -74,7 +120,44 @@ interface CacheEntry {
   credentials?: AwsCredentialIdentity;
   /** In-flight AssumeRole shared by concurrent callers. */
   pending?: Promise<AwsCredentialIdentity>;
-  clients?: MemberClients;
+  /** Clients built so far for this account and region, one per service. */
+  clients: Partial<MemberClients>;
+  /** One {@link MemberClients} view per requested service set, so callers get the same object each time. */
+  views: Map<string, MemberClients>;
+}
+
+/** Build one member client; the SDK package is loaded on first use. */
+async function createClient<K extends MemberService>(
+  service: K,
+  config: AwsClientConfig,
+): Promise<MemberClients[K]> {
+  // Each branch returns the right client for its key; TypeScript cannot narrow K from the switch.
+  switch (service) {
+    case 'ec2':
+      return new (await sdk.ec2()).EC2(config) as MemberClients[K];
+    case 'iam':
+      return new (await sdk.iam()).IAM(config) as MemberClients[K];
+    case 'autoScaling':
+      return new (await sdk.autoScaling()).AutoScaling(config) as MemberClients[K];
+    default:
+      return new (await sdk.elbv2()).ElasticLoadBalancingV2(config) as MemberClients[K];
+  }
+}
+
+/** A {@link MemberClients} view of the loaded clients; the others throw {@link UndeclaredServiceError}. */
+function clientsView(loaded: Partial<MemberClients>, services: readonly MemberService[]): MemberClients {
+  const view = {} as MemberClients;
+  for (const service of MEMBER_SERVICES) {
+    Object.defineProperty(view, service, {
+      enumerable: true,
+      get: () => {
+        const client = services.includes(service) ? loaded[service] : undefined;
+        if (client === undefined) throw new UndeclaredServiceError(service, services);
+        return client;
+      },
+    });
+  }
+  return view;
 }
 
 /**
@@ -95,16 +178,22 @@ export function createMemberClientFactory(options: MemberClientFactoryOptions): 
     throw new ConfigurationError(`Invalid durationSeconds ${String(durationSeconds)}: expected 900..43200.`);
   }
 
-  const stsClients = new Map<string, STSClient>();
+  const stsClients = new Map<string, STS>();
   const cache = new Map<string, CacheEntry>();
 
-  function stsFor(region: string): STSClient {
+  async function stsFor(region: string): Promise<STS> {
     let sts = stsClients.get(region);
     if (!sts) {
       const config = awsClientConfig({ region, endpoint, maxAttempts });
-      sts = new STSClient(securityCredentials ? { ...config, credentials: securityCredentials } : config);
-      instrument?.(sts);
-      stsClients.set(region, sts);
+      const { STS } = await sdk.sts();
+      // Another caller may have built it while the package loaded.
+      sts =
+        stsClients.get(region) ??
+        new STS(securityCredentials ? { ...config, credentials: securityCredentials } : config);
+      if (!stsClients.has(region)) {
+        instrument?.(sts);
+        stsClients.set(region, sts);
+      }
     }
     return sts;
   }
@@ -123,14 +212,13 @@ export function createMemberClientFactory(options: MemberClientFactoryOptions): 
   ): Promise<AwsCredentialIdentity> {
     const roleArn = memberRoleArn(accountId, memberRoleName);
     try {
-      const output = await stsFor(region).send(
-        new AssumeRoleCommand({
-          RoleArn: roleArn,
-          RoleSessionName: sessionNameFor(isolationId),
-          DurationSeconds: durationSeconds,
-          ...(externalId !== undefined ? { ExternalId: externalId } : {}),
-        }),
-      );
+      const sts = await stsFor(region);
+      const output = await sts.assumeRole({
+        RoleArn: roleArn,
+        RoleSessionName: sessionNameFor(isolationId),
+        DurationSeconds: durationSeconds,
+        ...(externalId !== undefined ? { ExternalId: externalId } : {}),
+      });
       const c = output.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
         throw new AssumeRoleError(roleArn, `AssumeRole ${roleArn} returned no credentials`);
@@ -163,9 +251,7 @@ export function createMemberClientFactory(options: MemberClientFactoryOptions): 
     region: string,
     isolationId: string,
   ): Promise<AwsCredentialIdentity> {
-    const key = `${accountId}/${region}`;
-    const entry = cache.get(key) ?? {};
-    cache.set(key, entry);
+    const entry = entryFor(accountId, region);
     if (fresh(entry.credentials)) return entry.credentials;
     if (!entry.pending) {
       entry.pending = assume(accountId, region, isolationId)
@@ -180,15 +266,23 @@ export function createMemberClientFactory(options: MemberClientFactoryOptions): 
     return entry.pending;
   }
 
-  return async (accountId, region, isolationId) => {
+  function entryFor(accountId: string, region: string): CacheEntry {
+    const key = `${accountId}/${region}`;
+    let entry = cache.get(key);
+    if (!entry) {
+      entry = { clients: {}, views: new Map() };
+      cache.set(key, entry);
+    }
+    return entry;
+  }
+
+  return async (accountId, region, isolationId, services = MEMBER_SERVICES) => {
     if (!ACCOUNT_PATTERN.test(accountId)) {
       throw new ConfigurationError(`Invalid member account id "${accountId}": expected 12 digits.`);
     }
-    const key = `${accountId}/${region}`;
     // Assume now, so a role that cannot be assumed fails here with a clear error, not inside a step.
     await credentialsFor(accountId, region, isolationId);
-    const entry = cache.get(key);
-    if (entry?.clients) return entry.clients;
+    const entry = entryFor(accountId, region);
     // The clients resolve credentials through the cache on every call, so they keep working across refreshes.
     const config = awsClientConfig({
       region,
@@ -196,19 +290,24 @@ export function createMemberClientFactory(options: MemberClientFactoryOptions): 
       maxAttempts,
       credentials: () => credentialsFor(accountId, region, isolationId),
     });
-    const clients: MemberClients = {
-      ec2: new EC2Client(config),
-      iam: new IAMClient(config),
-      autoScaling: new AutoScalingClient(config),
-      elbv2: new ElasticLoadBalancingV2Client(config),
-    };
-    if (instrument) {
-      instrument(clients.ec2);
-      instrument(clients.iam);
-      instrument(clients.autoScaling);
-      instrument(clients.elbv2);
+    await Promise.all(
+      services
+        .filter((service) => entry.clients[service] === undefined)
+        .map(async (service) => {
+          const client = await createClient(service, config);
+          // A concurrent caller may have built the same client meanwhile: keep the first.
+          if (entry.clients[service] === undefined) {
+            instrument?.(client);
+            Object.assign(entry.clients, { [service]: client });
+          }
+        }),
+    );
+    const viewKey = services.join(',');
+    let view = entry.views.get(viewKey);
+    if (!view) {
+      view = clientsView(entry.clients, services);
+      entry.views.set(viewKey, view);
     }
-    if (entry) entry.clients = clients;
-    return clients;
+    return view;
   };
 }

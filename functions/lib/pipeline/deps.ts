@@ -4,15 +4,12 @@
  * theirs with an in-process worker and, against an emulator, the Security Hub outbox.
  */
 import { Agent } from 'node:http';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, Logger } from '@smithy/types';
 import type { CompiledPolicy } from '../policy/model.js';
 import type { PipelineConfig } from '../config.js';
-import { awsClientConfig } from '../aws/client-config.js';
+import { awsClientConfig, type AwsClientConfig } from '../aws/client-config.js';
+import { lazy, sdk } from '../aws/sdk.js';
 import { createMemberClientFactory, type MemberClientFactory } from '../aws/member-clients.js';
 import { CordonError } from '../errors.js';
 import { IsolationStore } from '../store/isolations.js';
@@ -73,6 +70,29 @@ export function emulatorDynamoHandler(): { httpAgent: Agent; logger: Logger } {
   };
 }
 
+/** DynamoDB DocumentClient options shared by every cordon store. */
+export const DOCUMENT_CLIENT_OPTIONS = {
+  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+} as const;
+
+/**
+ * Build the isolation store's DocumentClient (loads the DynamoDB SDK packages). Against a local emulator
+ * (`endpoint` set), requests are serialised: see {@link emulatorDynamoHandler}.
+ */
+export async function createDocumentClient(
+  clientConfig: AwsClientConfig,
+  emulator: boolean,
+): Promise<DynamoDBDocument> {
+  const [{ DynamoDBClient }, { DynamoDBDocument }] = await Promise.all([
+    sdk.dynamodb(),
+    sdk.dynamodbDocument(),
+  ]);
+  const client = new DynamoDBClient(
+    emulator ? { ...clientConfig, requestHandler: emulatorDynamoHandler() } : clientConfig,
+  );
+  return DynamoDBDocument.from(client, DOCUMENT_CLIENT_OPTIONS);
+}
+
 /** Payload of the worker invocation. */
 export function workerPayload(job: WorkerJob): string {
   return JSON.stringify({ kind: job.kind, id: job.id });
@@ -80,7 +100,8 @@ export function workerPayload(job: WorkerJob): string {
 
 /**
  * Build the AWS-backed dependencies once per Lambda container.
- * Every SDK client takes its configuration from `awsClientConfig` (one retry strategy, one endpoint override).
+ * Every SDK client takes its configuration from `awsClientConfig` (one retry strategy, one endpoint override)
+ * and is built, with its SDK package loaded, on first use (see aws/sdk.ts): nothing here loads the SDK.
  */
 export function createPipelineDeps(options: CreatePipelineDepsOptions): PipelineDeps {
   const { config, policy, functionName, credentials, overrides = {} } = options;
@@ -94,25 +115,20 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
   const store =
     overrides.store ??
     new IsolationStore(
-      DynamoDBDocumentClient.from(
-        new DynamoDBClient(
-          // Against a local emulator, serialise requests: see emulatorDynamoHandler.
-          config.endpoint === undefined
-            ? clientConfig
-            : { ...clientConfig, requestHandler: emulatorDynamoHandler() },
-        ),
-        {
-          marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-        },
-      ),
+      lazy(() => createDocumentClient(clientConfig, config.endpoint !== undefined)),
       config.tableName,
     );
   const securityHub =
     overrides.securityHub ??
     (config.outboxPath === undefined
-      ? new AwsSecurityHubWriter(new SecurityHubClient(clientConfig))
+      ? new AwsSecurityHubWriter(lazy(async () => new (await sdk.securityHub()).SecurityHub(clientConfig)))
       : new OutboxSecurityHubWriter(config.outboxPath));
-  const notifier = overrides.notifier ?? new SnsNotifier(new SNSClient(clientConfig), config.topicArn);
+  const notifier =
+    overrides.notifier ??
+    new SnsNotifier(
+      lazy(async () => new (await sdk.sns()).SNS(clientConfig)),
+      config.topicArn,
+    );
   const memberClients =
     overrides.memberClients ??
     createMemberClientFactory({
@@ -122,18 +138,17 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
       ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
       ...(credentials === undefined ? {} : { securityCredentials: credentials }),
     });
-  let lambda: LambdaClient | undefined;
+  const lambda = lazy(async () => new (await sdk.lambda()).Lambda(clientConfig));
   const startWorker =
     overrides.startWorker ??
     (async (job: WorkerJob) => {
-      lambda ??= new LambdaClient(clientConfig);
-      const output = await lambda.send(
-        new InvokeCommand({
-          FunctionName: config.workerFunction,
-          InvocationType: 'Event',
-          Payload: new TextEncoder().encode(workerPayload(job)),
-        }),
-      );
+      const output = await (
+        await lambda()
+      ).invoke({
+        FunctionName: config.workerFunction,
+        InvocationType: 'Event',
+        Payload: new TextEncoder().encode(workerPayload(job)),
+      });
       // Async invocations answer 202; anything else means the job was not queued.
       if (output.StatusCode !== 202) {
         throw new CordonError(

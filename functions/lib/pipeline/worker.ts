@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import type { ActionContext, ActionResult, ActionState, StepRecord } from '../actions/contract.js';
 import { getAction } from '../actions/registry.js';
+import { servicesForPermissions } from '../aws/member-clients.js';
 import { ConflictError, CordonError, StepFailedError, errorMessage } from '../errors.js';
 import { reportOutcome, retryPendingReports } from '../report/reporter.js';
 import { actionState, type FailureInfo, type IsolationRecord, type Principal } from '../store/model.js';
@@ -121,7 +122,13 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
   } else {
     try {
       const params: unknown = action.params.parse(record.params);
-      const clients = await deps.memberClients(record.accountId, record.region, record.id);
+      // Only the SDK clients of the services the action declares permissions for are loaded.
+      const clients = await deps.memberClients(
+        record.accountId,
+        record.region,
+        record.id,
+        servicesForPermissions(action.permissions),
+      );
       const ctx: ActionContext = {
         isolationId: record.id,
         accountId: record.accountId,

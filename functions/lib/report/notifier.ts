@@ -2,7 +2,8 @@
  * SNS notifications: one topic, a JSON message people can read, and message attributes subscribers filter on
  * (account, severity, action, status).
  */
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNS } from '@aws-sdk/client-sns';
+import { clientGetter, type ClientSource } from '../aws/sdk.js';
 
 /** A message ready to publish. */
 export interface Notification {
@@ -20,24 +21,29 @@ export interface Notifier {
 
 /** Publishes to one SNS topic. */
 export class SnsNotifier implements Notifier {
+  private readonly client: () => Promise<SNS>;
+
+  /** @param sns the SNS client, or a function building it on first use (see aws/sdk.ts) */
   constructor(
-    private readonly client: SNSClient,
+    sns: ClientSource<SNS>,
     private readonly topicArn: string,
-  ) {}
+  ) {
+    this.client = clientGetter(sns);
+  }
 
   async publish(notification: Notification): Promise<void> {
-    await this.client.send(
-      new PublishCommand({
-        TopicArn: this.topicArn,
-        Subject: notification.subject,
-        Message: notification.message,
-        MessageAttributes: Object.fromEntries(
-          Object.entries(notification.attributes).map(([key, value]) => [
-            key,
-            { DataType: 'String', StringValue: value === '' ? 'unknown' : value },
-          ]),
-        ),
-      }),
-    );
+    await (
+      await this.client()
+    ).publish({
+      TopicArn: this.topicArn,
+      Subject: notification.subject,
+      Message: notification.message,
+      MessageAttributes: Object.fromEntries(
+        Object.entries(notification.attributes).map(([key, value]) => [
+          key,
+          { DataType: 'String', StringValue: value === '' ? 'unknown' : value },
+        ]),
+      ),
+    });
   }
 }

@@ -5,13 +5,12 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import {
-  BatchImportFindingsCommand,
-  BatchUpdateFindingsCommand,
-  SecurityHubClient,
-  type AwsSecurityFinding,
-  type BatchUpdateFindingsCommandInput,
+import type {
+  AwsSecurityFinding,
+  BatchUpdateFindingsCommandInput,
+  SecurityHub,
 } from '@aws-sdk/client-securityhub';
+import { clientGetter, type ClientSource } from '../aws/sdk.js';
 
 /** A finding Security Hub did not update, with its error code (e.g. `ConcurrentUpdateError`). */
 export interface UnprocessedFinding {
@@ -42,10 +41,15 @@ export interface SecurityHubWriter {
 export class AwsSecurityHubWriter implements SecurityHubWriter {
   readonly target = 'securityhub';
 
-  constructor(private readonly client: SecurityHubClient) {}
+  private readonly client: () => Promise<SecurityHub>;
+
+  /** @param securityHub the client, or a function building it on first use (see aws/sdk.ts) */
+  constructor(securityHub: ClientSource<SecurityHub>) {
+    this.client = clientGetter(securityHub);
+  }
 
   async batchUpdateFindings(input: BatchUpdateFindingsCommandInput): Promise<BatchUpdateResult> {
-    const output = await this.client.send(new BatchUpdateFindingsCommand(input));
+    const output = await (await this.client()).batchUpdateFindings(input);
     return {
       unprocessed: (output.UnprocessedFindings ?? []).map((u) => ({
         id: u.FindingIdentifier?.Id ?? '',
@@ -57,7 +61,7 @@ export class AwsSecurityHubWriter implements SecurityHubWriter {
   }
 
   async batchImportFindings(findings: AwsSecurityFinding[]): Promise<BatchImportResult> {
-    const output = await this.client.send(new BatchImportFindingsCommand({ Findings: findings }));
+    const output = await (await this.client()).batchImportFindings({ Findings: findings });
     return {
       failed: (output.FailedFindings ?? []).map((f) => ({
         id: f.Id ?? '',

@@ -9,16 +9,9 @@
  * - every status change is an update conditioned on the current status (and on the lock for terminal statuses).
  */
 import { randomBytes } from 'node:crypto';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocument, QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { clientGetter, type ClientSource } from '../aws/sdk.js';
 import { ConflictError, CordonError, NotFoundError, ValidationError } from '../errors.js';
 import type { StepRecord, BeforeState } from '../actions/contract.js';
 import {
@@ -139,28 +132,33 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
   }
 }
 
+// By name, not instanceof: the SDK is loaded lazily (see aws/sdk.ts), and the name is what identifies a service
+// exception across SDK copies anyway.
 function isTransactionCanceled(error: unknown): error is TransactionCanceledException {
-  return (
-    error instanceof TransactionCanceledException ||
-    (error instanceof Error && error.name === 'TransactionCanceledException')
-  );
+  return error instanceof Error && error.name === 'TransactionCanceledException';
 }
 
 function isConditionalCheckFailed(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-  );
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Isolation records in cordon's single table. */
 export class IsolationStore {
+  private readonly doc: () => Promise<DynamoDBDocument>;
+
+  /**
+   * @param documentClient the DocumentClient, or a function building it on first use (the Lambdas; see
+   *   aws/sdk.ts)
+   * @param tableName the isolations table
+   */
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    documentClient: ClientSource<DynamoDBDocument>,
     readonly tableName: string,
-  ) {}
+  ) {
+    this.doc = clientGetter(documentClient);
+  }
 
   /**
    * Create an isolation request, or return the existing one when the finding or the (resource, action) already
@@ -180,7 +178,7 @@ export class IsolationStore {
     for (let attempt = 1; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
       const record = this.buildRecord(input, context, status, downgraded);
       const resourceKey = record.resourceKey;
-      const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
         {
           Put: {
             TableName: this.tableName,
@@ -235,7 +233,7 @@ export class IsolationStore {
         }
       }
       try {
-        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        await (await this.doc()).transactWrite({ TransactItems: items });
         return downgraded === undefined ? { created: true, record } : { created: true, record, downgraded };
       } catch (error) {
         if (!isTransactionCanceled(error)) throw error;
@@ -343,9 +341,9 @@ export class IsolationStore {
   }
 
   private async pointerId(key: { pk: string; sk: string }): Promise<string | undefined> {
-    const output = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-    );
+    const output = await (
+      await this.doc()
+    ).get({ TableName: this.tableName, Key: key, ConsistentRead: true });
     const id = output.Item?.['isolationId'];
     return typeof id === 'string' ? id : undefined;
   }
@@ -361,13 +359,13 @@ export class IsolationStore {
    */
   async markFindingNotified(findingKey: string, rule: string, at: string): Promise<boolean> {
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.finding(findingKey, 'notify', rule), rule, createdAt: at },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await (
+        await this.doc()
+      ).put({
+        TableName: this.tableName,
+        Item: { ...keys.finding(findingKey, 'notify', rule), rule, createdAt: at },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
@@ -377,9 +375,9 @@ export class IsolationStore {
 
   /** The record with this id, or undefined. Strongly consistent. */
   async get(id: string): Promise<IsolationRecord | undefined> {
-    const output = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.isolation(id), ConsistentRead: true }),
-    );
+    const output = await (
+      await this.doc()
+    ).get({ TableName: this.tableName, Key: keys.isolation(id), ConsistentRead: true });
     return output.Item === undefined ? undefined : toRecord(output.Item);
   }
 
@@ -397,7 +395,7 @@ export class IsolationStore {
     const records: IsolationRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const output = await this.doc.send(new QueryCommand({ ...keyCondition, ExclusiveStartKey: startKey }));
+      const output = await (await this.doc()).query({ ...keyCondition, ExclusiveStartKey: startKey });
       for (const item of output.Items ?? []) {
         const id = item['isolationId'];
         if (typeof id !== 'string') continue;
@@ -440,18 +438,18 @@ export class IsolationStore {
       condition += ' AND createdAt < :before';
       values[':before'] = options.createdBefore;
     }
-    const output = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'by-status',
-        KeyConditionExpression: condition,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: values,
-        ScanIndexForward: true,
-        Limit: options.limit ?? 100,
-        ExclusiveStartKey: decodeCursor(options.cursor),
-      }),
-    );
+    const output = await (
+      await this.doc()
+    ).query({
+      TableName: this.tableName,
+      IndexName: 'by-status',
+      KeyConditionExpression: condition,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values,
+      ScanIndexForward: true,
+      Limit: options.limit ?? 100,
+      ExclusiveStartKey: decodeCursor(options.cursor),
+    });
     const cursor = encodeCursor(output.LastEvaluatedKey);
     return { items: (output.Items ?? []).map(toRecord), ...(cursor === undefined ? {} : { cursor }) };
   }
@@ -490,34 +488,34 @@ export class IsolationStore {
       filters.push('resourceId = :resourceId');
       values[':resourceId'] = query.resourceId;
     }
-    const output = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: index,
-        KeyConditionExpression: keyCondition,
-        ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
-        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(query.cursor),
-      }),
-    );
+    const output = await (
+      await this.doc()
+    ).query({
+      TableName: this.tableName,
+      IndexName: index,
+      KeyConditionExpression: keyCondition,
+      ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: decodeCursor(query.cursor),
+    });
     const cursor = encodeCursor(output.LastEvaluatedKey);
     return { items: (output.Items ?? []).map(toRecord), ...(cursor === undefined ? {} : { cursor }) };
   }
 
   /** Records with write-backs or notifications waiting for a retry (sparse index). */
   async listPendingReports(limit = 25): Promise<IsolationRecord[]> {
-    const output = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'pending-reports',
-        KeyConditionExpression: 'reportsPending = :pending',
-        ExpressionAttributeValues: { ':pending': REPORTS_PENDING },
-        Limit: limit,
-      }),
-    );
+    const output = await (
+      await this.doc()
+    ).query({
+      TableName: this.tableName,
+      IndexName: 'pending-reports',
+      KeyConditionExpression: 'reportsPending = :pending',
+      ExpressionAttributeValues: { ':pending': REPORTS_PENDING },
+      Limit: limit,
+    });
     return (output.Items ?? []).map(toRecord);
   }
 
@@ -588,25 +586,25 @@ export class IsolationStore {
       );
     try {
       if (TERMINAL_STATUSES.includes(options.to)) {
-        await this.doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Update: update },
-              {
-                // Only our own lock: never free a lock another isolation holds.
-                Delete: {
-                  TableName: this.tableName,
-                  Key: keys.activeLock(current.resourceKey, current.action),
-                  ConditionExpression: 'attribute_not_exists(pk) OR isolationId = :id',
-                  ExpressionAttributeValues: { ':id': id },
-                },
+        await (
+          await this.doc()
+        ).transactWrite({
+          TransactItems: [
+            { Update: update },
+            {
+              // Only our own lock: never free a lock another isolation holds.
+              Delete: {
+                TableName: this.tableName,
+                Key: keys.activeLock(current.resourceKey, current.action),
+                ConditionExpression: 'attribute_not_exists(pk) OR isolationId = :id',
+                ExpressionAttributeValues: { ':id': id },
               },
-            ],
-          }),
-        );
+            },
+          ],
+        });
         return await this.require(id);
       }
-      const output = await this.doc.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
+      const output = await (await this.doc()).update({ ...update, ReturnValues: 'ALL_NEW' });
       if (output.Attributes === undefined) throw new CordonError(`Update of ${id} returned no attributes`);
       return toRecord(output.Attributes);
     } catch (error) {
@@ -646,16 +644,16 @@ export class IsolationStore {
       sets.push(`#${key} = :${key}`);
     }
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.isolation(id),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#status = :status',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await (
+        await this.doc()
+      ).update({
+        TableName: this.tableName,
+        Key: keys.isolation(id),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: '#status = :status',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
     } catch (error) {
       if (isConditionalCheckFailed(error)) {
         throw new ConflictError(`Isolation ${id} is no longer ${status}; progress not saved`, {
@@ -700,15 +698,15 @@ export class IsolationStore {
     } else {
       removes.push('#rp');
     }
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.isolation(id),
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    await (
+      await this.doc()
+    ).update({
+      TableName: this.tableName,
+      Key: keys.isolation(id),
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
   }
 }

@@ -2,10 +2,10 @@
  * Test support for the IAM actions: an ActionContext whose member clients talk to moto, instrumented with a
  * command recorder and a fault injector.
  */
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EC2 } from '@aws-sdk/client-ec2';
+import { IAM } from '@aws-sdk/client-iam';
+import { AutoScaling } from '@aws-sdk/client-auto-scaling';
+import { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type {
   ActionContext,
   GuardSettings,
@@ -45,10 +45,10 @@ export function motoActionContext(
   const recorder = new CommandRecorder();
   const faults = new FaultInjector();
   const clients: MemberClients = {
-    ec2: new EC2Client(config),
-    iam: new IAMClient(config),
-    autoScaling: new AutoScalingClient(config),
-    elbv2: new ElasticLoadBalancingV2Client(config),
+    ec2: new EC2(config),
+    iam: new IAM(config),
+    autoScaling: new AutoScaling(config),
+    elbv2: new ElasticLoadBalancingV2(config),
   };
   for (const client of Object.values(clients)) {
     recorder.attach(client);

@@ -9,17 +9,7 @@
  * every run (so a tampered group is repaired before it is used). Creation is race-safe: a concurrent creator's
  * `InvalidGroup.Duplicate` is answered by re-reading the group it created.
  */
-import {
-  AuthorizeSecurityGroupEgressCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  DescribeSecurityGroupsCommand,
-  RevokeSecurityGroupEgressCommand,
-  RevokeSecurityGroupIngressCommand,
-  type EC2Client,
-  type IpPermission,
-  type SecurityGroup,
-} from '@aws-sdk/client-ec2';
+import type { EC2, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import { CordonError } from '../../errors.js';
 import { awsCall, awsErrorName } from '../steps.js';
 
@@ -54,17 +44,15 @@ function toCordonGroup(group: SecurityGroup): CordonGroup | undefined {
 }
 
 /** Every cordon group in the region (all VPCs at once: one call on the critical path). */
-export async function findCordonGroups(ec2: EC2Client): Promise<CordonGroup[]> {
+export async function findCordonGroups(ec2: EC2): Promise<CordonGroup[]> {
   const groups: CordonGroup[] = [];
   let nextToken: string | undefined;
   do {
     const page = await awsCall('ec2:DescribeSecurityGroups', () =>
-      ec2.send(
-        new DescribeSecurityGroupsCommand({
-          Filters: [{ Name: `tag:${ROLE_TAG}`, Values: ['isolation', 'flow-cut'] }],
-          NextToken: nextToken,
-        }),
-      ),
+      ec2.describeSecurityGroups({
+        Filters: [{ Name: `tag:${ROLE_TAG}`, Values: ['isolation', 'flow-cut'] }],
+        NextToken: nextToken,
+      }),
     );
     for (const group of page.SecurityGroups ?? []) {
       const found = toCordonGroup(group);
@@ -119,7 +107,7 @@ async function tolerating(codes: string[], call: () => Promise<unknown>): Promis
 /**
  * Make the group's rules what its role requires. Returns a description of what changed ('' when nothing).
  */
-export async function convergeRules(ec2: EC2Client, group: CordonGroup): Promise<string> {
+export async function convergeRules(ec2: EC2, group: CordonGroup): Promise<string> {
   const changes: string[] = [];
   const calls: Promise<void>[] = [];
   if (group.role === 'isolation') {
@@ -128,12 +116,10 @@ export async function convergeRules(ec2: EC2Client, group: CordonGroup): Promise
       calls.push(
         tolerating(['InvalidPermission.NotFound'], () =>
           awsCall('ec2:RevokeSecurityGroupIngress', () =>
-            ec2.send(
-              new RevokeSecurityGroupIngressCommand({
-                GroupId: group.groupId,
-                IpPermissions: revocable(group.ingress),
-              }),
-            ),
+            ec2.revokeSecurityGroupIngress({
+              GroupId: group.groupId,
+              IpPermissions: revocable(group.ingress),
+            }),
           ),
         ),
       );
@@ -143,12 +129,10 @@ export async function convergeRules(ec2: EC2Client, group: CordonGroup): Promise
       calls.push(
         tolerating(['InvalidPermission.NotFound'], () =>
           awsCall('ec2:RevokeSecurityGroupEgress', () =>
-            ec2.send(
-              new RevokeSecurityGroupEgressCommand({
-                GroupId: group.groupId,
-                IpPermissions: revocable(group.egress),
-              }),
-            ),
+            ec2.revokeSecurityGroupEgress({
+              GroupId: group.groupId,
+              IpPermissions: revocable(group.egress),
+            }),
           ),
         ),
       );
@@ -161,12 +145,10 @@ export async function convergeRules(ec2: EC2Client, group: CordonGroup): Promise
       calls.push(
         tolerating(['InvalidPermission.Duplicate'], () =>
           awsCall('ec2:AuthorizeSecurityGroupIngress', () =>
-            ec2.send(
-              new AuthorizeSecurityGroupIngressCommand({
-                GroupId: group.groupId,
-                IpPermissions: missingIngress,
-              }),
-            ),
+            ec2.authorizeSecurityGroupIngress({
+              GroupId: group.groupId,
+              IpPermissions: missingIngress,
+            }),
           ),
         ),
       );
@@ -176,12 +158,10 @@ export async function convergeRules(ec2: EC2Client, group: CordonGroup): Promise
       calls.push(
         tolerating(['InvalidPermission.Duplicate'], () =>
           awsCall('ec2:AuthorizeSecurityGroupEgress', () =>
-            ec2.send(
-              new AuthorizeSecurityGroupEgressCommand({
-                GroupId: group.groupId,
-                IpPermissions: missingEgress,
-              }),
-            ),
+            ec2.authorizeSecurityGroupEgress({
+              GroupId: group.groupId,
+              IpPermissions: missingEgress,
+            }),
           ),
         ),
       );
@@ -192,15 +172,13 @@ export async function convergeRules(ec2: EC2Client, group: CordonGroup): Promise
 }
 
 async function describeGroup(
-  ec2: EC2Client,
+  ec2: EC2,
   filters: { name: string; values: string[] }[],
 ): Promise<SecurityGroup> {
   const out = await awsCall('ec2:DescribeSecurityGroups', () =>
-    ec2.send(
-      new DescribeSecurityGroupsCommand({
-        Filters: filters.map((f) => ({ Name: f.name, Values: f.values })),
-      }),
-    ),
+    ec2.describeSecurityGroups({
+      Filters: filters.map((f) => ({ Name: f.name, Values: f.values })),
+    }),
   );
   const group = out.SecurityGroups?.[0];
   if (!group)
@@ -213,7 +191,7 @@ async function describeGroup(
  * created it first, read that one. The returned group still needs {@link convergeRules}.
  */
 export async function createCordonGroup(
-  ec2: EC2Client,
+  ec2: EC2,
   options: { prefix: string; role: CordonGroupRole; vpcId: string },
 ): Promise<{ group: CordonGroup; created: boolean }> {
   const name = groupName(options.prefix, options.role, options.vpcId);
@@ -221,25 +199,23 @@ export async function createCordonGroup(
   let groupId: string | undefined;
   try {
     const out = await awsCall('ec2:CreateSecurityGroup', () =>
-      ec2.send(
-        new CreateSecurityGroupCommand({
-          GroupName: name,
-          VpcId: options.vpcId,
-          Description:
-            options.role === 'isolation'
-              ? 'cordon isolation: no ingress, no egress. Do not edit; cordon restores the rules.'
-              : 'cordon flow cut: all traffic, so tracked flows become untracked before isolation. Do not attach.',
-          TagSpecifications: [
-            {
-              ResourceType: 'security-group',
-              Tags: [
-                { Key: ROLE_TAG, Value: options.role },
-                { Key: 'Name', Value: name },
-              ],
-            },
-          ],
-        }),
-      ),
+      ec2.createSecurityGroup({
+        GroupName: name,
+        VpcId: options.vpcId,
+        Description:
+          options.role === 'isolation'
+            ? 'cordon isolation: no ingress, no egress. Do not edit; cordon restores the rules.'
+            : 'cordon flow cut: all traffic, so tracked flows become untracked before isolation. Do not attach.',
+        TagSpecifications: [
+          {
+            ResourceType: 'security-group',
+            Tags: [
+              { Key: ROLE_TAG, Value: options.role },
+              { Key: 'Name', Value: name },
+            ],
+          },
+        ],
+      }),
     );
     groupId = out.GroupId;
   } catch (error) {

@@ -1,7 +1,7 @@
 /**
  * Reading an EC2 instance's live state for isolation and release, and the before-state record shape.
  */
-import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import type { EC2, Instance } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { awsCall } from '../steps.js';
 
@@ -49,12 +49,9 @@ function toFacts(instance: Instance): InstanceFacts {
 }
 
 /** The instance, or undefined when AWS no longer lists it. `InvalidInstanceID.NotFound` propagates. */
-export async function describeInstance(
-  ec2: EC2Client,
-  instanceId: string,
-): Promise<InstanceFacts | undefined> {
+export async function describeInstance(ec2: EC2, instanceId: string): Promise<InstanceFacts | undefined> {
   const out = await awsCall('ec2:DescribeInstances', () =>
-    ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
+    ec2.describeInstances({ InstanceIds: [instanceId] }),
   );
   const instance = out.Reservations?.flatMap((r) => r.Instances ?? []).find(
     (i) => i.InstanceId === instanceId,

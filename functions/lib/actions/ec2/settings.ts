@@ -3,17 +3,9 @@
  * shutdown behaviour, Auto Scaling membership, ELBv2 target registrations and the instance-profile
  * association. Each returns the live state; the action records the first capture as before-state.
  */
-import {
-  DescribeIamInstanceProfileAssociationsCommand,
-  DescribeInstanceAttributeCommand,
-  type EC2Client,
-} from '@aws-sdk/client-ec2';
-import { DescribeAutoScalingInstancesCommand, type AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import {
-  DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand,
-  type ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { EC2 } from '@aws-sdk/client-ec2';
+import type { AutoScaling } from '@aws-sdk/client-auto-scaling';
+import type { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsCall, awsErrorName } from '../steps.js';
 
 export interface TerminationSettings {
@@ -39,23 +31,16 @@ export interface ProfileAssociation {
 }
 
 /** Both attributes, read in parallel (one attribute per DescribeInstanceAttribute call). */
-export async function readTerminationSettings(
-  ec2: EC2Client,
-  instanceId: string,
-): Promise<TerminationSettings> {
+export async function readTerminationSettings(ec2: EC2, instanceId: string): Promise<TerminationSettings> {
   const [termination, shutdown] = await Promise.all([
     awsCall('ec2:DescribeInstanceAttribute', () =>
-      ec2.send(
-        new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' }),
-      ),
+      ec2.describeInstanceAttribute({ InstanceId: instanceId, Attribute: 'disableApiTermination' }),
     ),
     awsCall('ec2:DescribeInstanceAttribute', () =>
-      ec2.send(
-        new DescribeInstanceAttributeCommand({
-          InstanceId: instanceId,
-          Attribute: 'instanceInitiatedShutdownBehavior',
-        }),
-      ),
+      ec2.describeInstanceAttribute({
+        InstanceId: instanceId,
+        Attribute: 'instanceInitiatedShutdownBehavior',
+      }),
     ),
   ]);
   return {
@@ -66,11 +51,11 @@ export async function readTerminationSettings(
 
 /** The instance's Auto Scaling group and lifecycle state, or `member: false`. */
 export async function readAutoScaling(
-  autoScaling: AutoScalingClient,
+  autoScaling: AutoScaling,
   instanceId: string,
 ): Promise<AutoScalingMembership> {
   const out = await awsCall('autoscaling:DescribeAutoScalingInstances', () =>
-    autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })),
+    autoScaling.describeAutoScalingInstances({ InstanceIds: [instanceId] }),
   );
   const found = out.AutoScalingInstances?.find((i) => i.InstanceId === instanceId);
   if (!found?.AutoScalingGroupName) return { member: false };
@@ -82,7 +67,7 @@ const NOT_SERVING = new Set(['draining', 'unused']);
 
 /** The instance's live registrations (instance-type target groups in its VPCs), draining ones excluded. */
 export async function readTargetRegistrations(
-  elbv2: ElasticLoadBalancingV2Client,
+  elbv2: ElasticLoadBalancingV2,
   instanceId: string,
   vpcIds: readonly string[],
 ): Promise<TargetRegistration[]> {
@@ -90,7 +75,7 @@ export async function readTargetRegistrations(
   let marker: string | undefined;
   do {
     const page = await awsCall('elasticloadbalancing:DescribeTargetGroups', () =>
-      elbv2.send(new DescribeTargetGroupsCommand({ Marker: marker })),
+      elbv2.describeTargetGroups({ Marker: marker }),
     );
     for (const group of page.TargetGroups ?? []) {
       if (
@@ -110,13 +95,13 @@ export async function readTargetRegistrations(
 
 /** Registrations of the instance in one target group; a group deleted meanwhile has none. */
 export async function registrationsIn(
-  elbv2: ElasticLoadBalancingV2Client,
+  elbv2: ElasticLoadBalancingV2,
   targetGroupArn: string,
   instanceId: string,
 ): Promise<TargetRegistration[]> {
   try {
     const health = await awsCall('elasticloadbalancing:DescribeTargetHealth', () =>
-      elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
+      elbv2.describeTargetHealth({ TargetGroupArn: targetGroupArn }),
     );
     return (health.TargetHealthDescriptions ?? [])
       .filter((d) => d.Target?.Id === instanceId && !NOT_SERVING.has(d.TargetHealth?.State ?? ''))
@@ -133,19 +118,14 @@ export async function registrationsIn(
 }
 
 /** The instance's live instance-profile association (associating or associated), if any. */
-export async function readProfileAssociation(
-  ec2: EC2Client,
-  instanceId: string,
-): Promise<ProfileAssociation> {
+export async function readProfileAssociation(ec2: EC2, instanceId: string): Promise<ProfileAssociation> {
   const out = await awsCall('ec2:DescribeIamInstanceProfileAssociations', () =>
-    ec2.send(
-      new DescribeIamInstanceProfileAssociationsCommand({
-        Filters: [
-          { Name: 'instance-id', Values: [instanceId] },
-          { Name: 'state', Values: ['associating', 'associated'] },
-        ],
-      }),
-    ),
+    ec2.describeIamInstanceProfileAssociations({
+      Filters: [
+        { Name: 'instance-id', Values: [instanceId] },
+        { Name: 'state', Values: ['associating', 'associated'] },
+      ],
+    }),
   );
   const association = out.IamInstanceProfileAssociations?.find(
     (a) => a.InstanceId === instanceId && (a.State === 'associated' || a.State === 'associating'),
@@ -160,7 +140,7 @@ export async function readProfileAssociation(
 
 /** Instance ids whose profile is one of `profileArns`, except `exceptInstanceId` (blast radius). */
 export async function instancesUsingProfiles(
-  ec2: EC2Client,
+  ec2: EC2,
   profileArns: readonly string[],
   exceptInstanceId: string,
 ): Promise<string[]> {
@@ -168,7 +148,7 @@ export async function instancesUsingProfiles(
   let nextToken: string | undefined;
   do {
     const page = await awsCall('ec2:DescribeIamInstanceProfileAssociations', () =>
-      ec2.send(new DescribeIamInstanceProfileAssociationsCommand({ NextToken: nextToken })),
+      ec2.describeIamInstanceProfileAssociations({ NextToken: nextToken }),
     );
     for (const association of page.IamInstanceProfileAssociations ?? []) {
       const arn = association.IamInstanceProfile?.Arn;
