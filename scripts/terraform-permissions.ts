@@ -78,6 +78,20 @@ const TEMPLATES = {
     ],
     why: 'Scoped to IAM users, roles and instance profiles of this account: never groups, managed policies or identity providers.',
   },
+  iamAttachDenyAllOnly: {
+    sid: 'AttachOnlyAwsDenyAllToUsers',
+    resources: ['arn:${partition}:iam::${account_id}:user/*'],
+    conditions: [
+      {
+        test: 'ArnEquals',
+        variable: 'iam:PolicyARN',
+        values: ['arn:${partition}:iam::aws:policy/AWSDenyAll'],
+      },
+    ],
+    why:
+      "isolate-iam-user attaches AWS's AWSDenyAll when a user's inline policy quota is full, and detaches it on " +
+      'release; the condition forbids attaching or detaching any other managed policy (no privilege escalation).',
+  },
   iamPassRole: {
     sid: 'PassRoleBackToEc2Only',
     resources: ['arn:${partition}:iam::${account_id}:role/*'],
@@ -127,6 +141,9 @@ function classify(permission: string): TemplateKey {
   const [service = '', verb = ''] = permission.split(':');
   if (service === 'iam') {
     if (permission === 'iam:PassRole') return 'iamPassRole';
+    if (permission === 'iam:AttachUserPolicy' || permission === 'iam:DetachUserPolicy') {
+      return 'iamAttachDenyAllOnly';
+    }
     return IAM_ACCOUNT_WIDE.has(permission) ? 'iamAccountWide' : 'iamPrincipals';
   }
   if (service === 'ec2' || service === 'autoscaling' || service === 'elasticloadbalancing') {

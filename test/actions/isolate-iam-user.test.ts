@@ -47,6 +47,20 @@ async function deleteUser(iam: IAMClient, userName: string, keyIds: string[]): P
   await iam.send(new DeleteUserCommand({ UserName: userName }));
 }
 
+/** An IAM service error as the SDK raises it. */
+function iamError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  Object.assign(error, { $fault: 'client', $metadata: { httpStatusCode: 409, requestId: 'injected' } });
+  return error;
+}
+
+/** IAM's answer to a PutUserPolicy that would take the user's inline policies past 2,048 characters. */
+function inlineQuotaExceeded(userName: string): () => Error {
+  return () =>
+    iamError('LimitExceededException', `Maximum policy size of 2048 bytes exceeded for user ${userName}`);
+}
+
 describe('Action: isolate-iam-user', () => {
   it('denies everything, deactivates the active key and tags the user, keeping the password', async () => {
     // Prepare
@@ -238,6 +252,110 @@ describe('Action: isolate-iam-user', () => {
       DENY_ALL,
     );
     expect(await userState(ctx.clients.iam, name)).toEqual(before);
+  });
+
+  it('falls back to AWSDenyAll when the inline policy quota is full, and detaches it on release', async () => {
+    // Prepare
+    const { ctx, recorder, faults } = motoActionContext(moto);
+    const name = freshName('alice');
+    const user = await seedUser(ctx.clients.iam, name);
+    const original = await userState(ctx.clients.iam, name);
+    faults.injectError('PutUserPolicy', inlineQuotaExceeded(name));
+    recorder.clear();
+
+    // Act
+    const applied = await isolateIamUser.apply(ctx, userResource(name), defaults);
+    const isolated = await userState(ctx.clients.iam, name);
+    recorder.clear();
+    const reapplied = await isolateIamUser.apply(ctx, userResource(name), defaults, applied);
+    const reappliedCommands = recorder.commands.filter((c) => isMutating(c.command));
+    const released = await isolateIamUser.release(ctx, userResource(name), defaults, applied);
+
+    // Assess
+    expect(applied.outcome).toBe('succeeded');
+    expect(faults.raised).toEqual(['PutUserPolicy:LimitExceededException']);
+    const attach = applied.steps.find((st) => st.name === 'attach-deny-all-policy');
+    expect(attach?.status).toBe('done');
+    expect(attach?.detail).toMatch(/2,048-character quota.*arn:aws:iam::aws:policy\/AWSDenyAll/);
+    expect(applied.warnings.join('\n')).toMatch(/AWSDenyAll/);
+    expect(applied.before['managedDenyAll']).toEqual({ policyArn: 'arn:aws:iam::aws:policy/AWSDenyAll' });
+    expect(isolated.attached).toEqual(['arn:aws:iam::aws:policy/AWSDenyAll']);
+    expect(isolated.policies).toEqual(['customer-read']);
+    expect(isolated.keys[user.activeKeyId]).toBe('Inactive');
+    expect(reapplied.outcome).toBe('succeeded');
+    expect(reappliedCommands).toEqual([]);
+    expect(released.outcome).toBe('succeeded');
+    expect(released.steps.find((st) => st.name === 'remove-deny-all-policy')?.detail).toBe(
+      'detached managed policy arn:aws:iam::aws:policy/AWSDenyAll',
+    );
+    expect(await userState(ctx.clients.iam, name)).toEqual(original);
+  });
+
+  it('leaves an AWSDenyAll attached before the isolation in place on release', async () => {
+    // Prepare
+    const { ctx, faults } = motoActionContext(moto);
+    const name = freshName('alice');
+    await seedUser(ctx.clients.iam, name);
+    await ctx.clients.iam.attachUserPolicy({
+      UserName: name,
+      PolicyArn: 'arn:aws:iam::aws:policy/AWSDenyAll',
+    });
+    const original = await userState(ctx.clients.iam, name);
+    faults.injectError('PutUserPolicy', inlineQuotaExceeded(name));
+
+    // Act
+    const applied = await isolateIamUser.apply(ctx, userResource(name), defaults);
+    const released = await isolateIamUser.release(ctx, userResource(name), defaults, applied);
+
+    // Assess
+    expect(applied.outcome).toBe('succeeded');
+    expect(applied.steps.find((st) => st.name === 'attach-deny-all-policy')).toMatchObject({
+      status: 'skipped',
+      detail: 'managed policy arn:aws:iam::aws:policy/AWSDenyAll is already attached',
+    });
+    expect(applied.before['managedDenyAll']).toBeUndefined();
+    expect(released.outcome).toBe('succeeded');
+    expect(await userState(ctx.clients.iam, name)).toEqual(original);
+  });
+
+  it('never attaches the unconditional AWSDenyAll to a user the live guards refuse', async () => {
+    // Prepare
+    const { ctx, recorder, faults } = motoActionContext(moto);
+    const name = freshName('alice');
+    await seedUser(ctx.clients.iam, name, { 'cordon:exempt': 'true' });
+    const before = await userState(ctx.clients.iam, name);
+    faults.injectError('PutUserPolicy', inlineQuotaExceeded(name));
+    recorder.clear();
+
+    // Act
+    const result = await isolateIamUser.apply(ctx, userResource(name), defaults);
+
+    // Assess
+    expect(result.outcome).toBe('skipped');
+    expect(result.detail).toMatch(/refused: exempt/);
+    expect(recorder.commands.filter((c) => c.outcome === 'ok' && isMutating(c.command))).toEqual([]);
+    expect(await userState(ctx.clients.iam, name)).toEqual(before);
+  });
+
+  it('fails naming the step when neither the inline quota nor a managed-policy slot is left', async () => {
+    // Prepare
+    const { ctx, faults } = motoActionContext(moto);
+    const name = freshName('alice');
+    await seedUser(ctx.clients.iam, name);
+    faults
+      .injectError('PutUserPolicy', inlineQuotaExceeded(name))
+      .injectError('AttachUserPolicy', () =>
+        iamError('LimitExceededException', 'Cannot exceed quota for PoliciesPerUser: 10'),
+      );
+
+    // Act
+    const result = await isolateIamUser.apply(ctx, userResource(name), defaults);
+
+    // Assess
+    expect(result.outcome).toBe('failed');
+    expect(result.failedStep).toBe('attach-deny-all-policy');
+    expect(result.error).toMatchObject({ code: 'LimitExceededException' });
+    expect(result.error?.message).toMatch(/PoliciesPerUser/);
   });
 
   it('refuses a protected user before sending any AWS call', async () => {

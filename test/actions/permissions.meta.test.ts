@@ -13,6 +13,7 @@ import type { ActionContext, ActionDefinition } from '../../functions/lib/action
 import type { Resource } from '../../functions/lib/findings/model.js';
 import { useMoto } from '../support/moto.js';
 import { motoActionContext } from './support/action-context.js';
+import type { FaultInjector } from '../aws/support/faults.js';
 import { accessKeyResource, roleResource, seedRole, seedUser, userResource } from './support/iam-state.js';
 import {
   createAutoScalingGroup,
@@ -40,6 +41,8 @@ interface Scenario {
   label: string;
   params: Record<string, unknown>;
   seed(ctx: ActionContext): Promise<Resource>;
+  /** Faults to plan once the resource exists, to reach a fallback path. */
+  faults?: (faults: FaultInjector) => void;
 }
 
 /** Scenarios per action, together covering every optional path. Every registered action must have one. */
@@ -115,6 +118,24 @@ const SCENARIOS: Record<string, Scenario[]> = {
         return userResource(name);
       },
     },
+    {
+      label: 'inline policy quota full: AWSDenyAll attached and detached',
+      params: {},
+      async seed(ctx) {
+        const name = `meta-user-${++counter}`;
+        await seedUser(ctx.clients.iam, name);
+        return userResource(name);
+      },
+      faults(faults) {
+        faults.injectError('PutUserPolicy', () =>
+          Object.assign(new Error('Maximum policy size of 2048 bytes exceeded for user'), {
+            name: 'LimitExceededException',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 409 },
+          }),
+        );
+      },
+    },
   ],
   'disable-access-key': [
     {
@@ -175,8 +196,9 @@ describe('Actions: declared permissions match the AWS calls each action makes', 
 
       // Act
       for (const scenario of SCENARIOS[name] ?? []) {
-        const { ctx, recorder } = motoActionContext(moto, { isolationId: `meta-${++counter}` });
+        const { ctx, recorder, faults } = motoActionContext(moto, { isolationId: `meta-${++counter}` });
         const resource = await scenario.seed(ctx);
+        scenario.faults?.(faults);
         recorder.clear();
         const params = action.params.parse(scenario.params);
         const applied = await action.apply(ctx, resource, params);

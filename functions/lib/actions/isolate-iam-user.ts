@@ -4,6 +4,10 @@
  * Critical path (after the AssumeRole): one parallel read of the user's state (live tags for the guards,
  * keys, password, existing cordon policy), then the deny-all policy, key deactivation and tags in parallel.
  * The live-tag read comes first on purpose: an exempt-tagged user must never be denied, even for a moment.
+ *
+ * When the user's inline policies already fill IAM's 2,048-character quota, PutUserPolicy fails with
+ * LimitExceeded; containment then falls back to attaching AWS's managed `AWSDenyAll` (unconditional, so only
+ * after the guards passed), and release detaches it only if cordon attached it.
  */
 import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
@@ -13,11 +17,13 @@ import {
   DENY_ALL_POLICY_NAME,
   ISOLATED_AT_TAG,
   ISOLATION_ID_TAG,
+  awsDenyAllPolicyArn,
   denyAllPolicy,
+  partitionOf,
   samePolicy,
   tagRecord,
 } from '../aws/iam-policies.js';
-import { IAM_NO_SUCH_ENTITY, settleAll, unlessNotFound } from '../aws/errors.js';
+import { IAM_NO_SUCH_ENTITY, classifyAwsError, settleAll, unlessNotFound } from '../aws/errors.js';
 import { defineAction, type ActionContext, type ActionState } from './contract.js';
 import { checkGuards, refusedResult } from './guards.js';
 import { awsCall, runSteps, type StageSpec, type StepOutcome, type StepSpec } from './steps.js';
@@ -51,6 +57,9 @@ export interface IamUserBefore {
   consolePasswordDeletedAt?: string;
 }
 
+/** Before-state key of the managed-policy fallback: set only when cordon attached `AWSDenyAll` itself. */
+const MANAGED_DENY_ALL_KEY = 'managedDenyAll';
+
 interface ApplyWork {
   userName: string;
   tags: Record<string, string>;
@@ -58,6 +67,25 @@ interface ApplyWork {
   hasPassword: boolean;
   /** Settles when this run's deny-all write settles: true when this run wrote the policy. */
   policyWritten?: Promise<boolean>;
+  /** Resolves with the live guard verdict (true: allowed) once the state read has checked it. */
+  guardAllowed: Promise<boolean>;
+  settleGuard: (allowed: boolean) => void;
+}
+
+/** IAM's answer when a user's inline policies would exceed their 2,048-character quota. */
+function isInlineQuotaExceeded(error: unknown): boolean {
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  return ['LimitExceeded', 'LimitExceededException'].includes(classifyAwsError(cause).code);
+}
+
+function recordedManagedDenyAll(before: Readonly<Record<string, unknown>>): string | undefined {
+  const value = before[MANAGED_DENY_ALL_KEY];
+  return typeof value === 'object' &&
+    value !== null &&
+    'policyArn' in value &&
+    typeof value.policyArn === 'string'
+    ? value.policyArn
+    : undefined;
 }
 
 /**
@@ -91,39 +119,89 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
   });
   const parallel = JSON.stringify(conditional).length <= MAX_PARALLEL_POLICY_LENGTH;
   const document = parallel ? conditional : denyAllPolicy();
+  const managedArn = awsDenyAllPolicyArn(partitionOf(resource.arn));
+  /** The fallback: attach AWSDenyAll, unconditional, so only once the guards allowed the user. */
+  const attachManaged = async (work: ApplyWork): Promise<'attached' | 'present' | 'refused'> => {
+    if (!(await work.guardAllowed)) return 'refused';
+    const attached = await awsCall('iam:ListAttachedUserPolicies', () =>
+      iam.listAttachedUserPolicies({ UserName }),
+    );
+    // Attached before cordon came (or by an earlier run): the user is denied; release must not detach it.
+    if ((attached.AttachedPolicies ?? []).some((a) => a.PolicyArn === managedArn)) return 'present';
+    await awsCall('iam:AttachUserPolicy', () => iam.attachUserPolicy({ UserName, PolicyArn: managedArn }));
+    return 'attached';
+  };
   const attach: StepSpec<ApplyWork> = {
     name: 'attach-deny-all-policy',
-    async run({ work, previous }) {
-      const write = async (): Promise<boolean> => {
+    async run({ work, previous, before }) {
+      type Written = 'inline' | 'inline-present' | 'attached' | 'present' | 'refused';
+      const write = async (): Promise<Written> => {
+        // An earlier run fell back to the managed policy: the inline quota is still full, go straight there.
+        if (recordedManagedDenyAll(before) !== undefined) {
+          const managed = await attachManaged(work);
+          return managed === 'attached' ? 'attached' : 'present';
+        }
         // Re-runs read first, so a resumed or repeated apply is a no-op; a first run writes at once.
         if (previous) {
           const existing = await awsCall('iam:GetUserPolicy', () =>
             unlessNotFound(iam.getUserPolicy({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
           );
-          if (samePolicy(existing?.PolicyDocument, document)) return false;
+          if (samePolicy(existing?.PolicyDocument, document)) return 'inline-present';
         }
-        await awsCall('iam:PutUserPolicy', () =>
-          iam.putUserPolicy({
-            UserName,
-            PolicyName: DENY_ALL_POLICY_NAME,
-            PolicyDocument: JSON.stringify(document),
-          }),
-        );
-        return true;
+        try {
+          await awsCall('iam:PutUserPolicy', () =>
+            iam.putUserPolicy({
+              UserName,
+              PolicyName: DENY_ALL_POLICY_NAME,
+              PolicyDocument: JSON.stringify(document),
+            }),
+          );
+          return 'inline';
+        } catch (error) {
+          if (!isInlineQuotaExceeded(error)) throw error;
+          ctx.logger.warn('inline policy quota full; falling back to AWSDenyAll', { userName: UserName });
+          return attachManaged(work);
+        }
       };
       const written = write();
-      work.policyWritten = written;
-      if (!(await written)) {
-        return {
-          status: 'skipped',
-          detail: `inline policy ${DENY_ALL_POLICY_NAME} already denies everything`,
-        };
+      // A failed write is this step's failure (awaited below); for the guard cleanup it means "not written".
+      work.policyWritten = written.then(
+        (w) => w === 'inline',
+        () => false,
+      );
+      const outcome = await written;
+      switch (outcome) {
+        case 'inline-present':
+          return {
+            status: 'skipped',
+            detail: `inline policy ${DENY_ALL_POLICY_NAME} already denies everything`,
+          };
+        case 'inline': {
+          const spared = parallel ? ' except exempt-tagged or protected principals' : '';
+          return {
+            status: 'done',
+            detail: `attached inline policy ${DENY_ALL_POLICY_NAME} (Deny * on *${spared})`,
+          };
+        }
+        case 'attached': {
+          const message =
+            `the user's inline policies fill IAM's 2,048-character quota, so cordon attached the managed ` +
+            `policy ${managedArn} instead of ${DENY_ALL_POLICY_NAME}; release detaches it`;
+          return {
+            status: 'done',
+            detail: message,
+            before: { [MANAGED_DENY_ALL_KEY]: { policyArn: managedArn } },
+            warnings: [message],
+          };
+        }
+        case 'present':
+          return { status: 'skipped', detail: `managed policy ${managedArn} is already attached` };
+        default:
+          return {
+            status: 'skipped',
+            detail: 'AWSDenyAll not attached: the live guard check refused the user or could not run',
+          };
       }
-      const spared = parallel ? ' except exempt-tagged or protected principals' : '';
-      return {
-        status: 'done',
-        detail: `attached inline policy ${DENY_ALL_POLICY_NAME} (Deny * on *${spared})`,
-      };
     },
   };
   const capture: StepSpec<ApplyWork> = {
@@ -136,14 +214,20 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
         awsCall('iam:ListSSHPublicKeys', () => iam.listSSHPublicKeys({ UserName })),
         awsCall('iam:ListSigningCertificates', () => iam.listSigningCertificates({ UserName })),
         awsCall('iam:ListMFADevices', () => iam.listMFADevices({ UserName })),
-      ]);
+      ]).catch((error: unknown) => {
+        // No verdict without the read: the managed-policy fallback must not wait forever, nor attach.
+        work.settleGuard(false);
+        throw error;
+      });
       const tags = tagRecord(user.User?.Tags);
       const arn = user.User?.Arn ?? resource.arn;
       const verdict = checkGuards({ ...resource, ...(arn ? { arn } : {}) }, ctx.guard, tags);
+      // Before awaiting the parallel write: its managed-policy fallback waits for this verdict.
+      work.settleGuard(verdict.allowed);
       if (!verdict.allowed) {
         // The deny-all sent alongside this read spares exempt and protected principals by its own
         // condition, so it never denied them anything; remove it so the refused user is left untouched.
-        const written = await (work.policyWritten ?? Promise.resolve(false)).catch(() => false);
+        const written = await (work.policyWritten ?? Promise.resolve(false));
         if (written) {
           await awsCall('iam:DeleteUserPolicy', () =>
             unlessNotFound(iam.deleteUserPolicy({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
@@ -306,6 +390,21 @@ function releaseStages(ctx: ActionContext, resource: IamUserResource): StageSpec
                 `the console password of ${UserName} was deleted during isolation and cannot be restored; set a new one if the user needs the console`,
               );
             }
+            const managedArn = recordedManagedDenyAll(before);
+            if (managedArn !== undefined) {
+              // Only cordon's own attachment is recorded; not-found means a concurrent release detached it.
+              const detached = await awsCall('iam:DetachUserPolicy', () =>
+                unlessNotFound(iam.detachUserPolicy({ UserName, PolicyArn: managedArn })),
+              );
+              if (detached === undefined) {
+                return {
+                  status: 'skipped',
+                  detail: `managed policy ${managedArn} is not attached`,
+                  warnings,
+                };
+              }
+              return { status: 'done', detail: `detached managed policy ${managedArn}`, warnings };
+            }
             const present = await awsCall('iam:GetUserPolicy', () =>
               unlessNotFound(iam.getUserPolicy({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
             );
@@ -366,10 +465,13 @@ export const isolateIamUser = defineAction({
     'iam:ListMFADevices',
     'iam:GetUserPolicy',
     'iam:PutUserPolicy',
+    'iam:ListAttachedUserPolicies',
+    'iam:AttachUserPolicy',
     'iam:UpdateAccessKey',
     'iam:DeleteLoginProfile',
     'iam:TagUser',
     'iam:DeleteUserPolicy',
+    'iam:DetachUserPolicy',
     'iam:UntagUser',
   ],
   steps: {
@@ -388,12 +490,19 @@ export const isolateIamUser = defineAction({
     'The console password is kept by default (the deny-all blocks every console action). With removeConsoleAccess it is deleted and release cannot restore it.',
     'SSH public keys, signing certificates, MFA devices and service-specific credentials are recorded (except service-specific credentials) but not removed; the deny-all policy governs what they can do.',
     'Resource-based policies in other accounts that trust the user are still evaluated, but the identity deny-all wins for every request the user signs.',
+    "When the user's inline policies fill IAM's 2,048-character quota, cordon attaches AWS's managed AWSDenyAll instead (one more round trip, and only after the live guard check); if the user also has no managed-policy slot left, containment fails with the step named.",
   ],
   async apply(ctx, resource, p, previous?: ActionState) {
     const user = userOf(resource);
     // Cheap first check with the finding's data, before any AWS call; live tags are checked again in step 1.
     const verdict = checkGuards(user, ctx.guard);
     if (!verdict.allowed) return refusedResult(verdict.reason, previous);
+    let settleGuard: (allowed: boolean) => void = () => undefined;
+    const guardAllowed = new Promise<boolean>((resolve) => {
+      settleGuard = resolve;
+    });
+    // A resumed run skips the finished state read: an earlier run recorded the user only after its guards passed.
+    if (previous && recordedUser(previous.before) !== undefined) settleGuard(true);
     return runSteps<ApplyWork>({
       ctx,
       stages: applyStages(ctx, user, p),
@@ -402,6 +511,8 @@ export const isolateIamUser = defineAction({
         tags: {},
         activeKeyIds: [],
         hasPassword: false,
+        guardAllowed,
+        settleGuard,
       },
       ...(previous ? { previous } : {}),
       vanishedErrors: IAM_NO_SUCH_ENTITY,

@@ -9,6 +9,19 @@ import type { Tag } from '@aws-sdk/client-iam';
 /** Inline user policy that denies everything (isolate-iam-user). */
 export const DENY_ALL_POLICY_NAME = 'cordon-deny-all';
 /** Inline user or role policy that denies sessions issued before a time (disable-access-key, revoke-role-sessions). */
+/**
+ * AWS's managed deny-all policy (`Deny * on *`) in a partition. cordon attaches it only when a user's inline policy
+ * quota (2,048 characters in all) leaves no room for cordon's own deny-all.
+ */
+export function awsDenyAllPolicyArn(partition = 'aws'): string {
+  return `arn:${partition}:iam::aws:policy/AWSDenyAll`;
+}
+
+/** The partition of an ARN (`aws`, `aws-us-gov`, `aws-cn`), or `aws` when there is no ARN. */
+export function partitionOf(arn: string | undefined): string {
+  return /^arn:(aws[a-z-]*):/.exec(arn ?? '')?.[1] ?? 'aws';
+}
+
 export const DENY_OLDER_SESSIONS_POLICY_NAME = 'cordon-revoke-older-sessions';
 
 /** Tag keys cordon puts on the resources it isolates. */

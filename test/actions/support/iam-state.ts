@@ -10,6 +10,7 @@ import {
   ListAccessKeysCommand,
   ListRolePoliciesCommand,
   ListRoleTagsCommand,
+  ListAttachedUserPoliciesCommand,
   ListUserPoliciesCommand,
   ListUserTagsCommand,
   PutRolePolicyCommand,
@@ -110,15 +111,18 @@ export async function seedRole(iam: IAMClient, roleName = 'app-role', path = '/'
 export interface UserState {
   keys: Record<string, string>;
   policies: string[];
+  /** ARNs of the attached managed policies. */
+  attached: string[];
   tags: Record<string, string>;
   password: boolean;
 }
 
-/** Keys (id → status), inline policy names, tags and password presence of a user. */
+/** Keys (id → status), inline and attached policies, tags and password presence of a user. */
 export async function userState(iam: IAMClient, userName: string): Promise<UserState> {
-  const [keys, policies, tags, password] = await Promise.all([
+  const [keys, policies, attached, tags, password] = await Promise.all([
     iam.send(new ListAccessKeysCommand({ UserName: userName })),
     iam.send(new ListUserPoliciesCommand({ UserName: userName })),
+    iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName })),
     iam.send(new ListUserTagsCommand({ UserName: userName })),
     iam.send(new GetLoginProfileCommand({ UserName: userName })).then(
       () => true,
@@ -133,6 +137,7 @@ export async function userState(iam: IAMClient, userName: string): Promise<UserS
       (keys.AccessKeyMetadata ?? []).map((k) => [k.AccessKeyId ?? '', k.Status ?? '']),
     ),
     policies: [...(policies.PolicyNames ?? [])].sort(),
+    attached: (attached.AttachedPolicies ?? []).map((a) => a.PolicyArn ?? '').sort(),
     tags: Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
     password,
   };

@@ -10,8 +10,10 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 interface PlannedFault {
   command: string;
-  kind: FaultKind;
+  /** Recorded in {@link FaultInjector.raised}: the fault kind, or the custom error's name. */
+  label: string;
   remaining: number;
+  make: (service: string, command: string) => Error;
 }
 
 /** An error shaped like the SDK's service exceptions (name, $fault, $metadata), for one service. */
@@ -58,7 +60,18 @@ export class FaultInjector {
 
   /** Fail the next `times` calls (attempts, including SDK retries) of `command` (e.g. `PutUserPolicy`). */
   inject(command: string, kind: FaultKind, times = 1): this {
-    this.#faults.push({ command, kind, remaining: times });
+    this.#faults.push({
+      command,
+      label: kind,
+      remaining: times,
+      make: (service, name) => awsFault(kind, service, name),
+    });
+    return this;
+  }
+
+  /** Fail the next `times` calls of `command` with a specific AWS error (e.g. IAM's LimitExceeded). */
+  injectError(command: string, error: () => Error, times = 1): this {
+    this.#faults.push({ command, label: error().name, remaining: times, make: error });
     return this;
   }
 
@@ -75,8 +88,8 @@ export class FaultInjector {
         const fault = this.#faults.find((f) => f.command === command && f.remaining > 0);
         if (fault) {
           fault.remaining -= 1;
-          this.raised.push(`${command}:${fault.kind}`);
-          throw awsFault(fault.kind, service, command);
+          this.raised.push(`${command}:${fault.label}`);
+          throw fault.make(service, command);
         }
         return next(args);
       },
