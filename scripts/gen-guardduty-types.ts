@@ -1,19 +1,30 @@
 /**
  * Generates `functions/lib/findings/guardduty-types.generated.ts` from the reference table of GuardDuty finding
  * types (column `asff_types`). Lambdas cannot read the reference directory at run time, so the mapping from
- * Security Hub (ASFF) `Types` back to the native GuardDuty type is committed as code.
+ * Security Hub (ASFF) `Types` back to the native GuardDuty type is committed as code, in the compact form
+ * described in `functions/lib/findings/guardduty-type-table.ts` (every Lambda bundle carries it).
  *
  * Usage: `npx tsx scripts/gen-guardduty-types.ts [CSV] [OUT]`
- *   CSV defaults to `../shared/reference/guardduty-finding-types.csv`,
+ *   CSV defaults to `../shared/reference/guardduty-finding-types.csv` (next to the repository),
  *   OUT defaults to `functions/lib/findings/guardduty-types.generated.ts`.
  * `--check` exits 1 when OUT differs from what would be generated.
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
+import {
+  compareCodeUnits,
+  regularAsffType,
+  type CompactGuardDutyTypes,
+  type GuardDutyTypeTable,
+} from '../functions/lib/findings/guardduty-type-table.js';
 
-const DEFAULT_CSV = '../shared/reference/guardduty-finding-types.csv';
-const DEFAULT_OUT = 'functions/lib/findings/guardduty-types.generated.ts';
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The reference table of GuardDuty finding types, in the shared reference directory next to the repository. */
+export const DEFAULT_CSV = resolve(root, '..', 'shared', 'reference', 'guardduty-finding-types.csv');
+/** The generated module. */
+export const DEFAULT_OUT = resolve(root, 'functions', 'lib', 'findings', 'guardduty-types.generated.ts');
 
 /** Parse one CSV line (RFC 4180 quoting), enough for the reference table. */
 function parseCsvLine(line: string): string[] {
@@ -44,8 +55,12 @@ function parseCsvLine(line: string): string[] {
   return cells;
 }
 
-/** Build the generated module's source text from the CSV text. */
-export function generateGuardDutyTypesModule(csv: string): string {
+/**
+ * The full table from the CSV text: every ASFF type of every row (column `asff_types`, `;`-separated) with its
+ * native type (column `finding_type`), and every native type, both sorted.
+ * @throws Error when the header lacks a column, or an ASFF type maps to two native types
+ */
+export function guardDutyTypeTableFromCsv(csv: string): GuardDutyTypeTable {
   const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
   const header = parseCsvLine(lines[0] ?? '');
   const typeCol = header.indexOf('finding_type');
@@ -71,31 +86,82 @@ export function generateGuardDutyTypesModule(csv: string): string {
       asffToNative.set(asff, native);
     }
   }
+  return {
+    asffToNative: new Map([...asffToNative.entries()].sort(([a], [b]) => compareCodeUnits(a, b))),
+    nativeTypes: [...nativeTypes].sort(compareCodeUnits),
+  };
+}
 
-  const sortedAsff = [...asffToNative.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const sortedNative = [...nativeTypes].sort();
+/**
+ * The compact form of the table: native types grouped by `<Purpose>:<Resource>`; each ASFF type that is
+ * `<prefix>/<Purpose>:<Resource>-<Family>` for its native `<Purpose>:<Resource>/<Family>` becomes the index of
+ * its prefix in the sorted list of prefixes, every other one is kept in full. {@link decodeGuardDutyTypes} gives
+ * back exactly `table`.
+ * @throws Error when a native type is not `<Purpose>:<Resource>/<Family>` (the compact form cannot hold it)
+ */
+export function encodeGuardDutyTypes(table: GuardDutyTypeTable): CompactGuardDutyTypes {
+  const asffOf = new Map<string, { regular: string[]; irregular: string[] }>();
+  for (const [asff, native] of table.asffToNative) {
+    const entry = asffOf.get(native) ?? { regular: [], irregular: [] };
+    // The regular ASFF type under an empty prefix is `/<classifier>`: what every regular ASFF type ends with.
+    const suffix = regularAsffType('', native);
+    if (suffix !== undefined && asff.length > suffix.length && asff.endsWith(suffix)) {
+      entry.regular.push(asff.slice(0, -suffix.length));
+    } else {
+      entry.irregular.push(asff);
+    }
+    asffOf.set(native, entry);
+  }
+  const prefixes = [...new Set([...asffOf.values()].flatMap((e) => e.regular))].sort(compareCodeUnits);
+  const indexOf = new Map(prefixes.map((p, i) => [p, i]));
+  const types: Record<string, [string, ...(number | string)[]][]> = {};
+  for (const native of table.nativeTypes) {
+    const slash = native.indexOf('/');
+    if (regularAsffType('', native) === undefined || slash < 0) {
+      throw new Error(`GuardDuty type "${native}" is not <Purpose>:<Resource>/<Family>`);
+    }
+    const group = native.slice(0, slash);
+    const asff = asffOf.get(native) ?? { regular: [], irregular: [] };
+    const indexes = asff.regular.map((p) => indexOf.get(p) ?? -1).sort((a, b) => a - b);
+    (types[group] ??= []).push([native.slice(slash + 1), ...indexes, ...asff.irregular]);
+  }
+  return { prefixes, types };
+}
+
+/** Build the generated module's source text from the CSV text. */
+export function generateGuardDutyTypesModule(csv: string): string {
+  const compact = encodeGuardDutyTypes(guardDutyTypeTableFromCsv(csv));
   const out: string[] = [
     '// GENERATED by scripts/gen-guardduty-types.ts from guardduty-finding-types.csv. Do not edit by hand.',
+    '// The compact form is explained, and decoded, in guardduty-type-table.ts.',
     '',
-    '/** Security Hub (ASFF) `Types` entry → native GuardDuty finding type. */',
-    'export const ASFF_TYPE_TO_GUARDDUTY_TYPE: ReadonlyMap<string, string> = new Map([',
-    ...sortedAsff.map(([asff, native]) => `  [${JSON.stringify(asff)}, ${JSON.stringify(native)}],`),
-    ']);',
+    "import type { CompactGuardDutyTypes } from './guardduty-type-table.js';",
     '',
-    '/** Every GuardDuty finding type in the reference table (active and retired). */',
-    'export const GUARDDUTY_FINDING_TYPES: readonly string[] = [',
-    ...sortedNative.map((t) => `  ${JSON.stringify(t)},`),
-    '];',
+    "/** AWS's table of GuardDuty finding types and their Security Hub (ASFF) `Types`, compacted. */",
+    'export const GUARDDUTY_TYPE_TABLE: CompactGuardDutyTypes = {',
+    '  /** ASFF namespaces of the regular ASFF types `<prefix>/<Purpose>:<Resource>-<Family>`. */',
+    '  prefixes: [',
+    ...compact.prefixes.map((p) => `    ${JSON.stringify(p)},`),
+    '  ],',
+    '  /** `<Purpose>:<Resource>`: each `<Family>` with its ASFF types (prefix index, or irregular type in full). */',
+    '  types: {',
+    ...Object.entries(compact.types).map(
+      ([group, families]) => `    ${JSON.stringify(group)}: ${JSON.stringify(families)},`,
+    ),
+    '  },',
+    '};',
     '',
   ];
   return out.join('\n');
 }
 
 /** The generated module, formatted with the project's prettier config so `npm run lint` stays green. */
-async function renderFormatted(csvPath: string, outPath: string): Promise<string> {
-  const source = generateGuardDutyTypesModule(readFileSync(csvPath, 'utf8'));
+export async function renderGuardDutyTypesModule(
+  csv: string,
+  outPath: string = DEFAULT_OUT,
+): Promise<string> {
   const config = (await resolveConfig(outPath)) ?? {};
-  return format(source, { ...config, filepath: outPath });
+  return format(generateGuardDutyTypesModule(csv), { ...config, filepath: outPath });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -103,7 +169,7 @@ async function main(argv: string[]): Promise<number> {
   const positional = argv.filter((a) => !a.startsWith('--'));
   const csvPath = resolve(positional[0] ?? DEFAULT_CSV);
   const outPath = resolve(positional[1] ?? DEFAULT_OUT);
-  const generated = await renderFormatted(csvPath, outPath);
+  const generated = await renderGuardDutyTypesModule(readFileSync(csvPath, 'utf8'), outPath);
   if (check) {
     const current = existsSync(outPath) ? readFileSync(outPath, 'utf8') : '';
     if (current !== generated) {

@@ -2,11 +2,20 @@
  * GuardDuty finding types seen through Security Hub: ASFF `Types` carry a mapped form
  * (`TTPs/Initial Access/UnauthorizedAccess:EC2-SSHBruteForce`); cordon's policies speak the native form
  * (`UnauthorizedAccess:EC2/SSHBruteForce`). The mapping is irregular, so it comes from AWS's table
- * (generated into `guardduty-types.generated.ts`), with a conservative heuristic for types newer than the table.
+ * (generated, compacted, into `guardduty-types.generated.ts`), with a conservative heuristic for types newer than
+ * the table.
  */
-import { ASFF_TYPE_TO_GUARDDUTY_TYPE, GUARDDUTY_FINDING_TYPES } from './guardduty-types.generated.js';
+import { decodeGuardDutyTypes } from './guardduty-type-table.js';
+import { GUARDDUTY_TYPE_TABLE } from './guardduty-types.generated.js';
 
-export { ASFF_TYPE_TO_GUARDDUTY_TYPE, GUARDDUTY_FINDING_TYPES };
+// Expanded once at module load: a few hundred short strings, about a millisecond on a cold start.
+const TABLE = decodeGuardDutyTypes(GUARDDUTY_TYPE_TABLE);
+
+/** Security Hub (ASFF) `Types` entry → native GuardDuty finding type, from AWS's table. */
+export const ASFF_TYPE_TO_GUARDDUTY_TYPE: ReadonlyMap<string, string> = TABLE.asffToNative;
+
+/** Every GuardDuty finding type in the reference table (active and retired), sorted. */
+export const GUARDDUTY_FINDING_TYPES: readonly string[] = TABLE.nativeTypes;
 
 /** `arn:<partition>:securityhub:<region>::product/aws/guardduty`: GuardDuty's Security Hub product. */
 const GUARDDUTY_PRODUCT_ARN = /^arn:aws[a-z-]*:securityhub:[a-z0-9-]*:\d{0,12}:product\/aws\/guardduty$/;
