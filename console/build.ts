@@ -1,7 +1,7 @@
 /**
- * Build the web console into `functions/lib/api/console-assets.generated.ts`: the bundled JavaScript (esbuild),
- * the stylesheet and the HTML shell as string constants. The API Lambda imports that module, so its own esbuild
- * bundle carries the console and serves it without S3 or a CDN.
+ * Build the web console into `functions/lib/console/assets.generated.ts`: the bundled JavaScript (esbuild),
+ * the stylesheet and the HTML shell as string constants. The `console` Lambda imports that module, so its own
+ * esbuild bundle carries the console and serves it without S3 or a CDN (and the `api` Lambda does not).
  *
  *   npx tsx console/build.ts            write the module
  *   npx tsx console/build.ts --check    exit 1 when the committed module is out of date
@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const GENERATED_PATH = resolve(here, '..', 'functions', 'lib', 'api', 'console-assets.generated.ts');
+export const GENERATED_PATH = resolve(here, '..', 'functions', 'lib', 'console', 'assets.generated.ts');
 
 /** Bundle the console and return the generated module's source. */
 export async function renderConsoleModule(): Promise<string> {

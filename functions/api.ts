@@ -1,5 +1,6 @@
 /**
- * Lambda `api`: the self-service REST API and web console behind API Gateway HTTP API (payload v2). Thin: the
+ * Lambda `api`: the self-service REST API behind API Gateway HTTP API (payload v2); the `console` function serves
+ * the web console's files, this one its `/config.json` and every JSON route. Thin: the
  * core is `functions/lib/api/handler.ts`; the operations are the pipeline's, shared with the other Lambdas.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';

@@ -87,6 +87,16 @@ export class NotFoundError extends CordonError {
   }
 }
 
+/**
+ * The API caller could not be authenticated (missing, malformed, expired or forged token). Maps to 401. Here
+ * rather than in api/auth.ts so that mapping errors to responses (api/problem.ts) does not load the JWT verifier.
+ */
+export class UnauthenticatedError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'UNAUTHENTICATED', ...options });
+  }
+}
+
 /** The caller is not allowed to do this (API authorisation, forged approvals, four-eyes rule). */
 export class ForbiddenError extends CordonError {
   constructor(message: string, options: { cause?: unknown } = {}) {

@@ -9,7 +9,7 @@
  */
 
 /** The Lambda functions of the security account. */
-export const FUNCTION_NAMES = ['triage', 'approve', 'isolate', 'expire', 'api'] as const;
+export const FUNCTION_NAMES = ['triage', 'approve', 'isolate', 'expire', 'api', 'console'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** What an IAM action is granted on, so Terraform can scope the resource of each statement. */
@@ -70,6 +70,8 @@ export const FUNCTION_PERMISSION_STATEMENTS: Readonly<
     { resource: 'securityhub', actions: WRITE_BACK },
     { resource: 'topic', actions: ['sns:Publish'] },
   ],
+  // Serves the web console's files from its own bundle: it calls no AWS API at all.
+  console: [],
 };
 
 /** The security-account IAM actions each Lambda's code calls, sorted. */

@@ -1,7 +1,7 @@
 /**
  * The local sandbox behind `npm start`, as a function the browser test reuses: moto, the pipeline over it,
- * the demo organisation, the local OIDC issuer, the API and console on loopback, and the replay of the sample
- * findings.
+ * the demo organisation, the local OIDC issuer, the API and console functions' handlers on one loopback origin,
+ * and the replay of the sample findings.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +11,7 @@ import { Authenticator, createTokenVerifier } from '../../functions/lib/api/auth
 import type { ApiConfig } from '../../functions/lib/api/config.js';
 import { createApiHandler } from '../../functions/lib/api/handler.js';
 import { pipelineApiService } from '../../functions/lib/api/service.js';
+import { createConsoleHandler, isConsoleRoute } from '../../functions/lib/console/handler.js';
 import { customActionArn } from '../../functions/lib/config.js';
 import { loadRuleFiles, type RuleFile } from '../../functions/lib/eventbridge/rules.js';
 import { errorMessage } from '../../functions/lib/errors.js';
@@ -19,7 +20,7 @@ import { createDemoOrganisation, describeInstance, type DemoOrganisation } from 
 import { dispatchEvent, type OutcomeRow } from './dispatch.js';
 import { createSandboxEnvironment, SANDBOX_MEMBER_ACCOUNT, type SandboxEnvironment } from './environment.js';
 import { sandboxSamples } from './findings.js';
-import { startLocalApi, type LocalApiServer } from './http-adapter.js';
+import { startLocalApi, type EventHandler, type LocalApiServer } from './http-adapter.js';
 import { loopbackJwksCache } from './jwks.js';
 import { startLocalIssuer, type LocalIssuer } from './oidc.js';
 import { sandboxRoutes } from './routes.js';
@@ -137,24 +138,35 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       sandbox: true,
     };
     const rules: RuleFile[] = loadRuleFiles(join(projectRoot, 'rules'));
-    const handler = createApiHandler({
+    const logger = (name: string) => ({
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message: string, ...extra: unknown[]) =>
+        log(`[${name}] ${message} ${JSON.stringify(extra[0] ?? {})}`),
+      error: (message: string, ...extra: unknown[]) => {
+        const details = (extra[0] ?? {}) as { error?: unknown; requestId?: string };
+        log(`[${name}] ${message}: ${errorMessage(details.error)} (request ${details.requestId ?? '?'})`);
+      },
+    });
+    const apiHandler = createApiHandler({
       config,
       authenticator: new Authenticator(createTokenVerifier(config.auth, loopbackJwksCache()), config.groups),
       service: pipelineApiService(env.deps),
-      logger: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: (message, ...extra) => log(`[api] ${message} ${JSON.stringify(extra[0] ?? {})}`),
-        error: (message, ...extra) => {
-          const details = (extra[0] ?? {}) as { error?: unknown; requestId?: string };
-          log(`[api] ${message}: ${errorMessage(details.error)} (request ${details.requestId ?? '?'})`);
-        },
-      },
+      logger: logger('api'),
       extraRoutes: sandboxRoutes({ env, org, rules, memberClients, onSimulated: log }),
     });
+    const consoleHandler = createConsoleHandler({
+      config: { tokenUrl: issuer.tokenUrl },
+      logger: logger('console'),
+    });
+    // One origin, two functions, routed as API Gateway routes them (terraform/modules/cordon/api.tf).
+    const gateway: EventHandler = (event) =>
+      isConsoleRoute(event.requestContext.http.method, event.rawPath)
+        ? consoleHandler(event)
+        : apiHandler(event);
 
     log('[5/6] serving the API and the console...');
-    const api: LocalApiServer = await startLocalApi(handler, options.port);
+    const api: LocalApiServer = await startLocalApi(gateway, options.port);
     cleanups.push(() => api.stop());
     issuer.allowRedirectUri(`${api.url}/`);
 

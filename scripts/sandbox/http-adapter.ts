@@ -1,6 +1,7 @@
 /**
  * The sandbox's local API Gateway: a Node HTTP server on loopback that turns each request into an API Gateway
- * HTTP API (payload format 2.0) event, calls the same handler the Lambda runs, and writes its result back.
+ * HTTP API (payload format 2.0) event, calls the same handler the Lambdas run (scripts/sandbox/app.ts routes
+ * each request to the `api` or the `console` function's handler), and writes its result back.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';

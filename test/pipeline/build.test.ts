@@ -42,6 +42,34 @@ describe('Build: Lambda bundles', () => {
       },
     });
 
+    // The console function runs with nothing but its own variable: no AWS credentials, no pipeline settings.
+    const consoleRun = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { handler } = await import(${JSON.stringify(bundle('console'))});
+        const get = (path) => handler({ rawPath: path, requestContext: { http: { method: 'GET' }, requestId: 'r' } });
+        const [index, missing] = await Promise.all([get('/'), get('/isolations')]);
+        process.stderr.write('RESULT ' + JSON.stringify({ index: [index.statusCode, index.headers['content-security-policy']], missing: missing.statusCode }) + '\\n');`,
+      ],
+      {
+        cwd: elsewhere,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          CORDON_CONSOLE_TOKEN_URL: 'https://idp.example.com/oauth2/token',
+        },
+      },
+    );
+    /** The files a bundle was built from, as its source map lists them. */
+    const sources = (name: string) =>
+      (
+        JSON.parse(readFileSync(`${functions.find((f) => f.name === name)?.file ?? ''}.map`, 'utf8')) as {
+          sources: string[];
+        }
+      ).sources;
+
     // Assess
     expect(functions.map((f) => f.name).sort()).toEqual(
       entryPoints()
@@ -72,6 +100,19 @@ describe('Build: Lambda bundles', () => {
       isolate: { dropped: expect.stringMatching(/malformed worker job/) },
       expire: 'function',
     });
+    expect(consoleRun.status, consoleRun.stderr).toBe(0);
+    expect(JSON.parse(/RESULT (.*)/.exec(consoleRun.stderr)?.[1] ?? '{}')).toEqual({
+      index: [200, expect.stringContaining("connect-src 'self' https://idp.example.com;")],
+      missing: 404,
+    });
+    // Only the console function carries the console; it loads no AWS SDK, JWT verifier or pipeline code.
+    expect(sources('console')).toContainEqual(
+      expect.stringMatching(/functions\/lib\/console\/assets\.generated\.ts$/),
+    );
+    expect(sources('api')).not.toContainEqual(expect.stringMatching(/assets\.generated\.ts$/));
+    expect(
+      sources('console').filter((f) => /@aws-sdk|aws-jwt-verify|lib\/(actions|pipeline|store|aws)\//.test(f)),
+    ).toEqual([]);
     rmSync(outDir, { recursive: true, force: true });
   });
 });

@@ -182,6 +182,8 @@ describe('Sandbox: npm start on moto', () => {
     // Act
     const index = await fetch(`${s().url}/`);
     const script = await fetch(`${s().url}/assets/app.js`);
+    const missingAsset = await fetch(`${s().url}/assets/missing.js`);
+    const postIndex = await fetch(`${s().url}/`, { method: 'POST' });
     const health = await fetch(`${s().url}/health`);
     const tooLarge = await fetch(`${s().url}/isolations`, {
       method: 'POST',
@@ -197,6 +199,20 @@ describe('Sandbox: npm start on moto', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(await index.text()).not.toMatch(/<script>|<style>|style="/);
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    // Routed as API Gateway routes them: GET on a console path to the console function (which has no such
+    // file), any other method to the API (which has no route for /).
+    expect(missingAsset.status).toBe(404);
+    expect(((await missingAsset.json()) as { detail: string }).detail).toBe(
+      'no route for /assets/missing.js',
+    );
+    expect(postIndex.status).toBe(404);
+    expect(((await postIndex.json()) as { detail: string }).detail).toBe('no route for /');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\[console\] console request refused .*"\/assets\/missing\.js"/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\[api\] api request refused .*"method":"POST","path":"\/"/),
+    );
     expect(await health.json()).toEqual({ status: 'ok', service: 'cordon-api' });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.headers.get('content-type')).toMatch(/^application\/problem\+json/);

@@ -95,10 +95,13 @@ describe('Terraform: Lambda functions', () => {
       expect(typeof settings['reserved_concurrency'], name).toBe('number');
       expect(typeof settings['asynchronous'], name).toBe('boolean');
     }
-    // The worker is reserved (it protects member accounts from a containment storm); the API stays synchronous.
+    // The worker is reserved (it protects member accounts from a containment storm); the API and the console,
+    // behind API Gateway, stay synchronous and answer within its 30 seconds.
     expect(blockAt(defaults, 'isolate')['reserved_concurrency']).toBeGreaterThan(0);
-    expect(blockAt(defaults, 'api')['asynchronous']).toBe(false);
-    expect(blockAt(defaults, 'api')['timeout']).toBeLessThanOrEqual(29);
+    for (const name of ['api', 'console']) {
+      expect(blockAt(defaults, name)['asynchronous'], name).toBe(false);
+      expect(blockAt(defaults, name)['timeout'], name).toBeLessThanOrEqual(29);
+    }
     expect(lambda['memory_size']).toBe('${each.value.memory_size}');
     expect(lambda['timeout']).toBe('${each.value.timeout}');
     expect(lambda['reserved_concurrent_executions']).toBe('${each.value.reserved_concurrency}');
@@ -108,24 +111,33 @@ describe('Terraform: Lambda functions', () => {
 });
 
 describe('Terraform: function environment', () => {
-  const configSource = readFileSync(path.join(ROOT, 'functions/lib/config.ts'), 'utf8');
-  const apiConfigSource = readFileSync(path.join(ROOT, 'functions/lib/api/config.ts'), 'utf8');
+  const source = (file: string) => readFileSync(path.join(ROOT, 'functions/lib', file), 'utf8');
+  /** Each environment block, and the configuration modules that read its variables. */
+  const readers: Record<string, string[]> = {
+    pipeline_environment: [source('config.ts')],
+    api_environment: [source('api/config.ts'), source('api/environment.ts')],
+    console_environment: [source('console/config.ts')],
+  };
 
   it('sets only variables the configuration modules read', async () => {
     // Prepare
     const env = locals(await loadTerraform(MODULE));
 
     // Act
-    const names = [
-      ...Object.keys(blockAt(env, 'pipeline_environment')),
-      ...Object.keys(blockAt(env, 'api_environment')),
-    ];
+    const blocks = Object.keys(readers).map((block) => ({ block, names: Object.keys(blockAt(env, block)) }));
+    const runtime = Object.keys(blockAt(env, 'runtime_environment'));
 
     // Assess
-    for (const name of names.filter((n) => n.startsWith('CORDON_'))) {
-      expect(configSource.includes(`${name}:`) || apiConfigSource.includes(`${name}:`), name).toBe(true);
+    for (const { block, names } of blocks) {
+      for (const name of names) {
+        expect(name, block).toMatch(/^CORDON_/);
+        expect(
+          readers[block]?.some((text) => text.includes(`${name}:`)),
+          `${block}.${name} is read by its configuration module`,
+        ).toBe(true);
+      }
     }
-    expect(names.filter((n) => !n.startsWith('CORDON_')).sort()).toEqual(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL']);
+    expect(runtime.sort()).toEqual(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL']);
   });
 
   it('sets every required pipeline variable from module resources, not literals', async () => {
@@ -159,7 +171,9 @@ describe('Terraform: function environment', () => {
     const lambda = resource(config, 'aws_lambda_function', 'this');
 
     // Assess
-    expect(merged).toContain('merge(local.pipeline_environment, name == "api" ? local.api_environment : {})');
+    expect(merged.replace(/\s+/g, ' ')).toContain(
+      'merge( local.runtime_environment, name == "console" ? local.console_environment : local.pipeline_environment, name == "api" ? local.api_environment : {}, )',
+    );
     expect(merged).toContain('if value != null');
     expect(at(single(lambda, 'environment'), 'variables')).toBe('${local.function_environment[each.key]}');
     expect(api['CORDON_COGNITO_USER_POOL_ID']).toBe('${one(aws_cognito_user_pool.this[*].id)}');
@@ -167,6 +181,36 @@ describe('Terraform: function environment', () => {
     for (const group of ['REQUESTERS', 'APPROVERS', 'VIEWERS']) {
       expect(api[`CORDON_GROUP_${group}`]).toBe(`\${var.group_names.${group.toLowerCase()}}`);
     }
+  });
+});
+
+describe('Terraform: console function', () => {
+  it('gives the console function only the token endpoint of the console sign-in, as the API has it', async () => {
+    // Prepare
+    const env = locals(await loadTerraform(MODULE));
+
+    // Act
+    const consoleEnv = blockAt(env, 'console_environment');
+    const api = blockAt(env, 'api_environment');
+
+    // Assess
+    expect(consoleEnv).toEqual({ CORDON_CONSOLE_TOKEN_URL: '${local.api_environment.CORDON_CONSOLE_TOKEN_URL}' });
+    expect(api['CORDON_CONSOLE_TOKEN_URL']).toBe(
+      '${local.create_user_pool ? "${local.hosted_ui_url}/oauth2/token" : var.console_token_url}',
+    );
+  });
+
+  it('accepts per-function settings for every function, and only for them', async () => {
+    // Prepare
+    const settings = variables(await loadTerraform(MODULE))['function_settings'];
+
+    // Act
+    const condition = str(at(settings, 'validation', 0, 'condition'), 'function_settings validation');
+    const listed = JSON.parse(/contains\((\[[^\]]*\])/.exec(condition)?.[1] ?? '[]') as string[];
+
+    // Assess
+    expect(listed.sort()).toEqual([...FUNCTION_NAMES].sort());
+    expect(str(settings?.['description'], 'description')).toContain(`(${FUNCTION_NAMES.join(', ')})`);
   });
 });
 

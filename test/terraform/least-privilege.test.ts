@@ -203,6 +203,17 @@ describe('Terraform: function roles are least privilege', () => {
     ]);
   });
 
+  it('gives the console function nothing beyond its own logs and dead-letter queue', async () => {
+    // Act
+    const { actions, byResource } = await roleActions('console');
+
+    // Assess
+    expect(FUNCTION_PERMISSIONS.console).toEqual([]);
+    expect(committedFunctionPermissions().functions['console']).toEqual([]);
+    expect(byResource.size).toBe(0);
+    expect(actions).toEqual([...PLATFORM_ACTIONS].sort());
+  });
+
   it('rejects a wildcard permission declared by the code', () => {
     // Prepare
     const declared = { triage: [{ resource: 'table', actions: ['dynamodb:*'] }] };

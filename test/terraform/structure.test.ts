@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../../functions/lib/api/config.js';
+import { CONSOLE_ROUTE_KEYS, routeKeyMatches } from '../../functions/lib/console/handler.js';
 import {
   ROOT,
   TERRAFORM_DIR,
@@ -9,6 +10,7 @@ import {
   at,
   blockAt,
   loadTerraform,
+  locals,
   resource,
   single,
   str,
@@ -224,6 +226,48 @@ describe('Terraform: API', () => {
     expect(single(stage, 'access_log_settings')['destination_arn']).toBe('${aws_cloudwatch_log_group.api_access.arn}');
     expect(settings['throttling_burst_limit']).toBe('${var.api_throttling_burst_limit}');
     expect(settings['throttling_rate_limit']).toBe('${var.api_throttling_rate_limit}');
+  });
+
+  it('routes the console paths to the console function and everything else to the api function', async () => {
+    // Prepare
+    const config = await loadTerraform('terraform/modules/cordon');
+    const env = locals(config);
+
+    // Act
+    // `toset([...])` stays an expression in hcl2json: read its string literals.
+    const routeSet = (name: string) => [...str(env[name], name).matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? '');
+    const consoleRoutes = routeSet('console_routes');
+    const protectedRoutes = routeSet('protected_routes');
+    const consoleRoute = resource(config, 'aws_apigatewayv2_route', 'console');
+    const consoleIntegration = resource(config, 'aws_apigatewayv2_integration', 'console');
+    const apiIntegration = resource(config, 'aws_apigatewayv2_integration', 'this');
+    const permission = resource(config, 'aws_lambda_permission', 'console');
+
+    // Assess: the same routes as the code (and the sandbox) use, to the console's own integration, public.
+    expect(str(env['console_routes'], 'console_routes')).toMatch(/^\$\{toset\(\[/);
+    expect(consoleRoutes).toEqual([...CONSOLE_ROUTE_KEYS]);
+    expect(protectedRoutes).toContain('GET /me');
+    expect(consoleRoute['for_each']).toBe('${local.console_routes}');
+    expect(consoleRoute['route_key']).toBe('${each.value}');
+    expect(consoleRoute['target']).toBe('integrations/${aws_apigatewayv2_integration.console.id}');
+    expect(consoleRoute['authorization_type']).toBeUndefined();
+    expect(consoleIntegration['integration_uri']).toBe('${aws_lambda_function.this["console"].invoke_arn}');
+    expect(consoleIntegration['payload_format_version']).toBe('2.0');
+    expect(permission['function_name']).toBe('${aws_lambda_function.this["console"].function_name}');
+    expect(permission['principal']).toBe('apigateway.amazonaws.com');
+    // The rest stays on the api function: the $default route and every protected route.
+    expect(apiIntegration['integration_uri']).toBe('${aws_lambda_function.this["api"].invoke_arn}');
+    expect(resource(config, 'aws_apigatewayv2_route', 'public')['target']).toBe(
+      'integrations/${aws_apigatewayv2_integration.this.id}',
+    );
+    expect(resource(config, 'aws_apigatewayv2_route', 'protected')['target']).toBe(
+      'integrations/${aws_apigatewayv2_integration.this.id}',
+    );
+    for (const key of protectedRoutes) {
+      const [method = '', route = ''] = key.split(' ');
+      const path = route.replace('{proxy+}', 'x');
+      expect(CONSOLE_ROUTE_KEYS.some((c) => routeKeyMatches(c, method === 'ANY' ? 'GET' : method, path)), key).toBe(false);
+    }
   });
 
   it('creates the Cognito user pool, client and the groups the API authorises by default', async () => {

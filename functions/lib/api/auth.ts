@@ -8,15 +8,8 @@
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import type { JwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
-import { CordonError, ForbiddenError } from '../errors.js';
+import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 import type { AuthConfig, GroupConfig } from './config.js';
-
-/** The caller could not be authenticated (missing, malformed, expired or forged token). Maps to 401. */
-export class UnauthenticatedError extends CordonError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: 'UNAUTHENTICATED', ...options });
-  }
-}
 
 export const ROLES = ['viewer', 'requester', 'approver'] as const;
 export type Role = (typeof ROLES)[number];

@@ -4,7 +4,7 @@
  * directly.
  */
 import * as z from 'zod';
-import { ConfigurationError } from '../errors.js';
+import { CONSOLE_SIGN_IN_ENV, httpsUrl, parseEnvironment } from './environment.js';
 
 /** Which identity provider issues the bearer tokens. */
 export type AuthConfig =
@@ -51,8 +51,6 @@ export interface ApiConfig {
   sandbox: boolean;
 }
 
-const httpsUrl = z.url({ protocol: /^https$/ });
-
 const EnvSchema = z
   .object({
     AWS_REGION: z.string().min(1).default('us-east-1'),
@@ -70,10 +68,8 @@ const EnvSchema = z
     CORDON_GROUP_REQUESTERS: z.string().min(1).default('cordon-requesters'),
     CORDON_GROUP_APPROVERS: z.string().min(1).default('cordon-approvers'),
     CORDON_GROUP_VIEWERS: z.string().min(1).default('cordon-viewers'),
-    CORDON_CONSOLE_AUTHORIZE_URL: httpsUrl.optional(),
-    CORDON_CONSOLE_TOKEN_URL: httpsUrl.optional(),
-    CORDON_CONSOLE_LOGOUT_URL: httpsUrl.optional(),
-    CORDON_CONSOLE_SCOPES: z.string().min(1).default('openid profile'),
+    // /config.json tells the console how to sign in.
+    ...CONSOLE_SIGN_IN_ENV,
   })
   .superRefine((env, ctx) => {
     if (env.CORDON_AUTH_MODE === 'cognito') {
@@ -107,12 +103,7 @@ const EnvSchema = z
  * @throws ConfigurationError naming every missing or malformed variable
  */
 export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigurationError(`invalid API configuration: ${details.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(EnvSchema, env, 'API');
   const clientId = e.CORDON_AUTH_CLIENT_ID ?? e.CORDON_AUTH_AUDIENCE ?? '';
   const auth: AuthConfig =
     e.CORDON_AUTH_MODE === 'cognito'

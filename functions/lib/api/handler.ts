@@ -12,8 +12,15 @@ import { ForbiddenError, ValidationError, errorMessage } from '../errors.js';
 import type { IsolationRecord, Principal } from '../store/model.js';
 import { Authenticator, requireRole, type ApiPrincipal, type Role } from './auth.js';
 import type { ApiConfig } from './config.js';
-import { CONSOLE_ASSETS, type ConsoleAsset } from './console-assets.generated.js';
-import { asset, consoleCsp, getHeader, json, problem, readJsonBody, type HttpResponse } from './http.js';
+import {
+  getHeader,
+  json,
+  problem,
+  readJsonBody,
+  requestMethod,
+  requestPath,
+  type HttpResponse,
+} from './http.js';
 import { RouteNotFoundError, toProblem } from './problem.js';
 import type { IsolationApiService } from './service.js';
 import {
@@ -53,7 +60,6 @@ export interface ApiHandlerOptions {
   logger: LoggerLike;
   /** Extra routes: only the sandbox adapter passes these; the Lambda never has them. */
   extraRoutes?: Route[];
-  assets?: Record<string, ConsoleAsset>;
 }
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
@@ -226,23 +232,6 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
   ];
 }
 
-function consoleRoutes(config: ApiConfig, assets: Record<string, ConsoleAsset>): Route[] {
-  const csp = consoleCsp(config.consoleAuth?.tokenUrl);
-  const routes: Route[] = [];
-  for (const [path, a] of Object.entries(assets)) {
-    // index.html must revalidate so a deploy takes effect; hashed-in-content assets may be cached briefly.
-    const cache = a.contentType.startsWith('text/html') ? 'no-cache' : 'public, max-age=300';
-    const response = asset(a.body, a.contentType, csp, cache);
-    routes.push({ method: 'GET', path, access: 'public', handle: async () => response });
-  }
-  const index = assets['/index.html'];
-  if (index) {
-    const response = asset(index.body, index.contentType, csp, 'no-cache');
-    routes.push({ method: 'GET', path: '/', access: 'public', handle: async () => response });
-  }
-  return routes;
-}
-
 function match(template: string, path: string): Record<string, string> | undefined {
   const t = template.split('/');
   const p = path.split('/');
@@ -270,17 +259,14 @@ function match(template: string, path: string): Record<string, string> | undefin
  * @returns a function from an API Gateway v2 event to a structured result; it never throws
  */
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
-  const routes = [
-    ...apiRoutes(options),
-    ...consoleRoutes(options.config, options.assets ?? CONSOLE_ASSETS),
-    ...(options.extraRoutes ?? []),
-  ];
+  // The console's files are not here: the `console` function serves them (functions/lib/console/handler.ts).
+  const routes = [...apiRoutes(options), ...(options.extraRoutes ?? [])];
   const { logger, authenticator } = options;
 
   return async (event) => {
     const requestId = event.requestContext?.requestId ?? randomUUID();
-    const method = (event.requestContext?.http?.method ?? 'GET').toUpperCase();
-    const path = (event.rawPath || '/').replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+    const method = requestMethod(event);
+    const path = requestPath(event);
     let principal: ApiPrincipal | undefined;
     try {
       const candidates = routes

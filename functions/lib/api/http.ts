@@ -1,12 +1,18 @@
 /**
- * HTTP plumbing for the API: response builders with the security headers every response carries, the
- * console's Content-Security-Policy, and request body decoding with the 32 KB limit.
+ * HTTP plumbing for the API and the console functions: response builders with the security headers every
+ * response carries, the console's Content-Security-Policy, and request body decoding with the 32 KB limit.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Problem } from './problem.js';
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from './problem.js';
-import { MAX_BODY_BYTES } from './validation.js';
 import { ValidationError } from '../errors.js';
+
+/**
+ * Largest request body accepted, in bytes (API Gateway allows far more; nobody needs it). Defined here rather
+ * than with the schemas so that the console function, which builds its responses with this module, does not
+ * load the API's validation and the action registry behind it.
+ */
+export const MAX_BODY_BYTES = 32 * 1024;
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & {
   statusCode: number;
@@ -89,6 +95,16 @@ export function asset(body: string, contentType: string, csp: string, cache: str
     },
     body,
   };
+}
+
+/** The request's method, upper-case (GET when absent, as for a bare test event). */
+export function requestMethod(event: APIGatewayProxyEventV2): string {
+  return (event.requestContext?.http?.method ?? 'GET').toUpperCase();
+}
+
+/** The request's path, with repeated slashes collapsed and no trailing slash (except `/` itself). */
+export function requestPath(event: APIGatewayProxyEventV2): string {
+  return (event.rawPath || '/').replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
 }
 
 function header(event: APIGatewayProxyEventV2, name: string): string | undefined {

@@ -9,10 +9,10 @@ import {
   ForbiddenError,
   NotFoundError,
   RefusedResourceError,
+  UnauthenticatedError,
   UnsupportedEventError,
   ValidationError,
 } from '../errors.js';
-import { UnauthenticatedError } from './auth.js';
 
 export interface Problem {
   type: string;

@@ -10,8 +10,8 @@ import { isAwsRegion } from './regions.js';
 import { ISOLATION_STATUSES } from '../store/model.js';
 import { isIsolationId } from '../store/isolations.js';
 
-/** Largest request body accepted, in bytes (API Gateway allows far more; nobody needs it). */
-export const MAX_BODY_BYTES = 32 * 1024;
+/** The body size limit, enforced when the body is read (http.ts); exported here next to the schemas it bounds. */
+export { MAX_BODY_BYTES } from './http.js';
 
 export const REQUESTABLE_TYPES = ['ec2-instance', 'iam-user', 'iam-access-key', 'iam-role'] as const;
 export type RequestableType = (typeof REQUESTABLE_TYPES)[number];

@@ -1,6 +1,7 @@
-# Self-service API and web console: API Gateway HTTP API -> the api function, with a JWT authorizer.
+# Self-service API and web console on one HTTP API (one origin): the console's files go to the console
+# function, everything else to the api function, with a JWT authorizer on the routes that need a token.
 # Tokens come from the Cognito user pool created here, or from an external OIDC issuer (jwt_issuer).
-# The function verifies every token again with aws-jwt-verify; the authorizer stops anonymous traffic at
+# The api function verifies every token again with aws-jwt-verify; the authorizer stops anonymous traffic at
 # the edge before it costs a Lambda invocation.
 
 locals {
@@ -12,13 +13,21 @@ locals {
   jwt_issuer   = local.create_user_pool ? "https://cognito-idp.${local.region}.amazonaws.com/${one(aws_cognito_user_pool.this[*].id)}" : var.jwt_issuer
   jwt_audience = local.create_user_pool ? aws_cognito_user_pool_client.this[*].id : var.jwt_audience
 
-  # Routes that always need a token. Everything else (console assets, /config.json, /health) reaches the
-  # function through the public $default route, where the function enforces access per route.
+  # Routes that always need a token. Everything else but the console's files (/config.json, /health...)
+  # reaches the api function through the public $default route, where the function enforces access per route.
   protected_routes = toset([
     "ANY /isolations",
     "ANY /isolations/{proxy+}",
     "ANY /policy/{proxy+}",
     "GET /me",
+  ])
+
+  # The console function's public routes: CONSOLE_ROUTE_KEYS in functions/lib/console/handler.ts (a test keeps
+  # the two equal; the local sandbox routes with that list). Any other method or path goes to the api function.
+  console_routes = toset([
+    "GET /",
+    "GET /index.html",
+    "GET /assets/{proxy+}",
   ])
 }
 
@@ -120,6 +129,14 @@ resource "aws_apigatewayv2_integration" "this" {
   timeout_milliseconds   = 29000
 }
 
+resource "aws_apigatewayv2_integration" "console" {
+  api_id                 = aws_apigatewayv2_api.this.id
+  integration_type       = "AWS_PROXY"
+  integration_uri        = aws_lambda_function.this["console"].invoke_arn
+  payload_format_version = "2.0"
+  timeout_milliseconds   = 10000
+}
+
 resource "aws_apigatewayv2_authorizer" "this" {
   api_id           = aws_apigatewayv2_api.this.id
   name             = "${local.name}-jwt"
@@ -153,6 +170,14 @@ resource "aws_apigatewayv2_route" "public" {
   api_id    = aws_apigatewayv2_api.this.id
   route_key = "$default"
   target    = "integrations/${aws_apigatewayv2_integration.this.id}"
+}
+
+resource "aws_apigatewayv2_route" "console" {
+  for_each = local.console_routes
+
+  api_id    = aws_apigatewayv2_api.this.id
+  route_key = each.value
+  target    = "integrations/${aws_apigatewayv2_integration.console.id}"
 }
 
 resource "aws_cloudwatch_log_group" "api_access" {
@@ -198,6 +223,14 @@ resource "aws_lambda_permission" "api" {
   statement_id  = "AllowHttpApi"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this["api"].function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+}
+
+resource "aws_lambda_permission" "console" {
+  statement_id  = "AllowHttpApi"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this["console"].function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
 }

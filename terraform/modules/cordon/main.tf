@@ -58,9 +58,17 @@ locals {
       asynchronous         = true
     }
     api = {
-      description          = "Self-service isolation API and web console."
+      description          = "Self-service isolation API: the JSON routes and the console's /config.json."
       memory_size          = 512
       timeout              = 29 # API Gateway HTTP APIs stop waiting after 30 seconds.
+      reserved_concurrency = -1
+      asynchronous         = false
+    }
+    console = {
+      # Its own function so that the API's bundle does not carry the console; it has no AWS permissions.
+      description          = "Serves the web console's files (/, /index.html, /assets/*)."
+      memory_size          = 256
+      timeout              = 10
       reserved_concurrency = -1
       asynchronous         = false
     }
@@ -82,6 +90,13 @@ locals {
   # (Lambda checks the dead-letter permission of the role when the function is created).
   worker_function_arn = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_names.isolate}"
 
+  # Read by every function: the Powertools logger, and source maps so that stack traces in the logs point at
+  # the TypeScript sources (the bundles ship them).
+  runtime_environment = {
+    POWERTOOLS_LOG_LEVEL = var.log_level
+    NODE_OPTIONS         = "--enable-source-maps"
+  }
+
   # Environment read by functions/lib/config.ts (every pipeline function and the API).
   pipeline_environment = {
     CORDON_SECURITY_ACCOUNT_ID = local.account_id
@@ -93,9 +108,6 @@ locals {
     CORDON_APPROVE_ACTION_ID   = aws_securityhub_action_target.approve.identifier
     CORDON_REJECT_ACTION_ID    = aws_securityhub_action_target.reject.identifier
     CORDON_RESOURCE_PREFIX     = var.name_prefix
-    POWERTOOLS_LOG_LEVEL       = var.log_level
-    # The bundles ship source maps: stack traces in the logs then point at the TypeScript sources.
-    NODE_OPTIONS = "--enable-source-maps"
   }
 
   # Environment read by functions/lib/api/config.ts.
@@ -116,11 +128,20 @@ locals {
     CORDON_CONSOLE_LOGOUT_URL    = local.create_user_pool ? "${local.hosted_ui_url}/logout" : null
   }
 
+  # Environment read by functions/lib/console/config.ts: only the token endpoint its Content-Security-Policy
+  # allows the page to call. The console function reads no pipeline or API setting.
+  console_environment = {
+    CORDON_CONSOLE_TOKEN_URL = local.api_environment.CORDON_CONSOLE_TOKEN_URL
+  }
+
   # Null values are dropped: the configuration schemas treat an absent variable as "not configured".
   function_environment = {
     for name in keys(local.functions) : name => {
-      for key, value in merge(local.pipeline_environment, name == "api" ? local.api_environment : {}) :
-      key => value if value != null
+      for key, value in merge(
+        local.runtime_environment,
+        name == "console" ? local.console_environment : local.pipeline_environment,
+        name == "api" ? local.api_environment : {},
+      ) : key => value if value != null
     }
   }
 }

@@ -51,7 +51,7 @@ variable "lambda_runtime" {
 }
 
 variable "function_settings" {
-  description = "Per-function overrides of memory_size (MB), timeout (seconds) and reserved_concurrency (-1: unreserved), keyed by function name (triage, approve, isolate, expire, api). Unset values keep the module defaults."
+  description = "Per-function overrides of memory_size (MB), timeout (seconds) and reserved_concurrency (-1: unreserved), keyed by function name (triage, approve, isolate, expire, api, console). Unset values keep the module defaults."
   type = map(object({
     memory_size          = optional(number)
     timeout              = optional(number)
@@ -60,8 +60,8 @@ variable "function_settings" {
   default = {}
 
   validation {
-    condition     = alltrue([for name in keys(var.function_settings) : contains(["triage", "approve", "isolate", "expire", "api"], name)])
-    error_message = "function_settings keys must be function names: triage, approve, isolate, expire, api."
+    condition     = alltrue([for name in keys(var.function_settings) : contains(["triage", "approve", "isolate", "expire", "api", "console"], name)])
+    error_message = "function_settings keys must be function names: triage, approve, isolate, expire, api, console."
   }
 
   validation {

@@ -1,11 +1,11 @@
 /**
- * The console bundled into the API: the generated module is up to date with console/, and the HTML shell
- * needs nothing that the strict Content-Security-Policy forbids.
+ * The console bundled into the `console` function: the generated module is up to date with console/, and the
+ * HTML shell needs nothing that the strict Content-Security-Policy forbids.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GENERATED_PATH, renderConsoleModule } from '../../console/build.js';
-import { CONSOLE_ASSETS } from '../../functions/lib/api/console-assets.generated.js';
+import { CONSOLE_ASSETS } from '../../functions/lib/console/assets.generated.js';
 import { consoleCsp } from '../../functions/lib/api/http.js';
 
 describe('Console: bundled assets', () => {
