@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CSV,
@@ -20,8 +20,13 @@ import {
 
 const HEADER = 'finding_type,resource_type_api,asff_types,doc_page';
 
-/** The reference table the generator reads (see scripts/gen-guardduty-types.ts). */
+/** The reference table the generator reads (see scripts/gen-guardduty-types.ts), next to the repository. */
 function referenceCsv(): string {
+  if (!existsSync(DEFAULT_CSV)) {
+    throw new Error(
+      `the GuardDuty reference table ${DEFAULT_CSV} is missing: these tests compare the committed table with it`,
+    );
+  }
   return readFileSync(DEFAULT_CSV, 'utf8');
 }
 
