@@ -84,8 +84,11 @@ export function bundledPolicyPlugin(policy: CompiledPolicy): Plugin {
   };
 }
 
-/** Cold-start budget per function bundle (minified, SDK excluded), from the benchmark targets: 300 KB. */
-export const BUNDLE_BUDGET = 300 * 1024;
+/**
+ * Cold-start budget per function bundle (minified, SDK excluded), from the benchmark targets: 300 KB, in the
+ * benchmark's unit (1 KB = 1,000 bytes), so that the build and `npm run bench` agree.
+ */
+export const BUNDLE_BUDGET = 300_000;
 
 /** One built function: its bundle's size, raw and gzipped. */
 export interface BuiltFunction {
@@ -143,7 +146,7 @@ async function main(): Promise<void> {
         .map(
           (r) =>
             `${r.name.padEnd(12)} ${String(r.bytes).padStart(10)} ${String(r.gzip).padStart(10)}  dist/functions/${r.name}/index.mjs` +
-            (r.bytes > BUNDLE_BUDGET ? `  (over the ${BUNDLE_BUDGET / 1024} KB budget)` : ''),
+            (r.bytes > BUNDLE_BUDGET ? `  (over the ${BUNDLE_BUDGET / 1000} KB budget)` : ''),
         )
         .join('\n') +
       '\n',

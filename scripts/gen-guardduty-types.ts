@@ -5,7 +5,8 @@
  * described in `functions/lib/findings/guardduty-type-table.ts` (every Lambda bundle carries it).
  *
  * Usage: `npx tsx scripts/gen-guardduty-types.ts [CSV] [OUT]`
- *   CSV defaults to `../shared/reference/guardduty-finding-types.csv` (next to the repository),
+ *   CSV defaults to `scripts/data/guardduty-finding-types.csv` (a committed copy of the reference table, compiled
+ *   from AWS's GuardDuty finding-type documentation; each row links its doc page),
  *   OUT defaults to `functions/lib/findings/guardduty-types.generated.ts`.
  * `--check` exits 1 when OUT differs from what would be generated.
  */
@@ -21,8 +22,11 @@ import {
 } from '../functions/lib/findings/guardduty-type-table.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** The reference table of GuardDuty finding types, in the shared reference directory next to the repository. */
-export const DEFAULT_CSV = resolve(root, '..', 'shared', 'reference', 'guardduty-finding-types.csv');
+/**
+ * The reference table of GuardDuty finding types, committed with the repository so that the generator and its
+ * tests work on a fresh clone. Replace it with a newer copy of the table, then regenerate.
+ */
+export const DEFAULT_CSV = resolve(root, 'scripts', 'data', 'guardduty-finding-types.csv');
 /** The generated module. */
 export const DEFAULT_OUT = resolve(root, 'functions', 'lib', 'findings', 'guardduty-types.generated.ts');
 

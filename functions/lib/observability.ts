@@ -111,6 +111,21 @@ export function createMetrics(functionName: string): PipelineMetrics {
   };
 }
 
+/**
+ * Metrics that go nowhere: the default for every function but the worker, which alone runs isolations and so
+ * alone has something to count (the other bundles then carry no EMF library).
+ */
+export function noMetrics(): PipelineMetrics {
+  const noop = (): void => undefined;
+  return {
+    isolationStarted: noop,
+    isolationSucceeded: noop,
+    isolationFailed: noop,
+    timeToContain: noop,
+    flush: noop,
+  };
+}
+
 /** One recorded metric data point (see {@link recordingMetrics}). */
 export interface RecordedMetric {
   name: string;

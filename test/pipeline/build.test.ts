@@ -89,8 +89,12 @@ describe('Build: Lambda bundles', () => {
       const text = readFileSync(f.file, 'utf8');
       expect(text, f.name).not.toMatch(/(?:from|import) ?"@(?:aws-sdk|smithy)\//);
     }
-    expect(readFileSync(functions.find((f) => f.name === 'isolate')?.file ?? '', 'utf8')).toMatch(
-      /import\("@aws-sdk\/client-ec2"\)/,
+    const isolateCode = readFileSync(functions.find((f) => f.name === 'isolate')?.file ?? '', 'utf8');
+    expect(isolateCode).toMatch(/import\("@aws-sdk\/client-ec2"\)/);
+    // Only the worker emits metrics (the FAILED alarm reads IsolationsFailed); the others carry no EMF code.
+    expect(isolateCode).toContain('IsolationsFailed');
+    expect(readFileSync(functions.find((f) => f.name === 'api')?.file ?? '', 'utf8')).not.toContain(
+      'IsolationsFailed',
     );
     expect(run.status, run.stderr).toBe(0);
     const results = JSON.parse(/RESULT (.*)/.exec(run.stderr)?.[1] ?? '{}') as Record<string, unknown>;

@@ -19,7 +19,7 @@ import {
   type SecurityHubWriter,
 } from '../report/securityhub-writer.js';
 import { SnsNotifier, type Notifier } from '../report/notifier.js';
-import { createLogger, createMetrics, type PipelineLogger, type PipelineMetrics } from '../observability.js';
+import { createLogger, noMetrics, type PipelineLogger, type PipelineMetrics } from '../observability.js';
 
 /** What the worker is asked to do. */
 export interface WorkerJob {
@@ -165,7 +165,7 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
     memberClients,
     startWorker,
     logger: overrides.logger ?? createLogger(functionName),
-    metrics: overrides.metrics ?? createMetrics(functionName),
+    metrics: overrides.metrics ?? noMetrics(),
     clock: overrides.clock ?? (() => new Date()),
   };
 }
