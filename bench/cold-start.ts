@@ -157,16 +157,21 @@ export function runColdStartBenchmark(): Figure[] {
         below(100, 'ms'),
         'no AWS SDK package is loaded at init: each is imported on first use (functions/lib/aws/sdk.ts)',
       ),
-      figure(
-        BENCHMARK,
-        `${name}: AWS SDK loaded on first use (${String(sdkPackages.length)} packages, median)`,
-        round(sdk, 1),
-        'ms',
-        undefined,
-        `the packages its permissions allow, paid once per container by the first requests that need them, not by the init: ${sdkPackages
-          .map((p) => p.replace('@aws-sdk/', ''))
-          .join(', ')}; resolved from node_modules as the runtime provides the SDK (not bundled)`,
-      ),
+      // A function whose permissions allow no AWS service (console) loads no SDK package: no figure.
+      ...(sdkPackages.length === 0
+        ? []
+        : [
+            figure(
+              BENCHMARK,
+              `${name}: AWS SDK loaded on first use (${String(sdkPackages.length)} packages, median)`,
+              round(sdk, 1),
+              'ms',
+              undefined,
+              `the packages its permissions allow, paid once per container by the first requests that need them, not by the init: ${sdkPackages
+                .map((p) => p.replace('@aws-sdk/', ''))
+                .join(', ')}; resolved from node_modules as the runtime provides the SDK (not bundled)`,
+            ),
+          ]),
       figure(BENCHMARK, `${name}: peak RSS with its SDK packages loaded (median)`, round(rss, 1), 'MiB'),
     );
   }
