@@ -75,14 +75,14 @@ describe('Action: disable-access-key', () => {
     // Act
     const applied = await disableAccessKey.apply(ctx, key, params);
     const afterApply = await userState(ctx.clients.iam, name);
-    const document = await userPolicy(ctx.clients.iam, name, 'cordon-revoke-older-sessions');
+    const document = await userPolicy(ctx.clients.iam, name, 'cordon-revoke-older-sessions-iso-0001');
     const reapplied = await disableAccessKey.apply(ctx, key, params, applied);
     const released = await disableAccessKey.release(ctx, key, params, applied);
 
     // Assess
     expect(applied.outcome).toBe('succeeded');
     expect(statuses(applied)['deny-older-sessions']).toBe('done');
-    expect(afterApply.policies).toEqual(['cordon-revoke-older-sessions', 'customer-read']);
+    expect(afterApply.policies).toEqual(['cordon-revoke-older-sessions-iso-0001', 'customer-read']);
     expect(document).toEqual({
       Version: '2012-10-17',
       Statement: [
@@ -171,5 +171,34 @@ describe('Action: disable-access-key', () => {
     expect(result.detail).toMatch(/refused: exempt/);
     expect(recorder.commands.filter((c) => isMutating(c.command))).toEqual([]);
     expect((await userState(ctx.clients.iam, name)).keys[user.activeKeyId]).toBe('Active');
+  });
+
+  it("keeps the other isolation's cut-off when two keys of one user are contained and one is released", async () => {
+    // Prepare: both keys compromised, each contained by its own isolation
+    const first = motoActionContext(moto, { isolationId: 'iso-key-1' });
+    const second = motoActionContext(moto, { isolationId: 'iso-key-2' });
+    const name = freshName('alice');
+    const user = await seedUser(first.ctx.clients.iam, name);
+    await first.ctx.clients.iam.updateAccessKey({
+      UserName: name,
+      AccessKeyId: user.inactiveKeyId,
+      Status: 'Active',
+    });
+    const params = disableAccessKey.params.parse({ denyOlderSessions: true });
+    const firstKey = accessKeyResource(name, user.activeKeyId);
+    const secondKey = accessKeyResource(name, user.inactiveKeyId);
+    const firstApplied = await disableAccessKey.apply(first.ctx, firstKey, params);
+    const secondApplied = await disableAccessKey.apply(second.ctx, secondKey, params);
+
+    // Act
+    const released = await disableAccessKey.release(first.ctx, firstKey, params, firstApplied);
+    const state = await userState(first.ctx.clients.iam, name);
+
+    // Assess
+    expect(firstApplied.outcome).toBe('succeeded');
+    expect(secondApplied.outcome).toBe('succeeded');
+    expect(released.outcome).toBe('succeeded');
+    expect(state.policies).toEqual(['cordon-revoke-older-sessions-iso-key-2', 'customer-read']);
+    expect(state.keys).toEqual({ [user.activeKeyId]: 'Active', [user.inactiveKeyId]: 'Inactive' });
   });
 });

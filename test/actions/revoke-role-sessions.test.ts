@@ -22,7 +22,7 @@ describe('Action: revoke-role-sessions', () => {
     // Act
     const applied = await revokeRoleSessions.apply(ctx, roleResource(name), params);
     const afterApply = await roleState(ctx.clients.iam, name);
-    const document = await rolePolicy(ctx.clients.iam, name, 'cordon-revoke-older-sessions');
+    const document = await rolePolicy(ctx.clients.iam, name, 'cordon-revoke-older-sessions-iso-0001');
     recorder.clear();
     const reapplied = await revokeRoleSessions.apply(ctx, roleResource(name), params, applied);
     const mutationsOnReapply = recorder.commands.filter((c) => isMutating(c.command));
@@ -36,7 +36,7 @@ describe('Action: revoke-role-sessions', () => {
     expect(applied.containedAt).toBeDefined();
     expect(afterApply.policies).toEqual([
       'AWSRevokeOlderSessions',
-      'cordon-revoke-older-sessions',
+      'cordon-revoke-older-sessions-iso-0001',
       'customer-read',
     ]);
     expect(document).toEqual({
@@ -110,7 +110,11 @@ describe('Action: revoke-role-sessions', () => {
     const name = freshName('app-role');
     await seedRole(ctx.clients.iam, name);
     const applied = await revokeRoleSessions.apply(ctx, roleResource(name), params);
-    for (const PolicyName of ['customer-read', 'AWSRevokeOlderSessions', 'cordon-revoke-older-sessions']) {
+    for (const PolicyName of [
+      'customer-read',
+      'AWSRevokeOlderSessions',
+      'cordon-revoke-older-sessions-iso-0001',
+    ]) {
       await ctx.clients.iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName }));
     }
     await ctx.clients.iam.send(new DeleteRoleCommand({ RoleName: name }));

@@ -9,8 +9,8 @@ import { ValidationError } from '../errors.js';
 import type { IamAccessKeyResource, Resource } from '../findings/model.js';
 import { IAM_NO_SUCH_ENTITY, unlessNotFound } from '../aws/errors.js';
 import {
-  DENY_OLDER_SESSIONS_POLICY_NAME,
   denyOlderSessionsPolicy,
+  sessionRevocationPolicyName,
   issuedBeforeOf,
   tagRecord,
 } from '../aws/iam-policies.js';
@@ -62,6 +62,8 @@ function recordedKey(before: Readonly<Record<string, unknown>>): AccessKeyBefore
 
 function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Params): StageSpec<ApplyWork>[] {
   const iam: IAM = ctx.clients.iam;
+  // Per isolation: another isolation of the same principal keeps its own cut-off (see sessionRevocationPolicyName).
+  const policyName = sessionRevocationPolicyName(ctx.isolationId);
   const { userName: UserName, accessKeyId: AccessKeyId } = resource;
   return [
     {
@@ -74,9 +76,7 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
               awsCall('iam:ListAccessKeys', () => iam.listAccessKeys({ UserName })),
               p.denyOlderSessions
                 ? awsCall('iam:GetUserPolicy', () =>
-                    unlessNotFound(
-                      iam.getUserPolicy({ UserName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
-                    ),
+                    unlessNotFound(iam.getUserPolicy({ UserName, PolicyName: policyName })),
                   )
                 : Promise.resolve(undefined),
             ]);
@@ -145,7 +145,7 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
             if (work.existingIssuedBefore !== undefined && work.existingIssuedBefore === recorded) {
               return {
                 status: 'skipped',
-                detail: `${DENY_OLDER_SESSIONS_POLICY_NAME} already denies sessions issued before ${recorded}`,
+                detail: `${policyName} already denies sessions issued before ${recorded}`,
               };
             }
             // Keep the cut-off of an earlier run of this isolation, so a resumed run denies the same sessions.
@@ -153,13 +153,13 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
             await awsCall('iam:PutUserPolicy', () =>
               iam.putUserPolicy({
                 UserName,
-                PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME,
+                PolicyName: policyName,
                 PolicyDocument: JSON.stringify(denyOlderSessionsPolicy(issuedBefore)),
               }),
             );
             return {
               status: 'done',
-              detail: `inline policy ${DENY_OLDER_SESSIONS_POLICY_NAME} denies ${UserName}'s sessions issued before ${issuedBefore}`,
+              detail: `inline policy ${policyName} denies ${UserName}'s sessions issued before ${issuedBefore}`,
               before: { accessKey: { denyOlderSessionsIssuedBefore: issuedBefore } },
             };
           },
@@ -174,6 +174,8 @@ function releaseStages(
   resource: IamAccessKeyResource,
 ): StageSpec<Record<string, never>>[] {
   const iam: IAM = ctx.clients.iam;
+  // Per isolation: another isolation of the same principal keeps its own cut-off (see sessionRevocationPolicyName).
+  const policyName = sessionRevocationPolicyName(ctx.isolationId);
   const { userName: UserName, accessKeyId: AccessKeyId } = resource;
   return [
     {
@@ -207,18 +209,15 @@ function releaseStages(
               return { status: 'skipped', detail: 'apply did not add a deny-older-sessions policy' };
             }
             const present = await awsCall('iam:GetUserPolicy', () =>
-              unlessNotFound(iam.getUserPolicy({ UserName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME })),
+              unlessNotFound(iam.getUserPolicy({ UserName, PolicyName: policyName })),
             );
             const deleted =
               present &&
               (await awsCall('iam:DeleteUserPolicy', () =>
-                unlessNotFound(
-                  iam.deleteUserPolicy({ UserName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
-                ),
+                unlessNotFound(iam.deleteUserPolicy({ UserName, PolicyName: policyName })),
               ));
-            if (!deleted)
-              return { status: 'skipped', detail: `${DENY_OLDER_SESSIONS_POLICY_NAME} is not present` };
-            return { status: 'done', detail: `removed inline policy ${DENY_OLDER_SESSIONS_POLICY_NAME}` };
+            if (!deleted) return { status: 'skipped', detail: `${policyName} is not present` };
+            return { status: 'done', detail: `removed inline policy ${policyName}` };
           },
         },
       ],

@@ -14,6 +14,7 @@ import * as z from 'zod';
 import type { EC2 } from '@aws-sdk/client-ec2';
 import { CordonError } from '../errors.js';
 import type { Resource } from '../findings/model.js';
+import { sessionRevocationPolicyName } from '../aws/iam-policies.js';
 import {
   defineAction,
   type ActionContext,
@@ -97,11 +98,6 @@ const RELEASE_STEPS = {
   targets: 'restore-target-registrations',
   tags: 'remove-isolation-tags',
 } as const;
-
-/** Name of the inline role policy cordon adds to revoke older sessions (IAM policy names: ≤128 chars). */
-export function revocationPolicyName(isolationId: string): string {
-  return `cordon-revoke-older-sessions-${isolationId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 128);
-}
 
 interface ApplyWork {
   instanceId: string;
@@ -626,7 +622,7 @@ async function revokeRoleSessionsStep(
   if (roleName === ctx.guard.memberRoleName || (own !== '' && roleName.toLowerCase().startsWith(own))) {
     return skipped(`role ${roleName} belongs to cordon and is never revoked`);
   }
-  const policyName = revocationPolicyName(ctx.isolationId);
+  const policyName = sessionRevocationPolicyName(ctx.isolationId);
   const [existing, profiles] = await Promise.all([
     getRolePolicyDocument(iam, roleName, policyName),
     awsCall('iam:ListInstanceProfilesForRole', () => iam.listInstanceProfilesForRole({ RoleName: roleName })),

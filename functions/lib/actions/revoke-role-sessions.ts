@@ -10,8 +10,8 @@ import { ValidationError } from '../errors.js';
 import type { IamRoleResource, Resource } from '../findings/model.js';
 import { IAM_NO_SUCH_ENTITY, unlessNotFound } from '../aws/errors.js';
 import {
-  DENY_OLDER_SESSIONS_POLICY_NAME,
   denyOlderSessionsPolicy,
+  sessionRevocationPolicyName,
   issuedBeforeOf,
   tagRecord,
 } from '../aws/iam-policies.js';
@@ -48,6 +48,8 @@ function recordedRole(before: Readonly<Record<string, unknown>>): RoleBefore | u
 
 function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<ApplyWork>[] {
   const iam: IAM = ctx.clients.iam;
+  // Per isolation: another isolation of the same principal keeps its own cut-off (see sessionRevocationPolicyName).
+  const policyName = sessionRevocationPolicyName(ctx.isolationId);
   const RoleName = resource.roleName;
   return [
     {
@@ -58,7 +60,7 @@ function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<A
             const [role, policy] = await Promise.all([
               awsCall('iam:GetRole', () => iam.getRole({ RoleName })),
               awsCall('iam:GetRolePolicy', () =>
-                unlessNotFound(iam.getRolePolicy({ RoleName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME })),
+                unlessNotFound(iam.getRolePolicy({ RoleName, PolicyName: policyName })),
               ),
             ]);
             // The live ARN carries the path, which is how service-linked roles are recognised.
@@ -94,7 +96,7 @@ function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<A
             if (recorded !== undefined && work.existingIssuedBefore === recorded) {
               return {
                 status: 'skipped',
-                detail: `${DENY_OLDER_SESSIONS_POLICY_NAME} already denies sessions issued before ${recorded}`,
+                detail: `${policyName} already denies sessions issued before ${recorded}`,
               };
             }
             // A resumed run keeps the first cut-off: the sessions to deny are those alive at first containment.
@@ -102,13 +104,13 @@ function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<A
             await awsCall('iam:PutRolePolicy', () =>
               iam.putRolePolicy({
                 RoleName,
-                PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME,
+                PolicyName: policyName,
                 PolicyDocument: JSON.stringify(denyOlderSessionsPolicy(issuedBefore)),
               }),
             );
             return {
               status: 'done',
-              detail: `inline policy ${DENY_OLDER_SESSIONS_POLICY_NAME} denies sessions of ${RoleName} issued before ${issuedBefore}`,
+              detail: `inline policy ${policyName} denies sessions of ${RoleName} issued before ${issuedBefore}`,
               before: { iamRole: { issuedBefore } },
               warnings: [
                 `every session of role ${RoleName} issued before ${issuedBefore} is denied, including legitimate ones (instances, functions and people sharing the role must obtain new credentials)`,
@@ -123,6 +125,8 @@ function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<A
 
 function releaseStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<Record<string, never>>[] {
   const iam: IAM = ctx.clients.iam;
+  // Per isolation: another isolation of the same principal keeps its own cut-off (see sessionRevocationPolicyName).
+  const policyName = sessionRevocationPolicyName(ctx.isolationId);
   const RoleName = resource.roleName;
   return [
     {
@@ -131,26 +135,24 @@ function releaseStages(ctx: ActionContext, resource: IamRoleResource): StageSpec
           name: 'remove-deny-older-sessions',
           async run() {
             const present = await awsCall('iam:GetRolePolicy', () =>
-              unlessNotFound(iam.getRolePolicy({ RoleName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME })),
+              unlessNotFound(iam.getRolePolicy({ RoleName, PolicyName: policyName })),
             );
             const deleted =
               present &&
               (await awsCall('iam:DeleteRolePolicy', () =>
-                unlessNotFound(
-                  iam.deleteRolePolicy({ RoleName, PolicyName: DENY_OLDER_SESSIONS_POLICY_NAME }),
-                ),
+                unlessNotFound(iam.deleteRolePolicy({ RoleName, PolicyName: policyName })),
               ));
             if (!deleted) {
               // Tell a deleted role (the run ends skipped: nothing to release) from a policy already removed.
               await awsCall('iam:GetRole', () => iam.getRole({ RoleName }));
               return {
                 status: 'skipped',
-                detail: `${DENY_OLDER_SESSIONS_POLICY_NAME} is not on role ${RoleName}`,
+                detail: `${policyName} is not on role ${RoleName}`,
               };
             }
             return {
               status: 'done',
-              detail: `removed inline policy ${DENY_OLDER_SESSIONS_POLICY_NAME} from ${RoleName}`,
+              detail: `removed inline policy ${policyName} from ${RoleName}`,
             };
           },
         },

@@ -22,7 +22,17 @@ export function partitionOf(arn: string | undefined): string {
   return /^arn:(aws[a-z-]*):/.exec(arn ?? '')?.[1] ?? 'aws';
 }
 
-export const DENY_OLDER_SESSIONS_POLICY_NAME = 'cordon-revoke-older-sessions';
+/** Prefix of cordon's deny-older-sessions inline policies. */
+export const DENY_OLDER_SESSIONS_POLICY_PREFIX = 'cordon-revoke-older-sessions';
+
+/**
+ * Name of the deny-older-sessions inline policy one isolation puts on a user or role. Per isolation, because
+ * several isolations can hold one principal at once (two access keys of a user, a role and the instances that
+ * use it): each release removes only its own cut-off.
+ */
+export function sessionRevocationPolicyName(isolationId: string): string {
+  return `${DENY_OLDER_SESSIONS_POLICY_PREFIX}-${isolationId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 128);
+}
 
 /** Tag keys cordon puts on the resources it isolates. */
 export const ISOLATION_ID_TAG = 'cordon:isolation-id';
