@@ -14,7 +14,7 @@ import * as z from 'zod';
 import type { EC2 } from '@aws-sdk/client-ec2';
 import { CordonError } from '../errors.js';
 import type { Resource } from '../findings/model.js';
-import { sessionRevocationPolicyName } from '../aws/iam-policies.js';
+import { denyOlderSessionsPolicy, issuedBeforeOf, sessionRevocationPolicyName } from '../aws/iam-policies.js';
 import {
   defineAction,
   type ActionContext,
@@ -647,7 +647,7 @@ async function revokeRoleSessionsStep(
     );
   }
   if (typeof existing === 'string') {
-    const issued = /"aws:TokenIssueTime"\s*:\s*"([^"]+)"/.exec(existing)?.[1] ?? 'unknown';
+    const issued = issuedBeforeOf(existing) ?? 'unknown';
     return skipped(`policy ${policyName} is already on role ${roleName}`, {
       before: {
         roleSessionRevocation: { roleName, policyName, tokenIssuedBefore: issued, addedByCordon: true },
@@ -659,18 +659,7 @@ async function revokeRoleSessionsStep(
     iam.putRolePolicy({
       RoleName: roleName,
       PolicyName: policyName,
-      PolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'CordonRevokeOlderSessions',
-            Effect: 'Deny',
-            Action: '*',
-            Resource: '*',
-            Condition: { DateLessThan: { 'aws:TokenIssueTime': tokenIssuedBefore } },
-          },
-        ],
-      }),
+      PolicyDocument: JSON.stringify(denyOlderSessionsPolicy(tokenIssuedBefore)),
     }),
   );
   return {
