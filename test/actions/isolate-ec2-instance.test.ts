@@ -61,6 +61,7 @@ describe('Action: isolate-ec2-instance', () => {
       removeInstanceProfile: false,
       revokeRoleSessions: false,
       snapshotVolumes: true,
+      restoreDesiredCapacity: false,
     });
     expect(isolateEc2Instance.steps.apply.slice(0, 5)).toEqual([
       'describe-instance',
@@ -355,6 +356,44 @@ describe('Action: isolate-ec2-instance', () => {
     expect(afterRelease).toMatchObject({ groupName, lifecycleState: 'InService' });
     expect(released.warnings.join(' ')).toMatch(/desired capacity/);
     expect(allSkipped(releasedAgain)).toBe(true);
+    expect(traffic.mutations()).toEqual([]);
+  });
+
+  it('sets the desired capacity back on release when restoreDesiredCapacity is set, once', async () => {
+    // Prepare
+    const setup = setupClients(moto);
+    const network = await createNetwork(setup);
+    const { groupName, instanceId } = await createAutoScalingGroup(setup, network);
+    const traffic = new Traffic();
+    const ctx = actionContext(memberClients(moto, traffic), traffic);
+    const resource = instanceResource(instanceId);
+    const params = isolateEc2Instance.params.parse({ restoreDesiredCapacity: true });
+    const applied = await isolateEc2Instance.apply(ctx, resource, params);
+    const isolated = await readAutoScaling(setup, instanceId, groupName);
+
+    // Act
+    const released = await isolateEc2Instance.release(ctx, resource, params, applied);
+    const afterRelease = await readAutoScaling(setup, instanceId, groupName);
+    traffic.reset();
+    const releasedAgain = await isolateEc2Instance.release(ctx, resource, params, {
+      steps: [...applied.steps, ...released.steps],
+      before: released.before,
+    });
+
+    // Assess
+    expect(released.outcome, JSON.stringify(released.steps)).toBe('succeeded');
+    const step = released.steps.find((s) => s.name === 'restore-desired-capacity');
+    expect(step?.status, step?.detail).toBe('done');
+    expect(step?.detail).toMatch(
+      new RegExp(`desired capacity of ${groupName} back to ${String(isolated.desiredCapacity)}`),
+    );
+    expect(released.before['autoScalingReturn']).toEqual({
+      groupName,
+      desiredBeforeReturn: isolated.desiredCapacity,
+    });
+    expect(afterRelease.desiredCapacity).toBe(isolated.desiredCapacity);
+    expect(released.warnings.join(' ')).toMatch(/termination policy/);
+    expect(releasedAgain.outcome).toBe('succeeded');
     expect(traffic.mutations()).toEqual([]);
   });
 

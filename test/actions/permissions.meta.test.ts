@@ -92,8 +92,8 @@ const SCENARIOS: Record<string, Scenario[]> = {
       },
     },
     {
-      label: 'Auto Scaling instance moved to Standby',
-      params: { autoScaling: 'standby' },
+      label: 'Auto Scaling instance moved to Standby, desired capacity restored on release',
+      params: { autoScaling: 'standby', restoreDesiredCapacity: true },
       async seed(ctx) {
         const network = await createNetwork(ctx.clients);
         return instanceResource((await createAutoScalingGroup(ctx.clients, network)).instanceId);

@@ -44,6 +44,7 @@ rules:
       removeInstanceProfile: true,
       revokeRoleSessions: false,
       snapshotVolumes: true,
+      restoreDesiredCapacity: false,
     });
   });
 

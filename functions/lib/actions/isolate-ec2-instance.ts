@@ -45,6 +45,7 @@ import {
 import {
   instancesUsingProfiles,
   readAutoScaling,
+  readDesiredCapacity,
   readProfileAssociation,
   readTargetRegistrations,
   readTerminationSettings,
@@ -65,6 +66,12 @@ const paramsSchema = z
     removeInstanceProfile: z.boolean().default(false),
     revokeRoleSessions: z.boolean().default(false),
     snapshotVolumes: z.boolean().default(true),
+    /**
+     * On release, set the group's desired capacity back to what it was before the instance returned (AWS adds one
+     * when an instance leaves Standby or is re-attached); the group then terminates one instance by its own
+     * termination policy. Off by default: cordon does not choose to terminate instances unless asked.
+     */
+    restoreDesiredCapacity: z.boolean().default(false),
   })
   .strict();
 type Params = z.output<typeof paramsSchema>;
@@ -96,8 +103,23 @@ const RELEASE_STEPS = {
   revoke: 'remove-session-revocation',
   autoScaling: 'restore-auto-scaling',
   targets: 'restore-target-registrations',
+  capacity: 'restore-desired-capacity',
   tags: 'remove-isolation-tags',
 } as const;
+
+/** Release before-state key: the group's desired capacity just before the instance returned to it. */
+const AUTO_SCALING_RETURN = 'autoScalingReturn';
+
+function autoScalingReturnOf(
+  before: Readonly<BeforeState>,
+): { groupName: string; desiredBeforeReturn: number } | undefined {
+  const value = before[AUTO_SCALING_RETURN];
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { groupName, desiredBeforeReturn } = value as Record<string, unknown>;
+  return typeof groupName === 'string' && typeof desiredBeforeReturn === 'number'
+    ? { groupName, desiredBeforeReturn }
+    : undefined;
+}
 
 interface ApplyWork {
   instanceId: string;
@@ -698,7 +720,7 @@ function gone(work: ReleaseWork): StepOutcome | undefined {
     : skipped(`instance ${work.instanceId} no longer exists; nothing to restore on it`);
 }
 
-function releaseStages(): StageSpec<ReleaseWork>[] {
+function releaseStages(params: Params): StageSpec<ReleaseWork>[] {
   return [
     {
       steps: [
@@ -854,21 +876,42 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
             if (!recorded?.member || !recorded.groupName) return skipped('was not in an Auto Scaling group');
             const group = recorded.groupName;
             const current = await readAutoScaling(ctx.clients.autoScaling, work.instanceId);
-            const capacityNote =
-              `AWS incremented the desired capacity of ${group} when the instance returned; the replacement launched ` +
-              'during isolation still runs, so scale in if you do not want the extra instance';
+            const capacityNote = params.restoreDesiredCapacity
+              ? []
+              : [
+                  `AWS incremented the desired capacity of ${group} when the instance returned; the replacement ` +
+                    'launched during isolation still runs, so scale in (or release with restoreDesiredCapacity) if ' +
+                    'you do not want the extra instance',
+                ];
+            // Read before the instance returns: the next step sets the capacity back to exactly this value.
+            const returning = async (): Promise<BeforeState> =>
+              params.restoreDesiredCapacity
+                ? {
+                    [AUTO_SCALING_RETURN]: {
+                      groupName: group,
+                      desiredBeforeReturn: await readDesiredCapacity(ctx.clients.autoScaling, group),
+                    },
+                  }
+                : {};
             if (!current.member) {
+              const recordReturn = await returning();
               await awsCall('autoscaling:AttachInstances', () =>
                 ctx.clients.autoScaling.attachInstances({
                   AutoScalingGroupName: group,
                   InstanceIds: [work.instanceId],
                 }),
               );
-              return { status: 'done', detail: `re-attached to ${group}`, warnings: [capacityNote] };
+              return {
+                status: 'done',
+                detail: `re-attached to ${group}`,
+                warnings: capacityNote,
+                before: recordReturn,
+              };
             }
             if (current.groupName !== group)
               return skipped(`now in another group (${current.groupName ?? '?'}); left as is`);
             if (current.lifecycleState === 'Standby' && recorded.lifecycleState !== 'Standby') {
+              const recordReturn = await returning();
               await awsCall('autoscaling:ExitStandby', () =>
                 ctx.clients.autoScaling.exitStandby({
                   AutoScalingGroupName: group,
@@ -878,7 +921,8 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
               return {
                 status: 'done',
                 detail: `moved back to InService in ${group}`,
-                warnings: [capacityNote],
+                warnings: capacityNote,
+                before: recordReturn,
               };
             }
             return skipped(`already ${current.lifecycleState ?? 'a member'} in ${group}`);
@@ -922,6 +966,38 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
     {
       steps: [
         {
+          name: RELEASE_STEPS.capacity,
+          async run({ ctx, before }) {
+            if (!params.restoreDesiredCapacity) {
+              return skipped('not requested (restoreDesiredCapacity is false)');
+            }
+            const returned = autoScalingReturnOf(before);
+            if (!returned)
+              return skipped('the instance did not return to an Auto Scaling group in this release');
+            const { groupName: group, desiredBeforeReturn: wanted } = returned;
+            const desired = await readDesiredCapacity(ctx.clients.autoScaling, group);
+            if (desired === wanted)
+              return skipped(`desired capacity of ${group} is already ${String(wanted)}`);
+            if (desired !== wanted + 1) {
+              const message =
+                `desired capacity of ${group} is ${String(desired)}, not ${String(wanted + 1)}: it changed while the ` +
+                'instance returned (scaling activity or a person), so cordon left it as is';
+              return { status: 'skipped', detail: message, warnings: [message] };
+            }
+            await awsCall('autoscaling:SetDesiredCapacity', () =>
+              ctx.clients.autoScaling.setDesiredCapacity({
+                AutoScalingGroupName: group,
+                DesiredCapacity: wanted,
+                HonorCooldown: false,
+              }),
+            );
+            const message =
+              `set the desired capacity of ${group} back to ${String(wanted)}; the group terminates one instance ` +
+              'by its termination policy (possibly the released one)';
+            return { status: 'done', detail: message, warnings: [message] };
+          },
+        },
+        {
           name: RELEASE_STEPS.tags,
           async run({ work, ctx }) {
             const absent = gone(work);
@@ -963,7 +1039,7 @@ const DEFAULT_PARAMS = paramsSchema.parse({});
 
 /** Step names per stage (steps of one stage run in parallel), for docs, the UI timeline and tests. */
 export const APPLY_STAGES: readonly (readonly string[])[] = stageNames(applyStages(DEFAULT_PARAMS));
-export const RELEASE_STAGES: readonly (readonly string[])[] = stageNames(releaseStages());
+export const RELEASE_STAGES: readonly (readonly string[])[] = stageNames(releaseStages(DEFAULT_PARAMS));
 
 export const isolateEc2Instance = defineAction({
   name: 'isolate-ec2-instance',
@@ -977,6 +1053,8 @@ export const isolateEc2Instance = defineAction({
     'autoscaling:DetachInstances',
     'autoscaling:EnterStandby',
     'autoscaling:ExitStandby',
+    'autoscaling:DescribeAutoScalingGroups',
+    'autoscaling:SetDesiredCapacity',
     'ec2:AssociateIamInstanceProfile',
     'ec2:AuthorizeSecurityGroupEgress',
     'ec2:AuthorizeSecurityGroupIngress',
@@ -1014,7 +1092,7 @@ export const isolateEc2Instance = defineAction({
     'Credentials already taken from the instance (instance-profile role sessions, keys on disk) keep working unless revokeRoleSessions is on; the instance can still fetch fresh role credentials unless removeInstanceProfile is on.',
     'Revoking role sessions denies every session of that role issued before now, including other instances sharing the role (listed as a warning).',
     'Processes on the instance keep running; local activity (disk, CPU) continues. Stop the instance after the evidence is captured if needed.',
-    'Auto Scaling: standby and detach keep the desired capacity, so the group launches a replacement; on release AWS increments the desired capacity again.',
+    'Auto Scaling: standby and detach keep the desired capacity, so the group launches a replacement; on release AWS increments the desired capacity again, unless restoreDesiredCapacity is set (cordon then sets it back, and the group terminates one instance by its own termination policy).',
     'Snapshots are crash-consistent (taken while the instance runs) and are kept after release as evidence.',
   ],
   async apply(ctx, resource, params, previous?: ActionState): Promise<ActionResult> {
@@ -1030,9 +1108,9 @@ export const isolateEc2Instance = defineAction({
       vanishedErrors: VANISHED,
     });
   },
-  async release(ctx, resource, _params, state: ActionState): Promise<ActionResult> {
+  async release(ctx, resource, params, state: ActionState): Promise<ActionResult> {
     const instanceId = instanceIdOf(resource);
     const work: ReleaseWork = { instanceId, before: parseBefore(state.before) };
-    return runSteps({ ctx, stages: releaseStages(), work, previous: state, vanishedErrors: VANISHED });
+    return runSteps({ ctx, stages: releaseStages(params), work, previous: state, vanishedErrors: VANISHED });
   },
 });

@@ -6,6 +6,7 @@
 import type { EC2 } from '@aws-sdk/client-ec2';
 import type { AutoScaling } from '@aws-sdk/client-auto-scaling';
 import type { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CordonError } from '../../errors.js';
 import { awsCall, awsErrorName } from '../steps.js';
 
 export interface TerminationSettings {
@@ -60,6 +61,19 @@ export async function readAutoScaling(
   const found = out.AutoScalingInstances?.find((i) => i.InstanceId === instanceId);
   if (!found?.AutoScalingGroupName) return { member: false };
   return { member: true, groupName: found.AutoScalingGroupName, lifecycleState: found.LifecycleState };
+}
+
+/**
+ * The desired capacity of an Auto Scaling group.
+ * @throws CordonError when the group no longer exists
+ */
+export async function readDesiredCapacity(autoScaling: AutoScaling, groupName: string): Promise<number> {
+  const out = await awsCall('autoscaling:DescribeAutoScalingGroups', () =>
+    autoScaling.describeAutoScalingGroups({ AutoScalingGroupNames: [groupName] }),
+  );
+  const desired = out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === groupName)?.DesiredCapacity;
+  if (desired === undefined) throw new CordonError(`Auto Scaling group ${groupName} no longer exists`);
+  return desired;
 }
 
 /** Target states in which the instance is (being) taken out of a target group already. */
