@@ -7,15 +7,16 @@ import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import type { IamAccessKeyResource, Resource } from '../findings/model.js';
-import { IAM_NO_SUCH_ENTITY, unlessNotFound } from '../aws/errors.js';
-import {
-  denyOlderSessionsPolicy,
-  sessionRevocationPolicyName,
-  issuedBeforeOf,
-  tagRecord,
-} from '../aws/iam-policies.js';
+import { IAM_NO_SUCH_ENTITY } from '../aws/errors.js';
+import { sessionRevocationPolicyName, tagRecord } from '../aws/iam-policies.js';
 import { defineAction, type ActionContext, type ActionState } from './contract.js';
 import { checkGuards, refusedResult } from './guards.js';
+import {
+  deleteSessionRevocation,
+  putSessionRevocation,
+  readSessionRevocation,
+  type SessionPrincipal,
+} from './session-revocation.js';
 import { awsCall, runSteps, type StageSpec, type StepOutcome } from './steps.js';
 
 const params = z
@@ -65,19 +66,18 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
   // Per isolation: another isolation of the same principal keeps its own cut-off (see sessionRevocationPolicyName).
   const policyName = sessionRevocationPolicyName(ctx.isolationId);
   const { userName: UserName, accessKeyId: AccessKeyId } = resource;
+  const owner: SessionPrincipal = { kind: 'user', userName: UserName };
   return [
     {
       steps: [
         {
           name: 'capture-key-state',
           async run({ work, before }): Promise<StepOutcome> {
-            const [user, keys, policy] = await Promise.all([
+            const [user, keys, existingIssuedBefore] = await Promise.all([
               awsCall('iam:GetUser', () => iam.getUser({ UserName })),
               awsCall('iam:ListAccessKeys', () => iam.listAccessKeys({ UserName })),
               p.denyOlderSessions
-                ? awsCall('iam:GetUserPolicy', () =>
-                    unlessNotFound(iam.getUserPolicy({ UserName, PolicyName: policyName })),
-                  )
+                ? readSessionRevocation(iam, owner, policyName)
                 : Promise.resolve(undefined),
             ]);
             const arn = user.User?.Arn;
@@ -97,7 +97,7 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
               };
             }
             work.liveStatus = key.Status ?? 'Unknown';
-            work.existingIssuedBefore = issuedBeforeOf(policy?.PolicyDocument);
+            work.existingIssuedBefore = existingIssuedBefore;
             if (recordedKey(before) !== undefined) {
               return {
                 status: 'skipped',
@@ -150,13 +150,7 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
             }
             // Keep the cut-off of an earlier run of this isolation, so a resumed run denies the same sessions.
             const issuedBefore = recorded ?? ctx.now().toISOString();
-            await awsCall('iam:PutUserPolicy', () =>
-              iam.putUserPolicy({
-                UserName,
-                PolicyName: policyName,
-                PolicyDocument: JSON.stringify(denyOlderSessionsPolicy(issuedBefore)),
-              }),
-            );
+            await putSessionRevocation(iam, owner, policyName, issuedBefore);
             return {
               status: 'done',
               detail: `inline policy ${policyName} denies ${UserName}'s sessions issued before ${issuedBefore}`,
@@ -177,6 +171,7 @@ function releaseStages(
   // Per isolation: another isolation of the same principal keeps its own cut-off (see sessionRevocationPolicyName).
   const policyName = sessionRevocationPolicyName(ctx.isolationId);
   const { userName: UserName, accessKeyId: AccessKeyId } = resource;
+  const owner: SessionPrincipal = { kind: 'user', userName: UserName };
   return [
     {
       steps: [
@@ -208,15 +203,8 @@ function releaseStages(
             if (recordedKey(before)?.denyOlderSessionsIssuedBefore === undefined) {
               return { status: 'skipped', detail: 'apply did not add a deny-older-sessions policy' };
             }
-            const present = await awsCall('iam:GetUserPolicy', () =>
-              unlessNotFound(iam.getUserPolicy({ UserName, PolicyName: policyName })),
-            );
-            const deleted =
-              present &&
-              (await awsCall('iam:DeleteUserPolicy', () =>
-                unlessNotFound(iam.deleteUserPolicy({ UserName, PolicyName: policyName })),
-              ));
-            if (!deleted) return { status: 'skipped', detail: `${policyName} is not present` };
+            if (!(await deleteSessionRevocation(iam, owner, policyName)))
+              return { status: 'skipped', detail: `${policyName} is not present` };
             return { status: 'done', detail: `removed inline policy ${policyName}` };
           },
         },

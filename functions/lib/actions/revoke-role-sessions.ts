@@ -8,15 +8,16 @@ import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import type { IamRoleResource, Resource } from '../findings/model.js';
-import { IAM_NO_SUCH_ENTITY, unlessNotFound } from '../aws/errors.js';
-import {
-  denyOlderSessionsPolicy,
-  sessionRevocationPolicyName,
-  issuedBeforeOf,
-  tagRecord,
-} from '../aws/iam-policies.js';
+import { IAM_NO_SUCH_ENTITY } from '../aws/errors.js';
+import { sessionRevocationPolicyName, tagRecord } from '../aws/iam-policies.js';
 import { defineAction, type ActionContext, type ActionState } from './contract.js';
 import { checkGuards, refusedResult } from './guards.js';
+import {
+  deleteSessionRevocation,
+  putSessionRevocation,
+  readSessionRevocation,
+  type SessionPrincipal,
+} from './session-revocation.js';
 import { awsCall, runSteps, type StageSpec, type StepOutcome } from './steps.js';
 
 const params = z.object({}).strict();
@@ -51,17 +52,16 @@ function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<A
   // Per isolation: another isolation of the same principal keeps its own cut-off (see sessionRevocationPolicyName).
   const policyName = sessionRevocationPolicyName(ctx.isolationId);
   const RoleName = resource.roleName;
+  const principal: SessionPrincipal = { kind: 'role', roleName: RoleName };
   return [
     {
       steps: [
         {
           name: 'capture-role-state',
           async run({ work, before }): Promise<StepOutcome> {
-            const [role, policy] = await Promise.all([
+            const [role, existingIssuedBefore] = await Promise.all([
               awsCall('iam:GetRole', () => iam.getRole({ RoleName })),
-              awsCall('iam:GetRolePolicy', () =>
-                unlessNotFound(iam.getRolePolicy({ RoleName, PolicyName: policyName })),
-              ),
+              readSessionRevocation(iam, principal, policyName),
             ]);
             // The live ARN carries the path, which is how service-linked roles are recognised.
             const arn = role.Role?.Arn;
@@ -72,7 +72,7 @@ function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<A
             );
             if (!verdict.allowed)
               return { status: 'skipped', detail: `refused: ${verdict.reason}`, halt: true };
-            work.existingIssuedBefore = issuedBeforeOf(policy?.PolicyDocument);
+            work.existingIssuedBefore = existingIssuedBefore;
             if (recordedRole(before) !== undefined) {
               return { status: 'skipped', detail: 'state already recorded by an earlier run' };
             }
@@ -101,13 +101,7 @@ function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<A
             }
             // A resumed run keeps the first cut-off: the sessions to deny are those alive at first containment.
             const issuedBefore = recorded ?? ctx.now().toISOString();
-            await awsCall('iam:PutRolePolicy', () =>
-              iam.putRolePolicy({
-                RoleName,
-                PolicyName: policyName,
-                PolicyDocument: JSON.stringify(denyOlderSessionsPolicy(issuedBefore)),
-              }),
-            );
+            await putSessionRevocation(iam, principal, policyName, issuedBefore);
             return {
               status: 'done',
               detail: `inline policy ${policyName} denies sessions of ${RoleName} issued before ${issuedBefore}`,
@@ -128,21 +122,14 @@ function releaseStages(ctx: ActionContext, resource: IamRoleResource): StageSpec
   // Per isolation: another isolation of the same principal keeps its own cut-off (see sessionRevocationPolicyName).
   const policyName = sessionRevocationPolicyName(ctx.isolationId);
   const RoleName = resource.roleName;
+  const principal: SessionPrincipal = { kind: 'role', roleName: RoleName };
   return [
     {
       steps: [
         {
           name: 'remove-deny-older-sessions',
           async run() {
-            const present = await awsCall('iam:GetRolePolicy', () =>
-              unlessNotFound(iam.getRolePolicy({ RoleName, PolicyName: policyName })),
-            );
-            const deleted =
-              present &&
-              (await awsCall('iam:DeleteRolePolicy', () =>
-                unlessNotFound(iam.deleteRolePolicy({ RoleName, PolicyName: policyName })),
-              ));
-            if (!deleted) {
+            if (!(await deleteSessionRevocation(iam, principal, policyName))) {
               // Tell a deleted role (the run ends skipped: nothing to release) from a policy already removed.
               await awsCall('iam:GetRole', () => iam.getRole({ RoleName }));
               return {
