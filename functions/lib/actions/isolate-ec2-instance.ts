@@ -14,7 +14,13 @@ import * as z from 'zod';
 import type { EC2 } from '@aws-sdk/client-ec2';
 import { CordonError } from '../errors.js';
 import type { Resource } from '../findings/model.js';
-import { denyOlderSessionsPolicy, issuedBeforeOf, sessionRevocationPolicyName } from '../aws/iam-policies.js';
+import { sessionRevocationPolicyName } from '../aws/iam-policies.js';
+import {
+  deleteSessionRevocation,
+  putSessionRevocation,
+  readSessionRevocation,
+  type SessionPrincipal,
+} from './session-revocation.js';
 import {
   defineAction,
   type ActionContext,
@@ -645,8 +651,9 @@ async function revokeRoleSessionsStep(
     return skipped(`role ${roleName} belongs to cordon and is never revoked`);
   }
   const policyName = sessionRevocationPolicyName(ctx.isolationId);
+  const principal: SessionPrincipal = { kind: 'role', roleName };
   const [existing, profiles] = await Promise.all([
-    getRolePolicyDocument(iam, roleName, policyName),
+    readSessionRevocation(iam, principal, policyName),
     awsCall('iam:ListInstanceProfilesForRole', () => iam.listInstanceProfilesForRole({ RoleName: roleName })),
   ]);
   const profileArns = (profiles.InstanceProfiles ?? []).flatMap((p) => (p.Arn ? [p.Arn] : []));
@@ -668,8 +675,8 @@ async function revokeRoleSessionsStep(
         'set removeInstanceProfile=true to stop that',
     );
   }
-  if (typeof existing === 'string') {
-    const issued = issuedBeforeOf(existing) ?? 'unknown';
+  if (existing !== undefined) {
+    const issued = existing || 'unknown';
     return skipped(`policy ${policyName} is already on role ${roleName}`, {
       before: {
         roleSessionRevocation: { roleName, policyName, tokenIssuedBefore: issued, addedByCordon: true },
@@ -677,37 +684,13 @@ async function revokeRoleSessionsStep(
     });
   }
   const tokenIssuedBefore = ctx.now().toISOString();
-  await awsCall('iam:PutRolePolicy', () =>
-    iam.putRolePolicy({
-      RoleName: roleName,
-      PolicyName: policyName,
-      PolicyDocument: JSON.stringify(denyOlderSessionsPolicy(tokenIssuedBefore)),
-    }),
-  );
+  await putSessionRevocation(iam, principal, policyName, tokenIssuedBefore);
   return {
     status: 'done',
     detail: `denied sessions of role ${roleName} issued before ${tokenIssuedBefore} (inline policy ${policyName})`,
     warnings,
     before: { roleSessionRevocation: { roleName, policyName, tokenIssuedBefore, addedByCordon: true } },
   };
-}
-
-/** The decoded policy document, or undefined when the role has no such inline policy. */
-async function getRolePolicyDocument(
-  iam: ActionContext['clients']['iam'],
-  roleName: string,
-  policyName: string,
-): Promise<string | undefined> {
-  try {
-    const out = await awsCall('iam:GetRolePolicy', () =>
-      iam.getRolePolicy({ RoleName: roleName, PolicyName: policyName }),
-    );
-    return decodeURIComponent(out.PolicyDocument ?? '');
-  } catch (error) {
-    if (awsErrorName(error) === 'NoSuchEntity' || awsErrorName(error) === 'NoSuchEntityException')
-      return undefined;
-    throw error;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -844,19 +827,10 @@ function releaseStages(params: Params): StageSpec<ReleaseWork>[] {
           async run({ work, ctx }) {
             const recorded = work.before.roleSessionRevocation;
             if (!recorded?.addedByCordon) return skipped('cordon added no role policy');
-            let document: string | undefined;
-            try {
-              document = await getRolePolicyDocument(ctx.clients.iam, recorded.roleName, recorded.policyName);
-            } catch (error) {
-              if (awsErrorName(error) !== 'NoSuchEntity') throw error;
+            const role: SessionPrincipal = { kind: 'role', roleName: recorded.roleName };
+            if (!(await deleteSessionRevocation(ctx.clients.iam, role, recorded.policyName))) {
+              return skipped(`policy ${recorded.policyName} is already gone`);
             }
-            if (document === undefined) return skipped(`policy ${recorded.policyName} is already gone`);
-            await awsCall('iam:DeleteRolePolicy', () =>
-              ctx.clients.iam.deleteRolePolicy({
-                RoleName: recorded.roleName,
-                PolicyName: recorded.policyName,
-              }),
-            );
             return {
               status: 'done',
               detail: `deleted cordon's policy ${recorded.policyName} from role ${recorded.roleName}`,

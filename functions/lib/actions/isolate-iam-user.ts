@@ -23,10 +23,10 @@ import {
   samePolicy,
   tagRecord,
 } from '../aws/iam-policies.js';
-import { IAM_NO_SUCH_ENTITY, classifyAwsError, settleAll, unlessNotFound } from '../aws/errors.js';
+import { IAM_NO_SUCH_ENTITY, settleAll, unlessNotFound } from '../aws/errors.js';
 import { defineAction, type ActionContext, type ActionState } from './contract.js';
 import { checkGuards, refusedResult } from './guards.js';
-import { awsCall, runSteps, type StageSpec, type StepOutcome, type StepSpec } from './steps.js';
+import { awsCall, awsErrorName, runSteps, type StageSpec, type StepOutcome, type StepSpec } from './steps.js';
 
 const params = z
   .object({
@@ -74,8 +74,7 @@ interface ApplyWork {
 
 /** IAM's answer when a user's inline policies would exceed their 2,048-character quota. */
 function isInlineQuotaExceeded(error: unknown): boolean {
-  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-  return ['LimitExceeded', 'LimitExceededException'].includes(classifyAwsError(cause).code);
+  return ['LimitExceeded', 'LimitExceededException'].includes(awsErrorName(error));
 }
 
 function recordedManagedDenyAll(before: Readonly<Record<string, unknown>>): string | undefined {

@@ -15,7 +15,7 @@ import { ConfigurationError, CordonError, errorMessage } from '../errors.js';
 import { awsClientConfig, type AwsClientConfig } from './client-config.js';
 import type { InstrumentableClient } from './command-recorder.js';
 import { AssumeRoleError, classifyAwsError } from './errors.js';
-import { sdk } from './sdk.js';
+import { lazy, sdk } from './sdk.js';
 
 /** Refresh cached credentials this long before they expire, so no call is signed with nearly-dead keys. */
 export const CREDENTIAL_REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -178,24 +178,24 @@ export function createMemberClientFactory(options: MemberClientFactoryOptions): 
     throw new ConfigurationError(`Invalid durationSeconds ${String(durationSeconds)}: expected 900..43200.`);
   }
 
-  const stsClients = new Map<string, STS>();
+  /** One STS client per region, built on first use; concurrent callers share the build. */
+  const stsClients = new Map<string, () => Promise<STS>>();
   const cache = new Map<string, CacheEntry>();
 
-  async function stsFor(region: string): Promise<STS> {
+  function stsFor(region: string): Promise<STS> {
     let sts = stsClients.get(region);
     if (!sts) {
-      const config = awsClientConfig({ region, endpoint, maxAttempts });
-      const { STS } = await sdk.sts();
-      // Another caller may have built it while the package loaded.
-      sts =
-        stsClients.get(region) ??
-        new STS(securityCredentials ? { ...config, credentials: securityCredentials } : config);
-      if (!stsClients.has(region)) {
-        instrument?.(sts);
-        stsClients.set(region, sts);
-      }
+      sts = lazy(async () => {
+        const config = awsClientConfig({ region, endpoint, maxAttempts });
+        const client = new (await sdk.sts()).STS(
+          securityCredentials ? { ...config, credentials: securityCredentials } : config,
+        );
+        instrument?.(client);
+        return client;
+      });
+      stsClients.set(region, sts);
     }
-    return sts;
+    return sts();
   }
 
   function fresh(credentials: AwsCredentialIdentity | undefined): credentials is AwsCredentialIdentity {
@@ -283,17 +283,17 @@ export function createMemberClientFactory(options: MemberClientFactoryOptions): 
     // Assume now, so a role that cannot be assumed fails here with a clear error, not inside a step.
     await credentialsFor(accountId, region, isolationId);
     const entry = entryFor(accountId, region);
-    // The clients resolve credentials through the cache on every call, so they keep working across refreshes.
-    const config = awsClientConfig({
-      region,
-      endpoint,
-      maxAttempts,
-      credentials: () => credentialsFor(accountId, region, isolationId),
-    });
-    await Promise.all(
-      services
-        .filter((service) => entry.clients[service] === undefined)
-        .map(async (service) => {
+    const missing = services.filter((service) => entry.clients[service] === undefined);
+    if (missing.length > 0) {
+      // The clients resolve credentials through the cache on every call, so they keep working across refreshes.
+      const config = awsClientConfig({
+        region,
+        endpoint,
+        maxAttempts,
+        credentials: () => credentialsFor(accountId, region, isolationId),
+      });
+      await Promise.all(
+        missing.map(async (service) => {
           const client = await createClient(service, config);
           // A concurrent caller may have built the same client meanwhile: keep the first.
           if (entry.clients[service] === undefined) {
@@ -301,7 +301,8 @@ export function createMemberClientFactory(options: MemberClientFactoryOptions): 
             Object.assign(entry.clients, { [service]: client });
           }
         }),
-    );
+      );
+    }
     const viewKey = services.join(',');
     let view = entry.views.get(viewKey);
     if (!view) {
