@@ -238,6 +238,20 @@ describe('Terraform: member role', () => {
     expect(committed, `${MEMBER_ROLE_PERMISSIONS_FILE} is ${REGENERATE}`).toBe(expected);
   });
 
+  it('documents every generated statement in docs/iam.md', () => {
+    // Prepare
+    const doc = readFileSync(path.join(ROOT, 'docs', 'iam.md'), 'utf8');
+    const committed = JSON.parse(readFileSync(path.join(ROOT, MEMBER_ROLE_PERMISSIONS_FILE), 'utf8')) as {
+      statements: { sid: string }[];
+    };
+
+    // Act
+    const undocumented = committed.statements.map((st) => st.sid).filter((sid) => !doc.includes(`| \`${sid}\``));
+
+    // Assess
+    expect(undocumented, 'add a row per statement to the member-role table of docs/iam.md').toEqual([]);
+  });
+
   it("allows exactly the union of the registered actions' permissions, each in one statement", () => {
     // Prepare
     const union = [...new Set([...ACTIONS.values()].flatMap((a) => a.permissions))].sort();
