@@ -4,6 +4,7 @@
  *
  * Usage: tsx bench/readme.ts [--check]   (rewrite the README from results.json; --check exits 1 when it differs)
  */
+import { isMainModule } from '../scripts/is-main.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,7 +85,7 @@ export function updateReadme(resultsPath = RESULTS_PATH, readmePath = README_PAT
   return updated !== readme;
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMainModule(import.meta.url)) {
   if (process.argv.includes('--check')) {
     const results = JSON.parse(readFileSync(RESULTS_PATH, 'utf8')) as BenchResults;
     const readme = readFileSync(README_PATH, 'utf8');

@@ -19,6 +19,7 @@
  *
  * Usage: tsx scripts/build.ts [--bundle-sdk] [--policy DIR] [--out DIR]
  */
+import { isMainModule } from './is-main.js';
 import { build, type Plugin } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
   );
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMainModule(import.meta.url)) {
   main().catch((error: unknown) => {
     process.stderr.write(`build failed: ${errorMessage(error)}\n`);
     process.exitCode = 1;

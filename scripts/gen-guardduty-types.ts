@@ -10,6 +10,7 @@
  *   OUT defaults to `functions/lib/findings/guardduty-types.generated.ts`.
  * `--check` exits 1 when OUT differs from what would be generated.
  */
+import { isMainModule } from './is-main.js';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -188,6 +189,6 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+if (isMainModule(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));
 }

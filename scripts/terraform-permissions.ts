@@ -12,8 +12,9 @@
  *
  * Usage: `npx tsx scripts/terraform-permissions.ts` (write) or `npx tsx scripts/terraform-permissions.ts --check`.
  */
+import { isMainModule } from './is-main.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { ActionDefinition } from '../functions/lib/actions/contract.js';
 import { ACTIONS } from '../functions/lib/actions/registry.js';
@@ -307,7 +308,6 @@ function main(argv: string[]): number {
   return stale === 0 ? 0 : 1;
 }
 
-const entry = process.argv[1];
-if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
+if (isMainModule(import.meta.url)) {
   process.exitCode = main(process.argv.slice(2));
 }
