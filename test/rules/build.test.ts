@@ -332,6 +332,34 @@ describe('Rules: delivery', () => {
     expect(delivered).toBeLessThan(events.length / 2);
   });
 
+  it('delivers a GuardDuty finding just under a severity threshold exactly when the policy acts on it', () => {
+    // Prepare: rules on a numeric minimum and on a label; severities a hair under and at each threshold
+    const policy = policyOf([
+      rule('min-seven', { sources: ['guardduty'], types: ['Backdoor:EC2/*'], severity: { min: 7 } }),
+      rule('critical', {
+        sources: ['guardduty'],
+        types: ['Trojan:EC2/*'],
+        severity: { labels: ['CRITICAL'] },
+      }),
+    ]);
+    const rules = buildRules(policy);
+    const events = [6.95, 6.999, 7, 8.95, 9].flatMap((severity) => [
+      ...eventsForType('Backdoor:EC2/C&CActivity.B', severity),
+      ...eventsForType('Trojan:EC2/DNSDataExfiltration', severity),
+    ]);
+
+    // Act
+    const missed = undelivered(policy, rules, events);
+    const acted = events.filter((e) =>
+      normaliseFindings(e).some((f) => evaluatePolicy(policy, f).rule !== null),
+    );
+
+    // Assess
+    expect(missed).toEqual([]);
+    // Rounding 6.95 up to 7 would make the policy act on it while the rule's `>= 7` drops it.
+    expect(acted.map((e) => (e['detail'] as { severity: number }).severity)).not.toContain(6.95);
+  });
+
   it('delivers GuardDuty types newer than the reference table through Security Hub when wildcards fit', () => {
     // Prepare
     const policy = policyOf([

@@ -29,9 +29,13 @@ function clampScore(score: number): number {
   return Math.round(Math.min(10, Math.max(0, score)) * 10) / 10;
 }
 
-/** GuardDuty's numeric severity → score and label. */
+/**
+ * GuardDuty's numeric severity → score and label. Kept unrounded: the generated EventBridge rule filters on the
+ * raw `detail.severity >= min`, so a rounded score (6.95 → 7.0) would let the policy act on a finding the rule
+ * never delivers.
+ */
 export function guardDutySeverity(score: number): { score: number; label: SeverityLabel } {
-  const s = clampScore(score);
+  const s = Math.min(10, Math.max(0, score));
   return { score: s, label: labelForScore(s) };
 }
 
