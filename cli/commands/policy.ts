@@ -53,14 +53,6 @@ export function runValidate(paths: readonly string[]): CommandOutput {
   }
 }
 
-/**
- * Names of the deployed EventBridge rules (from `rules/`) that would deliver this event. Kept in one function
- * because it is the only place this command depends on the rules module.
- */
-export function deliveringRules(event: unknown, rulesDir: string): string[] {
-  return rulesReachedBy(event, loadRuleFiles(rulesDir));
-}
-
 /** One line of `cordon policy test --json`, exactly the documented shape. */
 export interface PolicyTestLine {
   event: string;
@@ -210,6 +202,8 @@ export function runPolicyTest(files: readonly string[], options: PolicyTestOptio
     output.exitCode = 1;
     return output;
   }
+  // Loaded once: the compiled patterns are cached on these objects, so every event file reuses them.
+  const ruleFiles = loadRuleFiles(options.rules);
   for (const file of files) {
     const read = readEvent(file);
     if ('error' in read) {
@@ -217,7 +211,7 @@ export function runPolicyTest(files: readonly string[], options: PolicyTestOptio
       output.exitCode = 2;
       continue;
     }
-    const reachedBy = deliveringRules(read.event, options.rules);
+    const reachedBy = rulesReachedBy(read.event, ruleFiles);
     if (read.parsed.findings.length === 0) {
       output.stderr.push(`${file}: the event carries no findings`);
       output.exitCode = 2;
