@@ -3,24 +3,13 @@
  * credentials, the emulator endpoint, the pipeline's in-process worker, and the Security Hub outbox (moto has no
  * BatchUpdateFindings). Used by `npm start` and by the API, sandbox and browser tests.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
-import { SNS } from '@aws-sdk/client-sns';
-import { awsClientConfig } from '../../functions/lib/aws/client-config.js';
-import { createMemberClientFactory } from '../../functions/lib/aws/member-clients.js';
 import type { PipelineConfig } from '../../functions/lib/config.js';
 import type { CompiledPolicy } from '../../functions/lib/policy/model.js';
 import { bundledPolicy } from '../../functions/lib/pipeline/bundled-policy.js';
-import {
-  createPipelineDeps,
-  DOCUMENT_CLIENT_OPTIONS,
-  type PipelineDeps,
-} from '../../functions/lib/pipeline/deps.js';
+import { createPipelineDeps, type PipelineDeps } from '../../functions/lib/pipeline/deps.js';
 import { bootstrapEmulator, inProcessWorker } from '../../functions/lib/pipeline/local.js';
 import type { WorkerResult } from '../../functions/lib/pipeline/worker.js';
 import { OutboxSecurityHubWriter, type OutboxEntry } from '../../functions/lib/report/securityhub-writer.js';
-import { SnsNotifier } from '../../functions/lib/report/notifier.js';
-import { IsolationStore } from '../../functions/lib/store/isolations.js';
 import { recordingMetrics, silentLogger, type PipelineLogger } from '../../functions/lib/observability.js';
 
 /** The emulator's default account: cordon's security account in the sandbox. */
@@ -52,11 +41,6 @@ export interface SandboxEnvironmentOptions {
   logger?: PipelineLogger;
 }
 
-/** Client config for the emulator with dummy credentials, in the given region. */
-export function emulatorClientConfig(endpoint: string, region = SANDBOX_REGION) {
-  return awsClientConfig({ region, endpoint, credentials: DUMMY_CREDENTIALS, maxAttempts: 2 });
-}
-
 /**
  * Create the table, topic and member role in the emulator (the pipeline's own bootstrap) and build the
  * pipeline over them.
@@ -73,7 +57,6 @@ export async function createSandboxEnvironment(
     memberRoleName: SANDBOX_MEMBER_ROLE,
     securityAccountId: SANDBOX_SECURITY_ACCOUNT,
   });
-  const clientConfig = emulatorClientConfig(options.endpoint, region);
   const config: PipelineConfig = {
     region,
     securityAccountId: SANDBOX_SECURITY_ACCOUNT,
@@ -88,26 +71,19 @@ export async function createSandboxEnvironment(
     maxAttempts: 2,
   };
   const worker = inProcessWorker(() => deps);
+  // The Lambdas' own wiring with the emulator's endpoint and dummy credentials: the store, SNS and the member
+  // clients are built exactly as in AWS (with the emulator's serialised DynamoDB connection, see deps.ts).
   const deps: PipelineDeps = createPipelineDeps({
     config,
     policy: options.policy ?? bundledPolicy(),
     functionName: 'sandbox',
+    credentials: DUMMY_CREDENTIALS,
     overrides: {
       logger: options.logger ?? silentLogger(),
       // In Lambda metrics are EMF lines on stdout; locally they would only drown the progress output.
       metrics: recordingMetrics(),
-      store: new IsolationStore(
-        DynamoDBDocument.from(new DynamoDBClient(clientConfig), DOCUMENT_CLIENT_OPTIONS),
-        resources.tableName,
-      ),
+      // The outbox writer with the caller's callback (the sandbox prints each write-back).
       securityHub: new OutboxSecurityHubWriter(options.outboxPath, options.onOutbox),
-      notifier: new SnsNotifier(new SNS(clientConfig), resources.topicArn),
-      memberClients: createMemberClientFactory({
-        memberRoleName: SANDBOX_MEMBER_ROLE,
-        endpoint: options.endpoint,
-        securityCredentials: DUMMY_CREDENTIALS,
-        maxAttempts: 2,
-      }),
       startWorker: (job) => worker.startWorker(job),
     },
   });
