@@ -154,6 +154,7 @@ describe('Terraform: function environment', () => {
       CORDON_EXTERNAL_ID: '${var.member_external_id}',
       CORDON_APPROVE_ACTION_ID: '${aws_securityhub_action_target.approve.identifier}',
       CORDON_REJECT_ACTION_ID: '${aws_securityhub_action_target.reject.identifier}',
+      CORDON_WORKER_LEASE_SECONDS: '${tostring(max(30, local.functions.isolate.timeout))}',
     };
 
     // Assess
