@@ -1,7 +1,7 @@
 /**
  * cordon web console: a single page without a framework. Hash routes:
  *   #/isolations            list with filters and auto-refresh
- *   #/isolations/<id>       detail: steps timeline, audit trail, before-state, approve/reject/release
+ *   #/isolations/<id>       detail: steps timeline, audit trail, before-state, approve/reject/release/retry
  *   #/request               the request form
  *   #/policy                policy playground
  *   #/simulate, #/outbox    sandbox only: fire a simulated finding; Security Hub write-backs the emulator cannot take
@@ -31,7 +31,9 @@ interface Me {
   roles: string[];
 }
 
-type Isolation = IsolationRecord & { allowed: { approve: boolean; reject: boolean; release: boolean } };
+type Isolation = IsolationRecord & {
+  allowed: { approve: boolean; reject: boolean; release: boolean; retry: boolean };
+};
 
 const REFRESH_MS = 5000;
 const TRANSIENT = new Set(['APPROVED', 'IN_PROGRESS', 'RELEASING']);
@@ -296,9 +298,9 @@ async function showDetail(id: string): Promise<void> {
     }
     const reasonInput = h('textarea', { id: 'decision-reason', rows: 2, minlength: 10 });
     const message = h('div', { id: 'decision-message', 'aria-live': 'polite' });
-    const act = async (verb: 'approve' | 'reject' | 'release'): Promise<void> => {
+    const act = async (verb: 'approve' | 'reject' | 'release' | 'retry'): Promise<void> => {
       const reason = reasonInput.value.trim();
-      if (verb !== 'approve' && reason.length < 10) {
+      if ((verb === 'reject' || verb === 'release') && reason.length < 10) {
         setFieldError('decision-reason', 'Give a reason of at least 10 characters.');
         reasonInput.focus();
         return;
@@ -321,6 +323,9 @@ async function showDetail(id: string): Promise<void> {
             { type: 'button', id: 'reject', class: 'danger', onclick: () => void act('reject') },
             'Reject',
           )
+        : null,
+      r.allowed.retry
+        ? h('button', { type: 'button', id: 'retry', onclick: () => void act('retry') }, 'Retry containment')
         : null,
       r.allowed.release
         ? h(

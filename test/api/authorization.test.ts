@@ -88,6 +88,15 @@ const ROUTES: RouteCase[] = [
     expected: (caller) => ({ anonymous: 401, viewer: 403, requester: 403, approver: 409 })[caller],
   },
   {
+    name: 'POST /isolations/{id}/retry',
+    method: 'POST',
+    path: (id) => `/isolations/${id}/retry`,
+    body: () => ({}),
+    onRecord: true,
+    // Authorised approvers reach the pipeline, which retries only a FAILED isolation.
+    expected: (caller) => ({ anonymous: 401, viewer: 403, requester: 403, approver: 409 })[caller],
+  },
+  {
     name: 'POST /policy/evaluate',
     method: 'POST',
     path: () => '/policy/evaluate',

@@ -10,6 +10,7 @@ import {
   ListUserPoliciesCommand,
 } from '@aws-sdk/client-iam';
 import { describe, expect, it } from 'vitest';
+import { FaultInjector } from '../aws/support/faults.js';
 import { useApi, userRequest } from './support.js';
 
 const MEMBER = '210987654321';
@@ -57,7 +58,7 @@ describe('API: isolation flows on moto', () => {
     // Assess
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'PENDING_APPROVAL', mode: 'manual', ticket: 'SEC-7' });
-    expect(created.body['allowed']).toEqual({ approve: false, reject: false, release: false });
+    expect(created.body['allowed']).toEqual({ approve: false, reject: false, release: false, retry: false });
     expect(approved.status).toBe(200);
     expect(isolated.body['status']).toBe('ISOLATED');
     expect(policiesWhileIsolated).toBeGreaterThan(0);
@@ -75,6 +76,43 @@ describe('API: isolation flows on moto', () => {
     ]);
     expect(trail.at(-1)).toBe('cordon worker:RELEASED');
     expect(audit[4]?.note).toBe('Owner rotated credentials, cleared by IR');
+  });
+
+  it('retries a FAILED isolation for an approver, resuming it to ISOLATED', async () => {
+    // Prepare: the member role is denied the deny-all policy once, so the first run ends FAILED
+    await memberUser('flow-retry');
+    const faults = new FaultInjector().inject('PutUserPolicy', 'access-denied');
+    faults.attach((await api.env.deps.memberClients(MEMBER, 'eu-west-1', 'test-faults')).iam);
+    const alice = await api.token('alice');
+    const bob = await api.token('bob');
+    const created = await api.call('POST', '/isolations', {
+      token: alice,
+      body: userRequest({ resourceId: 'flow-retry' }),
+    });
+    const id = String(created.body['id']);
+    await api.call('POST', `/isolations/${id}/approve`, { token: bob, body: {} });
+    await api.env.idle();
+    const failed = await api.call('GET', `/isolations/${id}`, { token: bob });
+
+    // Act
+    const byRequester = await api.call('POST', `/isolations/${id}/retry`, { token: alice, body: {} });
+    const retried = await api.call('POST', `/isolations/${id}/retry`, {
+      token: bob,
+      body: { reason: 'Member role policy fixed' },
+    });
+    await api.env.idle();
+    const after = await api.call('GET', `/isolations/${id}`, { token: bob });
+    const again = await api.call('POST', `/isolations/${id}/retry`, { token: bob, body: {} });
+
+    // Assess
+    expect(faults.raised).toEqual(['PutUserPolicy:access-denied']);
+    expect(failed.body).toMatchObject({ status: 'FAILED', allowed: { retry: true, release: true } });
+    expect(byRequester.status).toBe(403);
+    expect(retried.status).toBe(202);
+    expect(after.body).toMatchObject({ status: 'ISOLATED', allowed: { retry: false } });
+    expect(await denied('flow-retry')).toBeGreaterThan(0);
+    expect(again.status).toBe(409);
+    expect(again.body['detail']).toMatch(/Only a FAILED isolation can be retried/);
   });
 
   it('rejects a pending request with the reason on the audit trail, and refuses to approve it afterwards', async () => {

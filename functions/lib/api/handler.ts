@@ -73,13 +73,14 @@ export function recordPrincipal(principal: ApiPrincipal): Principal {
 export function allowedActions(
   record: IsolationRecord,
   principal: ApiPrincipal,
-): { approve: boolean; reject: boolean; release: boolean } {
+): { approve: boolean; reject: boolean; release: boolean; retry: boolean } {
   const approver = principal.roles.has('approver');
   const own = record.requester.type === 'user' && record.requester.id === principal.sub;
   return {
     approve: approver && !own && record.status === 'PENDING_APPROVAL',
     reject: approver && record.status === 'PENDING_APPROVAL',
     release: approver && ['ISOLATED', 'FAILED', 'RELEASE_FAILED'].includes(record.status),
+    retry: approver && record.status === 'FAILED',
   };
 }
 
@@ -216,6 +217,17 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
         const p = requirePrincipal(ctx);
         const body = parseOrThrow(ReasonBody, ctx.body ?? {});
         return json(200, view(await service.release(idParam(ctx), recordPrincipal(p), body.reason), p));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/isolations/{id}/retry',
+      access: ['approver'],
+      handle: async (ctx) => {
+        const p = requirePrincipal(ctx);
+        const body = parseOrThrow(ApproveBody, ctx.body ?? {});
+        // 202: the worker runs asynchronously; the record shows its progress.
+        return json(202, view(await service.retry(idParam(ctx), recordPrincipal(p), body.reason), p));
       },
     },
     {

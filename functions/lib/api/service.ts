@@ -10,6 +10,7 @@ import {
   rejectIsolation,
   releaseIsolation,
   requestIsolation,
+  retryIsolation,
   type EventEvaluation,
   type RequestIsolationResult,
 } from '../pipeline/service.js';
@@ -27,6 +28,8 @@ export interface IsolationApiService {
   approve(id: string, by: Principal, note?: string): Promise<IsolationRecord>;
   reject(id: string, by: Principal, reason: string): Promise<IsolationRecord>;
   release(id: string, by: Principal, reason: string): Promise<IsolationRecord>;
+  /** Run the worker again on a FAILED isolation; it resumes without repeating finished steps. */
+  retry(id: string, by: Principal, note?: string): Promise<IsolationRecord>;
   /** Evaluate a pasted finding event against the policy, without acting. */
   evaluate(event: unknown): Promise<EventEvaluation>;
 }
@@ -49,6 +52,7 @@ export function pipelineApiService(deps: PipelineDeps): IsolationApiService {
     approve: (id, by, note) => approveIsolation(deps, id, by, note),
     reject: (id, by, reason) => rejectIsolation(deps, id, by, reason),
     release: (id, by, reason) => releaseIsolation(deps, id, by, reason),
+    retry: (id, by, note) => retryIsolation(deps, id, by, note),
     evaluate: async (event) => evaluateEvent(deps, event),
   };
 }

@@ -5,7 +5,13 @@
 import * as z from 'zod';
 import { ACTION_NAMES, getAction } from '../actions/registry.js';
 import { checkGuards, type GuardVerdict } from '../actions/guards.js';
-import { ForbiddenError, NotFoundError, RefusedResourceError, ValidationError } from '../errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RefusedResourceError,
+  ValidationError,
+} from '../errors.js';
 import type { Finding, Resource, ResourceType } from '../findings/model.js';
 import { parseCordonEvent, type CordonEvent } from '../findings/index.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
@@ -229,12 +235,15 @@ export async function retryIsolation(
   deps: PipelineDeps,
   id: string,
   by: Principal,
+  note?: string,
 ): Promise<IsolationRecord> {
   const record = await deps.store.require(id);
   if (record.status !== 'FAILED') {
-    throw new ValidationError(`Only a FAILED isolation can be retried; ${id} is ${record.status}.`);
+    throw new ConflictError(`Only a FAILED isolation can be retried; ${id} is ${record.status}.`);
   }
-  deps.logger.withKeys({ isolationId: id }).info(`retry requested by ${by.name}`);
+  deps.logger
+    .withKeys({ isolationId: id })
+    .info(`retry requested by ${by.name}`, note === undefined ? {} : { note });
   await deps.startWorker({ kind: 'apply', id });
   return record;
 }
