@@ -156,6 +156,26 @@ describe('Store: isolation records', () => {
     expect(page.items).toHaveLength(1);
   });
 
+  it('refuses a move the state machine does not allow, before writing anything', async () => {
+    // Prepare
+    const store = await newStore();
+    const { record } = await create(store, request(instance(), { status: 'PENDING_APPROVAL' }));
+    const at = new Date().toISOString();
+    const person = { type: 'user' as const, id: 'u-1', name: 'Ursula' };
+
+    // Act
+    const skipApproval = store.transition(record.id, {
+      from: ['PENDING_APPROVAL'],
+      to: 'ISOLATED',
+      by: person,
+      at,
+    });
+
+    // Assess
+    await expect(skipApproval).rejects.toThrow(/PENDING_APPROVAL → ISOLATED is not an isolation transition/);
+    expect((await store.get(record.id))?.status).toBe('PENDING_APPROVAL');
+  });
+
   it('parks automatic requests past the per-account hourly limit, saying why', async () => {
     // Prepare
     const store = await newStore();

@@ -16,6 +16,7 @@ import { ConflictError, CordonError, NotFoundError, ValidationError } from '../e
 import type { StepRecord, BeforeState } from '../actions/contract.js';
 import {
   TERMINAL_STATUSES,
+  canTransition,
   TABLE_TTL_ATTRIBUTE,
   keys,
   resourceKeyOf,
@@ -526,6 +527,16 @@ export class IsolationStore {
    * @throws NotFoundError when the record does not exist.
    */
   async transition(id: string, options: TransitionOptions): Promise<IsolationRecord> {
+    // The state machine is one table (TRANSITIONS); a caller asking for a move outside it is a bug, caught
+    // before any write. DynamoDB's condition on the current status then enforces it against races.
+    const sources = [
+      ...options.from,
+      ...(options.takeOverExpiredLease ? [options.takeOverExpiredLease.status] : []),
+    ];
+    const illegal = sources.filter((from) => !canTransition(from, options.to));
+    if (illegal.length > 0) {
+      throw new CordonError(`internal: ${illegal.join(', ')} → ${options.to} is not an isolation transition`);
+    }
     const current = await this.require(id);
     const entry: AuditEntry = { at: options.at, by: options.by, from: current.status, to: options.to };
     if (options.note !== undefined) entry.note = options.note;

@@ -35,7 +35,10 @@ export const ISOLATION_STATUSES = [
 ] as const;
 export type IsolationStatus = (typeof ISOLATION_STATUSES)[number];
 
-/** Allowed transitions, enforced by a ConditionExpression on the current status at every write. */
+/**
+ * The isolation state machine: the allowed moves from each status. `IsolationStore.transition` refuses any other
+ * move before writing, and conditions every write on the current status.
+ */
 export const TRANSITIONS: Readonly<Record<IsolationStatus, readonly IsolationStatus[]>> = {
   PENDING_APPROVAL: ['APPROVED', 'REJECTED', 'EXPIRED'],
   APPROVED: ['IN_PROGRESS'],
