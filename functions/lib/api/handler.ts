@@ -9,6 +9,7 @@ import type { LoggerLike } from '../actions/contract.js';
 import { ACTIONS } from '../actions/registry.js';
 import { AWS_REGIONS } from './regions.js';
 import { ForbiddenError, ValidationError, errorMessage } from '../errors.js';
+import { isSamePerson } from '../pipeline/service.js';
 import type { IsolationRecord, Principal } from '../store/model.js';
 import { Authenticator, requireRole, type ApiPrincipal, type Role } from './auth.js';
 import type { ApiConfig } from './config.js';
@@ -75,7 +76,7 @@ export function allowedActions(
   principal: ApiPrincipal,
 ): { approve: boolean; reject: boolean; release: boolean; retry: boolean } {
   const approver = principal.roles.has('approver');
-  const own = record.requester.type === 'user' && record.requester.id === principal.sub;
+  const own = isSamePerson(record.requester, recordPrincipal(principal));
   return {
     approve: approver && !own && record.status === 'PENDING_APPROVAL',
     reject: approver && record.status === 'PENDING_APPROVAL',
@@ -189,13 +190,7 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
         const p = requirePrincipal(ctx);
         const id = idParam(ctx);
         const body = parseOrThrow(ApproveBody, ctx.body ?? {});
-        const current = await service.get(id);
-        // Four eyes: checked here against the verified subject, and again by the pipeline's conditional write.
-        if (current.requester.type === 'user' && current.requester.id === p.sub) {
-          throw new ForbiddenError(
-            'four-eyes rule: you requested this isolation, so another approver must approve it',
-          );
-        }
+        // Four eyes is the pipeline's rule (approveIsolation refuses the requester with a 403), for every path.
         return json(200, view(await service.approve(id, recordPrincipal(p), body.reason), p));
       },
     },

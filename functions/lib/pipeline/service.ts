@@ -142,7 +142,8 @@ export async function requestIsolation(
   return { record: (await deps.store.get(result.record.id)) ?? result.record, created: true };
 }
 
-function isSamePerson(a: Principal, b: Principal): boolean {
+/** Whether two principals are the same person (four eyes): only people, never the system, are compared. */
+export function isSamePerson(a: Principal, b: Principal): boolean {
   return a.type === 'user' && b.type === 'user' && a.id === b.id;
 }
 
