@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BatchUpdateFindingsCommand } from '@aws-sdk/client-securityhub';
 import { useMoto } from '../support/moto.js';
 import { triageEvent } from '../../functions/lib/pipeline/triage.js';
 import { getIsolation } from '../../functions/lib/pipeline/service.js';
@@ -164,5 +165,38 @@ describe('Pipeline: duplicates, limits and protected resources', () => {
       { account: ACCOUNT, severity: 'LOW', action: 'none', status: 'NOTIFIED' },
     ]);
     expect(await interfaceGroups(world.ec2, instance.instanceId)).toEqual([instance.groupId]);
+  });
+
+  it('throws when a notify-only write-back is not processed, and the retried event notifies', async () => {
+    // Prepare: Security Hub leaves the first write-back unprocessed
+    const world = await createWorld(moto);
+    const instance = await launchInstance(world.ec2);
+    const event = guardDutyEvent(instance.instanceId, {
+      severity: 2,
+      type: 'UnauthorizedAccess:EC2/SSHBruteForce',
+    });
+    world.securityHub
+      .on(BatchUpdateFindingsCommand)
+      .resolvesOnce({
+        ProcessedFindings: [],
+        UnprocessedFindings: [
+          {
+            FindingIdentifier: { Id: 'x', ProductArn: 'y' },
+            ErrorCode: 'ConcurrentUpdateError',
+            ErrorMessage: 'busy',
+          },
+        ],
+      })
+      .resolves({ ProcessedFindings: [], UnprocessedFindings: [] });
+
+    // Act
+    const first = triageEvent(world.deps, event);
+    await expect(first).rejects.toThrow(/ConcurrentUpdateError/);
+    const retried = await triageEvent(world.deps, event);
+
+    // Assess
+    expect(retried.findings[0]?.notified).toBe(true);
+    expect(world.writeBacks()).toHaveLength(2);
+    expect((await world.notifications()).map((n) => n.attributes.status)).toEqual(['NOTIFIED']);
   });
 });

@@ -13,7 +13,7 @@ import { parseCordonEvent } from '../findings/index.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { Decision, Mode, PlannedAction } from '../policy/model.js';
 import { buildFindingNotification } from '../report/notification.js';
-import { reportOutcome } from '../report/reporter.js';
+import { reportOutcome, writeFindingNote } from '../report/reporter.js';
 import { newIsolationId } from '../store/isolations.js';
 import type { FindingSummary, IsolationStatus, Principal } from '../store/model.js';
 import type { PipelineDeps } from './deps.js';
@@ -157,19 +157,24 @@ async function notifyOnly(
   const logger = deps.logger.withKeys({ findingKey: finding.key });
   const text = `cordon: rule ${decision.rule} (notify): ${decision.reasons.join('; ')}.`;
   try {
-    await deps.securityHub.batchUpdateFindings({
-      FindingIdentifiers: [{ Id: finding.securityHub.id, ProductArn: finding.securityHub.productArn }],
+    // Throws on UnprocessedFindings too: a finding Security Hub did not update was not written back.
+    await writeFindingNote(deps, finding.securityHub, text, {
       Workflow: { Status: 'NOTIFIED' },
-      Note: { Text: text.slice(0, 512), UpdatedBy: 'cordon' },
       UserDefinedFields: { cordonRule: decision.rule, cordonStatus: 'NOTIFIED' },
     });
-  } catch (error) {
-    logger.warn('write-back of a notify rule failed', { error: errorMessage(error) });
-  }
-  try {
     await deps.notifier.publish(buildFindingNotification(finding, decision.rule));
   } catch (error) {
-    logger.warn('notification of a notify rule failed', { error: errorMessage(error) });
+    // No record holds a notify rule's pending reports, so undo the marker and throw: EventBridge's retry of
+    // the event then notifies again (the write-back is idempotent) instead of finding the finding done.
+    logger.warn('notify rule: write-back or notification failed; the event will be retried', {
+      error: errorMessage(error),
+    });
+    await deps.store.unmarkFindingNotified(finding.key, decision.rule).catch((unmarkError: unknown) => {
+      logger.error('could not remove the notify marker: the finding will not be notified again', {
+        error: errorMessage(unmarkError),
+      });
+    });
+    throw error;
   }
   return true;
 }

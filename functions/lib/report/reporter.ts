@@ -8,6 +8,7 @@ import type { PipelineDeps } from '../pipeline/deps.js';
 import type { IsolationRecord, PendingReport, ReportOutcome, SecurityHubRef } from '../store/model.js';
 import { buildNotification, NOTIFIED_STATUSES } from './notification.js';
 import { buildBatchUpdate, buildImportedFinding, importedFindingRef } from './securityhub-payload.js';
+import type { BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
 import type { UnprocessedFinding } from './securityhub-writer.js';
 import { CordonError } from '../errors.js';
 
@@ -136,10 +137,12 @@ export async function writeFindingNote(
   deps: Pick<PipelineDeps, 'securityHub'>,
   target: { id: string; productArn: string },
   text: string,
+  fields: Pick<BatchUpdateFindingsCommandInput, 'Workflow' | 'UserDefinedFields'> = {},
 ): Promise<void> {
   const result = await deps.securityHub.batchUpdateFindings({
     FindingIdentifiers: [{ Id: target.id, ProductArn: target.productArn }],
     Note: { Text: text.slice(0, 512), UpdatedBy: 'cordon' },
+    ...fields,
   });
   const first = result.unprocessed[0];
   if (first)

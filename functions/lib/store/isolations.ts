@@ -374,6 +374,13 @@ export class IsolationStore {
     }
   }
 
+  /** Remove a notify marker, so a retried delivery of the finding notifies again (its notification failed). */
+  async unmarkFindingNotified(findingKey: string, rule: string): Promise<void> {
+    await (
+      await this.doc()
+    ).delete({ TableName: this.tableName, Key: keys.finding(findingKey, 'notify', rule) });
+  }
+
   /** The record with this id, or undefined. Strongly consistent. */
   async get(id: string): Promise<IsolationRecord | undefined> {
     const output = await (
