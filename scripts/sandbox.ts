@@ -24,7 +24,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\n${signal}: stopping the sandbox...\n`);
-    void sandbox.stop().then(() => process.exit(0));
+    void sandbox.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`npm start: ${errorMessage(error)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', () => shutdown('Ctrl-C'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -14,7 +14,7 @@ import { pipelineApiService } from '../../functions/lib/api/service.js';
 import { createConsoleHandler, isConsoleRoute } from '../../functions/lib/console/handler.js';
 import { customActionArn } from '../../functions/lib/config.js';
 import { loadRuleFiles, type RuleFile } from '../../functions/lib/eventbridge/rules.js';
-import { errorMessage } from '../../functions/lib/errors.js';
+import { CordonError, errorMessage } from '../../functions/lib/errors.js';
 import { startMoto, type MotoServer } from '../moto.js';
 import { createDemoOrganisation, describeInstance, type DemoOrganisation } from './demo-org.js';
 import { dispatchEvent, type OutcomeRow } from './dispatch.js';
@@ -72,9 +72,16 @@ function table(rows: OutcomeRow[]): string {
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const cleanups: (() => Promise<void>)[] = [];
+  /** Run every cleanup (one failing does not skip the others), then report the ones that failed. */
   const stop = async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    const failures: string[] = [];
+    for (const c of cleanups.reverse()) {
+      await c().catch((error: unknown) => failures.push(errorMessage(error)));
+    }
     cleanups.length = 0;
+    if (failures.length > 0) {
+      throw new CordonError(`the sandbox did not stop cleanly: ${failures.join('; ')}`);
+    }
   };
   try {
     let moto: MotoServer | undefined;
@@ -201,7 +208,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     return { url: api.url, issuer, org, env, ...(moto ? { moto } : {}), replayRows, stop };
   } catch (error) {
-    await stop();
+    // The start-up error is the one to report; a cleanup failure on top of it is only logged.
+    await stop().catch((stopError: unknown) => log(errorMessage(stopError)));
     throw error;
   }
 }
