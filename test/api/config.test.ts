@@ -44,6 +44,19 @@ describe('API: configuration', () => {
     });
   });
 
+  it('refuses half a console sign-in configuration, naming the missing endpoint', () => {
+    // Prepare
+    const env = {
+      AWS_REGION: 'eu-west-1',
+      CORDON_COGNITO_USER_POOL_ID: 'eu-west-1_AbCdEf123',
+      CORDON_AUTH_CLIENT_ID: '1example23456789',
+      CORDON_CONSOLE_AUTHORIZE_URL: 'https://cordon.auth.eu-west-1.amazoncognito.com/oauth2/authorize',
+    };
+
+    // Act / Assess
+    expect(() => loadApiConfig(env)).toThrow(/CORDON_CONSOLE_TOKEN_URL: console sign-in needs both/);
+  });
+
   it('takes any OIDC issuer with its audience and JWKS URI', () => {
     // Act
     const config = loadApiConfig({

@@ -90,6 +90,18 @@ const EnvSchema = z
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in oidc mode' });
       }
     }
+    // Console sign-in needs both endpoints; one alone would silently leave the console without sign-in.
+    if (Boolean(env.CORDON_CONSOLE_AUTHORIZE_URL) !== Boolean(env.CORDON_CONSOLE_TOKEN_URL)) {
+      const missing = env.CORDON_CONSOLE_AUTHORIZE_URL
+        ? 'CORDON_CONSOLE_TOKEN_URL'
+        : 'CORDON_CONSOLE_AUTHORIZE_URL';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message:
+          'console sign-in needs both CORDON_CONSOLE_AUTHORIZE_URL and CORDON_CONSOLE_TOKEN_URL (or neither)',
+      });
+    }
     if (!env.CORDON_AUTH_CLIENT_ID && !env.CORDON_AUTH_AUDIENCE)
       ctx.addIssue({
         code: 'custom',
