@@ -8,7 +8,7 @@ import type { ActionContext, ActionResult, ActionState, StepRecord } from '../ac
 import { getAction } from '../actions/registry.js';
 import { servicesForPermissions } from '../aws/member-clients.js';
 import { ConflictError, CordonError, StepFailedError, errorMessage } from '../errors.js';
-import { reportOutcome, retryPendingReports } from '../report/reporter.js';
+import { reportOutcome } from '../report/reporter.js';
 import { actionState, type FailureInfo, type IsolationRecord, type Principal } from '../store/model.js';
 import type { PipelineDeps, WorkerJob } from './deps.js';
 import { guardSettings } from './guard-settings.js';
@@ -102,9 +102,9 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
     }
     throw error;
   }
+  // Reports an earlier run could not deliver are not re-sent here: the record is IN_PROGRESS now, so they would
+  // say so, and this run's outcome report below goes to every channel and replaces them.
   const log = logger.withKeys({ findingKey: record.findingKey });
-  // Reports a previous run could not deliver go out now, before the new outcome supersedes them.
-  if (record.pendingReports.length > 0) await retryPendingReports(deps, record);
 
   const action = getAction(record.action);
   const runStatus = job.kind === 'apply' ? 'IN_PROGRESS' : 'RELEASING';
