@@ -194,4 +194,20 @@ describe('Terraform: Security Hub custom actions', () => {
     expect(approveRules.length).toBeGreaterThan(0);
     for (const id of ids) expect(listened).toContain(`:\${account_id}:action/custom/${id}`);
   });
+
+  it('refuses at plan time an action id that the approve rule does not list', async () => {
+    // Prepare
+    const config = await loadTerraform(MODULE);
+
+    // Act
+    const conditions = ['approve', 'reject'].map((name) =>
+      JSON.stringify(resource(config, 'aws_securityhub_action_target', name)['lifecycle']),
+    );
+
+    // Assess
+    for (const [i, name] of ['approve', 'reject'].entries()) {
+      expect(conditions[i]).toContain('local.event_rules[\\"approve-custom-action\\"].pattern');
+      expect(conditions[i]).toContain(`:action/custom/\${var.${name}_action.id}`);
+    }
+  });
 });

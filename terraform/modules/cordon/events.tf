@@ -152,15 +152,32 @@ resource "aws_sqs_queue_policy" "this" {
 }
 
 # Security Hub custom actions. Their ids must equal the policy's customActions settings (the approve
-# function also receives them in its environment); the approve rule in rules/ matches their ARNs.
+# function also receives them in its environment); the approve rule in rules/ matches their ARNs, and a
+# precondition refuses an id that rule does not list.
 resource "aws_securityhub_action_target" "approve" {
   name        = var.approve_action.name
   identifier  = var.approve_action.id
   description = "Approve the pending cordon isolation of the selected findings."
+
+  lifecycle {
+    # An id the generated approve rule does not list would make the button fire events nothing delivers.
+    precondition {
+      condition     = strcontains(try(local.event_rules["approve-custom-action"].pattern, ""), ":action/custom/${var.approve_action.id}\"")
+      error_message = "approve_action.id \"${var.approve_action.id}\" is not in rules/approve-custom-action.json: set the same id in the policy's customActions settings and run `npx cordon rules build`."
+    }
+  }
 }
 
 resource "aws_securityhub_action_target" "reject" {
   name        = var.reject_action.name
   identifier  = var.reject_action.id
   description = "Reject the pending cordon isolation of the selected findings."
+
+  lifecycle {
+    # An id the generated approve rule does not list would make the button fire events nothing delivers.
+    precondition {
+      condition     = strcontains(try(local.event_rules["approve-custom-action"].pattern, ""), ":action/custom/${var.reject_action.id}\"")
+      error_message = "reject_action.id \"${var.reject_action.id}\" is not in rules/approve-custom-action.json: set the same id in the policy's customActions settings and run `npx cordon rules build`."
+    }
+  }
 }
