@@ -29,17 +29,24 @@ const bob = { type: 'user' as const, id: 'sub-bob', name: 'bob' };
 
 /** Cancels chosen TransactWriteItems calls with a TransactionConflict, as DynamoDB does under contention. */
 class TransactionConflicts {
-  /** Cancel every n-th transaction (0 = none). */
+  /** Cancel the first transaction and then every n-th one (0 = none). */
   every = 0;
   cancelled = 0;
   #seen = 0;
+
+  /** Start cancelling: the next transaction is cancelled whatever ran before, so a test always sees one. */
+  start(every: number): void {
+    this.every = every;
+    this.cancelled = 0;
+    this.#seen = 0;
+  }
 
   attach(client: DynamoDBClient): DynamoDBClient {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'TransactWriteItemsCommand' && this.every > 0) {
           this.#seen += 1;
-          if (this.#seen % this.every === 0) {
+          if ((this.#seen - 1) % this.every === 0) {
             this.cancelled += 1;
             const items = (args.input as { TransactItems?: unknown[] }).TransactItems ?? [];
             throw new TransactionCanceledException({
@@ -92,8 +99,7 @@ describe('Resilience: store conflicts', () => {
       ...Array.from({ length: 10 }, () => republished(event)),
       ...Array.from({ length: 10 }, () => importedTwin(event, subject)),
     ];
-    conflicts.every = 2;
-    conflicts.cancelled = 0;
+    conflicts.start(2);
 
     // Act
     const results = await Promise.all(deliveries.map((d) => triageEvent(world.deps, d)));
