@@ -1,10 +1,12 @@
 /**
  * zod schemas for everything the API accepts, and the conversion of a valid request body into the
- * {@link Resource} the pipeline works on. Validation happens here, at the edge, once.
+ * {@link Resource} the pipeline works on. Validation happens here, at the edge; the action and its parameters
+ * are checked by the pipeline's own `resolveAction`, the same check every isolation request passes.
  */
 import * as z from 'zod';
 import { ValidationError } from '../errors.js';
-import { ACTION_NAMES, getAction } from '../actions/registry.js';
+import { ACTION_NAMES } from '../actions/registry.js';
+import { resolveAction } from '../pipeline/service.js';
 import type { Resource } from '../findings/model.js';
 import { isAwsRegion } from './regions.js';
 import { ISOLATION_STATUSES } from '../store/model.js';
@@ -203,23 +205,12 @@ function resourceFrom(body: IsolationRequestBody): Resource {
 export function parseIsolationRequest(input: unknown): IsolationRequestInput {
   const body = parseOrThrow(IsolationRequestBody, input);
   const resource = resourceFrom(body);
-  const actionName =
-    body.action ?? ACTION_NAMES.find((n) => getAction(n)?.resourceTypes.includes(resource.type));
-  const action = actionName ? getAction(actionName) : undefined;
-  if (!action || !actionName) throw fieldError('action', `no action can contain a ${resource.type}`);
-  if (!action.resourceTypes.includes(resource.type)) {
-    throw fieldError(
-      'action',
-      `${actionName} cannot contain a ${resource.type} (it takes ${action.resourceTypes.join(', ')})`,
-    );
-  }
-  const params = action.params.safeParse(body.params ?? {});
-  if (!params.success)
-    throw validationError(params.error, `params are not valid for ${actionName}`, ['params']);
+  // The pipeline's own check (service.ts), so an API request and a policy-made one are validated alike.
+  const { action, params } = resolveAction(resource, body.action, body.params);
   return {
     resource,
-    action: actionName,
-    params: params.data as Record<string, unknown>,
+    action,
+    params,
     reason: body.reason,
     ...(body.ticket ? { ticket: body.ticket } : {}),
     immediate: body.immediate ?? false,
