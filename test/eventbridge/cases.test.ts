@@ -33,10 +33,10 @@ describe('EventBridge matcher: shared case table', () => {
     // Prepare: the case as loaded from the JSON fixture
 
     // Act
-    const { result, reason } = evaluateMatch(pattern, event);
+    const outcome = evaluateMatch(pattern, event);
 
     // Assess
-    expect(result).toBe(expected);
-    if (result === 'invalid_pattern') expect(reason).toMatch(/\S/);
+    expect(outcome.result).toBe(expected);
+    if (outcome.result === 'invalid_pattern') expect(outcome.reason).toMatch(/\S/);
   });
 });

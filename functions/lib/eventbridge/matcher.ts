@@ -334,11 +334,15 @@ function matchScalarElements(leaf: Leaf, array: unknown[]): number {
 /** Outcome words printed by `cordon rules match` and used in `--cases` files. */
 export type MatchResult = 'match' | 'no_match' | 'invalid_pattern';
 
+/** A {@link MatchResult}, with AWS's reason when the pattern is invalid. */
+export type MatchOutcome =
+  { result: 'match' } | { result: 'no_match' } | { result: 'invalid_pattern'; reason: string };
+
 /**
  * Classifies one pattern/event pair the way `cordon rules match` reports it. Never throws for an invalid pattern:
  * that is a result (`invalid_pattern`) with AWS's reason.
  */
-export function evaluateMatch(pattern: unknown, event: unknown): { result: MatchResult; reason?: string } {
+export function evaluateMatch(pattern: unknown, event: unknown): MatchOutcome {
   let compiled: CompiledPattern;
   try {
     compiled = compilePattern(pattern);

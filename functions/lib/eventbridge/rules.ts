@@ -27,7 +27,13 @@ import {
   SECURITYHUB_CUSTOM_ACTION_DETAIL_TYPE,
   SECURITYHUB_IMPORTED_DETAIL_TYPE,
 } from '../findings/schemas.js';
-import { compilePattern, MAX_PATTERN_LENGTH, type CompiledPattern } from './matcher.js';
+import {
+  compilePattern,
+  evaluateMatch,
+  MAX_PATTERN_LENGTH,
+  type CompiledPattern,
+  type MatchOutcome,
+} from './matcher.js';
 import { ConfigurationError, InvalidEventPatternError } from '../errors.js';
 
 /** One rule file: one EventBridge pattern, delivered to the `triage` or `approve` Lambda. */
@@ -554,8 +560,7 @@ export function staleRuleFiles(rules: readonly RuleFile[], dir: string): StaleRu
 }
 
 /** Outcome of testing one event against one pattern, as `cordon rules match` reports it. */
-export type MatchOutcome =
-  { result: 'match' } | { result: 'no_match' } | { result: 'invalid_pattern'; reason: string };
+export type { MatchOutcome };
 
 /**
  * Test one event against one pattern. Placeholders in the pattern are filled from the event's `account` and
@@ -563,13 +568,5 @@ export type MatchOutcome =
  */
 export function matchOutcome(pattern: unknown, event: unknown): MatchOutcome {
   const vars = { account_id: envelopeString(event, 'account'), region: envelopeString(event, 'region') };
-  let compiled: CompiledPattern;
-  try {
-    compiled = compilePattern(fillPlaceholders(pattern, vars));
-  } catch (error) {
-    if (error instanceof InvalidEventPatternError)
-      return { result: 'invalid_pattern', reason: error.message };
-    throw error;
-  }
-  return { result: compiled.matches(event) ? 'match' : 'no_match' };
+  return evaluateMatch(fillPlaceholders(pattern, vars), event);
 }
