@@ -41,6 +41,34 @@ describe('Pipeline: write-back and notification faults', () => {
     expect(record.pendingReports).toEqual([]);
   });
 
+  it('leaves the pending reports of a record a worker is running to that worker', async () => {
+    // Prepare: the outcome report failed, then a release started (its worker will report when it ends)
+    const world = await createWorld(moto);
+    const instance = await launchInstance(world.ec2);
+    const event = guardDutyEvent(instance.instanceId, { severity: 8 });
+    const arn = (event['detail'] as { arn: string }).arn;
+    world.securityHub.on(BatchUpdateFindingsCommand).resolves(unprocessed(arn, 'x', 'FindingNotFound'));
+    const result = await triageEvent(world.deps, event);
+    await world.worker.drain();
+    const id = result.findings[0]?.actions[0]?.isolationId ?? '';
+    const operator = { type: 'user' as const, id: 'u-9', name: 'Olga' };
+    await world.store.transition(id, {
+      from: ['ISOLATED'],
+      to: 'RELEASING',
+      by: operator,
+      at: new Date().toISOString(),
+    });
+    const writeBacksBefore = world.writeBacks().length;
+
+    // Act
+    const sweep = await expireAndSweep(world.deps);
+
+    // Assess
+    expect(sweep.reportsRetried).not.toContain(id);
+    expect(world.writeBacks()).toHaveLength(writeBacksBefore);
+    expect((await getIsolation(world.deps, id)).pendingReports.length).toBeGreaterThan(0);
+  });
+
   it('never fails or undoes a containment; records the failures and the sweep delivers them later', async () => {
     // Prepare: Security Hub keeps refusing the update and the topic is gone
     const world = await createWorld(moto);

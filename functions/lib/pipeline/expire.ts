@@ -63,7 +63,11 @@ export async function expireAndSweep(deps: PipelineDeps): Promise<SweepResult> {
     }
   }
 
-  for (const record of await deps.store.listPendingReports()) {
+  for (const listed of await deps.store.listPendingReports()) {
+    // The index is eventually consistent: report from the current record, never an older status over a newer
+    // one. A record a worker is running reports its own outcome when the run ends.
+    const record = await deps.store.get(listed.id);
+    if (record === undefined || record.status === 'IN_PROGRESS' || record.status === 'RELEASING') continue;
     await retryPendingReports(deps, record);
     result.reportsRetried.push(record.id);
   }
