@@ -1,0 +1,190 @@
+/** `isolate-ec2-instance` apply, network part: describe, cordon's groups, flow cut, isolation (the critical path). */
+
+import { CordonError } from '../../errors.js';
+import { type BeforeState } from '../contract.js';
+import { type StageSpec } from '../steps.js';
+import { checkGuards } from '../guards.js';
+import { convergeRules, createCordonGroup, findCordonGroups, groupName } from './groups.js';
+import { GONE_STATES, ISOLATION_ID_TAG, describeInstance, sameGroups } from './instance.js';
+import {
+  APPLY_STEPS,
+  need,
+  settleAll,
+  outcome,
+  skipped,
+  parseBefore,
+  modifyEniGroups,
+  type Params,
+  type ApplyWork,
+} from './shared.js';
+
+export function networkStages(params: Params): StageSpec<ApplyWork>[] {
+  return [
+    {
+      steps: [
+        {
+          name: APPLY_STEPS.describe,
+          async run({ work, before, ctx }) {
+            const instance = await describeInstance(ctx.clients.ec2, work.instanceId);
+            if (!instance || GONE_STATES.has(instance.state)) {
+              return skipped(
+                `instance ${work.instanceId} no longer exists (${instance?.state ?? 'not found'})`,
+                {
+                  halt: true,
+                },
+              );
+            }
+            const owner = instance.tags[ISOLATION_ID_TAG];
+            if (owner !== undefined && owner !== ctx.isolationId) {
+              return skipped(`instance is already contained by cordon isolation ${owner}`, { halt: true });
+            }
+            // Live tags win over the finding's copy: an exemption tag added since the finding still protects.
+            const verdict = checkGuards(work.resource, ctx.guard, instance.tags);
+            if (!verdict.allowed) return skipped(`refused: ${verdict.reason}`, { halt: true });
+            if (instance.enis.length === 0) {
+              throw new CordonError(`instance ${instance.id} has no VPC network interface to isolate`);
+            }
+            work.instance = instance;
+            const recorded = (before['networkInterfaces'] ?? {}) as Record<string, unknown>;
+            const fresh = instance.enis.filter((eni) => recorded[eni.id] === undefined);
+            const captured: BeforeState = {
+              instance: { id: instance.id, state: instance.state },
+              networkInterfaces: Object.fromEntries(
+                instance.enis.map((eni) => [
+                  eni.id,
+                  { vpcId: eni.vpcId, deviceIndex: eni.deviceIndex, groups: eni.groups },
+                ]),
+              ),
+            };
+            const summary = instance.enis.map((eni) => `${eni.id} [${eni.groups.join(', ')}]`).join('; ');
+            return fresh.length > 0
+              ? { status: 'done', detail: `recorded original groups: ${summary}`, before: captured }
+              : skipped(`original groups already recorded; now: ${summary}`, { before: captured });
+          },
+        },
+        {
+          name: APPLY_STEPS.findGroups,
+          async run({ work, ctx }) {
+            work.cordonGroups = await findCordonGroups(ctx.clients.ec2);
+            const list = work.cordonGroups.map((g) => `${g.groupId} (${g.role}, ${g.vpcId})`).join(', ');
+            return skipped(
+              `lookup only: ${work.cordonGroups.length} cordon group(s) in the region${list ? `: ${list}` : ''}`,
+            );
+          },
+        },
+      ],
+    },
+    {
+      steps: [
+        {
+          name: APPLY_STEPS.ensureGroups,
+          async run({ work, before, ctx }) {
+            const instance = need(work.instance, 'the instance');
+            const cordonIds = new Set(work.cordonGroups.map((g) => g.groupId));
+            // Never let cordon's own group pass as an "original" group: release would restore the isolation.
+            const recorded = parseBefore(before).networkInterfaces ?? {};
+            for (const [eniId, eni] of Object.entries(recorded)) {
+              const own = eni.groups.filter((g) => cordonIds.has(g));
+              if (own.length > 0) {
+                throw new CordonError(
+                  `interface ${eniId} was already in cordon's group(s) ${own.join(', ')} when its original groups ` +
+                    'were recorded, so they are unknown; restore its groups by hand, then re-run',
+                  { code: 'ORIGINAL_GROUPS_UNKNOWN' },
+                );
+              }
+            }
+            const vpcIds = [...new Set(instance.enis.map((eni) => eni.vpcId))].sort();
+            const roles = params.cutTrackedFlows
+              ? (['isolation', 'flow-cut'] as const)
+              : (['isolation'] as const);
+            const changes: string[] = [];
+            await settleAll(
+              vpcIds.flatMap((vpcId) =>
+                roles.map(async (role) => {
+                  const wanted = groupName(ctx.guard.cordonResourcePrefix, role, vpcId);
+                  const candidates = work.cordonGroups
+                    .filter((g) => g.vpcId === vpcId && g.role === role)
+                    .sort((a, b) => a.groupId.localeCompare(b.groupId));
+                  let group = candidates[0];
+                  if (!group) {
+                    const created = await createCordonGroup(ctx.clients.ec2, {
+                      prefix: ctx.guard.cordonResourcePrefix,
+                      role,
+                      vpcId,
+                    });
+                    group = created.group;
+                    changes.push(
+                      `${created.created ? 'created' : 'found (created concurrently)'} ${role} group ${group.groupId} (${wanted}) in ${vpcId}`,
+                    );
+                  }
+                  const converged = await convergeRules(ctx.clients.ec2, group);
+                  if (converged) changes.push(`${role} group ${group.groupId}: ${converged}`);
+                  const entry = work.groupsByVpc.get(vpcId) ?? { isolation: '' };
+                  if (role === 'isolation') entry.isolation = group.groupId;
+                  else entry.flowCut = group.groupId;
+                  work.groupsByVpc.set(vpcId, entry);
+                }),
+              ),
+            );
+            const isolationGroups = Object.fromEntries(work.groupsByVpc);
+            return outcome(
+              changes,
+              `cordon's groups are in place: ${vpcIds.map((v) => `${v} → ${JSON.stringify(isolationGroups[v])}`).join(', ')}`,
+              { before: { isolationGroups } },
+            );
+          },
+        },
+      ],
+    },
+    {
+      steps: [
+        {
+          name: APPLY_STEPS.cutFlows,
+          async run({ work, ctx }) {
+            if (!params.cutTrackedFlows)
+              return skipped('disabled (cutTrackedFlows=false): tracked flows live on');
+            const instance = need(work.instance, 'the instance');
+            const changes: string[] = [];
+            await settleAll(
+              instance.enis.map(async (eni) => {
+                const groups = need(work.groupsByVpc.get(eni.vpcId), `cordon's groups for ${eni.vpcId}`);
+                const flowCut = need(groups.flowCut, 'the flow-cut group');
+                // Never step back from isolation to allow-all on a re-run.
+                if (sameGroups(eni.groups, [groups.isolation]) || sameGroups(eni.groups, [flowCut])) return;
+                await modifyEniGroups(ctx.clients.ec2, eni.id, [flowCut]);
+                eni.groups = [flowCut];
+                changes.push(`${eni.id} → ${flowCut}`);
+              }),
+            );
+            return outcome(changes, 'every interface is already past the flow cut');
+          },
+        },
+      ],
+    },
+    {
+      containment: true,
+      steps: [
+        {
+          name: APPLY_STEPS.isolate,
+          async run({ work, ctx }) {
+            const instance = need(work.instance, 'the instance');
+            const changes: string[] = [];
+            await settleAll(
+              instance.enis.map(async (eni) => {
+                const { isolation } = need(
+                  work.groupsByVpc.get(eni.vpcId),
+                  `cordon's groups for ${eni.vpcId}`,
+                );
+                if (sameGroups(eni.groups, [isolation])) return;
+                await modifyEniGroups(ctx.clients.ec2, eni.id, [isolation]);
+                eni.groups = [isolation];
+                changes.push(`${eni.id} → ${isolation}`);
+              }),
+            );
+            return outcome(changes, 'every interface is already in the isolation group');
+          },
+        },
+      ],
+    },
+  ];
+}

@@ -1,0 +1,323 @@
+/** `isolate-ec2-instance` release: put back exactly what the record says cordon changed. */
+
+import { deleteSessionRevocation, type SessionPrincipal } from '../session-revocation.js';
+import { type BeforeState } from '../contract.js';
+import { awsCall, awsErrorName, type StageSpec, type StepOutcome } from '../steps.js';
+import { GONE_STATES, ISOLATED_AT_TAG, ISOLATION_ID_TAG, describeInstance, sameGroups } from './instance.js';
+import {
+  readAutoScaling,
+  readDesiredCapacity,
+  readProfileAssociation,
+  readTerminationSettings,
+  registrationsIn,
+} from './settings.js';
+import {
+  RELEASE_STEPS,
+  AUTO_SCALING_RETURN,
+  autoScalingReturnOf,
+  need,
+  settleAll,
+  outcome,
+  skipped,
+  modifyEniGroups,
+  type Params,
+  type ReleaseWork,
+} from './shared.js';
+
+function gone(work: ReleaseWork): StepOutcome | undefined {
+  return work.instance
+    ? undefined
+    : skipped(`instance ${work.instanceId} no longer exists; nothing to restore on it`);
+}
+
+export function releaseStages(params: Params): StageSpec<ReleaseWork>[] {
+  return [
+    {
+      steps: [
+        {
+          name: RELEASE_STEPS.read,
+          async run({ work, ctx }) {
+            try {
+              const instance = await describeInstance(ctx.clients.ec2, work.instanceId);
+              work.instance = instance && !GONE_STATES.has(instance.state) ? instance : undefined;
+            } catch (error) {
+              // A terminated instance has nothing to restore, but cordon's role policy must still go.
+              if (awsErrorName(error) !== 'InvalidInstanceID.NotFound') throw error;
+              work.instance = undefined;
+            }
+            return skipped(
+              work.instance
+                ? `lookup only: ${work.instanceId} is ${work.instance.state}`
+                : `instance ${work.instanceId} no longer exists; only account-level changes are undone`,
+            );
+          },
+        },
+      ],
+    },
+    {
+      steps: [
+        {
+          name: RELEASE_STEPS.network,
+          async run({ work, ctx }) {
+            const absent = gone(work);
+            if (absent) return absent;
+            const instance = need(work.instance, 'the instance');
+            const recorded = work.before.networkInterfaces ?? {};
+            if (Object.keys(recorded).length === 0) return skipped('no original groups were recorded');
+            const changes: string[] = [];
+            const notes: string[] = [];
+            await settleAll(
+              Object.entries(recorded).map(async ([eniId, original]) => {
+                const eni = instance.enis.find((e) => e.id === eniId);
+                if (!eni) {
+                  notes.push(`${eniId} is no longer attached`);
+                  return;
+                }
+                if (sameGroups(eni.groups, original.groups)) return;
+                await modifyEniGroups(ctx.clients.ec2, eniId, original.groups);
+                changes.push(`${eniId} → [${original.groups.join(', ')}]`);
+              }),
+            );
+            const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+            return outcome(
+              changes.map((c, i) => (i === changes.length - 1 ? `${c}${suffix}` : c)),
+              `every interface already has its original groups${suffix}`,
+            );
+          },
+        },
+        {
+          name: RELEASE_STEPS.termination,
+          async run({ work, ctx }) {
+            const absent = gone(work);
+            if (absent) return absent;
+            const recorded = work.before.terminationProtection;
+            if (!recorded) return skipped('no termination settings were recorded');
+            const current = await readTerminationSettings(ctx.clients.ec2, work.instanceId);
+            const { ec2 } = ctx.clients;
+            const changes: string[] = [];
+            const calls: Promise<unknown>[] = [];
+            if (current.disableApiTermination !== recorded.disableApiTermination) {
+              changes.push(`termination protection → ${recorded.disableApiTermination ? 'on' : 'off'}`);
+              calls.push(
+                awsCall('ec2:ModifyInstanceAttribute', () =>
+                  ec2.modifyInstanceAttribute({
+                    InstanceId: work.instanceId,
+                    DisableApiTermination: { Value: recorded.disableApiTermination },
+                  }),
+                ),
+              );
+            }
+            if (current.shutdownBehavior !== recorded.shutdownBehavior) {
+              changes.push(`shutdown behaviour → ${recorded.shutdownBehavior}`);
+              calls.push(
+                awsCall('ec2:ModifyInstanceAttribute', () =>
+                  ec2.modifyInstanceAttribute({
+                    InstanceId: work.instanceId,
+                    Attribute: 'instanceInitiatedShutdownBehavior',
+                    Value: recorded.shutdownBehavior,
+                  }),
+                ),
+              );
+            }
+            await settleAll(calls);
+            return outcome(changes, 'termination protection and shutdown behaviour already as recorded');
+          },
+        },
+        {
+          name: RELEASE_STEPS.profile,
+          async run({ work, ctx }) {
+            const absent = gone(work);
+            if (absent) return absent;
+            const recorded = work.before.instanceProfile;
+            if (!recorded?.associated || !recorded.profileArn)
+              return skipped('no instance profile was recorded');
+            const current = await readProfileAssociation(ctx.clients.ec2, work.instanceId);
+            if (current.associated) {
+              return skipped(
+                current.profileArn === recorded.profileArn
+                  ? `instance profile ${recorded.profileArn} is associated`
+                  : `another instance profile (${current.profileArn ?? '?'}) was associated since; left as is`,
+              );
+            }
+            const arn = recorded.profileArn;
+            await awsCall('ec2:AssociateIamInstanceProfile', () =>
+              ctx.clients.ec2.associateIamInstanceProfile({
+                InstanceId: work.instanceId,
+                IamInstanceProfile: { Arn: arn },
+              }),
+            );
+            return { status: 'done', detail: `re-associated instance profile ${arn}` };
+          },
+        },
+        {
+          name: RELEASE_STEPS.revoke,
+          async run({ work, ctx }) {
+            const recorded = work.before.roleSessionRevocation;
+            if (!recorded?.addedByCordon) return skipped('cordon added no role policy');
+            const role: SessionPrincipal = { kind: 'role', roleName: recorded.roleName };
+            if (!(await deleteSessionRevocation(ctx.clients.iam, role, recorded.policyName))) {
+              return skipped(`policy ${recorded.policyName} is already gone`);
+            }
+            return {
+              status: 'done',
+              detail: `deleted cordon's policy ${recorded.policyName} from role ${recorded.roleName}`,
+            };
+          },
+        },
+      ],
+    },
+    {
+      steps: [
+        {
+          name: RELEASE_STEPS.autoScaling,
+          async run({ work, ctx }) {
+            const absent = gone(work);
+            if (absent) return absent;
+            const recorded = work.before.autoScaling;
+            if (!recorded?.member || !recorded.groupName) return skipped('was not in an Auto Scaling group');
+            const group = recorded.groupName;
+            const current = await readAutoScaling(ctx.clients.autoScaling, work.instanceId);
+            const capacityNote = params.restoreDesiredCapacity
+              ? []
+              : [
+                  `AWS incremented the desired capacity of ${group} when the instance returned; the replacement ` +
+                    'launched during isolation still runs, so scale in (or release with restoreDesiredCapacity) if ' +
+                    'you do not want the extra instance',
+                ];
+            // Read before the instance returns: the next step sets the capacity back to exactly this value.
+            const returning = async (): Promise<BeforeState> =>
+              params.restoreDesiredCapacity
+                ? {
+                    [AUTO_SCALING_RETURN]: {
+                      groupName: group,
+                      desiredBeforeReturn: await readDesiredCapacity(ctx.clients.autoScaling, group),
+                    },
+                  }
+                : {};
+            if (!current.member) {
+              const recordReturn = await returning();
+              await awsCall('autoscaling:AttachInstances', () =>
+                ctx.clients.autoScaling.attachInstances({
+                  AutoScalingGroupName: group,
+                  InstanceIds: [work.instanceId],
+                }),
+              );
+              return {
+                status: 'done',
+                detail: `re-attached to ${group}`,
+                warnings: capacityNote,
+                before: recordReturn,
+              };
+            }
+            if (current.groupName !== group)
+              return skipped(`now in another group (${current.groupName ?? '?'}); left as is`);
+            if (current.lifecycleState === 'Standby' && recorded.lifecycleState !== 'Standby') {
+              const recordReturn = await returning();
+              await awsCall('autoscaling:ExitStandby', () =>
+                ctx.clients.autoScaling.exitStandby({
+                  AutoScalingGroupName: group,
+                  InstanceIds: [work.instanceId],
+                }),
+              );
+              return {
+                status: 'done',
+                detail: `moved back to InService in ${group}`,
+                warnings: capacityNote,
+                before: recordReturn,
+              };
+            }
+            return skipped(`already ${current.lifecycleState ?? 'a member'} in ${group}`);
+          },
+        },
+        {
+          name: RELEASE_STEPS.targets,
+          async run({ work, ctx }) {
+            const absent = gone(work);
+            if (absent) return absent;
+            const recorded = work.before.targetRegistrations ?? [];
+            if (recorded.length === 0) return skipped('was not registered in any target group');
+            const byGroup = new Map<string, (number | undefined)[]>();
+            for (const r of recorded)
+              byGroup.set(r.targetGroupArn, [...(byGroup.get(r.targetGroupArn) ?? []), r.port]);
+            const changes: string[] = [];
+            await settleAll(
+              [...byGroup].map(async ([arn, ports]) => {
+                const live = await registrationsIn(ctx.clients.elbv2, arn, work.instanceId);
+                const missing = ports.filter(
+                  (port) => !live.some((l) => port === undefined || l.port === port),
+                );
+                if (missing.length === 0) return;
+                await awsCall('elasticloadbalancing:RegisterTargets', () =>
+                  ctx.clients.elbv2.registerTargets({
+                    TargetGroupArn: arn,
+                    Targets: missing.map((port) => ({ Id: work.instanceId, Port: port })),
+                  }),
+                );
+                changes.push(`${arn}${missing.map((p) => (p ? `:${p}` : '')).join(',')}`);
+              }),
+            );
+            return outcome(
+              changes.length > 0 ? [`re-registered in ${changes.join(', ')}`] : [],
+              'already registered in every recorded target group',
+            );
+          },
+        },
+      ],
+    },
+    {
+      steps: [
+        {
+          name: RELEASE_STEPS.capacity,
+          async run({ ctx, before }) {
+            if (!params.restoreDesiredCapacity) {
+              return skipped('not requested (restoreDesiredCapacity is false)');
+            }
+            const returned = autoScalingReturnOf(before);
+            if (!returned)
+              return skipped('the instance did not return to an Auto Scaling group in this release');
+            const { groupName: group, desiredBeforeReturn: wanted } = returned;
+            const desired = await readDesiredCapacity(ctx.clients.autoScaling, group);
+            if (desired === wanted)
+              return skipped(`desired capacity of ${group} is already ${String(wanted)}`);
+            if (desired !== wanted + 1) {
+              const message =
+                `desired capacity of ${group} is ${String(desired)}, not ${String(wanted + 1)}: it changed while the ` +
+                'instance returned (scaling activity or a person), so cordon left it as is';
+              return { status: 'skipped', detail: message, warnings: [message] };
+            }
+            await awsCall('autoscaling:SetDesiredCapacity', () =>
+              ctx.clients.autoScaling.setDesiredCapacity({
+                AutoScalingGroupName: group,
+                DesiredCapacity: wanted,
+                HonorCooldown: false,
+              }),
+            );
+            const message =
+              `set the desired capacity of ${group} back to ${String(wanted)}; the group terminates one instance ` +
+              'by its termination policy (possibly the released one)';
+            return { status: 'done', detail: message, warnings: [message] };
+          },
+        },
+        {
+          name: RELEASE_STEPS.tags,
+          async run({ work, ctx }) {
+            const absent = gone(work);
+            if (absent) return absent;
+            const instance = need(work.instance, 'the instance');
+            const owner = instance.tags[ISOLATION_ID_TAG];
+            if (owner === undefined) return skipped('no cordon tags on the instance');
+            if (owner !== ctx.isolationId)
+              return skipped(`tagged by another isolation (${owner}); left as is`);
+            await awsCall('ec2:DeleteTags', () =>
+              ctx.clients.ec2.deleteTags({
+                Resources: [instance.id],
+                Tags: [{ Key: ISOLATION_ID_TAG }, { Key: ISOLATED_AT_TAG }],
+              }),
+            );
+            return { status: 'done', detail: `removed ${ISOLATION_ID_TAG} and ${ISOLATED_AT_TAG}` };
+          },
+        },
+      ],
+    },
+  ];
+}

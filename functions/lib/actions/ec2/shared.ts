@@ -1,0 +1,151 @@
+/** Shared pieces of `isolate-ec2-instance`: parameters, step names, per-run work and small step helpers. */
+import * as z from 'zod';
+import type { EC2 } from '@aws-sdk/client-ec2';
+import { CordonError } from '../../errors.js';
+import type { Resource } from '../../findings/model.js';
+import { type BeforeState } from '../contract.js';
+import { awsCall, type StepOutcome } from '../steps.js';
+import { type CordonGroup } from './groups.js';
+import { ec2BeforeSchema, type Ec2Before, type InstanceFacts } from './instance.js';
+import {
+  type AutoScalingMembership,
+  type ProfileAssociation,
+  type TargetRegistration,
+  type TerminationSettings,
+} from './settings.js';
+
+export const paramsSchema = z
+  .object({
+    /** Move interfaces through an allow-all group first so that open flows become untracked and are cut. */
+    cutTrackedFlows: z.boolean().default(true),
+    /** Keep the Auto Scaling group from terminating the evidence; capacity is never decremented. */
+    autoScaling: z.enum(['standby', 'detach', 'none']).default('standby'),
+    deregisterTargets: z.boolean().default(true),
+    removeInstanceProfile: z.boolean().default(false),
+    revokeRoleSessions: z.boolean().default(false),
+    snapshotVolumes: z.boolean().default(true),
+    /**
+     * On release, set the group's desired capacity back to what it was before the instance returned (AWS adds one
+     * when an instance leaves Standby or is re-attached); the group then terminates one instance by its own
+     * termination policy. Off by default: cordon does not choose to terminate instances unless asked.
+     */
+    restoreDesiredCapacity: z.boolean().default(false),
+  })
+  .strict();
+export type Params = z.output<typeof paramsSchema>;
+
+/** The AWS error names meaning the instance itself is gone. */
+export const VANISHED = ['InvalidInstanceID.NotFound'] as const;
+
+export const APPLY_STEPS = {
+  describe: 'describe-instance',
+  findGroups: 'find-isolation-groups',
+  ensureGroups: 'ensure-isolation-groups',
+  cutFlows: 'cut-tracked-flows',
+  isolate: 'isolate-network-interfaces',
+  record: 'record-instance-settings',
+  protect: 'protect-from-termination',
+  autoScaling: 'auto-scaling',
+  targets: 'deregister-targets',
+  profile: 'remove-instance-profile',
+  revoke: 'revoke-role-sessions',
+  snapshots: 'snapshot-volumes',
+  tag: 'tag-instance',
+} as const;
+
+export const RELEASE_STEPS = {
+  read: 'read-current-state',
+  network: 'restore-network-interfaces',
+  termination: 'restore-termination-settings',
+  profile: 'restore-instance-profile',
+  revoke: 'remove-session-revocation',
+  autoScaling: 'restore-auto-scaling',
+  targets: 'restore-target-registrations',
+  capacity: 'restore-desired-capacity',
+  tags: 'remove-isolation-tags',
+} as const;
+
+/** Release before-state key: the group's desired capacity just before the instance returned to it. */
+export const AUTO_SCALING_RETURN = 'autoScalingReturn';
+
+export function autoScalingReturnOf(
+  before: Readonly<BeforeState>,
+): { groupName: string; desiredBeforeReturn: number } | undefined {
+  const value = before[AUTO_SCALING_RETURN];
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { groupName, desiredBeforeReturn } = value as Record<string, unknown>;
+  return typeof groupName === 'string' && typeof desiredBeforeReturn === 'number'
+    ? { groupName, desiredBeforeReturn }
+    : undefined;
+}
+
+export interface ApplyWork {
+  instanceId: string;
+  resource: Resource;
+  instance?: InstanceFacts;
+  cordonGroups: CordonGroup[];
+  groupsByVpc: Map<string, { isolation: string; flowCut?: string }>;
+  termination?: TerminationSettings;
+  autoScaling?: AutoScalingMembership;
+  targets?: TargetRegistration[];
+  profile?: ProfileAssociation;
+}
+
+export interface ReleaseWork {
+  instanceId: string;
+  /** Undefined when the instance no longer exists. */
+  instance?: InstanceFacts;
+  before: Ec2Before;
+}
+
+/** A value an earlier stage must have produced; missing means a bug in the stage order. */
+export function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new CordonError(`internal: ${what} is not available at this step`);
+  return value;
+}
+
+/** Run calls in parallel, let all of them settle, then rethrow the first failure (siblings still finish). */
+export async function settleAll<T>(calls: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+export function outcome(
+  changes: string[],
+  skippedDetail: string,
+  extra: Partial<StepOutcome> = {},
+): StepOutcome {
+  return changes.length > 0
+    ? { status: 'done', detail: changes.join('; '), ...extra }
+    : { status: 'skipped', detail: skippedDetail, ...extra };
+}
+
+export function skipped(detail: string, extra: Partial<StepOutcome> = {}): StepOutcome {
+  return { status: 'skipped', detail, ...extra };
+}
+
+export function parseBefore(before: Readonly<BeforeState>): Ec2Before {
+  const parsed = ec2BeforeSchema.safeParse(before);
+  if (!parsed.success) {
+    throw new CordonError(
+      `the recorded before-state is malformed: ${parsed.error.issues[0]?.message ?? ''}`,
+      {
+        code: 'BEFORE_STATE_INVALID',
+        cause: parsed.error,
+      },
+    );
+  }
+  return parsed.data;
+}
+
+export function modifyEniGroups(ec2: EC2, eniId: string, groups: string[]): Promise<unknown> {
+  return awsCall('ec2:ModifyNetworkInterfaceAttribute', () =>
+    ec2.modifyNetworkInterfaceAttribute({ NetworkInterfaceId: eniId, Groups: groups }),
+  );
+}
+
+export function profileNameFromArn(arn: string): string {
+  return arn.split('/').pop() ?? arn;
+}
