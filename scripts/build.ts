@@ -1,6 +1,8 @@
 /**
  * `npm run build`: bundle every Lambda entry point `functions/<name>.ts` into `dist/functions/<name>/index.mjs`
- * (ESM, Node 20, minified, with source maps), the layout Terraform's archive_file expects.
+ * (ESM, Node 22, minified, with source maps), then zip each bundle directory into `dist/lambda/<name>.zip`, the
+ * file Terraform deploys (`filename` and `source_code_hash` of each function). The zips are deterministic
+ * (scripts/zip.ts): an unchanged build gives byte-identical zips, so `terraform plan` shows no code change.
  *
  * Policies are compiled into the bundle: the module `functions/lib/pipeline/bundled-policy.ts` is replaced by a
  * generated one returning the policy compiled here from `policies/*.yaml` (a broken policy fails the build, not the
@@ -13,7 +15,7 @@
  * build used to have (locales cut to English, unused zod modules stubbed) that was ~50 KB more per bundle.
  * The build flags any bundle over {@link BUNDLE_BUDGET}.
  *
- * The AWS SDK v3 is left out of the bundles by default: the nodejs20.x runtime provides it, and bundling it would
+ * The AWS SDK v3 is left out of the bundles by default: the nodejs22.x and nodejs24.x runtimes provide it, and bundling it would
  * put each function far above the 300 KB cold-start budget. `--bundle-sdk` includes it (pinned versions); the SDK's
  * dynamic imports (functions/lib/aws/sdk.ts) are then inlined, and still evaluated only on first use.
  *
@@ -28,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { loadPolicy } from '../functions/lib/policy/index.js';
 import type { CompiledPolicy } from '../functions/lib/policy/model.js';
 import { errorMessage } from '../functions/lib/errors.js';
+import { zipDirectory } from './zip.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -91,12 +94,19 @@ export function bundledPolicyPlugin(policy: CompiledPolicy): Plugin {
  */
 export const BUNDLE_BUDGET = 300_000;
 
-/** One built function: its bundle's size, raw and gzipped. */
+/** One built function: its bundle's size, raw and gzipped, and the zip Terraform deploys. */
 export interface BuiltFunction {
   name: string;
   file: string;
   bytes: number;
   gzip: number;
+  zip: string;
+  zipBytes: number;
+}
+
+/** Where the zips go: `<outDir>/lambda/<name>.zip` (Terraform's `dist_dir`). */
+export function zipDir(outDir: string): string {
+  return join(outDir, 'lambda');
 }
 
 /**
@@ -108,7 +118,10 @@ export async function buildFunctions(
 ): Promise<{ policy: CompiledPolicy; functions: BuiltFunction[] }> {
   const policy = compilePolicyForBundle(options.policyDir);
   const outRoot = join(options.outDir, 'functions');
+  const zipRoot = zipDir(options.outDir);
   rmSync(outRoot, { recursive: true, force: true });
+  rmSync(zipRoot, { recursive: true, force: true });
+  mkdirSync(zipRoot, { recursive: true });
   const rows: BuiltFunction[] = [];
   for (const entry of entryPoints()) {
     const name = basename(entry, '.ts');
@@ -119,7 +132,7 @@ export async function buildFunctions(
       outfile,
       bundle: true,
       platform: 'node',
-      target: 'node20',
+      target: 'node22',
       format: 'esm',
       minify: true,
       sourcemap: true,
@@ -133,7 +146,10 @@ export async function buildFunctions(
       logLevel: 'warning',
     });
     const code = readFileSync(outfile);
-    rows.push({ name, file: outfile, bytes: code.length, gzip: gzipSync(code).length });
+    // The zip holds the bundle directory: index.mjs and its source map.
+    const zip = join(zipRoot, `${name}.zip`);
+    const zipBytes = zipDirectory(dirname(outfile), zip).length;
+    rows.push({ name, file: outfile, bytes: code.length, gzip: gzipSync(code).length, zip, zipBytes });
   }
   return { policy, functions: rows };
 }
@@ -142,11 +158,11 @@ async function main(): Promise<void> {
   const { policy, functions: rows } = await buildFunctions(parseArgs(process.argv.slice(2)));
   process.stdout.write(
     `policy bundled: ${policy.files.join(', ')} (${policy.rules.length} rules)\n` +
-      `${'function'.padEnd(12)} ${'bytes'.padStart(10)} ${'gzip'.padStart(10)}  output\n` +
+      `${'function'.padEnd(12)} ${'bytes'.padStart(10)} ${'gzip'.padStart(10)} ${'zip'.padStart(10)}  output\n` +
       rows
         .map(
           (r) =>
-            `${r.name.padEnd(12)} ${String(r.bytes).padStart(10)} ${String(r.gzip).padStart(10)}  dist/functions/${r.name}/index.mjs` +
+            `${r.name.padEnd(12)} ${String(r.bytes).padStart(10)} ${String(r.gzip).padStart(10)} ${String(r.zipBytes).padStart(10)}  ${relative(root, r.zip)}` +
             (r.bytes > BUNDLE_BUDGET ? `  (over the ${BUNDLE_BUDGET / 1000} KB budget)` : ''),
         )
         .join('\n') +
