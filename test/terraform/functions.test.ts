@@ -43,10 +43,9 @@ describe('Terraform: Lambda functions', () => {
     const role = resource(config, 'aws_iam_role', 'function');
     const logGroup = resource(config, 'aws_cloudwatch_log_group', 'function');
     const dlq = resource(config, 'aws_sqs_queue', 'function_dlq');
-    const archive = resource(config, 'archive_file', 'function', 'data');
 
     // Assess
-    for (const block of [lambda, role, logGroup, dlq, archive]) expect(block['for_each']).toBe('${local.functions}');
+    for (const block of [lambda, role, logGroup, dlq]) expect(block['for_each']).toBe('${local.functions}');
     expect(lambda['role']).toBe('${aws_iam_role.function[each.key].arn}');
     expect(at(single(lambda, 'dead_letter_config'), 'target_arn')).toBe('${aws_sqs_queue.function_dlq[each.key].arn}');
     expect(logGroup['name']).toBe('/aws/lambda/${local.function_names[each.key]}');
@@ -55,22 +54,32 @@ describe('Terraform: Lambda functions', () => {
     expect(dlq['sqs_managed_sse_enabled']).toBe(true);
   });
 
-  it('runs the esbuild bundles on Node.js 20+ and arm64', async () => {
+  it('deploys the zips of `npm run build` on Node.js 22 (or 24) and arm64', async () => {
     // Prepare
     const config = await loadTerraform(MODULE);
 
     // Act
     const lambda = resource(config, 'aws_lambda_function', 'this');
-    const archive = resource(config, 'archive_file', 'function', 'data');
     const runtime = variables(config)['lambda_runtime'];
+    const zips = str(locals(config)['function_zips'], 'function_zips');
 
     // Assess
-    expect(archive['source_dir']).toBe('${var.dist_dir}/${each.key}');
+    expect(zips).toContain('"${var.dist_dir}/${name}.zip"');
+    expect(lambda['filename']).toBe('${local.function_zips[each.key]}');
+    expect(lambda['source_code_hash']).toBe('${try(filebase64sha256(local.function_zips[each.key]), null)}');
+    expect(str(at(single(single(lambda, 'lifecycle'), 'precondition'), 'condition'), 'precondition')).toBe(
+      '${fileexists(local.function_zips[each.key])}',
+    );
     expect(lambda['handler']).toBe('index.handler');
     expect(lambda['architectures']).toEqual(['arm64']);
     expect(lambda['runtime']).toBe('${var.lambda_runtime}');
-    expect(runtime?.['default']).toBe('nodejs20.x');
-    expect(lambda['source_code_hash']).toBe('${data.archive_file.function[each.key].output_base64sha256}');
+    expect(runtime?.['default']).toBe('nodejs22.x');
+    expect(runtime?.['type']).toBe('${string}');
+    expect(str(at(single(runtime ?? {}, 'validation'), 'condition'), 'runtime validation')).toBe(
+      '${contains(["nodejs22.x", "nodejs24.x"], var.lambda_runtime)}',
+    );
+    // The bundles are built for the oldest accepted runtime.
+    expect(readFileSync(path.join(ROOT, 'scripts', 'build.ts'), 'utf8')).toContain("target: 'node22'");
     for (const name of entryPoints()) {
       const source = readFileSync(path.join(ROOT, 'functions', `${name}.ts`), 'utf8');
       expect(source, `functions/${name}.ts exports handler`).toMatch(/export (async function|const) handler\b/);

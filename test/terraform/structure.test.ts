@@ -55,8 +55,39 @@ describe('Terraform: module layout', () => {
     expect(str(terraform['required_version'], 'required_version')).toMatch(/^>= 1\./);
     expect(at(providers, 'aws', 'source')).toBe('hashicorp/aws');
     expect(str(at(providers, 'aws', 'version'), 'aws version')).toMatch(/^>= 5\./);
-    const usesArchive = allResources(config, 'data').some((r) => r.type === 'archive_file');
-    expect(at(providers, 'archive', 'source')).toBe(usesArchive ? 'hashicorp/archive' : undefined);
+    // `npm run build` writes the Lambda zips: `terraform init` needs the AWS provider and nothing else.
+    expect(Object.keys(providers)).toEqual(['aws']);
+    expect(allResources(config, 'data').filter((r) => r.type === 'archive_file')).toEqual([]);
+  });
+
+  it.each(ENVIRONMENTS)('requires only the AWS provider in environment %s', async (env) => {
+    // Prepare
+    const config = await loadTerraform(`terraform/envs/${env}`);
+
+    // Act
+    const providers = blockAt(config.root, 'terraform', 0, 'required_providers', 0);
+
+    // Assess
+    expect(Object.keys(providers)).toEqual(['aws']);
+    expect(at(providers, 'aws', 'source')).toBe('hashicorp/aws');
+  });
+
+  it.each(ALL_DIRS)('gives %s plan tests against a mocked AWS provider', (dir) => {
+    // Prepare
+    const testsDir = path.join(ROOT, dir, 'tests');
+
+    // Act
+    const files = existsSync(testsDir) ? readdirSync(testsDir).filter((f) => f.endsWith('.tftest.hcl')) : [];
+    const texts = files.map((f) => readFileSync(path.join(testsDir, f), 'utf8'));
+
+    // Assess: run by terraform/ci.sh (from .ci/run); each file mocks AWS and only plans.
+    expect(files.length, `${dir}/tests/*.tftest.hcl`).toBeGreaterThan(0);
+    for (const [i, text] of texts.entries()) {
+      expect(text, files[i]).toMatch(/^mock_provider "aws"/m);
+      expect(text, files[i]).toMatch(/^\s*assert \{|^\s*expect_failures/m);
+      expect(text, files[i]).not.toMatch(/command\s*=\s*apply/);
+      for (const run of text.split(/^run "/m).slice(1)) expect(run, files[i]).toMatch(/command\s*=\s*plan/);
+    }
   });
 
   it.each(ALL_DIRS)('types and describes every variable and output of %s', async (dir) => {
@@ -97,15 +128,25 @@ describe('Terraform: module layout', () => {
 });
 
 describe('Terraform: CI', () => {
-  it('checks the formatting of every Terraform file in .ci/run', () => {
+  it('checks formatting, then inits, validates and tests every Terraform directory after the build in .ci/run', () => {
     // Prepare
     const script = readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
+    const ci = readFileSync(path.join(TERRAFORM_DIR, 'ci.sh'), 'utf8');
 
     // Act
     const lines = script.split('\n').map((line) => line.trim());
 
     // Assess
     expect(lines).toContain('terraform fmt -check -recursive terraform');
+    expect(lines.indexOf('terraform/ci.sh')).toBeGreaterThan(lines.indexOf('npm run build'));
+    expect(lines.indexOf('npm run build')).toBeGreaterThan(-1);
+    expect(ci).toContain('dirs=(terraform/envs/*/ terraform/modules/*/)');
+    expect(ci).toContain('terraform init -backend=false -plugin-dir="$TF_PLUGIN_DIR"');
+    expect(ci).toContain('terraform validate');
+    expect(ci).toContain('terraform test');
+    expect(ci).toMatch(/TF_PLUGIN_DIR=\/opt\/tf-plugins/);
+    expect(ci).toContain('skip "terraform is not installed');
+    expect(ci).toContain('skip "no provider mirror');
   });
 });
 
@@ -166,7 +207,8 @@ describe('Terraform: environments', () => {
     expect(provider['allowed_account_ids']).toEqual(['${var.security_account_id}']);
     expect(cordon['environment']).toBe(env);
     expect(resolve(cordon['rules_dir'])).toBe(path.join(ROOT, 'rules'));
-    expect(resolve(cordon['dist_dir'])).toBe(path.join(ROOT, 'dist', 'functions'));
+    // The zips `npm run build` writes (scripts/build.ts zipDir).
+    expect(resolve(cordon['dist_dir'])).toBe(path.join(ROOT, 'dist', 'lambda'));
   });
 
   it('makes prod stricter on purpose: deletion protection, longer retention, faster and lower alarms', async () => {

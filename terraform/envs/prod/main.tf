@@ -18,7 +18,7 @@ module "cordon" {
   source = "../../modules/cordon"
 
   environment = "prod"
-  dist_dir    = "${path.root}/../../../dist/functions"
+  dist_dir    = "${path.root}/../../../dist/lambda"
   rules_dir   = "${path.root}/../../../rules"
 
   member_role_name    = "cordon-member-prod"

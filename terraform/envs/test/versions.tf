@@ -2,13 +2,11 @@ terraform {
   required_version = ">= 1.10.0" # S3 native state locking (use_lockfile)
 
   required_providers {
+    # The only provider: `npm run build` writes the Lambda zips. 5.100 is the oldest release checked to accept
+    # the default runtime nodejs22.x; nodejs24.x needs 6.20.0 or newer.
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.60, < 7.0"
-    }
-    archive = {
-      source  = "hashicorp/archive"
-      version = ">= 2.4, < 3.0"
+      version = ">= 5.100, < 7.0"
     }
   }
 

@@ -86,6 +86,10 @@ locals {
 
   function_names = { for name in keys(local.functions) : name => "${local.name}-${name}" }
 
+  # The deterministic zips `npm run build` writes (scripts/zip.ts): an unchanged build has an unchanged hash,
+  # so a plan shows a code change only when the code changed.
+  function_zips = { for name in keys(local.functions) : name => "${var.dist_dir}/${name}.zip" }
+
   # Built from the name, not the resource, so that roles and policies never depend on the functions
   # (Lambda checks the dead-letter permission of the role when the function is created).
   worker_function_arn = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_names.isolate}"
@@ -149,14 +153,6 @@ locals {
   }
 }
 
-data "archive_file" "function" {
-  for_each = local.functions
-
-  type        = "zip"
-  source_dir  = "${var.dist_dir}/${each.key}"
-  output_path = "${path.root}/.build/${local.function_names[each.key]}.zip"
-}
-
 resource "aws_cloudwatch_log_group" "function" {
   for_each = local.functions
 
@@ -178,14 +174,15 @@ resource "aws_sqs_queue" "function_dlq" {
 resource "aws_lambda_function" "this" {
   for_each = local.functions
 
-  function_name    = local.function_names[each.key]
-  description      = each.value.description
-  role             = aws_iam_role.function[each.key].arn
-  runtime          = var.lambda_runtime
-  architectures    = ["arm64"]
-  handler          = "index.handler"
-  filename         = data.archive_file.function[each.key].output_path
-  source_code_hash = data.archive_file.function[each.key].output_base64sha256
+  function_name = local.function_names[each.key]
+  description   = each.value.description
+  role          = aws_iam_role.function[each.key].arn
+  runtime       = var.lambda_runtime
+  architectures = ["arm64"]
+  handler       = "index.handler"
+  filename      = local.function_zips[each.key]
+  # try(): `terraform validate` must work on a fresh clone; the precondition below makes plan fail clearly.
+  source_code_hash = try(filebase64sha256(local.function_zips[each.key]), null)
   memory_size      = each.value.memory_size
   timeout          = each.value.timeout
 
@@ -203,6 +200,13 @@ resource "aws_lambda_function" "this" {
 
   # The role must be able to write logs and reach its dead-letter queue before the function exists.
   depends_on = [aws_iam_role_policy.function, aws_cloudwatch_log_group.function]
+
+  lifecycle {
+    precondition {
+      condition     = fileexists(local.function_zips[each.key])
+      error_message = "No ${local.function_zips[each.key]}: run `npm run build` before planning (it writes one zip per function)."
+    }
+  }
 }
 
 resource "aws_lambda_function_event_invoke_config" "this" {

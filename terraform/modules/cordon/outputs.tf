@@ -13,6 +13,28 @@ output "function_names" {
   value       = { for name, function in aws_lambda_function.this : name => function.function_name }
 }
 
+output "function_settings" {
+  description = "What each function runs, by entry point: runtime, zip and its hash, memory, timeout and reserved concurrency (for review, and asserted by the environments' plan tests)."
+  value = {
+    for name, function in aws_lambda_function.this : name => {
+      runtime              = function.runtime
+      filename             = function.filename
+      source_code_hash     = function.source_code_hash
+      memory_size          = function.memory_size
+      timeout              = function.timeout
+      reserved_concurrency = function.reserved_concurrent_executions
+    }
+  }
+}
+
+output "deletion_protection" {
+  description = "Whether the isolation records table and the Cognito user pool are protected from deletion."
+  value = {
+    table     = aws_dynamodb_table.this.deletion_protection_enabled
+    user_pool = one(aws_cognito_user_pool.this[*].deletion_protection)
+  }
+}
+
 output "function_role_arns" {
   description = "Execution role ARNs, by entry point."
   value       = { for name, role in aws_iam_role.function : name => role.arn }

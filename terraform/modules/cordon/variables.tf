@@ -22,7 +22,7 @@ variable "environment" {
 }
 
 variable "dist_dir" {
-  description = "Directory holding the esbuild bundles from `npm run build`: one <function>/index.mjs per entry point in functions/."
+  description = "Directory holding the zip files `npm run build` writes (dist/lambda): one <function>.zip per entry point in functions/."
   type        = string
 }
 
@@ -40,13 +40,15 @@ variable "tags" {
 # --- Functions --------------------------------------------------------------------------------------------
 
 variable "lambda_runtime" {
-  description = "Lambda runtime of every function (Node.js 20 or newer; the bundles target ES2022 ESM)."
+  description = "Lambda runtime of every function: nodejs22.x (default) or nodejs24.x. The bundles target Node.js 22 and leave the AWS SDK v3 to the runtime, which both provide. nodejs24.x needs an AWS provider release that knows it (hashicorp/aws 5.100.0 refuses it at plan)."
   type        = string
-  default     = "nodejs20.x"
+  default     = "nodejs22.x"
+  nullable    = false
 
   validation {
-    condition     = try(tonumber(regex("^nodejs([0-9]+)\\.x$", var.lambda_runtime)[0]) >= 20, false)
-    error_message = "lambda_runtime must be nodejs20.x or newer."
+    # Node.js 20 reached end of life on Lambda; the bundles are built for node22 (scripts/build.ts).
+    condition     = contains(["nodejs22.x", "nodejs24.x"], var.lambda_runtime)
+    error_message = "lambda_runtime must be nodejs22.x or nodejs24.x."
   }
 }
 

@@ -1,0 +1,49 @@
+# Plans the StackSet against a mocked AWS provider and reads the CloudFormation template it deploys.
+
+mock_provider "aws" {}
+
+variables {
+  name                    = "cordon-member-role-ci"
+  role_name               = "cordon-member-ci"
+  worker_role_arn         = "arn:aws:iam::111111111111:role/cordon-ci-isolate"
+  organization_id         = "o-exampleorg1"
+  external_id             = "ci-external-id"
+  organizational_unit_ids = ["ou-ab12-ciaccounts"]
+  deployment_region       = "eu-west-1"
+}
+
+run "template_trusts_only_the_worker_and_protects_the_role" {
+  command = plan
+
+  assert {
+    condition = jsondecode(aws_cloudformation_stack_set.this.template_body).Resources.CordonMemberRole.Properties.AssumeRolePolicyDocument.Statement == [{
+      Sid       = "CordonWorkerOnly"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::111111111111:role/cordon-ci-isolate" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:PrincipalOrgID" = "o-exampleorg1", "sts:ExternalId" = "ci-external-id" } }
+    }]
+    error_message = "The member roles must trust only the worker role, inside the organisation, with the external id."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for st in one(jsondecode(aws_cloudformation_stack_set.this.template_body).Resources.CordonMemberRole.Properties.Policies).PolicyDocument.Statement :
+      st.Action if st.Effect == "Allow"
+    ])) == toset(jsondecode(file("../member-role/permissions.json")).actions)
+    error_message = "The member roles must allow exactly the actions of member-role/permissions.json."
+  }
+
+  assert {
+    condition = anytrue([
+      for st in one(jsondecode(aws_cloudformation_stack_set.this.template_body).Resources.CordonMemberRole.Properties.Policies).PolicyDocument.Statement :
+      st.Effect == "Deny" && st.Sid == "NeverContainTheResponder"
+    ])
+    error_message = "The member roles must deny changing themselves."
+  }
+
+  assert {
+    condition     = aws_cloudformation_stack_set.this.permission_model == "SERVICE_MANAGED" && aws_cloudformation_stack_set_instance.this.region == "eu-west-1"
+    error_message = "A service-managed StackSet with one instance per account, in the deployment region."
+  }
+}

@@ -1,0 +1,90 @@
+# Plans the member role against a mocked AWS provider (no credentials, no network).
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "222222222222" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  # The provider still checks that policies are JSON; the runs assert the documents' statements instead.
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+}
+
+variables {
+  role_name       = "cordon-member-ci"
+  worker_role_arn = "arn:aws:iam::111111111111:role/cordon-ci-isolate"
+  organization_id = "o-exampleorg1"
+  external_id     = "ci-external-id"
+}
+
+run "trusts_only_the_worker_inside_the_organisation" {
+  command = plan
+
+  assert {
+    condition = (
+      length(data.aws_iam_policy_document.trust.statement) == 1 &&
+      one(data.aws_iam_policy_document.trust.statement).actions == toset(["sts:AssumeRole"]) &&
+      one(one(data.aws_iam_policy_document.trust.statement).principals).type == "AWS" &&
+      one(one(data.aws_iam_policy_document.trust.statement).principals).identifiers == toset([var.worker_role_arn])
+    )
+    error_message = "The member role must trust only the worker role, for sts:AssumeRole."
+  }
+
+  assert {
+    condition = {
+      for c in one(data.aws_iam_policy_document.trust.statement).condition : c.variable => "${c.test} ${join(",", c.values)}"
+      } == {
+      "aws:PrincipalOrgID" = "StringEquals o-exampleorg1"
+      "sts:ExternalId"     = "StringEquals ci-external-id"
+    }
+    error_message = "The trust policy must require the organisation id and the external id."
+  }
+
+  assert {
+    condition     = aws_iam_role.this.name == "cordon-member-ci" && aws_iam_role.this.max_session_duration == 3600
+    error_message = "Role name or session duration changed."
+  }
+}
+
+run "permissions_are_the_generated_ones_and_protect_the_role" {
+  command = plan
+
+  assert {
+    condition = toset(flatten([
+      for st in data.aws_iam_policy_document.this.statement : tolist(st.actions) if st.effect == "Allow"
+    ])) == toset(jsondecode(file("permissions.json")).actions)
+    error_message = "The role must allow exactly the actions of permissions.json."
+  }
+
+  assert {
+    condition = !anytrue([
+      for st in data.aws_iam_policy_document.this.statement : anytrue([for action in st.actions : strcontains(action, "*")])
+    ])
+    error_message = "No statement may use a wildcard action."
+  }
+
+  assert {
+    condition = anytrue([
+      for st in data.aws_iam_policy_document.this.statement :
+      st.effect == "Deny" && st.resources == toset(["arn:aws:iam::222222222222:role/cordon-member-ci"]) && contains(st.actions, "iam:PutRolePolicy")
+    ])
+    error_message = "The role must deny changing itself (NeverContainTheResponder)."
+  }
+}
+
+run "no_optional_trust_conditions_when_unset" {
+  command = plan
+
+  variables {
+    organization_id = null
+    external_id     = null
+  }
+
+  assert {
+    condition     = length(one(data.aws_iam_policy_document.trust.statement).condition) == 0
+    error_message = "Without an organisation or external id, the trust policy has no conditions."
+  }
+}
