@@ -34,6 +34,7 @@ import {
   type ReportOutcome,
   type SecurityHubRef,
 } from './model.js';
+import { listLapsedExposed, renewLease, setExposure, type RunLease } from './lease.js';
 import {
   saveProgress,
   transition,
@@ -44,6 +45,7 @@ import {
 
 export { hourBucket, isIsolationId, newIsolationId } from './items.js';
 export type { RecordPatch, TransitionOptions } from './transitions.js';
+export type { RunLease } from './lease.js';
 
 /** Result of {@link IsolationStore.create}. */
 export type CreateIsolationResult =
@@ -412,11 +414,40 @@ export class IsolationStore {
 
   /**
    * Persist progress of a running apply or release (after every step), only while the record is still in the
-   * expected status: a run that lost its lease cannot overwrite the newer one.
-   * @throws ConflictError when the record left `status`.
+   * expected status and carries the run's token `lease` (when given): a run that lost its lease cannot overwrite
+   * the newer one.
+   * @throws LeaseLostError when `lease` is given and the record left `status` or carries another token.
+   * @throws ConflictError when the record left `status` (no `lease` given).
    */
-  async saveProgress(id: string, status: IsolationStatus, progress: Progress, at: string): Promise<void> {
-    return saveProgress(this.table, id, status, progress, at);
+  async saveProgress(
+    id: string,
+    status: IsolationStatus,
+    progress: Progress,
+    at: string,
+    lease?: string,
+  ): Promise<void> {
+    return saveProgress(this.table, id, status, progress, at, lease);
+  }
+
+  /**
+   * Extend a run's lease to `until`, fenced by its token.
+   * @throws LeaseLostError when the record no longer carries the token or left the run's status.
+   */
+  async renewLease(id: string, lease: RunLease, until: string): Promise<void> {
+    return renewLease(this.table, id, lease, until);
+  }
+
+  /**
+   * Set (`at`) or clear (`undefined`) the exposure marker, fenced by the run's token.
+   * @throws LeaseLostError when the record no longer carries the token or left the run's status.
+   */
+  async setExposure(id: string, lease: RunLease, at: string | undefined): Promise<void> {
+    return setExposure(this.table, id, lease, at);
+  }
+
+  /** IN_PROGRESS records marked exposed whose lease lapsed before `now` (the sweep resumes them first). */
+  async listLapsedExposed(now: string): Promise<IsolationRecord[]> {
+    return listLapsedExposed(this.table, now);
   }
 
   /**

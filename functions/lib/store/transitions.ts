@@ -4,7 +4,7 @@
  */
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import type { BeforeState, StepRecord } from '../actions/contract.js';
-import { ConflictError, CordonError } from '../errors.js';
+import { ConflictError, CordonError, LeaseLostError } from '../errors.js';
 import { failedOnCondition, isConditionalCheckFailed, isTransactionCanceled, toRecord } from './items.js';
 import {
   TERMINAL_STATUSES,
@@ -37,6 +37,8 @@ export interface RecordPatch {
   containedAt?: string;
   releasedAt?: string;
   leaseExpiresAt?: string;
+  leaseId?: string;
+  exposedAt?: string;
   securityHub?: SecurityHubRef;
 }
 
@@ -54,6 +56,11 @@ export interface TransitionOptions {
   takeOverExpiredLease?: { status: IsolationStatus; now: string };
   /** Time of the transition (audit entry and `updatedAt`). */
   at: string;
+  /**
+   * The fencing token of the worker run making this transition: the record must still carry it, else
+   * {@link LeaseLostError} (another run took the record over).
+   */
+  lease?: string;
 }
 
 /**
@@ -121,7 +128,12 @@ export async function transition(
     clauses.push('(#status = :leaseStatus AND (attribute_not_exists(#lease) OR #lease < :now))');
   }
   if (clauses.length === 0) throw new CordonError('transition needs `from` statuses or a lease takeover');
-  const condition = clauses.join(' OR ');
+  let condition = clauses.join(' OR ');
+  if (options.lease !== undefined) {
+    names['#leaseId'] = 'leaseId';
+    values[':leaseId'] = options.lease;
+    condition = `(${condition}) AND #leaseId = :leaseId`;
+  }
   const update = {
     TableName: table.tableName,
     Key: keys.isolation(id),
@@ -131,10 +143,12 @@ export async function transition(
     ExpressionAttributeValues: values,
   };
   const conflict = (error: unknown) =>
-    new ConflictError(
-      `Isolation ${id} cannot move to ${options.to}: it is ${current.status}, expected ${options.from.join(' or ')}`,
-      { cause: error },
-    );
+    options.lease === undefined
+      ? new ConflictError(
+          `Isolation ${id} cannot move to ${options.to}: it is ${current.status}, expected ${options.from.join(' or ')}`,
+          { cause: error },
+        )
+      : leaseLost(id, options.lease, `move to ${options.to}`, error);
   try {
     if (TERMINAL_STATUSES.includes(options.to)) {
       await (
@@ -161,7 +175,13 @@ export async function transition(
   } catch (error) {
     if (isConditionalCheckFailed(error)) throw conflict(error);
     if (isTransactionCanceled(error)) {
-      if (failedOnCondition(error)) throw conflict(error);
+      // The record's condition (status, token) is the first item; the lock's is ours by construction.
+      if (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') throw conflict(error);
+      if (failedOnCondition(error)) {
+        throw new ConflictError(`Isolation ${id}: its active lock belongs to another isolation`, {
+          cause: error,
+        });
+      }
       throw new ConflictError(`Isolation ${id}: transaction conflict, retry`, { cause: error });
     }
     throw error;
@@ -178,8 +198,10 @@ export interface Progress {
 
 /**
  * Persist progress of a running apply or release (after every step), only while the record is still in the
- * expected status: a run that lost its lease cannot overwrite the newer one.
- * @throws ConflictError when the record left `status`.
+ * expected status and, given the run's fencing token, still carries it: a run that lost its lease cannot
+ * overwrite the newer one.
+ * @throws LeaseLostError when `lease` is given and the record left `status` or carries another token.
+ * @throws ConflictError when the record left `status` (no `lease` given).
  */
 export async function saveProgress(
   table: StoreTable,
@@ -187,9 +209,16 @@ export async function saveProgress(
   status: IsolationStatus,
   progress: Progress,
   at: string,
+  lease?: string,
 ): Promise<void> {
   const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
   const values: Record<string, unknown> = { ':status': status, ':at': at, ':one': 1 };
+  let condition = '#status = :status';
+  if (lease !== undefined) {
+    names['#leaseId'] = 'leaseId';
+    values[':leaseId'] = lease;
+    condition += ' AND #leaseId = :leaseId';
+  }
   const sets = ['#updatedAt = :at', 'version = version + :one'];
   for (const [key, value] of Object.entries(progress)) {
     if (value === undefined) continue;
@@ -204,16 +233,26 @@ export async function saveProgress(
       TableName: table.tableName,
       Key: keys.isolation(id),
       UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: '#status = :status',
+      ConditionExpression: condition,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     });
   } catch (error) {
     if (isConditionalCheckFailed(error)) {
+      if (lease !== undefined) throw leaseLost(id, lease, 'save progress', error);
       throw new ConflictError(`Isolation ${id} is no longer ${status}; progress not saved`, {
         cause: error,
       });
     }
     throw error;
   }
+}
+
+/** The error of a fenced write: the record no longer carries the run's token (or left the run's status). */
+export function leaseLost(id: string, lease: string, what: string, cause: unknown): LeaseLostError {
+  return new LeaseLostError(
+    `Isolation ${id}: lease ${lease} is no longer held (another run took the record over, or it left the ` +
+      `run's status); did not ${what}`,
+    { cause },
+  );
 }
