@@ -1,11 +1,14 @@
 /**
- * The lease guard's decisions, with a fake clock and a fake renewal (no AWS involved; the live behaviour against
- * moto is in test/resilience/lease.test.ts).
+ * The lease guard's decisions, with a fake clock and a fake renewal, and its middleware on an SDK client whose
+ * request handler is a stub that counts sends (nothing leaves the process; the live behaviour against moto is in
+ * test/resilience/lease.test.ts).
  */
+import { EC2Client, ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { LeaseLostError } from '../../functions/lib/errors.js';
 import {
   LeaseGuard,
+  attachLeaseGuard,
   currentLease,
   isReadOnlyCommand,
   runWithLease,
@@ -93,5 +96,42 @@ describe('Lease guard', () => {
     });
     expect(inside).toBe(guard);
     expect(currentLease()).toBeUndefined();
+  });
+
+  it("checks every attempt of a member-account command, including the SDK's retries", async () => {
+    // Prepare: the first attempt is throttled, and by the retry the lease has run out
+    const { guard, advance } = guardAt();
+    let sends = 0;
+    const client = attachLeaseGuard(
+      new EC2Client({
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+        maxAttempts: 2,
+        requestHandler: {
+          handle: async () => {
+            sends += 1;
+            advance(LEASE_MS);
+            const error = new Error('Rate exceeded');
+            error.name = 'ThrottlingException';
+            throw error;
+          },
+        },
+      }),
+    );
+    const modify = new ModifyNetworkInterfaceAttributeCommand({
+      NetworkInterfaceId: 'eni-1',
+      Groups: ['sg-1'],
+    });
+
+    // Act
+    const sent = runWithLease(guard, () => client.send(modify));
+
+    // Assess
+    await expect(sent).rejects.toBeInstanceOf(LeaseLostError);
+    expect(sends).toBe(1);
+    expect(guard.lost).toBeInstanceOf(LeaseLostError);
+    // Outside a run's lease, the middleware stays out of the way.
+    await expect(client.send(modify)).rejects.toThrow(/Rate exceeded/);
+    expect(sends).toBeGreaterThan(1);
   });
 });

@@ -137,8 +137,9 @@ const MIDDLEWARE_NAME = 'cordonLeaseGuard';
 
 /**
  * Make every command of `client` ask the current run's lease first (a no-op outside {@link runWithLease}).
- * It sits in the `initialize` step, outside the SDK's retry loop, after the command recorders. Attaching twice
- * is a no-op.
+ * It sits inside the SDK's retry loop (`finalizeRequest`, after the retry middleware), so each attempt is checked:
+ * a retry after a long backoff is a new send. A refusal is not retried (the SDK retries only throttling and
+ * transient errors). Attaching twice is a no-op.
  */
 export function attachLeaseGuard<C extends InstrumentableClient>(client: C): C {
   const stack = client.middlewareStack;
@@ -149,7 +150,7 @@ export function attachLeaseGuard<C extends InstrumentableClient>(client: C): C {
       if (lease !== undefined) await lease.beforeCommand(context.commandName ?? 'UnknownCommand');
       return next(args);
     },
-    { step: 'initialize', priority: 'low', name: MIDDLEWARE_NAME },
+    { step: 'finalizeRequest', priority: 'low', name: MIDDLEWARE_NAME },
   );
   return client;
 }
