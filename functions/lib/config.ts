@@ -38,7 +38,8 @@ const EnvSchema = z.object({
   /** When set, Security Hub writes go to this JSONL outbox instead of Security Hub (local emulator only). */
   CORDON_SECURITYHUB_OUTBOX: optionalString,
   CORDON_RESOURCE_PREFIX: z.string().min(1).default('cordon'),
-  CORDON_WORKER_LEASE_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
+  /** A worker run renews its lease while it lives (aws/lease-guard.ts), so a short one only bounds recovery. */
+  CORDON_WORKER_LEASE_SECONDS: z.coerce.number().int().min(30).max(3600).default(60),
   CORDON_AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
 });
 

@@ -80,6 +80,17 @@ export class ConflictError extends CordonError {
   }
 }
 
+/**
+ * A worker run no longer holds the lease it claimed on an isolation record: another run took the record over
+ * (its fencing token, `leaseId`, changed), the record left the run's status, or the run's lease ran out before a
+ * mutating AWS call. The run must stop without touching AWS or the record again.
+ */
+export class LeaseLostError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'LEASE_LOST', ...options });
+  }
+}
+
 /** A requested record does not exist. */
 export class NotFoundError extends CordonError {
   constructor(message: string, options: { cause?: unknown } = {}) {

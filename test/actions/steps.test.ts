@@ -9,6 +9,7 @@ import {
   type StageSpec,
   type StepOutcome,
 } from '../../functions/lib/actions/steps.js';
+import { LeaseLostError } from '../../functions/lib/errors.js';
 
 interface Recorder {
   persisted: { step: StepRecord; state: ActionState }[];
@@ -467,5 +468,96 @@ describe('Step runner helpers', () => {
 
     // Assess
     expect(described).toEqual({ code: 'Error', message: 'Error: interface eni-1 has no groups' });
+  });
+
+  it('marks the record exposed before an exposing step and clears it once the next stage completed', async () => {
+    // Prepare: the exposure marker and the step records, in the order they are persisted
+    const recorder = newRecorder();
+    const events: string[] = [];
+    const ctx = context(recorder, {
+      onStep: async (step) => void events.push(`step ${step.name}`),
+      onExposure: async (at) => void events.push(at === undefined ? 'clear' : 'exposed'),
+    });
+    const stages: StageSpec<object>[] = [
+      { steps: [{ name: 'prepare', run: async () => done('ready') }] },
+      { steps: [{ name: 'cut', exposes: true, run: async () => done('allow-all for a moment') }] },
+      { containment: true, steps: [{ name: 'isolate', run: async () => done('isolated') }] },
+      { steps: [{ name: 'tag', run: async () => done('tagged') }] },
+    ];
+
+    // Act
+    const result = await runSteps({ ctx, stages, work: {} });
+
+    // Assess
+    expect(result.outcome).toBe('succeeded');
+    expect(events).toEqual(['step prepare', 'exposed', 'step cut', 'step isolate', 'clear', 'step tag']);
+  });
+
+  it('keeps the exposure marker when the stage that closes it fails', async () => {
+    // Prepare
+    const recorder = newRecorder();
+    const events: string[] = [];
+    const ctx = context(recorder, {
+      onExposure: async (at) => void events.push(at === undefined ? 'clear' : 'exposed'),
+    });
+    const stages: StageSpec<object>[] = [
+      { steps: [{ name: 'cut', exposes: true, run: async () => done('allow-all for a moment') }] },
+      {
+        steps: [
+          {
+            name: 'isolate',
+            run: async () => {
+              throw awsError('ThrottlingException', 'Rate exceeded');
+            },
+          },
+        ],
+      },
+    ];
+
+    // Act
+    const result = await runSteps({ ctx, stages, work: {} });
+
+    // Assess
+    expect(result.outcome).toBe('failed');
+    expect(events).toEqual(['exposed']);
+  });
+
+  it('stops at a lost lease: the refused step is not recorded and no later stage runs', async () => {
+    // Prepare: the second stage's call is refused by the lease guard
+    const recorder = newRecorder();
+    let later = false;
+    const stages: StageSpec<object>[] = [
+      { steps: [{ name: 'first', run: async () => done('changed') }] },
+      {
+        steps: [
+          {
+            name: 'second',
+            run: () =>
+              awsCall('ec2:ModifyNetworkInterfaceAttribute', async () => {
+                throw new LeaseLostError('lease ran out');
+              }),
+          },
+        ],
+      },
+      {
+        steps: [
+          {
+            name: 'third',
+            run: async () => {
+              later = true;
+              return done('should not run');
+            },
+          },
+        ],
+      },
+    ];
+
+    // Act
+    const run = runSteps({ ctx: context(recorder), stages, work: {} });
+
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(LeaseLostError);
+    expect(recorder.persisted.map((p) => p.step.name)).toEqual(['first']);
+    expect(later).toBe(false);
   });
 });

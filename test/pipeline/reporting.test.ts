@@ -175,7 +175,7 @@ describe('Config: the Lambda environment', () => {
     expect(config).toMatchObject({
       region: 'eu-west-1',
       memberRoleName: 'cordon-member',
-      leaseSeconds: 900,
+      leaseSeconds: 60,
       maxAttempts: 4,
     });
     expect(customActionArn(config, 'CordonApprove')).toBe(

@@ -1,17 +1,19 @@
 /**
- * Crash in the middle, for every action, through the pipeline: the worker process dies right after persisting
- * step k (nothing more reaches the store), for every k. The record is left IN_PROGRESS under the dead worker's
- * lease; once the lease expires a new invocation takes it over, resumes, and ends exactly as an uninterrupted
- * run: ISOLATED, the same changes made (by command), none made twice, and the first before-state kept.
+ * A worker that stalls in the middle, for every action, through the pipeline: the first run freezes at its k-th
+ * mutating member-account command, for every k, past its lease, while it is still alive. A second worker takes
+ * the record over, resumes, and ends exactly as an uninterrupted run: ISOLATED, the same changes made (by
+ * command), none made twice, and the first before-state kept. Then the first run wakes up and is fenced: it sends
+ * no further change and writes nothing to the record.
  */
 import { describe, expect, it } from 'vitest';
 import { ACTION_NAMES } from '../../functions/lib/actions/registry.js';
-import { CordonError } from '../../functions/lib/errors.js';
+import { createMemberClientFactory } from '../../functions/lib/aws/member-clients.js';
 import { triageEvent } from '../../functions/lib/pipeline/triage.js';
 import { runWorker } from '../../functions/lib/pipeline/worker.js';
-import type { IsolationStore } from '../../functions/lib/store/isolations.js';
 import { appliedTwice, isMutating } from '../actions/support/action-context.js';
+import { MEMBER_ROLE, REGION, isReadOnly } from '../pipeline/support.js';
 import { useMoto } from '../support/moto.js';
+import { RunFreezer } from './freeze.js';
 import { SUBJECTS, containOnce, resilienceWorld, type ResilienceWorld } from './support.js';
 
 const moto = useMoto({ resetEach: false });
@@ -26,49 +28,26 @@ function changes(world: ResilienceWorld): string[] {
     .sort();
 }
 
-/**
- * Kill the worker after the k-th persisted step: that write succeeds, then every later store write fails, as if
- * the Lambda had been killed. Returns a function that brings the store back (a new invocation).
- */
-function dieAfterStep(store: IsolationStore, k: number): () => void {
-  const saveProgress = store.saveProgress.bind(store);
-  const transition = store.transition.bind(store);
-  const saveReports = store.saveReports.bind(store);
-  let saves = 0;
-  let dead = false;
-  const killed = () => new CordonError('injected: the worker process was killed', { code: 'KILLED' });
-  store.saveProgress = async (...args) => {
-    if (dead) throw killed();
-    const saved = await saveProgress(...args);
-    saves += 1;
-    if (saves === k) {
-      dead = true;
-      throw killed();
-    }
-    return saved;
-  };
-  store.transition = async (...args) => {
-    if (dead) throw killed();
-    return transition(...args);
-  };
-  store.saveReports = async (...args) => {
-    if (dead) throw killed();
-    return saveReports(...args);
-  };
-  return () => {
-    store.saveProgress = saveProgress;
-    store.transition = transition;
-    store.saveReports = saveReports;
-  };
-}
-
-describe('Resilience: crash in the middle of an isolation', () => {
+describe('Resilience: a worker stalled in the middle of an isolation', () => {
   it.each(ACTION_NAMES)(
-    '%s: a new invocation after a crash after each persisted step ends as an uninterrupted run',
+    '%s: after a stall at each change, a second worker ends as an uninterrupted run and the first is fenced',
     async (name) => {
       const subject = SUBJECTS[name];
       if (!subject) throw new Error(`no subject for ${name}`);
       const world = await resilienceWorld(moto);
+      world.deps.config.leaseSeconds = 60;
+      const freezer = new RunFreezer();
+      world.deps.memberClients = createMemberClientFactory({
+        memberRoleName: MEMBER_ROLE,
+        endpoint: moto.endpoint,
+        securityCredentials: moto.clientConfig(REGION).credentials,
+        maxAttempts: 1,
+        instrument: (client) => {
+          world.recorder.attach(client);
+          freezer.attach(client);
+        },
+      });
+      const parked = { ...world.deps, startWorker: async () => undefined };
 
       // Prepare: an uninterrupted run, to compare with
       const clean = await subject.create(world);
@@ -76,32 +55,36 @@ describe('Resilience: crash in the middle of an isolation', () => {
       const reference = await containOnce(world, clean.event);
       expect(reference.status).toBe('ISOLATED');
       const referenceChanges = changes(world);
-      const persistedSteps = reference.steps.length;
-      expect(persistedSteps).toBeGreaterThan(1);
+      expect(referenceChanges.length).toBeGreaterThan(0);
 
-      for (let k = 1; k <= persistedSteps; k++) {
+      for (let k = 1; k <= referenceChanges.length; k++) {
         // Prepare
         const { event } = await subject.create(world);
         world.recorder.clear();
-        const revive = dieAfterStep(world.store, k);
+        freezer.freezeAt(k);
+        const triaged = await triageEvent(parked, event);
+        const id = triaged.findings[0]?.actions[0]?.isolationId ?? '';
+        const label = `${name}, stalled at change ${k}`;
 
-        // Act: the first invocation dies; a second one comes after the lease expired
-        const result = await triageEvent(world.deps, event);
-        const crashed = await world.worker.drain();
-        revive();
-        const id = result.findings[0]?.actions[0]?.isolationId ?? '';
-        const stranded = await world.store.get(id);
-        world.clock.advance((world.deps.config.leaseSeconds + 60) * 1000);
-        const resumed = await runWorker(world.deps, { kind: 'apply', id });
-
-        // Assess: the crash left the record in progress with k steps saved
-        const label = `${name}, crash after step ${k}`;
-        expect(crashed, label).toEqual([
-          expect.objectContaining({ outcome: 'failed', detail: expect.stringMatching(/killed/) }),
+        // Act: the first run stalls; a second one comes after its lease lapsed, then the first wakes up
+        const first = runWorker(world.deps, { kind: 'apply', id });
+        await Promise.race([
+          freezer.settled(world.recorder),
+          first.then((result) => {
+            throw new Error(`${label}: the first run ended before it stalled: ${JSON.stringify(result)}`);
+          }),
         ]);
-        expect(stranded?.status, label).toBe('IN_PROGRESS');
-        expect(stranded?.steps.length, label).toBeGreaterThanOrEqual(k);
-        // Assess: the new invocation resumed and ended as the uninterrupted run did
+        const stranded = await world.store.require(id);
+        world.clock.advance(Date.parse(stranded.leaseExpiresAt ?? '') - world.clock.now().getTime() + 1_000);
+        const resumed = await runWorker(world.deps, { kind: 'apply', id });
+        const done = await world.store.require(id);
+        const mark = world.recorder.commands.length;
+        freezer.thaw();
+        const fenced = await first;
+
+        // Assess: the stall left the record in progress
+        expect(stranded.status, label).toBe('IN_PROGRESS');
+        // Assess: the second run resumed and ended as the uninterrupted run did
         expect(resumed.outcome, `${label}: ${resumed.detail ?? ''}`).toBe('isolated');
         const record = resumed.record;
         expect(record?.status, label).toBe('ISOLATED');
@@ -114,13 +97,20 @@ describe('Resilience: crash in the middle of an isolation', () => {
           label,
         ).toBe(true);
         expect(Object.keys(record?.before ?? {}).sort(), label).toEqual(Object.keys(reference.before).sort());
-        expect(record?.before, label).toMatchObject(stranded?.before ?? {});
+        expect(record?.before, label).toMatchObject(stranded.before);
         expect(changes(world), label).toEqual(referenceChanges);
         expect(appliedTwice(world.recorder), label).toEqual([]);
         expect(
           record?.audit.map((a) => a.to),
           label,
         ).toEqual(['APPROVED', 'IN_PROGRESS', 'IN_PROGRESS', 'ISOLATED']);
+        // Assess: the first run was fenced: nothing more reached AWS or the record
+        expect(fenced.outcome, `${label}: ${fenced.detail ?? ''}`).toBe('lease-lost');
+        expect(
+          world.recorder.commands.slice(mark).filter((c) => !isReadOnly(c.command) && c.outcome !== 'error'),
+          label,
+        ).toEqual([]);
+        expect(await world.store.require(id), label).toEqual(done);
       }
     },
   );

@@ -153,6 +153,9 @@ describe('Terraform: EventBridge rules', () => {
     expect(names.sort()).toEqual(['expire', 'pattern']);
     expect(expire['event_pattern']).toBeUndefined();
     expect(expire['schedule_expression']).toBe('${var.expire_schedule_expression}');
+    // Every minute: a containment whose worker died while the resource was exposed is resumed within a minute
+    // of its 60-second lease lapsing.
+    expect(variables(config)['expire_schedule_expression']?.['default']).toBe('rate(1 minute)');
     expect(expireTarget['arn']).toBe('${aws_lambda_function.this["expire"].arn}');
     expect(resource(config, 'aws_lambda_permission', 'expire')['source_arn']).toBe(
       '${aws_cloudwatch_event_rule.expire.arn}',

@@ -95,6 +95,11 @@ export interface ActionContext {
    * steps (snapshots, tags) run, so the worker and the benchmark can measure time-to-contain.
    */
   onContained?: (at: Date) => void | Promise<void>;
+  /**
+   * Called (and awaited) before a step declared `exposes` runs, with the time, and with `undefined` once the
+   * stage after it completed: the worker marks the record so the sweep resumes a run that dies in between first.
+   */
+  onExposure?: (at: Date | undefined) => Promise<void>;
 }
 
 export interface ActionDefinition<S extends z.ZodType = z.ZodType> {

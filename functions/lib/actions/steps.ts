@@ -12,6 +12,9 @@
  * - a thrown error marks its step `failed` (AWS error name + message, the missing IAM permission for access
  *   denials), lets the sibling steps of the stage finish, stops later stages, and the result is `failed`;
  * - `onStep` is awaited after every step so the worker can persist progress and resume after a crash;
+ * - a run that lost its lease (`LeaseLostError`, see aws/lease-guard.ts) stops at once: no step is recorded
+ *   after it, no later stage runs, and the error propagates to the worker;
+ * - a step flagged `exposes` is preceded by `onExposure(now)`, and the stage after it by `onExposure(undefined)`;
  * - the end of the stage flagged `containment` is reported once through `onContained` / `containedAt`.
  */
 import type {
@@ -22,7 +25,8 @@ import type {
   StepRecord,
   StepStatus,
 } from './contract.js';
-import { CordonError, errorMessage } from '../errors.js';
+import { CordonError, LeaseLostError, errorMessage } from '../errors.js';
+import { currentLease } from '../aws/lease-guard.js';
 
 /** What a step reports when it did not throw. */
 export interface StepOutcome {
@@ -65,6 +69,12 @@ export interface StepSpec<W> {
    * what makes a re-run after a crash safe when the crash happened between an AWS call and its persistence.
    */
   once?: boolean;
+  /**
+   * After this step, the resource is more exposed than before it until the next stage completes (e.g. the EC2
+   * flow cut moves interfaces into an allow-all group until the isolation swap). The runner marks the record
+   * through `ctx.onExposure` before the step, and clears the mark once the next stage completed.
+   */
+  exposes?: boolean;
   run(input: StepInput<W>): Promise<StepOutcome>;
 }
 
@@ -119,6 +129,8 @@ export async function awsCall<T>(iamAction: string, call: () => Promise<T>): Pro
   try {
     return await call();
   } catch (error) {
+    // A refused call (the run lost its lease) is not an AWS failure: it must stop the run, not fail a step.
+    if (error instanceof LeaseLostError) throw error;
     throw new AwsCallError(iamAction, error);
   }
 }
@@ -220,21 +232,41 @@ export async function runSteps<W>(options: RunOptions<W>): Promise<RunResult> {
 
   // Records are persisted one at a time, in completion order, so `onStep` never races with itself.
   let persistQueue: Promise<void> = Promise.resolve();
+  const persist = (write: () => void | Promise<void>): Promise<void> => {
+    const next = persistQueue.then(write);
+    persistQueue = next;
+    return next;
+  };
   const record = (name: string, status: StepStatus, detail: string): Promise<void> => {
     const step: StepRecord = { name, status, detail, at: ctx.now().toISOString() };
     current.set(name, step);
     const state: ActionState = { steps: orderedSteps(stages, current, earlier), before };
     const onStep = ctx.onStep;
-    const next = persistQueue.then(() => (onStep ? onStep(step, state) : undefined));
-    persistQueue = next;
-    return next;
+    return persist(() => (onStep ? onStep(step, state) : undefined));
   };
+  const carriedOver = (step: StepSpec<W>): boolean => {
+    const previous = earlier.get(step.name);
+    return step.once === true && previous !== undefined && previous.status !== 'failed';
+  };
+  // A run fenced off its lease stops where it is, recording nothing more (see aws/lease-guard.ts); a step that
+  // swallowed the refusal does not change that.
+  const fenced = (error?: unknown): LeaseLostError | undefined =>
+    error instanceof LeaseLostError ? error : currentLease()?.lost;
+  const onExposure = ctx.onExposure;
+  /** Index of the stage whose step left the resource more exposed, until the stage after it completes. */
+  let exposedStage: number | undefined;
 
-  for (const stage of stages) {
+  for (const [index, stage] of stages.entries()) {
+    if (onExposure && stage.steps.some((step) => step.exposes === true && !carriedOver(step))) {
+      // Marked before the step runs: a run that dies during or after it is found by the sweep.
+      const at = ctx.now();
+      await persist(() => onExposure(at));
+      exposedStage = index;
+    }
     const settled = await Promise.allSettled(
       stage.steps.map(async (step) => {
         const previous = earlier.get(step.name);
-        if (step.once && previous && previous.status !== 'failed') {
+        if (carriedOver(step) && previous) {
           await record(
             step.name,
             'skipped',
@@ -246,6 +278,8 @@ export async function runSteps<W>(options: RunOptions<W>): Promise<RunResult> {
         try {
           outcome = await step.run({ work, before, previous, ctx });
         } catch (error) {
+          const lost = fenced(error);
+          if (lost) throw lost;
           if (vanishedErrors.has(awsErrorName(error))) {
             const detail = `resource no longer exists (${awsErrorName(error)}: ${errorMessage(error instanceof AwsCallError ? error.cause : error)})`;
             vanished ??= detail;
@@ -262,16 +296,24 @@ export async function runSteps<W>(options: RunOptions<W>): Promise<RunResult> {
           await record(step.name, 'failed', described.message);
           return;
         }
+        const lost = fenced();
+        if (lost) throw lost;
         if (outcome.before) before = mergeBefore(before, outcome.before);
         if (outcome.warnings) warnings.push(...outcome.warnings);
         if (outcome.halt) vanished ??= outcome.detail;
         await record(step.name, outcome.status, outcome.detail);
       }),
     );
-    // Only `onStep` (persistence) can reject here; surface it after the siblings have settled.
+    // Only a lost lease or `onStep` (persistence) can reject here; surface it after the siblings have settled.
+    const lost = fenced();
+    if (lost) throw lost;
     for (const result of settled) if (result.status === 'rejected') throw result.reason;
 
     if (failure || vanished) break;
+    if (onExposure && exposedStage !== undefined && index > exposedStage) {
+      await persist(() => onExposure(undefined));
+      exposedStage = undefined;
+    }
     if (stage.containment && containedAt === undefined) {
       const at = ctx.now();
       containedAt = at.toISOString();

@@ -15,6 +15,7 @@ import { ConfigurationError, CordonError, errorMessage } from '../errors.js';
 import { awsClientConfig, type AwsClientConfig } from './client-config.js';
 import type { InstrumentableClient } from './command-recorder.js';
 import { AssumeRoleError, classifyAwsError } from './errors.js';
+import { attachLeaseGuard } from './lease-guard.js';
 import { lazy, sdk } from './sdk.js';
 
 /** Refresh cached credentials this long before they expire, so no call is signed with nearly-dead keys. */
@@ -297,6 +298,8 @@ export function createMemberClientFactory(options: MemberClientFactoryOptions): 
           const client = await createClient(service, config);
           // A concurrent caller may have built the same client meanwhile: keep the first.
           if (entry.clients[service] === undefined) {
+            // Every member-account command asks the running worker's lease first (see lease-guard.ts).
+            attachLeaseGuard(client);
             instrument?.(client);
             Object.assign(entry.clients, { [service]: client });
           }

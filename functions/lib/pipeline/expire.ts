@@ -1,7 +1,12 @@
 /**
- * The scheduled sweep: pending approvals older than the policy's expiry become EXPIRED (with write-back and
- * notification); write-backs and notifications that failed earlier are retried; and requests no worker is running
- * (approved but never started, or a worker that died past its lease) are handed to the worker again.
+ * The scheduled sweep (every minute): pending approvals older than the policy's expiry become EXPIRED (with
+ * write-back and notification); write-backs and notifications that failed earlier are retried; and requests no
+ * worker is running (approved but never started, or a worker that died past its lease) are handed to the worker
+ * again.
+ *
+ * First of all, before any other work, it resumes the runs that died while the resource was more exposed than
+ * before them (`exposedAt` set, e.g. interfaces left in the EC2 flow-cut group) as soon as their lease lapsed:
+ * with a 60-second lease and a one-minute schedule, such a record is found within about two minutes of the crash.
  */
 import { ConflictError, errorMessage } from '../errors.js';
 import { reportOutcome, retryPendingReports } from '../report/reporter.js';
@@ -15,6 +20,8 @@ export const EXPIRY_PRINCIPAL: Principal = { type: 'system', id: 'cordon-expire'
 export const STALE_APPROVED_MS = 5 * 60 * 1000;
 
 export interface SweepResult {
+  /** Exposed runs handed to the worker first (also listed in `restarted`). */
+  exposed: string[];
   expired: string[];
   reportsRetried: string[];
   restarted: string[];
@@ -39,7 +46,28 @@ async function* allInStatus(
 /** Run the sweep once. Throws only when the store fails (the schedule runs again). */
 export async function expireAndSweep(deps: PipelineDeps): Promise<SweepResult> {
   const now = deps.clock();
-  const result: SweepResult = { expired: [], reportsRetried: [], restarted: [] };
+  const result: SweepResult = { exposed: [], expired: [], reportsRetried: [], restarted: [] };
+  const restart = async (record: IsolationRecord, kind: 'apply' | 'release'): Promise<boolean> => {
+    const logger = deps.logger.withKeys({ isolationId: record.id });
+    try {
+      await deps.startWorker({ kind, id: record.id });
+      result.restarted.push(record.id);
+      logger.warn(`restarted the worker for a ${record.status} request`);
+      return true;
+    } catch (error) {
+      logger.error('could not restart the worker', { error: errorMessage(error) });
+      return false;
+    }
+  };
+
+  // Exposed first: each minute an interface spends in an allow-all group matters more than anything below.
+  for (const record of await deps.store.listLapsedExposed(now.toISOString())) {
+    deps.logger
+      .withKeys({ isolationId: record.id })
+      .warn(`resuming a run that stopped while the resource was exposed (since ${record.exposedAt ?? '?'})`);
+    if (await restart(record, 'apply')) result.exposed.push(record.id);
+  }
+
   const expiryMs = deps.policy.settings.approvalExpiryMinutes * 60_000;
   const cutoff = new Date(now.getTime() - expiryMs).toISOString();
 
@@ -72,19 +100,6 @@ export async function expireAndSweep(deps: PipelineDeps): Promise<SweepResult> {
     result.reportsRetried.push(record.id);
   }
 
-  const restart = async (record: IsolationRecord, kind: 'apply' | 'release') => {
-    try {
-      await deps.startWorker({ kind, id: record.id });
-      result.restarted.push(record.id);
-      deps.logger
-        .withKeys({ isolationId: record.id })
-        .warn(`restarted the worker for a ${record.status} request`);
-    } catch (error) {
-      deps.logger
-        .withKeys({ isolationId: record.id })
-        .error('could not restart the worker', { error: errorMessage(error) });
-    }
-  };
   const staleBefore = now.getTime() - STALE_APPROVED_MS;
   for await (const record of allInStatus(deps, 'APPROVED')) {
     if (Date.parse(record.updatedAt) < staleBefore) await restart(record, 'apply');
@@ -94,8 +109,14 @@ export async function expireAndSweep(deps: PipelineDeps): Promise<SweepResult> {
     ['RELEASING', 'release'],
   ] as const) {
     for await (const record of allInStatus(deps, status)) {
-      const lease = record.leaseExpiresAt === undefined ? 0 : Date.parse(record.leaseExpiresAt);
-      if (lease < now.getTime() && Date.parse(record.updatedAt) < staleBefore) await restart(record, kind);
+      if (result.exposed.includes(record.id)) continue;
+      // A claimed run renews its lease while it lives, so a lapsed lease means it died. Without a lease (a
+      // release just requested, its worker on the way), only a record left alone for a while is restarted.
+      const lapsed =
+        record.leaseExpiresAt === undefined
+          ? Date.parse(record.updatedAt) < staleBefore
+          : Date.parse(record.leaseExpiresAt) < now.getTime();
+      if (lapsed) await restart(record, kind);
     }
   }
   deps.metrics.flush();

@@ -218,7 +218,8 @@ export async function releaseIsolation(
     to: 'RELEASING',
     by,
     note: reason,
-    remove: ['leaseExpiresAt'],
+    // No lease until the release's worker claims it (with a fresh token).
+    remove: ['leaseExpiresAt', 'leaseId'],
     at,
   });
   deps.logger

@@ -2,19 +2,29 @@
  * The isolation worker: claims a request with a conditional write, runs the action's steps (persisting progress
  * after each, so a crash resumes without repeating finished steps), ends ISOLATED, FAILED or SKIPPED (or RELEASED
  * / RELEASE_FAILED for a release), then writes back and notifies.
+ *
+ * The claim takes a lease with a fresh fencing token (`leaseId`). Every record write of the run is conditioned
+ * on that token, and every member-account command is checked against the lease (aws/lease-guard.ts): a run that
+ * outlived its lease and was taken over ends `lease-lost` without touching AWS or the record again.
  */
+import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import type { ActionContext, ActionResult, ActionState, StepRecord } from '../actions/contract.js';
 import { getAction } from '../actions/registry.js';
+import { LeaseGuard, runWithLease } from '../aws/lease-guard.js';
 import { servicesForPermissions } from '../aws/member-clients.js';
-import { ConflictError, CordonError, StepFailedError, errorMessage } from '../errors.js';
+import { ConflictError, CordonError, LeaseLostError, StepFailedError, errorMessage } from '../errors.js';
 import { reportOutcome } from '../report/reporter.js';
 import { actionState, type FailureInfo, type IsolationRecord, type Principal } from '../store/model.js';
+import type { TransitionOptions } from '../store/transitions.js';
 import type { PipelineDeps, WorkerJob } from './deps.js';
 import { guardSettings } from './guard-settings.js';
 
 /** The worker as a principal in the audit trail. */
 export const WORKER_PRINCIPAL: Principal = { type: 'system', id: 'cordon-isolate', name: 'cordon worker' };
+
+/** What a run's claim sets and its end removes (the exposure marker only when the exposure is certainly over). */
+const RUN_ATTRIBUTES = ['leaseExpiresAt', 'leaseId'] as const;
 
 /** Schema of the worker's invocation payload. */
 export const WorkerJobSchema = z.object({
@@ -26,8 +36,19 @@ export const WorkerJobSchema = z.object({
 export interface WorkerResult {
   id: string;
   kind: WorkerJob['kind'];
-  /** `not-claimed`: another run owns the record or it is not in a runnable status (nothing was done). */
-  outcome: 'isolated' | 'failed' | 'skipped' | 'released' | 'release-failed' | 'not-claimed' | 'not-found';
+  /**
+   * `not-claimed`: another run owns the record or it is not in a runnable status (nothing was done).
+   * `lease-lost`: the run outlived its lease and was fenced off; it stopped without touching AWS or the record.
+   */
+  outcome:
+    | 'isolated'
+    | 'failed'
+    | 'skipped'
+    | 'released'
+    | 'release-failed'
+    | 'not-claimed'
+    | 'not-found'
+    | 'lease-lost';
   record?: IsolationRecord;
   detail?: string;
 }
@@ -65,7 +86,9 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
     return { id: job.id, kind: job.kind, outcome: 'not-found' };
   }
   const now = deps.clock();
-  const leaseExpiresAt = new Date(now.getTime() + deps.config.leaseSeconds * 1000).toISOString();
+  const leaseMs = deps.config.leaseSeconds * 1000;
+  const leaseExpiresAt = new Date(now.getTime() + leaseMs).toISOString();
+  const leaseId = randomUUID();
   let record: IsolationRecord;
   try {
     record =
@@ -80,7 +103,8 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
                 : existing.status === 'IN_PROGRESS'
                   ? 'resumed after an expired lease'
                   : undefined,
-            set: { leaseExpiresAt },
+            // `exposedAt` stays: this run clears it once the exposure is closed (see actions/steps.ts).
+            set: { leaseExpiresAt, leaseId },
             remove: ['failure'],
             takeOverExpiredLease: { status: 'IN_PROGRESS', now: now.toISOString() },
             at: now.toISOString(),
@@ -90,7 +114,7 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
             to: 'RELEASING',
             by: WORKER_PRINCIPAL,
             note: 'release started',
-            set: { leaseExpiresAt },
+            set: { leaseExpiresAt, leaseId },
             remove: ['failure'],
             takeOverExpiredLease: { status: 'RELEASING', now: now.toISOString() },
             at: now.toISOString(),
@@ -108,6 +132,34 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
 
   const action = getAction(record.action);
   const runStatus = job.kind === 'apply' ? 'IN_PROGRESS' : 'RELEASING';
+  const runLease = { id: leaseId, status: runStatus } as const;
+  const guard = new LeaseGuard({
+    isolationId: record.id,
+    leaseId,
+    expiresAt: new Date(leaseExpiresAt),
+    leaseMs,
+    now: deps.clock,
+    renew: (until) => deps.store.renewLease(record.id, runLease, until.toISOString()),
+  });
+  /** A fenced record write: a lost lease is remembered by the guard, so nothing else is sent or written. */
+  const fencedWrite = async <T>(write: () => Promise<T>): Promise<T> => {
+    guard.assertHeld();
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw guard.fence(error);
+      throw error;
+    }
+  };
+  const leaseLost = (error: LeaseLostError): WorkerResult => {
+    // Another run owns the record (or will, once the sweep hands it over): it decides the outcome and reports.
+    log.error('lease lost: stopping without touching AWS or the record again', {
+      leaseId,
+      error: error.message,
+    });
+    deps.metrics.flush();
+    return { id: job.id, kind: job.kind, outcome: 'lease-lost', detail: error.message };
+  };
   let result: ActionResult;
   let containedAt: string | undefined;
   if (job.kind === 'apply') {
@@ -138,127 +190,138 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
         logger: log,
         now: deps.clock,
         onStep: async (_step: StepRecord, state: ActionState) => {
-          await deps.store.saveProgress(
-            record.id,
-            runStatus,
-            job.kind === 'apply'
-              ? { steps: state.steps, before: state.before }
-              : { releaseSteps: state.steps, before: state.before },
-            deps.clock().toISOString(),
+          await fencedWrite(() =>
+            deps.store.saveProgress(
+              record.id,
+              runStatus,
+              job.kind === 'apply'
+                ? { steps: state.steps, before: state.before }
+                : { releaseSteps: state.steps, before: state.before },
+              deps.clock().toISOString(),
+              leaseId,
+            ),
           );
+        },
+        onExposure: async (at: Date | undefined) => {
+          await fencedWrite(() => deps.store.setExposure(record.id, runLease, at?.toISOString()));
         },
         onContained: (at: Date) => {
           containedAt = at.toISOString();
         },
       };
-      if (job.kind === 'apply') {
-        const previous = record.steps.length > 0 ? actionState(record) : undefined;
-        result = await action.apply(ctx, record.resource, params, previous);
-      } else {
+      const state: ActionState = {
         // The release reads the apply's steps and before-state; release steps of an interrupted earlier release
         // come last so that, by name, they win (the step runner resumes from them).
-        const state: ActionState = {
-          steps: [...record.steps, ...record.releaseSteps],
-          before: record.before,
-        };
-        result = await action.release(ctx, record.resource, params, state);
-      }
+        steps: job.kind === 'apply' ? record.steps : [...record.steps, ...record.releaseSteps],
+        before: record.before,
+      };
+      const previous = record.steps.length > 0 ? actionState(record) : undefined;
+      result = await runWithLease(guard, () =>
+        job.kind === 'apply'
+          ? action.apply(ctx, record.resource, params, previous)
+          : action.release(ctx, record.resource, params, state),
+      );
     } catch (error) {
-      if (error instanceof ConflictError) {
-        // Another run took the record over (our lease expired): it owns the outcome now.
-        log.warn('lost the record to another worker run; stopping', { error: error.message });
-        return { id: job.id, kind: job.kind, outcome: 'not-claimed', detail: error.message };
-      }
+      const lost = error instanceof LeaseLostError ? guard.fence(error) : guard.lost;
+      if (lost) return leaseLost(lost);
       log.error('action threw', { error: errorMessage(error) });
       result = thrownFailure(error);
     }
   }
+  // An action that swallowed a refused call still ran fenced: its result must not reach the record.
+  if (guard.lost) return leaseLost(guard.lost);
 
   const at = deps.clock().toISOString();
+  /** The run's final transition, fenced by its token. */
+  const finish = (options: Omit<TransitionOptions, 'by' | 'at' | 'lease'>): Promise<IsolationRecord> =>
+    fencedWrite(() =>
+      deps.store.transition(record.id, { ...options, by: WORKER_PRINCIPAL, at, lease: leaseId }),
+    );
   let final: IsolationRecord;
   let outcome: WorkerResult['outcome'];
-  if (job.kind === 'apply') {
-    const stepsSet = result.steps.length > 0 ? { steps: result.steps, before: result.before } : {};
-    if (result.outcome === 'succeeded') {
-      final = await deps.store.transition(record.id, {
-        from: ['IN_PROGRESS'],
-        to: 'ISOLATED',
-        by: WORKER_PRINCIPAL,
-        set: { ...stepsSet, warnings: result.warnings, containedAt: result.containedAt ?? containedAt ?? at },
-        remove: ['leaseExpiresAt'],
-        at,
-      });
-      outcome = 'isolated';
-      deps.metrics.isolationSucceeded(record.action);
-      const contained = Date.parse(final.containedAt ?? at);
-      if (record.finding)
-        deps.metrics.timeToContain(
-          record.action,
-          contained - Date.parse(record.finding.createdAt),
-          'finding',
-        );
-      if (record.receivedAt)
-        deps.metrics.timeToContain(record.action, contained - Date.parse(record.receivedAt), 'receipt');
-      log.info(`isolated ${record.resource.type} ${record.resource.id}`, { action: record.action });
-    } else if (result.outcome === 'skipped') {
-      final = await deps.store.transition(record.id, {
-        from: ['IN_PROGRESS'],
-        to: 'SKIPPED',
-        by: WORKER_PRINCIPAL,
-        note: result.detail,
-        set: {
-          ...stepsSet,
-          warnings: result.warnings,
-          failure: { code: 'SKIPPED', message: result.detail ?? 'nothing to do' },
-        },
-        remove: ['leaseExpiresAt'],
-        at,
-      });
-      outcome = 'skipped';
-      log.warn(`skipped ${record.resource.id}: ${result.detail ?? ''}`);
+  try {
+    if (job.kind === 'apply') {
+      const stepsSet = result.steps.length > 0 ? { steps: result.steps, before: result.before } : {};
+      if (result.outcome === 'succeeded') {
+        final = await finish({
+          from: ['IN_PROGRESS'],
+          to: 'ISOLATED',
+          set: {
+            ...stepsSet,
+            warnings: result.warnings,
+            containedAt: result.containedAt ?? containedAt ?? at,
+          },
+          remove: [...RUN_ATTRIBUTES, 'exposedAt'],
+        });
+        outcome = 'isolated';
+        deps.metrics.isolationSucceeded(record.action);
+        const contained = Date.parse(final.containedAt ?? at);
+        if (record.finding)
+          deps.metrics.timeToContain(
+            record.action,
+            contained - Date.parse(record.finding.createdAt),
+            'finding',
+          );
+        if (record.receivedAt)
+          deps.metrics.timeToContain(record.action, contained - Date.parse(record.receivedAt), 'receipt');
+        log.info(`isolated ${record.resource.type} ${record.resource.id}`, { action: record.action });
+      } else if (result.outcome === 'skipped') {
+        final = await finish({
+          from: ['IN_PROGRESS'],
+          to: 'SKIPPED',
+          note: result.detail,
+          set: {
+            ...stepsSet,
+            warnings: result.warnings,
+            failure: { code: 'SKIPPED', message: result.detail ?? 'nothing to do' },
+          },
+          remove: [...RUN_ATTRIBUTES, 'exposedAt'],
+        });
+        outcome = 'skipped';
+        log.warn(`skipped ${record.resource.id}: ${result.detail ?? ''}`);
+      } else {
+        const failure = failureOf(result);
+        final = await finish({
+          from: ['IN_PROGRESS'],
+          to: 'FAILED',
+          note: `${failure.step ?? 'action'}: ${failure.code}`,
+          set: { ...stepsSet, warnings: result.warnings, failure },
+          // `exposedAt` stays: the run may have ended with the resource still exposed.
+          remove: RUN_ATTRIBUTES,
+        });
+        outcome = 'failed';
+        deps.metrics.isolationFailed(record.action);
+        log.error(`isolation failed at ${failure.step ?? 'start'}: ${failure.message}`, { failure });
+      }
     } else {
-      const failure = failureOf(result);
-      final = await deps.store.transition(record.id, {
-        from: ['IN_PROGRESS'],
-        to: 'FAILED',
-        by: WORKER_PRINCIPAL,
-        note: `${failure.step ?? 'action'}: ${failure.code}`,
-        set: { ...stepsSet, warnings: result.warnings, failure },
-        remove: ['leaseExpiresAt'],
-        at,
-      });
-      outcome = 'failed';
-      deps.metrics.isolationFailed(record.action);
-      log.error(`isolation failed at ${failure.step ?? 'start'}: ${failure.message}`, { failure });
+      const stepsSet = result.steps.length > 0 ? { releaseSteps: result.steps } : {};
+      if (result.outcome === 'failed') {
+        const failure = failureOf(result);
+        final = await finish({
+          from: ['RELEASING'],
+          to: 'RELEASE_FAILED',
+          note: `${failure.step ?? 'release'}: ${failure.code}`,
+          set: { ...stepsSet, warnings: result.warnings, failure },
+          // `exposedAt` stays: the run may have ended with the resource still exposed.
+          remove: RUN_ATTRIBUTES,
+        });
+        outcome = 'release-failed';
+        log.error(`release failed at ${failure.step ?? 'start'}: ${failure.message}`, { failure });
+      } else {
+        final = await finish({
+          from: ['RELEASING'],
+          to: 'RELEASED',
+          note: result.outcome === 'skipped' ? result.detail : undefined,
+          set: { ...stepsSet, releasedAt: at },
+          remove: [...RUN_ATTRIBUTES, 'exposedAt'],
+        });
+        outcome = 'released';
+        log.info(`released ${record.resource.type} ${record.resource.id}`);
+      }
     }
-  } else {
-    const stepsSet = result.steps.length > 0 ? { releaseSteps: result.steps } : {};
-    if (result.outcome === 'failed') {
-      const failure = failureOf(result);
-      final = await deps.store.transition(record.id, {
-        from: ['RELEASING'],
-        to: 'RELEASE_FAILED',
-        by: WORKER_PRINCIPAL,
-        note: `${failure.step ?? 'release'}: ${failure.code}`,
-        set: { ...stepsSet, warnings: result.warnings, failure },
-        remove: ['leaseExpiresAt'],
-        at,
-      });
-      outcome = 'release-failed';
-      log.error(`release failed at ${failure.step ?? 'start'}: ${failure.message}`, { failure });
-    } else {
-      final = await deps.store.transition(record.id, {
-        from: ['RELEASING'],
-        to: 'RELEASED',
-        by: WORKER_PRINCIPAL,
-        note: result.outcome === 'skipped' ? result.detail : undefined,
-        set: { ...stepsSet, releasedAt: at },
-        remove: ['leaseExpiresAt'],
-        at,
-      });
-      outcome = 'released';
-      log.info(`released ${record.resource.type} ${record.resource.id}`);
-    }
+  } catch (error) {
+    if (error instanceof LeaseLostError) return leaseLost(error);
+    throw error;
   }
   await reportOutcome(deps, final);
   deps.metrics.flush();

@@ -8,28 +8,44 @@
  *   `count < limit` condition, so concurrent triage runs cannot overshoot a limit;
  * - every status change is an update conditioned on the current status (and on the lock for terminal statuses).
  */
-import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocument, QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { clientGetter, type ClientSource } from '../aws/sdk.js';
-import { ConflictError, CordonError, NotFoundError, ValidationError } from '../errors.js';
-import type { StepRecord, BeforeState } from '../actions/contract.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import {
-  TERMINAL_STATUSES,
-  canTransition,
+  ISOLATION_KIND,
+  REPORTS_PENDING,
+  decodeCursor,
+  encodeCursor,
+  hourBucket,
+  isConditionalCheckFailed,
+  isTransactionCanceled,
+  newRecord,
+  toItem,
+  toRecord,
+} from './items.js';
+import {
   TABLE_TTL_ATTRIBUTE,
   keys,
   resourceKeyOf,
-  type AuditEntry,
-  type FailureInfo,
   type IsolationRecord,
   type IsolationStatus,
   type NewIsolation,
   type PendingReport,
-  type Principal,
   type ReportOutcome,
   type SecurityHubRef,
 } from './model.js';
+import { listLapsedExposed, renewLease, setExposure, type RunLease } from './lease.js';
+import {
+  saveProgress,
+  transition,
+  type Progress,
+  type StoreTable,
+  type TransitionOptions,
+} from './transitions.js';
+
+export { hourBucket, isIsolationId, newIsolationId } from './items.js';
+export type { RecordPatch, TransitionOptions } from './transitions.js';
+export type { RunLease } from './lease.js';
 
 /** Result of {@link IsolationStore.create}. */
 export type CreateIsolationResult =
@@ -56,98 +72,13 @@ export interface IsolationQuery {
   cursor?: string;
 }
 
-/** Fields a transition may set besides status, audit, version and updatedAt. */
-export interface RecordPatch {
-  approver?: Principal & { at: string };
-  reason?: string;
-  steps?: StepRecord[];
-  releaseSteps?: StepRecord[];
-  before?: BeforeState;
-  warnings?: string[];
-  failure?: FailureInfo;
-  containedAt?: string;
-  releasedAt?: string;
-  leaseExpiresAt?: string;
-  securityHub?: SecurityHubRef;
-}
-
-/** Options of {@link IsolationStore.transition}. */
-export interface TransitionOptions {
-  /** Statuses the record may be in; anything else is a {@link ConflictError}. */
-  from: readonly IsolationStatus[];
-  to: IsolationStatus;
-  by: Principal;
-  note?: string;
-  set?: RecordPatch;
-  /** Attributes to remove (e.g. `failure` on retry, `leaseExpiresAt` at the end of a run). */
-  remove?: readonly (keyof RecordPatch)[];
-  /** Also allow taking over a record in this status whose worker lease expired before `now`. */
-  takeOverExpiredLease?: { status: IsolationStatus; now: string };
-  /** Time of the transition (audit entry and `updatedAt`). */
-  at: string;
-}
-
 const MAX_CREATE_ATTEMPTS = 6;
-const ISOLATION_KIND = 'isolation';
-const REPORTS_PENDING = 'PENDING';
-const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'kind', 'reportsPending'] as const;
-
-/** A new sortable isolation id: `iso-<UTC yyyymmddhhmmssSSS>-<10 hex>`. */
-export function newIsolationId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:TZ.]/g, '');
-  return `iso-${stamp}-${randomBytes(5).toString('hex')}`;
-}
-
-const ISOLATION_ID_PATTERN = /^iso-\d{17}-[0-9a-f]{10}$/;
-
-/** Whether a string has the shape of an isolation id (API path validation). */
-export function isIsolationId(value: string): boolean {
-  return ISOLATION_ID_PATTERN.test(value);
-}
-
-/** Hour bucket of a timestamp, e.g. `2026-11-28T07`. */
-export function hourBucket(now: Date): string {
-  return now.toISOString().slice(0, 13);
-}
-
-function toRecord(item: Record<string, unknown>): IsolationRecord {
-  const copy: Record<string, unknown> = { ...item };
-  for (const attribute of INTERNAL_ATTRIBUTES) delete copy[attribute];
-  return copy as unknown as IsolationRecord;
-}
-
-function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key === undefined ? undefined : Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-    return value as Record<string, unknown>;
-  } catch (error) {
-    throw new ValidationError('Invalid cursor: pass back the cursor of a previous page unchanged.', [], {
-      cause: error,
-    });
-  }
-}
-
-// By name, not instanceof: the SDK is loaded lazily (see aws/sdk.ts), and the name is what identifies a service
-// exception across SDK copies anyway.
-function isTransactionCanceled(error: unknown): error is TransactionCanceledException {
-  return error instanceof Error && error.name === 'TransactionCanceledException';
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Isolation records in cordon's single table. */
 export class IsolationStore {
   private readonly doc: () => Promise<DynamoDBDocument>;
+  private readonly table: StoreTable;
 
   /**
    * @param documentClient the DocumentClient, or a function building it on first use (the Lambdas; see
@@ -159,6 +90,7 @@ export class IsolationStore {
     readonly tableName: string,
   ) {
     this.doc = clientGetter(documentClient);
+    this.table = { doc: this.doc, tableName, require: (id) => this.require(id) };
   }
 
   /**
@@ -177,13 +109,13 @@ export class IsolationStore {
     let downgraded: string | undefined;
     let lastError: unknown;
     for (let attempt = 1; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
-      const record = this.buildRecord(input, context, status, downgraded);
+      const record = newRecord(input, context, status, downgraded);
       const resourceKey = record.resourceKey;
       const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
         {
           Put: {
             TableName: this.tableName,
-            Item: this.toItem(record),
+            Item: toItem(record),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -268,63 +200,6 @@ export class IsolationStore {
     });
   }
 
-  private buildRecord(
-    input: NewIsolation,
-    context: { id: string; now: Date },
-    status: 'PENDING_APPROVAL' | 'APPROVED',
-    downgraded: string | undefined,
-  ): IsolationRecord {
-    const at = context.now.toISOString();
-    const audit: AuditEntry = {
-      at,
-      by: input.requester,
-      from: null,
-      to: status,
-      ...((downgraded ?? input.note) ? { note: downgraded ?? input.note } : {}),
-    };
-    const record: IsolationRecord = {
-      id: context.id,
-      resource: input.resource,
-      resourceKey: resourceKeyOf(input.resource),
-      resourceId: input.resource.id,
-      accountId: input.resource.accountId,
-      region: input.resource.region,
-      action: input.action,
-      params: input.params,
-      mode: input.mode,
-      status,
-      steps: [],
-      releaseSteps: [],
-      before: {},
-      requester: input.requester,
-      audit: [audit],
-      warnings: [],
-      createdAt: at,
-      updatedAt: at,
-      reports: {},
-      pendingReports: [],
-      version: 1,
-    };
-    if (input.findingKey !== undefined) record.findingKey = input.findingKey;
-    if (input.finding !== undefined) record.finding = input.finding;
-    if (input.securityHub !== undefined) record.securityHub = input.securityHub;
-    if (input.rule !== undefined) record.rule = input.rule;
-    if (status === 'APPROVED' && input.approver !== undefined) record.approver = input.approver;
-    if (input.reason !== undefined) record.reason = input.reason;
-    if (input.ticket !== undefined) record.ticket = input.ticket;
-    if (input.immediate) record.immediate = true;
-    if (input.receivedAt !== undefined) record.receivedAt = input.receivedAt;
-    if (downgraded !== undefined) record.approvalReason = downgraded;
-    return record;
-  }
-
-  private toItem(record: IsolationRecord): Record<string, unknown> {
-    const item: Record<string, unknown> = { ...keys.isolation(record.id), kind: ISOLATION_KIND, ...record };
-    if (record.pendingReports.length > 0) item['reportsPending'] = REPORTS_PENDING;
-    return item;
-  }
-
-  /** Follow a marker item (lock or finding) to its record. */
   /** The request that already holds this finding or this (resource, action), if any: same order as the transaction. */
   private async existingRequest(input: NewIsolation): Promise<CreateIsolationResult | undefined> {
     const resourceKey = resourceKeyOf(input.resource);
@@ -534,152 +409,45 @@ export class IsolationStore {
    * @throws NotFoundError when the record does not exist.
    */
   async transition(id: string, options: TransitionOptions): Promise<IsolationRecord> {
-    // The state machine is one table (TRANSITIONS); a caller asking for a move outside it is a bug, caught
-    // before any write. DynamoDB's condition on the current status then enforces it against races.
-    const sources = [
-      ...options.from,
-      ...(options.takeOverExpiredLease ? [options.takeOverExpiredLease.status] : []),
-    ];
-    const illegal = sources.filter((from) => !canTransition(from, options.to));
-    if (illegal.length > 0) {
-      throw new CordonError(`internal: ${illegal.join(', ')} → ${options.to} is not an isolation transition`);
-    }
-    const current = await this.require(id);
-    const entry: AuditEntry = { at: options.at, by: options.by, from: current.status, to: options.to };
-    if (options.note !== undefined) entry.note = options.note;
-    const names: Record<string, string> = {
-      '#status': 'status',
-      '#audit': 'audit',
-      '#updatedAt': 'updatedAt',
-    };
-    const values: Record<string, unknown> = {
-      ':to': options.to,
-      ':entry': [entry],
-      ':at': options.at,
-      ':one': 1,
-    };
-    const sets = [
-      '#status = :to',
-      '#audit = list_append(#audit, :entry)',
-      '#updatedAt = :at',
-      'version = version + :one',
-    ];
-    let i = 0;
-    for (const [key, value] of Object.entries(options.set ?? {})) {
-      if (value === undefined) continue;
-      names[`#s${i}`] = key;
-      values[`:s${i}`] = value;
-      sets.push(`#s${i} = :s${i}`);
-      i++;
-    }
-    const removes = (options.remove ?? []).map((key, n) => {
-      names[`#r${n}`] = key;
-      return `#r${n}`;
-    });
-    const fromValues = options.from.map((status, n) => {
-      values[`:f${n}`] = status;
-      return `:f${n}`;
-    });
-    const clauses = fromValues.length > 0 ? [`#status IN (${fromValues.join(', ')})`] : [];
-    if (options.takeOverExpiredLease !== undefined) {
-      names['#lease'] = 'leaseExpiresAt';
-      values[':leaseStatus'] = options.takeOverExpiredLease.status;
-      values[':now'] = options.takeOverExpiredLease.now;
-      clauses.push('(#status = :leaseStatus AND (attribute_not_exists(#lease) OR #lease < :now))');
-    }
-    if (clauses.length === 0) throw new CordonError('transition needs `from` statuses or a lease takeover');
-    const condition = clauses.join(' OR ');
-    const update = {
-      TableName: this.tableName,
-      Key: keys.isolation(id),
-      UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    };
-    const conflict = (error: unknown) =>
-      new ConflictError(
-        `Isolation ${id} cannot move to ${options.to}: it is ${current.status}, expected ${options.from.join(' or ')}`,
-        { cause: error },
-      );
-    try {
-      if (TERMINAL_STATUSES.includes(options.to)) {
-        await (
-          await this.doc()
-        ).transactWrite({
-          TransactItems: [
-            { Update: update },
-            {
-              // Only our own lock: never free a lock another isolation holds.
-              Delete: {
-                TableName: this.tableName,
-                Key: keys.activeLock(current.resourceKey, current.action),
-                ConditionExpression: 'attribute_not_exists(pk) OR isolationId = :id',
-                ExpressionAttributeValues: { ':id': id },
-              },
-            },
-          ],
-        });
-        return await this.require(id);
-      }
-      const output = await (await this.doc()).update({ ...update, ReturnValues: 'ALL_NEW' });
-      if (output.Attributes === undefined) throw new CordonError(`Update of ${id} returned no attributes`);
-      return toRecord(output.Attributes);
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw conflict(error);
-      if (isTransactionCanceled(error)) {
-        const reasons = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-        if (reasons.includes('ConditionalCheckFailed')) throw conflict(error);
-        throw new ConflictError(`Isolation ${id}: transaction conflict, retry`, { cause: error });
-      }
-      throw error;
-    }
+    return transition(this.table, id, options);
   }
 
   /**
    * Persist progress of a running apply or release (after every step), only while the record is still in the
-   * expected status: a run that lost its lease cannot overwrite the newer one.
-   * @throws ConflictError when the record left `status`.
+   * expected status and carries the run's token `lease` (when given): a run that lost its lease cannot overwrite
+   * the newer one.
+   * @throws LeaseLostError when `lease` is given and the record left `status` or carries another token.
+   * @throws ConflictError when the record left `status` (no `lease` given).
    */
   async saveProgress(
     id: string,
     status: IsolationStatus,
-    progress: {
-      steps?: StepRecord[];
-      releaseSteps?: StepRecord[];
-      before?: BeforeState;
-      warnings?: string[];
-    },
+    progress: Progress,
     at: string,
+    lease?: string,
   ): Promise<void> {
-    const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
-    const values: Record<string, unknown> = { ':status': status, ':at': at, ':one': 1 };
-    const sets = ['#updatedAt = :at', 'version = version + :one'];
-    for (const [key, value] of Object.entries(progress)) {
-      if (value === undefined) continue;
-      names[`#${key}`] = key;
-      values[`:${key}`] = value;
-      sets.push(`#${key} = :${key}`);
-    }
-    try {
-      await (
-        await this.doc()
-      ).update({
-        TableName: this.tableName,
-        Key: keys.isolation(id),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: '#status = :status',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      });
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
-        throw new ConflictError(`Isolation ${id} is no longer ${status}; progress not saved`, {
-          cause: error,
-        });
-      }
-      throw error;
-    }
+    return saveProgress(this.table, id, status, progress, at, lease);
+  }
+
+  /**
+   * Extend a run's lease to `until`, fenced by its token.
+   * @throws LeaseLostError when the record no longer carries the token or left the run's status.
+   */
+  async renewLease(id: string, lease: RunLease, until: string): Promise<void> {
+    return renewLease(this.table, id, lease, until);
+  }
+
+  /**
+   * Set (`at`) or clear (`undefined`) the exposure marker, fenced by the run's token.
+   * @throws LeaseLostError when the record no longer carries the token or left the run's status.
+   */
+  async setExposure(id: string, lease: RunLease, at: string | undefined): Promise<void> {
+    return setExposure(this.table, id, lease, at);
+  }
+
+  /** IN_PROGRESS records marked exposed whose lease lapsed before `now` (the sweep resumes them first). */
+  async listLapsedExposed(now: string): Promise<IsolationRecord[]> {
+    return listLapsedExposed(this.table, now);
   }
 
   /**

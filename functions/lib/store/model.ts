@@ -177,6 +177,16 @@ export interface IsolationRecord {
   releasedAt?: string;
   /** A worker owns an IN_PROGRESS/RELEASING record until then; after it, another run may take over. */
   leaseExpiresAt?: string;
+  /**
+   * Fencing token of the worker run that holds the lease (a random UUID per claim). Every record write of that
+   * run is conditioned on it, so a run that outlived its lease cannot overwrite a newer run's record.
+   */
+  leaseId?: string;
+  /**
+   * Set while a run is between a step that leaves the resource more exposed (e.g. the EC2 flow cut) and the stage
+   * that closes it: the expire sweep resumes such a record first, as soon as its lease lapses.
+   */
+  exposedAt?: string;
   reports: { securityhub?: ReportOutcome; sns?: ReportOutcome };
   pendingReports: PendingReport[];
   /** Incremented on every write (optimistic concurrency for updates that do not change status). */

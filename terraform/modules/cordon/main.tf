@@ -112,9 +112,9 @@ locals {
     CORDON_APPROVE_ACTION_ID   = aws_securityhub_action_target.approve.identifier
     CORDON_REJECT_ACTION_ID    = aws_securityhub_action_target.reject.identifier
     CORDON_RESOURCE_PREFIX     = var.name_prefix
-    # A worker run owns a record for as long as the worker may run: a crashed containment is taken over by the
-    # expire sweep as soon as its run is certainly dead, not after the code's 15-minute default.
-    CORDON_WORKER_LEASE_SECONDS = tostring(max(30, local.functions.isolate.timeout))
+    # A worker run renews its 60-second lease while it lives and is fenced once it lapses, so the expire sweep
+    # (every minute) takes over a crashed containment within about two minutes, whatever the worker's timeout.
+    CORDON_WORKER_LEASE_SECONDS = "60"
   }
 
   # Environment read by functions/lib/api/config.ts.

@@ -195,9 +195,9 @@ variable "event_max_age_seconds" {
 }
 
 variable "expire_schedule_expression" {
-  description = "How often the expire function runs (EventBridge schedule expression)."
+  description = "How often the expire function runs (EventBridge schedule expression). Every minute by default: it resumes a containment whose worker died while the resource was exposed."
   type        = string
-  default     = "rate(5 minutes)"
+  default     = "rate(1 minute)"
 
   validation {
     condition     = can(regex("^(rate\\(.+\\)|cron\\(.+\\))$", var.expire_schedule_expression))

@@ -140,6 +140,8 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
       steps: [
         {
           name: APPLY_STEPS.cutFlows,
+          // Interfaces sit in the allow-all flow-cut group until the isolation swap of the next stage.
+          exposes: true,
           async run({ work, ctx }) {
             if (!params.cutTrackedFlows)
               return skipped('disabled (cutTrackedFlows=false): tracked flows live on');

@@ -1,0 +1,258 @@
+/**
+ * Status transitions and progress saves of isolation records: the writes that move a record through the state
+ * machine of model.ts, each conditioned on the record's current status.
+ */
+import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+import type { BeforeState, StepRecord } from '../actions/contract.js';
+import { ConflictError, CordonError, LeaseLostError } from '../errors.js';
+import { failedOnCondition, isConditionalCheckFailed, isTransactionCanceled, toRecord } from './items.js';
+import {
+  TERMINAL_STATUSES,
+  canTransition,
+  keys,
+  type AuditEntry,
+  type FailureInfo,
+  type IsolationRecord,
+  type IsolationStatus,
+  type Principal,
+  type SecurityHubRef,
+} from './model.js';
+
+/** Where the writes go: the DocumentClient and the table, plus a consistent read of a record. */
+export interface StoreTable {
+  doc(): Promise<DynamoDBDocument>;
+  readonly tableName: string;
+  require(id: string): Promise<IsolationRecord>;
+}
+
+/** Fields a transition may set besides status, audit, version and updatedAt. */
+export interface RecordPatch {
+  approver?: Principal & { at: string };
+  reason?: string;
+  steps?: StepRecord[];
+  releaseSteps?: StepRecord[];
+  before?: BeforeState;
+  warnings?: string[];
+  failure?: FailureInfo;
+  containedAt?: string;
+  releasedAt?: string;
+  leaseExpiresAt?: string;
+  leaseId?: string;
+  exposedAt?: string;
+  securityHub?: SecurityHubRef;
+}
+
+/** Options of {@link transition}. */
+export interface TransitionOptions {
+  /** Statuses the record may be in; anything else is a {@link ConflictError}. */
+  from: readonly IsolationStatus[];
+  to: IsolationStatus;
+  by: Principal;
+  note?: string;
+  set?: RecordPatch;
+  /** Attributes to remove (e.g. `failure` on retry, `leaseExpiresAt` at the end of a run). */
+  remove?: readonly (keyof RecordPatch)[];
+  /** Also allow taking over a record in this status whose worker lease expired before `now`. */
+  takeOverExpiredLease?: { status: IsolationStatus; now: string };
+  /** Time of the transition (audit entry and `updatedAt`). */
+  at: string;
+  /**
+   * The fencing token of the worker run making this transition: the record must still carry it, else
+   * {@link LeaseLostError} (another run took the record over).
+   */
+  lease?: string;
+}
+
+/**
+ * Move a record to another status, conditioned on its current status, appending to the audit trail. Reaching a
+ * terminal status also deletes the active lock, in the same transaction.
+ * @throws ConflictError when the record is not in an allowed status (another run got there first).
+ * @throws NotFoundError when the record does not exist.
+ */
+export async function transition(
+  table: StoreTable,
+  id: string,
+  options: TransitionOptions,
+): Promise<IsolationRecord> {
+  // The state machine is one table (TRANSITIONS); a caller asking for a move outside it is a bug, caught
+  // before any write. DynamoDB's condition on the current status then enforces it against races.
+  const sources = [
+    ...options.from,
+    ...(options.takeOverExpiredLease ? [options.takeOverExpiredLease.status] : []),
+  ];
+  const illegal = sources.filter((from) => !canTransition(from, options.to));
+  if (illegal.length > 0) {
+    throw new CordonError(`internal: ${illegal.join(', ')} → ${options.to} is not an isolation transition`);
+  }
+  const current = await table.require(id);
+  const entry: AuditEntry = { at: options.at, by: options.by, from: current.status, to: options.to };
+  if (options.note !== undefined) entry.note = options.note;
+  const names: Record<string, string> = {
+    '#status': 'status',
+    '#audit': 'audit',
+    '#updatedAt': 'updatedAt',
+  };
+  const values: Record<string, unknown> = {
+    ':to': options.to,
+    ':entry': [entry],
+    ':at': options.at,
+    ':one': 1,
+  };
+  const sets = [
+    '#status = :to',
+    '#audit = list_append(#audit, :entry)',
+    '#updatedAt = :at',
+    'version = version + :one',
+  ];
+  let i = 0;
+  for (const [key, value] of Object.entries(options.set ?? {})) {
+    if (value === undefined) continue;
+    names[`#s${i}`] = key;
+    values[`:s${i}`] = value;
+    sets.push(`#s${i} = :s${i}`);
+    i++;
+  }
+  const removes = (options.remove ?? []).map((key, n) => {
+    names[`#r${n}`] = key;
+    return `#r${n}`;
+  });
+  const fromValues = options.from.map((status, n) => {
+    values[`:f${n}`] = status;
+    return `:f${n}`;
+  });
+  const clauses = fromValues.length > 0 ? [`#status IN (${fromValues.join(', ')})`] : [];
+  if (options.takeOverExpiredLease !== undefined) {
+    names['#lease'] = 'leaseExpiresAt';
+    values[':leaseStatus'] = options.takeOverExpiredLease.status;
+    values[':now'] = options.takeOverExpiredLease.now;
+    clauses.push('(#status = :leaseStatus AND (attribute_not_exists(#lease) OR #lease < :now))');
+  }
+  if (clauses.length === 0) throw new CordonError('transition needs `from` statuses or a lease takeover');
+  let condition = clauses.join(' OR ');
+  if (options.lease !== undefined) {
+    names['#leaseId'] = 'leaseId';
+    values[':leaseId'] = options.lease;
+    condition = `(${condition}) AND #leaseId = :leaseId`;
+  }
+  const update = {
+    TableName: table.tableName,
+    Key: keys.isolation(id),
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+  const conflict = (error: unknown) =>
+    options.lease === undefined
+      ? new ConflictError(
+          `Isolation ${id} cannot move to ${options.to}: it is ${current.status}, expected ${options.from.join(' or ')}`,
+          { cause: error },
+        )
+      : leaseLost(id, options.lease, `move to ${options.to}`, error);
+  try {
+    if (TERMINAL_STATUSES.includes(options.to)) {
+      await (
+        await table.doc()
+      ).transactWrite({
+        TransactItems: [
+          { Update: update },
+          {
+            // Only our own lock: never free a lock another isolation holds.
+            Delete: {
+              TableName: table.tableName,
+              Key: keys.activeLock(current.resourceKey, current.action),
+              ConditionExpression: 'attribute_not_exists(pk) OR isolationId = :id',
+              ExpressionAttributeValues: { ':id': id },
+            },
+          },
+        ],
+      });
+      return await table.require(id);
+    }
+    const output = await (await table.doc()).update({ ...update, ReturnValues: 'ALL_NEW' });
+    if (output.Attributes === undefined) throw new CordonError(`Update of ${id} returned no attributes`);
+    return toRecord(output.Attributes);
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) throw conflict(error);
+    if (isTransactionCanceled(error)) {
+      // The record's condition (status, token) is the first item; the lock's is ours by construction.
+      if (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') throw conflict(error);
+      if (failedOnCondition(error)) {
+        throw new ConflictError(`Isolation ${id}: its active lock belongs to another isolation`, {
+          cause: error,
+        });
+      }
+      throw new ConflictError(`Isolation ${id}: transaction conflict, retry`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Progress of a running apply or release, as {@link saveProgress} persists it. */
+export interface Progress {
+  steps?: StepRecord[];
+  releaseSteps?: StepRecord[];
+  before?: BeforeState;
+  warnings?: string[];
+}
+
+/**
+ * Persist progress of a running apply or release (after every step), only while the record is still in the
+ * expected status and, given the run's fencing token, still carries it: a run that lost its lease cannot
+ * overwrite the newer one.
+ * @throws LeaseLostError when `lease` is given and the record left `status` or carries another token.
+ * @throws ConflictError when the record left `status` (no `lease` given).
+ */
+export async function saveProgress(
+  table: StoreTable,
+  id: string,
+  status: IsolationStatus,
+  progress: Progress,
+  at: string,
+  lease?: string,
+): Promise<void> {
+  const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
+  const values: Record<string, unknown> = { ':status': status, ':at': at, ':one': 1 };
+  let condition = '#status = :status';
+  if (lease !== undefined) {
+    names['#leaseId'] = 'leaseId';
+    values[':leaseId'] = lease;
+    condition += ' AND #leaseId = :leaseId';
+  }
+  const sets = ['#updatedAt = :at', 'version = version + :one'];
+  for (const [key, value] of Object.entries(progress)) {
+    if (value === undefined) continue;
+    names[`#${key}`] = key;
+    values[`:${key}`] = value;
+    sets.push(`#${key} = :${key}`);
+  }
+  try {
+    await (
+      await table.doc()
+    ).update({
+      TableName: table.tableName,
+      Key: keys.isolation(id),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) {
+      if (lease !== undefined) throw leaseLost(id, lease, 'save progress', error);
+      throw new ConflictError(`Isolation ${id} is no longer ${status}; progress not saved`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** The error of a fenced write: the record no longer carries the run's token (or left the run's status). */
+export function leaseLost(id: string, lease: string, what: string, cause: unknown): LeaseLostError {
+  return new LeaseLostError(
+    `Isolation ${id}: lease ${lease} is no longer held (another run took the record over, or it left the ` +
+      `run's status); did not ${what}`,
+    { cause },
+  );
+}
