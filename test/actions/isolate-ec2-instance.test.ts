@@ -62,6 +62,7 @@ describe('Action: isolate-ec2-instance', () => {
       revokeRoleSessions: false,
       snapshotVolumes: true,
       restoreDesiredCapacity: false,
+      disableMetadataService: false,
     });
     expect(isolateEc2Instance.steps.apply.slice(0, 5)).toEqual([
       'describe-instance',
@@ -600,7 +601,8 @@ describe('Action: isolate-ec2-instance', () => {
     const network = await createNetwork(setup);
     const { instanceId } = await launchInstance(setup, network);
     const traffic = new Traffic();
-    traffic.faults = [{ command: 'ModifyNetworkInterfaceAttribute', nth: 2, error: FAULTS.accessDenied }];
+    // The first swap (to the flow-cut group): a denial there is not retried, nothing having moved yet.
+    traffic.faults = [{ command: 'ModifyNetworkInterfaceAttribute', nth: 1, error: FAULTS.accessDenied }];
     const ctx = actionContext(memberClients(moto, traffic), traffic);
 
     // Act
@@ -608,9 +610,9 @@ describe('Action: isolate-ec2-instance', () => {
 
     // Assess
     expect(result.outcome).toBe('failed');
-    expect(result.failedStep).toBe('isolate-network-interfaces');
+    expect(result.failedStep).toBe('cut-tracked-flows');
     expect(result.error?.code).toBe('AccessDenied');
-    expect(result.steps.find((s) => s.name === 'isolate-network-interfaces')?.detail).toMatch(
+    expect(result.steps.find((s) => s.name === 'cut-tracked-flows')?.detail).toMatch(
       /^AccessDenied: ec2:ModifyNetworkInterfaceAttribute denied to the member role cordon-member/,
     );
     expect(result.containedAt).toBeUndefined();

@@ -20,6 +20,7 @@ import { INSTANCE_ID } from './ec2/instance.js';
 import { networkStages } from './ec2/apply-network.js';
 import { settingsStages } from './ec2/apply-settings.js';
 import { releaseStages } from './ec2/release.js';
+import { disableMetadataStep } from './ec2/metadata.js';
 import {
   paramsSchema,
   VANISHED,
@@ -30,7 +31,25 @@ import {
 } from './ec2/shared.js';
 
 function applyStages(params: Params): StageSpec<ApplyWork>[] {
-  return [...networkStages(params), ...settingsStages(params)];
+  // The metadata endpoint goes off alongside the first settings stage: no extra stage after containment.
+  const [first, ...rest] = settingsStages(params);
+  const metadata = disableMetadataStep(params);
+  return [
+    ...networkStages(params),
+    first ? { ...first, steps: [metadata, ...first.steps] } : { steps: [metadata] },
+    ...rest,
+  ];
+}
+
+/** A failure to contain carries its class (rolled back, or rollback failed) and any exposed interface. */
+function withContainmentFailure(result: ActionResult, work: ApplyWork): ActionResult {
+  const failure = work.containmentFailure;
+  if (result.outcome !== 'failed' || failure === undefined) return result;
+  return {
+    ...result,
+    error: { code: failure.code, message: result.error?.message ?? failure.code },
+    ...(failure.exposure.length > 0 ? { exposure: failure.exposure } : {}),
+  };
 }
 
 function instanceIdOf(resource: Resource): string {
@@ -81,6 +100,7 @@ export const isolateEc2Instance = defineAction({
     'ec2:DescribeSnapshots',
     'ec2:DisassociateIamInstanceProfile',
     'ec2:ModifyInstanceAttribute',
+    'ec2:ModifyInstanceMetadataOptions',
     'ec2:ModifyNetworkInterfaceAttribute',
     'ec2:RevokeSecurityGroupEgress',
     'ec2:RevokeSecurityGroupIngress',
@@ -112,13 +132,14 @@ export const isolateEc2Instance = defineAction({
     const verdict = checkGuards(resource, ctx.guard);
     if (!verdict.allowed) return refusedResult(verdict.reason, previous);
     const work: ApplyWork = { instanceId, resource, cordonGroups: [], groupsByVpc: new Map() };
-    return runSteps({
+    const result = await runSteps({
       ctx,
       stages: applyStages(params),
       work,
       previous,
       vanishedErrors: VANISHED,
     });
+    return withContainmentFailure(result, work);
   },
   async release(ctx, resource, params, state: ActionState): Promise<ActionResult> {
     const instanceId = instanceIdOf(resource);

@@ -6,6 +6,7 @@ import type { Resource } from '../../findings/model.js';
 import { type BeforeState } from '../contract.js';
 import { awsCall, type StepOutcome } from '../steps.js';
 import { type CordonGroup } from './groups.js';
+import type { ContainmentFailure } from './containment.js';
 import { ec2BeforeSchema, type Ec2Before, type InstanceFacts } from './instance.js';
 import {
   type AutoScalingMembership,
@@ -30,6 +31,11 @@ export const paramsSchema = z
      * termination policy. Off by default: cordon does not choose to terminate instances unless asked.
      */
     restoreDesiredCapacity: z.boolean().default(false),
+    /**
+     * Turn the instance metadata endpoint off (`HttpEndpoint=disabled`), restored on release. Security groups
+     * never filter 169.254.169.254, so without this the instance can still fetch role credentials.
+     */
+    disableMetadataService: z.boolean().default(false),
   })
   .strict();
 export type Params = z.output<typeof paramsSchema>;
@@ -43,6 +49,7 @@ export const APPLY_STEPS = {
   ensureGroups: 'ensure-isolation-groups',
   cutFlows: 'cut-tracked-flows',
   isolate: 'isolate-network-interfaces',
+  metadata: 'disable-metadata-service',
   record: 'record-instance-settings',
   protect: 'protect-from-termination',
   autoScaling: 'auto-scaling',
@@ -56,6 +63,7 @@ export const APPLY_STEPS = {
 export const RELEASE_STEPS = {
   read: 'read-current-state',
   network: 'restore-network-interfaces',
+  metadata: 'restore-metadata-service',
   termination: 'restore-termination-settings',
   profile: 'restore-instance-profile',
   revoke: 'remove-session-revocation',
@@ -89,6 +97,8 @@ export interface ApplyWork {
   autoScaling?: AutoScalingMembership;
   targets?: TargetRegistration[];
   profile?: ProfileAssociation;
+  /** Set by the step that failed to contain: rolled back, or rollback failed with exposed interfaces. */
+  containmentFailure?: ContainmentFailure;
 }
 
 export interface ReleaseWork {
