@@ -17,7 +17,10 @@ import {
 
 export const paramsSchema = z
   .object({
-    /** Move interfaces through an allow-all group first so that open flows become untracked and are cut. */
+    /**
+     * Move interfaces through an allow-all group first so that open flows become untracked and are interrupted by
+     * the swap to isolation (AWS never interrupts tracked flows on a group change; always-tracked paths stay).
+     */
     cutTrackedFlows: z.boolean().default(true),
     /** Keep the Auto Scaling group from terminating the evidence; capacity is never decremented. */
     autoScaling: z.enum(['standby', 'detach', 'none']).default('standby'),
