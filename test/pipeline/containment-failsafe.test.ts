@@ -146,6 +146,9 @@ describe('Pipeline: fail-safe EC2 containment', () => {
       code: 'ROLLBACK_FAILED',
       exposure: failed.failure?.exposure,
     });
+    const writeBack = world.writeBacks().find((w) => w.UserDefinedFields?.['cordonStatus'] === 'FAILED');
+    expect(writeBack?.UserDefinedFields?.['cordonExposure']).toBe(failed.failure?.exposure?.join(', '));
+    expect(writeBack?.Note?.Text).toMatch(/ROLLBACK_FAILED/);
 
     // Act: AWS answers again; an operator retries
     fault.stop();
