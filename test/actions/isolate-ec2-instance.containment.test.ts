@@ -151,6 +151,35 @@ describe('Action: isolate-ec2-instance (fail-safe containment)', () => {
     expect(instance.enis.map((e) => e.groups)).toEqual([[w.isolation], [w.isolation]]);
   });
 
+  it('trusts the read-back, not the error, when the swap times out after AWS applied it', async () => {
+    // Prepare: every swap to isolation is applied, then the response is lost (the SDK reports a timeout)
+    const w = await world(setup());
+    const traffic = new Traffic();
+    const clients = memberClients(moto, traffic);
+    const lost: FinalizeRequestMiddleware<object, object> = (next, context) => async (args) => {
+      const result = await next(args);
+      const input = (args.input ?? {}) as Record<string, unknown>;
+      if (context.commandName === 'ModifyNetworkInterfaceAttributeCommand' && groupsIs(w.isolation)(input)) {
+        throw FAULTS.timeout();
+      }
+      return result;
+    };
+    const target: { middlewareStack: Pick<MiddlewareStack<object, object>, 'add'> } = clients.ec2;
+    target.middlewareStack.add(lost, { step: 'finalizeRequest', name: 'lostResponse' });
+    const ctx = actionContext(clients, traffic);
+
+    // Act
+    const result = await isolateEc2Instance.apply(ctx, instanceResource(w.instanceId), params);
+
+    // Assess: contained, and not rolled back
+    expect(result.outcome, JSON.stringify(result.steps)).toBe('succeeded');
+    expect(result.steps.find((s) => s.name === 'isolate-network-interfaces')?.detail).toMatch(
+      /confirmed by read-back after an error/,
+    );
+    const instance = await readInstance(setup(), w.instanceId);
+    expect(instance.enis.map((e) => e.groups)).toEqual([[w.isolation], [w.isolation]]);
+  });
+
   it('ends ROLLBACK_FAILED, logs an ERROR and lists the exposed interface when the rollback fails too', async () => {
     // Prepare: isolation never works, and the app interface cannot go back to its original group either
     const w = await world(setup());

@@ -62,7 +62,7 @@ async function repairFlowCut(
   };
   try {
     if (allowed) {
-      return await isolateInterfaces(ctx, targets, (failure) => {
+      return await isolateInterfaces(ctx, instance.id, targets, (failure) => {
         work.containmentFailure = failure;
       });
     }
@@ -253,7 +253,7 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
             } catch (error) {
               // Some interfaces already sit in the allow-all group: never end the step with them there.
               if (moved.length > 0) {
-                await isolateInterfaces(ctx, moved, (failure) => {
+                await isolateInterfaces(ctx, instance.id, moved, (failure) => {
                   work.containmentFailure = failure;
                 });
                 for (const target of moved) {
@@ -288,7 +288,7 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
             });
             try {
               return outcome(
-                await isolateInterfaces(ctx, targets, (failure) => {
+                await isolateInterfaces(ctx, instance.id, targets, (failure) => {
                   work.containmentFailure = failure;
                 }),
                 'every interface is already in the isolation group',

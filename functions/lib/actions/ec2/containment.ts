@@ -14,7 +14,7 @@
 import type { ActionContext } from '../contract.js';
 import { CordonError } from '../../errors.js';
 import { awsErrorName, describeFailure } from '../steps.js';
-import { sameGroups } from './instance.js';
+import { describeInstance, sameGroups } from './instance.js';
 import { modifyEniGroups } from './shared.js';
 
 /** Retry schedule of the swap and of the rollback: one attempt, then one more after each delay. */
@@ -102,6 +102,29 @@ async function withRetry(
   return { ok: false, error: lastError };
 }
 
+/**
+ * Read the interfaces' groups back (best effort): a call that timed out may still have been applied, so what AWS
+ * says, not what the call returned, decides what to roll back and what to report as exposed.
+ */
+async function readBack(
+  ctx: ActionContext,
+  instanceId: string,
+  targets: readonly SwapTarget[],
+): Promise<void> {
+  try {
+    const instance = await describeInstance(ctx.clients.ec2, instanceId);
+    for (const target of targets) {
+      const eni = instance?.enis.find((e) => e.id === target.eniId);
+      if (eni) target.groups = eni.groups;
+    }
+  } catch (error) {
+    ctx.logger.warn('could not read the interfaces back; going by the calls made', {
+      isolationId: ctx.isolationId,
+      error: describeFailure(error, ctx.guard.memberRoleName).message,
+    });
+  }
+}
+
 const inFlowCut = (target: SwapTarget): boolean =>
   target.flowCut !== undefined && target.groups.includes(target.flowCut);
 
@@ -146,6 +169,7 @@ export async function rollBackFlowCut(
  */
 export async function isolateInterfaces(
   ctx: ActionContext,
+  instanceId: string,
   targets: readonly SwapTarget[],
   onFailure: (failure: ContainmentFailure) => void,
 ): Promise<string[]> {
@@ -165,18 +189,33 @@ export async function isolateInterfaces(
       }
     }),
   );
-  const first = failed.sort((a, b) => a.target.eniId.localeCompare(b.target.eniId))[0];
+  if (failed.length === 0) return changes.sort();
+  await readBack(ctx, instanceId, targets);
+  const unconfirmed = failed.filter(({ target }) => !sameGroups(target.groups, [target.isolation]));
+  for (const { target } of failed) {
+    if (sameGroups(target.groups, [target.isolation])) {
+      changes.push(`${target.eniId} → ${target.isolation} (confirmed by read-back after an error)`);
+    }
+  }
+  const first = unconfirmed.sort((a, b) => a.target.eniId.localeCompare(b.target.eniId))[0];
   if (!first) return changes.sort();
 
   const attempts = swapRetry.delaysMs.length + 1;
   const cause = describeFailure(first.error, ctx.guard.memberRoleName).message;
   const why =
-    `could not move ${failed.map((f) => f.target.eniId).join(', ')} to the isolation group ` +
+    `could not move ${unconfirmed.map((f) => f.target.eniId).join(', ')} to the isolation group ` +
     `after ${attempts} attempt(s) (${cause})`;
   const stillOpen = targets.filter(inFlowCut);
   if (stillOpen.length === 0) throw first.error;
 
-  const { restored, exposed } = await rollBackFlowCut(ctx, stillOpen);
+  const rollback = await rollBackFlowCut(ctx, stillOpen);
+  const { restored } = rollback;
+  let exposed = rollback.exposed;
+  if (exposed.length > 0) {
+    // Report only what AWS says is still open (a rollback call may have timed out after being applied).
+    await readBack(ctx, instanceId, stillOpen);
+    exposed = exposed.filter((e) => stillOpen.some((t) => t.eniId === e.eniId && inFlowCut(t)));
+  }
   const contained =
     changes.length > 0 ? `; ${changes.join(', ')} reached the isolation group and stay there` : '';
   if (exposed.length === 0) {
