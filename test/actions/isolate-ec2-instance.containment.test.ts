@@ -6,7 +6,11 @@
  * outcome is then asserted on the resource as moto reads it back, not only on the record.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeInstancesCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateTagsCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+} from '@aws-sdk/client-ec2';
 import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
 import { useMoto } from '../support/moto.js';
 import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance.js';
@@ -295,6 +299,38 @@ describe('Action: isolate-ec2-instance (fail-safe containment)', () => {
     expect(resumed.error?.code).toBe('ISOLATION_ROLLED_BACK');
     expect(resumed.steps.map((s) => s.name)).toEqual(['describe-instance', 'find-isolation-groups']);
     expect(await allowAllGroups(setup(), w.instanceId)).toEqual([]);
+    const instance = await readInstance(setup(), w.instanceId);
+    expect(instance.enis.map((e) => e.groups)).toEqual([[w.network.appGroup], [w.network.dbGroup]]);
+  });
+
+  it('puts flow-cut interfaces back on their original groups when the instance was exempted since', async () => {
+    // Prepare: a run died right after the flow cut, then someone tagged the instance exempt
+    const w = await world(setup());
+    const traffic = new Traffic();
+    let persisted: ActionState | undefined;
+    const crashing = actionContext(memberClients(moto, traffic), traffic, {
+      onStep: async (step, state) => {
+        persisted = state;
+        if (step.name === 'cut-tracked-flows') throw new Error('worker killed');
+      },
+    });
+    const resource = instanceResource(w.instanceId);
+    await expect(isolateEc2Instance.apply(crashing, resource, params)).rejects.toThrow(/worker killed/);
+    await setup().ec2.send(
+      new CreateTagsCommand({ Resources: [w.instanceId], Tags: [{ Key: 'cordon:exempt', Value: 'true' }] }),
+    );
+
+    // Act
+    const resumed = await isolateEc2Instance.apply(
+      { ...crashing, onStep: async () => {} },
+      resource,
+      params,
+      persisted,
+    );
+
+    // Assess: refused, and exactly as it was, not left allow-all nor isolated
+    expect(resumed.outcome).toBe('skipped');
+    expect(resumed.detail).toMatch(/refused: .*exempt.*rolled back/);
     const instance = await readInstance(setup(), w.instanceId);
     expect(instance.enis.map((e) => e.groups)).toEqual([[w.network.appGroup], [w.network.dbGroup]]);
   });
