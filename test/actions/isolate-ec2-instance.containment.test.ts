@@ -335,6 +335,34 @@ describe('Action: isolate-ec2-instance (fail-safe containment)', () => {
     expect(instance.enis.map((e) => e.groups)).toEqual([[w.network.appGroup], [w.network.dbGroup]]);
   });
 
+  it('names the denied permission and the member role when access is denied', async () => {
+    // Prepare
+    const setup = setupClients(moto);
+    const network = await createNetwork(setup);
+    const { instanceId } = await launchInstance(setup, network);
+    const traffic = new Traffic();
+    // The first swap (to the flow-cut group): a denial there is not retried, nothing having moved yet.
+    traffic.faults = [{ command: 'ModifyNetworkInterfaceAttribute', nth: 1, error: FAULTS.accessDenied }];
+    const ctx = actionContext(memberClients(moto, traffic), traffic);
+
+    // Act
+    const result = await isolateEc2Instance.apply(
+      ctx,
+      instanceResource(instanceId),
+      isolateEc2Instance.params.parse({}),
+    );
+
+    // Assess
+    expect(result.outcome).toBe('failed');
+    expect(result.failedStep).toBe('cut-tracked-flows');
+    expect(result.error?.code).toBe('AccessDenied');
+    expect(result.steps.find((s) => s.name === 'cut-tracked-flows')?.detail).toMatch(
+      /^AccessDenied: ec2:ModifyNetworkInterfaceAttribute denied to the member role cordon-member/,
+    );
+    expect(result.containedAt).toBeUndefined();
+    expect(result.steps.find((s) => s.name === 'snapshot-volumes')).toBeUndefined();
+  });
+
   describe('release read-back', () => {
     /** After each restore of the app interface, a stale run puts it back in isolation (`times` times). */
     function interfering(clients: MemberClients, w: World, times: number): void {
