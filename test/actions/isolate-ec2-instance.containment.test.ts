@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
 import { useMoto } from '../support/moto.js';
+import { CordonError } from '../../functions/lib/errors.js';
 import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance.js';
 import { configureSwapRetry } from '../../functions/lib/actions/ec2/containment.js';
 import { createCordonGroup } from '../../functions/lib/actions/ec2/groups.js';
@@ -182,6 +183,31 @@ describe('Action: isolate-ec2-instance (fail-safe containment)', () => {
     );
     const instance = await readInstance(setup(), w.instanceId);
     expect(instance.enis.map((e) => e.groups)).toEqual([[w.isolation], [w.isolation]]);
+  });
+
+  it('stops at once, without retry or rollback, on an error that is not an AWS answer (a lost lease)', async () => {
+    // Prepare: the run is told it no longer owns the record when it tries the swap to isolation
+    const w = await world(setup());
+    const traffic = new Traffic();
+    traffic.faults = [
+      {
+        command: 'ModifyNetworkInterfaceAttribute',
+        when: groupsIs(w.isolation),
+        count: Infinity,
+        error: () => new CordonError('lease lost to a newer run', { code: 'LEASE_LOST' }),
+      },
+    ];
+    const ctx = actionContext(memberClients(moto, traffic), traffic);
+
+    // Act
+    const result = await isolateEc2Instance.apply(ctx, instanceResource(w.instanceId), params);
+
+    // Assess: one attempt per interface, no rollback call, and not reported as a containment failure. The
+    // interfaces are where the flow cut left them: the run that holds the lease repairs them first thing.
+    expect(result.outcome).toBe('failed');
+    expect(result.error?.code).not.toMatch(/ROLLBACK|ROLLED_BACK/);
+    expect(result.exposure).toBeUndefined();
+    expect(traffic.sent.filter((c) => c === 'ModifyNetworkInterfaceAttribute')).toHaveLength(4);
   });
 
   it('ends ROLLBACK_FAILED, logs an ERROR and lists the exposed interface when the rollback fails too', async () => {

@@ -13,7 +13,7 @@
  */
 import type { ActionContext } from '../contract.js';
 import { CordonError } from '../../errors.js';
-import { awsErrorName, describeFailure } from '../steps.js';
+import { AwsCallError, awsErrorName, describeFailure } from '../steps.js';
 import { describeInstance, sameGroups } from './instance.js';
 import { modifyEniGroups } from './shared.js';
 
@@ -95,6 +95,9 @@ async function withRetry(
       await call();
       return { ok: true };
     } catch (error) {
+      // Only what AWS answered is retried or rolled back. Anything else (a run that lost its lease and must not
+      // touch AWS again, a bug) stops the step at once: the run that owns the record now does the repair.
+      if (!(error instanceof AwsCallError) || error.cause instanceof CordonError) throw error;
       lastError = error;
       if (NOT_RETRIED.has(awsErrorName(error))) break;
     }
