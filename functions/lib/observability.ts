@@ -23,6 +23,8 @@ export interface PipelineMetrics {
   isolationStarted(action: string): void;
   isolationSucceeded(action: string): void;
   isolationFailed(action: string): void;
+  /** A failed isolation left a resource more exposed than before (rollback failed): page someone. */
+  isolationExposed(action: string): void;
   /** Milliseconds from the finding's own timestamp, or from event receipt, to contained. */
   timeToContain(action: string, milliseconds: number, from: 'finding' | 'receipt'): void;
   /** Flush buffered metrics (one EMF line). Called once at the end of an invocation. */
@@ -36,6 +38,7 @@ export const METRIC_NAMES = {
   started: 'IsolationsStarted',
   succeeded: 'IsolationsSucceeded',
   failed: 'IsolationsFailed',
+  exposed: 'IsolationsExposed',
   timeToContainFromFinding: 'TimeToContainFromFinding',
   timeToContainFromReceipt: 'TimeToContainFromReceipt',
 } as const;
@@ -99,6 +102,10 @@ export function createMetrics(functionName: string): PipelineMetrics {
       // An action-less copy feeds the single FAILED alarm regardless of which action failed.
       metrics.addMetric(METRIC_NAMES.failed, MetricUnit.Count, 1);
     },
+    isolationExposed: (action) => {
+      single(action).addMetric(METRIC_NAMES.exposed, MetricUnit.Count, 1);
+      metrics.addMetric(METRIC_NAMES.exposed, MetricUnit.Count, 1);
+    },
     timeToContain: (action, milliseconds, from) =>
       single(action).addMetric(
         from === 'finding' ? METRIC_NAMES.timeToContainFromFinding : METRIC_NAMES.timeToContainFromReceipt,
@@ -121,6 +128,7 @@ export function noMetrics(): PipelineMetrics {
     isolationStarted: noop,
     isolationSucceeded: noop,
     isolationFailed: noop,
+    isolationExposed: noop,
     timeToContain: noop,
     flush: noop,
   };
@@ -141,6 +149,7 @@ export function recordingMetrics(): PipelineMetrics & { readonly recorded: Recor
     isolationStarted: (action) => recorded.push({ name: METRIC_NAMES.started, action, value: 1 }),
     isolationSucceeded: (action) => recorded.push({ name: METRIC_NAMES.succeeded, action, value: 1 }),
     isolationFailed: (action) => recorded.push({ name: METRIC_NAMES.failed, action, value: 1 }),
+    isolationExposed: (action) => recorded.push({ name: METRIC_NAMES.exposed, action, value: 1 }),
     timeToContain: (action, value, from) =>
       recorded.push({
         name:

@@ -87,6 +87,7 @@ export const MUTATING = new Set([
   'EnterStandby',
   'ExitStandby',
   'ModifyInstanceAttribute',
+  'ModifyInstanceMetadataOptions',
   'ModifyNetworkInterfaceAttribute',
   'PutRolePolicy',
   'RegisterTargets',
@@ -99,6 +100,8 @@ export interface Fault {
   command: string;
   /** Only this call of the command fails (default: the first). */
   nth?: number;
+  /** How many matching calls fail from the nth on (default 1; `Infinity`: every one). */
+  count?: number;
   /** Only calls whose input matches fail (counted among matching calls). */
   when?: (input: Record<string, unknown>) => boolean;
   error: () => Error;
@@ -146,7 +149,8 @@ export class Traffic {
         if (fault.command !== command || (fault.when && !fault.when(input))) continue;
         const seen = (this.#seen.get(fault) ?? 0) + 1;
         this.#seen.set(fault, seen);
-        if (seen === (fault.nth ?? 1)) throw fault.error();
+        const from = fault.nth ?? 1;
+        if (seen >= from && seen < from + (fault.count ?? 1)) throw fault.error();
       }
       const result = await next(args);
       this.succeeded.push(command);
@@ -175,6 +179,12 @@ export const FAULTS = {
   accessDenied: () =>
     awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403),
   server: () => awsError('InternalError', 'An internal error has occurred', 500, 'server'),
+  /** What the SDK's request handler raises when the socket or request times out (no HTTP status). */
+  timeout: () => {
+    const error = new Error('Connection timed out after 3000 ms');
+    error.name = 'TimeoutError';
+    return error;
+  },
 } as const;
 
 /** Member clients against moto, with fault injection and traffic counting on every client. */

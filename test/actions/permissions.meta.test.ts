@@ -56,6 +56,7 @@ const SCENARIOS: Record<string, Scenario[]> = {
         removeInstanceProfile: true,
         revokeRoleSessions: true,
         snapshotVolumes: true,
+        disableMetadataService: true,
       },
       async seed(ctx) {
         const network = await createNetwork(ctx.clients);

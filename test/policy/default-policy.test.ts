@@ -225,6 +225,38 @@ describe('Default policy: common GuardDuty findings', () => {
     );
   });
 
+  it.each([
+    ['Backdoor:EC2/C&CActivity.B!DNS', 8, 'ec2-backdoor-trojan-high'],
+    ['Trojan:EC2/DNSDataExfiltration', 8, 'ec2-backdoor-trojan-high'],
+    ['Trojan:EC2/DGADomainRequest.C!DNS', 8, 'ec2-backdoor-trojan-high'],
+    ['Trojan:EC2/PhishingDomainRequest!DNS', 8, 'ec2-backdoor-trojan-high'],
+    ['Trojan:EC2/DriveBySourceTraffic!DNS', 8, 'ec2-backdoor-trojan-high'],
+    ['Trojan:EC2/BlackholeTraffic!DNS', 5, 'ec2-suspected-compromise'],
+    ['UnauthorizedAccess:EC2/MetadataDNSRebind', 8, 'ec2-suspected-compromise'],
+  ] as const)(
+    'turns the metadata endpoint off for DNS and command-and-control type %s',
+    (type, score, rule) => {
+      // Act
+      const decision = evaluatePolicy(policy, finding({ type, score, resources: [instance('i-1')] }));
+
+      // Assess: security groups filter neither DNS to the resolver nor IMDS
+      expect(decision.rule).toBe(rule);
+      expect(decision.actions[0]?.params).toMatchObject({ disableMetadataService: true });
+    },
+  );
+
+  it('keeps the metadata endpoint on for malware and Tor findings', () => {
+    // Act
+    const decision = evaluatePolicy(
+      policy,
+      finding({ type: 'Execution:EC2/MaliciousFile', score: 5, resources: [instance('i-1')] }),
+    );
+
+    // Assess
+    expect(decision.rule).toBe('ec2-malware-or-tor');
+    expect(decision.actions[0]?.params).toMatchObject({ disableMetadataService: false });
+  });
+
   it('snapshots volumes as evidence when isolating a crypto-miner', () => {
     // Act
     const decision = evaluatePolicy(policy, finding({ resources: [instance('i-1')] }));

@@ -45,6 +45,7 @@ rules:
       revokeRoleSessions: false,
       snapshotVolumes: true,
       restoreDesiredCapacity: false,
+      disableMetadataService: false,
     });
   });
 

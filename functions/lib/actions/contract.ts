@@ -49,6 +49,11 @@ export interface ActionResult {
   detail?: string;
   /** ISO time when containment completed in this run (see {@link ActionContext.onContained}). */
   containedAt?: string;
+  /**
+   * Resources the failed run left MORE exposed than it found them and could not put back (e.g. network
+   * interfaces left in cordon's allow-all flow-cut group after a failed rollback). Set only with `failed`.
+   */
+  exposure?: string[];
 }
 
 /** AWS clients for one member account and region, already signed with the assumed member role. */

@@ -5,6 +5,7 @@
  *   1. DescribeInstances ∥ DescribeSecurityGroups (cordon's groups, all VPCs at once)
  *   2. ModifyNetworkInterfaceAttribute → flow-cut group, every interface in parallel (flows become untracked)
  *   3. ModifyNetworkInterfaceAttribute → isolation group, every interface in parallel  ⇒ contained
+ *      (retried, else rolled back to the original groups: never left in the allow-all group; ec2/containment.ts)
  * Everything else (termination protection, Auto Scaling, target groups, instance profile, role sessions,
  * snapshots, tags) runs after containment, in parallel, and is still recorded.
  *
@@ -20,6 +21,7 @@ import { INSTANCE_ID } from './ec2/instance.js';
 import { networkStages } from './ec2/apply-network.js';
 import { settingsStages } from './ec2/apply-settings.js';
 import { releaseStages } from './ec2/release.js';
+import { disableMetadataStep } from './ec2/metadata.js';
 import {
   paramsSchema,
   VANISHED,
@@ -30,7 +32,25 @@ import {
 } from './ec2/shared.js';
 
 function applyStages(params: Params): StageSpec<ApplyWork>[] {
-  return [...networkStages(params), ...settingsStages(params)];
+  // The metadata endpoint goes off alongside the first settings stage: no extra stage after containment.
+  const [first, ...rest] = settingsStages(params);
+  const metadata = disableMetadataStep(params);
+  return [
+    ...networkStages(params),
+    first ? { ...first, steps: [metadata, ...first.steps] } : { steps: [metadata] },
+    ...rest,
+  ];
+}
+
+/** A failure to contain carries its class (rolled back, or rollback failed) and any exposed interface. */
+function withContainmentFailure(result: ActionResult, work: ApplyWork): ActionResult {
+  const failure = work.containmentFailure;
+  if (result.outcome !== 'failed' || failure === undefined) return result;
+  return {
+    ...result,
+    error: { code: failure.code, message: result.error?.message ?? failure.code },
+    ...(failure.exposure.length > 0 ? { exposure: failure.exposure } : {}),
+  };
 }
 
 function instanceIdOf(resource: Resource): string {
@@ -56,7 +76,7 @@ export const RELEASE_STAGES: readonly (readonly string[])[] = stageNames(release
 export const isolateEc2Instance = defineAction({
   name: 'isolate-ec2-instance',
   description:
-    "Isolate an EC2 instance's network per interface (cutting tracked flows), keep its evidence, and make it reversible.",
+    "Isolate an EC2 instance's network per interface (interrupting open flows where AWS allows it), keep its evidence, and make it reversible.",
   resourceTypes: ['ec2-instance'],
   params: paramsSchema,
   permissions: [
@@ -81,6 +101,7 @@ export const isolateEc2Instance = defineAction({
     'ec2:DescribeSnapshots',
     'ec2:DisassociateIamInstanceProfile',
     'ec2:ModifyInstanceAttribute',
+    'ec2:ModifyInstanceMetadataOptions',
     'ec2:ModifyNetworkInterfaceAttribute',
     'ec2:RevokeSecurityGroupEgress',
     'ec2:RevokeSecurityGroupIngress',
@@ -98,6 +119,8 @@ export const isolateEc2Instance = defineAction({
   ],
   steps: { apply: APPLY_STAGES.flat(), release: RELEASE_STAGES.flat() },
   limitations: [
+    'Security groups never filter DNS to the VPC resolver (VPC base + 2, 169.254.169.253), the instance metadata service (169.254.169.254), Time Sync, Windows activation or DHCP: DNS command-and-control and DNS exfiltration continue after isolation. Use Route 53 Resolver DNS Firewall on the VPC, and disableMetadataService against credential theft through IMDS.',
+    'AWS does not interrupt tracked connections when security groups change; the flow cut makes flows untracked first so that they are interrupted, which does not work on always-tracked paths (below).',
     'Flows on automatically tracked paths are not cut by the security-group swap: through a Network Load Balancer, NAT gateway, Gateway Load Balancer, PrivateLink interface endpoints, transit gateway attachments, egress-only internet gateways, Global Accelerator and Network Firewall endpoints. They end when idle (TCP up to 5 days by default); use a network ACL or stop the instance to cut them at once.',
     'ICMP is always tracked, so an ongoing ICMP exchange may continue until it idles out.',
     'With cutTrackedFlows=false, established TCP/UDP connections allowed by the old groups keep flowing until they time out.',
@@ -112,13 +135,14 @@ export const isolateEc2Instance = defineAction({
     const verdict = checkGuards(resource, ctx.guard);
     if (!verdict.allowed) return refusedResult(verdict.reason, previous);
     const work: ApplyWork = { instanceId, resource, cordonGroups: [], groupsByVpc: new Map() };
-    return runSteps({
+    const result = await runSteps({
       ctx,
       stages: applyStages(params),
       work,
       previous,
       vanishedErrors: VANISHED,
     });
+    return withContainmentFailure(result, work);
   },
   async release(ctx, resource, params, state: ActionState): Promise<ActionResult> {
     const instanceId = instanceIdOf(resource);

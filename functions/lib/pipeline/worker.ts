@@ -58,6 +58,7 @@ function failureOf(result: ActionResult): FailureInfo {
     ...(result.failedStep === undefined ? {} : { step: result.failedStep }),
     code: result.error?.code ?? 'FAILED',
     message: result.error?.message ?? result.detail ?? 'the action failed',
+    ...(result.exposure && result.exposure.length > 0 ? { exposure: result.exposure } : {}),
   };
 }
 
@@ -291,6 +292,7 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
         });
         outcome = 'failed';
         deps.metrics.isolationFailed(record.action);
+        if (failure.exposure) deps.metrics.isolationExposed(record.action);
         log.error(`isolation failed at ${failure.step ?? 'start'}: ${failure.message}`, { failure });
       }
     } else {

@@ -29,6 +29,9 @@ function nextStep(record: IsolationRecord): string {
     case 'ISOLATED':
       return 'Investigate the finding. Release the isolation from the cordon console once the resource is safe.';
     case 'FAILED':
+      if (record.failure?.exposure) {
+        return `URGENT: the rollback failed and ${record.failure.exposure.join(', ')} ${record.failure.exposure.length === 1 ? 'is' : 'are'} left in cordon's allow-all flow-cut group. Move ${record.failure.exposure.length === 1 ? 'it' : 'them'} to the isolation group or the original groups by hand now, then retry.`;
+      }
       return 'Containment did not complete. Check the failed step, fix the cause, then retry from the console, or contain by hand.';
     case 'RELEASE_FAILED':
       return 'The release did not complete; the resource may still be partly isolated. Retry the release from the console.';
@@ -44,7 +47,10 @@ export function buildNotification(record: IsolationRecord, securityHubConsoleUrl
   const severity = record.finding?.severity.label ?? (record.mode === 'manual' ? 'HIGH' : 'UNKNOWN');
   const summary =
     `cordon ${record.status}: ${record.action} on ${record.resource.type} ${record.resource.id} ` +
-    `in account ${record.accountId} (${record.region}).`;
+    `in account ${record.accountId} (${record.region}).` +
+    (record.failure?.exposure
+      ? ` ROLLBACK FAILED: ${record.failure.exposure.join(', ')} left in an allow-all security group.`
+      : '');
   const body = {
     summary,
     nextStep: nextStep(record),

@@ -161,6 +161,8 @@ export function buildBatchUpdate(
     cordonStatus: record.status,
   };
   if (record.rule) fields['cordonRule'] = record.rule;
+  // A failed rollback left these more exposed: a field of its own, never cut by the note's truncation.
+  if (record.failure?.exposure) fields['cordonExposure'] = record.failure.exposure.join(', ');
   for (const { field, who } of actors(record)) fields[field] = describePrincipal(who);
   return {
     FindingIdentifiers: [{ Id: target.id, ProductArn: target.productArn }],

@@ -126,6 +126,8 @@ export interface FailureInfo {
   step?: string;
   code: string;
   message: string;
+  /** Resources the failed run left more exposed and could not put back (code `ROLLBACK_FAILED`). */
+  exposure?: string[];
 }
 
 /** One isolation request and everything that happened to it. */

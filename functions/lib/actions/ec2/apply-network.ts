@@ -5,7 +5,17 @@ import { type BeforeState } from '../contract.js';
 import { type StageSpec } from '../steps.js';
 import { checkGuards } from '../guards.js';
 import { convergeRules, createCordonGroup, findCordonGroups, groupName } from './groups.js';
-import { GONE_STATES, ISOLATION_ID_TAG, describeInstance, sameGroups } from './instance.js';
+import {
+  GONE_STATES,
+  ISOLATION_ID_TAG,
+  describeInstance,
+  sameGroups,
+  type Ec2Before,
+  type InstanceFacts,
+} from './instance.js';
+import { isolateInterfaces, rollBackFlowCut, RollbackFailedError, type SwapTarget } from './containment.js';
+import { type ActionContext } from '../contract.js';
+import { metadataBefore } from './metadata.js';
 import {
   APPLY_STEPS,
   need,
@@ -17,6 +27,64 @@ import {
   type Params,
   type ApplyWork,
 } from './shared.js';
+
+/**
+ * A resumed run finds an interface in the recorded flow-cut group (a crash or a failure between the two swaps):
+ * move it on to the isolation group, or back to its original groups when the instance may no longer be contained
+ * (an exemption added since) or the isolation group cannot be reached. Returns what was repaired.
+ */
+async function repairFlowCut(
+  ctx: ActionContext,
+  work: ApplyWork,
+  instance: InstanceFacts,
+  recorded: Ec2Before,
+  allowed: boolean,
+): Promise<string[]> {
+  const targets: SwapTarget[] = instance.enis.flatMap((eni) => {
+    const groups = recorded.isolationGroups?.[eni.vpcId];
+    if (groups?.flowCut === undefined || !eni.groups.includes(groups.flowCut)) return [];
+    return [
+      {
+        eniId: eni.id,
+        groups: eni.groups,
+        isolation: groups.isolation,
+        flowCut: groups.flowCut,
+        original: recorded.networkInterfaces?.[eni.id]?.groups,
+      },
+    ];
+  });
+  if (targets.length === 0) return [];
+  const sync = (): void => {
+    for (const target of targets) {
+      const eni = instance.enis.find((e) => e.id === target.eniId);
+      if (eni) eni.groups = target.groups;
+    }
+  };
+  try {
+    if (allowed) {
+      return await isolateInterfaces(ctx, instance.id, targets, (failure) => {
+        work.containmentFailure = failure;
+      });
+    }
+    const { restored, exposed } = await rollBackFlowCut(ctx, targets);
+    if (exposed.length > 0) {
+      const exposure = exposed.map((e) => e.eniId);
+      work.containmentFailure = { code: 'ROLLBACK_FAILED', exposure };
+      const message =
+        `the instance may no longer be contained, and ${exposure.join(', ')} could not be moved out of cordon's ` +
+        `ALLOW-ALL flow-cut group back to the original groups: ${exposed.map((e) => `${e.eniId}: ${e.reason}`).join('; ')}`;
+      ctx.logger.error('ROLLBACK_FAILED: network interfaces left in the allow-all flow-cut group', {
+        isolationId: ctx.isolationId,
+        exposure,
+        error: message,
+      });
+      throw new RollbackFailedError(message, exposure);
+    }
+    return restored.map((r) => `rolled back ${r}`);
+  } finally {
+    sync();
+  }
+}
 
 export function networkStages(params: Params): StageSpec<ApplyWork>[] {
   return [
@@ -40,7 +108,12 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
             }
             // Live tags win over the finding's copy: an exemption tag added since the finding still protects.
             const verdict = checkGuards(work.resource, ctx.guard, instance.tags);
-            if (!verdict.allowed) return skipped(`refused: ${verdict.reason}`, { halt: true });
+            // First thing on a resumed run: an interface an interrupted run left in the allow-all group.
+            const repaired = await repairFlowCut(ctx, work, instance, parseBefore(before), verdict.allowed);
+            if (!verdict.allowed) {
+              const note = repaired.length > 0 ? `; ${repaired.join(', ')}` : '';
+              return skipped(`refused: ${verdict.reason}${note}`, { halt: true });
+            }
             if (instance.enis.length === 0) {
               throw new CordonError(`instance ${instance.id} has no VPC network interface to isolate`);
             }
@@ -48,6 +121,7 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
             const recorded = (before['networkInterfaces'] ?? {}) as Record<string, unknown>;
             const fresh = instance.enis.filter((eni) => recorded[eni.id] === undefined);
             const captured: BeforeState = {
+              ...metadataBefore(params, instance),
               instance: { id: instance.id, state: instance.state },
               networkInterfaces: Object.fromEntries(
                 instance.enis.map((eni) => [
@@ -57,8 +131,19 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
               ),
             };
             const summary = instance.enis.map((eni) => `${eni.id} [${eni.groups.join(', ')}]`).join('; ');
-            return fresh.length > 0
-              ? { status: 'done', detail: `recorded original groups: ${summary}`, before: captured }
+            const repairNote =
+              repaired.length > 0
+                ? `; repaired interfaces left in the flow-cut group: ${repaired.join(', ')}`
+                : '';
+            if (fresh.length > 0) {
+              return {
+                status: 'done',
+                detail: `recorded original groups: ${summary}${repairNote}`,
+                before: captured,
+              };
+            }
+            return repaired.length > 0
+              ? { status: 'done', detail: `original groups already recorded${repairNote}`, before: captured }
               : skipped(`original groups already recorded; now: ${summary}`, { before: captured });
           },
         },
@@ -142,22 +227,44 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
           name: APPLY_STEPS.cutFlows,
           // Interfaces sit in the allow-all flow-cut group until the isolation swap of the next stage.
           exposes: true,
-          async run({ work, ctx }) {
+          async run({ work, before, ctx }) {
             if (!params.cutTrackedFlows)
               return skipped('disabled (cutTrackedFlows=false): tracked flows live on');
             const instance = need(work.instance, 'the instance');
             const changes: string[] = [];
-            await settleAll(
-              instance.enis.map(async (eni) => {
-                const groups = need(work.groupsByVpc.get(eni.vpcId), `cordon's groups for ${eni.vpcId}`);
-                const flowCut = need(groups.flowCut, 'the flow-cut group');
-                // Never step back from isolation to allow-all on a re-run.
-                if (sameGroups(eni.groups, [groups.isolation]) || sameGroups(eni.groups, [flowCut])) return;
-                await modifyEniGroups(ctx.clients.ec2, eni.id, [flowCut]);
-                eni.groups = [flowCut];
-                changes.push(`${eni.id} → ${flowCut}`);
-              }),
-            );
+            const moved: SwapTarget[] = [];
+            try {
+              await settleAll(
+                instance.enis.map(async (eni) => {
+                  const groups = need(work.groupsByVpc.get(eni.vpcId), `cordon's groups for ${eni.vpcId}`);
+                  const flowCut = need(groups.flowCut, 'the flow-cut group');
+                  // Never step back from isolation to allow-all on a re-run.
+                  if (sameGroups(eni.groups, [groups.isolation]) || sameGroups(eni.groups, [flowCut])) return;
+                  await modifyEniGroups(ctx.clients.ec2, eni.id, [flowCut]);
+                  eni.groups = [flowCut];
+                  moved.push({
+                    eniId: eni.id,
+                    groups: eni.groups,
+                    isolation: groups.isolation,
+                    flowCut,
+                    original: parseBefore(before).networkInterfaces?.[eni.id]?.groups,
+                  });
+                  changes.push(`${eni.id} → ${flowCut}`);
+                }),
+              );
+            } catch (error) {
+              // Some interfaces already sit in the allow-all group: never end the step with them there.
+              if (moved.length > 0) {
+                await isolateInterfaces(ctx, instance.id, moved, (failure) => {
+                  work.containmentFailure = failure;
+                });
+                for (const target of moved) {
+                  const eni = instance.enis.find((e) => e.id === target.eniId);
+                  if (eni) eni.groups = target.groups;
+                }
+              }
+              throw error;
+            }
             return outcome(changes, 'every interface is already past the flow cut');
           },
         },
@@ -168,22 +275,32 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
       steps: [
         {
           name: APPLY_STEPS.isolate,
-          async run({ work, ctx }) {
+          async run({ work, before, ctx }) {
             const instance = need(work.instance, 'the instance');
-            const changes: string[] = [];
-            await settleAll(
-              instance.enis.map(async (eni) => {
-                const { isolation } = need(
-                  work.groupsByVpc.get(eni.vpcId),
-                  `cordon's groups for ${eni.vpcId}`,
-                );
-                if (sameGroups(eni.groups, [isolation])) return;
-                await modifyEniGroups(ctx.clients.ec2, eni.id, [isolation]);
-                eni.groups = [isolation];
-                changes.push(`${eni.id} → ${isolation}`);
-              }),
-            );
-            return outcome(changes, 'every interface is already in the isolation group');
+            const recorded = parseBefore(before).networkInterfaces ?? {};
+            const targets: SwapTarget[] = instance.enis.map((eni) => {
+              const groups = need(work.groupsByVpc.get(eni.vpcId), `cordon's groups for ${eni.vpcId}`);
+              return {
+                eniId: eni.id,
+                groups: eni.groups,
+                isolation: groups.isolation,
+                flowCut: groups.flowCut,
+                original: recorded[eni.id]?.groups,
+              };
+            });
+            try {
+              return outcome(
+                await isolateInterfaces(ctx, instance.id, targets, (failure) => {
+                  work.containmentFailure = failure;
+                }),
+                'every interface is already in the isolation group',
+              );
+            } finally {
+              for (const target of targets) {
+                const eni = instance.enis.find((e) => e.id === target.eniId);
+                if (eni) eni.groups = target.groups;
+              }
+            }
           },
         },
       ],

@@ -22,6 +22,16 @@ export interface InstanceFacts {
   enis: EniFacts[];
   volumeIds: string[];
   tags: Record<string, string>;
+  /** The instance metadata service settings (absent when AWS does not say). */
+  metadataOptions?: MetadataOptions;
+}
+
+/** The metadata service settings cordon records before turning the endpoint off (see metadata.ts). */
+export interface MetadataOptions {
+  httpEndpoint: string;
+  httpTokens?: string;
+  httpPutResponseHopLimit?: number;
+  instanceMetadataTags?: string;
 }
 
 /** States in which there is nothing left to isolate. */
@@ -45,6 +55,16 @@ function toFacts(instance: Instance): InstanceFacts {
       .sort((a, b) => a.deviceIndex - b.deviceIndex),
     volumeIds: (instance.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.VolumeId ? [m.Ebs.VolumeId] : [])),
     tags: Object.fromEntries((instance.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : []))),
+    ...(instance.MetadataOptions?.HttpEndpoint
+      ? {
+          metadataOptions: {
+            httpEndpoint: instance.MetadataOptions.HttpEndpoint,
+            httpTokens: instance.MetadataOptions.HttpTokens,
+            httpPutResponseHopLimit: instance.MetadataOptions.HttpPutResponseHopLimit,
+            instanceMetadataTags: instance.MetadataOptions.InstanceMetadataTags,
+          },
+        }
+      : {}),
   };
 }
 
@@ -103,5 +123,15 @@ export const ec2BeforeSchema = z.object({
     })
     .optional(),
   evidenceSnapshots: z.record(z.string(), z.string()).optional(),
+  // --- Metadata service (disableMetadataService; ec2/metadata.ts) ---------------------------------------------
+  metadataOptions: z
+    .object({
+      httpEndpoint: z.string(),
+      httpTokens: z.string().optional(),
+      httpPutResponseHopLimit: z.number().optional(),
+      instanceMetadataTags: z.string().optional(),
+    })
+    .optional(),
+  // --- end of metadata service ---------------------------------------------------------------------------------
 });
 export type Ec2Before = z.infer<typeof ec2BeforeSchema>;

@@ -3,7 +3,16 @@
 import { deleteSessionRevocation, type SessionPrincipal } from '../session-revocation.js';
 import { type BeforeState } from '../contract.js';
 import { awsCall, awsErrorName, type StageSpec, type StepOutcome } from '../steps.js';
-import { GONE_STATES, ISOLATED_AT_TAG, ISOLATION_ID_TAG, describeInstance, sameGroups } from './instance.js';
+import { restoreMetadataStep } from './metadata.js';
+import {
+  GONE_STATES,
+  ISOLATED_AT_TAG,
+  ISOLATION_ID_TAG,
+  describeInstance,
+  sameGroups,
+  type EniFacts,
+} from './instance.js';
+import { CordonError } from '../../errors.js';
 import {
   readAutoScaling,
   readDesiredCapacity,
@@ -66,18 +75,46 @@ export function releaseStages(params: Params): StageSpec<ReleaseWork>[] {
             if (Object.keys(recorded).length === 0) return skipped('no original groups were recorded');
             const changes: string[] = [];
             const notes: string[] = [];
-            await settleAll(
-              Object.entries(recorded).map(async ([eniId, original]) => {
-                const eni = instance.enis.find((e) => e.id === eniId);
-                if (!eni) {
-                  notes.push(`${eniId} is no longer attached`);
-                  return;
-                }
-                if (sameGroups(eni.groups, original.groups)) return;
-                await modifyEniGroups(ctx.clients.ec2, eniId, original.groups);
-                changes.push(`${eniId} → [${original.groups.join(', ')}]`);
-              }),
-            );
+            const restore = async (enis: readonly EniFacts[]): Promise<void> => {
+              await settleAll(
+                Object.entries(recorded).map(async ([eniId, original]) => {
+                  const eni = enis.find((e) => e.id === eniId);
+                  if (!eni || sameGroups(eni.groups, original.groups)) return;
+                  await modifyEniGroups(ctx.clients.ec2, eniId, original.groups);
+                  changes.push(`${eniId} → [${original.groups.join(', ')}]`);
+                }),
+              );
+            };
+            for (const eniId of Object.keys(recorded)) {
+              if (!instance.enis.some((e) => e.id === eniId)) notes.push(`${eniId} is no longer attached`);
+            }
+            await restore(instance.enis);
+            // Read back: a run that lost its lease may have changed an interface in flight. Repair once, then
+            // refuse to report RELEASED while any interface differs from its recorded original groups.
+            const differing = async (): Promise<{ eni: EniFacts; wanted: string[] }[]> => {
+              const live = await describeInstance(ctx.clients.ec2, work.instanceId);
+              return (live?.enis ?? []).flatMap((eni) => {
+                const wanted = recorded[eni.id]?.groups;
+                return wanted === undefined || sameGroups(eni.groups, wanted) ? [] : [{ eni, wanted }];
+              });
+            };
+            const first = await differing();
+            if (first.length > 0) {
+              notes.push(`repaired after read-back: ${first.map((d) => d.eni.id).join(', ')}`);
+              await restore(first.map((d) => d.eni));
+              const still = await differing();
+              if (still.length > 0) {
+                throw new CordonError(
+                  `after restoring, ${still
+                    .map(
+                      (d) =>
+                        `${d.eni.id} reads back as [${d.eni.groups.join(', ')}], not [${d.wanted.join(', ')}]`,
+                    )
+                    .join('; ')}: something else is changing the groups; not reporting the release as done`,
+                  { code: 'RELEASE_READBACK_MISMATCH' },
+                );
+              }
+            }
             const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
             return outcome(
               changes.map((c, i) => (i === changes.length - 1 ? `${c}${suffix}` : c)),
@@ -85,6 +122,7 @@ export function releaseStages(params: Params): StageSpec<ReleaseWork>[] {
             );
           },
         },
+        restoreMetadataStep(),
         {
           name: RELEASE_STEPS.termination,
           async run({ work, ctx }) {

@@ -6,6 +6,7 @@ import type { Resource } from '../../findings/model.js';
 import { type BeforeState } from '../contract.js';
 import { awsCall, type StepOutcome } from '../steps.js';
 import { type CordonGroup } from './groups.js';
+import type { ContainmentFailure } from './containment.js';
 import { ec2BeforeSchema, type Ec2Before, type InstanceFacts } from './instance.js';
 import {
   type AutoScalingMembership,
@@ -16,7 +17,10 @@ import {
 
 export const paramsSchema = z
   .object({
-    /** Move interfaces through an allow-all group first so that open flows become untracked and are cut. */
+    /**
+     * Move interfaces through an allow-all group first so that open flows become untracked and are interrupted by
+     * the swap to isolation (AWS never interrupts tracked flows on a group change; always-tracked paths stay).
+     */
     cutTrackedFlows: z.boolean().default(true),
     /** Keep the Auto Scaling group from terminating the evidence; capacity is never decremented. */
     autoScaling: z.enum(['standby', 'detach', 'none']).default('standby'),
@@ -30,6 +34,11 @@ export const paramsSchema = z
      * termination policy. Off by default: cordon does not choose to terminate instances unless asked.
      */
     restoreDesiredCapacity: z.boolean().default(false),
+    /**
+     * Turn the instance metadata endpoint off (`HttpEndpoint=disabled`), restored on release. Security groups
+     * never filter 169.254.169.254, so without this the instance can still fetch role credentials.
+     */
+    disableMetadataService: z.boolean().default(false),
   })
   .strict();
 export type Params = z.output<typeof paramsSchema>;
@@ -43,6 +52,7 @@ export const APPLY_STEPS = {
   ensureGroups: 'ensure-isolation-groups',
   cutFlows: 'cut-tracked-flows',
   isolate: 'isolate-network-interfaces',
+  metadata: 'disable-metadata-service',
   record: 'record-instance-settings',
   protect: 'protect-from-termination',
   autoScaling: 'auto-scaling',
@@ -56,6 +66,7 @@ export const APPLY_STEPS = {
 export const RELEASE_STEPS = {
   read: 'read-current-state',
   network: 'restore-network-interfaces',
+  metadata: 'restore-metadata-service',
   termination: 'restore-termination-settings',
   profile: 'restore-instance-profile',
   revoke: 'remove-session-revocation',
@@ -89,6 +100,8 @@ export interface ApplyWork {
   autoScaling?: AutoScalingMembership;
   targets?: TargetRegistration[];
   profile?: ProfileAssociation;
+  /** Set by the step that failed to contain: rolled back, or rollback failed with exposed interfaces. */
+  containmentFailure?: ContainmentFailure;
 }
 
 export interface ReleaseWork {
