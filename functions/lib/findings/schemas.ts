@@ -133,6 +133,7 @@ export const GuardDutyFindingDetailSchema = z.object({
   service: z
     .object({
       archived: z.boolean().nullish(),
+      count: z.number().int().min(0).nullish(),
       // Either `{sample: true, ...}` (events) or `{value: "<json>", type: "default"}` (newer API shape).
       additionalInfo: z.unknown().optional(),
     })
