@@ -20,7 +20,7 @@ export type PermissionResource =
   | 'topic'
   /** the isolate worker function */
   | 'worker'
-  /** `arn:aws:iam::*:role/<member role name>` */
+  /** `arn:<partition>:iam::*:role/<member role name>` */
   | 'member-role'
   /** Security Hub findings (`*`: BatchUpdateFindings, GetFindings and BatchImportFindings take no
    * resource-level scoping beyond the hub/product ARN) */

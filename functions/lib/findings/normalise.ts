@@ -42,7 +42,7 @@ export function normaliseGuardDutyFinding(detail: GuardDutyFindingDetail): Findi
       guardDutyAdditionalInfoIsSample(detail.service?.additionalInfo),
     securityHub: {
       id: detail.arn,
-      productArn: guardDutyProductArn(detail.region, detail.partition ?? 'aws'),
+      productArn: guardDutyProductArn(detail.region),
     },
     resources: guardDutyResources(detail),
     channel: 'guardduty-event',
