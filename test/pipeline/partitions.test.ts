@@ -28,6 +28,7 @@ import { loadRuleFiles, rulesReachedBy } from '../../functions/lib/eventbridge/r
 import { buildImportedFinding, importedFindingRef } from '../../functions/lib/report/securityhub-payload.js';
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
 import { checkGuards } from '../../functions/lib/actions/guards.js';
+import { parseIsolationRequest } from '../../functions/lib/api/validation.js';
 import { guardSettings } from '../../functions/lib/pipeline/guard-settings.js';
 
 const moto = useMoto({ resetEach: false });
@@ -157,6 +158,22 @@ describe.each(CASES)('Partitions: $region ($partition)', ({ region, partition })
       Id: `arn:${partition}:iam::${ACCOUNT}:user/mallory`,
       Partition: partition,
     });
+  });
+
+  it('records the ARN of a resource requested through the API in the partition', () => {
+    // Act
+    const request = parseIsolationRequest({
+      resourceType: 'ec2-instance',
+      accountId: ACCOUNT,
+      region,
+      resourceId: 'i-0123456789abcdef0',
+      reason: 'suspicious outbound traffic',
+    });
+
+    // Assess
+    expect(request.resource.arn).toBe(
+      `arn:${partition}:ec2:${region}:${ACCOUNT}:instance/i-0123456789abcdef0`,
+    );
   });
 
   it("delivers cordon's custom actions through the generated approve rule, and nobody else's", () => {
