@@ -28,6 +28,7 @@ import { loadRuleFiles, rulesReachedBy } from '../../functions/lib/eventbridge/r
 import { buildImportedFinding, importedFindingRef } from '../../functions/lib/report/securityhub-payload.js';
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
 import { checkGuards } from '../../functions/lib/actions/guards.js';
+import { awsDenyAllPolicyArn, partitionOf as policyPartition } from '../../functions/lib/aws/iam-policies.js';
 import { parseIsolationRequest } from '../../functions/lib/api/validation.js';
 import { guardSettings } from '../../functions/lib/pipeline/guard-settings.js';
 
@@ -77,6 +78,10 @@ describe.each(CASES)('Partitions: $region ($partition)', ({ region, partition })
       `arn:${partition}:s3:::bucket`,
     );
     expect(partitionOfArn(`arn:${partition}:iam::${ACCOUNT}:root`)).toBe(partition);
+    // AWSDenyAll (isolate-iam-user) for a user whose finding gave no ARN.
+    expect(awsDenyAllPolicyArn(policyPartition(undefined, region))).toBe(
+      `arn:${partition}:iam::aws:policy/AWSDenyAll`,
+    );
   });
 
   it('assumes the member role of the partition', async () => {
