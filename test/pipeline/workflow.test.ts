@@ -106,6 +106,31 @@ describe('Write-back: workflow status', () => {
     },
   );
 
+  it('leaves a SUPPRESSED finding suppressed under a notify rule too', async () => {
+    // Prepare: a low-severity brute force (notify only) whose Security Hub twin an analyst suppressed
+    const world = await createWorld(moto);
+    const event = guardDutyEvent('i-0123456789abcdef0', {
+      severity: 2,
+      type: 'UnauthorizedAccess:EC2/SSHBruteForce',
+    });
+    const arn = (event['detail'] as { arn: string }).arn;
+    world.securityHub.on(GetFindingsCommand).resolves({ Findings: [currentFinding(arn, 'SUPPRESSED')] });
+
+    // Act
+    const result = await triageEvent(world.deps, event);
+
+    // Assess
+    expect(result.findings[0]).toMatchObject({
+      rule: 'ec2-inbound-brute-force',
+      mode: 'notify',
+      notified: true,
+    });
+    const update = world.writeBacks().at(-1);
+    expect(update?.Workflow).toBeUndefined();
+    expect(update?.UserDefinedFields).toMatchObject({ cordonStatus: 'NOTIFIED' });
+    expect(update?.Note?.Text).toContain('ec2-inbound-brute-force');
+  });
+
   it('fails the write-back, to be retried, when the finding cannot be read: it never writes blind', async () => {
     // Prepare
     const world = await createWorld(moto);
