@@ -4,6 +4,7 @@
  * a fixed latency added to every attempt (inside the retry loop, as network and service time would be).
  * Security Hub's write API is not in moto, so write-backs go to an in-memory writer that costs the same latency.
  */
+import type { CurrentFinding } from '../../functions/lib/report/finding-state.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import { SNS } from '@aws-sdk/client-sns';
@@ -127,6 +128,11 @@ class TimedSecurityHubWriter implements SecurityHubWriter {
       this.updates.push(input);
       return { unprocessed: [] };
     });
+  }
+
+  /** A finding still NEW, read like an AWS call (every write-back reads the finding first). */
+  getFinding(): Promise<CurrentFinding | undefined> {
+    return this.timeline.around('SecurityHub', 'GetFindings', async () => undefined);
   }
 
   batchImportFindings(findings: AwsSecurityFinding[]): Promise<BatchImportResult> {

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { ConfigurationError } from './errors.js';
+import { customActionArn as buildCustomActionArn } from './arn.js';
 
 const optionalString = z
   .string()
@@ -93,17 +94,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return config;
 }
 
-/** Partition of a region (`aws`, `aws-us-gov`, `aws-cn`), for building ARNs. */
-export function partitionOf(region: string): string {
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('cn-')) return 'aws-cn';
-  return 'aws';
-}
+/** Partition of a region (`aws`, `aws-us-gov`, `aws-cn`): see arn.ts, the one ARN builder. */
+export { partitionOf } from './arn.js';
 
 /** ARN of a Security Hub custom action in the security account. */
 export function customActionArn(
   config: Pick<PipelineConfig, 'region' | 'securityAccountId'>,
   id: string,
 ): string {
-  return `arn:${partitionOf(config.region)}:securityhub:${config.region}:${config.securityAccountId}:action/custom/${id}`;
+  return buildCustomActionArn(config.region, config.securityAccountId, id);
 }

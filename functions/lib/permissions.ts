@@ -20,10 +20,10 @@ export type PermissionResource =
   | 'topic'
   /** the isolate worker function */
   | 'worker'
-  /** `arn:aws:iam::*:role/<member role name>` */
+  /** `arn:<partition>:iam::*:role/<member role name>` */
   | 'member-role'
-  /** Security Hub findings (`*`: BatchUpdateFindings and BatchImportFindings take no resource-level scoping
-   * beyond the hub/product ARN) */
+  /** Security Hub findings (`*`: BatchUpdateFindings, GetFindings and BatchImportFindings take no
+   * resource-level scoping beyond the hub/product ARN) */
   | 'securityhub';
 
 const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
@@ -33,7 +33,13 @@ const TABLE_WRITE = [
   'dynamodb:DeleteItem',
   'dynamodb:ConditionCheckItem',
 ] as const;
-const WRITE_BACK = ['securityhub:BatchUpdateFindings', 'securityhub:BatchImportFindings'] as const;
+// GetFindings: every write-back reads the finding first, so it never reopens an analyst's RESOLVED or SUPPRESSED
+// finding nor overwrites their note (report/finding-state.ts).
+const WRITE_BACK = [
+  'securityhub:BatchUpdateFindings',
+  'securityhub:BatchImportFindings',
+  'securityhub:GetFindings',
+] as const;
 
 /** Each function's IAM actions with the resource they apply to. */
 export const FUNCTION_PERMISSION_STATEMENTS: Readonly<

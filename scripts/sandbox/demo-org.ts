@@ -37,6 +37,7 @@ import {
 import type { MemberClients } from '../../functions/lib/actions/contract.js';
 import { CordonError } from '../../functions/lib/errors.js';
 import { SANDBOX_MEMBER_ROLE, SANDBOX_SECURITY_ACCOUNT } from './environment.js';
+import { iamArn } from '../../functions/lib/arn.js';
 
 export interface DemoInstance {
   name: string;
@@ -101,7 +102,7 @@ export async function createDemoOrganisation(
         Statement: [
           {
             Effect: 'Allow',
-            Principal: { AWS: `arn:aws:iam::${SANDBOX_SECURITY_ACCOUNT}:root` },
+            Principal: { AWS: iamArn(region, SANDBOX_SECURITY_ACCOUNT, 'root') },
             Action: 'sts:AssumeRole',
           },
         ],

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Instance } from '@aws-sdk/client-ec2';
 import { ValidationError } from '../../functions/lib/errors.js';
 import type { DemoOrganisation } from './demo-org.js';
+import { buildArn } from '../../functions/lib/arn.js';
 
 export type TargetKind = 'instance' | 'access-key' | 'role';
 
@@ -150,7 +151,12 @@ export function guardDutyEvent(options: {
       region,
       partition: 'aws',
       id: findingId,
-      arn: `arn:aws:guardduty:${region}:${memberAccount}:detector/${detectorId}/finding/${findingId}`,
+      arn: buildArn({
+        region,
+        service: 'guardduty',
+        account: memberAccount,
+        resource: `detector/${detectorId}/finding/${findingId}`,
+      }),
       type: simulated.type,
       resource,
       severity: simulated.severity,

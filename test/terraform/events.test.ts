@@ -22,14 +22,17 @@ const MODULE = 'terraform/modules/cordon';
 const RULES_DIR = path.join(ROOT, 'rules');
 
 /**
- * What Terraform's `templatefile(file, { account_id, region })` makes of a rule file: `$${`/`%%{` are escapes,
- * any other interpolation or directive is an error (so a file with one would fail `terraform plan`).
+ * What Terraform's `templatefile(file, { account_id, region, partition })` makes of a rule file: `$${`/`%%{` are
+ * escapes, any other interpolation or directive is an error (so a file with one would fail `terraform plan`).
  */
-function renderLikeTemplatefile(text: string, vars: { account_id: string; region: string }): string {
+function renderLikeTemplatefile(
+  text: string,
+  vars: { account_id: string; region: string; partition: string },
+): string {
   return text.replace(/(\$\$\{|%%\{)|\$\{\s*([^}]*?)\s*\}|%\{/g, (match, escape: string | undefined, name: string | undefined) => {
     if (escape) return escape.slice(1);
-    if (name === 'account_id' || name === 'region') return vars[name];
-    throw new Error(`templatefile would fail on ${match}: only \${account_id} and \${region} are defined`);
+    if (name === 'account_id' || name === 'region' || name === 'partition') return vars[name];
+    throw new Error(`templatefile would fail on ${match}: only \${account_id}, \${region} and \${partition} are defined`);
   });
 }
 
@@ -42,7 +45,7 @@ function deployedRules(): { key: string; file: string; target: string }[] {
 }
 
 describe('Terraform: EventBridge rules', () => {
-  it('deploys every *.json file of rules/ through fileset and templatefile, with both placeholders', async () => {
+  it('deploys every *.json file of rules/ through fileset and templatefile, with the three placeholders', async () => {
     // Prepare
     const config = await loadTerraform(MODULE);
 
@@ -55,6 +58,7 @@ describe('Terraform: EventBridge rules', () => {
     expect(expression).toContain('templatefile("${var.rules_dir}/${file}"');
     expect(expression).toContain('account_id = local.account_id');
     expect(expression).toContain('region     = local.region');
+    expect(expression).toContain('partition  = local.partition');
   });
 
   it('deploys exactly the rule files cordon reads, each to an existing function that accepts it', async () => {
@@ -76,17 +80,23 @@ describe('Terraform: EventBridge rules', () => {
     }
   });
 
-  it('renders every rule file into a JSON pattern with the account and region filled', () => {
+  it.each([
+    ['eu-west-1', 'aws'],
+    ['us-gov-west-1', 'aws-us-gov'],
+    ['cn-north-1', 'aws-cn'],
+  ])('renders every rule file into a JSON pattern with the account, region (%s) and partition filled', (region, partition) => {
     for (const rule of deployedRules()) {
       // Prepare
       const text = readFileSync(path.join(RULES_DIR, rule.file), 'utf8');
 
       // Act
-      const rendered = renderLikeTemplatefile(text, { account_id: '111122223333', region: 'eu-west-1' });
+      const rendered = renderLikeTemplatefile(text, { account_id: '111122223333', region, partition });
 
       // Assess
       expect(() => JSON.parse(rendered) as unknown, rule.file).not.toThrow();
-      expect(rendered, rule.file).not.toMatch(/\$\{(account_id|region)\}/);
+      expect(rendered, rule.file).not.toMatch(/\$\{(account_id|region|partition)\}/);
+      // No ARN in a deployed pattern names another partition than the deployment's.
+      for (const arn of rendered.match(/"arn:[^":]*:/g) ?? []) expect(arn, rule.file).toBe(`"arn:${partition}:`);
     }
   });
 

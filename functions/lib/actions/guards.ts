@@ -7,6 +7,7 @@
  */
 import type { Resource } from '../findings/model.js';
 import type { ActionResult, ActionState, GuardSettings } from './contract.js';
+import { partitionOf as partitionOfRegion, partitionOfArn } from '../arn.js';
 
 export type GuardVerdict = { allowed: true } | { allowed: false; reason: string };
 
@@ -19,8 +20,9 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-function partitionOf(arn: string | undefined): string {
-  return arn?.split(':')[1] || 'aws';
+/** The resource's own ARN's partition, else its region's (arn.ts). */
+function partitionOf(resource: Resource): string {
+  return partitionOfArn(resource.arn) ?? partitionOfRegion(resource.region);
 }
 
 /** Last path segment of an IAM ARN's resource (`role/path/name` → `name`). */
@@ -38,7 +40,7 @@ function iamNameFromArn(arn: string | undefined): string | undefined {
 export function candidateArns(resource: Resource): string[] {
   const arns = new Set<string>();
   if (resource.arn) arns.add(resource.arn);
-  const p = partitionOf(resource.arn);
+  const p = partitionOf(resource);
   const acct = resource.accountId;
   switch (resource.type) {
     case 'ec2-instance':

@@ -118,7 +118,7 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
   });
   const parallel = JSON.stringify(conditional).length <= MAX_PARALLEL_POLICY_LENGTH;
   const document = parallel ? conditional : denyAllPolicy();
-  const managedArn = awsDenyAllPolicyArn(partitionOf(resource.arn));
+  const managedArn = awsDenyAllPolicyArn(partitionOf(resource.arn, resource.region));
   /** The fallback: attach AWSDenyAll, unconditional, so only once the guards allowed the user. */
   const attachManaged = async (work: ApplyWork): Promise<'attached' | 'present' | 'refused'> => {
     if (!(await work.guardAllowed)) return 'refused';

@@ -11,6 +11,7 @@ import type { Resource } from '../findings/model.js';
 import { isAwsRegion } from './regions.js';
 import { ISOLATION_STATUSES } from '../store/model.js';
 import { isIsolationId } from '../store/isolations.js';
+import { partitionOf } from '../arn.js';
 
 /** The body size limit, enforced when the body is read (http.ts); exported here next to the schemas it bounds. */
 export { MAX_BODY_BYTES } from './http.js';
@@ -115,12 +116,6 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, mes
   const result = schema.safeParse(input);
   if (!result.success) throw validationError(result.error, message);
   return result.data;
-}
-
-function partitionOf(regionCode: string): string {
-  if (regionCode.startsWith('cn-')) return 'aws-cn';
-  if (regionCode.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
 }
 
 function fieldError(field: string, message: string): ValidationError {

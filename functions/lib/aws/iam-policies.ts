@@ -5,6 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Tag } from '@aws-sdk/client-iam';
+import { partitionOf as partitionOfRegion, partitionOfArn } from '../arn.js';
 
 /** Inline user policy that denies everything (isolate-iam-user). */
 export const DENY_ALL_POLICY_NAME = 'cordon-deny-all';
@@ -17,9 +18,9 @@ export function awsDenyAllPolicyArn(partition = 'aws'): string {
   return `arn:${partition}:iam::aws:policy/AWSDenyAll`;
 }
 
-/** The partition of an ARN (`aws`, `aws-us-gov`, `aws-cn`), or `aws` when there is no ARN. */
-export function partitionOf(arn: string | undefined): string {
-  return /^arn:(aws[a-z-]*):/.exec(arn ?? '')?.[1] ?? 'aws';
+/** The partition of an ARN (`aws`, `aws-us-gov`, `aws-cn`), else of the region (arn.ts), else `aws`. */
+export function partitionOf(arn: string | undefined, region?: string): string {
+  return partitionOfArn(arn) ?? (region === undefined ? 'aws' : partitionOfRegion(region));
 }
 
 /** Prefix of cordon's deny-older-sessions inline policies. */

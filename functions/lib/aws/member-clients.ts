@@ -1,5 +1,5 @@
 /**
- * Cross-account clients: cordon assumes `arn:aws:iam::<account>:role/<memberRoleName>` in the finding's
+ * Cross-account clients: cordon assumes `arn:<partition>:iam::<account>:role/<memberRoleName>` in the finding's
  * region and hands actions a {@link MemberClients} signed with that session.
  *
  * Credentials are cached per account + region and refreshed 5 minutes before they expire, so a burst of
@@ -17,6 +17,7 @@ import type { InstrumentableClient } from './command-recorder.js';
 import { AssumeRoleError, classifyAwsError } from './errors.js';
 import { attachLeaseGuard } from './lease-guard.js';
 import { lazy, sdk } from './sdk.js';
+import { memberRoleArn as buildMemberRoleArn } from '../arn.js';
 
 /** Refresh cached credentials this long before they expire, so no call is signed with nearly-dead keys. */
 export const CREDENTIAL_REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -112,9 +113,9 @@ export function sessionNameFor(isolationId: string): string {
   return `cordon-${isolationId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, MAX_SESSION_NAME_LENGTH);
 }
 
-/** The member role's ARN in an account. */
-export function memberRoleArn(accountId: string, memberRoleName: string): string {
-  return `arn:aws:iam::${accountId}:role/${memberRoleName}`;
+/** The member role's ARN in an account, in the partition of the region cordon works in. */
+export function memberRoleArn(accountId: string, memberRoleName: string, region: string): string {
+  return buildMemberRoleArn(region, accountId, memberRoleName);
 }
 
 interface CacheEntry {
@@ -211,7 +212,7 @@ export function createMemberClientFactory(options: MemberClientFactoryOptions): 
     region: string,
     isolationId: string,
   ): Promise<AwsCredentialIdentity> {
-    const roleArn = memberRoleArn(accountId, memberRoleName);
+    const roleArn = memberRoleArn(accountId, memberRoleName, region);
     try {
       const sts = await stsFor(region);
       const output = await sts.assumeRole({

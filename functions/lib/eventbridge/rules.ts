@@ -13,8 +13,8 @@
  *   set NOTIFIED and re-emit an Imported event, which must not come back to triage (no loop).
  * Plus one custom-action rule that accepts only cordon's approve and reject action ARNs.
  *
- * `${account_id}` and `${region}` are Terraform `templatefile` placeholders for the security account and region;
- * any other `${` or `%{` in a value is escaped (`$${`, `%%{`) exactly as Terraform expects.
+ * `${account_id}`, `${region}` and `${partition}` are Terraform `templatefile` placeholders for the security
+ * account, its region and the region's partition (`aws`, `aws-us-gov`, `aws-cn`; arn.ts); any other `${` or `%{` in a value is escaped (`$${`, `%%{`) exactly as Terraform expects.
  */
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +35,7 @@ import {
   type MatchOutcome,
 } from './matcher.js';
 import { ConfigurationError, InvalidEventPatternError } from '../errors.js';
+import { partitionOf } from '../arn.js';
 
 /** One rule file: one EventBridge pattern, delivered to the `triage` or `approve` Lambda. */
 export interface RuleFile {
@@ -43,7 +44,7 @@ export interface RuleFile {
   /** File name inside the rules directory, e.g. `triage-guardduty.json`. */
   file: string;
   target: 'triage' | 'approve';
-  /** The event pattern, with `${account_id}` / `${region}` placeholders where needed. */
+  /** The event pattern, with `${account_id}` / `${region}` / `${partition}` placeholders where needed. */
   pattern: unknown;
 }
 
@@ -356,9 +357,12 @@ function securityHubImportedRule(
   };
 }
 
-/** `arn:aws:securityhub:${region}:${account_id}:action/custom/<Id>` for one of cordon's custom actions. */
+/**
+ * `arn:${partition}:securityhub:${region}:${account_id}:action/custom/<Id>` for one of cordon's custom actions: one
+ * file serves every partition (Terraform fills `${partition}` from the deployment's region).
+ */
 export function customActionArnTemplate(actionId: string): string {
-  return `arn:aws:securityhub:\${region}:\${account_id}:action/custom/${templateEscape(actionId)}`;
+  return `arn:\${partition}:securityhub:\${region}:\${account_id}:action/custom/${templateEscape(actionId)}`;
 }
 
 function customActionRule(policy: CompiledPolicy): RuleFile {
@@ -446,14 +450,16 @@ export function loadRuleFiles(dir = 'rules'): RuleFile[] {
 }
 
 /**
- * Fill the `${account_id}` and `${region}` placeholders in every string of a pattern, and unescape `$${` / `%%{`,
- * as Terraform's `templatefile` does. Returns a new value; the input is not modified.
+ * Fill the `${account_id}`, `${region}` and `${partition}` placeholders in every string of a pattern (the
+ * partition is the region's, as Terraform's is), and unescape `$${` / `%%{`, as Terraform's `templatefile` does.
+ * Returns a new value; the input is not modified.
  */
 export function fillPlaceholders(pattern: unknown, vars: RuleVars): unknown {
   if (typeof pattern === 'string') {
-    return pattern.replace(/\$\$\{|%%\{|\$\{(account_id|region)\}/g, (match, name?: string) => {
+    return pattern.replace(/\$\$\{|%%\{|\$\{(account_id|region|partition)\}/g, (match, name?: string) => {
       if (match === '$${') return '${';
       if (match === '%%{') return '%{';
+      if (name === 'partition') return partitionOf(vars.region);
       return name === 'account_id' ? vars.account_id : vars.region;
     });
   }

@@ -7,6 +7,7 @@
  */
 import { decodeGuardDutyTypes } from './guardduty-type-table.js';
 import { GUARDDUTY_TYPE_TABLE } from './guardduty-types.generated.js';
+import { guardDutyProductArn } from '../arn.js';
 
 // Expanded once at module load: a few hundred short strings, about a millisecond on a cold start.
 const TABLE = decodeGuardDutyTypes(GUARDDUTY_TYPE_TABLE);
@@ -25,10 +26,8 @@ export function isGuardDutyProductArn(productArn: string): boolean {
   return GUARDDUTY_PRODUCT_ARN.test(productArn);
 }
 
-/** GuardDuty's Security Hub product ARN in a region. */
-export function guardDutyProductArn(region: string, partition = 'aws'): string {
-  return `arn:${partition}:securityhub:${region}::product/aws/guardduty`;
-}
+/** GuardDuty's Security Hub product ARN in a region (partition from the region: arn.ts). */
+export { guardDutyProductArn };
 
 /** Native type form `ThreatPurpose:ResourceType/ThreatFamily...`, e.g. `Backdoor:EC2/C&CActivity.B!DNS`. */
 const NATIVE_TYPE = /^[A-Za-z0-9]+:[A-Za-z0-9]+\/\S+$/;

@@ -48,7 +48,7 @@ export type CordonEvent =
   | {
       kind: 'securityhub-custom-action';
       envelope: CordonEventEnvelope;
-      /** `arn:aws:securityhub:<region>:<account>:action/custom/<Id>`: which custom action was clicked. */
+      /** `arn:<partition>:securityhub:<region>:<account>:action/custom/<Id>`: which custom action was clicked. */
       actionArn: string;
       actionName: string;
       findings: Finding[];

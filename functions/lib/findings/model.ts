@@ -124,6 +124,11 @@ export interface Finding {
   region: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * How many times the source saw the activity, when it says: GuardDuty `service.count`, or the
+   * `aws/guardduty/service/count` product field of its Security Hub twin. Rises when GuardDuty re-publishes.
+   */
+  count?: number;
   /** GuardDuty sample findings (`service.additionalInfo.sample` / `[SAMPLE]` / `ProductFields.sample`). */
   sample: boolean;
   workflowStatus?: WorkflowStatus;

@@ -42,12 +42,14 @@ export function normaliseGuardDutyFinding(detail: GuardDutyFindingDetail): Findi
       guardDutyAdditionalInfoIsSample(detail.service?.additionalInfo),
     securityHub: {
       id: detail.arn,
-      productArn: guardDutyProductArn(detail.region, detail.partition ?? 'aws'),
+      productArn: guardDutyProductArn(detail.region),
     },
     resources: guardDutyResources(detail),
     channel: 'guardduty-event',
   };
   if (archived !== undefined && archived !== null) finding.recordState = archived ? 'ARCHIVED' : 'ACTIVE';
+  const count = detail.service?.count;
+  if (count !== undefined && count !== null) finding.count = count;
   return finding;
 }
 
@@ -75,6 +77,12 @@ function asffIsSample(finding: AsffFinding, productFields: Record<string, string
       return true;
   }
   return false;
+}
+
+/** GuardDuty's occurrence count as Security Hub carries it (ASFF has no count field of its own). */
+function asffCount(productFields: Record<string, string>): number | undefined {
+  const value = productFields['aws/guardduty/service/count'];
+  return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
 }
 
 /**
@@ -121,5 +129,7 @@ export function normaliseAsffFinding(
     (finding.WorkflowState !== undefined ? WORKFLOW_STATE_TO_STATUS[finding.WorkflowState] : undefined);
   if (workflow !== undefined) normalised.workflowStatus = workflow;
   if (finding.RecordState !== undefined) normalised.recordState = finding.RecordState;
+  const count = asffCount(productFields);
+  if (count !== undefined) normalised.count = count;
   return normalised;
 }

@@ -19,6 +19,7 @@ import type {
 } from './model.js';
 import type { AsffFinding, AsffResource, GuardDutyFindingDetail } from './schemas.js';
 import { readStringMap, RegionSchema, tagListToRecord } from './schemas.js';
+import { partitionOf } from '../arn.js';
 
 interface Scope {
   accountId: string;
@@ -152,7 +153,7 @@ export function guardDutyResources(detail: GuardDutyFindingDetail): Resource[] {
   const scope: Scope = {
     accountId: detail.accountId,
     region: detail.region,
-    partition: detail.partition ?? 'aws',
+    partition: detail.partition ?? partitionOf(detail.region),
   };
   const r = detail.resource;
   const blocks: { kind: string; resources: Resource[] }[] = [];
@@ -293,7 +294,9 @@ function asffResource(r: AsffResource, finding: AsffFinding, findingRegion: stri
   const region = resourceRegion.success ? resourceRegion.data : findingRegion;
   const declared = nonEmpty(r.Partition);
   const partition =
-    (declared && PARTITION.test(declared) ? declared : undefined) ?? partitionFromArn(r.Id) ?? 'aws';
+    (declared && PARTITION.test(declared) ? declared : undefined) ??
+    partitionFromArn(r.Id) ??
+    partitionOf(region);
   const scope: Scope = { accountId, region, partition };
   const tags = readStringMap(r.Tags);
   const arn = r.Id.startsWith('arn:') ? r.Id : undefined;

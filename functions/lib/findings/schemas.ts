@@ -133,6 +133,7 @@ export const GuardDutyFindingDetailSchema = z.object({
   service: z
     .object({
       archived: z.boolean().nullish(),
+      count: z.number().int().min(0).nullish(),
       // Either `{sample: true, ...}` (events) or `{value: "<json>", type: "default"}` (newer API shape).
       additionalInfo: z.unknown().optional(),
     })
@@ -249,7 +250,7 @@ export type SecurityHubImportedEvent = z.infer<typeof SecurityHubImportedEventSc
 export const SecurityHubCustomActionEventSchema = EventBridgeEnvelopeSchema.extend({
   source: z.literal('aws.securityhub'),
   'detail-type': z.literal(SECURITYHUB_CUSTOM_ACTION_DETAIL_TYPE),
-  /** The custom action ARN `arn:aws:securityhub:<region>:<account>:action/custom/<Id>`. */
+  /** The custom action ARN `arn:<partition>:securityhub:<region>:<account>:action/custom/<Id>`. */
   resources: z
     .array(
       z

@@ -11,6 +11,7 @@ import { awsClientConfig } from '../aws/client-config.js';
 import { ensureIsolationTable } from '../store/table.js';
 import type { PipelineDeps, WorkerJob } from './deps.js';
 import { runWorker, type WorkerResult } from './worker.js';
+import { iamArn } from '../arn.js';
 
 /** An in-process worker: jobs start at once without being awaited by the caller, like an async Lambda invoke. */
 export interface InProcessWorker {
@@ -87,7 +88,7 @@ export async function bootstrapEmulator(options: {
           Statement: [
             {
               Effect: 'Allow',
-              Principal: { AWS: `arn:aws:iam::${options.securityAccountId}:root` },
+              Principal: { AWS: iamArn(options.region, options.securityAccountId, 'root') },
               Action: 'sts:AssumeRole',
             },
           ],

@@ -113,6 +113,10 @@ export async function createForPlannedAction(
     {
       findingKey: finding.key,
       finding: findingSummary(finding),
+      trigger: {
+        updatedAt: finding.updatedAt,
+        ...(finding.count === undefined ? {} : { count: finding.count }),
+      },
       securityHub: { ...finding.securityHub, origin: 'source' },
       resource: planned.resource,
       action: planned.action,

@@ -26,6 +26,7 @@ import type {
   PolicySettings,
   RuleExplanation,
 } from './model.js';
+import { resourceArn } from '../arn.js';
 
 const RESOURCE_BIT = new Map(RESOURCE_TYPES.map((type, index) => [type, 1 << index]));
 const SOURCE_INDEX = { guardduty: 0, securityhub: 1 } as const;
@@ -396,29 +397,8 @@ function join(text: string, part: string): string {
   return text === '' ? part : `${text}; ${part}`;
 }
 
-/** A resource's ARN as given, or built from its identifiers, for protected-ARN globs. */
-export function resourceArn(resource: Resource): string {
-  if (resource.arn) return resource.arn;
-  switch (resource.type) {
-    case 'ec2-instance':
-      return `arn:aws:ec2:${resource.region}:${resource.accountId}:instance/${resource.id}`;
-    case 'iam-user':
-      return `arn:aws:iam::${resource.accountId}:user/${resource.userName}`;
-    case 'iam-access-key':
-      // Protection of a key follows its owner: protecting a user protects the user's keys.
-      return `arn:aws:iam::${resource.accountId}:user/${resource.userName}`;
-    case 'iam-role':
-      return `arn:aws:iam::${resource.accountId}:role/${resource.roleName}`;
-    case 's3-bucket':
-      return `arn:aws:s3:::${resource.id}`;
-    case 'aws-account':
-      return `arn:aws:iam::${resource.accountId}:root`;
-    case 'eks-cluster':
-      return `arn:aws:eks:${resource.region}:${resource.accountId}:cluster/${resource.id}`;
-    default:
-      return resource.id;
-  }
-}
+/** A resource's ARN as given, or built from its identifiers (in its region's partition), for protected-ARN globs. */
+export { resourceArn };
 
 function describeResource(resource: Resource): string {
   return `${resource.type} ${resource.id}`;

@@ -11,6 +11,7 @@ import { buildBatchUpdate, buildImportedFinding, importedFindingRef } from './se
 import type { BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
 import type { UnprocessedFinding } from './securityhub-writer.js';
 import { CordonError } from '../errors.js';
+import { reconcileUpdate } from './finding-state.js';
 
 /** Bounded retries of `ConcurrentUpdateError` (a BatchImportFindings racing our update settles quickly). */
 export const CONCURRENT_UPDATE_ATTEMPTS = 3;
@@ -39,6 +40,25 @@ export function securityHubConsoleUrl(ref: SecurityHubRef | undefined, region: s
   return `https://${region}.console.aws.amazon.com/securityhub/home?region=${region}#/findings?search=${search}`;
 }
 
+/**
+ * Read the finding as it is now and drop what the update must not change there (see finding-state.ts): an
+ * analyst's RESOLVED, SUPPRESSED or note stays. A failed read fails the write-back (retried later) rather than
+ * risk reopening a finding.
+ */
+async function reconciled(
+  deps: Pick<ReportDeps, 'securityHub'> & Partial<Pick<ReportDeps, 'logger'>>,
+  target: { id: string; productArn: string },
+  input: BatchUpdateFindingsCommandInput,
+): Promise<BatchUpdateFindingsCommandInput | undefined> {
+  const decision = reconcileUpdate(input, await deps.securityHub.getFinding(target));
+  if (decision.kept.length > 0) {
+    deps.logger?.info(`write-back keeps the finding's ${decision.kept.join(' and ')} as they are`, {
+      findingId: target.id,
+    });
+  }
+  return decision.changes ? decision.input : undefined;
+}
+
 async function writeBack(deps: ReportDeps, record: IsolationRecord): Promise<SecurityHubRef> {
   let target = record.securityHub;
   if (target === undefined || target.origin === 'imported') {
@@ -52,8 +72,11 @@ async function writeBack(deps: ReportDeps, record: IsolationRecord): Promise<Sec
     if (failed)
       throw new CordonError(`BatchImportFindings failed: ${failed.errorCode}: ${failed.errorMessage}`);
   }
-  const input = buildBatchUpdate(record, target);
+  const update = buildBatchUpdate(record, target);
   for (let attempt = 1; ; attempt++) {
+    // Read again on every attempt: a concurrent update may be an analyst's.
+    const input = await reconciled(deps, target, update);
+    if (input === undefined) return target;
     const result = await deps.securityHub.batchUpdateFindings(input);
     if (result.unprocessed.length === 0) return target;
     const retryable = result.unprocessed.every((u) => u.errorCode === 'ConcurrentUpdateError');
@@ -139,11 +162,13 @@ export async function writeFindingNote(
   text: string,
   fields: Pick<BatchUpdateFindingsCommandInput, 'Workflow' | 'UserDefinedFields'> = {},
 ): Promise<void> {
-  const result = await deps.securityHub.batchUpdateFindings({
+  const input = await reconciled(deps, target, {
     FindingIdentifiers: [{ Id: target.id, ProductArn: target.productArn }],
     Note: { Text: text.slice(0, 512), UpdatedBy: 'cordon' },
     ...fields,
   });
+  if (input === undefined) return;
+  const result = await deps.securityHub.batchUpdateFindings(input);
   const first = result.unprocessed[0];
   if (first)
     throw new WriteBackError(

@@ -4,7 +4,8 @@
  */
 import type { AwsSecurityFinding, BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
 import type { Resource } from '../findings/model.js';
-import { partitionOf, type PipelineConfig } from '../config.js';
+import type { PipelineConfig } from '../config.js';
+import { defaultProductArn, partitionOf, resourceArn as identifyingArn } from '../arn.js';
 import type { IsolationRecord, IsolationStatus, Principal, SecurityHubRef } from '../store/model.js';
 
 /** Security Hub limits (see docs/pipeline.md). */
@@ -186,22 +187,11 @@ const ASFF_RESOURCE_TYPES: Record<Resource['type'], string> = {
   other: 'Other',
 };
 
-/** The resource's ARN (or ASFF id when IAM access keys have no ARN). */
+/** The resource's ARN (arn.ts; in its region's partition), or the ASFF id of an IAM access key, which has no ARN. */
 export function resourceArn(resource: Resource): string {
-  if (resource.arn) return resource.arn;
-  const partition = partitionOf(resource.region);
-  switch (resource.type) {
-    case 'ec2-instance':
-      return `arn:${partition}:ec2:${resource.region}:${resource.accountId}:instance/${resource.id}`;
-    case 'iam-user':
-      return `arn:${partition}:iam::${resource.accountId}:user/${resource.userName}`;
-    case 'iam-role':
-      return `arn:${partition}:iam::${resource.accountId}:role/${resource.roleName}`;
-    case 'iam-access-key':
-      return `AWS::IAM::AccessKey:${resource.accessKeyId}`;
-    default:
-      return resource.id;
-  }
+  if (resource.type === 'iam-access-key' && !resource.arn)
+    return `AWS::IAM::AccessKey:${resource.accessKeyId}`;
+  return identifyingArn(resource);
 }
 
 /** The identifiers of the finding cordon imports for an isolation without a source finding. */
@@ -209,10 +199,9 @@ export function importedFindingRef(
   record: IsolationRecord,
   config: Pick<PipelineConfig, 'region' | 'securityAccountId'>,
 ): SecurityHubRef {
-  const partition = partitionOf(config.region);
   return {
     id: `${CORDON_FINDING_ID_PREFIX}${record.id}`,
-    productArn: `arn:${partition}:securityhub:${config.region}:${config.securityAccountId}:product/${config.securityAccountId}/default`,
+    productArn: defaultProductArn(config.region, config.securityAccountId),
     origin: 'imported',
   };
 }
@@ -255,7 +244,7 @@ export function buildImportedFinding(
       {
         Type: ASFF_RESOURCE_TYPES[record.resource.type],
         Id: resourceArn(record.resource),
-        Partition: partitionOf(record.region) as 'aws',
+        Partition: partitionOf(record.region),
         Region: record.region,
       },
     ],

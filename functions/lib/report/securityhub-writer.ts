@@ -11,6 +11,9 @@ import type {
   SecurityHub,
 } from '@aws-sdk/client-securityhub';
 import { clientGetter, type ClientSource } from '../aws/sdk.js';
+import type { WorkflowStatus } from '../findings/model.js';
+import { readStringMap } from '../findings/schemas.js';
+import type { CurrentFinding } from './finding-state.js';
 
 /** A finding Security Hub did not update, with its error code (e.g. `ConcurrentUpdateError`). */
 export interface UnprocessedFinding {
@@ -35,6 +38,25 @@ export interface SecurityHubWriter {
   readonly target: string;
   batchUpdateFindings(input: BatchUpdateFindingsCommandInput): Promise<BatchUpdateResult>;
   batchImportFindings(findings: AwsSecurityFinding[]): Promise<BatchImportResult>;
+  /**
+   * The finding as it is now (workflow, note, user-defined fields), or undefined when Security Hub does not have
+   * it, or the target cannot read (the outbox).
+   */
+  getFinding(ref: { id: string; productArn: string }): Promise<CurrentFinding | undefined>;
+}
+
+const WORKFLOW_STATUSES: readonly WorkflowStatus[] = ['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED'];
+
+/** Map a GetFindings result explicitly: Security Hub's output is data from outside, not cordon's own type. */
+export function currentFindingOf(finding: AwsSecurityFinding): CurrentFinding {
+  const current: CurrentFinding = { userDefinedFields: readStringMap(finding.UserDefinedFields) };
+  const status = WORKFLOW_STATUSES.find((s) => s === finding.Workflow?.Status);
+  if (status !== undefined) current.workflowStatus = status;
+  const note = finding.Note;
+  if (note?.Text !== undefined && note.UpdatedBy !== undefined) {
+    current.note = { text: note.Text, updatedBy: note.UpdatedBy };
+  }
+  return current;
 }
 
 /** Writes to Security Hub through the SDK client (its adaptive retry handles throttling). */
@@ -58,6 +80,21 @@ export class AwsSecurityHubWriter implements SecurityHubWriter {
         errorMessage: u.ErrorMessage ?? '',
       })),
     };
+  }
+
+  async getFinding(ref: { id: string; productArn: string }): Promise<CurrentFinding | undefined> {
+    const output = await (
+      await this.client()
+    ).getFindings({
+      Filters: {
+        Id: [{ Value: ref.id, Comparison: 'EQUALS' }],
+        ProductArn: [{ Value: ref.productArn, Comparison: 'EQUALS' }],
+      },
+      MaxResults: 1,
+    });
+    // Matched again here: the filter is the contract, but a finding with another identity must never decide.
+    const finding = (output.Findings ?? []).find((f) => f.Id === ref.id && f.ProductArn === ref.productArn);
+    return finding === undefined ? undefined : currentFindingOf(finding);
   }
 
   async batchImportFindings(findings: AwsSecurityFinding[]): Promise<BatchImportResult> {
@@ -100,6 +137,11 @@ export class OutboxSecurityHubWriter implements SecurityHubWriter {
   async batchUpdateFindings(input: BatchUpdateFindingsCommandInput): Promise<BatchUpdateResult> {
     await this.append({ at: this.now().toISOString(), operation: 'BatchUpdateFindings', input });
     return { unprocessed: [] };
+  }
+
+  /** The outbox keeps no findings: every write-back is decided as for a finding that is still NEW. */
+  getFinding(): Promise<CurrentFinding | undefined> {
+    return Promise.resolve(undefined);
   }
 
   async batchImportFindings(findings: AwsSecurityFinding[]): Promise<BatchImportResult> {

@@ -46,6 +46,7 @@ import {
 export { hourBucket, isIsolationId, newIsolationId } from './items.js';
 export type { RecordPatch, TransitionOptions } from './transitions.js';
 export type { RunLease } from './lease.js';
+import { findingMarkerCondition, renewalOf, stampTrigger } from './renewal.js';
 
 /** Result of {@link IsolationStore.create}. */
 export type CreateIsolationResult =
@@ -103,13 +104,15 @@ export class IsolationStore {
     // answer them without a transaction, which would fail anyway and still cost write capacity. The transaction
     // below keeps guarding the race between concurrent first deliveries.
     const existing = await this.existingRequest(input);
-    if (existing !== undefined) return existing;
+    const renewed = renewalOf(existing, input.trigger);
+    if (existing !== undefined && renewed === undefined) return existing;
     let status = input.status;
     let limits = input.limits;
     let downgraded: string | undefined;
     let lastError: unknown;
     for (let attempt = 1; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
       const record = newRecord(input, context, status, downgraded);
+      stampTrigger(record, input.trigger, renewed);
       const resourceKey = record.resourceKey;
       const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
         {
@@ -141,7 +144,7 @@ export class IsolationStore {
               isolationId: record.id,
               createdAt: record.createdAt,
             },
-            ConditionExpression: 'attribute_not_exists(pk)',
+            ...findingMarkerCondition(renewed),
           },
         });
       }

@@ -95,6 +95,16 @@ export interface FindingSummary {
   createdAt: string;
 }
 
+/**
+ * The activity of the finding that produced a request: its `updatedAt` and, when the source gives one, its
+ * occurrence count (GuardDuty `service.count`). A re-published finding with newer activity after its isolation
+ * ended (RELEASED, REJECTED, EXPIRED) gets a fresh decision; see `store/renewal.ts`.
+ */
+export interface FindingTrigger {
+  updatedAt: string;
+  count?: number;
+}
+
 /** Identifiers of the Security Hub finding the outcome is written to. */
 export interface SecurityHubRef {
   id: string;
@@ -137,6 +147,10 @@ export interface IsolationRecord {
   /** Canonical finding key (absent for API-started isolations). */
   findingKey?: string;
   finding?: FindingSummary;
+  /** The finding activity this request answers (absent for API-started isolations and older records). */
+  trigger?: FindingTrigger;
+  /** The ended isolation of the same finding that renewed activity superseded (see `store/renewal.ts`). */
+  renews?: string;
   /** Where write-backs go; for API-started isolations this is the finding cordon imported. */
   securityHub?: SecurityHubRef;
   resource: Resource;
@@ -262,6 +276,7 @@ export const keys = {
 export interface NewIsolation {
   findingKey?: string;
   finding?: FindingSummary;
+  trigger?: FindingTrigger;
   securityHub?: SecurityHubRef;
   resource: Resource;
   action: string;

@@ -1,6 +1,6 @@
 # EventBridge: every file in rules/ becomes one rule, and nothing else does. A file is named
-# <target>-<name>.json, where <target> is the function it feeds (triage or approve). `${account_id}` and
-# `${region}` inside a pattern stand for this security account and region.
+# <target>-<name>.json, where <target> is the function it feeds (triage or approve). `${account_id}`,
+# `${region}` and `${partition}` inside a pattern stand for this security account, its region and partition.
 
 locals {
   rule_targets = ["triage", "approve"]
@@ -13,6 +13,7 @@ locals {
       pattern = jsonencode(jsondecode(templatefile("${var.rules_dir}/${file}", {
         account_id = local.account_id
         region     = local.region
+        partition  = local.partition
       })))
     }
   }
