@@ -12,6 +12,7 @@ import { reportOutcome } from '../report/reporter.js';
 import { actionState, type FailureInfo, type IsolationRecord, type Principal } from '../store/model.js';
 import type { PipelineDeps, WorkerJob } from './deps.js';
 import { guardSettings } from './guard-settings.js';
+import { incidentContext } from './incident-context.js';
 
 /** The worker as a principal in the audit trail. */
 export const WORKER_PRINCIPAL: Principal = { type: 'system', id: 'cordon-isolate', name: 'cordon worker' };
@@ -137,6 +138,7 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
         guard: guardSettings(deps.policy, deps.config),
         logger: log,
         now: deps.clock,
+        ...incidentContext(record, deps.policy.settings.incidentWindowMarginMinutes, job.kind),
         onStep: async (_step: StepRecord, state: ActionState) => {
           await deps.store.saveProgress(
             record.id,

@@ -67,6 +67,7 @@ export interface RecordPatch {
   failure?: FailureInfo;
   containedAt?: string;
   releasedAt?: string;
+  releaseRestoreKeys?: string[];
   leaseExpiresAt?: string;
   securityHub?: SecurityHubRef;
 }
