@@ -50,6 +50,7 @@ describe('Findings: sample events', () => {
       region: 'us-east-1',
       createdAt: '2017-12-08T15:32:49.865Z',
       updatedAt: '2017-12-08T15:32:49.865Z',
+      firstSeenAt: '2017-12-08T15:32:49.000Z',
       sample: true,
       recordState: 'ACTIVE',
       securityHub: {
@@ -230,6 +231,7 @@ describe('Findings: sample events', () => {
       region: 'us-east-1',
       createdAt: '2020-08-22T09:34:34.146Z',
       updatedAt: '2020-09-30T12:14:00.206Z',
+      firstSeenAt: '2020-08-22T09:15:57.000Z',
       sample: false,
       workflowStatus: 'NEW',
       recordState: 'ACTIVE',

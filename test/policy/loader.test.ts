@@ -99,6 +99,7 @@ rules:
       approvalExpiryMinutes: 1440,
       customActions: { approve: 'CordonApprove', reject: 'CordonReject' },
       includeSampleFindings: false,
+      incidentWindowMarginMinutes: 60,
     });
   });
 
@@ -112,6 +113,7 @@ settings:
   approvalExpiry: 7d
   customActions: { approve: Yes1, reject: No1 }
   includeSampleFindings: true
+  incidentWindowMarginMinutes: 15
 rules:
   - { name: all, mode: notify }
 `;
@@ -127,6 +129,7 @@ rules:
       approvalExpiryMinutes: 7 * 24 * 60,
       customActions: { approve: 'Yes1', reject: 'No1' },
       includeSampleFindings: true,
+      incidentWindowMarginMinutes: 15,
     });
   });
 
