@@ -1,13 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { IAMClient } from '@aws-sdk/client-iam';
+import { IAM } from '@aws-sdk/client-iam';
 import { useMoto } from '../support/moto.js';
 import { triageEvent } from '../../functions/lib/pipeline/triage.js';
 import { approveIsolation, getIsolation, releaseIsolation } from '../../functions/lib/pipeline/service.js';
 import type { Principal } from '../../functions/lib/store/model.js';
-import { seedUser, userPolicy, userState } from '../actions/support/iam-state.js';
-import { ACCOUNT, REGION, createWorld, unique } from './support.js';
+import {
+  latestCredentialTime,
+  seedAttackerCredentials,
+  seedUser,
+  userPolicy,
+  userState,
+} from '../actions/support/iam-state.js';
+import { ACCOUNT, REGION, createWorld, policyWith, unique } from './support.js';
 
 const moto = useMoto({ resetEach: false });
 const approver: Principal = { type: 'user', id: 'approver-subject', name: 'approver' };
@@ -21,6 +27,8 @@ function torCallerEvent(options: {
   accessKeyId: string;
   userType: 'IAMUser' | 'AssumedRole';
   principalId?: string;
+  type?: string;
+  firstSeenAt?: string;
 }): Record<string, unknown> {
   const event = JSON.parse(
     readFileSync(
@@ -49,8 +57,10 @@ function torCallerEvent(options: {
       accessKeyId: options.accessKeyId,
     },
   };
+  if (options.type !== undefined) detail['type'] = options.type;
   const service = detail['service'] as Record<string, unknown>;
   service['additionalInfo'] = {};
+  if (options.firstSeenAt !== undefined) service['eventFirstSeen'] = options.firstSeenAt;
   return event;
 }
 
@@ -58,7 +68,7 @@ describe('Pipeline: temporary credentials of IAM users and roles', () => {
   it("ends ISOLATED with the session deny on the user for an IAM user's ASIA key, and release removes it", async () => {
     // Prepare
     const world = await createWorld(moto);
-    const iam = new IAMClient(moto.clientConfig(REGION));
+    const iam = new IAM(moto.clientConfig(REGION));
     const userName = unique('console-user');
     await seedUser(iam, userName);
     const original = await userState(iam, userName);
@@ -126,5 +136,54 @@ describe('Pipeline: temporary credentials of IAM users and roles', () => {
     expect(triage.findings[0]).toMatchObject({ rule: 'iam-role-session-malicious-ip', mode: 'approval' });
     const planned = triage.findings[0]?.actions[0];
     expect(planned).toMatchObject({ action: 'revoke-role-sessions' });
+  });
+
+  it('releases an isolated user without the attacker key unless named, and audits the named key', async () => {
+    // Prepare: the finding's first activity comes after the user's own credentials, before the attacker's
+    const world = await createWorld(moto, { policy: policyWith({ incidentWindowMarginMinutes: 0 }) });
+    const iam = new IAM(moto.clientConfig(REGION));
+    const userName = unique('victim');
+    const user = await seedUser(iam, userName);
+    await iam.deleteAccessKey({ UserName: userName, AccessKeyId: user.inactiveKeyId });
+    const firstSeenAt = new Date((await latestCredentialTime(iam, userName)) + 1).toISOString();
+    const attacker = await seedAttackerCredentials(iam, userName);
+    const event = torCallerEvent({
+      userName,
+      accessKeyId: user.activeKeyId,
+      userType: 'IAMUser',
+      type: 'UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B',
+      firstSeenAt,
+    });
+    const triage = await triageEvent(world.deps, event);
+    const id = triage.findings[0]?.actions[0]?.isolationId ?? '';
+    await approveIsolation(world.deps, id, approver, 'confirmed compromise');
+    await world.worker.drain();
+    const isolated = await getIsolation(world.deps, id);
+
+    // Act
+    await releaseIsolation(world.deps, id, approver, 'the new key is the user own CI key', {
+      restoreKeys: [attacker.accessKeyId],
+    });
+    await world.worker.drain();
+    const released = await getIsolation(world.deps, id);
+
+    // Assess
+    expect(isolated.status).toBe('ISOLATED');
+    expect(isolated.finding?.firstSeenAt).toBe(firstSeenAt);
+    expect(isolated.before['iamUser']).toMatchObject({
+      createdDuringIncident: [
+        { kind: 'access-key', id: attacker.accessKeyId },
+        { kind: 'ssh-public-key', id: attacker.sshPublicKeyId },
+      ],
+    });
+    expect(released.status).toBe('RELEASED');
+    expect(released.releaseRestoreKeys).toEqual([attacker.accessKeyId]);
+    expect(released.audit.find((a) => a.to === 'RELEASING' && a.by.name === 'approver')?.note).toBe(
+      `the new key is the user own CI key [restore credentials created during the incident: ${attacker.accessKeyId}]`,
+    );
+    expect((await userState(iam, userName)).keys).toEqual({
+      [user.activeKeyId]: 'Active',
+      [attacker.accessKeyId]: 'Active',
+    });
   });
 });
