@@ -10,6 +10,7 @@ import { ISOLATION_STATUSES, type IsolationRecord } from '../../functions/lib/st
 import { api, ApiError } from './api.js';
 import { accessToken, completeSignIn, signIn, signOut, type AuthSettings } from './auth.js';
 import { byId, h, replace, when, type Child } from './dom.js';
+import { releasePanel } from './release.js';
 
 interface ActionInfo {
   name: string;
@@ -298,6 +299,7 @@ async function showDetail(id: string): Promise<void> {
     }
     const reasonInput = h('textarea', { id: 'decision-reason', rows: 2, minlength: 10 });
     const message = h('div', { id: 'decision-message', 'aria-live': 'polite' });
+    const incident = releasePanel(r.before, r.allowed.release);
     const act = async (verb: 'approve' | 'reject' | 'release' | 'retry'): Promise<void> => {
       const reason = reasonInput.value.trim();
       if ((verb === 'reject' || verb === 'release') && reason.length < 10) {
@@ -307,7 +309,8 @@ async function showDetail(id: string): Promise<void> {
       }
       setFieldError('decision-reason', undefined);
       try {
-        await api('POST', `/isolations/${encodeURIComponent(id)}/${verb}`, reason ? { reason } : {});
+        const body = verb === 'release' ? incident.body(reason) : reason ? { reason } : {};
+        await api('POST', `/isolations/${encodeURIComponent(id)}/${verb}`, body);
         await render();
       } catch (error) {
         replace(message, errorBox(error));
@@ -369,6 +372,7 @@ async function showDetail(id: string): Promise<void> {
       r.warnings.length > 0
         ? h('div', { class: 'alert alert-warn' }, h('ul', {}, ...r.warnings.map((w) => h('li', {}, w))))
         : null,
+      incident.element,
       buttons.length > 0
         ? h(
             'section',

@@ -107,6 +107,57 @@ describe('Action: disable-access-key', () => {
     expect(await userState(ctx.clients.iam, name)).toEqual(original);
   });
 
+  it("contains an IAM user's temporary ASIA key with the session deny, even without denyOlderSessions", async () => {
+    // Prepare
+    const { ctx, recorder } = motoActionContext(moto);
+    const name = freshName('console');
+    await seedUser(ctx.clients.iam, name);
+    const original = await userState(ctx.clients.iam, name);
+    const key = accessKeyResource(name, 'ASIAEXAMPLETEMPKEY01');
+    const params = disableAccessKey.params.parse({});
+
+    // Act
+    const applied = await disableAccessKey.apply(ctx, key, params);
+    const document = await userPolicy(ctx.clients.iam, name, 'cordon-revoke-older-sessions-iso-0001');
+    const afterApply = await userState(ctx.clients.iam, name);
+    recorder.clear();
+    const reapplied = await disableAccessKey.apply(ctx, key, params, applied);
+    const mutationsOnReapply = recorder.commands.filter((c) => isMutating(c.command));
+    const released = await disableAccessKey.release(ctx, key, params, applied);
+
+    // Assess
+    expect(applied.outcome).toBe('succeeded');
+    expect(statuses(applied)).toEqual({
+      'capture-key-state': 'done',
+      'deactivate-access-key': 'skipped',
+      'deny-older-sessions': 'done',
+    });
+    expect(applied.steps.find((s) => s.name === 'deny-older-sessions')?.detail).toMatch(
+      /^denied sessions issued before 2026-11-28T07:00:00.000Z/,
+    );
+    expect(applied.before['accessKey']).toEqual({
+      accessKeyId: 'ASIAEXAMPLETEMPKEY01',
+      userName: name,
+      status: 'Temporary',
+      temporary: true,
+      denyOlderSessionsIssuedBefore: '2026-11-28T07:00:00.000Z',
+    });
+    expect(document).toMatchObject({
+      Statement: [
+        { Effect: 'Deny', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-28T07:00:00.000Z' } } },
+      ],
+    });
+    expect(afterApply.keys).toEqual(original.keys);
+    expect(mutationsOnReapply).toEqual([]);
+    expect(new Set(reapplied.steps.map((s) => s.status))).toEqual(new Set(['skipped']));
+    expect(released.outcome).toBe('succeeded');
+    expect(statuses(released)).toEqual({
+      'reactivate-access-key': 'skipped',
+      'remove-deny-older-sessions': 'done',
+    });
+    expect(await userState(ctx.clients.iam, name)).toEqual(original);
+  });
+
   it('leaves a key that was already inactive inactive on release', async () => {
     // Prepare
     const { ctx } = motoActionContext(moto);

@@ -78,6 +78,7 @@ describe('Action: isolate-iam-user', () => {
       'capture-user-state': 'done',
       'attach-deny-all-policy': 'done',
       'deactivate-access-keys': 'done',
+      'deactivate-incident-credentials': 'skipped',
       'remove-console-password': 'skipped',
       'tag-user': 'done',
     });
@@ -167,6 +168,7 @@ describe('Action: isolate-iam-user', () => {
     expect(released.outcome).toBe('succeeded');
     expect(statuses(released)).toEqual({
       'reactivate-access-keys': 'done',
+      'restore-named-credentials': 'skipped',
       'remove-deny-all-policy': 'done',
       'untag-user': 'done',
     });

@@ -14,7 +14,15 @@ import type { Resource } from '../../functions/lib/findings/model.js';
 import { useMoto } from '../support/moto.js';
 import { motoActionContext } from './support/action-context.js';
 import type { FaultInjector } from '../aws/support/faults.js';
-import { accessKeyResource, roleResource, seedRole, seedUser, userResource } from './support/iam-state.js';
+import {
+  accessKeyResource,
+  latestCredentialTime,
+  roleResource,
+  seedAttackerCredentials,
+  seedRole,
+  seedUser,
+  userResource,
+} from './support/iam-state.js';
 import {
   createAutoScalingGroup,
   createNetwork,
@@ -116,6 +124,22 @@ const SCENARIOS: Record<string, Scenario[]> = {
       async seed(ctx) {
         const name = `meta-user-${++counter}`;
         await seedUser(ctx.clients.iam, name);
+        return userResource(name);
+      },
+    },
+    {
+      label: 'SSH key and signing certificate created during the incident, restored by name',
+      params: {},
+      async seed(ctx) {
+        const name = `meta-user-${++counter}`;
+        const user = await seedUser(ctx.clients.iam, name);
+        // Two keys is IAM's limit: make room for the attacker's.
+        await ctx.clients.iam.deleteAccessKey({ UserName: name, AccessKeyId: user.inactiveKeyId });
+        ctx.incidentWindowStart = new Date(
+          (await latestCredentialTime(ctx.clients.iam, name)) + 1,
+        ).toISOString();
+        const attacker = await seedAttackerCredentials(ctx.clients.iam, name, { withCertificate: true });
+        ctx.restoreKeys = [attacker.sshPublicKeyId, attacker.certificateId ?? ''];
         return userResource(name);
       },
     },

@@ -51,6 +51,7 @@ describe('Findings: sample events', () => {
       createdAt: '2017-12-08T15:32:49.865Z',
       count: 1,
       updatedAt: '2017-12-08T15:32:49.865Z',
+      firstSeenAt: '2017-12-08T15:32:49.000Z',
       sample: true,
       recordState: 'ACTIVE',
       securityHub: {
@@ -232,6 +233,7 @@ describe('Findings: sample events', () => {
       createdAt: '2020-08-22T09:34:34.146Z',
       count: 74,
       updatedAt: '2020-09-30T12:14:00.206Z',
+      firstSeenAt: '2020-08-22T09:15:57.000Z',
       sample: false,
       workflowStatus: 'NEW',
       recordState: 'ACTIVE',

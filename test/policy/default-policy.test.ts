@@ -158,6 +158,28 @@ describe('Default policy: common GuardDuty findings', () => {
       ['disable-access-key iam-access-key AKIA2'],
     ],
     [
+      "an IAM user's temporary key used from Tor goes to disable-access-key (session deny)",
+      finding({
+        type: 'UnauthorizedAccess:IAMUser/TorIPCaller',
+        score: 5,
+        resources: [accessKey('ASIA1', 'console-user'), user('console-user')],
+      }),
+      'iam-access-key-malicious-ip',
+      'approval',
+      ['disable-access-key iam-access-key ASIA1'],
+    ],
+    [
+      "a role session used from a malicious IP: the role's sessions are revoked after approval",
+      finding({
+        type: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller',
+        score: 5,
+        resources: [role('app-role')],
+      }),
+      'iam-role-session-malicious-ip',
+      'approval',
+      ['revoke-role-sessions iam-role app-role'],
+    ],
+    [
       'Kali Linux API calls: key disabled after approval',
       finding({
         type: 'PenTest:IAMUser/KaliLinux',

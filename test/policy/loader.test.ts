@@ -100,6 +100,7 @@ rules:
       approvalExpiryMinutes: 1440,
       customActions: { approve: 'CordonApprove', reject: 'CordonReject' },
       includeSampleFindings: false,
+      incidentWindowMarginMinutes: 60,
     });
   });
 
@@ -113,6 +114,7 @@ settings:
   approvalExpiry: 7d
   customActions: { approve: Yes1, reject: No1 }
   includeSampleFindings: true
+  incidentWindowMarginMinutes: 15
 rules:
   - { name: all, mode: notify }
 `;
@@ -128,6 +130,7 @@ rules:
       approvalExpiryMinutes: 7 * 24 * 60,
       customActions: { approve: 'Yes1', reject: 'No1' },
       includeSampleFindings: true,
+      incidentWindowMarginMinutes: 15,
     });
   });
 

@@ -93,6 +93,14 @@ export interface ActionContext {
   guard: GuardSettings;
   logger: LoggerLike;
   now: () => Date;
+  /**
+   * Apply: start of the incident window (the finding's first activity minus the policy's
+   * `incidentWindowMarginMinutes`). Credentials created since are treated as possibly the attacker's.
+   * Absent when the isolation has no finding that dates the activity.
+   */
+  incidentWindowStart?: string;
+  /** Release: ids of credentials created during the incident that the releaser named to bring back. */
+  restoreKeys?: readonly string[];
   /** Called after every step so the worker can persist progress (resumability). Must not throw for success. */
   onStep?: (step: StepRecord, state: ActionState) => Promise<void>;
   /**

@@ -2,6 +2,12 @@
  * `disable-access-key`: deactivate the one access key named in the finding; optionally deny the owner's
  * temporary credentials issued before now (`aws:TokenIssueTime`), since sessions minted from the key with
  * GetSessionToken/GetFederationToken may outlive its deactivation.
+ *
+ * An `ASIA…` key of an IAM user is a temporary credential (console session, GetSessionToken,
+ * GetFederationToken): STS cannot deactivate it, and it is not in ListAccessKeys. The user's own policies
+ * still govern it, so it is contained by the same deny on sessions issued before now, put whatever
+ * `denyOlderSessions` says. (An `ASIA…` key of an assumed role never reaches this action: the finding's
+ * principal maps it to the role, which `revoke-role-sessions` contains.)
  */
 import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
@@ -39,6 +45,8 @@ export interface AccessKeyBefore {
   userName: string;
   /** The key's status before isolation: release reactivates it only if it was `Active`. */
   status: string;
+  /** Set for an `ASIA…` key: a temporary credential, contained by the session deny alone. */
+  temporary?: boolean;
   /** Set when apply put the deny-older-sessions policy: its cut-off time. */
   denyOlderSessionsIssuedBefore?: string;
 }
@@ -47,6 +55,11 @@ interface ApplyWork {
   liveStatus?: string;
   /** Cut-off of a cordon deny-older-sessions policy already on the user, if any. */
   existingIssuedBefore?: string;
+}
+
+/** `ASIA…`: a temporary STS credential; `AKIA…` is a long-term key (see containment facts). */
+export function isTemporaryKeyId(accessKeyId: string): boolean {
+  return accessKeyId.startsWith('ASIA');
 }
 
 function keyOf(resource: Resource): IamAccessKeyResource {
@@ -67,6 +80,9 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
   const policyName = sessionRevocationPolicyName(ctx.isolationId);
   const { userName: UserName, accessKeyId: AccessKeyId } = resource;
   const owner: SessionPrincipal = { kind: 'user', userName: UserName };
+  const temporary = isTemporaryKeyId(AccessKeyId);
+  // A temporary key can only be contained by the session deny: it is put whatever the parameter says.
+  const denySessions = p.denyOlderSessions || temporary;
   return [
     {
       steps: [
@@ -75,10 +91,10 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
           async run({ work, before }): Promise<StepOutcome> {
             const [user, keys, existingIssuedBefore] = await Promise.all([
               awsCall('iam:GetUser', () => iam.getUser({ UserName })),
-              awsCall('iam:ListAccessKeys', () => iam.listAccessKeys({ UserName })),
-              p.denyOlderSessions
-                ? readSessionRevocation(iam, owner, policyName)
-                : Promise.resolve(undefined),
+              temporary
+                ? Promise.resolve(undefined)
+                : awsCall('iam:ListAccessKeys', () => iam.listAccessKeys({ UserName })),
+              denySessions ? readSessionRevocation(iam, owner, policyName) : Promise.resolve(undefined),
             ]);
             const arn = user.User?.Arn;
             const verdict = checkGuards(
@@ -88,7 +104,26 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
             );
             if (!verdict.allowed)
               return { status: 'skipped', detail: `refused: ${verdict.reason}`, halt: true };
-            const key = (keys.AccessKeyMetadata ?? []).find((k) => k.AccessKeyId === AccessKeyId);
+            work.existingIssuedBefore = existingIssuedBefore;
+            if (temporary) {
+              // Not listed by IAM and not deactivatable: there is no key state, only the user, to record.
+              work.liveStatus = 'Temporary';
+              if (recordedKey(before) !== undefined) {
+                return { status: 'skipped', detail: 'state already recorded by an earlier run' };
+              }
+              const recorded: AccessKeyBefore = {
+                accessKeyId: AccessKeyId,
+                userName: UserName,
+                status: 'Temporary',
+                temporary: true,
+              };
+              return {
+                status: 'done',
+                detail: `${AccessKeyId} is a temporary credential of IAM user ${UserName} (ASIA…): it cannot be deactivated, so the user's sessions issued before now will be denied`,
+                before: { accessKey: recorded },
+              };
+            }
+            const key = (keys?.AccessKeyMetadata ?? []).find((k) => k.AccessKeyId === AccessKeyId);
             if (!key) {
               return {
                 status: 'skipped',
@@ -97,7 +132,6 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
               };
             }
             work.liveStatus = key.Status ?? 'Unknown';
-            work.existingIssuedBefore = existingIssuedBefore;
             if (recordedKey(before) !== undefined) {
               return {
                 status: 'skipped',
@@ -124,6 +158,12 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
         {
           name: 'deactivate-access-key',
           async run({ work }) {
+            if (temporary) {
+              return {
+                status: 'skipped',
+                detail: `${AccessKeyId} is a temporary credential: STS cannot deactivate it (contained by deny-older-sessions)`,
+              };
+            }
             if (work.liveStatus !== 'Active') {
               return {
                 status: 'skipped',
@@ -139,7 +179,7 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
         {
           name: 'deny-older-sessions',
           async run({ work, before }) {
-            if (!p.denyOlderSessions)
+            if (!denySessions)
               return { status: 'skipped', detail: 'not requested (denyOlderSessions is false)' };
             const recorded = recordedKey(before)?.denyOlderSessionsIssuedBefore;
             if (work.existingIssuedBefore !== undefined && work.existingIssuedBefore === recorded) {
@@ -153,8 +193,15 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
             await putSessionRevocation(iam, owner, policyName, issuedBefore);
             return {
               status: 'done',
-              detail: `inline policy ${policyName} denies ${UserName}'s sessions issued before ${issuedBefore}`,
+              detail: `denied sessions issued before ${issuedBefore}: inline policy ${policyName} on ${UserName}`,
               before: { accessKey: { denyOlderSessionsIssuedBefore: issuedBefore } },
+              ...(temporary
+                ? {
+                    warnings: [
+                      `${AccessKeyId} is a temporary credential of ${UserName}: every session of the user issued before ${issuedBefore} is denied, including legitimate console sessions (the user must sign in again)`,
+                    ],
+                  }
+                : {}),
             };
           },
         },
@@ -180,6 +227,12 @@ function releaseStages(
           async run({ before }) {
             const recorded = recordedKey(before);
             if (!recorded) return { status: 'skipped', detail: 'apply recorded no key state' };
+            if (recorded.temporary === true) {
+              return {
+                status: 'skipped',
+                detail: `${AccessKeyId} is a temporary credential: nothing to reactivate`,
+              };
+            }
             if (recorded.status !== 'Active') {
               return {
                 status: 'skipped',
@@ -216,7 +269,7 @@ function releaseStages(
 export const disableAccessKey = defineAction({
   name: 'disable-access-key',
   description:
-    "Deactivate the one access key named in the finding, optionally denying the owner's sessions issued before now; release reactivates it.",
+    "Deactivate the one access key named in the finding, optionally denying the owner's sessions issued before now (always, for an IAM user's temporary ASIA key); release reactivates it and removes the deny.",
   resourceTypes: ['iam-access-key'],
   params,
   permissions: [
@@ -234,6 +287,7 @@ export const disableAccessKey = defineAction({
   limitations: [
     "Only this key: the user's other keys, console password and permissions are untouched (use isolate-iam-user to cut them all).",
     "Temporary credentials already minted from the key (GetSessionToken, GetFederationToken) are not documented to die with it; set denyOlderSessions to deny them. That policy denies ALL of the user's sessions issued before now, not only this key's.",
+    "An IAM user's temporary ASIA key (console session, GetSessionToken, GetFederationToken) cannot be deactivated: it is contained by denying ALL of the user's sessions issued before now. The user's long-term keys and new sign-ins keep working; isolate the user with isolate-iam-user to cut them too.",
     'Role sessions obtained with the key (sts:AssumeRole) stay valid until they expire; use revoke-role-sessions on those roles.',
     'IAM is eventually consistent: deactivation usually takes effect within seconds; calls already in flight complete.',
   ],

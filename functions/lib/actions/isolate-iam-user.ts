@@ -21,12 +21,21 @@ import {
   denyAllPolicy,
   partitionOf,
   samePolicy,
-  tagRecord,
 } from '../aws/iam-policies.js';
 import { IAM_NO_SUCH_ENTITY, settleAll, unlessNotFound } from '../aws/errors.js';
 import { defineAction, type ActionContext, type ActionState } from './contract.js';
 import { checkGuards, refusedResult } from './guards.js';
-import { awsCall, awsErrorName, runSteps, type StageSpec, type StepOutcome, type StepSpec } from './steps.js';
+import {
+  MANAGED_DENY_ALL_KEY,
+  captureStep,
+  recordedManagedDenyAll,
+  recordedUser,
+  type ApplyWork,
+} from './iam-user-state.js';
+import { releaseStages } from './isolate-iam-user-release.js';
+import { awsCall, awsErrorName, runSteps, type StageSpec, type StepSpec } from './steps.js';
+
+export type { IamUserBefore, IncidentItem } from './iam-user-state.js';
 
 const params = z
   .object({
@@ -44,47 +53,9 @@ const params = z
   .strict();
 type Params = z.output<typeof params>;
 
-/** What apply records about the user before changing it; release reads it. */
-export interface IamUserBefore {
-  userName: string;
-  arn?: string;
-  accessKeys: { accessKeyId: string; status: string }[];
-  consolePassword: boolean;
-  sshPublicKeys: { id: string; status: string }[];
-  signingCertificates: { id: string; status: string }[];
-  mfaDevices: string[];
-  /** Set when apply deleted the console password (`removeConsoleAccess`): release cannot restore it. */
-  consolePasswordDeletedAt?: string;
-}
-
-/** Before-state key of the managed-policy fallback: set only when cordon attached `AWSDenyAll` itself. */
-const MANAGED_DENY_ALL_KEY = 'managedDenyAll';
-
-interface ApplyWork {
-  userName: string;
-  tags: Record<string, string>;
-  activeKeyIds: string[];
-  hasPassword: boolean;
-  /** Settles when this run's deny-all write settles: true when this run wrote the policy. */
-  policyWritten?: Promise<boolean>;
-  /** Resolves with the live guard verdict (true: allowed) once the state read has checked it. */
-  guardAllowed: Promise<boolean>;
-  settleGuard: (allowed: boolean) => void;
-}
-
 /** IAM's answer when a user's inline policies would exceed their 2,048-character quota. */
 function isInlineQuotaExceeded(error: unknown): boolean {
   return ['LimitExceeded', 'LimitExceededException'].includes(awsErrorName(error));
-}
-
-function recordedManagedDenyAll(before: Readonly<Record<string, unknown>>): string | undefined {
-  const value = before[MANAGED_DENY_ALL_KEY];
-  return typeof value === 'object' &&
-    value !== null &&
-    'policyArn' in value &&
-    typeof value.policyArn === 'string'
-    ? value.policyArn
-    : undefined;
 }
 
 /**
@@ -98,11 +69,6 @@ function userOf(resource: Resource): IamUserResource {
     throw new ValidationError(`isolate-iam-user applies to iam-user resources, not ${resource.type}`);
   }
   return resource;
-}
-
-function recordedUser(before: Readonly<Record<string, unknown>>): IamUserBefore | undefined {
-  const value = before['iamUser'];
-  return typeof value === 'object' && value !== null ? (value as IamUserBefore) : undefined;
 }
 
 function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): StageSpec<ApplyWork>[] {
@@ -203,80 +169,7 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
       }
     },
   };
-  const capture: StepSpec<ApplyWork> = {
-    name: 'capture-user-state',
-    async run({ work, before: earlier }): Promise<StepOutcome> {
-      const [user, keys, login, ssh, certs, mfa] = await Promise.all([
-        awsCall('iam:GetUser', () => iam.getUser({ UserName })),
-        awsCall('iam:ListAccessKeys', () => iam.listAccessKeys({ UserName })),
-        awsCall('iam:GetLoginProfile', () => unlessNotFound(iam.getLoginProfile({ UserName }))),
-        awsCall('iam:ListSSHPublicKeys', () => iam.listSSHPublicKeys({ UserName })),
-        awsCall('iam:ListSigningCertificates', () => iam.listSigningCertificates({ UserName })),
-        awsCall('iam:ListMFADevices', () => iam.listMFADevices({ UserName })),
-      ]).catch((error: unknown) => {
-        // No verdict without the read: the managed-policy fallback must not wait forever, nor attach.
-        work.settleGuard(false);
-        throw error;
-      });
-      const tags = tagRecord(user.User?.Tags);
-      const arn = user.User?.Arn ?? resource.arn;
-      const verdict = checkGuards({ ...resource, ...(arn ? { arn } : {}) }, ctx.guard, tags);
-      // Before awaiting the parallel write: its managed-policy fallback waits for this verdict.
-      work.settleGuard(verdict.allowed);
-      if (!verdict.allowed) {
-        // The deny-all sent alongside this read spares exempt and protected principals by its own
-        // condition, so it never denied them anything; remove it so the refused user is left untouched.
-        const written = await (work.policyWritten ?? Promise.resolve(false));
-        if (written) {
-          await awsCall('iam:DeleteUserPolicy', () =>
-            unlessNotFound(iam.deleteUserPolicy({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
-          );
-        }
-        const cleanup = written ? ` (removed the conditional ${DENY_ALL_POLICY_NAME} sent in parallel)` : '';
-        return { status: 'skipped', detail: `refused: ${verdict.reason}${cleanup}`, halt: true };
-      }
-
-      const accessKeys = (keys.AccessKeyMetadata ?? []).map((k) => ({
-        accessKeyId: k.AccessKeyId ?? '',
-        status: k.Status ?? 'Unknown',
-      }));
-      work.tags = tags;
-      work.activeKeyIds = accessKeys.filter((k) => k.status === 'Active').map((k) => k.accessKeyId);
-      work.hasPassword = login !== undefined;
-      const before: IamUserBefore = {
-        userName: UserName,
-        ...(arn ? { arn } : {}),
-        accessKeys,
-        consolePassword: work.hasPassword,
-        sshPublicKeys: (ssh.SSHPublicKeys ?? []).map((k) => ({
-          id: k.SSHPublicKeyId ?? '',
-          status: k.Status ?? 'Unknown',
-        })),
-        signingCertificates: (certs.Certificates ?? []).map((c) => ({
-          id: c.CertificateId ?? '',
-          status: c.Status ?? 'Unknown',
-        })),
-        mfaDevices: (mfa.MFADevices ?? []).map((d) => d.SerialNumber ?? ''),
-      };
-      const summary =
-        `${accessKeys.length} access key(s) (${work.activeKeyIds.length} active), ` +
-        `console password ${work.hasPassword ? 'set' : 'not set'}, ${before.sshPublicKeys.length} SSH key(s), ` +
-        `${before.signingCertificates.length} signing certificate(s), ${before.mfaDevices.length} MFA device(s)`;
-      // A re-run keeps the first capture (the step runner never overwrites before-state): the keys it saw
-      // as Active are the ones release must bring back, even though they are Inactive by now.
-      if (recordedUser(earlier) !== undefined) {
-        return {
-          status: 'skipped',
-          detail: `state already recorded by an earlier run; live: ${summary}`,
-        };
-      }
-      return {
-        status: 'done',
-        detail: `recorded ${UserName}: ${summary}`,
-        before: { iamUser: before },
-      };
-    },
-  };
+  const capture = captureStep(ctx, resource);
   const others: StepSpec<ApplyWork>[] = [
     {
       name: 'deactivate-access-keys',
@@ -290,6 +183,36 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
           ),
         );
         return { status: 'done', detail: `deactivated access key(s) ${work.activeKeyIds.join(', ')}` };
+      },
+    },
+    {
+      // Deactivated, not deleted, so that a releaser can bring back one that turns out to be legitimate.
+      name: 'deactivate-incident-credentials',
+      async run({ work }) {
+        const ssh = work.incidentSshKeyIds;
+        const certs = work.incidentCertificateIds;
+        if (ssh.length === 0 && certs.length === 0) {
+          return {
+            status: 'skipped',
+            detail: 'no active SSH public key or signing certificate created during the incident',
+          };
+        }
+        await settleAll([
+          ...ssh.map((SSHPublicKeyId) =>
+            awsCall('iam:UpdateSSHPublicKey', () =>
+              iam.updateSSHPublicKey({ UserName, SSHPublicKeyId, Status: 'Inactive' }),
+            ),
+          ),
+          ...certs.map((CertificateId) =>
+            awsCall('iam:UpdateSigningCertificate', () =>
+              iam.updateSigningCertificate({ UserName, CertificateId, Status: 'Inactive' }),
+            ),
+          ),
+        ]);
+        return {
+          status: 'done',
+          detail: `deactivated credentials created during the incident: ${[...ssh, ...certs].join(', ')}`,
+        };
       },
     },
     {
@@ -343,112 +266,6 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
   return [{ steps: [capture] }, { containment: true, steps: [attach, ...others] }];
 }
 
-function releaseStages(ctx: ActionContext, resource: IamUserResource): StageSpec<Record<string, never>>[] {
-  const iam: IAM = ctx.clients.iam;
-  const UserName = resource.userName;
-  return [
-    {
-      steps: [
-        {
-          // Keys first, policy last: the user never holds working keys without the deny-all in place.
-          name: 'reactivate-access-keys',
-          async run({ before }) {
-            const recorded = recordedUser(before);
-            if (!recorded) return { status: 'skipped', detail: 'apply recorded no access keys' };
-            const wanted = recorded.accessKeys.filter((k) => k.status === 'Active').map((k) => k.accessKeyId);
-            if (wanted.length === 0)
-              return { status: 'skipped', detail: 'no access key was active before isolation' };
-            const live = await awsCall('iam:ListAccessKeys', () => iam.listAccessKeys({ UserName }));
-            const statuses = new Map((live.AccessKeyMetadata ?? []).map((k) => [k.AccessKeyId, k.Status]));
-            const gone = wanted.filter((id) => !statuses.has(id));
-            const toReactivate = wanted.filter((id) => statuses.get(id) === 'Inactive');
-            await settleAll(
-              toReactivate.map((AccessKeyId) =>
-                awsCall('iam:UpdateAccessKey', () =>
-                  iam.updateAccessKey({ UserName, AccessKeyId, Status: 'Active' }),
-                ),
-              ),
-            );
-            const notes = gone.length > 0 ? `; deleted since isolation: ${gone.join(', ')}` : '';
-            if (toReactivate.length === 0) {
-              return { status: 'skipped', detail: `access keys already active${notes}` };
-            }
-            return { status: 'done', detail: `reactivated access key(s) ${toReactivate.join(', ')}${notes}` };
-          },
-        },
-      ],
-    },
-    {
-      steps: [
-        {
-          name: 'remove-deny-all-policy',
-          async run({ before }) {
-            const warnings: string[] = [];
-            if (recordedUser(before)?.consolePasswordDeletedAt !== undefined) {
-              warnings.push(
-                `the console password of ${UserName} was deleted during isolation and cannot be restored; set a new one if the user needs the console`,
-              );
-            }
-            const managedArn = recordedManagedDenyAll(before);
-            if (managedArn !== undefined) {
-              // Only cordon's own attachment is recorded; not-found means a concurrent release detached it.
-              const detached = await awsCall('iam:DetachUserPolicy', () =>
-                unlessNotFound(iam.detachUserPolicy({ UserName, PolicyArn: managedArn })),
-              );
-              if (detached === undefined) {
-                return {
-                  status: 'skipped',
-                  detail: `managed policy ${managedArn} is not attached`,
-                  warnings,
-                };
-              }
-              return { status: 'done', detail: `detached managed policy ${managedArn}`, warnings };
-            }
-            const present = await awsCall('iam:GetUserPolicy', () =>
-              unlessNotFound(iam.getUserPolicy({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
-            );
-            // Deleting a policy that a concurrent release already removed is fine: not-found means done.
-            const deleted =
-              present &&
-              (await awsCall('iam:DeleteUserPolicy', () =>
-                unlessNotFound(iam.deleteUserPolicy({ UserName, PolicyName: DENY_ALL_POLICY_NAME })),
-              ));
-            if (!deleted) {
-              return {
-                status: 'skipped',
-                detail: `inline policy ${DENY_ALL_POLICY_NAME} is not present`,
-                warnings,
-              };
-            }
-            return { status: 'done', detail: `removed inline policy ${DENY_ALL_POLICY_NAME}`, warnings };
-          },
-        },
-        {
-          name: 'untag-user',
-          async run() {
-            const user = await awsCall('iam:GetUser', () => iam.getUser({ UserName }));
-            const tags = tagRecord(user.User?.Tags);
-            const owner = tags[ISOLATION_ID_TAG];
-            if (owner === undefined && tags[ISOLATED_AT_TAG] === undefined) {
-              return { status: 'skipped', detail: 'no cordon tags on the user' };
-            }
-            if (owner !== undefined && owner !== ctx.isolationId) {
-              return {
-                status: 'skipped',
-                detail: `tags belong to another isolation (${owner}); left in place`,
-              };
-            }
-            await awsCall('iam:UntagUser', () =>
-              iam.untagUser({ UserName, TagKeys: [ISOLATION_ID_TAG, ISOLATED_AT_TAG] }),
-            );
-            return { status: 'done', detail: `removed tags ${ISOLATION_ID_TAG}, ${ISOLATED_AT_TAG}` };
-          },
-        },
-      ],
-    },
-  ];
-}
-
 export const isolateIamUser = defineAction({
   name: 'isolate-iam-user',
   description:
@@ -467,6 +284,8 @@ export const isolateIamUser = defineAction({
     'iam:ListAttachedUserPolicies',
     'iam:AttachUserPolicy',
     'iam:UpdateAccessKey',
+    'iam:UpdateSSHPublicKey',
+    'iam:UpdateSigningCertificate',
     'iam:DeleteLoginProfile',
     'iam:TagUser',
     'iam:DeleteUserPolicy',
@@ -478,16 +297,18 @@ export const isolateIamUser = defineAction({
       'attach-deny-all-policy',
       'capture-user-state',
       'deactivate-access-keys',
+      'deactivate-incident-credentials',
       'remove-console-password',
       'tag-user',
     ],
-    release: ['reactivate-access-keys', 'remove-deny-all-policy', 'untag-user'],
+    release: ['reactivate-access-keys', 'restore-named-credentials', 'remove-deny-all-policy', 'untag-user'],
   },
   limitations: [
     'Role sessions the user already obtained with sts:AssumeRole stay valid until they expire: the deny-all policy is on the user, not on the roles. Use revoke-role-sessions on those roles.',
     'IAM is eventually consistent: the deny-all policy usually takes effect within seconds, not instantly; calls already in flight complete.',
     'The console password is kept by default (the deny-all blocks every console action). With removeConsoleAccess it is deleted and release cannot restore it.',
-    'SSH public keys, signing certificates, MFA devices and service-specific credentials are recorded (except service-specific credentials) but not removed; the deny-all policy governs what they can do.',
+    'SSH public keys, signing certificates, MFA devices and service-specific credentials are recorded (except service-specific credentials) but not removed; the deny-all policy governs what they can do. Only SSH keys and signing certificates created during the incident are deactivated.',
+    "Credentials created during the incident (from the finding's first activity minus settings.incidentWindowMarginMinutes) stay as they are on release unless the releaser names them; an MFA device or console password created then is only listed and warned about, never removed. An isolation without a finding (started through the API) has no incident window.",
     'Resource-based policies in other accounts that trust the user are still evaluated, but the identity deny-all wins for every request the user signs.',
     "When the user's inline policies fill IAM's 2,048-character quota, cordon attaches AWS's managed AWSDenyAll instead (one more round trip, and only after the live guard check); if the user also has no managed-policy slot left, containment fails with the step named.",
   ],
@@ -510,6 +331,8 @@ export const isolateIamUser = defineAction({
         tags: {},
         activeKeyIds: [],
         hasPassword: false,
+        incidentSshKeyIds: [],
+        incidentCertificateIds: [],
         guardAllowed,
         settleGuard,
       },

@@ -29,6 +29,7 @@ import {
   IsolationId,
   ListQuery,
   ReasonBody,
+  ReleaseBody,
   parseIsolationRequest,
   parseOrThrow,
 } from './validation.js';
@@ -210,8 +211,12 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
       access: ['approver'],
       handle: async (ctx) => {
         const p = requirePrincipal(ctx);
-        const body = parseOrThrow(ReasonBody, ctx.body ?? {});
-        return json(200, view(await service.release(idParam(ctx), recordPrincipal(p), body.reason), p));
+        const body = parseOrThrow(ReleaseBody, ctx.body ?? {});
+        const options = body.restoreKeys === undefined ? {} : { restoreKeys: body.restoreKeys };
+        return json(
+          200,
+          view(await service.release(idParam(ctx), recordPrincipal(p), body.reason, options), p),
+        );
       },
     },
     {

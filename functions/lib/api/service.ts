@@ -27,7 +27,13 @@ export interface IsolationApiService {
   list(query: IsolationQuery): Promise<IsolationPage>;
   approve(id: string, by: Principal, note?: string): Promise<IsolationRecord>;
   reject(id: string, by: Principal, reason: string): Promise<IsolationRecord>;
-  release(id: string, by: Principal, reason: string): Promise<IsolationRecord>;
+  /** `restoreKeys`: credentials created during the incident that the releaser names to bring back. */
+  release(
+    id: string,
+    by: Principal,
+    reason: string,
+    options?: { restoreKeys?: readonly string[] },
+  ): Promise<IsolationRecord>;
   /** Run the worker again on a FAILED isolation; it resumes without repeating finished steps. */
   retry(id: string, by: Principal, note?: string): Promise<IsolationRecord>;
   /** Evaluate a pasted finding event against the policy, without acting. */
@@ -51,7 +57,7 @@ export function pipelineApiService(deps: PipelineDeps): IsolationApiService {
     list: (query) => listIsolations(deps, query),
     approve: (id, by, note) => approveIsolation(deps, id, by, note),
     reject: (id, by, reason) => rejectIsolation(deps, id, by, reason),
-    release: (id, by, reason) => releaseIsolation(deps, id, by, reason),
+    release: (id, by, reason, options) => releaseIsolation(deps, id, by, reason, options),
     retry: (id, by, note) => retryIsolation(deps, id, by, note),
     evaluate: async (event) => evaluateEvent(deps, event),
   };

@@ -62,8 +62,27 @@ export const IsolationRequestBody = z.strictObject({
 });
 export type IsolationRequestBody = z.infer<typeof IsolationRequestBody>;
 
-/** Body of `/reject` and `/release`. */
+/** Body of `/reject`. */
 export const ReasonBody = z.strictObject({ reason });
+/**
+ * Body of `/release`. `restoreKeys` names credentials created during the incident (access keys, SSH public keys,
+ * signing certificates, as listed in the record's `createdDuringIncident`) that release should bring back; the
+ * others stay as they are.
+ */
+export const ReleaseBody = z.strictObject({
+  reason,
+  restoreKeys: z
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^[A-Z0-9]{16,128}$/, 'must be an access key, SSH public key or signing certificate id'),
+    )
+    .max(50, 'must name at most 50 credentials')
+    .refine((ids) => new Set(ids).size === ids.length, 'must not name a credential twice')
+    .optional(),
+});
+export type ReleaseBody = z.infer<typeof ReleaseBody>;
 /** Body of `/approve`: a comment is optional. */
 export const ApproveBody = z.strictObject({ reason: reason.optional() });
 

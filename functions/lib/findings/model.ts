@@ -129,6 +129,11 @@ export interface Finding {
    * `aws/guardduty/service/count` product field of its Security Hub twin. Rises when GuardDuty re-publishes.
    */
   count?: number;
+  /**
+   * When the activity was first seen (GuardDuty `service.eventFirstSeen`, ASFF `FirstObservedAt`), as an ISO
+   * timestamp; absent when the source does not say or says something unreadable. Starts the incident window.
+   */
+  firstSeenAt?: string;
   /** GuardDuty sample findings (`service.additionalInfo.sample` / `[SAMPLE]` / `ProductFields.sample`). */
   sample: boolean;
   workflowStatus?: WorkflowStatus;

@@ -9,6 +9,13 @@ import { guardDutyProductArn, guardDutyTypeFromAsffTypes, isGuardDutyProductArn 
 import { asffResources, guardDutyResources } from './resources.js';
 
 const SAMPLE_PREFIX = /^\s*\[SAMPLE\]\s*/i;
+
+/** A source timestamp as ISO 8601, or undefined when absent or unreadable (it never rejects the finding). */
+function isoTimestamp(value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
 const SAMPLE_IN_JSON = /"sample"\s*:\s*(true|"true")/;
 
 /** GuardDuty marks sample findings in `service.additionalInfo`: `{sample: true}` or `{value: "<json>"}`. */
@@ -50,6 +57,8 @@ export function normaliseGuardDutyFinding(detail: GuardDutyFindingDetail): Findi
   if (archived !== undefined && archived !== null) finding.recordState = archived ? 'ARCHIVED' : 'ACTIVE';
   const count = detail.service?.count;
   if (count !== undefined && count !== null) finding.count = count;
+  const firstSeenAt = isoTimestamp(detail.service?.eventFirstSeen);
+  if (firstSeenAt !== undefined) finding.firstSeenAt = firstSeenAt;
   return finding;
 }
 
@@ -131,5 +140,7 @@ export function normaliseAsffFinding(
   if (finding.RecordState !== undefined) normalised.recordState = finding.RecordState;
   const count = asffCount(productFields);
   if (count !== undefined) normalised.count = count;
+  const firstSeenAt = isoTimestamp(finding.FirstObservedAt);
+  if (firstSeenAt !== undefined) normalised.firstSeenAt = firstSeenAt;
   return normalised;
 }

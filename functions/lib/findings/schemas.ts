@@ -134,6 +134,8 @@ export const GuardDutyFindingDetailSchema = z.object({
     .object({
       archived: z.boolean().nullish(),
       count: z.number().int().min(0).nullish(),
+      /** First activity GuardDuty saw (start of the incident window); kept as text, read leniently. */
+      eventFirstSeen: z.string().max(64).nullish(),
       // Either `{sample: true, ...}` (events) or `{value: "<json>", type: "default"}` (newer API shape).
       additionalInfo: z.unknown().optional(),
     })
@@ -226,6 +228,8 @@ export const AsffFindingSchema = z.object({
   Types: z.array(z.string().max(MAX_ID)).max(50).optional(),
   CreatedAt: Timestamp,
   UpdatedAt: Timestamp,
+  /** First activity the product saw (start of the incident window); kept as text, read leniently. */
+  FirstObservedAt: z.string().max(64).nullish(),
   Severity: AsffSeveritySchema,
   Title: Text.optional(),
   Description: Text.optional(),

@@ -211,15 +211,27 @@ export async function releaseIsolation(
   id: string,
   by: Principal,
   reason: string,
+  options: { restoreKeys?: readonly string[] } = {},
 ): Promise<IsolationRecord> {
   const at = deps.clock().toISOString();
+  const restoreKeys = [...(options.restoreKeys ?? [])];
+  // The names go into the audit note too: who chose to bring back what may be the attacker's credential.
+  const note =
+    restoreKeys.length > 0
+      ? `${reason} [restore credentials created during the incident: ${restoreKeys.join(', ')}]`
+      : reason;
   const releasing = await deps.store.transition(id, {
     from: ['ISOLATED', 'FAILED', 'RELEASE_FAILED'],
     to: 'RELEASING',
     by,
-    note: reason,
-    // No lease until the release's worker claims it (with a fresh token).
-    remove: ['leaseExpiresAt', 'leaseId'],
+    note,
+    // No lease until the release's worker claims it (with a fresh token). Each release request decides afresh:
+    // a retry that names nothing restores nothing from the incident.
+    ...(restoreKeys.length > 0 ? { set: { releaseRestoreKeys: restoreKeys } } : {}),
+    remove:
+      restoreKeys.length > 0
+        ? ['leaseExpiresAt', 'leaseId']
+        : ['leaseExpiresAt', 'leaseId', 'releaseRestoreKeys'],
     at,
   });
   deps.logger

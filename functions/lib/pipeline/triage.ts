@@ -69,6 +69,7 @@ export function findingSummary(finding: Finding): FindingSummary {
     title: finding.title,
     severity: finding.severity,
     createdAt: finding.createdAt,
+    ...(finding.firstSeenAt === undefined ? {} : { firstSeenAt: finding.firstSeenAt }),
   };
 }
 

@@ -19,6 +19,7 @@ import { actionState, type FailureInfo, type IsolationRecord, type Principal } f
 import type { TransitionOptions } from '../store/transitions.js';
 import type { PipelineDeps, WorkerJob } from './deps.js';
 import { guardSettings } from './guard-settings.js';
+import { incidentContext } from './incident-context.js';
 
 /** The worker as a principal in the audit trail. */
 export const WORKER_PRINCIPAL: Principal = { type: 'system', id: 'cordon-isolate', name: 'cordon worker' };
@@ -190,6 +191,7 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
         guard: guardSettings(deps.policy, deps.config),
         logger: log,
         now: deps.clock,
+        ...incidentContext(record, deps.policy.settings.incidentWindowMarginMinutes, job.kind),
         onStep: async (_step: StepRecord, state: ActionState) => {
           await fencedWrite(() =>
             deps.store.saveProgress(

@@ -32,6 +32,7 @@ export const DEFAULT_POLICY_SETTINGS: PolicySettings = Object.freeze({
   approvalExpiryMinutes: 24 * 60,
   customActions: Object.freeze({ approve: 'CordonApprove', reject: 'CordonReject' }),
   includeSampleFindings: false,
+  incidentWindowMarginMinutes: 60,
 });
 
 /**
@@ -341,6 +342,9 @@ function compileSettings(entries: SettingEntry[], issues: PolicyIssue[]): Policy
         break;
       case 'includeSampleFindings':
         settings.includeSampleFindings = value as boolean;
+        break;
+      case 'incidentWindowMarginMinutes':
+        settings.incidentWindowMarginMinutes = value as number;
         break;
     }
   }

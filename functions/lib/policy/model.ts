@@ -52,6 +52,11 @@ export interface PolicySettings {
   customActions: { approve: string; reject: string };
   /** Whether sample findings count by default (rules may override). */
   includeSampleFindings: boolean;
+  /**
+   * The incident window starts this many minutes before the finding's first activity: credentials created
+   * inside the window are treated as the attacker's on release (see `isolate-iam-user`).
+   */
+  incidentWindowMarginMinutes: number;
 }
 
 /** A rule's match conditions after validation. Absent = no constraint. All present conditions must hold. */

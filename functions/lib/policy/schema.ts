@@ -89,6 +89,12 @@ export const settingsSchema = z.strictObject({
     })
     .optional(),
   includeSampleFindings: z.boolean().optional(),
+  incidentWindowMarginMinutes: z
+    .number()
+    .int('must be a whole number of minutes')
+    .min(0)
+    .max(7 * 24 * 60, 'must be at most 10080 minutes (7 days)')
+    .optional(),
 });
 
 /** The top level of a file; `rules` and `settings` are validated item by item so that every issue is reported. */

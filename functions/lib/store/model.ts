@@ -93,6 +93,8 @@ export interface FindingSummary {
   severity: { score: number; label: SeverityLabel };
   /** The finding's own timestamp (for time-to-contain from detection). */
   createdAt: string;
+  /** First activity the finding saw: the start of the incident window (see `isolate-iam-user`). */
+  firstSeenAt?: string;
 }
 
 /**
@@ -191,6 +193,11 @@ export interface IsolationRecord {
   receivedAt?: string;
   containedAt?: string;
   releasedAt?: string;
+  /**
+   * Credentials created during the incident that the last release request named to bring back (an
+   * `isolate-iam-user` release leaves the others as they are). Absent when none were named.
+   */
+  releaseRestoreKeys?: string[];
   /** A worker owns an IN_PROGRESS/RELEASING record until then; after it, another run may take over. */
   leaseExpiresAt?: string;
   /**

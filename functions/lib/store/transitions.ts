@@ -36,6 +36,7 @@ export interface RecordPatch {
   failure?: FailureInfo;
   containedAt?: string;
   releasedAt?: string;
+  releaseRestoreKeys?: string[];
   leaseExpiresAt?: string;
   leaseId?: string;
   exposedAt?: string;

@@ -1,6 +1,10 @@
 /** Test support: seed IAM principals in moto and read back the state the IAM actions change. */
 import {
   CreateAccessKeyCommand,
+  ListSSHPublicKeysCommand,
+  ListSigningCertificatesCommand,
+  UploadSigningCertificateCommand,
+  UploadSSHPublicKeyCommand,
   CreateLoginProfileCommand,
   CreateRoleCommand,
   CreateUserCommand,
@@ -195,4 +199,84 @@ export function roleResource(roleName: string, arn?: string): IamRoleResource {
     region: 'us-east-1',
     tags: {},
   };
+}
+
+/** A self-signed test certificate (moto parses signing certificates); upload it once per emulator. */
+const TEST_CERTIFICATE = [
+  '-----BEGIN CERTIFICATE-----',
+  'MIICCDCCAXGgAwIBAgIUNAsA7L5gzBJEmO5LA2A8F8RHOc8wDQYJKoZIhvcNAQEL',
+  'BQAwFjEUMBIGA1UEAwwLY29yZG9uLXRlc3QwHhcNMjYxMjA1MDUyOTU4WhcNMzYx',
+  'MjAyMDUyOTU4WjAWMRQwEgYDVQQDDAtjb3Jkb24tdGVzdDCBnzANBgkqhkiG9w0B',
+  'AQEFAAOBjQAwgYkCgYEA4Qneq9qssr3+s7rD9EUtJa6YxrxzCEiEMl8ZiBbNdwqH',
+  'o2Cs71roFGPCREEVPMfZfck7D9jscXakpnTfmLxYeaIu3yaOKTfy6/0CUVU5hSGD',
+  'e6akl6SjPE96FH/1Q6X0fMnE80sjHwB1F6fhlSgRJM/0MuwUnoavVx3CgH/Xz3EC',
+  'AwEAAaNTMFEwHQYDVR0OBBYEFFmdmeBdvhVabdVKnllxcBl3xyShMB8GA1UdIwQY',
+  'MBaAFFmdmeBdvhVabdVKnllxcBl3xyShMA8GA1UdEwEB/wQFMAMBAf8wDQYJKoZI',
+  'hvcNAQELBQADgYEAmF9id/F2XJCZ9bpkGk3a16rmVd0qatUHoYD8mqG5X3M6EPZN',
+  'MLjEx8413CdXWEOL+ysJ9+O+m3t6yFLRMqFEv+lXi92DMhS2mL956DSVoW/sEK/o',
+  'lPYcKNLbqlOVGZv185X0pgGj4uUzVGEAevuNjF9iQO+EE0/VCcVJHNJt67c=',
+  '-----END CERTIFICATE-----',
+].join('\n');
+
+/** The latest creation time among a user's keys, SSH keys and certificates, as epoch milliseconds. */
+export async function latestCredentialTime(iam: IAMClient, userName: string): Promise<number> {
+  const [keys, ssh, certs] = await Promise.all([
+    iam.send(new ListAccessKeysCommand({ UserName: userName })),
+    iam.send(new ListSSHPublicKeysCommand({ UserName: userName })),
+    iam.send(new ListSigningCertificatesCommand({ UserName: userName })),
+  ]);
+  const times = [
+    ...(keys.AccessKeyMetadata ?? []).map((k) => k.CreateDate?.getTime() ?? 0),
+    ...(ssh.SSHPublicKeys ?? []).map((k) => k.UploadDate?.getTime() ?? 0),
+    ...(certs.Certificates ?? []).map((c) => c.UploadDate?.getTime() ?? 0),
+  ];
+  return Math.max(0, ...times);
+}
+
+export interface AttackerCredentials {
+  accessKeyId: string;
+  sshPublicKeyId: string;
+  certificateId?: string;
+}
+
+/**
+ * What an attacker adds for persistence after getting in: an access key and an SSH public key, and a signing
+ * certificate when `withCertificate` (the test certificate can be uploaded once per emulator).
+ */
+export async function seedAttackerCredentials(
+  iam: IAMClient,
+  userName: string,
+  options: { withCertificate?: boolean } = {},
+): Promise<AttackerCredentials> {
+  const key = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+  const ssh = await iam.send(
+    new UploadSSHPublicKeyCommand({
+      UserName: userName,
+      SSHPublicKeyBody: `ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ${userName.replace(/[^A-Za-z0-9]/g, '')} attacker@host`,
+    }),
+  );
+  const cert = options.withCertificate
+    ? await iam.send(
+        new UploadSigningCertificateCommand({ UserName: userName, CertificateBody: TEST_CERTIFICATE }),
+      )
+    : undefined;
+  return {
+    accessKeyId: key.AccessKey?.AccessKeyId ?? '',
+    sshPublicKeyId: ssh.SSHPublicKey?.SSHPublicKeyId ?? '',
+    ...(cert?.Certificate?.CertificateId === undefined
+      ? {}
+      : { certificateId: cert.Certificate.CertificateId }),
+  };
+}
+
+/** Status of each SSH public key and signing certificate of a user (id → status). */
+export async function otherCredentials(iam: IAMClient, userName: string): Promise<Record<string, string>> {
+  const [ssh, certs] = await Promise.all([
+    iam.send(new ListSSHPublicKeysCommand({ UserName: userName })),
+    iam.send(new ListSigningCertificatesCommand({ UserName: userName })),
+  ]);
+  return Object.fromEntries([
+    ...(ssh.SSHPublicKeys ?? []).map((k) => [k.SSHPublicKeyId ?? '', k.Status ?? '']),
+    ...(certs.Certificates ?? []).map((c) => [c.CertificateId ?? '', c.Status ?? '']),
+  ]);
 }
