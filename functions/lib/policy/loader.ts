@@ -342,6 +342,9 @@ function compileSettings(entries: SettingEntry[], issues: PolicyIssue[]): Policy
       case 'includeSampleFindings':
         settings.includeSampleFindings = value as boolean;
         break;
+      case 'identityCenter':
+        settings.identityCenter = { ...(value as NonNullable<SettingsInput['identityCenter']>) };
+        break;
     }
   }
   return settings;
