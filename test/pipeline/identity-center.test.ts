@@ -20,10 +20,8 @@ const IC_ACCOUNT = '999900001111';
 const FINDING_ACCOUNT = '222233334444';
 const operator = { type: 'user' as const, id: 'sub-op', name: 'operator' };
 
-function policy(withSettings: boolean) {
-  const settings = withSettings
-    ? `settings:\n  identityCenter: { accountId: '${IC_ACCOUNT}', region: ${REGION} }\n`
-    : '';
+function policy() {
+  const settings = `settings:\n  identityCenter: { accountId: '${IC_ACCOUNT}', region: ${REGION} }\n`;
   return loadPolicyFromStrings([
     {
       file: 'ic.yaml',
@@ -74,7 +72,7 @@ function ssoEvent(userName: string) {
 describe('Pipeline: Identity Center users are contained from the Identity Center account', () => {
   it('isolates in the Identity Center account, records the finding account, and releases to the exact policies', async () => {
     // Prepare
-    const world = await createWorld(moto, { policy: policy(true) });
+    const world = await createWorld(moto, { policy: policy() });
     const ic = await identityCenterClients(moto);
     const seeded = await seedIdentityCenter(ic.ssoAdmin, ic.identityStore, { userName: 'pat@example.com' });
     const before = await inlinePolicies(ic.ssoAdmin, seeded);
@@ -99,9 +97,11 @@ describe('Pipeline: Identity Center users are contained from the Identity Center
     expect(await inlinePolicies(ic.ssoAdmin, seeded)).toEqual(before);
   });
 
-  it('ends FAILED, naming the missing setting, when the policy has no identityCenter settings', async () => {
-    // Prepare
-    const world = await createWorld(moto, { policy: policy(false) });
+  it('ends FAILED, naming the missing setting, when the deployed policy has no identityCenter settings', async () => {
+    // Prepare: validation refuses such a policy; the worker still checks (a record approved under an older policy).
+    const full = policy();
+    const { identityCenter: _dropped, ...settings } = full.settings;
+    const world = await createWorld(moto, { policy: { ...full, settings } });
 
     // Act
     const triaged = await triageEvent(world.deps, ssoEvent('sam@example.com'));
@@ -112,6 +112,8 @@ describe('Pipeline: Identity Center users are contained from the Identity Center
     expect(record.status).toBe('FAILED');
     expect(record.failure).toMatchObject({ code: 'CONFIGURATION', message: /settings\.identityCenter/ });
     // Nothing was attempted anywhere: no member role assumed, no Identity Center call.
-    expect(world.recorder.commands.filter((c) => /^(STS|SSOAdmin|Identitystore)$/.test(c.service))).toEqual([]);
+    expect(world.recorder.commands.filter((c) => /^(STS|SSOAdmin|Identitystore)$/.test(c.service))).toEqual(
+      [],
+    );
   });
 });

@@ -105,6 +105,19 @@ describe('Identity Center users', () => {
     expect(decision.reasons.join('\n')).toContain('matches protected');
   });
 
+  it('a rule with the action but no identityCenter settings fails validation, naming the setting', () => {
+    // Prepare
+    const text = optedIn(false).replace(/^ {2}identityCenter: .*$/m, '');
+
+    // Act
+    const load = () => loadPolicyFromStrings([{ file: 'default.yaml', text }]);
+
+    // Assess
+    expect(load).toThrow(
+      /rules\[\d+\]\.action: isolate-identity-center-user runs in the account that administers IAM Identity Center; set settings\.identityCenter/,
+    );
+  });
+
   it('enabled as its comment says, the opt-in rule asks for approval to isolate the user from the Identity Center account', () => {
     // Prepare
     const policy = loadPolicyFromStrings([{ file: 'default.yaml', text: optedIn(false) }]);
