@@ -158,7 +158,7 @@ describe('isolate-identity-center-user', () => {
 
     // Assess
     expect(resumed.outcome).toBe('succeeded');
-    expect(resumed.before).toEqual(failed.before);
+    expect(resumed.before).toMatchObject(failed.before);
     expect(released.outcome).toBe('succeeded');
     expect(await inlinePolicies(ctx.clients.ssoAdmin, seeded)).toEqual(before);
   });

@@ -13,7 +13,7 @@ import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import type { IdentityCenterUserResource, Resource } from '../findings/model.js';
-import { defineAction, type ActionContext, type ActionState } from './contract.js';
+import { defineAction, type ActionContext, type ActionState, type BeforeState } from './contract.js';
 import { checkGuards, refusedResult } from './guards.js';
 import {
   IdentityCenterError,
@@ -30,7 +30,14 @@ import {
   withStatement,
   withoutStatement,
 } from './identity-center.js';
-import { awsCall, awsErrorName, runSteps, type StageSpec, type StepOutcome } from './steps.js';
+import {
+  PartialStepError,
+  awsCall,
+  awsErrorName,
+  runSteps,
+  type StageSpec,
+  type StepOutcome,
+} from './steps.js';
 
 const params = z.object({}).strict();
 
@@ -78,29 +85,82 @@ function userOf(resource: Resource): IdentityCenterUserResource {
 
 /**
  * Run `each` on every permission set, all of them even when some fail, so that one refused set does not leave the
- * others open; then rethrow the first failure (the step fails and names it).
+ * others open; then rethrow the first failure (the step fails and names it). With `progress`, what took effect on
+ * the sets that succeeded is kept on the record (see {@link PartialStepError}), so a retry does not repeat it.
  */
 async function everySet(
   ctx: ActionContext,
   arns: readonly string[],
   each: (arn: string) => Promise<string>,
+  progress?: (done: string[]) => BeforeState,
 ): Promise<string[]> {
   const settled = await Promise.allSettled(arns.map((arn) => each(arn)));
   const details: string[] = [];
+  const done: string[] = [];
   let failure: unknown;
   settled.forEach((result, index) => {
-    if (result.status === 'fulfilled') details.push(result.value);
-    else {
+    const arn = arns[index] ?? '';
+    if (result.status === 'fulfilled') {
+      details.push(result.value);
+      done.push(arn);
+    } else {
       failure ??= result.reason;
       ctx.logger.error('permission set step failed', {
         isolationId: ctx.isolationId,
-        permissionSetArn: arns[index],
+        permissionSetArn: arn,
         error: awsErrorName(result.reason),
       });
     }
   });
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) {
+    throw progress && done.length > 0 ? new PartialStepError(failure, progress(done)) : failure;
+  }
   return details;
+}
+
+const MarksSchema = z.record(z.string(), z.boolean());
+
+/** Permission sets already provisioned (after apply's deny, or after release's restore), from the record. */
+function marks(before: Readonly<Record<string, unknown>>, key: ProvisionKey): Set<string> {
+  const parsed = MarksSchema.safeParse(before[key] ?? {});
+  return new Set(parsed.success ? Object.keys(parsed.data) : []);
+}
+
+type ProvisionKey = 'provisioned' | 'releaseProvisioned';
+
+function marked(key: ProvisionKey, arns: readonly string[]): BeforeState {
+  return { [key]: Object.fromEntries(arns.map((arn) => [arn, true])) };
+}
+
+/**
+ * Provision the recorded sets not yet provisioned in an earlier run, plus those this run changed; records each
+ * set provisioned under `key`, so that a retry or a resumed run never provisions a set twice.
+ */
+async function provisionSets(
+  ctx: ActionContext,
+  state: Recorded,
+  before: Readonly<Record<string, unknown>>,
+  changed: ReadonlySet<string>,
+  key: ProvisionKey,
+): Promise<{ details: string[]; todo: string[] }> {
+  const { instanceArn } = state.identityCenter;
+  const already = marks(before, key);
+  const todo = Object.keys(state.permissionSets).filter((arn) => !already.has(arn) || changed.has(arn));
+  const details = await everySet(
+    ctx,
+    todo,
+    async (arn) => {
+      const name = state.permissionSets[arn]?.name ?? arn;
+      try {
+        return await provision(ctx.clients.ssoAdmin, instanceArn, arn, name);
+      } catch (error) {
+        if (awsErrorName(error) === NOT_FOUND) return `${name}: deleted meanwhile`;
+        throw error;
+      }
+    },
+    (done) => marked(key, done),
+  );
+  return { details, todo };
 }
 
 /** Push the permission set's current definition to every account it is provisioned in. */
@@ -126,7 +186,12 @@ async function provision(
   return `${name}: provisioning ${status?.Status ?? 'requested'} (request ${status?.RequestId ?? 'unknown'})`;
 }
 
-function applyStages(ctx: ActionContext, resource: IdentityCenterUserResource): StageSpec<object>[] {
+/** Per run: the permission sets whose inline policy this run changed (they must be provisioned again). */
+interface Work {
+  changed: Set<string>;
+}
+
+function applyStages(ctx: ActionContext, resource: IdentityCenterUserResource): StageSpec<Work>[] {
   const { ssoAdmin, identityStore } = ctx.clients;
   const sid = denySid(ctx.isolationId);
   return [
@@ -200,7 +265,7 @@ function applyStages(ctx: ActionContext, resource: IdentityCenterUserResource): 
       steps: [
         {
           name: 'deny-in-permission-sets',
-          async run({ before }): Promise<StepOutcome> {
+          async run({ before, work }): Promise<StepOutcome> {
             const state = recorded(before);
             if (!state) throw new IdentityCenterError('no recorded permission sets to deny in');
             const { instanceArn, userId } = state.identityCenter;
@@ -225,6 +290,7 @@ function applyStages(ctx: ActionContext, resource: IdentityCenterUserResource): 
                 }),
               );
               changed += 1;
+              work.changed.add(arn);
               return `${name}: deny added`;
             });
             return {
@@ -240,24 +306,21 @@ function applyStages(ctx: ActionContext, resource: IdentityCenterUserResource): 
       steps: [
         {
           name: 'provision-permission-sets',
-          async run({ before }): Promise<StepOutcome> {
+          async run({ before, work }): Promise<StepOutcome> {
             const state = recorded(before);
             if (!state) throw new IdentityCenterError('no recorded permission sets to provision');
-            const { instanceArn } = state.identityCenter;
-            // Always re-provisioned on a re-run: provisioning is idempotent, and a crash may have come before it.
-            const details = await everySet(ctx, Object.keys(state.permissionSets), async (arn) => {
-              const name = state.permissionSets[arn]?.name ?? arn;
-              try {
-                return await provision(ssoAdmin, instanceArn, arn, name);
-              } catch (error) {
-                if (awsErrorName(error) === NOT_FOUND) return `${name}: deleted meanwhile`;
-                throw error;
-              }
-            });
+            const { details, todo } = await provisionSets(ctx, state, before, work.changed, 'provisioned');
+            if (todo.length === 0) {
+              return {
+                status: 'skipped',
+                detail: 'every permission set was provisioned with the deny in an earlier run',
+              };
+            }
             const accounts = new Set(Object.values(state.permissionSets).flatMap((s) => s.accounts));
             return {
               status: 'done',
               detail: details.join('; '),
+              before: marked('provisioned', todo),
               warnings: [
                 `the deny applies to ${state.identityCenter.userName} in every account these permission sets are provisioned in (assigned to the user in ${accounts.size} account(s)); other users of the sets are not affected`,
               ],
@@ -269,7 +332,7 @@ function applyStages(ctx: ActionContext, resource: IdentityCenterUserResource): 
   ];
 }
 
-function releaseStages(ctx: ActionContext): StageSpec<object>[] {
+function releaseStages(ctx: ActionContext): StageSpec<Work>[] {
   const { ssoAdmin } = ctx.clients;
   const sid = denySid(ctx.isolationId);
   return [
@@ -277,7 +340,7 @@ function releaseStages(ctx: ActionContext): StageSpec<object>[] {
       steps: [
         {
           name: 'restore-permission-set-policies',
-          async run({ before }): Promise<StepOutcome> {
+          async run({ before, work }): Promise<StepOutcome> {
             const state = recorded(before);
             if (!state) return { status: 'skipped', detail: 'apply recorded no permission set' };
             const { instanceArn } = state.identityCenter;
@@ -295,6 +358,7 @@ function releaseStages(ctx: ActionContext): StageSpec<object>[] {
               if (!hasStatement(live, sid, arn)) return `${name}: no deny of this isolation`;
               const without = withoutStatement(live, sid, arn);
               const prior = set?.inlinePolicy ?? '';
+              work.changed.add(arn);
               if (samePolicy(without.text, prior, arn)) {
                 // Nobody else changed the policy: restore the recorded text exactly.
                 if (prior === '') {
@@ -346,20 +410,23 @@ function releaseStages(ctx: ActionContext): StageSpec<object>[] {
       steps: [
         {
           name: 'provision-permission-sets',
-          async run({ before }): Promise<StepOutcome> {
+          async run({ before, work }): Promise<StepOutcome> {
             const state = recorded(before);
             if (!state) return { status: 'skipped', detail: 'apply recorded no permission set' };
-            const { instanceArn } = state.identityCenter;
-            const details = await everySet(ctx, Object.keys(state.permissionSets), async (arn) => {
-              const name = state.permissionSets[arn]?.name ?? arn;
-              try {
-                return await provision(ssoAdmin, instanceArn, arn, name);
-              } catch (error) {
-                if (awsErrorName(error) === NOT_FOUND) return `${name}: deleted meanwhile`;
-                throw error;
-              }
-            });
-            return { status: 'done', detail: details.join('; ') };
+            const { details, todo } = await provisionSets(
+              ctx,
+              state,
+              before,
+              work.changed,
+              'releaseProvisioned',
+            );
+            if (todo.length === 0) {
+              return {
+                status: 'skipped',
+                detail: 'every permission set was provisioned in an earlier release run',
+              };
+            }
+            return { status: 'done', detail: details.join('; '), before: marked('releaseProvisioned', todo) };
           },
         },
       ],
@@ -401,15 +468,20 @@ export const isolateIdentityCenterUser = defineAction({
     const user = userOf(resource);
     const verdict = checkGuards(user, ctx.guard);
     if (!verdict.allowed) return refusedResult(verdict.reason, previous);
-    return runSteps<object>({
+    return runSteps<Work>({
       ctx,
       stages: applyStages(ctx, user),
-      work: {},
+      work: { changed: new Set() },
       ...(previous ? { previous } : {}),
     });
   },
   async release(ctx, resource, _p, state) {
     userOf(resource);
-    return runSteps<object>({ ctx, stages: releaseStages(ctx), work: {}, previous: state });
+    return runSteps<Work>({
+      ctx,
+      stages: releaseStages(ctx),
+      work: { changed: new Set() },
+      previous: state,
+    });
   },
 });

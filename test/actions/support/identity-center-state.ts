@@ -36,6 +36,8 @@ interface SeedOptions {
   assignDirect?: boolean;
   /** Put the user in a group that has ReadOnly (default true). */
   assignGroup?: boolean;
+  /** Appended to the permission set and group names, for several seeds in one moto account. */
+  suffix?: string;
 }
 
 /**
@@ -61,9 +63,14 @@ export async function seedIdentityCenter(
     Emails: [{ Value: userName.includes('@') ? userName : `${userName}@example.com`, Primary: true }],
   });
   const userId = user.UserId ?? '';
+  const suffix = options.suffix ?? '';
+  // Keyed by the names without the suffix, so tests read them the same way whatever the suffix.
   const sets: Record<string, string> = {};
   for (const name of ['AdministratorAccess', 'ReadOnly', 'Billing']) {
-    const created = await ssoAdmin.createPermissionSet({ InstanceArn: instanceArn, Name: name });
+    const created = await ssoAdmin.createPermissionSet({
+      InstanceArn: instanceArn,
+      Name: `${name}${suffix}`,
+    });
     sets[name] = created.PermissionSet?.PermissionSetArn ?? '';
   }
   await ssoAdmin.putInlinePolicyToPermissionSet({
@@ -84,7 +91,7 @@ export async function seedIdentityCenter(
   if (options.assignGroup !== false) {
     const group = await identityStore.createGroup({
       IdentityStoreId: identityStoreId,
-      DisplayName: 'readers',
+      DisplayName: `readers${suffix}`,
     });
     await identityStore.createGroupMembership({
       IdentityStoreId: identityStoreId,
