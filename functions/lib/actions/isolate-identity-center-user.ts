@@ -245,13 +245,10 @@ function applyStages(ctx: ActionContext, resource: IdentityCenterUserResource): 
                 halt: true,
               };
             }
+            const captured = Object.values(sets).map((s) => s.name);
             return {
-              status: Object.keys(sets).length > 0 ? 'done' : 'skipped',
-              detail: `user ${resource.userName} is ${userId}; recorded the inline policy of ${Object.keys(sets).length} permission set(s) (${Object.values(
-                sets,
-              )
-                .map((s) => s.name)
-                .join(', ')}), ${total} in all`,
+              status: captured.length > 0 ? 'done' : 'skipped',
+              detail: `user ${resource.userName} is ${userId}; recorded the inline policy of ${captured.length} permission set(s) (${captured.join(', ')}), ${total} in all`,
               before: {
                 identityCenter: { ...instance, userId, userName: resource.userName },
                 permissionSets: sets,
