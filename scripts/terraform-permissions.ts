@@ -29,6 +29,11 @@ export interface MemberRoleStatement {
   conditions: { test: string; variable: string; values: string[] }[];
   /** Why the resources are what they are (reviewers read this, Terraform ignores it). */
   why: string;
+  /**
+   * Granted only where the member-role module's `identity_center_admin` is true: the account that administers
+   * IAM Identity Center. Every other member account never gets these actions.
+   */
+  identityCenterAdminOnly: boolean;
 }
 
 /** The content of `permissions.json`. */
@@ -66,6 +71,7 @@ interface StatementTemplate {
   resources: string[];
   conditions?: MemberRoleStatement['conditions'];
   why: string;
+  identityCenterAdminOnly?: boolean;
 }
 
 /** Statement templates, in output order. `classify` picks one per permission. */
@@ -128,6 +134,29 @@ const TEMPLATES = {
       "subnet ARNs belong to the owner account, so an account-scoped ARN would block containment. The role's " +
       'trust policy and cordon guards (exempt tags, protected ARNs, self-protection) bound what it does.',
   },
+  identityCenter: {
+    sid: 'IdentityCenterPermissionSets',
+    resources: [
+      'arn:${partition}:sso:::instance/*',
+      'arn:${partition}:sso:::permissionSet/*/*',
+      'arn:${partition}:sso:::account/*',
+      'arn:${partition}:identitystore::${account_id}:identitystore/*',
+      'arn:${partition}:identitystore:::user/*',
+      'arn:${partition}:identitystore:::group/*',
+      'arn:${partition}:identitystore:::membership/*',
+    ],
+    identityCenterAdminOnly: true,
+    why:
+      'isolate-identity-center-user edits the inline policy of the permission sets assigned to one user and ' +
+      're-provisions them. Granted only in the account that administers IAM Identity Center ' +
+      '(identity_center_admin = true); Identity Center ARNs carry no account id, except the identity store.',
+  },
+  identityCenterAccountWide: {
+    sid: 'IdentityCenterInstances',
+    resources: ['*'],
+    identityCenterAdminOnly: true,
+    why: 'sso:ListInstances has no resource type, so IAM accepts only "*"; granted only where identity_center_admin = true.',
+  },
   other: {
     sid: 'OtherServices',
     resources: ['*'],
@@ -151,6 +180,9 @@ function classify(permission: string): TemplateKey {
     if (READ_VERB.test(verb)) return 'reads';
     if (service === 'ec2') return 'ec2Write';
     return service === 'autoscaling' ? 'autoScalingWrite' : 'elbWrite';
+  }
+  if (service === 'sso' || service === 'identitystore') {
+    return permission === 'sso:ListInstances' ? 'identityCenterAccountWide' : 'identityCenter';
   }
   return 'other';
 }
@@ -195,6 +227,7 @@ export function buildMemberRolePolicy(
       resources: template.resources,
       conditions: template.conditions ?? [],
       why: template.why,
+      identityCenterAdminOnly: template.identityCenterAdminOnly ?? false,
     });
   }
   return {

@@ -30,12 +30,17 @@ export const EC2_SECOND_TYPE = 'Backdoor:EC2/DenialOfService.Tcp';
 export const IAM_USER_TYPE = 'UnauthorizedAccess:IAMUser/TorIPCaller';
 export const ACCESS_KEY_TYPE = 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom';
 export const ROLE_TYPE = 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS';
+export const IDENTITY_CENTER_TYPE = 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom';
 
 /** One automatic rule per action (plus one approval rule), and limits high enough for the burst's 50 isolations. */
 export function benchPolicy(): CompiledPolicy {
   const text = stringify({
     version: 1,
-    settings: { limits: { autoPerAccountPerHour: 10_000, autoGlobalPerHour: 10_000 } },
+    settings: {
+      limits: { autoPerAccountPerHour: 10_000, autoGlobalPerHour: 10_000 },
+      // Identity Center is administered in the member account itself here (the resilience suite's subject).
+      identityCenter: { accountId: ACCOUNT, region: REGION },
+    },
     rules: [
       {
         name: 'bench-ec2-instance',
@@ -66,6 +71,12 @@ export function benchPolicy(): CompiledPolicy {
         name: 'bench-role',
         match: { type: ROLE_TYPE, resourceType: 'iam-role' },
         action: 'revoke-role-sessions',
+        mode: 'auto',
+      },
+      {
+        name: 'bench-identity-center-user',
+        match: { type: IDENTITY_CENTER_TYPE, resourceType: 'identity-center-user' },
+        action: 'isolate-identity-center-user',
         mode: 'auto',
       },
     ],
@@ -158,7 +169,14 @@ function sample(name: string): Record<string, unknown> {
 /** What a GuardDuty finding is about. */
 export type Subject =
   | { kind: 'instance'; instanceId: string }
-  | { kind: 'access-key'; userName: string; accessKeyId: string; userType: 'IAMUser' | 'AssumedRole' };
+  | {
+      kind: 'access-key';
+      userName: string;
+      accessKeyId: string;
+      userType: 'IAMUser' | 'AssumedRole';
+      /** Role session name of an AssumedRole principal (e.g. an Identity Center user's user name). */
+      sessionName?: string;
+    };
 
 /** A GuardDuty Finding event (not a sample finding) about `subject`. */
 export function guardDutyEvent(
@@ -196,7 +214,10 @@ export function guardDutyEvent(
           accessKeyDetails: {
             userName: subject.userName,
             userType: subject.userType,
-            principalId: `AIDA${subject.userName.length}`,
+            principalId:
+              subject.sessionName === undefined
+                ? `AIDA${subject.userName.length}`
+                : `AROABENCH${subject.userName.length}:${subject.sessionName}`,
             accessKeyId: subject.accessKeyId,
           },
         };

@@ -27,6 +27,8 @@ export interface ActionInfo {
   resourceTypes: string[];
   parameters: ActionParameterInfo[];
   permissions: string[];
+  /** Where the member role is assumed: the resource's account, or the account that administers Identity Center. */
+  runsIn: 'resource-account' | 'identity-center';
   steps: { apply: string[]; release: string[] };
   limitations: string[];
 }
@@ -71,6 +73,7 @@ export function describeAction(action: ActionDefinition): ActionInfo {
     resourceTypes: [...action.resourceTypes],
     parameters: actionParameters(action),
     permissions: [...action.permissions],
+    runsIn: action.target ?? 'resource-account',
     steps: { apply: [...action.steps.apply], release: [...action.steps.release] },
     limitations: [...action.limitations],
   };
@@ -105,6 +108,11 @@ export function formatActions(actions: ActionInfo[]): string {
       }
     }
     lines.push(`  Permissions (member role): ${action.permissions.join(', ')}`);
+    if (action.runsIn === 'identity-center') {
+      lines.push(
+        "  Runs in: the account that administers IAM Identity Center (policy settings.identityCenter), not the finding's",
+      );
+    }
     lines.push('  Steps:');
     lines.push(`    apply:   ${action.steps.apply.join(' → ')}`);
     lines.push(`    release: ${action.steps.release.join(' → ')}`);

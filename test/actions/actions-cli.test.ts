@@ -24,6 +24,7 @@ describe('CLI: cordon actions list', () => {
     expect(stdout).toMatch(/removeConsoleAccess\s+boolean \(default false\)/);
     expect(stdout).toMatch(/denyOlderSessions\s+boolean \(default false\)/);
     expect(stdout).toContain('Does not cut off:');
+    expect(stdout).toContain('Runs in: the account that administers IAM Identity Center');
   });
 
   it('prints JSON with parameter types and defaults derived from the schemas', async () => {
@@ -46,6 +47,8 @@ describe('CLI: cordon actions list', () => {
     expect(user?.permissions).toContain('iam:PutUserPolicy');
     expect(user?.steps.release).toEqual(['reactivate-access-keys', 'remove-deny-all-policy', 'untag-user']);
     expect(actions.find((a) => a.name === 'revoke-role-sessions')?.parameters).toEqual([]);
+    expect(user?.runsIn).toBe('resource-account');
+    expect(actions.find((a) => a.name === 'isolate-identity-center-user')?.runsIn).toBe('identity-center');
     const ec2 = actions.find((a) => a.name === 'isolate-ec2-instance');
     expect(ec2?.parameters.find((p) => p.name === 'autoScaling')).toMatchObject({
       type: 'standby | detach | none',

@@ -45,6 +45,8 @@ import type {
   MemberClients,
   StepRecord,
 } from '../../functions/lib/actions/contract.js';
+import { SSOAdmin } from '@aws-sdk/client-sso-admin';
+import { Identitystore } from '@aws-sdk/client-identitystore';
 import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
 import type { Ec2InstanceResource } from '../../functions/lib/findings/model.js';
 import type { MotoHandle } from '../support/moto.js';
@@ -195,6 +197,8 @@ export function memberClients(moto: MotoHandle, traffic: Traffic, maxAttempts = 
     iam: new IAM(config),
     autoScaling: new AutoScaling(config),
     elbv2: new ElasticLoadBalancingV2(config),
+    ssoAdmin: new SSOAdmin(config),
+    identityStore: new Identitystore(config),
   };
   // Inside the retry loop (finalizeRequest, low priority): an injected throttle is retried like a real one.
   const options = { step: 'finalizeRequest', priority: 'low', name: 'cordonTestTraffic' } as const;
@@ -259,6 +263,8 @@ export function setupClients(moto: MotoHandle): MemberClients {
     iam: new IAM(config),
     autoScaling: new AutoScaling(config),
     elbv2: new ElasticLoadBalancingV2(config),
+    ssoAdmin: new SSOAdmin(config),
+    identityStore: new Identitystore(config),
   };
 }
 

@@ -32,6 +32,7 @@ import {
   launchInstance,
   readCordonGroups,
 } from './isolate-ec2-instance.world.js';
+import { identityCenterUserResource, seedIdentityCenter } from './support/identity-center-state.js';
 
 const moto = useMoto({ resetEach: false });
 let counter = 0;
@@ -170,6 +171,17 @@ const SCENARIOS: Record<string, Scenario[]> = {
         const name = `meta-key-${++counter}`;
         const user = await seedUser(ctx.clients.iam, name);
         return accessKeyResource(name, user.activeKeyId);
+      },
+    },
+  ],
+  'isolate-identity-center-user': [
+    {
+      label:
+        'instance looked up, set reached through a group, session seen on a set no longer assigned (found by name)',
+      params: {},
+      async seed(ctx) {
+        await seedIdentityCenter(ctx.clients.ssoAdmin, ctx.clients.identityStore, { assignDirect: false });
+        return identityCenterUserResource();
       },
     },
   ],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActionContext, ActionState, StepRecord } from '../../functions/lib/actions/contract.js';
 import {
   AwsCallError,
+  PartialStepError,
   awsCall,
   describeFailure,
   mergeBefore,
@@ -234,6 +235,35 @@ describe('Step runner', () => {
     );
     expect(result.steps).toEqual([expect.objectContaining({ name: 'describe', status: 'skipped' })]);
     expect(result.failedStep).toBeUndefined();
+  });
+
+  it('keeps the before-state of the part that took effect when a step fails part-way, and reports the failure', async () => {
+    // Prepare
+    const recorder: Recorder = { persisted: [], contained: [] };
+    const denied = new AwsCallError(
+      'sso:ProvisionPermissionSet',
+      Object.assign(new Error('no'), { name: 'AccessDeniedException' }),
+    );
+    const stages: StageSpec<object>[] = [
+      {
+        steps: [
+          {
+            name: 'provision',
+            run: () => Promise.reject(new PartialStepError(denied, { provisioned: { 'ps-b': true } })),
+          },
+        ],
+      },
+    ];
+
+    // Act
+    const result = await runSteps({ ctx: context(recorder), stages, work: {} });
+
+    // Assess
+    expect(result.outcome).toBe('failed');
+    expect(result.failedStep).toBe('provision');
+    expect(result.error?.message).toContain('sso:ProvisionPermissionSet denied to the member role');
+    expect(result.before).toEqual({ provisioned: { 'ps-b': true } });
+    expect(recorder.persisted.at(-1)?.state.before).toEqual({ provisioned: { 'ps-b': true } });
   });
 
   it('ends skipped when a step halts the run', async () => {

@@ -93,8 +93,16 @@ describe('AWS: cross-account member clients', () => {
     expect(users.Users).toBeDefined();
     expect(() => iamOnly.ec2).toThrow(UndeclaredServiceError);
     expect(() => iamOnly.ec2).toThrow(/ec2 member client was used but not requested \(loaded: iam\)/);
-    // STS first, then IAM for the first call; the later full request adds only the three missing clients.
-    expect(created).toEqual(['STS', 'IAM', 'EC2', 'AutoScaling', 'ElasticLoadBalancingV2']);
+    // STS first, then IAM for the first call; the later full request adds only the missing clients.
+    expect(created).toEqual([
+      'STS',
+      'IAM',
+      'EC2',
+      'AutoScaling',
+      'ElasticLoadBalancingV2',
+      'SSOAdmin',
+      'Identitystore',
+    ]);
     expect(all.iam).toBe(iamOnly.iam);
     expect(await all.ec2.config.region()).toBe('eu-west-1');
   });
@@ -111,6 +119,7 @@ describe('AWS: cross-account member clients', () => {
       'isolate-iam-user': ['iam'],
       'disable-access-key': ['iam'],
       'revoke-role-sessions': ['iam'],
+      'isolate-identity-center-user': ['ssoAdmin', 'identityStore'],
     });
     expect(() => servicesForPermissions(['s3:GetObject'])).toThrow(ConfigurationError);
     expect(() => servicesForPermissions(['s3:GetObject'])).toThrow(/no member client for/);

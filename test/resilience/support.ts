@@ -11,6 +11,10 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { IAMClient as IAMClientClass } from '@aws-sdk/client-iam';
+import { SSOAdmin } from '@aws-sdk/client-sso-admin';
+import { Identitystore } from '@aws-sdk/client-identitystore';
+import { randomBytes } from 'node:crypto';
+import { seedIdentityCenter } from '../actions/support/identity-center-state.js';
 import type { InstrumentableClient } from '../../functions/lib/aws/command-recorder.js';
 import { createMemberClientFactory } from '../../functions/lib/aws/member-clients.js';
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
@@ -19,6 +23,7 @@ import {
   ACCESS_KEY_TYPE,
   EC2_TYPE,
   IAM_USER_TYPE,
+  IDENTITY_CENTER_TYPE,
   ROLE_TYPE,
   benchPolicy,
   guardDutyEvent,
@@ -32,7 +37,14 @@ export const RESILIENCE_FAULTS = ['throttling', 'server-error', 'access-denied',
 export type ResilienceFault = (typeof RESILIENCE_FAULTS)[number];
 
 /** Services of the member account (what an action calls). */
-export const MEMBER_SERVICES = new Set(['EC2', 'IAM', 'AutoScaling', 'ElasticLoadBalancingV2']);
+export const MEMBER_SERVICES = new Set([
+  'EC2',
+  'IAM',
+  'AutoScaling',
+  'ElasticLoadBalancingV2',
+  'SSOAdmin',
+  'Identitystore',
+]);
 
 /** The error a fault raises: the SDK's service exceptions, or the HTTP handler's TimeoutError. */
 export function faultError(kind: ResilienceFault, service: string, command: string): Error {
@@ -112,6 +124,9 @@ export class CallFaults {
 export interface ResilienceWorld extends PipelineWorld {
   faults: CallFaults;
   iam: IAMClient;
+  /** Identity Center set-up clients (no faults). */
+  ssoAdmin: SSOAdmin;
+  identityStore: Identitystore;
 }
 
 /**
@@ -136,7 +151,13 @@ export async function resilienceWorld(
       faults.attach(client);
     },
   });
-  return { ...world, faults, iam: new IAMClientClass(config) };
+  return {
+    ...world,
+    faults,
+    iam: new IAMClientClass(config),
+    ssoAdmin: new SSOAdmin(config),
+    identityStore: new Identitystore(config),
+  };
 }
 
 /** How to make a fresh resource for one action, and the event that makes the policy contain it. */
@@ -218,6 +239,25 @@ export const SUBJECTS: Record<string, ActionSubject> = {
         userType: 'AssumedRole',
       };
       return { event: guardDutyEvent(subject, { type: ROLE_TYPE }), resourceId: roleName };
+    },
+  },
+  'isolate-identity-center-user': {
+    action: 'isolate-identity-center-user',
+    async create(world) {
+      // Identity Center administered in the member account itself (the bench policy's settings.identityCenter).
+      const suffix = randomBytes(3).toString('hex');
+      const seeded = await seedIdentityCenter(world.ssoAdmin, world.identityStore, {
+        userName: `${unique('rs-person')}@example.com`,
+        suffix,
+      });
+      const subject: Subject = {
+        kind: 'access-key',
+        userName: `AWSReservedSSO_AdministratorAccess${suffix}_0123456789abcdef`,
+        accessKeyId: 'ASIARESILIENCE000002',
+        userType: 'AssumedRole',
+        sessionName: seeded.userName,
+      };
+      return { event: guardDutyEvent(subject, { type: IDENTITY_CENTER_TYPE }), resourceId: seeded.userName };
     },
   },
 };

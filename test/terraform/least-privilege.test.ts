@@ -29,6 +29,7 @@ import {
   single,
   str,
   strings,
+  variables,
 } from './hcl.js';
 
 const CORDON = 'terraform/modules/cordon';
@@ -278,7 +279,10 @@ describe('Terraform: member role', () => {
 
     // Assess
     expect(nested(document, 'statement')).toEqual([]);
-    expect(allow?.['for_each']).toBe('${local.permissions.statements}');
+    expect(allow?.['for_each']).toBe('${local.statements}');
+    expect(str(locals(config)['statements'], 'statements')).toContain(
+      'if var.identity_center_admin || !statement.identityCenterAdminOnly',
+    );
     expect(at(allow, 'content', 0, 'effect')).toBe('Allow');
     expect(at(allow, 'content', 0, 'actions')).toBe('${statement.value.actions}');
     expect(at(allow, 'content', 0, 'resources')).toBe('${statement.value.resources}');
@@ -322,6 +326,8 @@ describe('Terraform: member role', () => {
     // Assess
     expect(permissions).toContain('templatefile("${path.module}/../member-role/permissions.json"');
     expect(template).toContain('for statement in local.permissions.statements');
+    // The OUs' accounts never get the Identity Center statements: only the member role with identity_center_admin.
+    expect(template).toContain('if !statement.identityCenterAdminOnly');
     expect(resource(config, 'aws_cloudformation_stack_set', 'this')['permission_model']).toBe('SERVICE_MANAGED');
   });
 
@@ -346,6 +352,26 @@ describe('Terraform: member role', () => {
     expect(bySid.get('Ec2Containment')?.actions).toEqual(['ec2:CreateSnapshot']);
     expect(policy.selfProtectionActions).toEqual(['iam:PutUserPolicy']);
     expect(policy.declaredBy['iam:PassRole']).toEqual(['fake-action']);
+  });
+
+  it('grants the Identity Center actions only where identity_center_admin is true, scoped to Identity Center ARNs', async () => {
+    // Prepare
+    const action = fakeAction(['sso:PutInlinePolicyToPermissionSet', 'sso:ListInstances', 'identitystore:GetUserId', 'iam:GetRole']);
+
+    // Act
+    const policy = buildMemberRolePolicy([action]);
+    const adminOnly = policy.statements.filter((s) => s.identityCenterAdminOnly);
+    const variable = variables(await loadTerraform(MEMBER))['identity_center_admin'];
+
+    // Assess
+    expect(adminOnly.map((s) => [s.sid, s.actions])).toEqual([
+      ['IdentityCenterPermissionSets', ['identitystore:GetUserId', 'sso:PutInlinePolicyToPermissionSet']],
+      ['IdentityCenterInstances', ['sso:ListInstances']],
+    ]);
+    expect(adminOnly[0]?.resources.every((r) => /^arn:\$\{partition\}:(sso|identitystore):/.test(r))).toBe(true);
+    expect(policy.statements.find((s) => s.sid === 'IamUsersRolesAndProfiles')?.identityCenterAdminOnly).toBe(false);
+    expect(variable?.['default']).toBe(false);
+    expect(variable?.['type']).toBe('${bool}');
   });
 
   it('rejects a wildcard permission declared by an action', () => {

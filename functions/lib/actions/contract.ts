@@ -9,6 +9,8 @@ import type { EC2 } from '@aws-sdk/client-ec2';
 import type { IAM } from '@aws-sdk/client-iam';
 import type { AutoScaling } from '@aws-sdk/client-auto-scaling';
 import type { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
+import type { Identitystore } from '@aws-sdk/client-identitystore';
 import type { Resource, ResourceType } from '../findings/model.js';
 
 export type StepStatus = 'done' | 'skipped' | 'failed';
@@ -62,6 +64,20 @@ export interface MemberClients {
   iam: IAM;
   autoScaling: AutoScaling;
   elbv2: ElasticLoadBalancingV2;
+  /** IAM Identity Center administration; only in the account that administers it (see `target`). */
+  ssoAdmin: SSOAdmin;
+  identityStore: Identitystore;
+}
+
+/** Where IAM Identity Center is administered: policy settings `identityCenter`. */
+export interface IdentityCenterSettings {
+  /** The management account or Identity Center's delegated administrator. */
+  accountId: string;
+  /** The region of the Identity Center instance. */
+  region: string;
+  /** Looked up with sso:ListInstances when absent. */
+  instanceArn?: string;
+  identityStoreId?: string;
 }
 
 /** What cordon must never touch, from policy settings plus cordon's own identity. */
@@ -113,6 +129,8 @@ export interface ActionContext {
    * stage after it completed: the worker marks the record so the sweep resumes a run that dies in between first.
    */
   onExposure?: (at: Date | undefined) => Promise<void>;
+  /** The policy's `identityCenter` settings, for actions whose `target` is `identity-center`. */
+  identityCenter?: IdentityCenterSettings;
 }
 
 export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
@@ -125,6 +143,11 @@ export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
   params: S;
   /** Every IAM action the module may call in the member account, e.g. `ec2:DescribeInstances`. */
   permissions: readonly string[];
+  /**
+   * Which account the worker assumes the member role in: the resource's own (default), or the account that
+   * administers IAM Identity Center (policy settings `identityCenter`), whatever account the finding came from.
+   */
+  target?: 'resource-account' | 'identity-center';
   /** Names of the steps, in order, for docs and the UI timeline. */
   steps: { apply: readonly string[]; release: readonly string[] };
   /** What this action does NOT cut off; shown in docs and `cordon actions list`. */

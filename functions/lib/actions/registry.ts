@@ -7,12 +7,14 @@ import { isolateEc2Instance } from './isolate-ec2-instance.js';
 import { isolateIamUser } from './isolate-iam-user.js';
 import { disableAccessKey } from './disable-access-key.js';
 import { revokeRoleSessions } from './revoke-role-sessions.js';
+import { isolateIdentityCenterUser } from './isolate-identity-center-user.js';
 
 const registered: readonly ActionDefinition[] = [
   isolateEc2Instance,
   isolateIamUser,
   disableAccessKey,
   revokeRoleSessions,
+  isolateIdentityCenterUser,
 ];
 
 /** All registered actions, by name. */

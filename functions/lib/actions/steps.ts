@@ -120,6 +120,21 @@ export class AwsCallError extends CordonError {
 }
 
 /**
+ * A step failed after part of its work took effect (e.g. one of several permission sets was provisioned). The
+ * runner keeps `before` (what that part recorded) and reports `failure` as the step's error.
+ */
+export class PartialStepError extends CordonError {
+  readonly failure: unknown;
+  readonly before: BeforeState;
+
+  constructor(failure: unknown, before: BeforeState) {
+    super(errorMessage(failure), { code: 'PARTIAL_STEP', cause: failure });
+    this.failure = failure;
+    this.before = before;
+  }
+}
+
+/**
  * Run one AWS call, labelled with the IAM action it needs. Errors are rethrown as {@link AwsCallError} (the
  * original kept in `cause`) so that the step record can say which permission was denied.
  *
@@ -277,7 +292,10 @@ export async function runSteps<W>(options: RunOptions<W>): Promise<RunResult> {
         let outcome: StepOutcome;
         try {
           outcome = await step.run({ work, before, previous, ctx });
-        } catch (error) {
+        } catch (thrown) {
+          // Keep what took effect before the failure, so that a retry does not repeat it.
+          if (thrown instanceof PartialStepError) before = mergeBefore(before, thrown.before);
+          const error = thrown instanceof PartialStepError ? thrown.failure : thrown;
           const lost = fenced(error);
           if (lost) throw lost;
           if (vanishedErrors.has(awsErrorName(error))) {

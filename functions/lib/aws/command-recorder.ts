@@ -25,10 +25,11 @@ export interface RecordedCommand {
 
 /**
  * Anything with an SDK middleware stack (every AWS SDK v3 client). The stack's input/output types vary per
- * client; `object` lets one recorder instrument them all.
+ * client; `never` input (a client whose every command has a required field, such as Identitystore, is not a
+ * stack of `object`) and `object` output let one recorder instrument them all.
  */
 export interface InstrumentableClient {
-  middlewareStack: Pick<MiddlewareStack<object, object>, 'add' | 'identify'>;
+  middlewareStack: Pick<MiddlewareStack<never, object>, 'add' | 'identify'>;
 }
 
 /**
@@ -41,6 +42,8 @@ const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   STS: 'sts',
   AutoScaling: 'autoscaling',
   ElasticLoadBalancingV2: 'elasticloadbalancing',
+  SSOAdmin: 'sso',
+  Identitystore: 'identitystore',
   SecurityHub: 'securityhub',
   SNS: 'sns',
   SQS: 'sqs',

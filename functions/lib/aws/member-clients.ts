@@ -50,7 +50,14 @@ export interface MemberClientFactoryOptions {
 export type MemberService = keyof MemberClients;
 
 /** Every member-account service, in a stable order. */
-export const MEMBER_SERVICES: readonly MemberService[] = ['ec2', 'iam', 'autoScaling', 'elbv2'];
+export const MEMBER_SERVICES: readonly MemberService[] = [
+  'ec2',
+  'iam',
+  'autoScaling',
+  'elbv2',
+  'ssoAdmin',
+  'identityStore',
+];
 
 /** IAM action prefix (`ec2:DescribeInstances` → `ec2`) → the client that calls it. */
 const SERVICE_OF_PREFIX: Readonly<Record<string, MemberService>> = {
@@ -58,6 +65,8 @@ const SERVICE_OF_PREFIX: Readonly<Record<string, MemberService>> = {
   iam: 'iam',
   autoscaling: 'autoScaling',
   elasticloadbalancing: 'elbv2',
+  sso: 'ssoAdmin',
+  identitystore: 'identityStore',
 };
 
 /**
@@ -141,6 +150,10 @@ async function createClient<K extends MemberService>(
       return new (await sdk.iam()).IAM(config) as MemberClients[K];
     case 'autoScaling':
       return new (await sdk.autoScaling()).AutoScaling(config) as MemberClients[K];
+    case 'ssoAdmin':
+      return new (await sdk.ssoAdmin()).SSOAdmin(config) as MemberClients[K];
+    case 'identityStore':
+      return new (await sdk.identityStore()).Identitystore(config) as MemberClients[K];
     default:
       return new (await sdk.elbv2()).ElasticLoadBalancingV2(config) as MemberClients[K];
   }

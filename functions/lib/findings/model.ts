@@ -11,6 +11,7 @@ export const RESOURCE_TYPES = [
   'iam-role',
   's3-bucket',
   'eks-cluster',
+  'identity-center-user',
   'aws-account',
   'other',
 ] as const;
@@ -71,6 +72,21 @@ export interface IamRoleResource extends ResourceBase {
   sessionName?: string;
 }
 
+/**
+ * A person signed in through IAM Identity Center, seen as a session of an `AWSReservedSSO_<PermissionSet>_<hash>`
+ * role (which AWS does not let anyone modify). `arn` is the assumed-role session ARN, so that protected-ARN
+ * patterns can name Identity Center sessions apart from the role itself.
+ */
+export interface IdentityCenterUserResource extends ResourceBase {
+  type: 'identity-center-user';
+  /** The role session name: Identity Center sets it to the user's user name (often an email address). */
+  userName: string;
+  /** The `AWSReservedSSO_*` role the session was seen on, in `accountId`. */
+  roleName: string;
+  /** The permission set's name, from the role name. */
+  permissionSetName: string;
+}
+
 export interface AwsAccountResource extends ResourceBase {
   type: 'aws-account';
   /** True when the finding is about the account's root user. cordon never contains root. */
@@ -96,6 +112,7 @@ export type Resource =
   | IamUserResource
   | IamAccessKeyResource
   | IamRoleResource
+  | IdentityCenterUserResource
   | AwsAccountResource
   | S3BucketResource
   | EksClusterResource

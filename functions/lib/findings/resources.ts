@@ -5,7 +5,8 @@
  * twin yield the same resources:
  * - `IAMUser`: the access key (when its id is known) and the user who owns it. Both are listed so that a policy
  *   can disable just the key or isolate the whole user.
- * - `AssumedRole`: the role (the access key is temporary; revoking the role's sessions is what contains it).
+ * - `AssumedRole`: the role (the access key is temporary; revoking the role's sessions is what contains it), and
+ *   for a session of an IAM Identity Center `AWSReservedSSO_*` role also the Identity Center user behind it.
  * - `Root`: the account root, which cordon never contains but must be able to name and notify about.
  */
 import type {
@@ -14,6 +15,7 @@ import type {
   IamAccessKeyResource,
   IamRoleResource,
   IamUserResource,
+  IdentityCenterUserResource,
   NetworkInterfaceRef,
   Resource,
 } from './model.js';
@@ -102,7 +104,8 @@ function principalResources(p: PrincipalInput, scope: Scope): Resource[] {
         roleName: p.userName,
         ...(sessionName !== undefined ? { sessionName } : {}),
       };
-      return [role];
+      const person = identityCenterUser(p.userName, sessionName, scope);
+      return person ? [role, person] : [role];
     }
     case 'IAMUser': {
       if (p.userName === undefined) break;
@@ -133,6 +136,33 @@ function principalResources(p: PrincipalInput, scope: Scope): Resource[] {
   const id = p.userName ?? p.principalId ?? p.accessKeyId;
   if (id === undefined) return [];
   return [{ ...base, type: 'other', id, sourceType: `AccessKey/${type ?? 'unknown'}` }];
+}
+
+/** `AWSReservedSSO_<PermissionSetName>_<16 hex digits>`: the roles IAM Identity Center provisions. */
+const RESERVED_SSO_ROLE = /^AWSReservedSSO_(.+)_[0-9a-f]{16}$/;
+
+/**
+ * The Identity Center user behind a session of an `AWSReservedSSO_*` role, listed after the role so that rules
+ * on `iam-role` see what they saw before; undefined for any other role or when the session name is unknown.
+ */
+function identityCenterUser(
+  roleName: string,
+  sessionName: string | undefined,
+  scope: Scope,
+): IdentityCenterUserResource | undefined {
+  const permissionSetName = RESERVED_SSO_ROLE.exec(roleName)?.[1];
+  if (permissionSetName === undefined || sessionName === undefined) return undefined;
+  return {
+    type: 'identity-center-user',
+    id: sessionName,
+    arn: `arn:${scope.partition}:sts::${scope.accountId}:assumed-role/${roleName}/${sessionName}`,
+    accountId: scope.accountId,
+    region: scope.region,
+    tags: {},
+    userName: sessionName,
+    roleName,
+    permissionSetName,
+  };
 }
 
 function dedupe(resources: Resource[]): Resource[] {

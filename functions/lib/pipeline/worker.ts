@@ -9,11 +9,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import type { ActionContext, ActionResult, ActionState, StepRecord } from '../actions/contract.js';
+import type {
+  ActionContext,
+  ActionDefinition,
+  ActionResult,
+  ActionState,
+  IdentityCenterSettings,
+  StepRecord,
+} from '../actions/contract.js';
 import { getAction } from '../actions/registry.js';
 import { LeaseGuard, runWithLease } from '../aws/lease-guard.js';
 import { servicesForPermissions } from '../aws/member-clients.js';
-import { ConflictError, CordonError, LeaseLostError, StepFailedError, errorMessage } from '../errors.js';
+import {
+  ConfigurationError,
+  ConflictError,
+  CordonError,
+  LeaseLostError,
+  StepFailedError,
+  errorMessage,
+} from '../errors.js';
 import { reportOutcome } from '../report/reporter.js';
 import { actionState, type FailureInfo, type IsolationRecord, type Principal } from '../store/model.js';
 import type { TransitionOptions } from '../store/transitions.js';
@@ -74,6 +88,26 @@ function thrownFailure(error: unknown): ActionResult & { outcome: 'failed' } {
     ...(step === undefined ? {} : { failedStep: step }),
     error: { code, message: errorMessage(error) },
   };
+}
+
+/**
+ * The account and region the action runs in: the resource's, or for an action that targets Identity Center the
+ * account that administers it, whichever account the finding came from.
+ * @throws ConfigurationError when the policy has no `identityCenter` settings for such an action
+ */
+function targetAccount(
+  target: ActionDefinition['target'],
+  record: Pick<IsolationRecord, 'accountId' | 'region' | 'action'>,
+  identityCenter: IdentityCenterSettings | undefined,
+): { accountId: string; region: string } {
+  if (target !== 'identity-center') return { accountId: record.accountId, region: record.region };
+  if (!identityCenter) {
+    throw new ConfigurationError(
+      `Action ${record.action} runs in the account that administers IAM Identity Center, and the policy names none: ` +
+        'set settings.identityCenter { accountId, region } (see docs/actions/isolate-identity-center-user.md).',
+    );
+  }
+  return { accountId: identityCenter.accountId, region: identityCenter.region };
 }
 
 /**
@@ -176,17 +210,20 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
   } else {
     try {
       const params: unknown = action.params.parse(record.params);
+      const identityCenter = deps.policy.settings.identityCenter;
+      const where = targetAccount(action.target, record, identityCenter);
       // Only the SDK clients of the services the action declares permissions for are loaded.
       const clients = await deps.memberClients(
-        record.accountId,
-        record.region,
+        where.accountId,
+        where.region,
         record.id,
         servicesForPermissions(action.permissions),
       );
       const ctx: ActionContext = {
         isolationId: record.id,
-        accountId: record.accountId,
-        region: record.region,
+        accountId: where.accountId,
+        region: where.region,
+        ...(identityCenter ? { identityCenter } : {}),
         clients,
         guard: guardSettings(deps.policy, deps.config),
         logger: log,

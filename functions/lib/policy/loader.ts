@@ -346,6 +346,9 @@ function compileSettings(entries: SettingEntry[], issues: PolicyIssue[]): Policy
       case 'incidentWindowMarginMinutes':
         settings.incidentWindowMarginMinutes = value as number;
         break;
+      case 'identityCenter':
+        settings.identityCenter = { ...(value as NonNullable<SettingsInput['identityCenter']>) };
+        break;
     }
   }
   return settings;
@@ -451,6 +454,14 @@ export function loadPolicyFromStrings(files: PolicySource[]): CompiledPolicy {
     }
     names.set(input.name, { file: parsed.map.file, ...parsed.map.position([...parsed.path, 'name']) });
     const action = input.action === undefined ? undefined : getAction(input.action);
+    if (action?.target === 'identity-center' && settings.identityCenter === undefined) {
+      issues.push(
+        parsed.map.issue(
+          [...parsed.path, 'action'],
+          `${formatPath([...parsed.path, 'action'])}: ${action.name} runs in the account that administers IAM Identity Center; set settings.identityCenter: { accountId, region }`,
+        ),
+      );
+    }
     const params = action ? action.params.safeParse(input.params ?? {}) : undefined;
     rules.push({
       name: input.name,

@@ -3,6 +3,7 @@
  * consumed by triage, the API's `/policy/evaluate`, `cordon policy test` and `cordon replay`.
  */
 import type { Resource } from '../findings/model.js';
+import type { IdentityCenterSettings } from '../actions/contract.js';
 
 export type Mode = 'auto' | 'approval' | 'notify';
 
@@ -57,6 +58,8 @@ export interface PolicySettings {
    * inside the window are treated as the attacker's on release (see `isolate-iam-user`).
    */
   incidentWindowMarginMinutes: number;
+  /** Where IAM Identity Center is administered (actions with `target: 'identity-center'` run there). */
+  identityCenter?: IdentityCenterSettings;
 }
 
 /** A rule's match conditions after validation. Absent = no constraint. All present conditions must hold. */

@@ -95,6 +95,27 @@ export const settingsSchema = z.strictObject({
     .min(0)
     .max(7 * 24 * 60, 'must be at most 10080 minutes (7 days)')
     .optional(),
+  /** Where IAM Identity Center is administered; actions that contain Identity Center users run there. */
+  identityCenter: z
+    .strictObject({
+      accountId: ACCOUNT_ID,
+      region: REGION,
+      instanceArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/,
+          'must be an IAM Identity Center instance ARN such as arn:aws:sso:::instance/ssoins-1234567890abcdef',
+        )
+        .optional(),
+      identityStoreId: z
+        .string()
+        .regex(
+          /^(d-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+          'must be an identity store id such as d-1234567890',
+        )
+        .optional(),
+    })
+    .optional(),
 });
 
 /** The top level of a file; `rules` and `settings` are validated item by item so that every issue is reported. */

@@ -183,6 +183,8 @@ const ASFF_RESOURCE_TYPES: Record<Resource['type'], string> = {
   'iam-role': 'AwsIamRole',
   's3-bucket': 'AwsS3Bucket',
   'eks-cluster': 'AwsEksCluster',
+  // ASFF has no type for an Identity Center user; the finding names the session's role.
+  'identity-center-user': 'AwsIamRole',
   'aws-account': 'AwsAccount',
   other: 'Other',
 };

@@ -16,6 +16,8 @@ locals {
     var.external_id == null ? {} : { "sts:ExternalId" = var.external_id },
   )
 
+  # IAM Identity Center statements never go to the OUs' accounts: deploy modules/member-role with
+  # identity_center_admin = true in the one account that administers Identity Center.
   allow_statements = [
     for statement in local.permissions.statements : merge(
       {
@@ -29,7 +31,7 @@ locals {
           for condition in statement.conditions : condition.test => { (condition.variable) = condition.values }
         }
       },
-    )
+    ) if !statement.identityCenterAdminOnly
   ]
 
   deny_statements = length(local.permissions.selfProtectionActions) == 0 ? [] : [{

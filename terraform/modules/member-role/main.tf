@@ -17,6 +17,11 @@ locals {
     account_id = data.aws_caller_identity.current.account_id
   }))
   role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${var.role_name}"
+  # IAM Identity Center statements only in the account that administers it (management or delegated admin).
+  statements = [
+    for statement in local.permissions.statements : statement
+    if var.identity_center_admin || !statement.identityCenterAdminOnly
+  ]
 }
 
 data "aws_iam_policy_document" "trust" {
@@ -52,7 +57,7 @@ data "aws_iam_policy_document" "trust" {
 
 data "aws_iam_policy_document" "this" {
   dynamic "statement" {
-    for_each = local.permissions.statements
+    for_each = local.statements
     content {
       sid       = statement.value.sid
       effect    = "Allow"

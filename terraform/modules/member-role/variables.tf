@@ -64,3 +64,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "identity_center_admin" {
+  description = "True only in the account that administers IAM Identity Center (the management account or its delegated administrator): grants the sso and identitystore actions of isolate-identity-center-user there. Every other member account leaves it false."
+  type        = bool
+  default     = false
+}

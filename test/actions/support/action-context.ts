@@ -6,6 +6,8 @@ import { EC2 } from '@aws-sdk/client-ec2';
 import { IAM } from '@aws-sdk/client-iam';
 import { AutoScaling } from '@aws-sdk/client-auto-scaling';
 import { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SSOAdmin } from '@aws-sdk/client-sso-admin';
+import { Identitystore } from '@aws-sdk/client-identitystore';
 import type {
   ActionContext,
   GuardSettings,
@@ -49,6 +51,8 @@ export function motoActionContext(
     iam: new IAM(config),
     autoScaling: new AutoScaling(config),
     elbv2: new ElasticLoadBalancingV2(config),
+    ssoAdmin: new SSOAdmin(config),
+    identityStore: new Identitystore(config),
   };
   for (const client of Object.values(clients)) {
     recorder.attach(client);
