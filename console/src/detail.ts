@@ -68,7 +68,9 @@ export async function showDetail(id: string): Promise<void> {
           )
         : null,
     ].filter((b): b is HTMLButtonElement => b !== null);
-    const own = r.requester.type === 'user' && r.requester.id === me()?.sub;
+    const user = me();
+    // Older records name the requester by the bare subject.
+    const own = r.requester.type === 'user' && (r.requester.id === user?.id || r.requester.id === user?.sub);
     replace(
       holder,
       h(

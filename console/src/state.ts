@@ -18,6 +18,8 @@ export interface ConsoleConfig {
 }
 
 export interface Me {
+  /** Issuer and subject: how records name the signed-in person. */
+  id: string;
   sub: string;
   username: string;
   roles: string[];
