@@ -9,6 +9,7 @@
  * - every status change is an update conditioned on the current status (and on the lock for terminal statuses).
  */
 import { randomBytes } from 'node:crypto';
+import * as z from 'zod';
 import type { DynamoDBDocument, QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { clientGetter, type ClientSource } from '../aws/sdk.js';
@@ -17,6 +18,7 @@ import type { StepRecord, BeforeState } from '../actions/contract.js';
 import {
   TERMINAL_STATUSES,
   canTransition,
+  TABLE_KEYS,
   TABLE_TTL_ATTRIBUTE,
   keys,
   resourceKeyOf,
@@ -120,17 +122,37 @@ function encodeCursor(key: Record<string, unknown> | undefined): string | undefi
   return key === undefined ? undefined : Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+/**
+ * Decode a cursor and check it is a key of the index and partition being queried: the isolation's table key, the
+ * index's partition key with the queried value, and a creation time. Anything else, however well-formed, is a
+ * forged cursor: refused (400) before it reaches DynamoDB, which would answer a 500-worthy ValidationException.
+ */
+function decodeCursor(
+  cursor: string | undefined,
+  partition: { attribute: string; value: string },
+): Record<string, unknown> | undefined {
   if (cursor === undefined) return undefined;
+  const invalid = (cause: unknown): ValidationError =>
+    new ValidationError(
+      'Invalid cursor: pass back the cursor of a previous page unchanged.',
+      ['cursor: is not a cursor of this list'],
+      { cause },
+    );
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-    return value as Record<string, unknown>;
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch (error) {
-    throw new ValidationError('Invalid cursor: pass back the cursor of a previous page unchanged.', [], {
-      cause: error,
-    });
+    throw invalid(error);
   }
+  const schema = z.strictObject({
+    [TABLE_KEYS.partitionKey]: z.string().regex(/^ISO#iso-[\w-]{1,80}$/),
+    [TABLE_KEYS.sortKey]: z.literal('ISO'),
+    [partition.attribute]: z.literal(partition.value),
+    createdAt: z.iso.datetime(),
+  });
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalid(parsed.error);
+  return parsed.data;
 }
 
 // By name, not instanceof: the SDK is loaded lazily (see aws/sdk.ts), and the name is what identifies a service
@@ -456,7 +478,7 @@ export class IsolationStore {
       ExpressionAttributeValues: values,
       ScanIndexForward: true,
       Limit: options.limit ?? 100,
-      ExclusiveStartKey: decodeCursor(options.cursor),
+      ExclusiveStartKey: decodeCursor(options.cursor, { attribute: 'status', value: status }),
     });
     const cursor = encodeCursor(output.LastEvaluatedKey);
     return { items: (output.Items ?? []).map(toRecord), ...(cursor === undefined ? {} : { cursor }) };
@@ -470,23 +492,28 @@ export class IsolationStore {
     const filters: string[] = [];
     let index: string;
     let keyCondition: string;
+    let partition: { attribute: string; value: string };
     if (query.status !== undefined) {
       index = 'by-status';
       keyCondition = '#status = :status';
       names['#status'] = 'status';
       values[':status'] = query.status;
+      partition = { attribute: 'status', value: query.status };
     } else if (query.resourceId !== undefined) {
       index = 'by-resource';
       keyCondition = 'resourceId = :resourceId';
       values[':resourceId'] = query.resourceId;
+      partition = { attribute: 'resourceId', value: query.resourceId };
     } else if (query.accountId !== undefined) {
       index = 'by-account';
       keyCondition = 'accountId = :accountId';
       values[':accountId'] = query.accountId;
+      partition = { attribute: 'accountId', value: query.accountId };
     } else {
       index = 'by-time';
       keyCondition = 'kind = :kind';
       values[':kind'] = ISOLATION_KIND;
+      partition = { attribute: 'kind', value: ISOLATION_KIND };
     }
     if (query.accountId !== undefined && index !== 'by-account') {
       filters.push('accountId = :accountId');
@@ -507,7 +534,7 @@ export class IsolationStore {
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
       Limit: limit,
-      ExclusiveStartKey: decodeCursor(query.cursor),
+      ExclusiveStartKey: decodeCursor(query.cursor, partition),
     });
     const cursor = encodeCursor(output.LastEvaluatedKey);
     return { items: (output.Items ?? []).map(toRecord), ...(cursor === undefined ? {} : { cursor }) };
