@@ -1,7 +1,7 @@
 /** The isolation detail view: facts, decision buttons, step timelines, audit trail and before-state. */
 import { api } from './api.js';
 import { h, replace, when } from './dom.js';
-import { main, me, scheduleRefresh, type Isolation } from './state.js';
+import { config, main, me, scheduleRefresh, type Isolation } from './state.js';
 import { badge, dl, errorBox, field, setFieldError, steps } from './widgets.js';
 
 const TRANSIENT = new Set(['APPROVED', 'IN_PROGRESS', 'RELEASING']);
@@ -15,6 +15,30 @@ function securityHubLink(r: Isolation): HTMLElement | null {
     'a',
     { href: url, target: '_blank', rel: 'noopener noreferrer' },
     'Open the finding in Security Hub',
+  );
+}
+
+function showValue(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : JSON.stringify(value);
+}
+
+/** The parameters the requester chose, as text; irreversible ones that are on are marked. */
+function paramsList(r: Isolation, irreversible: string[]): HTMLElement | undefined {
+  const entries = Object.entries(r.params);
+  if (entries.length === 0) return undefined;
+  return h(
+    'ul',
+    { id: 'detail-params', class: 'params' },
+    ...entries.map(([key, value]) =>
+      h(
+        'li',
+        {},
+        h('code', {}, `${key} = ${showValue(value)}`),
+        irreversible.includes(key) ? h('strong', { class: 'irreversible' }, ' (irreversible)') : null,
+      ),
+    ),
   );
 }
 
@@ -70,6 +94,8 @@ export async function showDetail(id: string): Promise<void> {
     ].filter((b): b is HTMLButtonElement => b !== null);
     const user = me();
     // Older records name the requester by the bare subject.
+    const declared = config().actions.find((a) => a.name === r.action)?.irreversibleParams ?? [];
+    const irreversible = declared.filter((name) => r.params[name] === true);
     const own = r.requester.type === 'user' && (r.requester.id === user?.id || r.requester.id === user?.sub);
     replace(
       holder,
@@ -86,6 +112,7 @@ export async function showDetail(id: string): Promise<void> {
         ['Isolation id', h('code', {}, r.id)],
         ['Account / region', `${r.accountId} / ${r.region}`],
         ['Action', r.action],
+        ['Parameters', paramsList(r, irreversible)],
         ['Mode', r.mode],
         ['Rule', r.rule],
         ['Requested by', `${r.requester.name} (${r.requester.type})`],
@@ -101,6 +128,13 @@ export async function showDetail(id: string): Promise<void> {
         ['Created', when(r.createdAt)],
         ['Updated', when(r.updatedAt)],
       ]),
+      irreversible.length > 0 && r.status === 'PENDING_APPROVAL'
+        ? h(
+            'p',
+            { id: 'irreversible-warning', class: 'alert alert-warn', role: 'note' },
+            `Irreversible: ${irreversible.join(', ')} is on. Release cannot undo it; approve only if that is intended.`,
+          )
+        : null,
       r.warnings.length > 0
         ? h('div', { class: 'alert alert-warn' }, h('ul', {}, ...r.warnings.map((w) => h('li', {}, w))))
         : null,

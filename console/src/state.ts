@@ -7,6 +7,8 @@ export interface ActionInfo {
   name: string;
   description: string;
   resourceTypes: string[];
+  /** Parameters whose effect release cannot undo: flagged before approval. */
+  irreversibleParams: string[];
 }
 
 export interface ConsoleConfig {

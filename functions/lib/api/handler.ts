@@ -133,6 +133,7 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
             name: a.name,
             description: a.description,
             resourceTypes: a.resourceTypes,
+            irreversibleParams: a.irreversibleParams ?? [],
           })),
           regions: AWS_REGIONS,
         }),
