@@ -9,16 +9,15 @@
  * - every status change is an update conditioned on the current status (and on the lock for terminal statuses).
  */
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
 import type { DynamoDBDocument, QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { clientGetter, type ClientSource } from '../aws/sdk.js';
-import { ConflictError, CordonError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, CordonError, NotFoundError } from '../errors.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import type { StepRecord, BeforeState } from '../actions/contract.js';
 import {
   TERMINAL_STATUSES,
   canTransition,
-  TABLE_KEYS,
   TABLE_TTL_ATTRIBUTE,
   keys,
   resourceKeyOf,
@@ -116,43 +115,6 @@ function toRecord(item: Record<string, unknown>): IsolationRecord {
   const copy: Record<string, unknown> = { ...item };
   for (const attribute of INTERNAL_ATTRIBUTES) delete copy[attribute];
   return copy as unknown as IsolationRecord;
-}
-
-function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key === undefined ? undefined : Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
-/**
- * Decode a cursor and check it is a key of the index and partition being queried: the isolation's table key, the
- * index's partition key with the queried value, and a creation time. Anything else, however well-formed, is a
- * forged cursor: refused (400) before it reaches DynamoDB, which would answer a 500-worthy ValidationException.
- */
-function decodeCursor(
-  cursor: string | undefined,
-  partition: { attribute: string; value: string },
-): Record<string, unknown> | undefined {
-  if (cursor === undefined) return undefined;
-  const invalid = (cause: unknown): ValidationError =>
-    new ValidationError(
-      'Invalid cursor: pass back the cursor of a previous page unchanged.',
-      ['cursor: is not a cursor of this list'],
-      { cause },
-    );
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch (error) {
-    throw invalid(error);
-  }
-  const schema = z.strictObject({
-    [TABLE_KEYS.partitionKey]: z.string().regex(/^ISO#iso-[\w-]{1,80}$/),
-    [TABLE_KEYS.sortKey]: z.literal('ISO'),
-    [partition.attribute]: z.literal(partition.value),
-    createdAt: z.iso.datetime(),
-  });
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalid(parsed.error);
-  return parsed.data;
 }
 
 // By name, not instanceof: the SDK is loaded lazily (see aws/sdk.ts), and the name is what identifies a service
