@@ -213,6 +213,7 @@ export async function createBenchWorld(
         instrument: (client) => timeline.attach(client),
       }),
       startWorker: worker.startWorker,
+      readTags: worker.readTags,
       logger: silentLogger(),
       metrics: recordingMetrics(),
     },

@@ -160,6 +160,7 @@ async function replayDeps(
     overrides: {
       securityHub,
       startWorker: worker.startWorker,
+      readTags: worker.readTags,
       logger: silentLogger(),
       metrics: recordingMetrics(),
     },

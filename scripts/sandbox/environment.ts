@@ -85,6 +85,7 @@ export async function createSandboxEnvironment(
       // The outbox writer with the caller's callback (the sandbox prints each write-back).
       securityHub: new OutboxSecurityHubWriter(options.outboxPath, options.onOutbox),
       startWorker: (job) => worker.startWorker(job),
+      readTags: (target) => worker.readTags(target),
     },
   });
   return { deps, config, outboxPath: options.outboxPath, idle: () => worker.drain() };

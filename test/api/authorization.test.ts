@@ -178,7 +178,7 @@ describe('API: authorisation matrix', () => {
     }
   });
 
-  it('records the signed-in principal (subject and username) as requester and approver', async () => {
+  it('records the signed-in principal (issuer + subject, and username) as requester and approver', async () => {
     // Prepare
     const id = await pendingFor('requester', 'own');
 
@@ -191,8 +191,17 @@ describe('API: authorisation matrix', () => {
     // Assess
     expect(approved.status).toBe(200);
     const record = (await api.call('GET', `/isolations/${id}`, { token: await api.token('victor') })).body;
-    expect(record['requester']).toEqual({ type: 'user', id: api.issuer.users[0]?.sub, name: 'alice' });
-    expect(record['approver']).toMatchObject({ type: 'user', id: api.issuer.users[1]?.sub, name: 'bob' });
+    const issuer = api.issuer.issuer.replace(/\/+$/, '');
+    expect(record['requester']).toEqual({
+      type: 'user',
+      id: `${issuer}#${api.issuer.users[0]?.sub ?? ''}`,
+      name: 'alice',
+    });
+    expect(record['approver']).toMatchObject({
+      type: 'user',
+      id: `${issuer}#${api.issuer.users[1]?.sub ?? ''}`,
+      name: 'bob',
+    });
     const audit = record['audit'] as { by: { name: string }; to: string }[];
     expect(audit.map((a) => `${a.by.name}:${a.to}`)).toContain('bob:APPROVED');
   });

@@ -141,6 +141,7 @@ describe('API: bearer token verification', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
+      id: `${api.issuer.issuer.replace(/\/+$/, '')}#${TEST_USERS[1]?.sub ?? ''}`,
       sub: TEST_USERS[1]?.sub,
       username: 'bob',
       groups: ['cordon-approvers'],

@@ -11,9 +11,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DescribeInstancesCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { CreateUserCommand } from '@aws-sdk/client-iam';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemberClients } from '../../functions/lib/actions/contract.js';
+import { requestIsolation } from '../../functions/lib/pipeline/service.js';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
 import { SANDBOX_MEMBER_ACCOUNT } from '../../scripts/sandbox/environment.js';
 import { useMoto } from '../support/moto.js';
@@ -174,4 +176,65 @@ describe('Console: request, approve, isolate and release in Chromium', () => {
     expect(await eniGroups(clients, web)).toEqual(original);
     expect(pageErrors).toEqual([]);
   }, 240_000);
+
+  it('renders a hostile reason as text, flags an irreversible parameter, and refuses the exempt bastion', async () => {
+    // Prepare: a pending request whose reason is markup, with an irreversible parameter switched on.
+    const { sandbox: s } = current();
+    const clients = await s.env.deps.memberClients(SANDBOX_MEMBER_ACCOUNT, s.env.config.region, 'e2e-xss');
+    await clients.iam.send(new CreateUserCommand({ UserName: 'xss-target' }));
+    const hostile = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> exfiltration seen';
+    const { record } = await requestIsolation(s.env.deps, {
+      resource: {
+        type: 'iam-user',
+        id: 'xss-target',
+        userName: 'xss-target',
+        accountId: SANDBOX_MEMBER_ACCOUNT,
+        region: s.env.config.region,
+        tags: {},
+      },
+      action: 'isolate-iam-user',
+      params: { removeConsoleAccess: true },
+      reason: hostile,
+      requester: { type: 'user', id: 'https://issuer#mallory', name: '<b>mallory</b>' },
+    });
+
+    // Act 1: bob opens it
+    const bob = await signIn('bob', 'bob-sandbox');
+    await bob.goto(`${s.url}/#/isolations/${encodeURIComponent(record.id)}`);
+    await bob.waitForSelector('#irreversible-warning');
+    await bob.screenshot({ path: join(OUTPUT, 'console-hostile-detail.png'), fullPage: true });
+    const detail = (await bob.textContent('#detail')) ?? '';
+    const injected = await bob.evaluate(() => ({
+      xss: Reflect.get(window, '__xss'),
+      images: document.querySelectorAll('#detail img').length,
+      scripts: document.querySelectorAll('#detail script, #detail b').length,
+    }));
+
+    // Assess 1: the markup is shown as text, nothing ran, the irreversible parameter is flagged before approval
+    expect(detail).toContain(hostile);
+    expect(detail).toContain('<b>mallory</b> (user)');
+    expect(injected).toEqual({ xss: undefined, images: 0, scripts: 0 });
+    expect(await bob.textContent('#irreversible-warning')).toContain('removeConsoleAccess');
+    expect(await bob.textContent('#detail-params')).toContain('removeConsoleAccess = true (irreversible)');
+
+    // Act 2: bob requests the isolation of the bastion, tagged cordon:exempt=true
+    await bob.goto(`${s.url}/#/request`);
+    await bob.selectOption('#resourceType', 'ec2-instance');
+    await bob.fill('#accountId', SANDBOX_MEMBER_ACCOUNT);
+    await bob.fill('#region', s.env.config.region);
+    await bob.fill('#resourceId', s.org.instances.bastion.instanceId);
+    await bob.fill('#reason', 'Trying to isolate the exempt bastion');
+    await bob.click('#submit-request');
+    await bob.waitForSelector('#request-result .alert-error');
+
+    // Assess 2: refused at request time (422), nothing recorded
+    expect(await bob.textContent('#request-result')).toContain('(422)');
+    const recorded = await s.env.deps.store.list({
+      resourceId: s.org.instances.bastion.instanceId,
+      limit: 50,
+    });
+    expect(recorded.items.filter((r) => r.mode === 'manual')).toEqual([]);
+    // Chromium logs every non-2xx fetch as a console error; anything else (a CSP violation, a script error) fails.
+    expect(pageErrors.filter((e) => !/Failed to load resource: .* 422/.test(e))).toEqual([]);
+  }, 120_000);
 });

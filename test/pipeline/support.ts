@@ -202,6 +202,7 @@ export async function createWorld(
         instrument: (client) => recorder.attach(client),
       }),
       startWorker: worker.startWorker,
+      readTags: worker.readTags,
       logger: silentLogger(),
       metrics,
       clock: clock.now,

@@ -141,6 +141,11 @@ export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
   resourceTypes: readonly ResourceType[];
   /** zod schema of the parameters, with defaults. `params.parse({})` must succeed. */
   params: S;
+  /**
+   * Boolean parameters whose effect release cannot undo (e.g. a deleted console password). When one is true on a
+   * request, the console and the Security Hub note flag it as irreversible before anyone approves.
+   */
+  irreversibleParams?: readonly string[];
   /** Every IAM action the module may call in the member account, e.g. `ec2:DescribeInstances`. */
   permissions: readonly string[];
   /**

@@ -272,6 +272,8 @@ export const isolateIamUser = defineAction({
     'Deny everything to an IAM user with an inline deny-all policy, deactivate its active access keys and tag it; release puts the keys, policies and tags back.',
   resourceTypes: ['iam-user'],
   params,
+  // A deleted console password cannot be put back by release.
+  irreversibleParams: ['removeConsoleAccess'],
   permissions: [
     'iam:GetUser',
     'iam:ListAccessKeys',

@@ -16,8 +16,10 @@ export type Role = (typeof ROLES)[number];
 
 /** The signed-in caller, as recorded on isolations and Security Hub notes. */
 export interface ApiPrincipal {
-  /** The token's `sub`: stable, unique, what four-eyes compares. */
+  /** The token's `sub`: stable and unique per issuer. */
   sub: string;
+  /** Issuer and subject ({@link principalIdentity}): what records name and four eyes compares. */
+  id: string;
   /** Human-readable name for records and notes. */
   username: string;
   groups: string[];
@@ -61,11 +63,34 @@ export function createTokenVerifier(auth: AuthConfig, jwksCache?: JwksCache): To
   return { verify: (token) => verifier.verify(token) };
 }
 
-function claimStrings(value: unknown): string[] {
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  // Some issuers send a single group as a string, or a space/comma separated list.
-  if (typeof value === 'string') return value.split(/[\s,]+/).filter((v) => v.length > 0);
-  return [];
+/**
+ * The groups claim: a JSON array of exact group names, nothing else. A string is never split: an issuer (or a
+ * user who can edit a free-text attribute mapped to the claim) could otherwise send "x,cordon-approvers".
+ * @throws ForbiddenError when the claim is present but is not an array of strings
+ */
+export function groupsFromClaim(value: unknown, claim: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
+    throw new ForbiddenError(`the ${claim} claim is not a list of group names, so it grants no role`);
+  }
+  return value;
+}
+
+/**
+ * The normalised identity of a person: the token's issuer and subject. `sub` is unique only per issuer (OIDC
+ * Core 5.7), so four eyes compares both; the issuer is normalised (lower-case scheme and host, no trailing
+ * slash) so one issuer spelled two ways is still one.
+ */
+export function principalIdentity(issuer: string, sub: string): string {
+  let normalised = issuer.trim();
+  try {
+    const url = new URL(normalised);
+    // URL lower-cases the scheme and host; the path is case-sensitive and kept, without a trailing slash.
+    normalised = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    // Not a URL (some test issuers): compare it as written.
+  }
+  return `${normalised}#${sub}`;
 }
 
 /** Map the groups claim to cordon roles. Approvers can also read; requesters can also read. */
@@ -82,12 +107,20 @@ export function rolesFromGroups(groups: readonly string[], config: GroupConfig):
 export function principalFromClaims(payload: JwtPayload, config: GroupConfig): ApiPrincipal {
   const sub = typeof payload.sub === 'string' ? payload.sub : '';
   if (!sub) throw new UnauthenticatedError('the token has no subject');
-  const groups = claimStrings(payload[config.claim]);
+  const issuer = typeof payload.iss === 'string' ? payload.iss : '';
+  if (!issuer) throw new UnauthenticatedError('the token has no issuer');
+  const groups = groupsFromClaim(payload[config.claim], config.claim);
   const nameClaim = ['cognito:username', 'username', 'preferred_username', 'email'].find(
     (c) => typeof payload[c] === 'string' && (payload[c] as string).length > 0,
   );
   const username = nameClaim ? String(payload[nameClaim]) : sub;
-  return { sub, username, groups, roles: rolesFromGroups(groups, config) };
+  return {
+    sub,
+    id: principalIdentity(issuer, sub),
+    username,
+    groups,
+    roles: rolesFromGroups(groups, config),
+  };
 }
 
 /** Authenticates requests from their `Authorization` header. */

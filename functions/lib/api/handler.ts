@@ -66,9 +66,20 @@ export interface ApiHandlerOptions {
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
 
-/** The principal as recorded on isolations and Security Hub notes: subject and username. */
+/** The principal as recorded on isolations and Security Hub notes: issuer + subject, and username. */
 export function recordPrincipal(principal: ApiPrincipal): Principal {
-  return { type: 'user', id: principal.sub, name: principal.username };
+  return { type: 'user', id: principal.id, name: principal.username };
+}
+
+/**
+ * Four eyes: whether the caller requested this record. Records written before identities carried the issuer
+ * name the bare subject; those are compared on the subject alone, which can only refuse more, never less.
+ */
+export function isRequester(record: IsolationRecord, principal: ApiPrincipal): boolean {
+  return (
+    isSamePerson(record.requester, recordPrincipal(principal)) ||
+    (record.requester.type === 'user' && record.requester.id === principal.sub)
+  );
 }
 
 /** What the caller may do with this record (the console shows only these buttons). */
@@ -77,7 +88,7 @@ export function allowedActions(
   principal: ApiPrincipal,
 ): { approve: boolean; reject: boolean; release: boolean; retry: boolean } {
   const approver = principal.roles.has('approver');
-  const own = isSamePerson(record.requester, recordPrincipal(principal));
+  const own = isRequester(record, principal);
   return {
     approve: approver && !own && record.status === 'PENDING_APPROVAL',
     reject: approver && record.status === 'PENDING_APPROVAL',
@@ -123,6 +134,7 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
             name: a.name,
             description: a.description,
             resourceTypes: a.resourceTypes,
+            irreversibleParams: a.irreversibleParams ?? [],
           })),
           regions: AWS_REGIONS,
         }),
@@ -133,7 +145,13 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
       access: readers,
       handle: async (ctx) => {
         const p = requirePrincipal(ctx);
-        return json(200, { sub: p.sub, username: p.username, groups: p.groups, roles: [...p.roles].sort() });
+        return json(200, {
+          id: p.id,
+          sub: p.sub,
+          username: p.username,
+          groups: p.groups,
+          roles: [...p.roles].sort(),
+        });
       },
     },
     {
@@ -191,7 +209,11 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
         const p = requirePrincipal(ctx);
         const id = idParam(ctx);
         const body = parseOrThrow(ApproveBody, ctx.body ?? {});
-        // Four eyes is the pipeline's rule (approveIsolation refuses the requester with a 403), for every path.
+        // Four eyes is the pipeline's rule (approveIsolation refuses the requester with a 403), for every path;
+        // here also for records that name their requester by the bare subject (see isRequester).
+        if (isRequester(await service.get(id), p)) {
+          throw new ForbiddenError('Four eyes: you cannot approve your own isolation request.');
+        }
         return json(200, view(await service.approve(id, recordPrincipal(p), body.reason), p));
       },
     },

@@ -13,6 +13,7 @@ import {
   UnsupportedEventError,
   ValidationError,
 } from '../errors.js';
+import { TagsUnavailableError } from '../pipeline/resource-tags.js';
 
 export interface Problem {
   type: string;
@@ -144,6 +145,18 @@ export function toProblem(error: unknown, context: { path: string; requestId: st
       title: 'Unsupported media type',
       status: 415,
       detail: error.message,
+    };
+  }
+  if (error instanceof TagsUnavailableError) {
+    // The AWS reason is logged, not returned; the request was not accepted, so it is safe to send again.
+    return {
+      ...base,
+      type: problemType('tags-unavailable'),
+      title: 'Service unavailable',
+      status: 503,
+      detail:
+        "cordon could not read the resource's tags to rule out an exemption, so the request was not accepted. " +
+        `Try again; if it persists, quote request id ${context.requestId} to an operator.`,
     };
   }
   return {

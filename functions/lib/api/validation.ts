@@ -12,6 +12,7 @@ import { isAwsRegion } from './regions.js';
 import { ISOLATION_STATUSES } from '../store/model.js';
 import { isIsolationId } from '../store/isolations.js';
 import { partitionOf } from '../arn.js';
+import { hasUnsafeChars } from '../text.js';
 
 /** The body size limit, enforced when the body is read (http.ts); exported here next to the schemas it bounds. */
 export { MAX_BODY_BYTES } from './http.js';
@@ -30,8 +31,12 @@ const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const region = z.string().refine(isAwsRegion, 'must be an AWS Region code such as eu-west-1');
+/** Refused rather than cleaned: a reason or ticket is evidence, and is copied into Security Hub and e-mails. */
+const NO_CONTROL_CHARS =
+  'must not contain control characters (line breaks, tabs, NUL) or invisible direction marks (U+202A–U+202E, U+2066–U+2069)';
 const reason = z
   .string()
+  .refine((v) => !hasUnsafeChars(v), NO_CONTROL_CHARS)
   .trim()
   .min(10, 'must explain why in at least 10 characters')
   .max(1000, 'must be at most 1000 characters');
@@ -54,6 +59,7 @@ export const IsolationRequestBody = z.strictObject({
   reason,
   ticket: z
     .string()
+    .refine((v) => !hasUnsafeChars(v), NO_CONTROL_CHARS)
     .trim()
     .regex(/^[\w.:/#-]{1,128}$/, 'must be a ticket reference of up to 128 letters, digits and ._:/#-')
     .optional(),

@@ -20,6 +20,7 @@ import {
 } from '../report/securityhub-writer.js';
 import { SnsNotifier, type Notifier } from '../report/notifier.js';
 import { createLogger, noMetrics, type PipelineLogger, type PipelineMetrics } from '../observability.js';
+import { ReadTagsResultSchema, TagsUnavailableError, type TagTarget } from './resource-tags.js';
 
 /** What the worker is asked to do. */
 export interface WorkerJob {
@@ -38,6 +39,12 @@ export interface PipelineDeps {
   memberClients: MemberClientFactory;
   /** Start the worker for a job without waiting for it (Lambda async invoke in AWS; in-process locally). */
   startWorker(job: WorkerJob): Promise<void>;
+  /**
+   * A resource's live tags, for the API's request-time exemption check. In AWS the worker reads them (a
+   * synchronous read-only invocation: the API has no member-account access); locally the in-process worker.
+   * @throws TagsUnavailableError when they cannot be read
+   */
+  readTags(target: TagTarget): Promise<Record<string, string>>;
   logger: PipelineLogger;
   metrics: PipelineMetrics;
   clock: () => Date;
@@ -156,6 +163,36 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
         );
       }
     });
+  const readTags =
+    overrides.readTags ??
+    (async (target: TagTarget) => {
+      const output = await (
+        await lambda()
+      ).invoke({
+        FunctionName: config.workerFunction,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify({ kind: 'read-tags', resource: target })),
+      });
+      if (output.FunctionError !== undefined) {
+        throw new TagsUnavailableError(`the worker could not read the tags: ${output.FunctionError}`);
+      }
+      const text = new TextDecoder().decode(output.Payload ?? new Uint8Array());
+      let payload: unknown;
+      try {
+        payload = JSON.parse(text);
+      } catch (error) {
+        throw new TagsUnavailableError('the worker answered a read-tags job with something else than JSON', {
+          cause: error,
+        });
+      }
+      const parsed = ReadTagsResultSchema.safeParse(payload);
+      if (!parsed.success) {
+        throw new TagsUnavailableError('the worker answered a read-tags job without tags', {
+          cause: parsed.error,
+        });
+      }
+      return parsed.data.tags;
+    });
   return {
     config,
     policy,
@@ -164,6 +201,7 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
     notifier,
     memberClients,
     startWorker,
+    readTags,
     logger: overrides.logger ?? createLogger(functionName),
     metrics: overrides.metrics ?? noMetrics(),
     clock: overrides.clock ?? (() => new Date()),

@@ -10,12 +10,15 @@ import { errorMessage } from '../errors.js';
 import { awsClientConfig } from '../aws/client-config.js';
 import { ensureIsolationTable } from '../store/table.js';
 import type { PipelineDeps, WorkerJob } from './deps.js';
+import { readResourceTags, type TagTarget } from './resource-tags.js';
 import { runWorker, type WorkerResult } from './worker.js';
 import { iamArn } from '../arn.js';
 
 /** An in-process worker: jobs start at once without being awaited by the caller, like an async Lambda invoke. */
 export interface InProcessWorker {
   startWorker(job: WorkerJob): Promise<void>;
+  /** The worker's read-tags job, run in-process with the member clients. */
+  readTags(target: TagTarget): Promise<Record<string, string>>;
   /** Wait until every job started so far (and any job those start) has finished; returns their results. */
   drain(): Promise<WorkerResult[]>;
 }
@@ -39,6 +42,7 @@ export function inProcessWorker(deps: () => PipelineDeps): InProcessWorker {
         running.delete(run);
       });
     },
+    readTags: (target) => readResourceTags(deps().memberClients, target),
     async drain() {
       while (running.size > 0) await Promise.all([...running]);
       // Let the bookkeeping `then` callbacks of the last runs settle.

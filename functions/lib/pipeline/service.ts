@@ -7,6 +7,7 @@ import { ACTION_NAMES, getAction } from '../actions/registry.js';
 import { checkGuards, type GuardVerdict } from '../actions/guards.js';
 import {
   ConflictError,
+  errorMessage,
   ForbiddenError,
   NotFoundError,
   RefusedResourceError,
@@ -23,6 +24,7 @@ import { newIsolationId } from '../store/isolations.js';
 import type { IsolationRecord, IsolationStatus, Principal } from '../store/model.js';
 import type { PipelineDeps } from './deps.js';
 import { guardSettings } from './guard-settings.js';
+import { TagsUnavailableError, tagTarget } from './resource-tags.js';
 
 /** An isolation requested by a person (API) rather than by a finding. */
 export interface RequestIsolationInput {
@@ -97,9 +99,17 @@ export async function requestIsolation(
   input: RequestIsolationInput,
 ): Promise<RequestIsolationResult> {
   const { action, params } = resolveAction(input.resource, input.action, input.params);
-  const verdict = checkGuards(input.resource, guardSettings(deps.policy, deps.config));
+  const guard = guardSettings(deps.policy, deps.config);
+  // Policy-based refusals first (protected ARNs, root, cordon's own): no AWS call needed.
+  const verdict = checkGuards(input.resource, guard);
   if (!verdict.allowed)
     throw new RefusedResourceError(`cordon will not isolate ${input.resource.id}: ${verdict.reason}`);
+  // Then the exemption tag, from the live tags: a request for an exempt resource is refused now, not accepted,
+  // reported and skipped later. Unreadable tags refuse the request (503): an exemption cannot be ruled out.
+  const live = await liveTags(deps, input.resource);
+  const tagged = checkGuards(input.resource, guard, live);
+  if (!tagged.allowed)
+    throw new RefusedResourceError(`cordon will not isolate ${input.resource.id}: ${tagged.reason}`);
   const now = deps.clock();
   const at = now.toISOString();
   const result = await deps.store.create(
@@ -140,6 +150,23 @@ export async function requestIsolation(
     await reportOutcome(deps, result.record);
   }
   return { record: (await deps.store.get(result.record.id)) ?? result.record, created: true };
+}
+
+async function liveTags(
+  deps: Pick<PipelineDeps, 'readTags'>,
+  resource: Resource,
+): Promise<Record<string, string> | undefined> {
+  const target = tagTarget(resource);
+  if (target === undefined) return undefined;
+  try {
+    return await deps.readTags(target);
+  } catch (error) {
+    if (error instanceof TagsUnavailableError) throw error;
+    throw new TagsUnavailableError(
+      `cannot read the tags of ${resource.id} to check for an exemption: ${errorMessage(error)}`,
+      { cause: error },
+    );
+  }
 }
 
 /** Whether two principals are the same person (four eyes): only people, never the system, are compared. */

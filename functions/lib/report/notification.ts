@@ -5,6 +5,7 @@
 import type { Finding } from '../findings/model.js';
 import type { IsolationRecord } from '../store/model.js';
 import type { Notification } from './notifier.js';
+import { summariseParams } from './params.js';
 import { truncate } from './securityhub-payload.js';
 
 /** SNS subject limit. */
@@ -25,7 +26,10 @@ export const NOTIFIED_STATUSES: readonly IsolationRecord['status'][] = [
 function nextStep(record: IsolationRecord): string {
   switch (record.status) {
     case 'PENDING_APPROVAL':
-      return 'Approve or reject it with the cordon custom actions in Security Hub, or in the cordon console.';
+      // The custom actions act on a source finding; an API request has none (its imported finding is cordon's).
+      return record.findingKey === undefined
+        ? 'Approve or reject it in the cordon console.'
+        : 'Approve or reject it with the cordon custom actions in Security Hub, or in the cordon console.';
     case 'ISOLATED':
       return 'Investigate the finding. Release the isolation from the cordon console once the resource is safe.';
     case 'FAILED':
@@ -51,12 +55,15 @@ export function buildNotification(record: IsolationRecord, securityHubConsoleUrl
     (record.failure?.exposure
       ? ` ROLLBACK FAILED: ${record.failure.exposure.join(', ')} left in an allow-all security group.`
       : '');
+  const { irreversible } = summariseParams(record.action, record.params);
   const body = {
     summary,
     nextStep: nextStep(record),
     isolationId: record.id,
     status: record.status,
     action: record.action,
+    params: record.params,
+    irreversibleParams: irreversible.length > 0 ? irreversible : undefined,
     rule: record.rule,
     mode: record.mode,
     resource: {

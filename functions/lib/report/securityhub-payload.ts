@@ -7,12 +7,17 @@ import type { Resource } from '../findings/model.js';
 import type { PipelineConfig } from '../config.js';
 import { defaultProductArn, partitionOf, resourceArn as identifyingArn } from '../arn.js';
 import type { IsolationRecord, IsolationStatus, Principal, SecurityHubRef } from '../store/model.js';
+// Control characters and direction overrides would break or disguise the one-line texts: shown as spaces.
+import { oneLine } from '../text.js';
+import { paramsSentence, summariseParams } from './params.js';
 
 /** Security Hub limits (see docs/pipeline.md). */
 export const NOTE_MAX = 512;
 export const UDF_VALUE_MAX = 1024;
 export const TITLE_MAX = 256;
 export const DESCRIPTION_MAX = 1024;
+/** ASFF ProductFields values are at most 2048 characters. */
+export const PRODUCT_FIELD_MAX = 2048;
 /** `UpdatedBy` of every note cordon writes. */
 export const UPDATED_BY = 'cordon';
 /** Prefix of the ids of findings cordon imports; triage ignores them (no loop through cordon's own findings). */
@@ -43,12 +48,6 @@ const STATUS_WORDS: Record<IsolationRecord['status'], string> = {
 
 /** Longest principal description in a note or field: a hostile or odd username cannot crowd out the outcome. */
 export const PRINCIPAL_MAX = 160;
-
-/** Control characters (newlines included) would break the one-line note: shown as spaces. */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
-}
 
 /**
  * Who a principal is, in one bounded line: a signed-in person by username and JWT subject, a Security Hub custom
@@ -133,22 +132,30 @@ export function buildNote(record: IsolationRecord): string {
   ];
   for (const { verb, who } of actors(record)) parts.push(`${verb} ${describePrincipal(who)}.`);
   if (record.rule) parts.push(`Rule ${record.rule} (${record.mode}).`);
+  // What the approver is asked to approve: the chosen parameters, the irreversible ones first.
+  if (record.status === 'PENDING_APPROVAL') {
+    const params = paramsSentence(record.action, record.params);
+    if (params) parts.push(params);
+  }
   if (record.status === 'ISOLATED' || record.status === 'FAILED') {
     const done = record.steps.filter((s) => s.status === 'done').length;
     parts.push(`${done}/${record.steps.length} steps done.`);
   }
   if (record.status === 'PENDING_APPROVAL') {
-    parts.push(
-      record.approvalReason ??
-        'Approve or reject with the cordon custom actions in Security Hub, or in the cordon console.',
-    );
+    // The custom actions act on a source finding: an API request has none, only cordon's imported finding.
+    const guidance =
+      record.findingKey === undefined
+        ? 'Approve or reject it in the cordon console.'
+        : 'Approve or reject with the cordon custom actions in Security Hub, or in the cordon console.';
+    parts.push(record.approvalReason ?? guidance);
   }
   if (record.failure) {
     parts.push(
       `${record.failure.step ? `Step ${record.failure.step}: ` : ''}${record.failure.code}: ${record.failure.message}`,
     );
   }
-  return truncate(parts.join(' '), NOTE_MAX);
+  // Every part, free text included (reasons, failure messages), is made one line without direction overrides.
+  return truncate(oneLine(parts.join(' ')), NOTE_MAX);
 }
 
 /** BatchUpdateFindings input writing the record's outcome on its finding. */
@@ -217,6 +224,7 @@ export function buildImportedFinding(
   const ref = importedFindingRef(record, config);
   const category = record.resource.type === 'ec2-instance' ? 'VM' : 'User';
   const who = `${describePrincipal(record.requester)}${record.immediate ? ' (emergency isolation)' : ''}`;
+  const params = summariseParams(record.action, record.params);
   return {
     SchemaVersion: '2018-10-08',
     Id: ref.id,
@@ -231,16 +239,26 @@ export function buildImportedFinding(
       Severity: { Label: 'HIGH' },
       Types: [`Unusual Behaviors/${category}/cordon isolation request`],
     },
-    Title: truncate(`cordon: ${record.action} on ${record.resource.id} (${record.accountId})`, TITLE_MAX),
+    Title: truncate(
+      oneLine(`cordon: ${record.action} on ${record.resource.id} (${record.accountId})`),
+      TITLE_MAX,
+    ),
     Description: truncate(
-      `Isolation ${record.id} requested by ${who}: ${record.reason ?? 'no reason given'}` +
-        `${record.ticket ? ` (ticket ${record.ticket})` : ''}. Status: ${record.status}.`,
+      oneLine(
+        `Isolation ${record.id} requested by ${who}. ${paramsSentence(record.action, record.params)} ` +
+          `Status: ${record.status}. Reason: ${record.reason ?? 'no reason given'}` +
+          `${record.ticket ? ` (ticket ${record.ticket})` : ''}.`,
+      ),
       DESCRIPTION_MAX,
     ),
     ProductFields: {
       'cordon/isolationId': record.id,
       'cordon/status': record.status,
       'cordon/action': record.action,
+      ...(params.text ? { 'cordon/params': truncate(params.text, PRODUCT_FIELD_MAX) } : {}),
+      ...(params.irreversible.length > 0
+        ? { 'cordon/irreversibleParams': params.irreversible.join(', ') }
+        : {}),
     },
     Resources: [
       {

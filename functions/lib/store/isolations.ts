@@ -14,8 +14,6 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import {
   ISOLATION_KIND,
   REPORTS_PENDING,
-  decodeCursor,
-  encodeCursor,
   hourBucket,
   isConditionalCheckFailed,
   isTransactionCanceled,
@@ -23,6 +21,7 @@ import {
   toItem,
   toRecord,
 } from './items.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import {
   TABLE_TTL_ATTRIBUTE,
   keys,
@@ -334,7 +333,7 @@ export class IsolationStore {
       ExpressionAttributeValues: values,
       ScanIndexForward: true,
       Limit: options.limit ?? 100,
-      ExclusiveStartKey: decodeCursor(options.cursor),
+      ExclusiveStartKey: decodeCursor(options.cursor, { attribute: 'status', value: status }),
     });
     const cursor = encodeCursor(output.LastEvaluatedKey);
     return { items: (output.Items ?? []).map(toRecord), ...(cursor === undefined ? {} : { cursor }) };
@@ -348,23 +347,28 @@ export class IsolationStore {
     const filters: string[] = [];
     let index: string;
     let keyCondition: string;
+    let partition: { attribute: string; value: string };
     if (query.status !== undefined) {
       index = 'by-status';
       keyCondition = '#status = :status';
       names['#status'] = 'status';
       values[':status'] = query.status;
+      partition = { attribute: 'status', value: query.status };
     } else if (query.resourceId !== undefined) {
       index = 'by-resource';
       keyCondition = 'resourceId = :resourceId';
       values[':resourceId'] = query.resourceId;
+      partition = { attribute: 'resourceId', value: query.resourceId };
     } else if (query.accountId !== undefined) {
       index = 'by-account';
       keyCondition = 'accountId = :accountId';
       values[':accountId'] = query.accountId;
+      partition = { attribute: 'accountId', value: query.accountId };
     } else {
       index = 'by-time';
       keyCondition = 'kind = :kind';
       values[':kind'] = ISOLATION_KIND;
+      partition = { attribute: 'kind', value: ISOLATION_KIND };
     }
     if (query.accountId !== undefined && index !== 'by-account') {
       filters.push('accountId = :accountId');
@@ -385,7 +389,7 @@ export class IsolationStore {
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
       Limit: limit,
-      ExclusiveStartKey: decodeCursor(query.cursor),
+      ExclusiveStartKey: decodeCursor(query.cursor, partition),
     });
     const cursor = encodeCursor(output.LastEvaluatedKey);
     return { items: (output.Items ?? []).map(toRecord), ...(cursor === undefined ? {} : { cursor }) };

@@ -1,0 +1,126 @@
+/** The policy playground: paste a finding event, see what the policy would decide and why. */
+import { api } from './api.js';
+import { h, replace, type Child } from './dom.js';
+import { main } from './state.js';
+import { errorBox, field, setFieldError } from './widgets.js';
+
+function renderDecision(result: unknown): HTMLElement {
+  const parts: Child[] = [];
+  const decisions: unknown[] = [];
+  const collect = (value: unknown): void => {
+    if (!value || typeof value !== 'object') return;
+    const v = value as Record<string, unknown>;
+    if ('explanation' in v && 'rule' in v) decisions.push(v);
+    for (const child of Object.values(v)) {
+      if (Array.isArray(child)) child.forEach(collect);
+      else if (child && typeof child === 'object') collect(child);
+    }
+  };
+  collect(result);
+  for (const d of decisions) {
+    const decision = d as {
+      rule: string | null;
+      mode: string | null;
+      reasons: string[];
+      actions: { action: string; resource: { type: string; id: string } }[];
+      explanation: { rule: string; matched: boolean; reason: string }[];
+    };
+    parts.push(
+      h(
+        'div',
+        { class: 'decision-result' },
+        h(
+          'p',
+          {},
+          decision.rule
+            ? `Rule “${decision.rule}” matches: mode ${decision.mode ?? ''}.`
+            : 'No rule matches.',
+        ),
+        decision.actions.length > 0
+          ? h(
+              'ul',
+              {},
+              ...decision.actions.map((a) =>
+                h('li', {}, `${a.action} on ${a.resource.type} ${a.resource.id}`),
+              ),
+            )
+          : null,
+        decision.reasons.length > 0
+          ? h('ul', { class: 'reasons' }, ...decision.reasons.map((r) => h('li', {}, r)))
+          : null,
+        h(
+          'table',
+          { class: 'list' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, 'Rule'),
+              h('th', { scope: 'col' }, 'Matched'),
+              h('th', { scope: 'col' }, 'Why'),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            ...decision.explanation.map((e) =>
+              h('tr', {}, h('td', {}, e.rule), h('td', {}, e.matched ? 'yes' : 'no'), h('td', {}, e.reason)),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+  return h(
+    'div',
+    { id: 'policy-result' },
+    ...parts,
+    h(
+      'details',
+      {},
+      h('summary', {}, 'Full response'),
+      h('pre', { class: 'json', tabindex: 0 }, JSON.stringify(result, null, 2)),
+    ),
+  );
+}
+
+export function showPolicy(): void {
+  const text = h('textarea', { id: 'policy-event', rows: 16, spellcheck: 'false', class: 'mono' });
+  const out = h('div', { 'aria-live': 'polite' });
+  const form = h(
+    'form',
+    {
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        let event: unknown;
+        try {
+          event = JSON.parse(text.value);
+          setFieldError('policy-event', undefined);
+        } catch {
+          setFieldError('policy-event', 'This is not valid JSON.');
+          return;
+        }
+        try {
+          replace(out, renderDecision(await api('POST', '/policy/evaluate', event)));
+        } catch (error) {
+          replace(out, errorBox(error));
+        }
+      },
+    },
+    field('Finding event (EventBridge JSON: GuardDuty Finding or Security Hub Findings)', text),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'Evaluate')),
+  );
+  replace(
+    main(),
+    h('h2', {}, 'Policy playground'),
+    h(
+      'p',
+      {},
+      'Paste a finding event: cordon shows what its policy would decide, and why. Nothing is changed.',
+    ),
+    form,
+    out,
+  );
+}
