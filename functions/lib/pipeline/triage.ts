@@ -12,7 +12,7 @@ import type { Finding } from '../findings/model.js';
 import { parseCordonEvent } from '../findings/index.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { Decision, Mode, PlannedAction } from '../policy/model.js';
-import { buildFindingNotification } from '../report/notification.js';
+import { buildExemptionNotification, buildFindingNotification } from '../report/notification.js';
 import { reportOutcome, writeFindingNote } from '../report/reporter.js';
 import { newIsolationId } from '../store/isolations.js';
 import type { FindingSummary, IsolationStatus, Principal } from '../store/model.js';
@@ -47,6 +47,8 @@ export interface FindingOutcome {
   ignored?: string;
   reasons: string[];
   actions: ActionOutcome[];
+  /** When the exemption tag left resources out: whether people were told now (false for a duplicate). */
+  exemptionNotified?: boolean;
   /** For `notify` rules: whether people were told now (false for a duplicate). */
   notified?: boolean;
 }
@@ -185,6 +187,41 @@ async function notifyOnly(
 }
 
 /**
+ * Tell people, once per finding and rule, that the exemption tag stopped a containment: the finding's note says
+ * so and a notification goes out. A tag is attacker-controlled input, so this is never silent.
+ */
+async function notifyTagExemption(
+  deps: PipelineDeps,
+  finding: Finding,
+  decision: Decision & { rule: string },
+): Promise<boolean> {
+  const logger = deps.logger.withKeys({ findingKey: finding.key });
+  const exempted = decision.exemptedByTag;
+  logger.warn('exemption tag applied: resources left out of a containment rule', {
+    rule: decision.rule,
+    exempted: exempted.map((e) => ({ type: e.resource.type, id: e.resource.id, reason: e.reason })),
+  });
+  const marker = `exempt:${decision.rule}`;
+  if (!(await deps.store.markFindingNotified(finding.key, marker, deps.clock().toISOString()))) return false;
+  const text = `cordon: rule ${decision.rule} did not contain ${exempted.map((e) => `${e.resource.type} ${e.resource.id}`).join(', ')}: exemption tag ${deps.policy.settings.exemptionTag.key}. Check it was set on purpose.`;
+  try {
+    await writeFindingNote(deps, finding.securityHub, text, {
+      UserDefinedFields: { cordonRule: decision.rule, cordonStatus: 'EXEMPT' },
+    });
+    await deps.notifier.publish(buildExemptionNotification(finding, decision.rule, exempted));
+  } catch (error) {
+    // Undo the marker so that EventBridge's retry of the event tells people again.
+    await deps.store.unmarkFindingNotified(finding.key, marker).catch((unmarkError: unknown) => {
+      logger.error('could not remove the exemption marker: the exemption will not be notified again', {
+        error: errorMessage(unmarkError),
+      });
+    });
+    throw error;
+  }
+  return true;
+}
+
+/**
  * Triage one event. See the module comment for the error behaviour.
  * @param options.receivedAt when the event reached cordon (time-to-contain from receipt)
  */
@@ -244,6 +281,9 @@ export async function triageEvent(
     if (decision.mode === 'notify') {
       outcome.notified = await notifyOnly(deps, finding, matched);
       continue;
+    }
+    if (decision.exemptedByTag.length > 0) {
+      outcome.exemptionNotified = await notifyTagExemption(deps, finding, matched);
     }
     for (const planned of decision.actions) {
       outcome.actions.push(

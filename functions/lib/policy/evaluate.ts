@@ -24,6 +24,7 @@ import type {
   Decision,
   PlannedAction,
   PolicySettings,
+  TagExemption,
   RuleExplanation,
 } from './model.js';
 import { resourceArn } from '../arn.js';
@@ -405,19 +406,34 @@ function describeResource(resource: Resource): string {
 }
 
 /** Why cordon must leave this resource alone according to the policy settings, or undefined. */
-function exclusion(resource: Resource, settings: PolicySettings, protectedGlobs: Glob[]): string | undefined {
+function exclusion(
+  resource: Resource,
+  settings: PolicySettings,
+  protectedGlobs: Glob[],
+): { reason: string; byTag: boolean } | undefined {
   if (resource.type === 'aws-account')
-    return `left out ${describeResource(resource)}: cordon never contains an account or its root user`;
-  const tag = settings.exemptionTag;
-  const tagValue = Object.hasOwn(resource.tags, tag.key) ? resource.tags[tag.key] : undefined;
-  if (tagValue !== undefined && (tag.value === undefined || tag.value === tagValue)) {
-    return `left out ${describeResource(resource)}: it has the exemption tag ${tag.key}=${tagValue}`;
-  }
+    return {
+      reason: `left out ${describeResource(resource)}: cordon never contains an account or its root user`,
+      byTag: false,
+    };
   if (protectedGlobs.length > 0) {
     const arn = resourceArn(resource);
     const glob = protectedGlobs.find((g) => g.test(arn));
     if (glob)
-      return `left out ${describeResource(resource)}: ${arn} matches protected ${JSON.stringify(glob.source)}`;
+      return {
+        reason: `left out ${describeResource(resource)}: ${arn} matches protected ${JSON.stringify(glob.source)}`,
+        byTag: false,
+      };
+  }
+  // Checked after the protected ARNs, which come from the policy itself: a tag is only named as the reason when
+  // nothing trusted already excluded the resource.
+  const tag = settings.exemptionTag;
+  const tagValue = Object.hasOwn(resource.tags, tag.key) ? resource.tags[tag.key] : undefined;
+  if (tagValue !== undefined && (tag.value === undefined || tag.value === tagValue)) {
+    return {
+      reason: `left out ${describeResource(resource)}: it has the exemption tag ${tag.key}=${tagValue}`,
+      byTag: true,
+    };
   }
   return undefined;
 }
@@ -432,6 +448,7 @@ function plan(
   index: PolicyIndex,
   settings: PolicySettings,
   reasons: string[],
+  exemptedByTag: TagExemption[],
 ): PlannedAction[] {
   const rule = program.rule;
   const actions: PlannedAction[] = [];
@@ -452,7 +469,8 @@ function plan(
     const why = exclusion(resource, settings, index.protectedGlobs);
     if (why) {
       excluded++;
-      reasons.push(why);
+      reasons.push(why.reason);
+      if (why.byTag) exemptedByTag.push({ resource, action: action.name, reason: why.reason });
       continue;
     }
     actions.push({ action: action.name, params: rule.params, resource });
@@ -506,12 +524,14 @@ export function evaluatePolicy(policy: CompiledPolicy, finding: Finding): Decisi
     const rule = program.rule;
     const matchedReason = matchedOn(program, finding, entry.typeMatches[program.position]);
     const reasons = [`matched rule ${rule.name}: ${matchedReason}`];
-    const actions = plan(program, finding, index, policy.settings, reasons);
+    const exemptedByTag: TagExemption[] = [];
+    const actions = plan(program, finding, index, policy.settings, reasons, exemptedByTag);
     return {
       rule: rule.name,
       mode: rule.mode,
       actions,
       reasons,
+      exemptedByTag,
       explanation: explain(index, entry, finding, resourceMask, program, matchedReason),
     };
   }
@@ -524,6 +544,7 @@ export function evaluatePolicy(policy: CompiledPolicy, finding: Finding): Decisi
     mode: null,
     actions: [],
     reasons,
+    exemptedByTag: [],
     explanation: explain(index, entry, finding, resourceMask, undefined, ''),
   };
 }

@@ -36,10 +36,22 @@ export interface Decision {
   /** Human-readable reasons: what matched, why nothing matched, or why a resource was left out. */
   reasons: string[];
   /**
+   * Resources the matching rule would contain but left out because they carry the exemption tag. Tags can be
+   * set by anyone allowed to tag the resource, so triage never applies such an exemption silently.
+   */
+  exemptedByTag: TagExemption[];
+  /**
    * One entry per rule evaluated, in order, up to and including the match (every rule when none matches).
    * Entries of rules that did not match are shared between decisions and frozen (copy before changing).
    */
   explanation: RuleExplanation[];
+}
+
+/** A resource left out by the exemption tag, and why (the reason names the tag and its value). */
+export interface TagExemption {
+  resource: Resource;
+  action: string;
+  reason: string;
 }
 
 /** Global policy settings (merged across files). */

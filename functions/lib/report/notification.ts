@@ -126,3 +126,46 @@ export function buildFindingNotification(finding: Finding, rule: string): Notifi
     },
   };
 }
+
+/**
+ * The notification that a matching rule left resources out because they carry the exemption tag. Anyone allowed
+ * to tag a resource can set that tag, so people are told every time it stops a containment.
+ */
+export function buildExemptionNotification(
+  finding: Finding,
+  rule: string,
+  exemptions: readonly { resource: { type: string; id: string }; action: string; reason: string }[],
+): Notification {
+  const body = {
+    summary:
+      `cordon EXEMPT: rule ${rule} matched ${finding.type} in account ${finding.accountId} (${finding.region}), ` +
+      `but ${String(exemptions.length)} resource(s) carry the exemption tag and were not contained.`,
+    nextStep:
+      'Check that the exemption tag was set on purpose, by someone allowed to. Without the tag-guard SCP ' +
+      '(docs/iam.md) anyone with tagging rights can set it. Contain by hand if it was not.',
+    rule,
+    exempted: exemptions.map((e) => ({
+      type: e.resource.type,
+      id: e.resource.id,
+      action: e.action,
+      reason: e.reason,
+    })),
+    finding: {
+      key: finding.key,
+      type: finding.type,
+      title: finding.title,
+      severity: finding.severity,
+      createdAt: finding.createdAt,
+    },
+  };
+  return {
+    subject: truncate(`[cordon] EXEMPT ${finding.type} (${finding.accountId})`, SUBJECT_MAX),
+    message: JSON.stringify(body, null, 2),
+    attributes: {
+      account: finding.accountId,
+      severity: finding.severity.label,
+      action: exemptions[0]?.action ?? 'none',
+      status: 'EXEMPT',
+    },
+  };
+}
