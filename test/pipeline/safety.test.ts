@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchUpdateFindingsCommand } from '@aws-sdk/client-securityhub';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { useMoto } from '../support/moto.js';
 import { triageEvent } from '../../functions/lib/pipeline/triage.js';
 import { getIsolation } from '../../functions/lib/pipeline/service.js';
@@ -137,6 +138,35 @@ describe('Pipeline: duplicates, limits and protected resources', () => {
     expect(result.findings[0]?.reasons.join(' ')).toMatch(/exemption tag cordon:exempt/);
     expect(runs).toEqual([]);
     expect((await world.store.list({ resourceId: instance.instanceId })).items).toEqual([]);
+  });
+
+  it('never applies an exemption tag silently: the finding is noted and people are told, once', async () => {
+    // Prepare: a finding whose instance carries the exemption tag (a tag anyone with ec2:CreateTags can set)
+    const world = await createWorld(moto);
+    const instance = await launchInstance(world.ec2, { tags: { 'cordon:exempt': 'true' } });
+    const event = guardDutyEvent(instance.instanceId, { severity: 8 });
+    const details = (event['detail'] as { resource: { instanceDetails: Record<string, unknown> } }).resource
+      .instanceDetails;
+    details['tags'] = [{ key: 'cordon:exempt', value: 'true' }];
+
+    // Act: delivered twice
+    const first = await triageEvent(world.deps, event);
+    const second = await triageEvent(world.deps, event);
+
+    // Assess: the exemption is on the finding's note and in one notification; nothing was contained
+    expect(first.findings[0]?.exemptionNotified).toBe(true);
+    expect(second.findings[0]?.exemptionNotified).toBe(false);
+    const notes = world.writeBacks().map((w) => w.Note?.Text ?? '');
+    expect(notes.filter((n) => n.includes(`ec2-instance ${instance.instanceId}`))).toHaveLength(1);
+    expect(notes.join(' ')).toMatch(/exemption tag cordon:exempt/);
+    const told = (await world.notifications()).filter((n) => n.subject?.includes('EXEMPT') === true);
+    expect(told).toHaveLength(1);
+    expect(JSON.stringify(told[0]?.body)).toContain(instance.instanceId);
+    expect(told[0]?.attributes['status']).toBe('EXEMPT');
+    expect((await world.store.list({ resourceId: instance.instanceId })).items).toEqual([]);
+    const groups = await world.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instance.instanceId] }));
+    const nic = groups.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.[0];
+    expect(nic?.Groups?.map((g) => g.GroupName)).not.toContain(expect.stringMatching(/^cordon-/));
   });
 
   it('tells people once about a notify-only finding, however often it arrives', async () => {
