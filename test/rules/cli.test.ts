@@ -232,8 +232,8 @@ describe('CLI: cordon rules build and check', () => {
       resources: string[];
     };
     expect(approve.resources).toEqual([
-      'arn:aws:securityhub:${region}:${account_id}:action/custom/Yes1',
-      'arn:aws:securityhub:${region}:${account_id}:action/custom/No1',
+      'arn:${partition}:securityhub:${region}:${account_id}:action/custom/Yes1',
+      'arn:${partition}:securityhub:${region}:${account_id}:action/custom/No1',
     ]);
     const gd = JSON.parse(readFileSync(join(out, 'triage-guardduty.json'), 'utf8')) as { detail: unknown };
     expect(gd.detail).toEqual({
