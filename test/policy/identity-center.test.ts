@@ -11,7 +11,7 @@ import type { Finding } from '../../functions/lib/findings/model.js';
 import { guardDutyEvent } from '../findings/support.js';
 
 const SSO_ROLE = 'AWSReservedSSO_AdministratorAccess_0123456789abcdef';
-const PROTECTED_LINE = "    - 'arn:aws:sts::*:assumed-role/AWSReservedSSO_*'\n";
+const PROTECTED_LINE = "    - 'arn:aws*:sts::*:assumed-role/AWSReservedSSO_*'\n";
 
 function ssoFinding(roleName = SSO_ROLE): Finding {
   const [finding] = normaliseFindings(

@@ -469,8 +469,8 @@ describe('Rules: custom-action rule', () => {
       source: ['aws.securityhub'],
       'detail-type': ['Security Hub Findings - Custom Action'],
       resources: [
-        'arn:aws:securityhub:${region}:${account_id}:action/custom/OkIsolate',
-        'arn:aws:securityhub:${region}:${account_id}:action/custom/NoIsolate',
+        'arn:${partition}:securityhub:${region}:${account_id}:action/custom/OkIsolate',
+        'arn:${partition}:securityhub:${region}:${account_id}:action/custom/NoIsolate',
       ],
     });
     expect(results).toEqual({
