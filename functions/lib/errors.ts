@@ -130,3 +130,10 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** The resource's live tags could not be read, so an exemption cannot be ruled out (the API answers 503). */
+export class TagsUnavailableError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'TAGS_UNAVAILABLE', ...options });
+  }
+}

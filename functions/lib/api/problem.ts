@@ -9,11 +9,11 @@ import {
   ForbiddenError,
   NotFoundError,
   RefusedResourceError,
+  TagsUnavailableError,
   UnauthenticatedError,
   UnsupportedEventError,
   ValidationError,
 } from '../errors.js';
-import { TagsUnavailableError } from '../pipeline/resource-tags.js';
 
 export interface Problem {
   type: string;

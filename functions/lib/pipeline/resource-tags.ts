@@ -12,7 +12,6 @@ import { tagRecord } from '../aws/iam-policies.js';
 import { unlessNotFound } from '../aws/errors.js';
 import { describeInstance } from '../actions/ec2/instance.js';
 import { awsCall } from '../actions/steps.js';
-import { CordonError } from '../errors.js';
 import type { Resource } from '../findings/model.js';
 
 /** The resource kinds the API can request, with what is needed to find their tags. */
@@ -46,11 +45,8 @@ export type ReadTagsJob = z.infer<typeof ReadTagsJobSchema>;
 export const ReadTagsResultSchema = z.strictObject({ tags: z.record(z.string(), z.string()) });
 
 /** The live tags could not be read, so an exemption cannot be ruled out: the request is not accepted (503). */
-export class TagsUnavailableError extends CordonError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: 'TAGS_UNAVAILABLE', ...options });
-  }
-}
+import { TagsUnavailableError } from '../errors.js';
+export { TagsUnavailableError };
 
 /** The tag target of a resource, or undefined for a kind whose tags the API never needs. */
 export function tagTarget(resource: Resource): TagTarget | undefined {
