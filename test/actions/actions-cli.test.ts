@@ -45,7 +45,12 @@ describe('CLI: cordon actions list', () => {
     ]);
     expect(user?.resourceTypes).toEqual(['iam-user']);
     expect(user?.permissions).toContain('iam:PutUserPolicy');
-    expect(user?.steps.release).toEqual(['reactivate-access-keys', 'restore-named-credentials', 'remove-deny-all-policy', 'untag-user']);
+    expect(user?.steps.release).toEqual([
+      'reactivate-access-keys',
+      'restore-named-credentials',
+      'remove-deny-all-policy',
+      'untag-user',
+    ]);
     expect(actions.find((a) => a.name === 'revoke-role-sessions')?.parameters).toEqual([]);
     expect(user?.runsIn).toBe('resource-account');
     expect(actions.find((a) => a.name === 'isolate-identity-center-user')?.runsIn).toBe('identity-center');
