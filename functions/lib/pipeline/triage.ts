@@ -154,30 +154,29 @@ export async function createForPlannedAction(
   return outcome;
 }
 
-async function notifyOnly(
+/**
+ * Run `tell` once per finding and marker. No record holds these reports, so on failure the marker is undone and
+ * the error thrown: EventBridge's retry of the event then tells people again (the write-back is idempotent)
+ * instead of finding the finding done.
+ */
+async function tellOnce(
   deps: PipelineDeps,
   finding: Finding,
-  decision: Decision & { rule: string },
+  marker: string,
+  tell: () => Promise<void>,
 ): Promise<boolean> {
-  const at = deps.clock().toISOString();
-  if (!(await deps.store.markFindingNotified(finding.key, decision.rule, at))) return false;
+  if (!(await deps.store.markFindingNotified(finding.key, marker, deps.clock().toISOString()))) return false;
   const logger = deps.logger.withKeys({ findingKey: finding.key });
-  const text = `cordon: rule ${decision.rule} (notify): ${decision.reasons.join('; ')}.`;
   try {
-    // Throws on UnprocessedFindings too: a finding Security Hub did not update was not written back.
-    await writeFindingNote(deps, finding.securityHub, text, {
-      Workflow: { Status: 'NOTIFIED' },
-      UserDefinedFields: { cordonRule: decision.rule, cordonStatus: 'NOTIFIED' },
-    });
-    await deps.notifier.publish(buildFindingNotification(finding, decision.rule));
+    await tell();
   } catch (error) {
-    // No record holds a notify rule's pending reports, so undo the marker and throw: EventBridge's retry of
-    // the event then notifies again (the write-back is idempotent) instead of finding the finding done.
-    logger.warn('notify rule: write-back or notification failed; the event will be retried', {
+    logger.warn('write-back or notification failed; the event will be retried', {
+      marker,
       error: errorMessage(error),
     });
-    await deps.store.unmarkFindingNotified(finding.key, decision.rule).catch((unmarkError: unknown) => {
-      logger.error('could not remove the notify marker: the finding will not be notified again', {
+    await deps.store.unmarkFindingNotified(finding.key, marker).catch((unmarkError: unknown) => {
+      logger.error('could not remove the notified marker: the finding will not be told again', {
+        marker,
         error: errorMessage(unmarkError),
       });
     });
@@ -186,39 +185,50 @@ async function notifyOnly(
   return true;
 }
 
-/**
- * Tell people, once per finding and rule, that the exemption tag stopped a containment: the finding's note says
- * so and a notification goes out. A tag is attacker-controlled input, so this is never silent.
- */
-async function notifyTagExemption(
+function notifyOnly(
   deps: PipelineDeps,
   finding: Finding,
   decision: Decision & { rule: string },
 ): Promise<boolean> {
-  const logger = deps.logger.withKeys({ findingKey: finding.key });
-  const exempted = decision.exemptedByTag;
-  logger.warn('exemption tag applied: resources left out of a containment rule', {
-    rule: decision.rule,
-    exempted: exempted.map((e) => ({ type: e.resource.type, id: e.resource.id, reason: e.reason })),
+  return tellOnce(deps, finding, decision.rule, async () => {
+    // Throws on UnprocessedFindings too: a finding Security Hub did not update was not written back.
+    await writeFindingNote(
+      deps,
+      finding.securityHub,
+      `cordon: rule ${decision.rule} (notify): ${decision.reasons.join('; ')}.`,
+      {
+        Workflow: { Status: 'NOTIFIED' },
+        UserDefinedFields: { cordonRule: decision.rule, cordonStatus: 'NOTIFIED' },
+      },
+    );
+    await deps.notifier.publish(buildFindingNotification(finding, decision.rule));
   });
-  const marker = `exempt:${decision.rule}`;
-  if (!(await deps.store.markFindingNotified(finding.key, marker, deps.clock().toISOString()))) return false;
-  const text = `cordon: rule ${decision.rule} did not contain ${exempted.map((e) => `${e.resource.type} ${e.resource.id}`).join(', ')}: exemption tag ${deps.policy.settings.exemptionTag.key}. Check it was set on purpose.`;
-  try {
+}
+
+/**
+ * Tell people, once per finding and rule, that the exemption tag stopped a containment: the finding's note says
+ * so and a notification goes out. A tag is attacker-controlled input, so this is never silent.
+ */
+function notifyTagExemption(
+  deps: PipelineDeps,
+  finding: Finding,
+  decision: Decision & { rule: string },
+): Promise<boolean> {
+  const exempted = decision.exemptedByTag;
+  deps.logger
+    .withKeys({ findingKey: finding.key })
+    .warn('exemption tag applied: resources left out of a containment rule', {
+      rule: decision.rule,
+      exempted: exempted.map((e) => ({ type: e.resource.type, id: e.resource.id, reason: e.reason })),
+    });
+  const resources = exempted.map((e) => `${e.resource.type} ${e.resource.id}`).join(', ');
+  const text = `cordon: rule ${decision.rule} did not contain ${resources}: exemption tag ${deps.policy.settings.exemptionTag.key}. Check it was set on purpose.`;
+  return tellOnce(deps, finding, `exempt:${decision.rule}`, async () => {
     await writeFindingNote(deps, finding.securityHub, text, {
       UserDefinedFields: { cordonRule: decision.rule, cordonStatus: 'EXEMPT' },
     });
     await deps.notifier.publish(buildExemptionNotification(finding, decision.rule, exempted));
-  } catch (error) {
-    // Undo the marker so that EventBridge's retry of the event tells people again.
-    await deps.store.unmarkFindingNotified(finding.key, marker).catch((unmarkError: unknown) => {
-      logger.error('could not remove the exemption marker: the exemption will not be notified again', {
-        error: errorMessage(unmarkError),
-      });
-    });
-    throw error;
-  }
-  return true;
+  });
 }
 
 /**
