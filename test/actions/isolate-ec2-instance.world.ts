@@ -38,6 +38,7 @@ import {
   RegisterTargetsCommand,
   ElasticLoadBalancingV2,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
 import type {
   ActionContext,
   ActionState,
@@ -77,10 +78,11 @@ export const MUTATING = new Set([
   'AuthorizeSecurityGroupEgress',
   'AuthorizeSecurityGroupIngress',
   'CreateSecurityGroup',
-  'CreateSnapshot',
+  'CreateSnapshots',
   'CreateTags',
   'DeleteRolePolicy',
   'DeleteTags',
+  'DeregisterInstancesFromLoadBalancer',
   'DeregisterTargets',
   'DetachInstances',
   'DisassociateIamInstanceProfile',
@@ -89,9 +91,12 @@ export const MUTATING = new Set([
   'ModifyInstanceAttribute',
   'ModifyNetworkInterfaceAttribute',
   'PutRolePolicy',
+  'RegisterInstancesWithLoadBalancer',
   'RegisterTargets',
   'RevokeSecurityGroupEgress',
   'RevokeSecurityGroupIngress',
+  'SetDesiredCapacity',
+  'SetInstanceProtection',
 ]);
 
 /** A fault to inject: which command (and which call of it, 1-based), and the error to throw. */
@@ -114,6 +119,8 @@ interface Instrumentable {
 /** Everything the action's clients did, counted when AWS (moto) answered successfully. */
 export class Traffic {
   readonly sent: string[] = [];
+  /** Inputs of the commands that succeeded, in order (to assert on request fields moto ignores). */
+  readonly inputs: { command: string; input: Record<string, unknown> }[] = [];
   readonly succeeded: string[] = [];
   /** Commands that completed before the containment marker fired. */
   readonly beforeContainment: string[] = [];
@@ -131,6 +138,7 @@ export class Traffic {
 
   reset(): void {
     this.sent.length = 0;
+    this.inputs.length = 0;
     this.succeeded.length = 0;
     this.beforeContainment.length = 0;
     this.contained = false;
@@ -150,6 +158,7 @@ export class Traffic {
       }
       const result = await next(args);
       this.succeeded.push(command);
+      this.inputs.push({ command, input });
       if (!this.contained) this.beforeContainment.push(command);
       return result;
     };
@@ -185,10 +194,17 @@ export function memberClients(moto: MotoHandle, traffic: Traffic, maxAttempts = 
     iam: new IAM(config),
     autoScaling: new AutoScaling(config),
     elbv2: new ElasticLoadBalancingV2(config),
+    elb: new ElasticLoadBalancing(config),
   };
   // Inside the retry loop (finalizeRequest, low priority): an injected throttle is retried like a real one.
   const options = { step: 'finalizeRequest', priority: 'low', name: 'cordonTestTraffic' } as const;
-  const instrumented: Instrumentable[] = [clients.ec2, clients.iam, clients.autoScaling, clients.elbv2];
+  const instrumented: Instrumentable[] = [
+    clients.ec2,
+    clients.iam,
+    clients.autoScaling,
+    clients.elbv2,
+    clients.elb,
+  ];
   for (const client of instrumented) client.middlewareStack.add(traffic.middleware(), options);
   return clients;
 }
@@ -249,6 +265,7 @@ export function setupClients(moto: MotoHandle): MemberClients {
     iam: new IAM(config),
     autoScaling: new AutoScaling(config),
     elbv2: new ElasticLoadBalancingV2(config),
+    elb: new ElasticLoadBalancing(config),
   };
 }
 
@@ -279,7 +296,15 @@ export async function createNetwork(setup: MemberClients, cidr = '10.0.0.0/16'):
 export async function launchInstance(
   setup: MemberClients,
   network: Network,
-  options: { secondInterface?: boolean; profileArn?: string } = {},
+  options: {
+    secondInterface?: boolean;
+    profileArn?: string;
+    /** Launch as a Spot Instance. */
+    spot?: boolean;
+    /** Root volume DeleteOnTermination (moto defaults to false), plus a data volume kept on termination. */
+    volumes?: { rootDeleteOnTermination: boolean; dataVolume?: boolean };
+    tags?: Record<string, string>;
+  } = {},
 ): Promise<{ instanceId: string; enis: string[]; volumes: string[] }> {
   const run = await setup.ec2.send(
     new RunInstancesCommand({
@@ -288,7 +313,26 @@ export async function launchInstance(
       MinCount: 1,
       MaxCount: 1,
       NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: network.subnetId, Groups: [network.appGroup] }],
-      BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 8 } }],
+      BlockDeviceMappings: options.volumes
+        ? [
+            {
+              DeviceName: '/dev/sda1',
+              Ebs: { VolumeSize: 8, DeleteOnTermination: options.volumes.rootDeleteOnTermination },
+            },
+            ...(options.volumes.dataVolume
+              ? [{ DeviceName: '/dev/sdf', Ebs: { VolumeSize: 4, DeleteOnTermination: false } }]
+              : []),
+          ]
+        : [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 8 } }],
+      InstanceMarketOptions: options.spot ? { MarketType: 'spot' } : undefined,
+      TagSpecifications: options.tags
+        ? [
+            {
+              ResourceType: 'instance',
+              Tags: Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value })),
+            },
+          ]
+        : undefined,
       IamInstanceProfile: options.profileArn ? { Arn: options.profileArn } : undefined,
       InstanceInitiatedShutdownBehavior: 'terminate',
     }),
@@ -328,6 +372,7 @@ export async function createAutoScalingGroup(
   setup: MemberClients,
   network: Network,
   name = unique('web-asg'),
+  maxSize = 4,
 ): Promise<{ groupName: string; instanceId: string }> {
   const template = await setup.ec2.send(
     new CreateLaunchTemplateCommand({
@@ -343,7 +388,7 @@ export async function createAutoScalingGroup(
     new CreateAutoScalingGroupCommand({
       AutoScalingGroupName: name,
       MinSize: 1,
-      MaxSize: 4,
+      MaxSize: maxSize,
       DesiredCapacity: 1,
       VPCZoneIdentifier: network.subnetId,
       LaunchTemplate: { LaunchTemplateId: template.LaunchTemplate?.LaunchTemplateId, Version: '$Latest' },
@@ -352,6 +397,7 @@ export async function createAutoScalingGroup(
   const instances = await setup.autoScaling.send(new DescribeAutoScalingInstancesCommand({}));
   const instanceId =
     instances.AutoScalingInstances?.find((i) => i.AutoScalingGroupName === name)?.InstanceId ?? '';
+
   return { groupName: name, instanceId };
 }
 
@@ -383,6 +429,9 @@ export interface InstanceState {
   tags: Record<string, string>;
   disableApiTermination: boolean;
   shutdownBehavior: string;
+  /** DeleteOnTermination per device name. */
+  deleteOnTermination: Record<string, boolean>;
+  privateIp: string;
 }
 
 export async function readInstance(setup: MemberClients, instanceId: string): Promise<InstanceState> {
@@ -410,6 +459,13 @@ export async function readInstance(setup: MemberClients, instanceId: string): Pr
     tags: Object.fromEntries((instance?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
     disableApiTermination: termination.DisableApiTermination?.Value ?? false,
     shutdownBehavior: shutdown.InstanceInitiatedShutdownBehavior?.Value ?? '',
+    deleteOnTermination: Object.fromEntries(
+      (instance?.BlockDeviceMappings ?? []).map((m) => [
+        m.DeviceName ?? '',
+        m.Ebs?.DeleteOnTermination ?? false,
+      ]),
+    ),
+    privateIp: instance?.PrivateIpAddress ?? '',
   };
 }
 

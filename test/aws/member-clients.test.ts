@@ -93,8 +93,15 @@ describe('AWS: cross-account member clients', () => {
     expect(users.Users).toBeDefined();
     expect(() => iamOnly.ec2).toThrow(UndeclaredServiceError);
     expect(() => iamOnly.ec2).toThrow(/ec2 member client was used but not requested \(loaded: iam\)/);
-    // STS first, then IAM for the first call; the later full request adds only the three missing clients.
-    expect(created).toEqual(['STS', 'IAM', 'EC2', 'AutoScaling', 'ElasticLoadBalancingV2']);
+    // STS first, then IAM for the first call; the later full request adds only the four missing clients.
+    expect(created).toEqual([
+      'STS',
+      'IAM',
+      'EC2',
+      'AutoScaling',
+      'ElasticLoadBalancingV2',
+      'ElasticLoadBalancing',
+    ]);
     expect(all.iam).toBe(iamOnly.iam);
     expect(await all.ec2.config.region()).toBe('eu-west-1');
   });
@@ -107,7 +114,7 @@ describe('AWS: cross-account member clients', () => {
 
     // Assess
     expect(services).toEqual({
-      'isolate-ec2-instance': ['ec2', 'iam', 'autoScaling', 'elbv2'],
+      'isolate-ec2-instance': ['ec2', 'iam', 'autoScaling', 'elbv2', 'elb'],
       'isolate-iam-user': ['iam'],
       'disable-access-key': ['iam'],
       'revoke-role-sessions': ['iam'],

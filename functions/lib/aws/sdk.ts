@@ -40,6 +40,7 @@ export const sdk = {
   iam: once(() => import('@aws-sdk/client-iam')),
   autoScaling: once(() => import('@aws-sdk/client-auto-scaling')),
   elbv2: once(() => import('@aws-sdk/client-elastic-load-balancing-v2')),
+  elb: once(() => import('@aws-sdk/client-elastic-load-balancing')),
 } as const;
 
 /** A value built on first use: concurrent callers share one build, and a failed build is retried next time. */

@@ -6,6 +6,7 @@ import { EC2 } from '@aws-sdk/client-ec2';
 import { IAM } from '@aws-sdk/client-iam';
 import { AutoScaling } from '@aws-sdk/client-auto-scaling';
 import { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
 import type {
   ActionContext,
   GuardSettings,
@@ -49,6 +50,7 @@ export function motoActionContext(
     iam: new IAM(config),
     autoScaling: new AutoScaling(config),
     elbv2: new ElasticLoadBalancingV2(config),
+    elb: new ElasticLoadBalancing(config),
   };
   for (const client of Object.values(clients)) {
     recorder.attach(client);

@@ -7,12 +7,9 @@ import { type BeforeState } from '../contract.js';
 import { awsCall, type StepOutcome } from '../steps.js';
 import { type CordonGroup } from './groups.js';
 import { ec2BeforeSchema, type Ec2Before, type InstanceFacts } from './instance.js';
-import {
-  type AutoScalingMembership,
-  type ProfileAssociation,
-  type TargetRegistration,
-  type TerminationSettings,
-} from './settings.js';
+import { type ProfileAssociation, type TerminationSettings } from './settings.js';
+import type { AutoScalingMembership } from './auto-scaling.js';
+import type { TargetRegistration } from './load-balancers.js';
 
 export const paramsSchema = z
   .object({
@@ -45,6 +42,7 @@ export const APPLY_STEPS = {
   isolate: 'isolate-network-interfaces',
   record: 'record-instance-settings',
   protect: 'protect-from-termination',
+  volumes: 'keep-volumes-on-termination',
   autoScaling: 'auto-scaling',
   targets: 'deregister-targets',
   profile: 'remove-instance-profile',
@@ -55,8 +53,10 @@ export const APPLY_STEPS = {
 
 export const RELEASE_STEPS = {
   read: 'read-current-state',
+  room: 'check-auto-scaling-room',
   network: 'restore-network-interfaces',
   termination: 'restore-termination-settings',
+  volumes: 'restore-volume-settings',
   profile: 'restore-instance-profile',
   revoke: 'remove-session-revocation',
   autoScaling: 'restore-auto-scaling',
@@ -88,6 +88,7 @@ export interface ApplyWork {
   termination?: TerminationSettings;
   autoScaling?: AutoScalingMembership;
   targets?: TargetRegistration[];
+  classicLoadBalancers?: string[];
   profile?: ProfileAssociation;
 }
 
