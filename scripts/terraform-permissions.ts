@@ -116,9 +116,14 @@ const TEMPLATES = {
     why: 'Scoped to Auto Scaling groups of this account, in any region.',
   },
   elbWrite: {
-    sid: 'TargetGroupsOfThisAccount',
-    resources: ['arn:${partition}:elasticloadbalancing:*:${account_id}:targetgroup/*/*'],
-    why: 'Scoped to ELBv2 target groups of this account, in any region.',
+    sid: 'LoadBalancerTargetsOfThisAccount',
+    resources: [
+      'arn:${partition}:elasticloadbalancing:*:${account_id}:targetgroup/*/*',
+      'arn:${partition}:elasticloadbalancing:*:${account_id}:loadbalancer/*',
+    ],
+    why:
+      'Scoped to ELBv2 target groups and Classic Load Balancers (whose register/deregister actions act on ' +
+      '`loadbalancer/<name>`) of this account, in any region.',
   },
   reads: {
     sid: 'DescribeForEvidence',

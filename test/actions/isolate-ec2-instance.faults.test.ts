@@ -165,10 +165,11 @@ const APPLY_FAULTS: [string, number, string, World['kind']][] = [
   ['DisassociateIamInstanceProfile', 1, 'remove-instance-profile', 'plain'],
   ['GetInstanceProfile', 1, 'revoke-role-sessions', 'plain'],
   ['PutRolePolicy', 1, 'revoke-role-sessions', 'plain'],
-  ['CreateSnapshot', 1, 'snapshot-volumes', 'plain'],
+  ['CreateSnapshots', 1, 'snapshot-volumes', 'plain'],
   ['CreateTags', 1, 'tag-instance', 'plain'],
   ['DescribeAutoScalingInstances', 1, 'record-instance-settings', 'asg'],
-  ['EnterStandby', 1, 'auto-scaling', 'asg'],
+  // EnterStandby failing falls back to DetachInstances (isolate-ec2-instance.settings.test.ts); this fails the step.
+  ['SetInstanceProtection', 1, 'auto-scaling', 'asg'],
 ];
 
 const RELEASE_FAULTS: [string, number, string, World['kind']][] = [
@@ -181,6 +182,8 @@ const RELEASE_FAULTS: [string, number, string, World['kind']][] = [
   ['RegisterTargets', 1, 'restore-target-registrations', 'plain'],
   ['DeleteTags', 1, 'remove-isolation-tags', 'plain'],
   ['ExitStandby', 1, 'restore-auto-scaling', 'asg'],
+  ['DescribeAutoScalingGroups', 1, 'check-auto-scaling-room', 'asg'],
+  ['SetInstanceProtection', 1, 'restore-auto-scaling', 'asg'],
 ];
 
 /**
@@ -271,7 +274,7 @@ describe('Action: isolate-ec2-instance (faults)', () => {
         await expectIsolated(setup(), world, ctx);
         expect(sorted(traffic.mutations())).toEqual(baseline[kind].apply);
         expect(traffic.count('CreateSecurityGroup')).toBe(2);
-        expect(traffic.count('CreateSnapshot')).toBe(world.volumes.length);
+        expect(traffic.count('CreateSnapshots')).toBe(1);
         expect(Object.values(resumed.before['networkInterfaces'] ?? {})).toEqual(
           kind === 'plain'
             ? [

@@ -506,7 +506,7 @@ describe('Action: isolate-ec2-instance', () => {
     expect((await readInstance(setup, instanceId)).enis[0]?.groups).toEqual([groups[0]?.groupId]);
     expect(traffic.count('ModifyNetworkInterfaceAttribute')).toBe(1);
     expect(statuses(result)).toMatchObject({ 'cut-tracked-flows': 'skipped', 'snapshot-volumes': 'skipped' });
-    expect(traffic.count('CreateSnapshot')).toBe(0);
+    expect(traffic.count('CreateSnapshots')).toBe(0);
   });
 
   it("refuses to record cordon's own group as an original group when the isolation record was lost", async () => {

@@ -38,6 +38,11 @@ import {
   RegisterTargetsCommand,
   ElasticLoadBalancingV2,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  CreateLoadBalancerCommand,
+  ElasticLoadBalancing,
+  RegisterInstancesWithLoadBalancerCommand,
+} from '@aws-sdk/client-elastic-load-balancing';
 import type {
   ActionContext,
   ActionState,
@@ -79,10 +84,11 @@ export const MUTATING = new Set([
   'AuthorizeSecurityGroupEgress',
   'AuthorizeSecurityGroupIngress',
   'CreateSecurityGroup',
-  'CreateSnapshot',
+  'CreateSnapshots',
   'CreateTags',
   'DeleteRolePolicy',
   'DeleteTags',
+  'DeregisterInstancesFromLoadBalancer',
   'DeregisterTargets',
   'DetachInstances',
   'DisassociateIamInstanceProfile',
@@ -92,9 +98,12 @@ export const MUTATING = new Set([
   'ModifyInstanceMetadataOptions',
   'ModifyNetworkInterfaceAttribute',
   'PutRolePolicy',
+  'RegisterInstancesWithLoadBalancer',
   'RegisterTargets',
   'RevokeSecurityGroupEgress',
   'RevokeSecurityGroupIngress',
+  'SetDesiredCapacity',
+  'SetInstanceProtection',
 ]);
 
 /** A fault to inject: which command (and which call of it, 1-based), and the error to throw. */
@@ -119,6 +128,8 @@ interface Instrumentable {
 /** Everything the action's clients did, counted when AWS (moto) answered successfully. */
 export class Traffic {
   readonly sent: string[] = [];
+  /** Inputs of the commands that succeeded, in order (to assert on request fields moto ignores). */
+  readonly inputs: { command: string; input: Record<string, unknown> }[] = [];
   readonly succeeded: string[] = [];
   /** Commands that completed before the containment marker fired. */
   readonly beforeContainment: string[] = [];
@@ -136,6 +147,7 @@ export class Traffic {
 
   reset(): void {
     this.sent.length = 0;
+    this.inputs.length = 0;
     this.succeeded.length = 0;
     this.beforeContainment.length = 0;
     this.contained = false;
@@ -156,6 +168,7 @@ export class Traffic {
       }
       const result = await next(args);
       this.succeeded.push(command);
+      this.inputs.push({ command, input });
       if (!this.contained) this.beforeContainment.push(command);
       return result;
     };
@@ -199,10 +212,17 @@ export function memberClients(moto: MotoHandle, traffic: Traffic, maxAttempts = 
     elbv2: new ElasticLoadBalancingV2(config),
     ssoAdmin: new SSOAdmin(config),
     identityStore: new Identitystore(config),
+    elb: new ElasticLoadBalancing(config),
   };
   // Inside the retry loop (finalizeRequest, low priority): an injected throttle is retried like a real one.
   const options = { step: 'finalizeRequest', priority: 'low', name: 'cordonTestTraffic' } as const;
-  const instrumented: Instrumentable[] = [clients.ec2, clients.iam, clients.autoScaling, clients.elbv2];
+  const instrumented: Instrumentable[] = [
+    clients.ec2,
+    clients.iam,
+    clients.autoScaling,
+    clients.elbv2,
+    clients.elb,
+  ];
   for (const client of instrumented) client.middlewareStack.add(traffic.middleware(), options);
   return clients;
 }
@@ -265,6 +285,7 @@ export function setupClients(moto: MotoHandle): MemberClients {
     elbv2: new ElasticLoadBalancingV2(config),
     ssoAdmin: new SSOAdmin(config),
     identityStore: new Identitystore(config),
+    elb: new ElasticLoadBalancing(config),
   };
 }
 
@@ -295,7 +316,15 @@ export async function createNetwork(setup: MemberClients, cidr = '10.0.0.0/16'):
 export async function launchInstance(
   setup: MemberClients,
   network: Network,
-  options: { secondInterface?: boolean; profileArn?: string } = {},
+  options: {
+    secondInterface?: boolean;
+    profileArn?: string;
+    /** Launch as a Spot Instance. */
+    spot?: boolean;
+    /** Root volume DeleteOnTermination (moto defaults to false), plus a data volume kept on termination. */
+    volumes?: { rootDeleteOnTermination: boolean; dataVolume?: boolean };
+    tags?: Record<string, string>;
+  } = {},
 ): Promise<{ instanceId: string; enis: string[]; volumes: string[] }> {
   const run = await setup.ec2.send(
     new RunInstancesCommand({
@@ -304,7 +333,26 @@ export async function launchInstance(
       MinCount: 1,
       MaxCount: 1,
       NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: network.subnetId, Groups: [network.appGroup] }],
-      BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 8 } }],
+      BlockDeviceMappings: options.volumes
+        ? [
+            {
+              DeviceName: '/dev/sda1',
+              Ebs: { VolumeSize: 8, DeleteOnTermination: options.volumes.rootDeleteOnTermination },
+            },
+            ...(options.volumes.dataVolume
+              ? [{ DeviceName: '/dev/sdf', Ebs: { VolumeSize: 4, DeleteOnTermination: false } }]
+              : []),
+          ]
+        : [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 8 } }],
+      InstanceMarketOptions: options.spot ? { MarketType: 'spot' } : undefined,
+      TagSpecifications: options.tags
+        ? [
+            {
+              ResourceType: 'instance',
+              Tags: Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value })),
+            },
+          ]
+        : undefined,
       IamInstanceProfile: options.profileArn ? { Arn: options.profileArn } : undefined,
       InstanceInitiatedShutdownBehavior: 'terminate',
     }),
@@ -344,6 +392,7 @@ export async function createAutoScalingGroup(
   setup: MemberClients,
   network: Network,
   name = unique('web-asg'),
+  maxSize = 4,
 ): Promise<{ groupName: string; instanceId: string }> {
   const template = await setup.ec2.send(
     new CreateLaunchTemplateCommand({
@@ -359,7 +408,7 @@ export async function createAutoScalingGroup(
     new CreateAutoScalingGroupCommand({
       AutoScalingGroupName: name,
       MinSize: 1,
-      MaxSize: 4,
+      MaxSize: maxSize,
       DesiredCapacity: 1,
       VPCZoneIdentifier: network.subnetId,
       LaunchTemplate: { LaunchTemplateId: template.LaunchTemplate?.LaunchTemplateId, Version: '$Latest' },
@@ -368,6 +417,7 @@ export async function createAutoScalingGroup(
   const instances = await setup.autoScaling.send(new DescribeAutoScalingInstancesCommand({}));
   const instanceId =
     instances.AutoScalingInstances?.find((i) => i.AutoScalingGroupName === name)?.InstanceId ?? '';
+
   return { groupName: name, instanceId };
 }
 
@@ -393,12 +443,61 @@ export async function createTargetGroup(
   return arn;
 }
 
+/** An IP-type target group with the instance's private address registered on `port`. */
+export async function createIpTargetGroup(
+  setup: MemberClients,
+  network: Network,
+  privateIp: string,
+  port = 9000,
+): Promise<string> {
+  const created = await setup.elbv2.send(
+    new CreateTargetGroupCommand({
+      Name: unique('ip-tg'),
+      Protocol: 'HTTP',
+      Port: 80,
+      VpcId: network.vpcId,
+      TargetType: 'ip',
+    }),
+  );
+  const arn = created.TargetGroups?.[0]?.TargetGroupArn ?? '';
+  await setup.elbv2.send(
+    new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: privateIp, Port: port }] }),
+  );
+  return arn;
+}
+
+/** A Classic Load Balancer in the network's subnet with the instance registered; returns its name. */
+export async function createClassicLoadBalancer(
+  setup: MemberClients,
+  network: Network,
+  instanceId: string,
+): Promise<string> {
+  const name = unique('clb');
+  await setup.elb.send(
+    new CreateLoadBalancerCommand({
+      LoadBalancerName: name,
+      Listeners: [{ Protocol: 'HTTP', LoadBalancerPort: 80, InstancePort: 80 }],
+      Subnets: [network.subnetId],
+    }),
+  );
+  await setup.elb.send(
+    new RegisterInstancesWithLoadBalancerCommand({
+      LoadBalancerName: name,
+      Instances: [{ InstanceId: instanceId }],
+    }),
+  );
+  return name;
+}
+
 export interface InstanceState {
   enis: { id: string; groups: string[] }[];
   volumes: string[];
   tags: Record<string, string>;
   disableApiTermination: boolean;
   shutdownBehavior: string;
+  /** DeleteOnTermination per device name. */
+  deleteOnTermination: Record<string, boolean>;
+  privateIp: string;
 }
 
 export async function readInstance(setup: MemberClients, instanceId: string): Promise<InstanceState> {
@@ -426,6 +525,13 @@ export async function readInstance(setup: MemberClients, instanceId: string): Pr
     tags: Object.fromEntries((instance?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
     disableApiTermination: termination.DisableApiTermination?.Value ?? false,
     shutdownBehavior: shutdown.InstanceInitiatedShutdownBehavior?.Value ?? '',
+    deleteOnTermination: Object.fromEntries(
+      (instance?.BlockDeviceMappings ?? []).map((m) => [
+        m.DeviceName ?? '',
+        m.Ebs?.DeleteOnTermination ?? false,
+      ]),
+    ),
+    privateIp: instance?.PrivateIpAddress ?? '',
   };
 }
 

@@ -25,12 +25,15 @@ import {
 } from './support/iam-state.js';
 import {
   createAutoScalingGroup,
+  createClassicLoadBalancer,
+  createIpTargetGroup,
   createNetwork,
   createProfile,
   createTargetGroup,
   instanceResource,
   launchInstance,
   readCordonGroups,
+  readInstance,
 } from './isolate-ec2-instance.world.js';
 import { identityCenterUserResource, seedIdentityCenter } from './support/identity-center-state.js';
 
@@ -75,6 +78,18 @@ const SCENARIOS: Record<string, Scenario[]> = {
           profileArn,
         });
         await createTargetGroup(ctx.clients, network, instanceId);
+        return instanceResource(instanceId);
+      },
+    },
+    {
+      label: 'registered in an IP-type target group and a Classic Load Balancer',
+      params: { deregisterTargets: true },
+      async seed(ctx) {
+        const network = await createNetwork(ctx.clients);
+        const { instanceId } = await launchInstance(ctx.clients, network);
+        const { privateIp } = await readInstance(ctx.clients, instanceId);
+        await createIpTargetGroup(ctx.clients, network, privateIp);
+        await createClassicLoadBalancer(ctx.clients, network, instanceId);
         return instanceResource(instanceId);
       },
     },

@@ -100,6 +100,7 @@ describe('AWS: cross-account member clients', () => {
       'EC2',
       'AutoScaling',
       'ElasticLoadBalancingV2',
+      'ElasticLoadBalancing',
       'SSOAdmin',
       'Identitystore',
     ]);
@@ -115,7 +116,7 @@ describe('AWS: cross-account member clients', () => {
 
     // Assess
     expect(services).toEqual({
-      'isolate-ec2-instance': ['ec2', 'iam', 'autoScaling', 'elbv2'],
+      'isolate-ec2-instance': ['ec2', 'iam', 'autoScaling', 'elbv2', 'elb'],
       'isolate-iam-user': ['iam'],
       'disable-access-key': ['iam'],
       'revoke-role-sessions': ['iam'],

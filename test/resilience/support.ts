@@ -42,6 +42,7 @@ export const MEMBER_SERVICES = new Set([
   'IAM',
   'AutoScaling',
   'ElasticLoadBalancingV2',
+  'ElasticLoadBalancing',
   'SSOAdmin',
   'Identitystore',
 ]);

@@ -9,6 +9,7 @@ import type { EC2 } from '@aws-sdk/client-ec2';
 import type { IAM } from '@aws-sdk/client-iam';
 import type { AutoScaling } from '@aws-sdk/client-auto-scaling';
 import type { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
 import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import type { Identitystore } from '@aws-sdk/client-identitystore';
 import type { Resource, ResourceType } from '../findings/model.js';
@@ -64,6 +65,8 @@ export interface MemberClients {
   iam: IAM;
   autoScaling: AutoScaling;
   elbv2: ElasticLoadBalancingV2;
+  /** Classic Load Balancers (same IAM prefix as ELBv2: `elasticloadbalancing`). */
+  elb: ElasticLoadBalancing;
   /** IAM Identity Center administration; only in the account that administers it (see `target`). */
   ssoAdmin: SSOAdmin;
   identityStore: Identitystore;

@@ -6,8 +6,8 @@
  *   2. ModifyNetworkInterfaceAttribute → flow-cut group, every interface in parallel (flows become untracked)
  *   3. ModifyNetworkInterfaceAttribute → isolation group, every interface in parallel  ⇒ contained
  *      (retried, else rolled back to the original groups: never left in the allow-all group; ec2/containment.ts)
- * Everything else (termination protection, Auto Scaling, target groups, instance profile, role sessions,
- * snapshots, tags) runs after containment, in parallel, and is still recorded.
+ * Everything else (termination protection, volumes kept on termination, Auto Scaling, load balancers, instance
+ * profile, role sessions, snapshots, tags) runs after containment, in parallel, and is still recorded.
  *
  * Groups are always set per network interface: instance-level `Groups` fails on multi-ENI instances.
  */
@@ -87,11 +87,12 @@ export const isolateEc2Instance = defineAction({
     'autoscaling:ExitStandby',
     'autoscaling:DescribeAutoScalingGroups',
     'autoscaling:SetDesiredCapacity',
+    'autoscaling:SetInstanceProtection',
     'ec2:AssociateIamInstanceProfile',
     'ec2:AuthorizeSecurityGroupEgress',
     'ec2:AuthorizeSecurityGroupIngress',
     'ec2:CreateSecurityGroup',
-    'ec2:CreateSnapshot',
+    'ec2:CreateSnapshots',
     'ec2:CreateTags',
     'ec2:DeleteTags',
     'ec2:DescribeIamInstanceProfileAssociations',
@@ -105,9 +106,12 @@ export const isolateEc2Instance = defineAction({
     'ec2:ModifyNetworkInterfaceAttribute',
     'ec2:RevokeSecurityGroupEgress',
     'ec2:RevokeSecurityGroupIngress',
+    'elasticloadbalancing:DeregisterInstancesFromLoadBalancer',
     'elasticloadbalancing:DeregisterTargets',
+    'elasticloadbalancing:DescribeLoadBalancers',
     'elasticloadbalancing:DescribeTargetGroups',
     'elasticloadbalancing:DescribeTargetHealth',
+    'elasticloadbalancing:RegisterInstancesWithLoadBalancer',
     'elasticloadbalancing:RegisterTargets',
     'iam:DeleteRolePolicy',
     'iam:GetInstanceProfile',
@@ -128,7 +132,9 @@ export const isolateEc2Instance = defineAction({
     'Revoking role sessions denies every session of that role issued before now, including other instances sharing the role (listed as a warning).',
     'Processes on the instance keep running; local activity (disk, CPU) continues. Stop the instance after the evidence is captured if needed.',
     'Auto Scaling: standby and detach keep the desired capacity, so the group launches a replacement; on release AWS increments the desired capacity again, unless restoreDesiredCapacity is set (cordon then sets it back, and the group terminates one instance by its own termination policy).',
-    'Snapshots are crash-consistent (taken while the instance runs) and are kept after release as evidence.',
+    'Auto Scaling: a release that would put the instance back into a group already at its maximum size is refused before any change; raise the maximum (or scale in) and release again.',
+    'Spot Instances cannot get termination protection (AWS refuses it) and AWS may interrupt them at any time; the snapshots and the volumes kept on termination are the evidence.',
+    'Snapshots are one crash-consistent set (taken while the instance runs, like a power cut, not application-consistent) and are kept after release as evidence.',
   ],
   async apply(ctx, resource, params, previous?: ActionState): Promise<ActionResult> {
     const instanceId = instanceIdOf(resource);

@@ -42,6 +42,7 @@ const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   STS: 'sts',
   AutoScaling: 'autoscaling',
   ElasticLoadBalancingV2: 'elasticloadbalancing',
+  ElasticLoadBalancing: 'elasticloadbalancing',
   SSOAdmin: 'sso',
   Identitystore: 'identitystore',
   SecurityHub: 'securityhub',

@@ -55,18 +55,22 @@ export const MEMBER_SERVICES: readonly MemberService[] = [
   'iam',
   'autoScaling',
   'elbv2',
+  'elb',
   'ssoAdmin',
   'identityStore',
 ];
 
-/** IAM action prefix (`ec2:DescribeInstances` → `ec2`) → the client that calls it. */
-const SERVICE_OF_PREFIX: Readonly<Record<string, MemberService>> = {
-  ec2: 'ec2',
-  iam: 'iam',
-  autoscaling: 'autoScaling',
-  elasticloadbalancing: 'elbv2',
-  sso: 'ssoAdmin',
-  identitystore: 'identityStore',
+/**
+ * IAM action prefix (`ec2:DescribeInstances` → `ec2`) → the clients that call it. ELBv2 and Classic Load
+ * Balancers share the `elasticloadbalancing` prefix, so a permission of it loads both clients.
+ */
+const SERVICES_OF_PREFIX: Readonly<Record<string, readonly MemberService[]>> = {
+  ec2: ['ec2'],
+  iam: ['iam'],
+  autoscaling: ['autoScaling'],
+  elasticloadbalancing: ['elbv2', 'elb'],
+  sso: ['ssoAdmin'],
+  identitystore: ['identityStore'],
 };
 
 /**
@@ -78,14 +82,14 @@ export function servicesForPermissions(permissions: readonly string[]): MemberSe
   const services = new Set<MemberService>();
   for (const permission of permissions) {
     const prefix = permission.split(':', 1)[0] ?? '';
-    const service = SERVICE_OF_PREFIX[prefix];
-    if (service === undefined) {
+    const forPrefix = SERVICES_OF_PREFIX[prefix];
+    if (forPrefix === undefined) {
       throw new ConfigurationError(
         `Permission ${permission} names a service cordon has no member client for; ` +
-          `expected one of ${Object.keys(SERVICE_OF_PREFIX).join(', ')}.`,
+          `expected one of ${Object.keys(SERVICES_OF_PREFIX).join(', ')}.`,
       );
     }
-    services.add(service);
+    for (const service of forPrefix) services.add(service);
   }
   return MEMBER_SERVICES.filter((s) => services.has(s));
 }
@@ -154,6 +158,8 @@ async function createClient<K extends MemberService>(
       return new (await sdk.ssoAdmin()).SSOAdmin(config) as MemberClients[K];
     case 'identityStore':
       return new (await sdk.identityStore()).Identitystore(config) as MemberClients[K];
+    case 'elb':
+      return new (await sdk.elb()).ElasticLoadBalancing(config) as MemberClients[K];
     default:
       return new (await sdk.elbv2()).ElasticLoadBalancingV2(config) as MemberClients[K];
   }

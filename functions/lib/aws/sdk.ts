@@ -42,6 +42,7 @@ export const sdk = {
   elbv2: once(() => import('@aws-sdk/client-elastic-load-balancing-v2')),
   ssoAdmin: once(() => import('@aws-sdk/client-sso-admin')),
   identityStore: once(() => import('@aws-sdk/client-identitystore')),
+  elb: once(() => import('@aws-sdk/client-elastic-load-balancing')),
 } as const;
 
 /** A value built on first use: concurrent callers share one build, and a failed build is retried next time. */

@@ -8,6 +8,7 @@ import { AutoScaling } from '@aws-sdk/client-auto-scaling';
 import { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import { Identitystore } from '@aws-sdk/client-identitystore';
+import { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
 import type {
   ActionContext,
   GuardSettings,
@@ -53,6 +54,7 @@ export function motoActionContext(
     elbv2: new ElasticLoadBalancingV2(config),
     ssoAdmin: new SSOAdmin(config),
     identityStore: new Identitystore(config),
+    elb: new ElasticLoadBalancing(config),
   };
   for (const client of Object.values(clients)) {
     recorder.attach(client);

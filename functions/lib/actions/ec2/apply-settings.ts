@@ -1,19 +1,19 @@
 /** `isolate-ec2-instance` apply, off the critical path: settings, termination, Auto Scaling, targets, profile, sessions, snapshots, tags. */
 
-import { CordonError } from '../../errors.js';
 import { sessionRevocationPolicyName } from '../../aws/iam-policies.js';
 import { putSessionRevocation, readSessionRevocation, type SessionPrincipal } from '../session-revocation.js';
 import { type ActionContext, type BeforeState } from '../contract.js';
 import { awsCall, type StageSpec, type StepOutcome } from '../steps.js';
 import { ISOLATED_AT_TAG, ISOLATION_ID_TAG, type Ec2Before } from './instance.js';
+import { instancesUsingProfiles, readProfileAssociation, readTerminationSettings } from './settings.js';
+import { autoScalingBefore, autoScalingStep, readAutoScaling } from './auto-scaling.js';
 import {
-  instancesUsingProfiles,
-  readAutoScaling,
-  readProfileAssociation,
+  deregisterStep,
+  identityOf,
+  readClassicLoadBalancers,
   readTargetRegistrations,
-  readTerminationSettings,
-  type TargetRegistration,
-} from './settings.js';
+} from './load-balancers.js';
+import { keepVolumesStep, snapshotStep, volumesBefore } from './evidence.js';
 import {
   APPLY_STEPS,
   need,
@@ -37,27 +37,34 @@ export function settingsStages(params: Params): StageSpec<ApplyWork>[] {
             const instance = need(work.instance, 'the instance');
             const wantsProfile = params.removeInstanceProfile || params.revokeRoleSessions;
             // Reads only: if one fails the step fails; the others have no side effect to record.
-            const [termination, autoScaling, targets, profile] = await Promise.all([
+            const [termination, autoScaling, targets, classic, profile] = await Promise.all([
               readTerminationSettings(ctx.clients.ec2, instance.id),
               params.autoScaling === 'none'
                 ? undefined
                 : readAutoScaling(ctx.clients.autoScaling, instance.id),
               params.deregisterTargets
-                ? readTargetRegistrations(ctx.clients.elbv2, instance.id, [
-                    ...new Set(instance.enis.map((e) => e.vpcId)),
-                  ])
+                ? readTargetRegistrations(ctx.clients.elbv2, identityOf(instance))
                 : undefined,
+              params.deregisterTargets ? readClassicLoadBalancers(ctx.clients.elb, instance.id) : undefined,
               wantsProfile ? readProfileAssociation(ctx.clients.ec2, instance.id) : undefined,
             ]);
             work.termination = termination;
             work.autoScaling = autoScaling;
             work.targets = targets;
+            work.classicLoadBalancers = classic;
             work.profile = profile;
             const captured: BeforeState = {
               terminationProtection: work.termination,
-              autoScaling: work.autoScaling,
+              autoScaling: work.autoScaling && {
+                member: work.autoScaling.member,
+                groupName: work.autoScaling.groupName,
+                lifecycleState: work.autoScaling.lifecycleState,
+              },
               targetRegistrations: work.targets,
+              classicLoadBalancers: work.classicLoadBalancers,
               instanceProfile: work.profile,
+              volumeDeleteOnTermination: volumesBefore(instance),
+              ...autoScalingBefore(work.autoScaling),
             };
             const fresh = Object.entries(captured).filter(
               ([key, value]) => value !== undefined && before[key] === undefined,
@@ -81,10 +88,17 @@ export function settingsStages(params: Params): StageSpec<ApplyWork>[] {
           offCriticalPath: true,
           async run({ work, ctx }) {
             const current = need(work.termination, 'the termination settings');
+            const spot = need(work.instance, 'the instance').lifecycle === 'spot';
             const { ec2 } = ctx.clients;
             const changes: string[] = [];
             const calls: Promise<unknown>[] = [];
-            if (!current.disableApiTermination) {
+            // AWS refuses termination protection on Spot Instances; the snapshots and the kept volumes are the
+            // evidence if AWS interrupts (or someone terminates) the instance.
+            const spotNote =
+              spot && !current.disableApiTermination
+                ? 'termination protection skipped: AWS does not allow it on Spot Instances'
+                : undefined;
+            if (!current.disableApiTermination && !spotNote) {
               changes.push('termination protection on');
               calls.push(
                 awsCall('ec2:ModifyInstanceAttribute', () =>
@@ -109,77 +123,17 @@ export function settingsStages(params: Params): StageSpec<ApplyWork>[] {
               );
             }
             await settleAll(calls);
+            if (spotNote) {
+              return changes.length > 0
+                ? { status: 'done', detail: [...changes, spotNote].join('; ') }
+                : skipped(`${spotNote}; shutdown behaviour already stop`);
+            }
             return outcome(changes, 'termination protection already on and shutdown behaviour already stop');
           },
         },
-        {
-          name: APPLY_STEPS.autoScaling,
-          offCriticalPath: true,
-          async run({ work, ctx }) {
-            if (params.autoScaling === 'none') return skipped('disabled (autoScaling=none)');
-            const membership = need(work.autoScaling, 'the Auto Scaling membership');
-            if (!membership.member || !membership.groupName) return skipped('not in an Auto Scaling group');
-            const group = membership.groupName;
-            if (params.autoScaling === 'detach') {
-              await awsCall('autoscaling:DetachInstances', () =>
-                ctx.clients.autoScaling.detachInstances({
-                  AutoScalingGroupName: group,
-                  InstanceIds: [work.instanceId],
-                  ShouldDecrementDesiredCapacity: false,
-                }),
-              );
-              return {
-                status: 'done',
-                detail: `detached from ${group} (desired capacity kept: the group launches a replacement)`,
-              };
-            }
-            if (membership.lifecycleState === 'Standby') return skipped(`already in Standby in ${group}`);
-            if (membership.lifecycleState !== 'InService') {
-              throw new CordonError(
-                `instance is ${membership.lifecycleState ?? 'in an unknown state'} in ${group}; it can enter Standby only ` +
-                  'from InService. Re-run when it is InService, or use autoScaling=detach',
-                { code: 'AUTO_SCALING_STATE' },
-              );
-            }
-            await awsCall('autoscaling:EnterStandby', () =>
-              ctx.clients.autoScaling.enterStandby({
-                AutoScalingGroupName: group,
-                InstanceIds: [work.instanceId],
-                ShouldDecrementDesiredCapacity: false,
-              }),
-            );
-            return {
-              status: 'done',
-              detail: `moved to Standby in ${group} (desired capacity kept: the group launches a replacement)`,
-            };
-          },
-        },
-        {
-          name: APPLY_STEPS.targets,
-          offCriticalPath: true,
-          async run({ work, ctx }) {
-            if (!params.deregisterTargets) return skipped('disabled (deregisterTargets=false)');
-            const registrations = need(work.targets, 'the target registrations');
-            if (registrations.length === 0) return skipped('not registered in any target group');
-            const byGroup = new Map<string, TargetRegistration[]>();
-            for (const r of registrations)
-              byGroup.set(r.targetGroupArn, [...(byGroup.get(r.targetGroupArn) ?? []), r]);
-            await settleAll(
-              [...byGroup].map(([arn, regs]) =>
-                awsCall('elasticloadbalancing:DeregisterTargets', () =>
-                  ctx.clients.elbv2.deregisterTargets({
-                    TargetGroupArn: arn,
-                    Targets: regs.map((r) => ({ Id: work.instanceId, Port: r.port })),
-                  }),
-                ),
-              ),
-            );
-            return {
-              status: 'done',
-              detail: `deregistered from ${registrations.map((r) => `${r.targetGroupArn}${r.port ? `:${r.port}` : ''}`).join(', ')}`,
-            };
-          },
-        },
+        keepVolumesStep(),
+        autoScalingStep(params),
+        deregisterStep(params),
         {
           name: APPLY_STEPS.profile,
           offCriticalPath: true,
@@ -203,60 +157,7 @@ export function settingsStages(params: Params): StageSpec<ApplyWork>[] {
           offCriticalPath: true,
           run: ({ work, before, ctx }) => revokeRoleSessionsStep(params, work, parseBefore(before), ctx),
         },
-        {
-          name: APPLY_STEPS.snapshots,
-          offCriticalPath: true,
-          async run({ work, ctx }) {
-            if (!params.snapshotVolumes) return skipped('disabled (snapshotVolumes=false)');
-            const instance = need(work.instance, 'the instance');
-            if (instance.volumeIds.length === 0) return skipped('no EBS volumes attached');
-            const { ec2 } = ctx.clients;
-            // Find by tag, not by the record: a crash between CreateSnapshot and persisting must not duplicate.
-            const existing = await awsCall('ec2:DescribeSnapshots', () =>
-              ec2.describeSnapshots({
-                OwnerIds: ['self'],
-                Filters: [{ Name: `tag:${ISOLATION_ID_TAG}`, Values: [ctx.isolationId] }],
-              }),
-            );
-            const snapshots: Record<string, string> = {};
-            for (const s of existing.Snapshots ?? [])
-              if (s.VolumeId && s.SnapshotId) snapshots[s.VolumeId] = s.SnapshotId;
-            const missing = instance.volumeIds.filter((v) => snapshots[v] === undefined);
-            await settleAll(
-              missing.map(async (volumeId) => {
-                const out = await awsCall('ec2:CreateSnapshot', () =>
-                  ec2.createSnapshot({
-                    VolumeId: volumeId,
-                    Description: `cordon evidence for ${instance.id}, isolation ${ctx.isolationId}`,
-                    TagSpecifications: [
-                      {
-                        ResourceType: 'snapshot',
-                        Tags: [
-                          { Key: ISOLATION_ID_TAG, Value: ctx.isolationId },
-                          { Key: 'cordon:instance-id', Value: instance.id },
-                          { Key: 'Name', Value: `cordon-evidence-${instance.id}-${volumeId}` },
-                        ],
-                      },
-                    ],
-                  }),
-                );
-                if (out.SnapshotId) snapshots[volumeId] = out.SnapshotId;
-              }),
-            );
-            const list = Object.entries(snapshots)
-              .map(([v, s]) => `${v} → ${s}`)
-              .join(', ');
-            return missing.length > 0
-              ? {
-                  status: 'done',
-                  detail: `snapshots (evidence, kept on release): ${list}`,
-                  before: { evidenceSnapshots: snapshots },
-                }
-              : skipped(`every volume already has an evidence snapshot: ${list}`, {
-                  before: { evidenceSnapshots: snapshots },
-                });
-          },
-        },
+        snapshotStep(params),
         {
           name: APPLY_STEPS.tag,
           offCriticalPath: true,

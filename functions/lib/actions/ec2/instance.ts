@@ -14,6 +14,15 @@ export interface EniFacts {
   vpcId: string;
   deviceIndex: number;
   groups: string[];
+  /** Private IPv4 addresses: how IP-type target groups know the instance. */
+  privateIps: string[];
+}
+
+/** An attached EBS volume and whether AWS deletes it when the instance terminates. */
+export interface BlockDeviceFacts {
+  deviceName: string;
+  volumeId: string;
+  deleteOnTermination: boolean;
 }
 
 export interface InstanceFacts {
@@ -24,6 +33,10 @@ export interface InstanceFacts {
   tags: Record<string, string>;
   /** The instance metadata service settings (absent when AWS does not say). */
   metadataOptions?: MetadataOptions;
+  /** `spot` or `scheduled`; undefined for On-Demand. */
+  lifecycle?: string;
+  blockDevices: BlockDeviceFacts[];
+  availabilityZone?: string;
 }
 
 /** The metadata service settings cordon records before turning the endpoint off (see metadata.ts). */
@@ -51,6 +64,9 @@ function toFacts(instance: Instance): InstanceFacts {
         vpcId: n.VpcId ?? '',
         deviceIndex: n.Attachment?.DeviceIndex ?? 0,
         groups: (n.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
+        privateIps: (n.PrivateIpAddresses ?? []).flatMap((a) =>
+          a.PrivateIpAddress ? [a.PrivateIpAddress] : [],
+        ),
       }))
       .sort((a, b) => a.deviceIndex - b.deviceIndex),
     volumeIds: (instance.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.VolumeId ? [m.Ebs.VolumeId] : [])),
@@ -65,6 +81,19 @@ function toFacts(instance: Instance): InstanceFacts {
           },
         }
       : {}),
+    lifecycle: instance.InstanceLifecycle,
+    blockDevices: (instance.BlockDeviceMappings ?? []).flatMap((m) =>
+      m.DeviceName && m.Ebs?.VolumeId
+        ? [
+            {
+              deviceName: m.DeviceName,
+              volumeId: m.Ebs.VolumeId,
+              deleteOnTermination: m.Ebs.DeleteOnTermination ?? false,
+            },
+          ]
+        : [],
+    ),
+    availabilityZone: instance.Placement?.AvailabilityZone,
   };
 }
 
@@ -86,6 +115,31 @@ export function sameGroups(a: readonly string[], b: readonly string[]): boolean 
   return left.length === right.length && left.every((value, i) => value === right[i]);
 }
 
+// ---- Settings before-state: volumes, Auto Scaling, load balancers (issue 11 item 4). ----
+// Kept apart from the rest of the schema so that other changes to it do not collide with these.
+const targetRegistrationSchema = z.object({
+  targetGroupArn: z.string(),
+  /** The registered target: the instance id (instance-type groups) or a private IP (IP-type groups). */
+  id: z.string().optional(),
+  port: z.number().optional(),
+  /** Set for IP targets registered with an explicit zone (`all` for addresses outside the VPC). */
+  availabilityZone: z.string().optional(),
+  /** Health state when recorded; `unused` is a registration too (its zone or group is not in use). */
+  state: z.string().optional(),
+});
+const settingsBeforeShape = {
+  targetRegistrations: z.array(targetRegistrationSchema).optional(),
+  /** Classic Load Balancer names the instance was registered with. */
+  classicLoadBalancers: z.array(z.string()).optional(),
+  /** Per device name: the volume and its DeleteOnTermination before isolation. */
+  volumeDeleteOnTermination: z
+    .record(z.string(), z.object({ volumeId: z.string(), deleteOnTermination: z.boolean() }))
+    .optional(),
+  /** Instance scale-in protection in its Auto Scaling group before isolation. */
+  scaleInProtection: z.object({ groupName: z.string(), protectedBefore: z.boolean() }).optional(),
+};
+// ---- end of the settings before-state ----
+
 /**
  * The before-state the isolate-ec2-instance action records. Parsed with zod on release because it comes
  * back from the store; every section is optional because a failed apply may have recorded only some.
@@ -103,9 +157,6 @@ export const ec2BeforeSchema = z.object({
     .optional(),
   autoScaling: z
     .object({ member: z.boolean(), groupName: z.string().optional(), lifecycleState: z.string().optional() })
-    .optional(),
-  targetRegistrations: z
-    .array(z.object({ targetGroupArn: z.string(), port: z.number().optional() }))
     .optional(),
   instanceProfile: z
     .object({
@@ -133,5 +184,6 @@ export const ec2BeforeSchema = z.object({
     })
     .optional(),
   // --- end of metadata service ---------------------------------------------------------------------------------
+  ...settingsBeforeShape,
 });
 export type Ec2Before = z.infer<typeof ec2BeforeSchema>;

@@ -1,7 +1,6 @@
 /** `isolate-ec2-instance` release: put back exactly what the record says cordon changed. */
 
 import { deleteSessionRevocation, type SessionPrincipal } from '../session-revocation.js';
-import { type BeforeState } from '../contract.js';
 import { awsCall, awsErrorName, type StageSpec, type StepOutcome } from '../steps.js';
 import { restoreMetadataStep } from './metadata.js';
 import {
@@ -13,16 +12,12 @@ import {
   type EniFacts,
 } from './instance.js';
 import { CordonError } from '../../errors.js';
-import {
-  readAutoScaling,
-  readDesiredCapacity,
-  readProfileAssociation,
-  readTerminationSettings,
-  registrationsIn,
-} from './settings.js';
+import { readProfileAssociation, readTerminationSettings } from './settings.js';
+import { checkRoomStep, readDesiredCapacity, restoreAutoScalingStep } from './auto-scaling.js';
+import { restoreRegistrationsStep } from './load-balancers.js';
+import { restoreVolumesStep } from './evidence.js';
 import {
   RELEASE_STEPS,
-  AUTO_SCALING_RETURN,
   autoScalingReturnOf,
   need,
   settleAll,
@@ -63,6 +58,8 @@ export function releaseStages(params: Params): StageSpec<ReleaseWork>[] {
         },
       ],
     },
+    // Before any release mutation: a release the group cannot take back is refused, not half-done.
+    { steps: [checkRoomStep(gone)] },
     {
       steps: [
         {
@@ -161,6 +158,7 @@ export function releaseStages(params: Params): StageSpec<ReleaseWork>[] {
             return outcome(changes, 'termination protection and shutdown behaviour already as recorded');
           },
         },
+        restoreVolumesStep(gone),
         {
           name: RELEASE_STEPS.profile,
           async run({ work, ctx }) {
@@ -205,102 +203,7 @@ export function releaseStages(params: Params): StageSpec<ReleaseWork>[] {
       ],
     },
     {
-      steps: [
-        {
-          name: RELEASE_STEPS.autoScaling,
-          async run({ work, ctx }) {
-            const absent = gone(work);
-            if (absent) return absent;
-            const recorded = work.before.autoScaling;
-            if (!recorded?.member || !recorded.groupName) return skipped('was not in an Auto Scaling group');
-            const group = recorded.groupName;
-            const current = await readAutoScaling(ctx.clients.autoScaling, work.instanceId);
-            const capacityNote = params.restoreDesiredCapacity
-              ? []
-              : [
-                  `AWS incremented the desired capacity of ${group} when the instance returned; the replacement ` +
-                    'launched during isolation still runs, so scale in (or release with restoreDesiredCapacity) if ' +
-                    'you do not want the extra instance',
-                ];
-            // Read before the instance returns: the next step sets the capacity back to exactly this value.
-            const returning = async (): Promise<BeforeState> =>
-              params.restoreDesiredCapacity
-                ? {
-                    [AUTO_SCALING_RETURN]: {
-                      groupName: group,
-                      desiredBeforeReturn: await readDesiredCapacity(ctx.clients.autoScaling, group),
-                    },
-                  }
-                : {};
-            if (!current.member) {
-              const recordReturn = await returning();
-              await awsCall('autoscaling:AttachInstances', () =>
-                ctx.clients.autoScaling.attachInstances({
-                  AutoScalingGroupName: group,
-                  InstanceIds: [work.instanceId],
-                }),
-              );
-              return {
-                status: 'done',
-                detail: `re-attached to ${group}`,
-                warnings: capacityNote,
-                before: recordReturn,
-              };
-            }
-            if (current.groupName !== group)
-              return skipped(`now in another group (${current.groupName ?? '?'}); left as is`);
-            if (current.lifecycleState === 'Standby' && recorded.lifecycleState !== 'Standby') {
-              const recordReturn = await returning();
-              await awsCall('autoscaling:ExitStandby', () =>
-                ctx.clients.autoScaling.exitStandby({
-                  AutoScalingGroupName: group,
-                  InstanceIds: [work.instanceId],
-                }),
-              );
-              return {
-                status: 'done',
-                detail: `moved back to InService in ${group}`,
-                warnings: capacityNote,
-                before: recordReturn,
-              };
-            }
-            return skipped(`already ${current.lifecycleState ?? 'a member'} in ${group}`);
-          },
-        },
-        {
-          name: RELEASE_STEPS.targets,
-          async run({ work, ctx }) {
-            const absent = gone(work);
-            if (absent) return absent;
-            const recorded = work.before.targetRegistrations ?? [];
-            if (recorded.length === 0) return skipped('was not registered in any target group');
-            const byGroup = new Map<string, (number | undefined)[]>();
-            for (const r of recorded)
-              byGroup.set(r.targetGroupArn, [...(byGroup.get(r.targetGroupArn) ?? []), r.port]);
-            const changes: string[] = [];
-            await settleAll(
-              [...byGroup].map(async ([arn, ports]) => {
-                const live = await registrationsIn(ctx.clients.elbv2, arn, work.instanceId);
-                const missing = ports.filter(
-                  (port) => !live.some((l) => port === undefined || l.port === port),
-                );
-                if (missing.length === 0) return;
-                await awsCall('elasticloadbalancing:RegisterTargets', () =>
-                  ctx.clients.elbv2.registerTargets({
-                    TargetGroupArn: arn,
-                    Targets: missing.map((port) => ({ Id: work.instanceId, Port: port })),
-                  }),
-                );
-                changes.push(`${arn}${missing.map((p) => (p ? `:${p}` : '')).join(',')}`);
-              }),
-            );
-            return outcome(
-              changes.length > 0 ? [`re-registered in ${changes.join(', ')}`] : [],
-              'already registered in every recorded target group',
-            );
-          },
-        },
-      ],
+      steps: [restoreAutoScalingStep(params, gone), restoreRegistrationsStep(gone)],
     },
     {
       steps: [

@@ -8,12 +8,9 @@ import { awsCall, type StepOutcome } from '../steps.js';
 import { type CordonGroup } from './groups.js';
 import type { ContainmentFailure } from './containment.js';
 import { ec2BeforeSchema, type Ec2Before, type InstanceFacts } from './instance.js';
-import {
-  type AutoScalingMembership,
-  type ProfileAssociation,
-  type TargetRegistration,
-  type TerminationSettings,
-} from './settings.js';
+import { type ProfileAssociation, type TerminationSettings } from './settings.js';
+import type { AutoScalingMembership } from './auto-scaling.js';
+import type { TargetRegistration } from './load-balancers.js';
 
 export const paramsSchema = z
   .object({
@@ -55,6 +52,7 @@ export const APPLY_STEPS = {
   metadata: 'disable-metadata-service',
   record: 'record-instance-settings',
   protect: 'protect-from-termination',
+  volumes: 'keep-volumes-on-termination',
   autoScaling: 'auto-scaling',
   targets: 'deregister-targets',
   profile: 'remove-instance-profile',
@@ -65,9 +63,11 @@ export const APPLY_STEPS = {
 
 export const RELEASE_STEPS = {
   read: 'read-current-state',
+  room: 'check-auto-scaling-room',
   network: 'restore-network-interfaces',
   metadata: 'restore-metadata-service',
   termination: 'restore-termination-settings',
+  volumes: 'restore-volume-settings',
   profile: 'restore-instance-profile',
   revoke: 'remove-session-revocation',
   autoScaling: 'restore-auto-scaling',
@@ -99,6 +99,7 @@ export interface ApplyWork {
   termination?: TerminationSettings;
   autoScaling?: AutoScalingMembership;
   targets?: TargetRegistration[];
+  classicLoadBalancers?: string[];
   profile?: ProfileAssociation;
   /** Set by the step that failed to contain: rolled back, or rollback failed with exposed interfaces. */
   containmentFailure?: ContainmentFailure;
