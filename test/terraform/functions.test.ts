@@ -244,7 +244,7 @@ describe('Terraform: alarms', () => {
     expect(alarm['alarm_actions']).toBe('${local.alarm_actions}');
   });
 
-  it('alarms on errors of every function and on FAILED isolations, to the topic', async () => {
+  it('alarms on errors of every function, on FAILED isolations and on exposed resources, to the topic', async () => {
     // Prepare
     const config = await loadTerraform(MODULE);
     const vars = variables(config);
@@ -252,12 +252,16 @@ describe('Terraform: alarms', () => {
     // Act
     const errors = resource(config, 'aws_cloudwatch_metric_alarm', 'function_errors');
     const failed = resource(config, 'aws_cloudwatch_metric_alarm', 'isolations_failed');
+    const exposed = resource(config, 'aws_cloudwatch_metric_alarm', 'isolations_exposed');
 
     // Assess
     expect(errors['for_each']).toBe('${local.functions}');
     expect(errors['metric_name']).toBe('Errors');
     expect(failed['metric_name']).toBe(METRIC_NAMES.failed);
     expect(failed['namespace']).toBe('${var.metrics_namespace}');
+    expect(exposed['metric_name']).toBe(METRIC_NAMES.exposed);
+    expect(exposed['threshold']).toBe(1);
+    expect(exposed['alarm_actions']).toBe('${local.alarm_actions}');
     expect(vars['metrics_namespace']?.['default']).toBe(METRICS_NAMESPACE);
     expect(strings(locals(config)['alarm_actions'], 'alarm_actions')).toEqual(['${aws_sns_topic.this.arn}']);
   });

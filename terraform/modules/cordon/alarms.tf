@@ -67,6 +67,25 @@ resource "aws_cloudwatch_metric_alarm" "isolations_failed" {
   tags                = var.tags
 }
 
+# `IsolationsExposed`: a FAILED isolation whose rollback failed too, so a resource is more exposed than before
+# cordon touched it (record failure.code ROLLBACK_FAILED). One is enough to page; it never goes quiet by itself.
+resource "aws_cloudwatch_metric_alarm" "isolations_exposed" {
+  alarm_name          = "${local.name}-isolations-exposed"
+  alarm_description   = "A failed isolation could not be rolled back: a resource is MORE exposed than before cordon acted. Read failure.exposure on the record and repair it by hand now."
+  namespace           = var.metrics_namespace
+  metric_name         = "IsolationsExposed"
+  dimensions          = var.failed_isolations_metric_dimensions
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
 resource "aws_cloudwatch_metric_alarm" "api_5xx" {
   alarm_name          = "${local.name}-api-5xx"
   alarm_description   = "The cordon API returned server errors."
