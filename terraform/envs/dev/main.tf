@@ -23,6 +23,7 @@ module "cordon" {
 
   member_role_name    = "cordon-member-dev"
   member_external_id  = var.member_external_id
+  organization_id     = var.organization_id
   notification_emails = var.notification_emails
 
   # dev is disposable: records and users may be destroyed, logs are short-lived, and alarms only fire on

@@ -23,6 +23,7 @@ module "cordon" {
 
   member_role_name    = "cordon-member-prod"
   member_external_id  = var.member_external_id
+  organization_id     = var.organization_id
   notification_emails = var.notification_emails
 
   # prod on purpose: records and users cannot be deleted by accident, logs are kept for a year of incident

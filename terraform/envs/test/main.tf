@@ -23,6 +23,7 @@ module "cordon" {
 
   member_role_name    = "cordon-member-test"
   member_external_id  = var.member_external_id
+  organization_id     = var.organization_id
   notification_emails = var.notification_emails
 
   # test mirrors prod closely enough to rehearse a release, but can still be torn down.

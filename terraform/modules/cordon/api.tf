@@ -220,17 +220,19 @@ resource "aws_apigatewayv2_stage" "this" {
 }
 
 resource "aws_lambda_permission" "api" {
-  statement_id  = "AllowHttpApi"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this["api"].function_name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+  statement_id   = "AllowHttpApi"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this["api"].function_name
+  principal      = "apigateway.amazonaws.com"
+  source_arn     = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+  source_account = local.account_id
 }
 
 resource "aws_lambda_permission" "console" {
-  statement_id  = "AllowHttpApi"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this["console"].function_name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+  statement_id   = "AllowHttpApi"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this["console"].function_name
+  principal      = "apigateway.amazonaws.com"
+  source_arn     = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+  source_account = local.account_id
 }

@@ -63,11 +63,12 @@ resource "aws_cloudwatch_event_target" "pattern" {
 resource "aws_lambda_permission" "pattern" {
   for_each = local.event_rules
 
-  statement_id  = "AllowEventBridge-${each.key}"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this[each.value.target].function_name
-  principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.pattern[each.key].arn
+  statement_id   = "AllowEventBridge-${each.key}"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this[each.value.target].function_name
+  principal      = "events.amazonaws.com"
+  source_arn     = aws_cloudwatch_event_rule.pattern[each.key].arn
+  source_account = local.account_id
 }
 
 # expire runs on a schedule (on the default bus: scheduled rules only exist there).
@@ -94,11 +95,12 @@ resource "aws_cloudwatch_event_target" "expire" {
 }
 
 resource "aws_lambda_permission" "expire" {
-  statement_id  = "AllowEventBridgeSchedule"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this["expire"].function_name
-  principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.expire.arn
+  statement_id   = "AllowEventBridgeSchedule"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.this["expire"].function_name
+  principal      = "events.amazonaws.com"
+  source_arn     = aws_cloudwatch_event_rule.expire.arn
+  source_account = local.account_id
 }
 
 # Events EventBridge could not deliver after its retries.

@@ -15,13 +15,19 @@ locals {
     topic = [aws_sns_topic.this.arn]
     # Triage, approve, expire and the API may invoke the worker and nothing else.
     worker = [local.worker_function_arn]
-    # The worker may assume only the member role name, in any account of the organisation.
+    # The worker may assume only the member role name, in any account of the organisation (permission_conditions).
     member-role = ["arn:${local.partition}:iam::*:role/${var.member_role_name}"]
     # BatchUpdateFindings is authorised on the hub; BatchImportFindings on the account's default product.
     securityhub = [
       "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:hub/default",
       "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:product/${local.account_id}/default",
     ]
+  }
+
+  # Conditions on the statements of a kind of resource, beside its ARNs. The member role's ARN cannot name the
+  # organisation, so aws:ResourceOrgID does: a role of that name in an account outside it is never assumed.
+  permission_conditions = {
+    member-role = [{ test = "StringEquals", variable = "aws:ResourceOrgID", values = [var.organization_id] }]
   }
 
   # Roles whose code publishes to the encrypted topic; the KMS key policy lets them use the key via SNS.
@@ -78,6 +84,15 @@ data "aws_iam_policy_document" "function" {
       effect    = "Allow"
       actions   = statement.value.actions
       resources = local.permission_resources[statement.value.resource]
+
+      dynamic "condition" {
+        for_each = lookup(local.permission_conditions, statement.value.resource, [])
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
     }
   }
 }

@@ -77,7 +77,8 @@ data "aws_iam_policy_document" "topic_key" {
     }
   }
 
-  # CloudWatch alarms publish to the encrypted topic; the AWS managed SNS key cannot allow them.
+  # CloudWatch alarms publish to the encrypted topic; the AWS managed SNS key cannot allow them. Only this
+  # account's alarms of this deployment (confused deputy: another account's alarm must not use the key).
   statement {
     sid       = "CloudWatchAlarms"
     effect    = "Allow"
@@ -87,6 +88,18 @@ data "aws_iam_policy_document" "topic_key" {
     principals {
       type        = "Service"
       identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.name}-*"]
     }
   }
 

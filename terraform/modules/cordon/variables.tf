@@ -153,14 +153,23 @@ variable "member_role_name" {
 }
 
 variable "member_external_id" {
-  description = "Optional sts:ExternalId the worker presents when assuming the member role (must equal the member-role module's external_id)."
+  description = "sts:ExternalId the worker presents when assuming the member role (must equal the member-role module's external_id, which the member role requires). Required."
   type        = string
-  default     = null
 
   validation {
     # RE2 caps repetition counts at 1000, so the length is checked separately.
-    condition     = var.member_external_id == null || try(length(var.member_external_id) >= 2 && length(var.member_external_id) <= 1224 && can(regex("^[\\w+=,.@:/-]+$", var.member_external_id)), false)
-    error_message = "member_external_id must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-] (or be null)."
+    condition     = try(length(var.member_external_id) >= 2 && length(var.member_external_id) <= 1224 && can(regex("^[\\w+=,.@:/-]+$", var.member_external_id)), false)
+    error_message = "member_external_id must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-]."
+  }
+}
+
+variable "organization_id" {
+  description = "AWS Organizations id (o-...). The worker may assume the member role only in accounts of this organisation (aws:ResourceOrgID on its sts:AssumeRole). Required."
+  type        = string
+
+  validation {
+    condition     = can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must look like o-abc123defg."
   }
 }
 

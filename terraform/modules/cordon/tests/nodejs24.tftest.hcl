@@ -9,10 +9,12 @@ mock_provider "aws" {
 }
 
 variables {
-  environment    = "ci"
-  dist_dir       = "../../../dist/lambda"
-  rules_dir      = "../../../rules"
-  lambda_runtime = "nodejs24.x"
+  environment        = "ci"
+  dist_dir           = "../../../dist/lambda"
+  rules_dir          = "../../../rules"
+  lambda_runtime     = "nodejs24.x"
+  member_external_id = "ci-external-id"
+  organization_id    = "o-exampleorg1"
 }
 
 run "functions_run_on_nodejs24" {

@@ -18,10 +18,12 @@ mock_provider "aws" {
 }
 
 variables {
-  environment      = "ci"
-  dist_dir         = "../../../dist/lambda"
-  rules_dir        = "../../../rules"
-  member_role_name = "cordon-member-ci"
+  environment        = "ci"
+  dist_dir           = "../../../dist/lambda"
+  rules_dir          = "../../../rules"
+  member_role_name   = "cordon-member-ci"
+  member_external_id = "ci-external-id"
+  organization_id    = "o-exampleorg1"
 }
 
 run "functions_deploy_the_built_zips_on_nodejs22" {
@@ -77,6 +79,35 @@ run "roles_are_least_privilege" {
   }
 
   assert {
+    condition = [
+      for st in data.aws_iam_policy_document.function["isolate"].statement : [
+        for c in st.condition : "${c.test} ${c.variable} ${join(",", tolist(c.values))}"
+      ] if contains(st.actions, "sts:AssumeRole")
+    ] == [["StringEquals aws:ResourceOrgID o-exampleorg1"]]
+    error_message = "The worker may assume the member role only in accounts of the organisation (aws:ResourceOrgID)."
+  }
+
+  assert {
+    condition = {
+      for c in one([for st in data.aws_iam_policy_document.topic_key.statement : st if st.sid == "CloudWatchAlarms"]).condition :
+      c.variable => "${c.test} ${join(",", tolist(c.values))}"
+      } == {
+      "aws:SourceAccount" = "StringEquals 111111111111"
+      "aws:SourceArn"     = "ArnLike arn:aws:cloudwatch:eu-west-1:111111111111:alarm:cordon-ci-*"
+    }
+    error_message = "CloudWatch may use the topic key only for this deployment's alarms in this account."
+  }
+
+  assert {
+    condition = alltrue(concat(
+      [for p in aws_lambda_permission.pattern : p.source_account == "111111111111"],
+      [aws_lambda_permission.expire.source_account == "111111111111"],
+      [aws_lambda_permission.api.source_account == "111111111111", aws_lambda_permission.console.source_account == "111111111111"],
+    ))
+    error_message = "Every service principal allowed to invoke a function must come from this account (source_account)."
+  }
+
+  assert {
     condition = alltrue([
       for name, document in data.aws_iam_policy_document.function :
       name == "isolate" || !contains(flatten([for st in document.statement : tolist(st.actions)]), "sts:AssumeRole")
@@ -108,6 +139,26 @@ run "roles_are_least_privilege" {
     ])
     error_message = "Only this module's EventBridge rules may send to the events dead-letter queue."
   }
+}
+
+run "refuses_a_worker_without_the_organisation" {
+  command = plan
+
+  variables {
+    organization_id = null
+  }
+
+  expect_failures = [var.organization_id]
+}
+
+run "refuses_a_worker_without_the_external_id" {
+  command = plan
+
+  variables {
+    member_external_id = null
+  }
+
+  expect_failures = [var.member_external_id]
 }
 
 run "rejects_nodejs20" {
