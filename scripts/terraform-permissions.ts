@@ -45,10 +45,13 @@ export interface MemberRolePolicy {
   declaredBy: Record<string, string[]>;
   statements: MemberRoleStatement[];
   /**
-   * IAM actions denied on the member role itself: cordon never contains its own responder role, even if a
-   * finding or an API request names it (defence in depth behind the guards in the code).
+   * Every IAM write the role holds, denied on the member role itself (cordon never contains its own responder
+   * role, even if a finding or an API request names it) and on {@link MemberRolePolicy.protectedRoleArns}:
+   * defence in depth behind the guards in the code.
    */
   selfProtectionActions: string[];
+  /** Roles no IAM write of the member role may touch (see {@link PROTECTED_ROLE_ARNS}). */
+  protectedRoleArns: string[];
 }
 
 /** Where the generated file lives, relative to the repository root. */
@@ -74,16 +77,56 @@ interface StatementTemplate {
   identityCenterAdminOnly?: boolean;
 }
 
-/** Statement templates, in output order. `classify` picks one per permission. */
+/** The tag key cordon puts on its isolation and flow-cut security groups (functions/lib/actions/ec2/groups.ts). */
+export const CORDON_GROUP_TAG = 'cordon:role';
+/** The values of {@link CORDON_GROUP_TAG}: the only groups whose rules the member role may change. */
+export const CORDON_GROUP_ROLES = ['isolation', 'flow-cut'];
+
+/** Tag keys cordon writes on instances and IAM users it contains (and removes on release). */
+const CORDON_TAG_KEYS: MemberRoleStatement['conditions'] = [
+  { test: 'ForAllValues:StringLike', variable: 'aws:TagKeys', values: ['cordon:*'] },
+  // ForAllValues is true when the key is absent: a DeleteTags without keys (every tag) must not match.
+  { test: 'Null', variable: 'aws:TagKeys', values: ['false'] },
+];
+
+const INSTANCES_OF_THIS_ACCOUNT = 'arn:${partition}:ec2:*:${account_id}:instance/*';
+
+/**
+ * Statement templates, in output order. A permission goes to the templates {@link SCOPING} names for it, else to
+ * the one `classify` picks.
+ */
 const TEMPLATES = {
-  iamPrincipals: {
-    sid: 'IamUsersRolesAndProfiles',
+  iamReads: {
+    sid: 'IamReadUsersRolesAndProfiles',
     resources: [
       'arn:${partition}:iam::${account_id}:user/*',
       'arn:${partition}:iam::${account_id}:role/*',
       'arn:${partition}:iam::${account_id}:instance-profile/*',
     ],
-    why: 'Scoped to IAM users, roles and instance profiles of this account: never groups, managed policies or identity providers.',
+    why: 'Reads of IAM users, roles and instance profiles of this account: never groups, managed policies or identity providers.',
+  },
+  iamUserWrites: {
+    sid: 'IamContainUsers',
+    resources: ['arn:${partition}:iam::${account_id}:user/*'],
+    why:
+      'Containment of IAM users (deny-all inline policy, keys, console password, SSH keys, signing certificates) of ' +
+      'this account. IAM has no condition key for the content or name of an inline policy, nor for which key ' +
+      'UpdateAccessKey changes: see the threat model in docs/iam.md. The protected-principal Deny statements ' +
+      'exclude the users IAM can name.',
+  },
+  iamUserTags: {
+    sid: 'IamCordonTagsOnUsers',
+    resources: ['arn:${partition}:iam::${account_id}:user/*'],
+    conditions: CORDON_TAG_KEYS,
+    why: 'isolate-iam-user marks the user it contains and unmarks it on release: only `cordon:*` tag keys.',
+  },
+  iamRoleWrites: {
+    sid: 'IamRevokeRoleSessions',
+    resources: ['arn:${partition}:iam::${account_id}:role/*'],
+    why:
+      'revoke-role-sessions and isolate-ec2-instance put (and on release delete) the aws:TokenIssueTime deny ' +
+      'policy on a role of this account. IAM has no condition key for an inline policy: see docs/iam.md; the ' +
+      'protected-principal Deny statements exclude OrganizationAccountAccessRole, aws-reserved and service roles.',
   },
   iamAttachDenyAllOnly: {
     sid: 'AttachOnlyAwsDenyAllToUsers',
@@ -102,8 +145,13 @@ const TEMPLATES = {
   iamPassRole: {
     sid: 'PassRoleBackToEc2Only',
     resources: ['arn:${partition}:iam::${account_id}:role/*'],
-    conditions: [{ test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] }],
-    why: 'Release re-associates the instance profile it recorded; the role may only be passed to EC2.',
+    conditions: [
+      { test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] },
+      { test: 'ArnLike', variable: 'iam:AssociatedResourceArn', values: [INSTANCES_OF_THIS_ACCOUNT] },
+    ],
+    why:
+      'Release re-associates the instance profile it recorded: the role may only be passed to EC2, for an ' +
+      'instance of this account (the ARN form IAM documents for iam:AssociatedResourceArn on EC2).',
   },
   iamAccountWide: {
     sid: 'IamAccountWideReads',
@@ -130,14 +178,68 @@ const TEMPLATES = {
     resources: ['*'],
     why: 'EC2, Auto Scaling and ELBv2 Describe actions do not support resource-level permissions.',
   },
+  cordonGroupRules: {
+    sid: 'RulesOfCordonGroupsOnly',
+    resources: ['arn:${partition}:ec2:*:${account_id}:security-group/*'],
+    conditions: [
+      { test: 'StringEquals', variable: `aws:ResourceTag/${CORDON_GROUP_TAG}`, values: CORDON_GROUP_ROLES },
+    ],
+    why:
+      `Rule changes only on cordon's isolation and flow-cut groups, which carry ${CORDON_GROUP_TAG} from their ` +
+      'creation (tag-on-create): never on any other security group.',
+  },
+  createCordonGroups: {
+    sid: 'CreateOnlyCordonGroups',
+    resources: ['arn:${partition}:ec2:*:${account_id}:security-group/*'],
+    conditions: [
+      { test: 'StringEquals', variable: `aws:RequestTag/${CORDON_GROUP_TAG}`, values: CORDON_GROUP_ROLES },
+    ],
+    why: `A security group may be created only tagged ${CORDON_GROUP_TAG}=isolation or flow-cut in the same request.`,
+  },
+  createGroupsInVpcs: {
+    sid: 'CreateGroupsInAnyVpc',
+    resources: ['arn:${partition}:ec2:*:*:vpc/*'],
+    why:
+      "CreateSecurityGroup is also authorised on the VPC; in a shared VPC (AWS RAM) the VPC's ARN carries the " +
+      "owner account's id, so the account is not fixed.",
+  },
+  tagCordonGroupsOnCreate: {
+    sid: 'TagCordonGroupsOnCreate',
+    resources: ['arn:${partition}:ec2:*:${account_id}:security-group/*'],
+    conditions: [
+      { test: 'StringEquals', variable: 'ec2:CreateAction', values: ['CreateSecurityGroup'] },
+      { test: 'ForAllValues:StringEquals', variable: 'aws:TagKeys', values: [CORDON_GROUP_TAG, 'Name'] },
+    ],
+    why: `Tags only within CreateSecurityGroup (TagSpecifications), and only ${CORDON_GROUP_TAG} and Name: an existing group can never be tagged as cordon's.`,
+  },
+  tagSnapshotsOnCreate: {
+    sid: 'TagEvidenceSnapshotsOnCreate',
+    resources: ['arn:${partition}:ec2:*::snapshot/*'],
+    conditions: [{ test: 'StringEquals', variable: 'ec2:CreateAction', values: ['CreateSnapshots'] }],
+    why: 'Evidence snapshots are tagged within CreateSnapshots (TagSpecifications, tags copied from the volumes); snapshot ARNs carry no account id.',
+  },
+  cordonTagsOnInstances: {
+    sid: 'CordonTagsOnInstances',
+    resources: [INSTANCES_OF_THIS_ACCOUNT],
+    conditions: CORDON_TAG_KEYS,
+    why: 'isolate-ec2-instance marks the instance it contains and unmarks it on release: only `cordon:*` tag keys, on instances of this account.',
+  },
+  ec2Instances: {
+    sid: 'Ec2InstancesOfThisAccount',
+    resources: [INSTANCES_OF_THIS_ACCOUNT],
+    why:
+      'Instance profile and metadata changes act on the instance only; instances belong to the account they ' +
+      'run in, even in a shared VPC.',
+  },
   ec2Write: {
     sid: 'Ec2Containment',
     resources: ['*'],
     why:
       'Not scoped by ARN on purpose: the targets are arbitrary compromised instances (so no tag condition can ' +
-      'select them in advance), snapshot ARNs carry no account id, and in shared VPCs (AWS RAM) the VPC and ' +
-      "subnet ARNs belong to the owner account, so an account-scoped ARN would block containment. The role's " +
-      'trust policy and cordon guards (exempt tags, protected ARNs, self-protection) bound what it does.',
+      'select them in advance), and these actions are also authorised on security groups, subnets, VPCs, ' +
+      "volumes or snapshots that, in shared VPCs (AWS RAM), belong to the owner account. The role's " +
+      'trust policy and cordon guards (exempt tags, protected ARNs, self-protection) bound what it does; see ' +
+      'the threat model in docs/iam.md.',
   },
   identityCenter: {
     sid: 'IdentityCenterPermissionSets',
@@ -171,15 +273,49 @@ const TEMPLATES = {
 
 type TemplateKey = keyof typeof TEMPLATES;
 
-/** The statement a permission belongs to. */
+/**
+ * Permissions with a declared scope: the statements (one or more) that grant them. A permission may need several
+ * statements when IAM authorises it on several resource types under different conditions (CreateTags on a
+ * group being created, on a snapshot being created, on an instance). Everything else falls back to `classify`.
+ */
+const SCOPING: Readonly<Record<string, readonly TemplateKey[]>> = {
+  'ec2:AuthorizeSecurityGroupIngress': ['cordonGroupRules'],
+  'ec2:AuthorizeSecurityGroupEgress': ['cordonGroupRules'],
+  'ec2:RevokeSecurityGroupIngress': ['cordonGroupRules'],
+  'ec2:RevokeSecurityGroupEgress': ['cordonGroupRules'],
+  'ec2:CreateSecurityGroup': ['createCordonGroups', 'createGroupsInVpcs'],
+  'ec2:CreateTags': ['tagCordonGroupsOnCreate', 'tagSnapshotsOnCreate', 'cordonTagsOnInstances'],
+  'ec2:DeleteTags': ['cordonTagsOnInstances'],
+  'ec2:AssociateIamInstanceProfile': ['ec2Instances'],
+  'ec2:DisassociateIamInstanceProfile': ['ec2Instances'],
+  'ec2:ModifyInstanceMetadataOptions': ['ec2Instances'],
+  'iam:PassRole': ['iamPassRole'],
+  'iam:AttachUserPolicy': ['iamAttachDenyAllOnly'],
+  'iam:DetachUserPolicy': ['iamAttachDenyAllOnly'],
+  'iam:TagUser': ['iamUserTags'],
+  'iam:UntagUser': ['iamUserTags'],
+  'iam:PutRolePolicy': ['iamRoleWrites'],
+  'iam:DeleteRolePolicy': ['iamRoleWrites'],
+};
+
+/**
+ * IAM roles the member role must never change, pass or contain, whatever a finding, a request or a policy says
+ * (defence in depth behind the guards in the code): the organisation's administration role, the roles AWS
+ * reserves (IAM Identity Center's `aws-reserved/*`) and service-linked roles. The member role itself is added by
+ * the Terraform modules (its name is a variable), as are the operator's `protected_principal_arns`.
+ */
+export const PROTECTED_ROLE_ARNS = [
+  'arn:${partition}:iam::${account_id}:role/OrganizationAccountAccessRole',
+  'arn:${partition}:iam::${account_id}:role/aws-reserved/*',
+  'arn:${partition}:iam::${account_id}:role/aws-service-role/*',
+];
+
+/** The statement a permission without a declared scope belongs to. */
 function classify(permission: string): TemplateKey {
   const [service = '', verb = ''] = permission.split(':');
   if (service === 'iam') {
-    if (permission === 'iam:PassRole') return 'iamPassRole';
-    if (permission === 'iam:AttachUserPolicy' || permission === 'iam:DetachUserPolicy') {
-      return 'iamAttachDenyAllOnly';
-    }
-    return IAM_ACCOUNT_WIDE.has(permission) ? 'iamAccountWide' : 'iamPrincipals';
+    if (IAM_ACCOUNT_WIDE.has(permission)) return 'iamAccountWide';
+    return READ_VERB.test(verb) ? 'iamReads' : 'iamUserWrites';
   }
   if (service === 'ec2' || service === 'autoscaling' || service === 'elasticloadbalancing') {
     if (READ_VERB.test(verb)) return 'reads';
@@ -190,6 +326,11 @@ function classify(permission: string): TemplateKey {
     return permission === 'sso:ListInstances' ? 'identityCenterAccountWide' : 'identityCenter';
   }
   return 'other';
+}
+
+/** The statements that grant a permission. */
+function scopesOf(permission: string): readonly TemplateKey[] {
+  return SCOPING[permission] ?? [classify(permission)];
 }
 
 const PERMISSION_PATTERN = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
@@ -218,8 +359,7 @@ export function buildMemberRolePolicy(
   const all = [...declaredBy.keys()].sort();
   const grouped = new Map<TemplateKey, string[]>();
   for (const permission of all) {
-    const key = classify(permission);
-    grouped.set(key, [...(grouped.get(key) ?? []), permission]);
+    for (const key of scopesOf(permission)) grouped.set(key, [...(grouped.get(key) ?? []), permission]);
   }
   const statements: MemberRoleStatement[] = [];
   for (const key of Object.keys(TEMPLATES) as TemplateKey[]) {
@@ -242,8 +382,9 @@ export function buildMemberRolePolicy(
     declaredBy: Object.fromEntries(all.map((p) => [p, [...(declaredBy.get(p) ?? [])].sort()])),
     statements,
     selfProtectionActions: all.filter(
-      (p) => p.startsWith('iam:') && classify(p) === 'iamPrincipals' && !READ_VERB.test(p.slice(4)),
+      (p) => p.startsWith('iam:') && !IAM_ACCOUNT_WIDE.has(p) && !READ_VERB.test(p.slice(4)),
     ),
+    protectedRoleArns: PROTECTED_ROLE_ARNS,
   };
 }
 

@@ -154,7 +154,7 @@ describe('Terraform: function roles are least privilege', () => {
     for (const kind of kinds) expect(Object.keys(resources), `no ARNs for resource kind ${kind}`).toContain(kind);
   });
 
-  it('lets the worker assume only the member role name', async () => {
+  it('lets the worker assume only the member role name, only inside the organisation', async () => {
     // Prepare
     const config = await loadTerraform(CORDON);
     const resources = blockAt(locals(config), 'permission_resources');
@@ -169,6 +169,15 @@ describe('Terraform: function roles are least privilege', () => {
     expect(holders).toEqual(['isolate']);
     expect(byResource.get('member-role')).toEqual(['sts:AssumeRole']);
     expect(resources['member-role']).toEqual(['arn:${local.partition}:iam::*:role/${var.member_role_name}']);
+    // The ARN cannot name the organisation; the condition does, so no account outside it is ever entered.
+    expect(blockAt(locals(config), 'permission_conditions')['member-role']).toEqual([
+      { test: 'StringEquals', variable: 'aws:ResourceOrgID', values: ['${var.organization_id}'] },
+    ]);
+    const content = blockAt(resource(config, 'aws_iam_policy_document', 'function', 'data'), 'dynamic', 'statement', 0, 'content', 0);
+    expect(at(content, 'dynamic', 'condition', 0, 'for_each')).toBe(
+      '${lookup(local.permission_conditions, statement.value.resource, [])}',
+    );
+    expect(variables(config)['organization_id']?.['default']).toBeUndefined();
   });
 
   it('lets triage invoke only the worker', async () => {
@@ -253,7 +262,7 @@ describe('Terraform: member role', () => {
     expect(undocumented, 'add a row per statement to the member-role table of docs/iam.md').toEqual([]);
   });
 
-  it("allows exactly the union of the registered actions' permissions, each in one statement", () => {
+  it("allows exactly the union of the registered actions' permissions, each where its scope puts it", () => {
     // Prepare
     const union = [...new Set([...ACTIONS.values()].flatMap((a) => a.permissions))].sort();
 
@@ -262,8 +271,13 @@ describe('Terraform: member role', () => {
     const granted = policy.statements.flatMap((s) => s.actions);
 
     // Assess
-    expect([...granted].sort()).toEqual(union);
-    expect(new Set(granted).size).toBe(granted.length);
+    expect([...new Set(granted)].sort()).toEqual(union);
+    // A permission may sit in several statements (CreateTags: groups and snapshots being created, instances), but
+    // never twice in one, and never twice with the same resources.
+    for (const statement of policy.statements) expect(new Set(statement.actions).size, statement.sid).toBe(statement.actions.length);
+    const placements = policy.statements.flatMap((s) => s.actions.map((a) => `${a} ${s.resources.join(',')}`));
+    expect(new Set(placements).size).toBe(placements.length);
+    expect(new Set(policy.statements.map((s) => s.sid)).size).toBe(policy.statements.length);
     expect(policy.actions).toEqual(union);
     for (const action of granted) expect(action).toMatch(EXPLICIT_ACTION);
   });
@@ -293,25 +307,32 @@ describe('Terraform: member role', () => {
     expect(resourceNames(config, 'aws_iam_role_policy_attachment')).toEqual([]);
   });
 
-  it('is trusted only by the worker role, with optional organisation and external id conditions', async () => {
+  it('is trusted only by the worker role, and always requires the organisation and the external id', async () => {
     // Prepare
     const config = await loadTerraform(MEMBER);
 
     // Act
     const trust = resource(config, 'aws_iam_policy_document', 'trust', 'data');
     const statements = nested(trust, 'statement');
-    const conditions = nested(blockAt(statements[0], 'dynamic'), 'condition');
+    const conditions = nested(statements[0] ?? {}, 'condition');
+    const vars = variables(config);
     const role = resource(config, 'aws_iam_role', 'this');
 
     // Assess
     expect(statements).toHaveLength(1);
     expect(statements[0]?.['actions']).toEqual(['sts:AssumeRole']);
     expect(single(statements[0] ?? {}, 'principals')).toEqual({ type: 'AWS', identifiers: ['${var.worker_role_arn}'] });
-    expect(conditions.map((c) => at(c, 'content', 0, 'variable'))).toEqual(['aws:PrincipalOrgID', 'sts:ExternalId']);
-    expect(conditions.map((c) => c['for_each'])).toEqual([
-      '${var.organization_id == null ? [] : [var.organization_id]}',
-      '${var.external_id == null ? [] : [var.external_id]}',
+    // Static blocks, not `dynamic` ones that a null variable would drop.
+    expect(statements[0]?.['dynamic']).toBeUndefined();
+    expect(conditions).toEqual([
+      { test: 'StringEquals', variable: 'aws:PrincipalOrgID', values: ['${var.organization_id}'] },
+      { test: 'StringEquals', variable: 'sts:ExternalId', values: ['${var.external_id}'] },
     ]);
+    for (const name of ['organization_id', 'external_id']) {
+      expect(vars[name], name).toBeDefined();
+      expect(vars[name]?.['default'], `${name} has no default: it is required`).toBeUndefined();
+      expect(str(at(vars[name], 'validation', 0, 'condition'), name)).not.toContain('== null');
+    }
     expect(role['assume_role_policy']).toBe('${data.aws_iam_policy_document.trust.json}');
   });
 
@@ -340,17 +361,14 @@ describe('Terraform: member role', () => {
     const bySid = new Map(policy.statements.map((s) => [s.sid, s]));
 
     // Assess
-    expect(bySid.get('IamUsersRolesAndProfiles')?.resources).toEqual([
-      'arn:${partition}:iam::${account_id}:user/*',
-      'arn:${partition}:iam::${account_id}:role/*',
-      'arn:${partition}:iam::${account_id}:instance-profile/*',
-    ]);
+    expect(bySid.get('IamContainUsers')?.resources).toEqual(['arn:${partition}:iam::${account_id}:user/*']);
     expect(bySid.get('PassRoleBackToEc2Only')?.conditions).toEqual([
       { test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] },
+      { test: 'ArnLike', variable: 'iam:AssociatedResourceArn', values: ['arn:${partition}:ec2:*:${account_id}:instance/*'] },
     ]);
     expect(bySid.get('DescribeForEvidence')?.actions).toEqual(['ec2:DescribeInstances']);
     expect(bySid.get('Ec2Containment')?.actions).toEqual(['ec2:CreateSnapshot']);
-    expect(policy.selfProtectionActions).toEqual(['iam:PutUserPolicy']);
+    expect(policy.selfProtectionActions).toEqual(['iam:PassRole', 'iam:PutUserPolicy']);
     expect(policy.declaredBy['iam:PassRole']).toEqual(['fake-action']);
   });
 
@@ -369,7 +387,7 @@ describe('Terraform: member role', () => {
       ['IdentityCenterInstances', ['sso:ListInstances']],
     ]);
     expect(adminOnly[0]?.resources.every((r) => /^arn:\$\{partition\}:(sso|identitystore):/.test(r))).toBe(true);
-    expect(policy.statements.find((s) => s.sid === 'IamUsersRolesAndProfiles')?.identityCenterAdminOnly).toBe(false);
+    expect(policy.statements.find((s) => s.sid === 'IamReadUsersRolesAndProfiles')?.identityCenterAdminOnly).toBe(false);
     expect(variable?.['default']).toBe(false);
     expect(variable?.['type']).toBe('${bool}');
   });

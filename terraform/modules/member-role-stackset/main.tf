@@ -2,8 +2,8 @@
 # CloudFormation StackSet: accounts that join those OUs later get the role automatically.
 #
 # The role is the same as modules/member-role's: the same permissions.json (generated from the action
-# registry), the same trust policy (the worker role only, optional aws:PrincipalOrgID and sts:ExternalId),
-# the same self-protection deny. ARNs use CloudFormation's own pseudo parameters instead of Terraform's.
+# registry), the same trust policy (the worker role only, with mandatory aws:PrincipalOrgID and sts:ExternalId),
+# the same self-protection and protected-principal denies. ARNs use CloudFormation's own pseudo parameters instead of Terraform's.
 
 locals {
   permissions = jsondecode(templatefile("${path.module}/../member-role/permissions.json", {
@@ -11,10 +11,10 @@ locals {
     account_id = "$${AWS::AccountId}"
   }))
 
-  trust_conditions = merge(
-    var.organization_id == null ? {} : { "aws:PrincipalOrgID" = var.organization_id },
-    var.external_id == null ? {} : { "sts:ExternalId" = var.external_id },
-  )
+  trust_conditions = {
+    "aws:PrincipalOrgID" = var.organization_id
+    "sts:ExternalId"     = var.external_id
+  }
 
   # IAM Identity Center statements never go to the OUs' accounts: deploy modules/member-role with
   # identity_center_admin = true in the one account that administers Identity Center.
@@ -26,20 +26,33 @@ locals {
         Action   = statement.actions
         Resource = [for resource in statement.resources : { "Fn::Sub" = resource }]
       },
+      # One operator block per test, holding every key tested with it (two conditions may share a test).
       length(statement.conditions) == 0 ? {} : {
         Condition = {
-          for condition in statement.conditions : condition.test => { (condition.variable) = condition.values }
+          for test in distinct([for condition in statement.conditions : condition.test]) : test => {
+            for condition in statement.conditions : condition.variable => condition.values if condition.test == test
+          }
         }
       },
     ) if !statement.identityCenterAdminOnly
   ]
 
-  deny_statements = length(local.permissions.selfProtectionActions) == 0 ? [] : [{
-    Sid      = "NeverContainTheResponder"
-    Effect   = "Deny"
-    Action   = local.permissions.selfProtectionActions
-    Resource = { "Fn::Sub" = "arn:$${AWS::Partition}:iam::$${AWS::AccountId}:role/${var.role_name}" }
-  }]
+  # A for expression, not a conditional: the two statements' types differ, and a conditional would unify them.
+  deny_statements = [for statement in [
+    {
+      Sid      = "NeverContainTheResponder"
+      Effect   = "Deny"
+      Action   = local.permissions.selfProtectionActions
+      Resource = { "Fn::Sub" = "arn:$${AWS::Partition}:iam::$${AWS::AccountId}:role/${var.role_name}" }
+    },
+    {
+      # OrganizationAccountAccessRole, aws-reserved/*, aws-service-role/* and the operator's list.
+      Sid      = "NeverTouchProtectedPrincipals"
+      Effect   = "Deny"
+      Action   = local.permissions.selfProtectionActions
+      Resource = [for arn in concat(local.permissions.protectedRoleArns, var.protected_principal_arns) : { "Fn::Sub" = arn }]
+    },
+  ] : statement if length(local.permissions.selfProtectionActions) > 0]
 
   template = {
     AWSTemplateFormatVersion = "2010-09-09"

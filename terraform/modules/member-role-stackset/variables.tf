@@ -31,25 +31,36 @@ variable "worker_role_arn" {
 }
 
 variable "organization_id" {
-  description = "When set, the member roles also require aws:PrincipalOrgID to equal this organisation id."
+  description = "AWS Organizations id (o-...): the member roles require aws:PrincipalOrgID to equal it. Required."
   type        = string
-  default     = null
 
   validation {
-    condition     = var.organization_id == null || can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
-    error_message = "organization_id must look like o-abc123defg (or be null)."
+    condition     = can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must look like o-abc123defg."
   }
 }
 
 variable "external_id" {
-  description = "When set, the member roles require this sts:ExternalId (the cordon module's member_external_id)."
+  description = "The sts:ExternalId the member roles require (the cordon module's member_external_id). Required."
   type        = string
-  default     = null
 
   validation {
     # RE2 caps repetition counts at 1000, so the length is checked separately.
-    condition     = var.external_id == null || try(length(var.external_id) >= 2 && length(var.external_id) <= 1224 && can(regex("^[\\w+=,.@:/-]+$", var.external_id)), false)
-    error_message = "external_id must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-] (or be null)."
+    condition     = try(length(var.external_id) >= 2 && length(var.external_id) <= 1224 && can(regex("^[\\w+=,.@:/-]+$", var.external_id)), false)
+    error_message = "external_id must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-]."
+  }
+}
+
+variable "protected_principal_arns" {
+  description = "Extra IAM role or user ARNs (wildcards allowed, e.g. arn:aws:iam::*:role/break-glass-*) that the member roles may never change, pass or contain: denied beside OrganizationAccountAccessRole, aws-reserved/*, aws-service-role/* and the member role itself."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    # No "$": every ARN goes through Fn::Sub.
+    condition     = alltrue([for arn in var.protected_principal_arns : can(regex("^arn:aws[a-z-]*:iam::(\\d{12}|\\*):(role|user)/[^$]+$", arn))])
+    error_message = "protected_principal_arns must be IAM role or user ARNs (arn:aws:iam::<account or *>:role/... or :user/...), without \"$\"."
   }
 }
 

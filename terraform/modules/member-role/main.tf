@@ -16,7 +16,8 @@ locals {
     partition  = data.aws_partition.current.partition
     account_id = data.aws_caller_identity.current.account_id
   }))
-  role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${var.role_name}"
+  role_arn       = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${var.role_name}"
+  protected_arns = concat(local.permissions.protectedRoleArns, var.protected_principal_arns)
   # IAM Identity Center statements only in the account that administers it (management or delegated admin).
   statements = [
     for statement in local.permissions.statements : statement
@@ -35,22 +36,18 @@ data "aws_iam_policy_document" "trust" {
       identifiers = [var.worker_role_arn]
     }
 
-    dynamic "condition" {
-      for_each = var.organization_id == null ? [] : [var.organization_id]
-      content {
-        test     = "StringEquals"
-        variable = "aws:PrincipalOrgID"
-        values   = [condition.value]
-      }
+    # Both are mandatory: the worker's role alone is not enough (a confused deputy or a copy of it outside the
+    # organisation must not get in).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:PrincipalOrgID"
+      values   = [var.organization_id]
     }
 
-    dynamic "condition" {
-      for_each = var.external_id == null ? [] : [var.external_id]
-      content {
-        test     = "StringEquals"
-        variable = "sts:ExternalId"
-        values   = [condition.value]
-      }
+    condition {
+      test     = "StringEquals"
+      variable = "sts:ExternalId"
+      values   = [var.external_id]
     }
   }
 }
@@ -83,6 +80,17 @@ data "aws_iam_policy_document" "this" {
       effect    = "Deny"
       actions   = statement.value
       resources = [local.role_arn]
+    }
+  }
+
+  # Nor the organisation's administration role, AWS-reserved and service-linked roles, or the operator's list.
+  dynamic "statement" {
+    for_each = length(local.permissions.selfProtectionActions) == 0 ? [] : [local.permissions.selfProtectionActions]
+    content {
+      sid       = "NeverTouchProtectedPrincipals"
+      effect    = "Deny"
+      actions   = statement.value
+      resources = local.protected_arns
     }
   }
 }

@@ -20,25 +20,35 @@ variable "worker_role_arn" {
 }
 
 variable "organization_id" {
-  description = "When set, the trust policy also requires aws:PrincipalOrgID to equal this organisation id (o-xxxxxxxxxx)."
+  description = "AWS Organizations id (o-xxxxxxxxxx): the trust policy requires aws:PrincipalOrgID to equal it. Required."
   type        = string
-  default     = null
 
   validation {
-    condition     = var.organization_id == null || can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
-    error_message = "organization_id must look like o-abc123defg (or be null)."
+    condition     = can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must look like o-abc123defg."
   }
 }
 
 variable "external_id" {
-  description = "When set, the trust policy requires this sts:ExternalId. Use the same value as the cordon module's member_external_id."
+  description = "The sts:ExternalId the trust policy requires: the cordon module's member_external_id. Required."
   type        = string
-  default     = null
 
   validation {
     # RE2 caps repetition counts at 1000, so the length is checked separately.
-    condition     = var.external_id == null || try(length(var.external_id) >= 2 && length(var.external_id) <= 1224 && can(regex("^[\\w+=,.@:/-]+$", var.external_id)), false)
-    error_message = "external_id must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-] (or be null)."
+    condition     = try(length(var.external_id) >= 2 && length(var.external_id) <= 1224 && can(regex("^[\\w+=,.@:/-]+$", var.external_id)), false)
+    error_message = "external_id must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-]."
+  }
+}
+
+variable "protected_principal_arns" {
+  description = "Extra IAM role or user ARNs (wildcards allowed, e.g. arn:aws:iam::*:role/break-glass-*) that the member role may never change, pass or contain: denied beside OrganizationAccountAccessRole, aws-reserved/*, aws-service-role/* and the member role itself."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.protected_principal_arns : can(regex("^arn:aws[a-z-]*:iam::(\\d{12}|\\*):(role|user)/[^$]+$", arn))])
+    error_message = "protected_principal_arns must be IAM role or user ARNs (arn:aws:iam::<account or *>:role/... or :user/...), without \"$\"."
   }
 }
 

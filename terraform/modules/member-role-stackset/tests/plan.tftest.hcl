@@ -3,13 +3,14 @@
 mock_provider "aws" {}
 
 variables {
-  name                    = "cordon-member-role-ci"
-  role_name               = "cordon-member-ci"
-  worker_role_arn         = "arn:aws:iam::111111111111:role/cordon-ci-isolate"
-  organization_id         = "o-exampleorg1"
-  external_id             = "ci-external-id"
-  organizational_unit_ids = ["ou-ab12-ciaccounts"]
-  deployment_region       = "eu-west-1"
+  name                     = "cordon-member-role-ci"
+  role_name                = "cordon-member-ci"
+  worker_role_arn          = "arn:aws:iam::111111111111:role/cordon-ci-isolate"
+  organization_id          = "o-exampleorg1"
+  external_id              = "ci-external-id"
+  organizational_unit_ids  = ["ou-ab12-ciaccounts"]
+  deployment_region        = "eu-west-1"
+  protected_principal_arns = ["arn:aws:iam::*:role/break-glass-*"]
 }
 
 run "template_trusts_only_the_worker_and_protects_the_role" {
@@ -45,7 +46,59 @@ run "template_trusts_only_the_worker_and_protects_the_role" {
   }
 
   assert {
+    condition = {
+      for st in one(jsondecode(aws_cloudformation_stack_set.this.template_body).Resources.CordonMemberRole.Properties.Policies).PolicyDocument.Statement :
+      st.Sid => {
+        actions   = toset(st.Action)
+        resources = toset([for r in st.Resource : r["Fn::Sub"]])
+        conditions = toset(flatten([
+          for test, keys in try(st.Condition, {}) : [for key, values in keys : "${test} ${key} ${join(",", sort(values))}"]
+        ]))
+      } if st.Effect == "Allow"
+      } == {
+      for st in jsondecode(templatefile("../member-role/permissions.json", { partition = "$${AWS::Partition}", account_id = "$${AWS::AccountId}" })).statements :
+      st.sid => {
+        actions    = toset(st.actions)
+        resources  = toset(st.resources)
+        conditions = toset([for c in st.conditions : "${c.test} ${c.variable} ${join(",", sort(c.values))}"])
+      } if !st.identityCenterAdminOnly
+    }
+    error_message = "Every Allow statement of the template must equal its permissions.json statement: actions, resources and conditions."
+  }
+
+  assert {
+    condition = [
+      for st in one(jsondecode(aws_cloudformation_stack_set.this.template_body).Resources.CordonMemberRole.Properties.Policies).PolicyDocument.Statement : {
+        effect    = st.Effect
+        resources = [for r in st.Resource : r["Fn::Sub"]]
+        actions   = toset(st.Action)
+      } if st.Sid == "NeverTouchProtectedPrincipals"
+      ] == [{
+        effect = "Deny"
+        resources = [
+          "arn:$${AWS::Partition}:iam::$${AWS::AccountId}:role/OrganizationAccountAccessRole",
+          "arn:$${AWS::Partition}:iam::$${AWS::AccountId}:role/aws-reserved/*",
+          "arn:$${AWS::Partition}:iam::$${AWS::AccountId}:role/aws-service-role/*",
+          "arn:aws:iam::*:role/break-glass-*",
+        ]
+        actions = toset(jsondecode(file("../member-role/permissions.json")).selfProtectionActions)
+    }]
+    error_message = "The member roles must deny their IAM writes on protected roles and the operator's protected ARNs."
+  }
+
+  assert {
     condition     = aws_cloudformation_stack_set.this.permission_model == "SERVICE_MANAGED" && aws_cloudformation_stack_set_instance.this.region == "eu-west-1"
     error_message = "A service-managed StackSet with one instance per account, in the deployment region."
   }
+}
+
+run "refuses_a_trust_without_the_organisation_or_external_id" {
+  command = plan
+
+  variables {
+    organization_id = null
+    external_id     = null
+  }
+
+  expect_failures = [var.organization_id, var.external_id]
 }

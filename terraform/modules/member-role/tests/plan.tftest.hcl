@@ -77,18 +77,90 @@ run "permissions_are_the_generated_ones_and_protect_the_role" {
   }
 }
 
-run "no_optional_trust_conditions_when_unset" {
+run "refuses_a_trust_without_the_organisation" {
   command = plan
 
   variables {
     organization_id = null
-    external_id     = null
+  }
+
+  expect_failures = [var.organization_id]
+}
+
+run "refuses_a_trust_without_the_external_id" {
+  command = plan
+
+  variables {
+    external_id = null
+  }
+
+  expect_failures = [var.external_id]
+}
+
+# permissions.json with the module's placeholders filled in, each statement reduced to comparable sets.
+run "statements_equal_permissions_json_conditions_included" {
+  command = plan
+
+  assert {
+    condition = {
+      for st in data.aws_iam_policy_document.this.statement : st.sid => {
+        actions    = toset(st.actions)
+        resources  = toset(st.resources)
+        conditions = toset([for c in st.condition : "${c.test} ${c.variable} ${join(",", sort(tolist(c.values)))}"])
+      } if st.effect == "Allow"
+      } == {
+      for st in jsondecode(templatefile("permissions.json", { partition = "aws", account_id = "222222222222" })).statements : st.sid => {
+        actions    = toset(st.actions)
+        resources  = toset(st.resources)
+        conditions = toset([for c in st.conditions : "${c.test} ${c.variable} ${join(",", sort(c.values))}"])
+      } if !st.identityCenterAdminOnly
+    }
+    error_message = "Every Allow statement must equal its permissions.json statement: actions, resources and conditions."
   }
 
   assert {
-    condition     = length(one(data.aws_iam_policy_document.trust.statement).condition) == 0
-    error_message = "Without an organisation or external id, the trust policy has no conditions."
+    condition = anytrue([
+      for st in data.aws_iam_policy_document.this.statement :
+      st.effect == "Allow" && contains(st.actions, "ec2:AuthorizeSecurityGroupIngress") &&
+      st.resources == toset(["arn:aws:ec2:*:222222222222:security-group/*"]) &&
+      [for c in st.condition : "${c.test} ${c.variable} ${join(",", sort(tolist(c.values)))}"] == ["StringEquals aws:ResourceTag/cordon:role flow-cut,isolation"]
+    ])
+    error_message = "Security-group rule changes must be allowed only on this account's groups tagged cordon:role=isolation or flow-cut."
   }
+}
+
+run "denies_protected_principals" {
+  command = plan
+
+  variables {
+    protected_principal_arns = ["arn:aws:iam::*:role/break-glass-*"]
+  }
+
+  assert {
+    condition = anytrue([
+      for st in data.aws_iam_policy_document.this.statement :
+      st.sid == "NeverTouchProtectedPrincipals" && st.effect == "Deny" &&
+      st.resources == toset([
+        "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole",
+        "arn:aws:iam::222222222222:role/aws-reserved/*",
+        "arn:aws:iam::222222222222:role/aws-service-role/*",
+        "arn:aws:iam::*:role/break-glass-*",
+      ]) &&
+      st.actions == toset(jsondecode(file("permissions.json")).selfProtectionActions) &&
+      contains(st.actions, "iam:PutRolePolicy") && contains(st.actions, "iam:PassRole")
+    ])
+    error_message = "The role must deny its IAM writes (PassRole included) on OrganizationAccountAccessRole, aws-reserved, service-linked roles and the operator's protected ARNs."
+  }
+}
+
+run "refuses_a_protected_arn_that_is_not_a_role_or_user" {
+  command = plan
+
+  variables {
+    protected_principal_arns = ["arn:aws:iam::222222222222:group/admins"]
+  }
+
+  expect_failures = [var.protected_principal_arns]
 }
 
 run "identity_center_admin_account_gets_every_generated_action" {
