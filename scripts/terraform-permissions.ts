@@ -16,7 +16,7 @@ import { isMainModule } from './is-main.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { ActionDefinition } from '../functions/lib/actions/contract.js';
+import type { ActionDefinition, PermissionScope } from '../functions/lib/actions/contract.js';
 import { ACTIONS } from '../functions/lib/actions/registry.js';
 import { FUNCTION_PERMISSION_STATEMENTS } from '../functions/lib/permissions.js';
 
@@ -77,81 +77,19 @@ interface StatementTemplate {
   identityCenterAdminOnly?: boolean;
 }
 
-/** The tag key cordon puts on its isolation and flow-cut security groups (functions/lib/actions/ec2/groups.ts). */
-export const CORDON_GROUP_TAG = 'cordon:role';
-/** The values of {@link CORDON_GROUP_TAG}: the only groups whose rules the member role may change. */
-export const CORDON_GROUP_ROLES = ['isolation', 'flow-cut'];
-
-/** Tag keys cordon writes on instances and IAM users it contains (and removes on release). */
-const CORDON_TAG_KEYS: MemberRoleStatement['conditions'] = [
-  { test: 'ForAllValues:StringLike', variable: 'aws:TagKeys', values: ['cordon:*'] },
-  // ForAllValues is true when the key is absent: a DeleteTags without keys (every tag) must not match.
-  { test: 'Null', variable: 'aws:TagKeys', values: ['false'] },
-];
-
-const INSTANCES_OF_THIS_ACCOUNT = 'arn:${partition}:ec2:*:${account_id}:instance/*';
-
 /**
- * Statement templates, in output order. A permission goes to the templates {@link SCOPING} names for it, else to
- * the one `classify` picks.
+ * Fallback statements, for permissions no action declares a scope for (`scoping` in
+ * functions/lib/actions/contract.ts): placed by service and verb by `classify`.
  */
 const TEMPLATES = {
-  iamReads: {
-    sid: 'IamReadUsersRolesAndProfiles',
+  iamPrincipals: {
+    sid: 'IamUsersRolesAndProfiles',
     resources: [
       'arn:${partition}:iam::${account_id}:user/*',
       'arn:${partition}:iam::${account_id}:role/*',
       'arn:${partition}:iam::${account_id}:instance-profile/*',
     ],
-    why: 'Reads of IAM users, roles and instance profiles of this account: never groups, managed policies or identity providers.',
-  },
-  iamUserWrites: {
-    sid: 'IamContainUsers',
-    resources: ['arn:${partition}:iam::${account_id}:user/*'],
-    why:
-      'Containment of IAM users (deny-all inline policy, keys, console password, SSH keys, signing certificates) of ' +
-      'this account. IAM has no condition key for the content or name of an inline policy, nor for which key ' +
-      'UpdateAccessKey changes: see the threat model in docs/iam.md. The protected-principal Deny statements ' +
-      'exclude the users IAM can name.',
-  },
-  iamUserTags: {
-    sid: 'IamCordonTagsOnUsers',
-    resources: ['arn:${partition}:iam::${account_id}:user/*'],
-    conditions: CORDON_TAG_KEYS,
-    why: 'isolate-iam-user marks the user it contains and unmarks it on release: only `cordon:*` tag keys.',
-  },
-  iamRoleWrites: {
-    sid: 'IamRevokeRoleSessions',
-    resources: ['arn:${partition}:iam::${account_id}:role/*'],
-    why:
-      'revoke-role-sessions and isolate-ec2-instance put (and on release delete) the aws:TokenIssueTime deny ' +
-      'policy on a role of this account. IAM has no condition key for an inline policy: see docs/iam.md; the ' +
-      'protected-principal Deny statements exclude OrganizationAccountAccessRole, aws-reserved and service roles.',
-  },
-  iamAttachDenyAllOnly: {
-    sid: 'AttachOnlyAwsDenyAllToUsers',
-    resources: ['arn:${partition}:iam::${account_id}:user/*'],
-    conditions: [
-      {
-        test: 'ArnEquals',
-        variable: 'iam:PolicyARN',
-        values: ['arn:${partition}:iam::aws:policy/AWSDenyAll'],
-      },
-    ],
-    why:
-      "isolate-iam-user attaches AWS's AWSDenyAll when a user's inline policy quota is full, and detaches it on " +
-      'release; the condition forbids attaching or detaching any other managed policy (no privilege escalation).',
-  },
-  iamPassRole: {
-    sid: 'PassRoleBackToEc2Only',
-    resources: ['arn:${partition}:iam::${account_id}:role/*'],
-    conditions: [
-      { test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] },
-      { test: 'ArnLike', variable: 'iam:AssociatedResourceArn', values: [INSTANCES_OF_THIS_ACCOUNT] },
-    ],
-    why:
-      'Release re-associates the instance profile it recorded: the role may only be passed to EC2, for an ' +
-      'instance of this account (the ARN form IAM documents for iam:AssociatedResourceArn on EC2).',
+    why: 'Scoped to IAM users, roles and instance profiles of this account: never groups, managed policies or identity providers.',
   },
   iamAccountWide: {
     sid: 'IamAccountWideReads',
@@ -177,59 +115,6 @@ const TEMPLATES = {
     sid: 'DescribeForEvidence',
     resources: ['*'],
     why: 'EC2, Auto Scaling and ELBv2 Describe actions do not support resource-level permissions.',
-  },
-  cordonGroupRules: {
-    sid: 'RulesOfCordonGroupsOnly',
-    resources: ['arn:${partition}:ec2:*:${account_id}:security-group/*'],
-    conditions: [
-      { test: 'StringEquals', variable: `aws:ResourceTag/${CORDON_GROUP_TAG}`, values: CORDON_GROUP_ROLES },
-    ],
-    why:
-      `Rule changes only on cordon's isolation and flow-cut groups, which carry ${CORDON_GROUP_TAG} from their ` +
-      'creation (tag-on-create): never on any other security group.',
-  },
-  createCordonGroups: {
-    sid: 'CreateOnlyCordonGroups',
-    resources: ['arn:${partition}:ec2:*:${account_id}:security-group/*'],
-    conditions: [
-      { test: 'StringEquals', variable: `aws:RequestTag/${CORDON_GROUP_TAG}`, values: CORDON_GROUP_ROLES },
-    ],
-    why: `A security group may be created only tagged ${CORDON_GROUP_TAG}=isolation or flow-cut in the same request.`,
-  },
-  createGroupsInVpcs: {
-    sid: 'CreateGroupsInAnyVpc',
-    resources: ['arn:${partition}:ec2:*:*:vpc/*'],
-    why:
-      "CreateSecurityGroup is also authorised on the VPC; in a shared VPC (AWS RAM) the VPC's ARN carries the " +
-      "owner account's id, so the account is not fixed.",
-  },
-  tagCordonGroupsOnCreate: {
-    sid: 'TagCordonGroupsOnCreate',
-    resources: ['arn:${partition}:ec2:*:${account_id}:security-group/*'],
-    conditions: [
-      { test: 'StringEquals', variable: 'ec2:CreateAction', values: ['CreateSecurityGroup'] },
-      { test: 'ForAllValues:StringEquals', variable: 'aws:TagKeys', values: [CORDON_GROUP_TAG, 'Name'] },
-    ],
-    why: `Tags only within CreateSecurityGroup (TagSpecifications), and only ${CORDON_GROUP_TAG} and Name: an existing group can never be tagged as cordon's.`,
-  },
-  tagSnapshotsOnCreate: {
-    sid: 'TagEvidenceSnapshotsOnCreate',
-    resources: ['arn:${partition}:ec2:*::snapshot/*'],
-    conditions: [{ test: 'StringEquals', variable: 'ec2:CreateAction', values: ['CreateSnapshots'] }],
-    why: 'Evidence snapshots are tagged within CreateSnapshots (TagSpecifications, tags copied from the volumes); snapshot ARNs carry no account id.',
-  },
-  cordonTagsOnInstances: {
-    sid: 'CordonTagsOnInstances',
-    resources: [INSTANCES_OF_THIS_ACCOUNT],
-    conditions: CORDON_TAG_KEYS,
-    why: 'isolate-ec2-instance marks the instance it contains and unmarks it on release: only `cordon:*` tag keys, on instances of this account.',
-  },
-  ec2Instances: {
-    sid: 'Ec2InstancesOfThisAccount',
-    resources: [INSTANCES_OF_THIS_ACCOUNT],
-    why:
-      'Instance profile and metadata changes act on the instance only; instances belong to the account they ' +
-      'run in, even in a shared VPC.',
   },
   ec2Write: {
     sid: 'Ec2Containment',
@@ -267,36 +152,14 @@ const TEMPLATES = {
   other: {
     sid: 'OtherServices',
     resources: ['*'],
-    why: 'No scoping rule is known for these actions yet: review before deploying and add one to scripts/terraform-permissions.ts.',
+    why: 'No scoping rule is known for these actions yet: review before deploying and declare a `scoping` on the action.',
   },
 } satisfies Record<string, StatementTemplate>;
 
 type TemplateKey = keyof typeof TEMPLATES;
 
-/**
- * Permissions with a declared scope: the statements (one or more) that grant them. A permission may need several
- * statements when IAM authorises it on several resource types under different conditions (CreateTags on a
- * group being created, on a snapshot being created, on an instance). Everything else falls back to `classify`.
- */
-const SCOPING: Readonly<Record<string, readonly TemplateKey[]>> = {
-  'ec2:AuthorizeSecurityGroupIngress': ['cordonGroupRules'],
-  'ec2:AuthorizeSecurityGroupEgress': ['cordonGroupRules'],
-  'ec2:RevokeSecurityGroupIngress': ['cordonGroupRules'],
-  'ec2:RevokeSecurityGroupEgress': ['cordonGroupRules'],
-  'ec2:CreateSecurityGroup': ['createCordonGroups', 'createGroupsInVpcs'],
-  'ec2:CreateTags': ['tagCordonGroupsOnCreate', 'tagSnapshotsOnCreate', 'cordonTagsOnInstances'],
-  'ec2:DeleteTags': ['cordonTagsOnInstances'],
-  'ec2:AssociateIamInstanceProfile': ['ec2Instances'],
-  'ec2:DisassociateIamInstanceProfile': ['ec2Instances'],
-  'ec2:ModifyInstanceMetadataOptions': ['ec2Instances'],
-  'iam:PassRole': ['iamPassRole'],
-  'iam:AttachUserPolicy': ['iamAttachDenyAllOnly'],
-  'iam:DetachUserPolicy': ['iamAttachDenyAllOnly'],
-  'iam:TagUser': ['iamUserTags'],
-  'iam:UntagUser': ['iamUserTags'],
-  'iam:PutRolePolicy': ['iamRoleWrites'],
-  'iam:DeleteRolePolicy': ['iamRoleWrites'],
-};
+/** Permissions that are never granted without a declared scope: the fallback would drop their conditions. */
+const MUST_BE_SCOPED = new Set(['iam:PassRole', 'iam:AttachUserPolicy', 'iam:DetachUserPolicy']);
 
 /**
  * IAM roles the member role must never change, pass or contain, whatever a finding, a request or a policy says
@@ -310,13 +173,10 @@ export const PROTECTED_ROLE_ARNS = [
   'arn:${partition}:iam::${account_id}:role/aws-service-role/*',
 ];
 
-/** The statement a permission without a declared scope belongs to. */
+/** The fallback statement of a permission without a declared scope. */
 function classify(permission: string): TemplateKey {
   const [service = '', verb = ''] = permission.split(':');
-  if (service === 'iam') {
-    if (IAM_ACCOUNT_WIDE.has(permission)) return 'iamAccountWide';
-    return READ_VERB.test(verb) ? 'iamReads' : 'iamUserWrites';
-  }
+  if (service === 'iam') return IAM_ACCOUNT_WIDE.has(permission) ? 'iamAccountWide' : 'iamPrincipals';
   if (service === 'ec2' || service === 'autoscaling' || service === 'elasticloadbalancing') {
     if (READ_VERB.test(verb)) return 'reads';
     if (service === 'ec2') return 'ec2Write';
@@ -328,9 +188,18 @@ function classify(permission: string): TemplateKey {
   return 'other';
 }
 
-/** The statements that grant a permission. */
-function scopesOf(permission: string): readonly TemplateKey[] {
-  return SCOPING[permission] ?? [classify(permission)];
+/** A declared scope as a statement template, compared field by field when two declarations share a sid. */
+function templateOf(scope: PermissionScope): StatementTemplate {
+  return {
+    sid: scope.sid,
+    resources: [...scope.resources],
+    conditions: (scope.conditions ?? []).map((c) => ({
+      test: c.test,
+      variable: c.variable,
+      values: [...c.values],
+    })),
+    why: scope.why,
+  };
 }
 
 const PERMISSION_PATTERN = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
@@ -343,8 +212,9 @@ const PERMISSION_PATTERN = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
 export function buildMemberRolePolicy(
   actions: Iterable<ActionDefinition> = ACTIONS.values(),
 ): MemberRolePolicy {
+  const actionList = [...actions];
   const declaredBy = new Map<string, Set<string>>();
-  for (const action of actions) {
+  for (const action of actionList) {
     for (const permission of action.permissions) {
       if (!PERMISSION_PATTERN.test(permission)) {
         throw new Error(
@@ -357,24 +227,57 @@ export function buildMemberRolePolicy(
     }
   }
   const all = [...declaredBy.keys()].sort();
+  // Declared scopes, in the order the registry first declares them; a sid names one statement everywhere.
+  const declared = new Map<string, { template: StatementTemplate; permissions: Set<string> }>();
+  const scoped = new Set<string>();
+  for (const action of actionList) {
+    for (const [permission, scopes] of Object.entries(action.scoping ?? {})) {
+      if (!action.permissions.includes(permission)) {
+        throw new Error(`action ${action.name} scopes "${permission}", which its permissions do not declare`);
+      }
+      for (const scope of scopes) {
+        const template = templateOf(scope);
+        const existing = declared.get(scope.sid);
+        if (existing && JSON.stringify(existing.template) !== JSON.stringify(template)) {
+          throw new Error(`action ${action.name} declares statement ${scope.sid} unlike another action does`);
+        }
+        if (Object.values(TEMPLATES).some((t: StatementTemplate) => t.sid === scope.sid)) {
+          throw new Error(
+            `action ${action.name} declares statement ${scope.sid}, a fallback statement's sid`,
+          );
+        }
+        const entry = existing ?? { template, permissions: new Set<string>() };
+        entry.permissions.add(permission);
+        declared.set(scope.sid, entry);
+        scoped.add(permission);
+      }
+    }
+  }
   const grouped = new Map<TemplateKey, string[]>();
-  for (const permission of all) {
-    for (const key of scopesOf(permission)) grouped.set(key, [...(grouped.get(key) ?? []), permission]);
+  for (const permission of all.filter((p) => !scoped.has(p))) {
+    if (MUST_BE_SCOPED.has(permission)) {
+      throw new Error(
+        `${permission} needs a declared scope (scoping on the action): the fallback has no conditions`,
+      );
+    }
+    const key = classify(permission);
+    grouped.set(key, [...(grouped.get(key) ?? []), permission]);
   }
-  const statements: MemberRoleStatement[] = [];
-  for (const key of Object.keys(TEMPLATES) as TemplateKey[]) {
-    const permissions = grouped.get(key);
-    if (permissions === undefined) continue;
-    const template: StatementTemplate = TEMPLATES[key];
-    statements.push({
-      sid: template.sid,
-      actions: permissions,
-      resources: template.resources,
-      conditions: template.conditions ?? [],
-      why: template.why,
-      identityCenterAdminOnly: template.identityCenterAdminOnly ?? false,
-    });
-  }
+  const toStatement = (template: StatementTemplate, actions: string[]): MemberRoleStatement => ({
+    sid: template.sid,
+    actions: [...actions].sort(),
+    resources: template.resources,
+    conditions: template.conditions ?? [],
+    why: template.why,
+    identityCenterAdminOnly: template.identityCenterAdminOnly ?? false,
+  });
+  const statements: MemberRoleStatement[] = [
+    ...[...declared.values()].map(({ template, permissions }) => toStatement(template, [...permissions])),
+    ...(Object.keys(TEMPLATES) as TemplateKey[]).flatMap((key) => {
+      const permissions = grouped.get(key);
+      return permissions === undefined ? [] : [toStatement(TEMPLATES[key], permissions)];
+    }),
+  ];
   return {
     comment:
       'GENERATED by scripts/terraform-permissions.ts from functions/lib/actions/registry.ts. Do not edit: run `npx tsx scripts/terraform-permissions.ts`.',

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../functions/lib/actions/registry.js';
-import type { ActionDefinition } from '../../functions/lib/actions/contract.js';
+import type { ActionDefinition, PermissionScope } from '../../functions/lib/actions/contract.js';
+import { CONTAIN_USERS, PASS_ROLE_BACK_TO_EC2 } from '../../functions/lib/actions/iam-scopes.js';
 import { FUNCTION_PERMISSIONS } from '../../functions/lib/permissions.js';
 import {
   FUNCTION_PERMISSIONS_FILE,
@@ -352,24 +353,68 @@ describe('Terraform: member role', () => {
     expect(resource(config, 'aws_cloudformation_stack_set', 'this')['permission_model']).toBe('SERVICE_MANAGED');
   });
 
-  it('scopes IAM to users, roles and profiles, and passes roles only to EC2', () => {
+  it('places a permission by the scope its action declares, else by the fallback rules', () => {
     // Prepare
-    const action = fakeAction(['iam:PutUserPolicy', 'iam:PassRole', 'ec2:DescribeInstances', 'ec2:CreateSnapshot']);
+    const action = fakeAction(['iam:GetUser', 'iam:PassRole', 'ec2:DescribeInstances', 'ec2:CreateSnapshot'], {
+      'iam:PassRole': [PASS_ROLE_BACK_TO_EC2],
+    });
 
     // Act
     const policy = buildMemberRolePolicy([action]);
     const bySid = new Map(policy.statements.map((s) => [s.sid, s]));
 
     // Assess
-    expect(bySid.get('IamContainUsers')?.resources).toEqual(['arn:${partition}:iam::${account_id}:user/*']);
-    expect(bySid.get('PassRoleBackToEc2Only')?.conditions).toEqual([
-      { test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] },
-      { test: 'ArnLike', variable: 'iam:AssociatedResourceArn', values: ['arn:${partition}:ec2:*:${account_id}:instance/*'] },
-    ]);
+    expect(bySid.get('PassRoleBackToEc2Only')).toEqual({
+      sid: 'PassRoleBackToEc2Only',
+      actions: ['iam:PassRole'],
+      resources: ['arn:${partition}:iam::${account_id}:role/*'],
+      conditions: [
+        { test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] },
+        { test: 'ArnLike', variable: 'iam:AssociatedResourceArn', values: ['arn:${partition}:ec2:*:${account_id}:instance/*'] },
+      ],
+      why: PASS_ROLE_BACK_TO_EC2.why,
+      identityCenterAdminOnly: false,
+    });
+    expect(bySid.get('IamUsersRolesAndProfiles')?.actions).toEqual(['iam:GetUser']);
     expect(bySid.get('DescribeForEvidence')?.actions).toEqual(['ec2:DescribeInstances']);
     expect(bySid.get('Ec2Containment')?.actions).toEqual(['ec2:CreateSnapshot']);
-    expect(policy.selfProtectionActions).toEqual(['iam:PassRole', 'iam:PutUserPolicy']);
+    expect(policy.selfProtectionActions).toEqual(['iam:PassRole']);
     expect(policy.declaredBy['iam:PassRole']).toEqual(['fake-action']);
+  });
+
+  it('applies a scope declared by one action to every action declaring the permission, in one statement', () => {
+    // Prepare
+    const scoped = fakeAction(['iam:PutUserPolicy'], { 'iam:PutUserPolicy': [CONTAIN_USERS] }, 'scoped');
+    const plain = fakeAction(['iam:PutUserPolicy', 'iam:GetUser'], undefined, 'plain');
+
+    // Act
+    const policy = buildMemberRolePolicy([scoped, plain]);
+
+    // Assess
+    expect(policy.statements.map((s) => [s.sid, s.actions])).toEqual([
+      ['IamContainUsers', ['iam:PutUserPolicy']],
+      ['IamUsersRolesAndProfiles', ['iam:GetUser']],
+    ]);
+  });
+
+  it.each([
+    [
+      'a scope for a permission the action does not declare',
+      [fakeAction(['iam:GetUser'], { 'iam:PutUserPolicy': [CONTAIN_USERS] })],
+      /scopes "iam:PutUserPolicy", which its permissions do not declare/,
+    ],
+    [
+      'two different statements under one sid',
+      [
+        fakeAction(['iam:PutUserPolicy'], { 'iam:PutUserPolicy': [CONTAIN_USERS] }, 'a'),
+        fakeAction(['iam:PutUserPolicy'], { 'iam:PutUserPolicy': [{ ...CONTAIN_USERS, resources: ['*'] }] }, 'b'),
+      ],
+      /declares statement IamContainUsers unlike another action does/,
+    ],
+    ['PassRole without a declared scope', [fakeAction(['iam:PassRole'])], /iam:PassRole needs a declared scope/],
+    ['AttachUserPolicy without a declared scope', [fakeAction(['iam:AttachUserPolicy'])], /needs a declared scope/],
+  ])('refuses %s', (_name, actions, message) => {
+    expect(() => buildMemberRolePolicy(actions)).toThrow(message);
   });
 
   it('grants the Identity Center actions only where identity_center_admin is true, scoped to Identity Center ARNs', async () => {
@@ -387,7 +432,7 @@ describe('Terraform: member role', () => {
       ['IdentityCenterInstances', ['sso:ListInstances']],
     ]);
     expect(adminOnly[0]?.resources.every((r) => /^arn:\$\{partition\}:(sso|identitystore):/.test(r))).toBe(true);
-    expect(policy.statements.find((s) => s.sid === 'IamReadUsersRolesAndProfiles')?.identityCenterAdminOnly).toBe(false);
+    expect(policy.statements.find((s) => s.sid === 'IamUsersRolesAndProfiles')?.identityCenterAdminOnly).toBe(false);
     expect(variable?.['default']).toBe(false);
     expect(variable?.['type']).toBe('${bool}');
   });
@@ -425,13 +470,18 @@ describe('Terraform: no wildcard actions in any policy cordon deploys', () => {
   });
 });
 
-function fakeAction(permissions: string[]): ActionDefinition {
+function fakeAction(
+  permissions: string[],
+  scoping?: Record<string, PermissionScope[]>,
+  name = 'fake-action',
+): ActionDefinition {
   return {
-    name: 'fake-action',
+    name,
     description: 'test double',
     resourceTypes: ['ec2-instance'],
     params: z.object({}),
     permissions,
+    ...(scoping === undefined ? {} : { scoping }),
     steps: { apply: [], release: [] },
     limitations: [],
     apply: () => Promise.reject(new Error('not called')),

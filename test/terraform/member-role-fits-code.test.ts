@@ -15,11 +15,7 @@ import { useMoto } from '../support/moto.js';
 import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance.js';
 import { ROLE_TAG } from '../../functions/lib/actions/ec2/groups.js';
 import type { MemberClients } from '../../functions/lib/actions/contract.js';
-import {
-  CORDON_GROUP_TAG,
-  MEMBER_ROLE_PERMISSIONS_FILE,
-  type MemberRolePolicy,
-} from '../../scripts/terraform-permissions.js';
+import { MEMBER_ROLE_PERMISSIONS_FILE, type MemberRolePolicy } from '../../scripts/terraform-permissions.js';
 import {
   ACCOUNT,
   MEMBER_ROLE,
@@ -222,10 +218,6 @@ describe('Member role: the scoped policy fits what the code sends', () => {
       expect(commands, command).toContain(command);
     }
     expect(refused).toEqual([]);
-  });
-
-  it('uses the tag the code puts on its groups', () => {
-    expect(CORDON_GROUP_TAG).toBe(ROLE_TAG);
   });
 
   it.each<[string, AuthRequest]>([

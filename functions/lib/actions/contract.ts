@@ -136,6 +136,21 @@ export interface ActionContext {
   identityCenter?: IdentityCenterSettings;
 }
 
+/**
+ * One statement of the member role's policy that grants a declared permission (scripts/terraform-permissions.ts
+ * generates the policy from these). Resource ARNs may use the placeholders `${partition}` and `${account_id}`,
+ * which Terraform fills in for the member account.
+ */
+export interface PermissionScope {
+  /** Statement id: every permission declared with this scope shares the statement. */
+  sid: string;
+  resources: readonly string[];
+  /** IAM conditions, `aws_iam_policy_document` style: each must hold. */
+  conditions?: readonly { test: string; variable: string; values: readonly string[] }[];
+  /** Why these resources and conditions (reviewers read it in permissions.json). */
+  why: string;
+}
+
 export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
   /** kebab-case name used in policies, records and the API, e.g. `isolate-ec2-instance`. */
   name: string;
@@ -151,6 +166,12 @@ export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
   irreversibleParams?: readonly string[];
   /** Every IAM action the module may call in the member account, e.g. `ec2:DescribeInstances`. */
   permissions: readonly string[];
+  /**
+   * How the member role scopes some of these permissions: for each, the statements that grant it (several when
+   * IAM authorises one call on several resource types, e.g. tag-on-create). A permission's declared scopes apply
+   * to every action that declares the permission; one without any is placed by the generator's fallback rules.
+   */
+  scoping?: Readonly<Record<string, readonly PermissionScope[]>>;
   /**
    * Which account the worker assumes the member role in: the resource's own (default), or the account that
    * administers IAM Identity Center (policy settings `identityCenter`), whatever account the finding came from.

@@ -17,6 +17,7 @@ import { IAM_NO_SUCH_ENTITY } from '../aws/errors.js';
 import { sessionRevocationPolicyName, tagRecord } from '../aws/iam-policies.js';
 import { defineAction, type ActionContext, type ActionState } from './contract.js';
 import { checkGuards, refusedResult } from './guards.js';
+import { DISABLE_ACCESS_KEY_SCOPING } from './iam-scopes.js';
 import {
   deleteSessionRevocation,
   putSessionRevocation,
@@ -280,6 +281,7 @@ export const disableAccessKey = defineAction({
     'iam:PutUserPolicy',
     'iam:DeleteUserPolicy',
   ],
+  scoping: DISABLE_ACCESS_KEY_SCOPING,
   steps: {
     apply: ['capture-key-state', 'deactivate-access-key', 'deny-older-sessions'],
     release: ['reactivate-access-key', 'remove-deny-older-sessions'],

@@ -16,6 +16,7 @@ import { CordonError } from '../errors.js';
 import type { Resource } from '../findings/model.js';
 import { defineAction, type ActionResult, type ActionState } from './contract.js';
 import { runSteps, type StageSpec } from './steps.js';
+import { ISOLATE_EC2_INSTANCE_SCOPING } from './iam-scopes.js';
 import { checkGuards, refusedResult } from './guards.js';
 import { INSTANCE_ID } from './ec2/instance.js';
 import { networkStages } from './ec2/apply-network.js';
@@ -121,6 +122,7 @@ export const isolateEc2Instance = defineAction({
     'iam:PassRole',
     'iam:PutRolePolicy',
   ],
+  scoping: ISOLATE_EC2_INSTANCE_SCOPING,
   steps: { apply: APPLY_STAGES.flat(), release: RELEASE_STAGES.flat() },
   limitations: [
     'Security groups never filter DNS to the VPC resolver (VPC base + 2, 169.254.169.253), the instance metadata service (169.254.169.254), Time Sync, Windows activation or DHCP: DNS command-and-control and DNS exfiltration continue after isolation. Use Route 53 Resolver DNS Firewall on the VPC, and disableMetadataService against credential theft through IMDS.',

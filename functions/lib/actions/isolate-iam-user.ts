@@ -25,6 +25,7 @@ import {
 import { IAM_NO_SUCH_ENTITY, settleAll, unlessNotFound } from '../aws/errors.js';
 import { defineAction, type ActionContext, type ActionState } from './contract.js';
 import { checkGuards, refusedResult } from './guards.js';
+import { ISOLATE_IAM_USER_SCOPING } from './iam-scopes.js';
 import {
   MANAGED_DENY_ALL_KEY,
   captureStep,
@@ -294,6 +295,7 @@ export const isolateIamUser = defineAction({
     'iam:DetachUserPolicy',
     'iam:UntagUser',
   ],
+  scoping: ISOLATE_IAM_USER_SCOPING,
   steps: {
     apply: [
       'attach-deny-all-policy',

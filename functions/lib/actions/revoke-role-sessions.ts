@@ -12,6 +12,7 @@ import { IAM_NO_SUCH_ENTITY } from '../aws/errors.js';
 import { sessionRevocationPolicyName, tagRecord } from '../aws/iam-policies.js';
 import { defineAction, type ActionContext, type ActionState } from './contract.js';
 import { checkGuards, refusedResult } from './guards.js';
+import { REVOKE_ROLE_SESSIONS_SCOPING } from './iam-scopes.js';
 import {
   deleteSessionRevocation,
   putSessionRevocation,
@@ -155,6 +156,7 @@ export const revokeRoleSessions = defineAction({
   resourceTypes: ['iam-role'],
   params,
   permissions: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+  scoping: REVOKE_ROLE_SESSIONS_SCOPING,
   steps: {
     apply: ['capture-role-state', 'deny-older-sessions'],
     release: ['remove-deny-older-sessions'],

@@ -1,0 +1,170 @@
+/**
+ * The member-role statements the actions declare for their permissions (`scoping` in contract.ts): each is the
+ * narrowest resource and condition IAM offers for what the action does. Resource types and condition keys follow
+ * the Service Authorization Reference; docs/iam.md explains each statement and what IAM cannot narrow.
+ *
+ * Data only (no AWS SDK): the action modules import what they declare, scripts/terraform-permissions.ts turns it
+ * into terraform/modules/member-role/permissions.json.
+ */
+import type { PermissionScope } from './contract.js';
+import { ROLE_TAG } from './ec2/groups.js';
+
+const INSTANCES_OF_THIS_ACCOUNT = 'arn:${partition}:ec2:*:${account_id}:instance/*';
+const GROUPS_OF_THIS_ACCOUNT = 'arn:${partition}:ec2:*:${account_id}:security-group/*';
+const USERS_OF_THIS_ACCOUNT = 'arn:${partition}:iam::${account_id}:user/*';
+const ROLES_OF_THIS_ACCOUNT = 'arn:${partition}:iam::${account_id}:role/*';
+/** The values of ROLE_TAG on cordon's two groups (groups.ts). */
+const CORDON_GROUP_ROLES = ['isolation', 'flow-cut'];
+
+/** Only `cordon:*` tag keys; the Null test stops a request without keys (DeleteTags of every tag). */
+const CORDON_TAG_KEYS_ONLY = [
+  { test: 'ForAllValues:StringLike', variable: 'aws:TagKeys', values: ['cordon:*'] },
+  // ForAllValues holds when the key is absent: a DeleteTags without keys (every tag) must not match.
+  { test: 'Null', variable: 'aws:TagKeys', values: ['false'] },
+];
+
+export const CORDON_GROUP_RULES: PermissionScope = {
+  sid: 'RulesOfCordonGroupsOnly',
+  resources: [GROUPS_OF_THIS_ACCOUNT],
+  conditions: [{ test: 'StringEquals', variable: `aws:ResourceTag/${ROLE_TAG}`, values: CORDON_GROUP_ROLES }],
+  why:
+    `Rule changes only on cordon's isolation and flow-cut groups, which carry ${ROLE_TAG} from their creation ` +
+    '(tag-on-create): never on any other security group.',
+};
+
+export const CREATE_CORDON_GROUPS: PermissionScope = {
+  sid: 'CreateOnlyCordonGroups',
+  resources: [GROUPS_OF_THIS_ACCOUNT],
+  conditions: [{ test: 'StringEquals', variable: `aws:RequestTag/${ROLE_TAG}`, values: CORDON_GROUP_ROLES }],
+  why: `A security group may be created only tagged ${ROLE_TAG}=isolation or flow-cut in the same request.`,
+};
+
+export const CREATE_GROUPS_IN_ANY_VPC: PermissionScope = {
+  sid: 'CreateGroupsInAnyVpc',
+  resources: ['arn:${partition}:ec2:*:*:vpc/*'],
+  why:
+    "CreateSecurityGroup is also authorised on the VPC; in a shared VPC (AWS RAM) the VPC's ARN carries the " +
+    "owner account's id, so the account is not fixed.",
+};
+
+export const TAG_CORDON_GROUPS_ON_CREATE: PermissionScope = {
+  sid: 'TagCordonGroupsOnCreate',
+  resources: [GROUPS_OF_THIS_ACCOUNT],
+  conditions: [
+    { test: 'StringEquals', variable: 'ec2:CreateAction', values: ['CreateSecurityGroup'] },
+    { test: 'ForAllValues:StringEquals', variable: 'aws:TagKeys', values: [ROLE_TAG, 'Name'] },
+  ],
+  why: `Tags only within CreateSecurityGroup (TagSpecifications), and only ${ROLE_TAG} and Name: an existing group can never be tagged as cordon's.`,
+};
+
+export const TAG_SNAPSHOTS_ON_CREATE: PermissionScope = {
+  sid: 'TagEvidenceSnapshotsOnCreate',
+  resources: ['arn:${partition}:ec2:*::snapshot/*'],
+  conditions: [{ test: 'StringEquals', variable: 'ec2:CreateAction', values: ['CreateSnapshots'] }],
+  why: 'Evidence snapshots are tagged within CreateSnapshots (TagSpecifications, tags copied from the volumes); snapshot ARNs carry no account id.',
+};
+
+export const CORDON_TAGS_ON_INSTANCES: PermissionScope = {
+  sid: 'CordonTagsOnInstances',
+  resources: [INSTANCES_OF_THIS_ACCOUNT],
+  conditions: CORDON_TAG_KEYS_ONLY,
+  why: 'isolate-ec2-instance marks the instance it contains and unmarks it on release: only `cordon:*` tag keys, on instances of this account.',
+};
+
+export const INSTANCES: PermissionScope = {
+  sid: 'Ec2InstancesOfThisAccount',
+  resources: [INSTANCES_OF_THIS_ACCOUNT],
+  why: 'Instance profile and metadata changes act on the instance only; instances belong to the account they run in, even in a shared VPC.',
+};
+
+export const PASS_ROLE_BACK_TO_EC2: PermissionScope = {
+  sid: 'PassRoleBackToEc2Only',
+  resources: [ROLES_OF_THIS_ACCOUNT],
+  conditions: [
+    { test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] },
+    { test: 'ArnLike', variable: 'iam:AssociatedResourceArn', values: [INSTANCES_OF_THIS_ACCOUNT] },
+  ],
+  why:
+    'Release re-associates the instance profile it recorded: the role may only be passed to EC2, for an ' +
+    'instance of this account (the ARN form IAM documents for iam:AssociatedResourceArn on EC2).',
+};
+
+export const REVOKE_ROLE_SESSIONS: PermissionScope = {
+  sid: 'IamRevokeRoleSessions',
+  resources: [ROLES_OF_THIS_ACCOUNT],
+  why:
+    'revoke-role-sessions and isolate-ec2-instance put (and on release delete) the aws:TokenIssueTime deny ' +
+    'policy on a role of this account. IAM has no condition key for an inline policy: see docs/iam.md; the ' +
+    'protected-principal Deny statements exclude OrganizationAccountAccessRole, aws-reserved and service roles.',
+};
+
+export const CONTAIN_USERS: PermissionScope = {
+  sid: 'IamContainUsers',
+  resources: [USERS_OF_THIS_ACCOUNT],
+  why:
+    'Containment of IAM users (deny-all inline policy, keys, console password, SSH keys, signing certificates) of ' +
+    'this account. IAM has no condition key for the content or name of an inline policy, nor for which key ' +
+    'UpdateAccessKey changes: see the threat model in docs/iam.md.',
+};
+
+export const CORDON_TAGS_ON_USERS: PermissionScope = {
+  sid: 'IamCordonTagsOnUsers',
+  resources: [USERS_OF_THIS_ACCOUNT],
+  conditions: CORDON_TAG_KEYS_ONLY,
+  why: 'isolate-iam-user marks the user it contains and unmarks it on release: only `cordon:*` tag keys.',
+};
+
+export const ATTACH_DENY_ALL_ONLY: PermissionScope = {
+  sid: 'AttachOnlyAwsDenyAllToUsers',
+  resources: [USERS_OF_THIS_ACCOUNT],
+  conditions: [
+    { test: 'ArnEquals', variable: 'iam:PolicyARN', values: ['arn:${partition}:iam::aws:policy/AWSDenyAll'] },
+  ],
+  why:
+    "isolate-iam-user attaches AWS's AWSDenyAll when a user's inline policy quota is full, and detaches it on " +
+    'release; the condition forbids attaching or detaching any other managed policy (no privilege escalation).',
+};
+
+/** isolate-ec2-instance's scoped permissions. */
+export const ISOLATE_EC2_INSTANCE_SCOPING: Readonly<Record<string, readonly PermissionScope[]>> = {
+  'ec2:AuthorizeSecurityGroupIngress': [CORDON_GROUP_RULES],
+  'ec2:AuthorizeSecurityGroupEgress': [CORDON_GROUP_RULES],
+  'ec2:RevokeSecurityGroupIngress': [CORDON_GROUP_RULES],
+  'ec2:RevokeSecurityGroupEgress': [CORDON_GROUP_RULES],
+  'ec2:CreateSecurityGroup': [CREATE_CORDON_GROUPS, CREATE_GROUPS_IN_ANY_VPC],
+  'ec2:CreateTags': [TAG_CORDON_GROUPS_ON_CREATE, TAG_SNAPSHOTS_ON_CREATE, CORDON_TAGS_ON_INSTANCES],
+  'ec2:DeleteTags': [CORDON_TAGS_ON_INSTANCES],
+  'ec2:AssociateIamInstanceProfile': [INSTANCES],
+  'ec2:DisassociateIamInstanceProfile': [INSTANCES],
+  'ec2:ModifyInstanceMetadataOptions': [INSTANCES],
+  'iam:PassRole': [PASS_ROLE_BACK_TO_EC2],
+  'iam:PutRolePolicy': [REVOKE_ROLE_SESSIONS],
+  'iam:DeleteRolePolicy': [REVOKE_ROLE_SESSIONS],
+};
+
+/** revoke-role-sessions' scoped permissions. */
+export const REVOKE_ROLE_SESSIONS_SCOPING: Readonly<Record<string, readonly PermissionScope[]>> = {
+  'iam:PutRolePolicy': [REVOKE_ROLE_SESSIONS],
+  'iam:DeleteRolePolicy': [REVOKE_ROLE_SESSIONS],
+};
+
+/** disable-access-key's scoped permissions. */
+export const DISABLE_ACCESS_KEY_SCOPING: Readonly<Record<string, readonly PermissionScope[]>> = {
+  'iam:UpdateAccessKey': [CONTAIN_USERS],
+  'iam:PutUserPolicy': [CONTAIN_USERS],
+  'iam:DeleteUserPolicy': [CONTAIN_USERS],
+};
+
+/** isolate-iam-user's scoped permissions. */
+export const ISOLATE_IAM_USER_SCOPING: Readonly<Record<string, readonly PermissionScope[]>> = {
+  'iam:PutUserPolicy': [CONTAIN_USERS],
+  'iam:DeleteUserPolicy': [CONTAIN_USERS],
+  'iam:UpdateAccessKey': [CONTAIN_USERS],
+  'iam:UpdateSSHPublicKey': [CONTAIN_USERS],
+  'iam:UpdateSigningCertificate': [CONTAIN_USERS],
+  'iam:DeleteLoginProfile': [CONTAIN_USERS],
+  'iam:TagUser': [CORDON_TAGS_ON_USERS],
+  'iam:UntagUser': [CORDON_TAGS_ON_USERS],
+  'iam:AttachUserPolicy': [ATTACH_DENY_ALL_ONLY],
+  'iam:DetachUserPolicy': [ATTACH_DENY_ALL_ONLY],
+};
