@@ -13,6 +13,17 @@ import { describe, expect, it } from 'vitest';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { useMoto } from '../support/moto.js';
 import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance.js';
+import { isolateIamUser } from '../../functions/lib/actions/isolate-iam-user.js';
+import { disableAccessKey } from '../../functions/lib/actions/disable-access-key.js';
+import { revokeRoleSessions } from '../../functions/lib/actions/revoke-role-sessions.js';
+import { motoActionContext } from '../actions/support/action-context.js';
+import {
+  accessKeyResource,
+  roleResource,
+  seedRole,
+  seedUser,
+  userResource,
+} from '../actions/support/iam-state.js';
 import { ROLE_TAG } from '../../functions/lib/actions/ec2/groups.js';
 import type { MemberClients } from '../../functions/lib/actions/contract.js';
 import { MEMBER_ROLE_PERMISSIONS_FILE, type MemberRolePolicy } from '../../scripts/terraform-permissions.js';
@@ -162,6 +173,22 @@ function authorisations(command: string, input: Record<string, unknown>, known: 
   }
 }
 
+/** The authorisation IAM performs for one IAM request of the IAM actions (users and roles of the account). */
+function iamAuthorisation(action: string, input: Record<string, unknown>): AuthRequest {
+  const role = text(input['RoleName']);
+  const user = text(input['UserName']);
+  const resource = role ? iamArn('role', role) : user ? iamArn('user', user) : '*';
+  const context: Record<string, string | string[]> =
+    action === 'iam:TagUser'
+      ? tagContext(tagsOf(input['Tags']))
+      : action === 'iam:UntagUser'
+        ? { 'aws:TagKeys': list(input['TagKeys']).map(text) }
+        : action === 'iam:AttachUserPolicy' || action === 'iam:DetachUserPolicy'
+          ? { 'iam:PolicyARN': text(input['PolicyArn']) }
+          : {};
+  return { action, resource, context };
+}
+
 async function groupRoles(setup: MemberClients, ids: string[]): Promise<Map<string, string>> {
   const out = await setup.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ids }));
   return new Map(
@@ -216,6 +243,52 @@ describe('Member role: the scoped policy fits what the code sends', () => {
       'PutRolePolicy',
     ]) {
       expect(commands, command).toContain(command);
+    }
+    expect(refused).toEqual([]);
+  });
+
+  it('allows every request of isolate-iam-user, disable-access-key and revoke-role-sessions, apply and release', async () => {
+    // Prepare: a user with keys, a password and a customer policy; a role with inline policies
+    const { ctx, recorder } = motoActionContext(moto, { isolationId: 'iso-fits' });
+    const user = await seedUser(ctx.clients.iam, 'fits-alice');
+    const other = await seedUser(ctx.clients.iam, 'fits-bob');
+    await seedRole(ctx.clients.iam, 'fits-app-role');
+    const userParams = isolateIamUser.params.parse({ removeConsoleAccess: true });
+    const keyParams = disableAccessKey.params.parse({ denyOlderSessions: true });
+    const roleParams = revokeRoleSessions.params.parse({});
+    const seeded = recorder.commands.length;
+
+    // Act
+    const isolated = await isolateIamUser.apply(ctx, userResource(user.userName), userParams);
+    const freed = await isolateIamUser.release(ctx, userResource(user.userName), userParams, isolated);
+    const key = accessKeyResource(other.userName, other.activeKeyId);
+    const disabled = await disableAccessKey.apply(ctx, key, keyParams);
+    const enabled = await disableAccessKey.release(ctx, key, keyParams, disabled);
+    const role = roleResource('fits-app-role');
+    const revoked = await revokeRoleSessions.apply(ctx, role, roleParams);
+    const restored = await revokeRoleSessions.release(ctx, role, roleParams, revoked);
+    const requests = recorder.commands
+      .slice(seeded)
+      .filter((c) => c.outcome === 'ok' && c.iamAction.startsWith('iam:'))
+      .map((c) => iamAuthorisation(c.iamAction, record(c.input)));
+    const refused = requests.filter((r) => !allows(committedPolicy(), r, ACCOUNT, MEMBER_ROLE));
+
+    // Assess
+    for (const result of [isolated, freed, disabled, enabled, revoked, restored]) {
+      expect(result.outcome, JSON.stringify(result.steps)).toBe('succeeded');
+    }
+    const actions = new Set(requests.map((r) => r.action));
+    for (const action of [
+      'iam:PutUserPolicy',
+      'iam:DeleteUserPolicy',
+      'iam:UpdateAccessKey',
+      'iam:DeleteLoginProfile',
+      'iam:TagUser',
+      'iam:UntagUser',
+      'iam:PutRolePolicy',
+      'iam:DeleteRolePolicy',
+    ]) {
+      expect(actions, action).toContain(action);
     }
     expect(refused).toEqual([]);
   });
@@ -319,6 +392,14 @@ describe('Member role: the scoped policy fits what the code sends', () => {
     ['a policy on the member role itself', { action: 'iam:PutRolePolicy', resource: iamArn('role', MEMBER_ROLE), context: {} }],
     ['a user policy put on a role', { action: 'iam:PutUserPolicy', resource: iamArn('role', 'web'), context: {} }],
     ['a role policy put on a user', { action: 'iam:PutRolePolicy', resource: iamArn('user', 'alice'), context: {} }],
+    [
+      'attaching a managed policy other than AWSDenyAll',
+      {
+        action: 'iam:AttachUserPolicy',
+        resource: iamArn('user', 'alice'),
+        context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' },
+      },
+    ],
     [
       'a non-cordon tag on a user',
       { action: 'iam:TagUser', resource: iamArn('user', 'alice'), context: tagContext({ team: 'x' }) },
