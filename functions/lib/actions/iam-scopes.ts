@@ -27,24 +27,20 @@ export const CORDON_GROUP_RULES: PermissionScope = {
   sid: 'RulesOfCordonGroupsOnly',
   resources: [GROUPS_OF_THIS_ACCOUNT],
   conditions: [{ test: 'StringEquals', variable: `aws:ResourceTag/${ROLE_TAG}`, values: CORDON_GROUP_ROLES }],
-  why:
-    `Rule changes only on cordon's isolation and flow-cut groups, which carry ${ROLE_TAG} from their creation ` +
-    '(tag-on-create): never on any other security group.',
+  why: `Only cordon's isolation and flow-cut groups, tagged ${ROLE_TAG} at creation.`,
 };
 
 export const CREATE_CORDON_GROUPS: PermissionScope = {
   sid: 'CreateOnlyCordonGroups',
   resources: [GROUPS_OF_THIS_ACCOUNT],
   conditions: [{ test: 'StringEquals', variable: `aws:RequestTag/${ROLE_TAG}`, values: CORDON_GROUP_ROLES }],
-  why: `A security group may be created only tagged ${ROLE_TAG}=isolation or flow-cut in the same request.`,
+  why: `A group may be created only tagged ${ROLE_TAG}=isolation or flow-cut.`,
 };
 
 export const CREATE_GROUPS_IN_ANY_VPC: PermissionScope = {
   sid: 'CreateGroupsInAnyVpc',
   resources: ['arn:${partition}:ec2:*:*:vpc/*'],
-  why:
-    "CreateSecurityGroup is also authorised on the VPC; in a shared VPC (AWS RAM) the VPC's ARN carries the " +
-    "owner account's id, so the account is not fixed.",
+  why: 'Also authorised on the VPC, which in a shared VPC belongs to the owner account.',
 };
 
 export const TAG_CORDON_GROUPS_ON_CREATE: PermissionScope = {
@@ -54,27 +50,27 @@ export const TAG_CORDON_GROUPS_ON_CREATE: PermissionScope = {
     { test: 'StringEquals', variable: 'ec2:CreateAction', values: ['CreateSecurityGroup'] },
     { test: 'ForAllValues:StringEquals', variable: 'aws:TagKeys', values: [ROLE_TAG, 'Name'] },
   ],
-  why: `Tags only within CreateSecurityGroup (TagSpecifications), and only ${ROLE_TAG} and Name: an existing group can never be tagged as cordon's.`,
+  why: `Tag-on-create only, ${ROLE_TAG} and Name only: no existing group can be tagged as cordon's.`,
 };
 
 export const TAG_SNAPSHOTS_ON_CREATE: PermissionScope = {
   sid: 'TagEvidenceSnapshotsOnCreate',
   resources: ['arn:${partition}:ec2:*::snapshot/*'],
   conditions: [{ test: 'StringEquals', variable: 'ec2:CreateAction', values: ['CreateSnapshots'] }],
-  why: 'Evidence snapshots are tagged within CreateSnapshots (TagSpecifications, tags copied from the volumes); snapshot ARNs carry no account id.',
+  why: 'Tag-on-create of evidence snapshots only; snapshot ARNs carry no account id.',
 };
 
 export const CORDON_TAGS_ON_INSTANCES: PermissionScope = {
   sid: 'CordonTagsOnInstances',
   resources: [INSTANCES_OF_THIS_ACCOUNT],
   conditions: CORDON_TAG_KEYS_ONLY,
-  why: 'isolate-ec2-instance marks the instance it contains and unmarks it on release: only `cordon:*` tag keys, on instances of this account.',
+  why: 'cordon:* marks on instances of this account, never a keyless DeleteTags.',
 };
 
 export const INSTANCES: PermissionScope = {
   sid: 'Ec2InstancesOfThisAccount',
   resources: [INSTANCES_OF_THIS_ACCOUNT],
-  why: 'Instance profile and metadata changes act on the instance only; instances belong to the account they run in, even in a shared VPC.',
+  why: 'Instance profile and metadata changes act on the instance, always of this account.',
 };
 
 export const PASS_ROLE_BACK_TO_EC2: PermissionScope = {
@@ -84,34 +80,26 @@ export const PASS_ROLE_BACK_TO_EC2: PermissionScope = {
     { test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] },
     { test: 'ArnLike', variable: 'iam:AssociatedResourceArn', values: [INSTANCES_OF_THIS_ACCOUNT] },
   ],
-  why:
-    'Release re-associates the instance profile it recorded: the role may only be passed to EC2, for an ' +
-    'instance of this account (the ARN form IAM documents for iam:AssociatedResourceArn on EC2).',
+  why: 'Release re-associates the recorded profile: only to EC2, only for an instance of this account.',
 };
 
 export const REVOKE_ROLE_SESSIONS: PermissionScope = {
   sid: 'IamRevokeRoleSessions',
   resources: [ROLES_OF_THIS_ACCOUNT],
-  why:
-    'revoke-role-sessions and isolate-ec2-instance put (and on release delete) the aws:TokenIssueTime deny ' +
-    'policy on a role of this account. IAM has no condition key for an inline policy: see docs/iam.md; the ' +
-    'protected-principal Deny statements exclude OrganizationAccountAccessRole, aws-reserved and service roles.',
+  why: 'The aws:TokenIssueTime deny policy on a role; IAM cannot condition inline policies (docs/iam.md).',
 };
 
 export const CONTAIN_USERS: PermissionScope = {
   sid: 'IamContainUsers',
   resources: [USERS_OF_THIS_ACCOUNT],
-  why:
-    'Containment of IAM users (deny-all inline policy, keys, console password, SSH keys, signing certificates) of ' +
-    'this account. IAM has no condition key for the content or name of an inline policy, nor for which key ' +
-    'UpdateAccessKey changes: see the threat model in docs/iam.md.',
+  why: 'Containment of users of this account; IAM cannot condition inline policies or keys (docs/iam.md).',
 };
 
 export const CORDON_TAGS_ON_USERS: PermissionScope = {
   sid: 'IamCordonTagsOnUsers',
   resources: [USERS_OF_THIS_ACCOUNT],
   conditions: CORDON_TAG_KEYS_ONLY,
-  why: 'isolate-iam-user marks the user it contains and unmarks it on release: only `cordon:*` tag keys.',
+  why: 'cordon:* marks on users only.',
 };
 
 export const ATTACH_DENY_ALL_ONLY: PermissionScope = {
@@ -120,9 +108,7 @@ export const ATTACH_DENY_ALL_ONLY: PermissionScope = {
   conditions: [
     { test: 'ArnEquals', variable: 'iam:PolicyARN', values: ['arn:${partition}:iam::aws:policy/AWSDenyAll'] },
   ],
-  why:
-    "isolate-iam-user attaches AWS's AWSDenyAll when a user's inline policy quota is full, and detaches it on " +
-    'release; the condition forbids attaching or detaching any other managed policy (no privilege escalation).',
+  why: 'Only AWSDenyAll (inline quota full), never another managed policy.',
 };
 
 /** isolate-ec2-instance's scoped permissions. */
