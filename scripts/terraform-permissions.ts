@@ -4,8 +4,10 @@
  * stale:
  *
  * - `terraform/modules/member-role/permissions.json`: the member role's permissions, the union of every
- *   registered action's `permissions` (functions/lib/actions/registry.ts), each placed in the narrowest
- *   statement IAM allows. Resource ARNs carry the `templatefile` placeholders `${partition}` and `${account_id}`.
+ *   registered action's `permissions` (functions/lib/actions/registry.ts), each in the statements the actions
+ *   declare in their `scoping` (resources and conditions, functions/lib/actions/iam-scopes.ts), else in the
+ *   fallback statement `classify` picks. Resource ARNs carry the `templatefile` placeholders `${partition}` and
+ *   `${account_id}`.
  * - `terraform/modules/cordon/function-permissions.json`: each Lambda's security-account IAM actions
  *   (`FUNCTION_PERMISSION_STATEMENTS` in functions/lib/permissions.ts), one statement per kind of resource; the
  *   cordon module maps each kind to its ARNs.
