@@ -3,19 +3,33 @@
  * Everything downstream (policy, pipeline, API, CLI) works on these types only.
  */
 
-/** The kinds of resource cordon knows. Only some of them can be contained (see the action registry). */
-export const RESOURCE_TYPES = [
-  'ec2-instance',
-  'iam-user',
-  'iam-access-key',
-  'iam-role',
-  's3-bucket',
-  'eks-cluster',
-  'identity-center-user',
-  'aws-account',
-  'other',
-] as const;
-export type ResourceType = (typeof RESOURCE_TYPES)[number];
+import type { AwsAccountResource } from '../resources/aws-account.js';
+import type { Ec2InstanceResource } from '../resources/ec2-instance.js';
+import type { EksClusterResource } from '../resources/eks-cluster.js';
+import type { IamAccessKeyResource } from '../resources/iam-access-key.js';
+import type { IamRoleResource } from '../resources/iam-role.js';
+import type { IamUserResource } from '../resources/iam-user.js';
+import type { IdentityCenterUserResource } from '../resources/identity-center-user.js';
+import type { OtherResource } from '../resources/other.js';
+import type { S3BucketResource } from '../resources/s3-bucket.js';
+
+/** The kinds of resource cordon knows (resources/registry.ts). Only some can be contained (the action registry). */
+export { RESOURCE_TYPES } from '../resources/registry.js';
+export type ResourceType = Resource['type'];
+
+export type {
+  AwsAccountResource,
+  Ec2InstanceResource,
+  EksClusterResource,
+  IamAccessKeyResource,
+  IamRoleResource,
+  IamUserResource,
+  IdentityCenterUserResource,
+  OtherResource,
+  S3BucketResource,
+};
+export type { NetworkInterfaceRef } from '../resources/ec2-instance.js';
+export type { ResourceBase } from '../resources/kind.js';
 
 export const SEVERITY_LABELS = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 export type SeverityLabel = (typeof SEVERITY_LABELS)[number];
@@ -24,89 +38,7 @@ export type FindingSource = 'guardduty' | 'securityhub';
 export type WorkflowStatus = 'NEW' | 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED';
 export type RecordState = 'ACTIVE' | 'ARCHIVED';
 
-interface ResourceBase {
-  /** Stable identifier within its type: instance id, user name, access key id, role name, bucket name... */
-  id: string;
-  /** Full ARN when known. */
-  arn?: string;
-  /** The member account that owns the resource. */
-  accountId: string;
-  region: string;
-  /** Resource tags as seen in the finding (may be empty; actions re-read live tags before acting). */
-  tags: Record<string, string>;
-}
-
-export interface NetworkInterfaceRef {
-  id: string;
-  vpcId?: string;
-  subnetId?: string;
-  privateIpAddress?: string;
-  securityGroupIds: string[];
-}
-
-export interface Ec2InstanceResource extends ResourceBase {
-  type: 'ec2-instance';
-  vpcId?: string;
-  subnetId?: string;
-  networkInterfaces: NetworkInterfaceRef[];
-  securityGroupIds: string[];
-  instanceProfileArn?: string;
-}
-
-export interface IamUserResource extends ResourceBase {
-  type: 'iam-user';
-  userName: string;
-}
-
-export interface IamAccessKeyResource extends ResourceBase {
-  type: 'iam-access-key';
-  accessKeyId: string;
-  /** The key's owner; GuardDuty gives it, and actions need it to call UpdateAccessKey cross-account. */
-  userName: string;
-}
-
-export interface IamRoleResource extends ResourceBase {
-  type: 'iam-role';
-  roleName: string;
-  /** For an AssumedRole principal: the session that was seen. */
-  sessionName?: string;
-}
-
-/**
- * A person signed in through IAM Identity Center, seen as a session of an `AWSReservedSSO_<PermissionSet>_<hash>`
- * role (which AWS does not let anyone modify). `arn` is the assumed-role session ARN, so that protected-ARN
- * patterns can name Identity Center sessions apart from the role itself.
- */
-export interface IdentityCenterUserResource extends ResourceBase {
-  type: 'identity-center-user';
-  /** The role session name: Identity Center sets it to the user's user name (often an email address). */
-  userName: string;
-  /** The `AWSReservedSSO_*` role the session was seen on, in `accountId`. */
-  roleName: string;
-  /** The permission set's name, from the role name. */
-  permissionSetName: string;
-}
-
-export interface AwsAccountResource extends ResourceBase {
-  type: 'aws-account';
-  /** True when the finding is about the account's root user. cordon never contains root. */
-  root: boolean;
-}
-
-export interface S3BucketResource extends ResourceBase {
-  type: 's3-bucket';
-}
-
-export interface EksClusterResource extends ResourceBase {
-  type: 'eks-cluster';
-}
-
-export interface OtherResource extends ResourceBase {
-  type: 'other';
-  /** The source's own resource type name, e.g. `AwsLambdaFunction` or `Container`. */
-  sourceType: string;
-}
-
+/** One interface per resource kind, each in its module under resources/. */
 export type Resource =
   | Ec2InstanceResource
   | IamUserResource

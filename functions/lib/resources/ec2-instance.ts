@@ -1,0 +1,167 @@
+/** EC2 instances: named by GuardDuty's `Instance` block and ASFF `AwsEc2Instance`; requestable through the API. */
+import * as z from 'zod';
+import { awsCall } from '../actions/steps.js';
+import { unlessNotFound } from '../aws/errors.js';
+import { tagListToRecord } from '../findings/schemas.js';
+import { buildArn } from '../kernel/arn.js';
+import { AccountIdSchema, INSTANCE_ID, InstanceIdSchema, RegionSchema } from '../kernel/ids.js';
+import { defineKind, fieldError, nonEmpty, uniqueStrings, type ResourceBase } from './kind.js';
+
+const TYPE = 'ec2-instance';
+
+export interface NetworkInterfaceRef {
+  id: string;
+  vpcId?: string;
+  subnetId?: string;
+  privateIpAddress?: string;
+  securityGroupIds: string[];
+}
+
+export interface Ec2InstanceResource extends ResourceBase {
+  type: typeof TYPE;
+  vpcId?: string;
+  subnetId?: string;
+  networkInterfaces: NetworkInterfaceRef[];
+  securityGroupIds: string[];
+  instanceProfileArn?: string;
+}
+
+/** An instance id at the end of an ASFF resource id (an ARN or the bare id); lenient: the source's word. */
+const ASFF_INSTANCE_ID = /(?:^|\/)(i-[0-9a-f]{8,17})$/;
+/** An instance ARN as the API accepts it in place of the id. */
+const INSTANCE_ARN = /^arn:(aws|aws-cn|aws-us-gov):ec2:([a-z0-9-]+):(\d{12}):instance\/(i-[0-9a-f]+)$/;
+
+function instanceArn(region: string, account: string, id: string, partition?: string): string {
+  return buildArn({
+    region,
+    service: 'ec2',
+    account,
+    resource: `instance/${id}`,
+    ...(partition !== undefined ? { partition } : {}),
+  });
+}
+
+const TagTarget = z.strictObject({
+  type: z.literal(TYPE),
+  accountId: AccountIdSchema,
+  region: RegionSchema,
+  id: InstanceIdSchema,
+});
+
+export const ec2Instance = defineKind<Ec2InstanceResource, z.infer<typeof TagTarget>>({
+  type: TYPE,
+  label: 'EC2 instance',
+  idSchema: InstanceIdSchema,
+  arn: (r) => instanceArn(r.region, r.accountId, r.id),
+  protectionArns: (r, partition) => [instanceArn(r.region, r.accountId, r.id, partition)],
+  guardDuty: {
+    block: 'Instance',
+    read: (detail, scope) => {
+      const inst = detail.resource.instanceDetails;
+      const id = nonEmpty(inst?.instanceId);
+      if (!inst || id === undefined) return undefined;
+      const enis: NetworkInterfaceRef[] = (inst.networkInterfaces ?? []).flatMap((n) => {
+        const eni = nonEmpty(n.networkInterfaceId);
+        if (eni === undefined) return [];
+        const ref: NetworkInterfaceRef = {
+          id: eni,
+          securityGroupIds: uniqueStrings((n.securityGroups ?? []).map((g) => g.groupId)),
+        };
+        const vpcId = nonEmpty(n.vpcId);
+        const subnetId = nonEmpty(n.subnetId);
+        const privateIp = nonEmpty(n.privateIpAddress);
+        if (vpcId !== undefined) ref.vpcId = vpcId;
+        if (subnetId !== undefined) ref.subnetId = subnetId;
+        if (privateIp !== undefined) ref.privateIpAddress = privateIp;
+        return [ref];
+      });
+      const instance: Ec2InstanceResource = {
+        type: TYPE,
+        id,
+        arn: instanceArn(scope.region, scope.accountId, id, scope.partition),
+        accountId: scope.accountId,
+        region: scope.region,
+        tags: tagListToRecord(inst.tags),
+        networkInterfaces: enis,
+        securityGroupIds: uniqueStrings(enis.flatMap((e) => e.securityGroupIds)),
+      };
+      const vpcId = enis.find((e) => e.vpcId !== undefined)?.vpcId;
+      const subnetId = enis.find((e) => e.subnetId !== undefined)?.subnetId;
+      if (vpcId !== undefined) instance.vpcId = vpcId;
+      if (subnetId !== undefined) instance.subnetId = subnetId;
+      const profileArn = nonEmpty(inst.iamInstanceProfile?.arn);
+      if (profileArn !== undefined) instance.instanceProfileArn = profileArn;
+      return [instance];
+    },
+  },
+  asff: {
+    type: 'AwsEc2Instance',
+    category: 'VM',
+    read: ({ resource: r, scope, arn, tags }) => {
+      const id = ASFF_INSTANCE_ID.exec(r.Id)?.[1];
+      if (!id) return undefined;
+      const details = r.Details?.AwsEc2Instance;
+      const vpcId = nonEmpty(details?.VpcId);
+      const instance: Ec2InstanceResource = {
+        accountId: scope.accountId,
+        region: scope.region,
+        tags,
+        type: TYPE,
+        id,
+        arn: arn ?? instanceArn(scope.region, scope.accountId, id, scope.partition),
+        // ASFF lists interface ids only; all interfaces of an instance share its VPC.
+        networkInterfaces: uniqueStrings(
+          (details?.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId),
+        ).map((eni) => ({ id: eni, securityGroupIds: [], ...(vpcId !== undefined ? { vpcId } : {}) })),
+        securityGroupIds: [],
+      };
+      if (vpcId !== undefined) instance.vpcId = vpcId;
+      const subnetId = nonEmpty(details?.SubnetId);
+      if (subnetId !== undefined) instance.subnetId = subnetId;
+      const profileArn = nonEmpty(details?.IamInstanceProfileArn);
+      if (profileArn !== undefined) instance.instanceProfileArn = profileArn;
+      return [instance];
+    },
+  },
+  tags: {
+    target: TagTarget,
+    targetOf: (r) => ({ type: TYPE, accountId: r.accountId, region: r.region, id: r.id }),
+    services: ['ec2'],
+    read: async (clients, target) => {
+      const out = await unlessNotFound(
+        awsCall('ec2:DescribeInstances', () => clients.ec2.describeInstances({ InstanceIds: [target.id] })),
+      );
+      const instance = out?.Reservations?.flatMap((r) => r.Instances ?? []).find(
+        (i) => i.InstanceId === target.id,
+      );
+      return Object.fromEntries(
+        (instance?.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])),
+      );
+    },
+  },
+  request: {
+    toResource: (body) => {
+      const arn = INSTANCE_ARN.exec(body.resourceId);
+      const id = arn ? (arn[4] ?? '') : body.resourceId;
+      if (!INSTANCE_ID.test(id)) {
+        throw fieldError(
+          'resourceId',
+          'must be an instance id: i- followed by 8 or 17 hex digits (or its ARN)',
+        );
+      }
+      if (arn && (arn[2] !== body.region || arn[3] !== body.accountId)) {
+        throw fieldError('resourceId', 'the ARN names another account or region than accountId/region');
+      }
+      return {
+        type: TYPE,
+        accountId: body.accountId,
+        region: body.region,
+        tags: {},
+        id,
+        arn: instanceArn(body.region, body.accountId, id),
+        networkInterfaces: [],
+        securityGroupIds: [],
+      };
+    },
+  },
+});

@@ -1,0 +1,81 @@
+/** IAM users: named by an access-key principal (iam-access-key.ts) and ASFF `AwsIamUser`; requestable. */
+import * as z from 'zod';
+import { iamArn } from '../kernel/arn.js';
+import { AccountIdSchema, IamUserNameSchema, RegionSchema } from '../kernel/ids.js';
+import { readUserTags, requestedIamName, scopedIamArn } from './iam.js';
+import { defineKind, lastSegment, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
+
+const TYPE = 'iam-user';
+
+export interface IamUserResource extends ResourceBase {
+  type: typeof TYPE;
+  userName: string;
+}
+
+/** The user an access-key principal names, with its ARN in the finding's partition (default path `/`). */
+export function principalUser(scope: FindingScope, userName: string): IamUserResource {
+  return {
+    accountId: scope.accountId,
+    region: scope.region,
+    tags: {},
+    type: TYPE,
+    id: userName,
+    arn: scopedIamArn(scope, `user/${userName}`),
+    userName,
+  };
+}
+
+const TagTarget = z.strictObject({
+  type: z.literal(TYPE),
+  accountId: AccountIdSchema,
+  region: RegionSchema,
+  userName: IamUserNameSchema,
+});
+
+export const iamUser = defineKind<IamUserResource, z.infer<typeof TagTarget>>({
+  type: TYPE,
+  label: 'IAM user',
+  idSchema: IamUserNameSchema,
+  arn: (r) => iamArn(r.region, r.accountId, `user/${r.userName}`),
+  // A user's own ARN (any path) is what operators protect; built only when the finding gave none.
+  protectionArns: (r, partition) =>
+    r.arn ? [] : [`arn:${partition}:iam::${r.accountId}:user/${r.userName}`],
+  asff: {
+    type: 'AwsIamUser',
+    category: 'User',
+    read: ({ resource: r, scope, arn, tags }) => {
+      const userName = nonEmpty(r.Details?.AwsIamUser?.UserName) ?? lastSegment(r.Id);
+      return [
+        {
+          accountId: scope.accountId,
+          region: scope.region,
+          tags,
+          ...(arn !== undefined ? { arn } : {}),
+          type: TYPE,
+          id: userName,
+          userName,
+        },
+      ];
+    },
+  },
+  tags: {
+    target: TagTarget,
+    targetOf: (r) => ({ type: TYPE, accountId: r.accountId, region: r.region, userName: r.userName }),
+    services: ['iam'],
+    read: (clients, target) => readUserTags(clients, target.userName),
+  },
+  request: {
+    toResource: (body) => {
+      const { name, arn } = requestedIamName(body, 'user');
+      return {
+        accountId: body.accountId,
+        region: body.region,
+        tags: {},
+        type: TYPE,
+        id: name,
+        arn,
+        userName: name,
+      };
+    },
+  },
+});

@@ -1,0 +1,58 @@
+/**
+ * People signed in through IAM Identity Center, seen as a session of an `AWSReservedSSO_<PermissionSet>_<hash>`
+ * role (which AWS does not let anyone modify). Named by an `AssumedRole` access-key principal on such a role.
+ */
+import * as z from 'zod';
+import { defineKind, type FindingScope, type ResourceBase } from './kind.js';
+
+const TYPE = 'identity-center-user';
+
+/**
+ * `arn` is the assumed-role session ARN, so that protected-ARN patterns can name Identity Center sessions apart
+ * from the role itself.
+ */
+export interface IdentityCenterUserResource extends ResourceBase {
+  type: typeof TYPE;
+  /** The role session name: Identity Center sets it to the user's user name (often an email address). */
+  userName: string;
+  /** The `AWSReservedSSO_*` role the session was seen on, in `accountId`. */
+  roleName: string;
+  /** The permission set's name, from the role name. */
+  permissionSetName: string;
+}
+
+/** `AWSReservedSSO_<PermissionSetName>_<16 hex digits>`: the roles IAM Identity Center provisions. */
+const RESERVED_SSO_ROLE = /^AWSReservedSSO_(.+)_[0-9a-f]{16}$/;
+
+/**
+ * The Identity Center user behind a session of an `AWSReservedSSO_*` role; undefined for any other role or when
+ * the session name is unknown.
+ */
+export function identityCenterSessionUser(
+  scope: FindingScope,
+  roleName: string,
+  sessionName: string | undefined,
+): IdentityCenterUserResource | undefined {
+  const permissionSetName = RESERVED_SSO_ROLE.exec(roleName)?.[1];
+  if (permissionSetName === undefined || sessionName === undefined) return undefined;
+  return {
+    type: TYPE,
+    id: sessionName,
+    arn: `arn:${scope.partition}:sts::${scope.accountId}:assumed-role/${roleName}/${sessionName}`,
+    accountId: scope.accountId,
+    region: scope.region,
+    tags: {},
+    userName: sessionName,
+    roleName,
+    permissionSetName,
+  };
+}
+
+export const identityCenterUser = defineKind<IdentityCenterUserResource, never>({
+  type: TYPE,
+  label: 'Identity Center user',
+  // A role session name (AWS: 2-64 of [\w+=,.@-]); Identity Center uses the user name.
+  idSchema: z.string().regex(/^[\w+=,.@-]{2,64}$/, 'must be a role session name'),
+  // ASFF has no type for an Identity Center user; the finding names the session's role.
+  asff: { type: 'AwsIamRole', category: 'User' },
+});

@@ -1,0 +1,225 @@
+/**
+ * What a resource kind is: one self-describing object per resource type (ec2-instance.ts, iam-user.ts...), listed
+ * once in registry.ts. Everything that used to switch on `resource.type` asks the kind instead: its ARN, the
+ * ARNs protection rules match, how findings name it, its ASFF type and category, how its live tags are read and
+ * whether the API can request it.
+ *
+ * A kind module states its facts against its own resource interface; {@link defineKind} turns them into a
+ * {@link ResourceKind} that takes any {@link Resource} and narrows it by `type` (a mismatch is a programming error
+ * and throws), so callers hold one table of kinds without casts.
+ */
+import type * as z from 'zod';
+import type { MemberClients } from '../actions/contract.js';
+import type { MemberService } from '../aws/member-clients.js';
+import { CordonError, ValidationError } from '../errors.js';
+import type { Partition } from '../kernel/arn.js';
+import type { Resource } from '../findings/model.js';
+import type { AsffFinding, AsffResource, GuardDutyFindingDetail } from '../findings/schemas.js';
+
+/** What every resource carries, whatever its kind. */
+export interface ResourceBase {
+  /** Stable identifier within its type: instance id, user name, access key id, role name, bucket name... */
+  id: string;
+  /** Full ARN when known. */
+  arn?: string;
+  /** The member account that owns the resource. */
+  accountId: string;
+  region: string;
+  /** Resource tags as seen in the finding (may be empty; actions re-read live tags before acting). */
+  tags: Record<string, string>;
+}
+
+/** Where a finding says its resources live; `partition` is the finding's own or its region's. */
+export interface FindingScope {
+  accountId: string;
+  region: string;
+  partition: string;
+}
+
+/** The ASFF category of a resource, as used in the finding types cordon imports (`Unusual Behaviors/<c>/...`). */
+export type AsffCategory = 'VM' | 'User';
+
+/** One ASFF resource with the scope cordon resolved for it (account and region from the ARN, else the finding). */
+export interface AsffResourceInput {
+  resource: AsffResource;
+  finding: AsffFinding;
+  scope: FindingScope;
+  /** The resource's `Id` when it is an ARN. */
+  arn: string | undefined;
+  tags: Record<string, string>;
+}
+
+/** Reads one block of a GuardDuty finding's `resource`. */
+export interface GuardDutyReader {
+  /** The `resource.resourceType` that names the block (`Instance`, `AccessKey`, `S3Bucket`...). */
+  block: string;
+  /** The block's resources; undefined when the finding has no such block (or one that names nothing). */
+  read(detail: GuardDutyFindingDetail, scope: FindingScope): Resource[] | undefined;
+}
+
+/** The resource fields of a `POST /isolations` body, already checked for shape (api/validation.ts). */
+export interface RequestedResource {
+  accountId: string;
+  region: string;
+  /** The id or ARN the caller typed. */
+  resourceId: string;
+  /** Owner of an access key. */
+  userName?: string | undefined;
+}
+
+/** How a kind's live tags are read through the member role (pipeline/resource-tags.ts). */
+export interface TagSource<R, T extends { type: string; accountId: string; region: string }> {
+  /** The read-only job's target: what the worker needs to find the tags (a wire format: keep it stable). */
+  target: z.ZodType<T>;
+  targetOf(resource: R): T;
+  /** The member clients the read uses; only reads the actions already declare. */
+  services: readonly MemberService[];
+  read(clients: MemberClients, target: T): Promise<Record<string, string>>;
+}
+
+/** The facts a kind module states about its resources. */
+export interface KindSpec<R extends Resource, T extends { type: string; accountId: string; region: string }> {
+  type: R['type'];
+  /** For people: `EC2 instance`, `IAM user`... */
+  label: string;
+  /** What `resource.id` is. */
+  idSchema: z.ZodType<string>;
+  /** The ARN built from the resource's identifiers (partition of its region); absent: the id stands for it. */
+  arn?(resource: R): string;
+  /**
+   * The ARNs, besides its own, that protection rules (guard.protectedArns, the root check) match the resource
+   * by: what it belongs to, so that protecting a user protects its keys and a role protects its sessions.
+   */
+  protectionArns?(resource: R, partition: Partition): string[];
+  /** GuardDuty `resource.<block>`: which block names resources of this kind and how to read it. */
+  guardDuty?: GuardDutyReader;
+  /** The ASFF resource type cordon writes, and the category of the findings it imports. */
+  asff: {
+    type: string;
+    category: AsffCategory;
+    /** The ASFF `Id` of a resource without an ARN; default its {@link ResourceKind.identifyingArn}. */
+    resourceId?(resource: R): string;
+    /**
+     * Reads ASFF resources of `type`; absent: resources of that type are read by another kind. Undefined when
+     * the resource does not name one after all: it is then kept as `other`.
+     */
+    read?(input: AsffResourceInput): Resource[] | undefined;
+  };
+  /** How the live tags are read; absent: the API never needs them for this kind. */
+  tags?: TagSource<R, T>;
+  /** How the API requests one (`POST /isolations`); absent: it cannot be requested. */
+  request?: {
+    /** @throws ValidationError naming the field (see {@link fieldError}) */
+    toResource(body: RequestedResource): R;
+  };
+}
+
+/** A kind as the rest of cordon holds it: any resource in, narrowed inside. */
+export interface ResourceKind {
+  readonly type: Resource['type'];
+  readonly label: string;
+  readonly idSchema: z.ZodType<string>;
+  /** Whether the resource is of this kind. */
+  owns(resource: Resource): boolean;
+  /** The ARN that identifies the resource: its own when known, else built; else its id. */
+  identifyingArn(resource: Resource): string;
+  /** Every ARN protection rules match the resource by: its own first, then what it belongs to. */
+  protectionArns(resource: Resource, partition: Partition): string[];
+  readonly guardDuty: GuardDutyReader | undefined;
+  readonly asff: {
+    type: string;
+    category: AsffCategory;
+    resourceId(resource: Resource): string;
+    read?(input: AsffResourceInput): Resource[] | undefined;
+  };
+  readonly tags?: {
+    target: z.ZodType<{ type: string; accountId: string; region: string }>;
+    targetOf(resource: Resource): { type: string; accountId: string; region: string };
+    services: readonly MemberService[];
+    /** Reads the tags of a target of this kind; a target of another shape is refused. */
+    read(clients: MemberClients, target: unknown): Promise<Record<string, string>>;
+  };
+  readonly request?: { toResource(body: RequestedResource): Resource };
+}
+
+/** A kind was handed a resource of another type: a wiring mistake, never user input. */
+export class WrongResourceKindError extends CordonError {
+  constructor(kind: string, got: string) {
+    super(`resource kind ${kind} was given a ${got}`, { code: 'WRONG_RESOURCE_KIND' });
+  }
+}
+
+/** Turn a kind module's facts into the {@link ResourceKind} the registry lists. */
+export function defineKind<R extends Resource, T extends { type: string; accountId: string; region: string }>(
+  spec: KindSpec<R, T>,
+): ResourceKind {
+  const owns = (resource: Resource): resource is R => resource.type === spec.type;
+  const narrow = (resource: Resource): R => {
+    if (!owns(resource)) throw new WrongResourceKindError(spec.type, resource.type);
+    return resource;
+  };
+  const identifyingArn = (resource: Resource): string => {
+    if (resource.arn) return resource.arn;
+    return spec.arn ? spec.arn(narrow(resource)) : resource.id;
+  };
+  const { tags, request } = spec;
+  const asffRead = spec.asff.read;
+  const asffResourceId = spec.asff.resourceId;
+  return {
+    type: spec.type,
+    label: spec.label,
+    idSchema: spec.idSchema,
+    owns,
+    identifyingArn,
+    protectionArns: (resource, partition) => {
+      const own = resource.arn ? [resource.arn] : [];
+      const more = spec.protectionArns ? spec.protectionArns(narrow(resource), partition) : [];
+      return [...new Set([...own, ...more])];
+    },
+    guardDuty: spec.guardDuty,
+    asff: {
+      type: spec.asff.type,
+      category: spec.asff.category,
+      resourceId: (resource) =>
+        !resource.arn && asffResourceId ? asffResourceId(narrow(resource)) : identifyingArn(resource),
+      ...(asffRead ? { read: asffRead } : {}),
+    },
+    ...(tags
+      ? {
+          tags: {
+            target: tags.target,
+            targetOf: (resource: Resource) => tags.targetOf(narrow(resource)),
+            services: tags.services,
+            read: (clients: MemberClients, target: unknown) => tags.read(clients, tags.target.parse(target)),
+          },
+        }
+      : {}),
+    ...(request ? { request: { toResource: (body: RequestedResource) => request.toResource(body) } } : {}),
+  };
+}
+
+/** A request field is invalid: the same error shape api/validation.ts gives for every field. */
+export function fieldError(field: string, message: string): ValidationError {
+  return new ValidationError(`the request is not valid: ${field}: ${message}`, [`${field}: ${message}`]);
+}
+
+/** A value a finding gave, or undefined when absent or blank. */
+export function nonEmpty(value: string | null | undefined): string | undefined {
+  return value === null || value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** Last `/`-separated segment of an ARN's resource part (IAM names live after their path). */
+export function lastSegment(value: string): string {
+  const parts = value.split('/');
+  return parts[parts.length - 1] ?? value;
+}
+
+/** The distinct non-blank values, in first-seen order. */
+export function uniqueStrings(values: readonly (string | null | undefined)[]): string[] {
+  const seen = new Set<string>();
+  for (const v of values) {
+    const s = nonEmpty(v);
+    if (s !== undefined) seen.add(s);
+  }
+  return [...seen];
+}

@@ -1,0 +1,50 @@
+/**
+ * Everything cordon does not model (Lambda functions, RDS, containers...): kept visible as `other` with the
+ * source's own type name, so that policies and notifications still see it. Never contained.
+ */
+import * as z from 'zod';
+import { tagListToRecord } from '../findings/schemas.js';
+import { defineKind, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
+
+const TYPE = 'other';
+
+export interface OtherResource extends ResourceBase {
+  type: typeof TYPE;
+  /** The source's own resource type name, e.g. `AwsLambdaFunction` or `Container`. */
+  sourceType: string;
+}
+
+/** A resource of a type cordon does not model, named by `id`. */
+export function otherResource(scope: FindingScope, id: string, sourceType: string): OtherResource {
+  return { type: TYPE, sourceType, id, accountId: scope.accountId, region: scope.region, tags: {} };
+}
+
+export const other = defineKind<OtherResource, never>({
+  type: TYPE,
+  label: 'other resource',
+  idSchema: z.string().min(1),
+  guardDuty: {
+    block: 'Lambda',
+    read: (detail, scope) => {
+      const fn = detail.resource.lambdaDetails;
+      const name = nonEmpty(fn?.functionName);
+      if (!fn || name === undefined) return undefined;
+      const arn = nonEmpty(fn.functionArn);
+      return [
+        {
+          ...otherResource(scope, name, 'Lambda'),
+          ...(arn !== undefined ? { arn } : {}),
+          tags: tagListToRecord(fn.tags),
+        },
+      ];
+    },
+  },
+  // Also the reader of any ASFF resource no other kind reads (registry.ts).
+  asff: {
+    type: 'Other',
+    category: 'User',
+    read: ({ resource: r, scope, arn, tags }) => [
+      { ...otherResource(scope, r.Id, r.Type), tags, ...(arn !== undefined ? { arn } : {}) },
+    ],
+  },
+});
