@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { ConfigurationError } from './errors.js';
-import { customActionArn as buildCustomActionArn } from './arn.js';
+import { customActionArn as buildCustomActionArn } from './kernel/arn.js';
 
 const optionalString = z
   .string()
@@ -93,9 +93,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.CORDON_SECURITYHUB_OUTBOX !== undefined) config.outboxPath = e.CORDON_SECURITYHUB_OUTBOX;
   return config;
 }
-
-/** Partition of a region (`aws`, `aws-us-gov`, `aws-cn`): see arn.ts, the one ARN builder. */
-export { partitionOf } from './arn.js';
 
 /** ARN of a Security Hub custom action in the security account. */
 export function customActionArn(

@@ -5,7 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { LoggerLike } from './actions/contract.js';
+import type { LoggerLike } from './kernel/logger.js';
 
 /** Correlation keys every log line of one isolation carries. */
 export interface CorrelationKeys {

@@ -37,7 +37,7 @@ import {
 import type { MemberClients } from '../../functions/lib/actions/contract.js';
 import { CordonError } from '../../functions/lib/errors.js';
 import { SANDBOX_MEMBER_ROLE, SANDBOX_SECURITY_ACCOUNT } from './environment.js';
-import { iamArn } from '../../functions/lib/arn.js';
+import { iamArn } from '../../functions/lib/kernel/arn.js';
 
 export interface DemoInstance {
   name: string;

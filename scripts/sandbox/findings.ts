@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Instance } from '@aws-sdk/client-ec2';
 import { ValidationError } from '../../functions/lib/errors.js';
 import type { DemoOrganisation } from './demo-org.js';
-import { buildArn } from '../../functions/lib/arn.js';
+import { buildArn } from '../../functions/lib/kernel/arn.js';
 
 export type TargetKind = 'instance' | 'access-key' | 'role';
 

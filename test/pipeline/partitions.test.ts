@@ -1,6 +1,6 @@
 /**
  * GovCloud (aws-us-gov) and China (aws-cn) end to end: every ARN cordon builds takes its partition from the region
- * (functions/lib/arn.ts): the member role it assumes, the Security Hub products and custom actions, the resource
+ * (functions/lib/kernel/arn.ts): the member role it assumes, the Security Hub products and custom actions, the resource
  * ARNs in records and imported findings, the generated EventBridge rules, and the shipped protected-ARN globs.
  */
 import { describe, expect, it } from 'vitest';
@@ -12,10 +12,11 @@ import {
   defaultProductArn,
   guardDutyProductArn,
   memberRoleArn,
-  partitionOf,
-  partitionOfArn,
-  resourceArn,
-} from '../../functions/lib/arn.js';
+  arnPartition,
+  regionPartition,
+  resourcePartition,
+} from '../../functions/lib/kernel/arn.js';
+import { identifyingArn } from '../../functions/lib/resources/registry.js';
 import { CommandRecorder } from '../../functions/lib/aws/command-recorder.js';
 import { createMemberClientFactory } from '../../functions/lib/aws/member-clients.js';
 import type { InstrumentableClient } from '../../functions/lib/aws/command-recorder.js';
@@ -28,7 +29,7 @@ import { loadRuleFiles, rulesReachedBy } from '../../functions/lib/eventbridge/r
 import { buildImportedFinding, importedFindingRef } from '../../functions/lib/report/securityhub-payload.js';
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
 import { checkGuards } from '../../functions/lib/actions/guards.js';
-import { awsDenyAllPolicyArn, partitionOf as policyPartition } from '../../functions/lib/aws/iam-policies.js';
+import { awsDenyAllPolicyArn } from '../../functions/lib/aws/iam-policies.js';
 import { parseIsolationRequest } from '../../functions/lib/api/validation.js';
 import { guardSettings } from '../../functions/lib/pipeline/guard-settings.js';
 
@@ -60,7 +61,7 @@ function guardDutyEventIn(region: string, partition: string): Record<string, unk
 
 describe.each(CASES)('Partitions: $region ($partition)', ({ region, partition }) => {
   it('derives the partition from the region and builds every ARN in it', () => {
-    expect(partitionOf(region)).toBe(partition);
+    expect(regionPartition(region)).toBe(partition);
     expect(memberRoleArn(region, ACCOUNT, 'cordon-member')).toBe(
       `arn:${partition}:iam::${ACCOUNT}:role/cordon-member`,
     );
@@ -77,9 +78,9 @@ describe.each(CASES)('Partitions: $region ($partition)', ({ region, partition })
     expect(buildArn({ region, service: 's3', resource: 'bucket', global: true })).toBe(
       `arn:${partition}:s3:::bucket`,
     );
-    expect(partitionOfArn(`arn:${partition}:iam::${ACCOUNT}:root`)).toBe(partition);
+    expect(arnPartition(`arn:${partition}:iam::${ACCOUNT}:root`)).toBe(partition);
     // AWSDenyAll (isolate-iam-user) for a user whose finding gave no ARN.
-    expect(awsDenyAllPolicyArn(policyPartition(undefined, region))).toBe(
+    expect(awsDenyAllPolicyArn(resourcePartition(undefined, region))).toBe(
       `arn:${partition}:iam::aws:policy/AWSDenyAll`,
     );
   });
@@ -155,7 +156,7 @@ describe.each(CASES)('Partitions: $region ($partition)', ({ region, partition })
     const imported = buildImportedFinding(record, config, new Date());
 
     // Assess
-    expect(resourceArn(resource)).toBe(`arn:${partition}:iam::${ACCOUNT}:user/mallory`);
+    expect(identifyingArn(resource)).toBe(`arn:${partition}:iam::${ACCOUNT}:user/mallory`);
     expect(ref.productArn).toBe(
       `arn:${partition}:securityhub:${region}:${SECURITY}:product/${SECURITY}/default`,
     );

@@ -12,6 +12,7 @@ import type { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balanc
 import type { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
 import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import type { Identitystore } from '@aws-sdk/client-identitystore';
+import type { LoggerLike } from '../kernel/logger.js';
 import type { Resource, ResourceType } from '../findings/model.js';
 
 export type StepStatus = 'done' | 'skipped' | 'failed';
@@ -96,12 +97,7 @@ export interface GuardSettings {
 }
 
 /** Minimal structured logger; Powertools' Logger satisfies it. */
-export interface LoggerLike {
-  debug(message: string, ...extra: unknown[]): void;
-  info(message: string, ...extra: unknown[]): void;
-  warn(message: string, ...extra: unknown[]): void;
-  error(message: string, ...extra: unknown[]): void;
-}
+export type { LoggerLike };
 
 export interface ActionContext {
   isolationId: string;

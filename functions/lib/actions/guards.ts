@@ -7,7 +7,7 @@
  */
 import type { Resource } from '../findings/model.js';
 import type { ActionResult, ActionState, GuardSettings } from './contract.js';
-import { partitionOf as partitionOfRegion, partitionOfArn } from '../arn.js';
+import { protectionArns } from '../resources/registry.js';
 
 export type GuardVerdict = { allowed: true } | { allowed: false; reason: string };
 
@@ -18,11 +18,6 @@ function globToRegExp(glob: string): RegExp {
     .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\/]/g, '\\$&')))
     .join('');
   return new RegExp(`^${body}$`);
-}
-
-/** The resource's own ARN's partition, else its region's (arn.ts). */
-function partitionOf(resource: Resource): string {
-  return partitionOfArn(resource.arn) ?? partitionOfRegion(resource.region);
 }
 
 /** Last path segment of an IAM ARN's resource (`role/path/name` → `name`). */
@@ -38,34 +33,7 @@ function iamNameFromArn(arn: string | undefined): string | undefined {
  * user also protects its access keys, and protecting a role also protects its sessions.
  */
 export function candidateArns(resource: Resource): string[] {
-  const arns = new Set<string>();
-  if (resource.arn) arns.add(resource.arn);
-  const p = partitionOf(resource);
-  const acct = resource.accountId;
-  switch (resource.type) {
-    case 'ec2-instance':
-      arns.add(`arn:${p}:ec2:${resource.region}:${acct}:instance/${resource.id}`);
-      break;
-    case 'iam-user':
-      if (!resource.arn) arns.add(`arn:${p}:iam::${acct}:user/${resource.userName}`);
-      break;
-    case 'iam-access-key':
-      arns.add(`arn:${p}:iam::${acct}:user/${resource.userName}`);
-      break;
-    case 'iam-role':
-      // A finding may carry the assumed-role ARN; the role's own ARN is what operators protect.
-      if (!resource.arn?.includes(':role/')) arns.add(`arn:${p}:iam::${acct}:role/${resource.roleName}`);
-      if (resource.sessionName) {
-        arns.add(`arn:${p}:sts::${acct}:assumed-role/${resource.roleName}/${resource.sessionName}`);
-      }
-      break;
-    case 'aws-account':
-      arns.add(`arn:${p}:iam::${acct}:root`);
-      break;
-    default:
-      break;
-  }
-  return [...arns];
+  return protectionArns(resource);
 }
 
 function isRootName(name: string): boolean {

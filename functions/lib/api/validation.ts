@@ -11,25 +11,18 @@ import type { Resource } from '../findings/model.js';
 import { isAwsRegion } from './regions.js';
 import { ISOLATION_STATUSES } from '../store/model.js';
 import { isIsolationId } from '../store/isolations.js';
-import { partitionOf } from '../arn.js';
+import { ACCOUNT_ID, IamUserNameSchema } from '../kernel/ids.js';
+import { REQUESTABLE_TYPES, requestedResource } from '../resources/registry.js';
 import { hasUnsafeChars } from '../text.js';
 
 /** The body size limit, enforced when the body is read (http.ts); exported here next to the schemas it bounds. */
 export { MAX_BODY_BYTES } from './http.js';
 
-export const REQUESTABLE_TYPES = ['ec2-instance', 'iam-user', 'iam-access-key', 'iam-role'] as const;
+/** The resource types the API can request: the kinds with a `request` (resources/registry.ts). */
+export { REQUESTABLE_TYPES };
 export type RequestableType = (typeof REQUESTABLE_TYPES)[number];
 
-const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
-const INSTANCE_ARN = /^arn:(aws|aws-cn|aws-us-gov):ec2:([a-z0-9-]+):(\d{12}):instance\/(i-[0-9a-f]+)$/;
-/** IAM user and role names: 1-64 of `[\w+=,.@-]` (IAM's own rule). */
-const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
-const IAM_ARN =
-  /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):(user|role)(\/(?:[\x21-\x7e]*\/)?)([\w+=,.@-]{1,64})$/;
-/** Long-term access key ids: AKIA + 16 upper-case alphanumerics. Temporary (ASIA) keys cannot be disabled. */
-const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
-
-const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const accountId = z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
 const region = z.string().refine(isAwsRegion, 'must be an AWS Region code such as eu-west-1');
 /** Refused rather than cleaned: a reason or ticket is evidence, and is copied into Security Hub and e-mails. */
 const NO_CONTROL_CHARS =
@@ -48,10 +41,7 @@ export const IsolationRequestBody = z.strictObject({
   region,
   resourceId: z.string().trim().min(1, 'is required').max(2048),
   /** Owner of an access key; required for iam-access-key (UpdateAccessKey needs it cross-account). */
-  userName: z
-    .string()
-    .regex(IAM_NAME, 'must be an IAM user name (1-64 of letters, digits and +=,.@_-)')
-    .optional(),
+  userName: IamUserNameSchema.optional(),
   action: z
     .enum(ACTION_NAMES as [string, ...string[]], `must be one of ${ACTION_NAMES.join(', ')}`)
     .optional(),
@@ -143,78 +133,9 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, mes
   return result.data;
 }
 
-function fieldError(field: string, message: string): ValidationError {
-  return new ValidationError(`the request is not valid: ${field}: ${message}`, [`${field}: ${message}`]);
-}
-
+/** The resource a request names, as its kind reads it (resources/*.ts `request`). */
 function resourceFrom(body: IsolationRequestBody): Resource {
-  const partition = partitionOf(body.region);
-  const base = { accountId: body.accountId, region: body.region, tags: {} };
-  const id = body.resourceId;
-  switch (body.resourceType) {
-    case 'ec2-instance': {
-      const arn = INSTANCE_ARN.exec(id);
-      const instanceId = arn ? (arn[4] ?? '') : id;
-      if (!INSTANCE_ID.test(instanceId)) {
-        throw fieldError(
-          'resourceId',
-          'must be an instance id: i- followed by 8 or 17 hex digits (or its ARN)',
-        );
-      }
-      if (arn && (arn[2] !== body.region || arn[3] !== body.accountId)) {
-        throw fieldError('resourceId', 'the ARN names another account or region than accountId/region');
-      }
-      return {
-        ...base,
-        type: 'ec2-instance',
-        id: instanceId,
-        arn: `arn:${partition}:ec2:${body.region}:${body.accountId}:instance/${instanceId}`,
-        networkInterfaces: [],
-        securityGroupIds: [],
-      };
-    }
-    case 'iam-user':
-    case 'iam-role': {
-      const kind = body.resourceType === 'iam-user' ? 'user' : 'role';
-      const arn = IAM_ARN.exec(id);
-      let name = id;
-      let path = '/';
-      if (arn) {
-        if (arn[3] !== kind) throw fieldError('resourceId', `the ARN is not an IAM ${kind}`);
-        if (arn[2] !== body.accountId)
-          throw fieldError('resourceId', 'the ARN names another account than accountId');
-        name = arn[5] ?? '';
-        path = arn[4] ?? '/';
-      } else if (!IAM_NAME.test(id)) {
-        throw fieldError(
-          'resourceId',
-          `must be an IAM ${kind} name (1-64 of letters, digits and +=,.@_-) or its ARN`,
-        );
-      }
-      const resourceArn = `arn:${partition}:iam::${body.accountId}:${kind}${path}${name}`;
-      return kind === 'user'
-        ? { ...base, type: 'iam-user', id: name, arn: resourceArn, userName: name }
-        : { ...base, type: 'iam-role', id: name, arn: resourceArn, roleName: name };
-    }
-    case 'iam-access-key': {
-      if (!ACCESS_KEY_ID.test(id)) {
-        throw fieldError(
-          'resourceId',
-          'must be a long-term access key id: AKIA followed by 16 letters or digits',
-        );
-      }
-      if (!body.userName)
-        throw fieldError('userName', 'is required for an access key: the IAM user that owns it');
-      return {
-        ...base,
-        type: 'iam-access-key',
-        id,
-        accessKeyId: id,
-        userName: body.userName,
-        arn: `arn:${partition}:iam::${body.accountId}:user/${body.userName}`,
-      };
-    }
-  }
+  return requestedResource(body.resourceType, body);
 }
 
 /**

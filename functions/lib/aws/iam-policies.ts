@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Tag } from '@aws-sdk/client-iam';
-import { partitionOf as partitionOfRegion, partitionOfArn } from '../arn.js';
+import { resourcePartition } from '../kernel/arn.js';
 
 /** Inline user policy that denies everything (isolate-iam-user). */
 export const DENY_ALL_POLICY_NAME = 'cordon-deny-all';
@@ -18,10 +18,8 @@ export function awsDenyAllPolicyArn(partition = 'aws'): string {
   return `arn:${partition}:iam::aws:policy/AWSDenyAll`;
 }
 
-/** The partition of an ARN (`aws`, `aws-us-gov`, `aws-cn`), else of the region (arn.ts), else `aws`. */
-export function partitionOf(arn: string | undefined, region?: string): string {
-  return partitionOfArn(arn) ?? (region === undefined ? 'aws' : partitionOfRegion(region));
-}
+/** Transition alias of kernel/arn.ts `resourcePartition` (the ARN's partition, else the region's, else `aws`). */
+export const partitionOf = resourcePartition;
 
 /** Prefix of cordon's deny-older-sessions inline policies. */
 export const DENY_OLDER_SESSIONS_POLICY_PREFIX = 'cordon-revoke-older-sessions';

@@ -35,7 +35,7 @@ import {
   type MatchOutcome,
 } from './matcher.js';
 import { ConfigurationError, InvalidEventPatternError } from '../errors.js';
-import { partitionOf } from '../arn.js';
+import { regionPartition } from '../kernel/arn.js';
 
 /** One rule file: one EventBridge pattern, delivered to the `triage` or `approve` Lambda. */
 export interface RuleFile {
@@ -459,7 +459,7 @@ export function fillPlaceholders(pattern: unknown, vars: RuleVars): unknown {
     return pattern.replace(/\$\$\{|%%\{|\$\{(account_id|region|partition)\}/g, (match, name?: string) => {
       if (match === '$${') return '${';
       if (match === '%%{') return '%{';
-      if (name === 'partition') return partitionOf(vars.region);
+      if (name === 'partition') return regionPartition(vars.region);
       return name === 'account_id' ? vars.account_id : vars.region;
     });
   }

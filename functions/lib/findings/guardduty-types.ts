@@ -7,7 +7,7 @@
  */
 import { decodeGuardDutyTypes } from './guardduty-type-table.js';
 import { GUARDDUTY_TYPE_TABLE } from './guardduty-types.generated.js';
-import { guardDutyProductArn } from '../arn.js';
+import { guardDutyProductArn } from '../kernel/arn.js';
 
 // Expanded once at module load: a few hundred short strings, about a millisecond on a cold start.
 const TABLE = decodeGuardDutyTypes(GUARDDUTY_TYPE_TABLE);

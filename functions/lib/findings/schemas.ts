@@ -8,18 +8,16 @@
  * Free-form maps (tags, ProductFields) are parsed as `unknown` and read through {@link readStringMap}.
  */
 import * as z from 'zod';
+import { AccountIdSchema, RegionSchema } from '../kernel/ids.js';
+
+/** Account ids and region names are kernel id schemas; re-exported for the finding schemas' users. */
+export { AccountIdSchema, RegionSchema };
 
 /** Upper bound for identifier-like strings: generous, but stops multi-megabyte junk early. */
 const MAX_ID = 2048;
 /** Upper bound for free text (titles, descriptions); ASFF allows 1024 for Description. */
 const MAX_TEXT = 16_384;
 
-export const AccountIdSchema = z.string().regex(/^\d{12}$/, 'expected 12 digits');
-/** AWS region names: `us-east-1`, `us-gov-west-1`, `cn-northwest-1`, `eu-isoe-west-1`... */
-export const RegionSchema = z
-  .string()
-  .max(32)
-  .regex(/^[a-z]{2,}(-[a-z]+)+-\d{1,2}$/, 'expected an AWS region name such as us-east-1');
 const IdString = z.string().min(1, 'must not be empty').max(MAX_ID);
 const Text = z.string().max(MAX_TEXT);
 const Timestamp = z

@@ -8,33 +8,29 @@
  */
 import * as z from 'zod';
 import type { MemberClientFactory } from '../aws/member-clients.js';
-import { tagRecord } from '../aws/iam-policies.js';
-import { unlessNotFound } from '../aws/errors.js';
-import { describeInstance } from '../actions/ec2/instance.js';
-import { awsCall } from '../actions/steps.js';
 import type { Resource } from '../findings/model.js';
+import { AccountIdSchema, RegionSchema } from '../kernel/ids.js';
+import { findKind, KINDS, kindOf } from '../resources/registry.js';
+import { TagsUnavailableError, ValidationError } from '../errors.js';
 
-/** The resource kinds the API can request, with what is needed to find their tags. */
-export const TagTargetSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('ec2-instance'),
-    accountId: z.string().regex(/^\d{12}$/),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
-    id: z.string().regex(/^i-[0-9a-f]{8,17}$/),
-  }),
-  z.strictObject({
-    type: z.enum(['iam-user', 'iam-access-key']),
-    accountId: z.string().regex(/^\d{12}$/),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
-    userName: z.string().regex(/^[\w+=,.@-]{1,64}$/),
-  }),
-  z.strictObject({
-    type: z.literal('iam-role'),
-    accountId: z.string().regex(/^\d{12}$/),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
-    roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/),
-  }),
-]);
+/** The resource types whose tags the API reads (each kind states how: resources/*.ts `tags`). */
+const TAG_TYPES = KINDS.flatMap((kind) => (kind.tags ? [kind.type] : []));
+
+/**
+ * What is needed to find a resource's tags: its kind's tag target (e.g. `{type, accountId, region, id}` for an
+ * instance, `userName` for a user or key, `roleName` for a role). Each kind's own schema checks the whole target.
+ */
+export const TagTargetSchema = z
+  .looseObject({ type: z.string(), accountId: AccountIdSchema, region: RegionSchema })
+  .superRefine((value, ctx) => {
+    const target = findKind(value.type)?.tags?.target;
+    if (target === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['type'], message: `must be one of ${TAG_TYPES.join(', ')}` });
+      return;
+    }
+    const parsed = target.safeParse(value);
+    if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: 'custom' });
+  });
 export type TagTarget = z.infer<typeof TagTargetSchema>;
 
 /** The worker's read-only job: the live tags of one resource, answered synchronously. */
@@ -45,24 +41,11 @@ export type ReadTagsJob = z.infer<typeof ReadTagsJobSchema>;
 export const ReadTagsResultSchema = z.strictObject({ tags: z.record(z.string(), z.string()) });
 
 /** The live tags could not be read, so an exemption cannot be ruled out: the request is not accepted (503). */
-import { TagsUnavailableError } from '../errors.js';
 export { TagsUnavailableError };
 
 /** The tag target of a resource, or undefined for a kind whose tags the API never needs. */
 export function tagTarget(resource: Resource): TagTarget | undefined {
-  const base = { accountId: resource.accountId, region: resource.region };
-  switch (resource.type) {
-    case 'ec2-instance':
-      return { ...base, type: 'ec2-instance', id: resource.id };
-    case 'iam-user':
-    case 'iam-access-key':
-      // An access key carries no exemption of its own: its owner's tags protect it (as the action checks).
-      return { ...base, type: resource.type, userName: resource.userName };
-    case 'iam-role':
-      return { ...base, type: 'iam-role', roleName: resource.roleName };
-    default:
-      return undefined;
-  }
+  return kindOf(resource).tags?.targetOf(resource);
 }
 
 /**
@@ -73,20 +56,8 @@ export async function readResourceTags(
   memberClients: MemberClientFactory,
   target: TagTarget,
 ): Promise<Record<string, string>> {
-  if (target.type === 'ec2-instance') {
-    const clients = await memberClients(target.accountId, target.region, 'read-tags', ['ec2']);
-    const instance = await unlessNotFound(describeInstance(clients.ec2, target.id));
-    return instance?.tags ?? {};
-  }
-  const clients = await memberClients(target.accountId, target.region, 'read-tags', ['iam']);
-  if (target.type === 'iam-role') {
-    const role = await unlessNotFound(
-      awsCall('iam:GetRole', () => clients.iam.getRole({ RoleName: target.roleName })),
-    );
-    return tagRecord(role?.Role?.Tags);
-  }
-  const user = await unlessNotFound(
-    awsCall('iam:GetUser', () => clients.iam.getUser({ UserName: target.userName })),
-  );
-  return tagRecord(user?.User?.Tags);
+  const tags = findKind(target.type)?.tags;
+  if (tags === undefined) throw new ValidationError(`the tags of a ${target.type} are not read`);
+  const clients = await memberClients(target.accountId, target.region, 'read-tags', tags.services);
+  return tags.read(clients, target);
 }

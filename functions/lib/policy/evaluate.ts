@@ -27,7 +27,7 @@ import type {
   TagExemption,
   RuleExplanation,
 } from './model.js';
-import { resourceArn } from '../arn.js';
+import { identifyingArn as resourceArn } from '../resources/registry.js';
 
 const RESOURCE_BIT = new Map(RESOURCE_TYPES.map((type, index) => [type, 1 << index]));
 const SOURCE_INDEX = { guardduty: 0, securityhub: 1 } as const;

@@ -5,7 +5,8 @@
 import type { AwsSecurityFinding, BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
 import type { Resource } from '../findings/model.js';
 import type { PipelineConfig } from '../config.js';
-import { defaultProductArn, partitionOf, resourceArn as identifyingArn } from '../arn.js';
+import { defaultProductArn, regionPartition } from '../kernel/arn.js';
+import { kindOf } from '../resources/registry.js';
 import type { IsolationRecord, IsolationStatus, Principal, SecurityHubRef } from '../store/model.js';
 // Control characters and direction overrides would break or disguise the one-line texts: shown as spaces.
 import { oneLine } from '../text.js';
@@ -183,24 +184,12 @@ export function buildBatchUpdate(
   };
 }
 
-const ASFF_RESOURCE_TYPES: Record<Resource['type'], string> = {
-  'ec2-instance': 'AwsEc2Instance',
-  'iam-user': 'AwsIamUser',
-  'iam-access-key': 'AwsIamAccessKey',
-  'iam-role': 'AwsIamRole',
-  's3-bucket': 'AwsS3Bucket',
-  'eks-cluster': 'AwsEksCluster',
-  // ASFF has no type for an Identity Center user; the finding names the session's role.
-  'identity-center-user': 'AwsIamRole',
-  'aws-account': 'AwsAccount',
-  other: 'Other',
-};
-
-/** The resource's ARN (arn.ts; in its region's partition), or the ASFF id of an IAM access key, which has no ARN. */
-export function resourceArn(resource: Resource): string {
-  if (resource.type === 'iam-access-key' && !resource.arn)
-    return `AWS::IAM::AccessKey:${resource.accessKeyId}`;
-  return identifyingArn(resource);
+/**
+ * The ASFF `Id` of a resource: its ARN (its own, else built in its region's partition), or for an IAM access key
+ * without one, `AWS::IAM::AccessKey:<id>` (keys have no ARN).
+ */
+export function asffResourceId(resource: Resource): string {
+  return kindOf(resource).asff.resourceId(resource);
 }
 
 /** The identifiers of the finding cordon imports for an isolation without a source finding. */
@@ -222,7 +211,8 @@ export function buildImportedFinding(
   now: Date,
 ): AwsSecurityFinding {
   const ref = importedFindingRef(record, config);
-  const category = record.resource.type === 'ec2-instance' ? 'VM' : 'User';
+  const kind = kindOf(record.resource);
+  const category = kind.asff.category;
   const who = `${describePrincipal(record.requester)}${record.immediate ? ' (emergency isolation)' : ''}`;
   const params = summariseParams(record.action, record.params);
   return {
@@ -262,9 +252,9 @@ export function buildImportedFinding(
     },
     Resources: [
       {
-        Type: ASFF_RESOURCE_TYPES[record.resource.type],
-        Id: resourceArn(record.resource),
-        Partition: partitionOf(record.region),
+        Type: kind.asff.type,
+        Id: asffResourceId(record.resource),
+        Partition: regionPartition(record.region),
         Region: record.region,
       },
     ],

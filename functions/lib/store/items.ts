@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../errors.js';
+import { ISOLATION_ID } from '../kernel/ids.js';
 import { keys, resourceKeyOf, type AuditEntry, type IsolationRecord, type NewIsolation } from './model.js';
 
 /** `kind` of isolation items: the partition key of the time-ordered `by-time` index. */
@@ -20,11 +21,9 @@ export function newIsolationId(now: Date): string {
   return `iso-${stamp}-${randomBytes(5).toString('hex')}`;
 }
 
-const ISOLATION_ID_PATTERN = /^iso-\d{17}-[0-9a-f]{10}$/;
-
 /** Whether a string has the shape of an isolation id (API path validation). */
 export function isIsolationId(value: string): boolean {
-  return ISOLATION_ID_PATTERN.test(value);
+  return ISOLATION_ID.test(value);
 }
 
 /** Hour bucket of a timestamp, e.g. `2026-11-28T07`. */
