@@ -9,6 +9,7 @@ import type { Resource } from '../../functions/lib/findings/model.js';
 import { asffResources, guardDutyResources } from '../../functions/lib/findings/resources.js';
 import {
   findKind,
+  iamIdentity,
   identifyingArn,
   protectionArns,
   requestedResource,
@@ -142,6 +143,25 @@ describe('Protection ARNs', () => {
     // No ARN form: the id stands for it.
     const { arn: _arn, ...withoutArn } = person;
     expect(identifyingArn(withoutArn)).toBe('jane@example.com');
+  });
+});
+
+describe('IAM identities the guards check by name', () => {
+  it('names a user, the owner of an access key and a role; no other kind', () => {
+    // Act
+    const identities = bare('us-east-1').map(iamIdentity);
+
+    // Assess
+    expect(identities).toEqual([
+      undefined,
+      { kind: 'user', name: 'mallory' },
+      // A key acts as its owner: a key of a user named root is refused like the user.
+      { kind: 'user', name: 'mallory' },
+      { kind: 'role', name: 'app' },
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import type { Resource } from '../findings/model.js';
 import type { ActionResult, ActionState, GuardSettings } from './contract.js';
-import { protectionArns } from '../resources/registry.js';
+import { iamIdentity, protectionArns } from '../resources/registry.js';
 
 export type GuardVerdict = { allowed: true } | { allowed: false; reason: string };
 
@@ -74,25 +74,25 @@ export function checkGuards(
     );
   }
   if (arns.some((arn) => /:root$/.test(arn))) return refuse('the root user is never contained by cordon');
-  if ((resource.type === 'iam-user' || resource.type === 'iam-access-key') && isRootName(resource.userName)) {
+  const identity = iamIdentity(resource);
+  if (identity?.kind === 'user' && isRootName(identity.name)) {
     return refuse('the root user is never contained by cordon');
   }
 
   // cordon's own identity: containing it would disarm the responder.
-  if (resource.type === 'iam-role') {
-    const names = [resource.roleName, iamNameFromArn(resource.arn)];
+  if (identity?.kind === 'role') {
+    const roleName = identity.name;
+    const names = [roleName, iamNameFromArn(resource.arn)];
     if (names.some(ownName)) {
       return refuse(
-        `role ${resource.roleName} belongs to cordon (member role or "${guard.cordonResourcePrefix}" prefix)`,
+        `role ${roleName} belongs to cordon (member role or "${guard.cordonResourcePrefix}" prefix)`,
       );
     }
     if (
-      resource.roleName.startsWith('AWSServiceRoleFor') ||
+      roleName.startsWith('AWSServiceRoleFor') ||
       arns.some((arn) => arn.includes(':role/aws-service-role/'))
     ) {
-      return refuse(
-        `role ${resource.roleName} is a service-linked role; AWS does not allow changing its policies`,
-      );
+      return refuse(`role ${roleName} is a service-linked role; AWS does not allow changing its policies`);
     }
   }
   for (const arn of arns) {

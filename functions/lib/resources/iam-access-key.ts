@@ -101,6 +101,8 @@ export const iamAccessKey = defineKind<IamAccessKeyResource, z.infer<typeof TagT
   // A key has no ARN: its owner's stands for it (protecting a user protects the user's keys).
   arn: (r) => iamArn(r.region, r.accountId, `user/${r.userName}`),
   protectionArns: (r, partition) => [`arn:${partition}:iam::${r.accountId}:user/${r.userName}`],
+  // A key acts as its owner.
+  iamIdentity: (r) => ({ kind: 'user', name: r.userName }),
   guardDuty: {
     block: 'AccessKey',
     read: (detail, scope) => {

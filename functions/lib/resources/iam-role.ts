@@ -51,6 +51,7 @@ export const iamRole = defineKind<IamRoleResource, z.infer<typeof TagTarget>>({
       ? [`arn:${partition}:sts::${r.accountId}:assumed-role/${r.roleName}/${r.sessionName}`]
       : []),
   ],
+  iamIdentity: (r) => ({ kind: 'role', name: r.roleName }),
   asff: {
     type: 'AwsIamRole',
     category: 'User',

@@ -40,6 +40,7 @@ export const iamUser = defineKind<IamUserResource, z.infer<typeof TagTarget>>({
   // A user's own ARN (any path) is what operators protect; built only when the finding gave none.
   protectionArns: (r, partition) =>
     r.arn ? [] : [`arn:${partition}:iam::${r.accountId}:user/${r.userName}`],
+  iamIdentity: (r) => ({ kind: 'user', name: r.userName }),
   asff: {
     type: 'AwsIamUser',
     category: 'User',

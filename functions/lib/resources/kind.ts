@@ -49,6 +49,12 @@ export interface AsffResourceInput {
   tags: Record<string, string>;
 }
 
+/**
+ * The IAM identity a resource is, or acts as: a user (an access key's owner) or a role. The guards check it against
+ * the root user's names, cordon's own roles and service-linked roles.
+ */
+export type IamIdentity = { kind: 'user'; name: string } | { kind: 'role'; name: string };
+
 /** Reads one block of a GuardDuty finding's `resource`. */
 export interface GuardDutyReader {
   /** The `resource.resourceType` that names the block (`Instance`, `AccessKey`, `S3Bucket`...). */
@@ -91,6 +97,8 @@ export interface KindSpec<R extends Resource, T extends { type: string; accountI
    * by: what it belongs to, so that protecting a user protects its keys and a role protects its sessions.
    */
   protectionArns?(resource: R, partition: Partition): string[];
+  /** The IAM user or role it is or belongs to; absent: none the guards check by name. */
+  iamIdentity?(resource: R): IamIdentity;
   /** GuardDuty `resource.<block>`: which block names resources of this kind and how to read it. */
   guardDuty?: GuardDutyReader;
   /** The ASFF resource type cordon writes, and the category of the findings it imports. */
@@ -125,6 +133,8 @@ export interface ResourceKind {
   identifyingArn(resource: Resource): string;
   /** Every ARN protection rules match the resource by: its own first, then what it belongs to. */
   protectionArns(resource: Resource, partition: Partition): string[];
+  /** The IAM user or role it is or belongs to, or undefined. */
+  iamIdentity(resource: Resource): IamIdentity | undefined;
   readonly guardDuty: GuardDutyReader | undefined;
   readonly asff: {
     type: string;
@@ -176,6 +186,7 @@ export function defineKind<R extends Resource, T extends { type: string; account
       const more = spec.protectionArns ? spec.protectionArns(narrow(resource), partition) : [];
       return [...new Set([...own, ...more])];
     },
+    iamIdentity: (resource) => spec.iamIdentity?.(narrow(resource)),
     guardDuty: spec.guardDuty,
     asff: {
       type: spec.asff.type,

@@ -17,6 +17,7 @@ import {
   fieldError,
   type AsffResourceInput,
   type GuardDutyReader,
+  type IamIdentity,
   type RequestedResource,
   type ResourceKind,
 } from './kind.js';
@@ -84,6 +85,11 @@ export function identifyingArn(resource: Resource): string {
  */
 export function protectionArns(resource: Resource): string[] {
   return kindOf(resource).protectionArns(resource, resourcePartition(resource.arn, resource.region));
+}
+
+/** The IAM user or role the resource is or acts as (an access key: its owner), or undefined. */
+export function iamIdentity(resource: Resource): IamIdentity | undefined {
+  return kindOf(resource).iamIdentity(resource);
 }
 
 /** The GuardDuty block readers, in registry order. */
