@@ -328,7 +328,15 @@ describe('Policy evaluation: the index', () => {
     >;
 
     // Assess
-    expect(Object.keys(json)).toEqual(['rule', 'mode', 'actions', 'reasons', 'exemptedByTag', 'explanation']);
+    expect(Object.keys(json)).toEqual([
+      'rule',
+      'mode',
+      'actions',
+      'reasons',
+      'exemptedByTag',
+      'refusedAccounts',
+      'explanation',
+    ]);
     expect(json['explanation']).toEqual([
       { rule: 'ec2-crypto-mining', matched: false, reason: 'severity 2 is below min 7' },
       {

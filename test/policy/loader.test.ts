@@ -101,6 +101,7 @@ rules:
       customActions: { approve: 'CordonApprove', reject: 'CordonReject' },
       includeSampleFindings: false,
       incidentWindowMarginMinutes: 60,
+      allowCrossAccountResources: false,
     });
   });
 
@@ -115,6 +116,8 @@ settings:
   customActions: { approve: Yes1, reject: No1 }
   includeSampleFindings: true
   incidentWindowMarginMinutes: 15
+  allowCrossAccountResources: true
+  memberAccounts: ['111111111111', '222222222222', '111111111111']
 rules:
   - { name: all, mode: notify }
 `;
@@ -131,6 +134,8 @@ rules:
       customActions: { approve: 'Yes1', reject: 'No1' },
       includeSampleFindings: true,
       incidentWindowMarginMinutes: 15,
+      allowCrossAccountResources: true,
+      memberAccounts: ['111111111111', '222222222222'],
     });
   });
 

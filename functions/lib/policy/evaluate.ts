@@ -17,8 +17,10 @@
 import { getAction } from '../actions/registry.js';
 import type { ActionDefinition } from '../actions/contract.js';
 import { RESOURCE_TYPES, type Finding, type Resource } from '../findings/model.js';
+import { accountExclusion, accountPasses, accountsOf, describeResource, exclusion } from './exclusions.js';
 import { compileGlob, type Glob } from './glob.js';
 import type {
+  AccountRefusalEntry,
   CompiledPolicy,
   CompiledRule,
   Decision,
@@ -73,6 +75,8 @@ interface PolicyIndex {
   /** Distinct types remembered per source before the memo starts over (bounded against hostile input). */
   memoLimit: number;
   protectedGlobs: Glob[];
+  /** Whether any rule has an `accounts` condition (only then are a finding's accounts worked out). */
+  usesAccounts: boolean;
 }
 
 /** What the finding's source and type alone decide, for every rule. Built once per type, then shared. */
@@ -148,10 +152,14 @@ function buildIndex(policy: CompiledPolicy): PolicyIndex {
     byType: [new Map(), new Map()],
     memoLimit: Math.max(64, Math.floor(MEMO_SLOTS / Math.max(1, programs.length))),
     protectedGlobs: policy.settings.protectedArns.map(compileGlob),
+    usesAccounts: programs.some((p) => p.accountInclude !== undefined || p.accountExclude !== undefined),
   };
 }
 
 const SOURCE_NAMES = ['guardduty', 'securityhub'] as const;
+
+/** No rule has an `accounts` condition: a finding's accounts are never read. */
+const NO_ACCOUNTS: readonly string[] = Object.freeze([]);
 
 /** What source and type decide for each rule (memoised per source and type). */
 function typeEntry(index: PolicyIndex, source: 0 | 1, type: string): TypeEntry {
@@ -239,14 +247,21 @@ const enum Failure {
  * for a rule whose source and type conditions hold ({@link typeEntry} explains the others). The fast path calls
  * {@link holds}, which tests the same predicates.
  */
-function failingCondition(program: RuleProgram, finding: Finding, resourceMask: number): Failure {
+function failingCondition(
+  program: RuleProgram,
+  finding: Finding,
+  resourceMask: number,
+  accounts: readonly string[],
+): Failure {
   if (program.products && !program.products.has(finding.productName.toLowerCase())) return Failure.Product;
   const score = finding.severity.score;
   if (program.min !== undefined && score < program.min) return Failure.Min;
   if (program.max !== undefined && score > program.max) return Failure.Max;
   if (program.labels && !program.labels.has(finding.severity.label)) return Failure.Label;
-  if (program.accountInclude && !program.accountInclude.has(finding.accountId)) return Failure.AccountInclude;
-  if (program.accountExclude?.has(finding.accountId)) return Failure.AccountExclude;
+  const include = program.accountInclude;
+  if (include && !accounts.some((a) => include.has(a))) return Failure.AccountInclude;
+  if (program.accountExclude && !accounts.some((a) => accountPasses(program, a)))
+    return Failure.AccountExclude;
   if (program.regionInclude && !program.regionInclude.has(finding.region)) return Failure.RegionInclude;
   if (program.regionExclude?.has(finding.region)) return Failure.RegionExclude;
   if (program.resourceMask !== 0 && (program.resourceMask & resourceMask) === 0) return Failure.ResourceType;
@@ -256,7 +271,12 @@ function failingCondition(program: RuleProgram, finding: Finding, resourceMask: 
 }
 
 /** The finding value a failure's wording depends on (with the rule), for caching the words. */
-function failureKey(failure: Failure, finding: Finding, resourceMask: number): string | number {
+function failureKey(
+  failure: Failure,
+  finding: Finding,
+  resourceMask: number,
+  accounts: readonly string[],
+): string | number {
   switch (failure) {
     case Failure.Product:
       return finding.productName;
@@ -267,7 +287,7 @@ function failureKey(failure: Failure, finding: Finding, resourceMask: number): s
       return finding.severity.label;
     case Failure.AccountInclude:
     case Failure.AccountExclude:
-      return finding.accountId;
+      return accounts.join(',');
     case Failure.RegionInclude:
     case Failure.RegionExclude:
       return finding.region;
@@ -284,7 +304,13 @@ function typesInMask(mask: number): string[] {
 }
 
 /** The words for a failing condition. */
-function failureText(failure: Failure, program: RuleProgram, finding: Finding, resourceMask: number): string {
+function failureText(
+  failure: Failure,
+  program: RuleProgram,
+  finding: Finding,
+  resourceMask: number,
+  accounts: readonly string[],
+): string {
   const m = program.rule.match;
   const score = finding.severity.score;
   switch (failure) {
@@ -299,9 +325,9 @@ function failureText(failure: Failure, program: RuleProgram, finding: Finding, r
     case Failure.Label:
       return `severity label ${finding.severity.label} is not ${listWords(m.severity?.labels ?? [])}`;
     case Failure.AccountInclude:
-      return `account ${finding.accountId} is not in accounts.include (${(m.accounts?.include ?? []).join(', ')})`;
+      return `account ${accounts.join(', ')} is not in accounts.include (${(m.accounts?.include ?? []).join(', ')})`;
     case Failure.AccountExclude:
-      return `account ${finding.accountId} is in accounts.exclude`;
+      return `account ${accounts.join(', ')} ${accounts.length > 1 ? 'are' : 'is'} in accounts.exclude`;
     case Failure.RegionInclude:
       return `region ${finding.region} is not in regions.include (${(m.regions?.include ?? []).join(', ')})`;
     case Failure.RegionExclude:
@@ -327,9 +353,14 @@ const MAX_CACHED_FAILURES = 256;
  * rule, the failing condition and one finding value, so it is built once per (rule, condition, value), frozen
  * and shared: a policy whose rules all share a type family stays fast.
  */
-function failureExplanation(program: RuleProgram, finding: Finding, resourceMask: number): RuleExplanation {
-  const failure = failingCondition(program, finding, resourceMask);
-  const key = failureKey(failure, finding, resourceMask);
+function failureExplanation(
+  program: RuleProgram,
+  finding: Finding,
+  resourceMask: number,
+  accounts: readonly string[],
+): RuleExplanation {
+  const failure = failingCondition(program, finding, resourceMask, accounts);
+  const key = failureKey(failure, finding, resourceMask, accounts);
   let cache = program.failures[failure];
   if (cache === undefined) {
     cache = new Map();
@@ -340,7 +371,7 @@ function failureExplanation(program: RuleProgram, finding: Finding, resourceMask
     entry = Object.freeze({
       rule: program.rule.name,
       matched: false,
-      reason: failureText(failure, program, finding, resourceMask),
+      reason: failureText(failure, program, finding, resourceMask, accounts),
     });
     if (cache.size >= MAX_CACHED_FAILURES) cache.clear();
     cache.set(key, entry);
@@ -352,15 +383,23 @@ function failureExplanation(program: RuleProgram, finding: Finding, resourceMask
  * Whether every condition of the rule holds, except source and type: {@link typeEntry} only lists rules whose
  * source and type conditions already hold for this finding.
  */
-function holds(program: RuleProgram, finding: Finding, resourceMask: number): boolean {
+function holds(
+  program: RuleProgram,
+  finding: Finding,
+  resourceMask: number,
+  accounts: readonly string[],
+): boolean {
   if (finding.sample && !program.sample) return false;
   const score = finding.severity.score;
   if (program.min !== undefined && score < program.min) return false;
   if (program.max !== undefined && score > program.max) return false;
   if (program.labels && !program.labels.has(finding.severity.label)) return false;
   if (program.products && !program.products.has(finding.productName.toLowerCase())) return false;
-  if (program.accountInclude && !program.accountInclude.has(finding.accountId)) return false;
-  if (program.accountExclude?.has(finding.accountId)) return false;
+  if (
+    (program.accountInclude !== undefined || program.accountExclude !== undefined) &&
+    !accounts.some((a) => accountPasses(program, a))
+  )
+    return false;
   if (program.regionInclude && !program.regionInclude.has(finding.region)) return false;
   if (program.regionExclude?.has(finding.region)) return false;
   if (program.resourceMask !== 0 && (program.resourceMask & resourceMask) === 0) return false;
@@ -376,7 +415,12 @@ function listWords(items: readonly string[]): string {
 }
 
 /** What matched, in words, for the matching rule. */
-function matchedOn(program: RuleProgram, finding: Finding, typeMatch: string | undefined): string {
+function matchedOn(
+  program: RuleProgram,
+  finding: Finding,
+  typeMatch: string | undefined,
+  accounts: readonly string[],
+): string {
   // Concatenation rather than an array join: this runs once per matched finding, on the hot path.
   const m = program.rule.match;
   let text = m.sources ? `source ${finding.source}` : '';
@@ -387,7 +431,8 @@ function matchedOn(program: RuleProgram, finding: Finding, typeMatch: string | u
   if (program.max !== undefined)
     text = join(text, `severity ${finding.severity.score} <= max ${program.max}`);
   if (program.labels) text = join(text, `severity label ${finding.severity.label}`);
-  if (m.accounts) text = join(text, `account ${finding.accountId}`);
+  if (m.accounts)
+    text = join(text, `account ${accounts.filter((a) => accountPasses(program, a)).join(', ')}`);
   if (m.regions) text = join(text, `region ${finding.region}`);
   if (program.staticMatchText !== '') text = join(text, program.staticMatchText);
   if (finding.sample) text = join(text, 'sample findings included');
@@ -401,46 +446,9 @@ function join(text: string, part: string): string {
 /** A resource's ARN as given, or built from its identifiers (in its region's partition), for protected-ARN globs. */
 export { resourceArn };
 
-function describeResource(resource: Resource): string {
-  return `${resource.type} ${resource.id}`;
-}
-
-/** Why cordon must leave this resource alone according to the policy settings, or undefined. */
-function exclusion(
-  resource: Resource,
-  settings: PolicySettings,
-  protectedGlobs: Glob[],
-): { reason: string; byTag: boolean } | undefined {
-  if (resource.type === 'aws-account')
-    return {
-      reason: `left out ${describeResource(resource)}: cordon never contains an account or its root user`,
-      byTag: false,
-    };
-  if (protectedGlobs.length > 0) {
-    const arn = resourceArn(resource);
-    const glob = protectedGlobs.find((g) => g.test(arn));
-    if (glob)
-      return {
-        reason: `left out ${describeResource(resource)}: ${arn} matches protected ${JSON.stringify(glob.source)}`,
-        byTag: false,
-      };
-  }
-  // Checked after the protected ARNs, which come from the policy itself: a tag is only named as the reason when
-  // nothing trusted already excluded the resource.
-  const tag = settings.exemptionTag;
-  const tagValue = Object.hasOwn(resource.tags, tag.key) ? resource.tags[tag.key] : undefined;
-  if (tagValue !== undefined && (tag.value === undefined || tag.value === tagValue)) {
-    return {
-      reason: `left out ${describeResource(resource)}: it has the exemption tag ${tag.key}=${tagValue}`,
-      byTag: true,
-    };
-  }
-  return undefined;
-}
-
 /**
- * The planned actions for the matching rule. Adds to `reasons` why resources were left out (exempt, protected,
- * root) and when no resource fits the action.
+ * The planned actions for the matching rule. Adds to `reasons` why resources were left out (account, exempt,
+ * protected, root) and when no resource fits the action.
  */
 function plan(
   program: RuleProgram,
@@ -449,6 +457,7 @@ function plan(
   settings: PolicySettings,
   reasons: string[],
   exemptedByTag: TagExemption[],
+  refusedAccounts: AccountRefusalEntry[],
 ): PlannedAction[] {
   const rule = program.rule;
   const actions: PlannedAction[] = [];
@@ -464,6 +473,14 @@ function plan(
     // Accounts and root are named even though no action supports them: people ask why root was not contained.
     if (resource.type !== 'aws-account' && !action.resourceTypes.includes(resource.type)) {
       unsupported++;
+      continue;
+    }
+    // The account boundary first: a resource outside it is not cordon's to consider, not even as exempt.
+    const refusal = accountExclusion(program, resource, finding, settings);
+    if (refusal) {
+      excluded++;
+      reasons.push(`left out ${describeResource(resource)}: ${refusal.reason}`);
+      refusedAccounts.push({ resource, action: action.name, ...refusal });
       continue;
     }
     const why = exclusion(resource, settings, index.protectedGlobs);
@@ -493,6 +510,7 @@ function explain(
   resourceMask: number,
   matched: RuleProgram | undefined,
   matchedReason: string,
+  accounts: readonly string[],
 ): RuleExplanation[] {
   const last = matched ? matched.position : index.programs.length - 1;
   // Rules that fail on source or type share one frozen entry per type: copy them all, then fill in the few
@@ -503,7 +521,7 @@ function explain(
     explanation[program.position] =
       program === matched
         ? { rule: program.rule.name, matched: true, reason: matchedReason }
-        : failureExplanation(program, finding, resourceMask);
+        : failureExplanation(program, finding, resourceMask, accounts);
   }
   return explanation as RuleExplanation[];
 }
@@ -519,20 +537,23 @@ export function evaluatePolicy(policy: CompiledPolicy, finding: Finding): Decisi
   const index = indexFor(policy);
   const entry = typeEntry(index, SOURCE_INDEX[finding.source], finding.type);
   const resourceMask = resourceMaskOf(finding);
+  const accounts = index.usesAccounts ? accountsOf(finding) : NO_ACCOUNTS;
   for (const program of entry.candidates) {
-    if (!holds(program, finding, resourceMask)) continue;
+    if (!holds(program, finding, resourceMask, accounts)) continue;
     const rule = program.rule;
-    const matchedReason = matchedOn(program, finding, entry.typeMatches[program.position]);
+    const matchedReason = matchedOn(program, finding, entry.typeMatches[program.position], accounts);
     const reasons = [`matched rule ${rule.name}: ${matchedReason}`];
     const exemptedByTag: TagExemption[] = [];
-    const actions = plan(program, finding, index, policy.settings, reasons, exemptedByTag);
+    const refusedAccounts: AccountRefusalEntry[] = [];
+    const actions = plan(program, finding, index, policy.settings, reasons, exemptedByTag, refusedAccounts);
     return {
       rule: rule.name,
       mode: rule.mode,
       actions,
       reasons,
       exemptedByTag,
-      explanation: explain(index, entry, finding, resourceMask, program, matchedReason),
+      refusedAccounts,
+      explanation: explain(index, entry, finding, resourceMask, program, matchedReason, accounts),
     };
   }
   const reasons = [`no rule matched (${index.programs.length} evaluated)`];
@@ -545,6 +566,7 @@ export function evaluatePolicy(policy: CompiledPolicy, finding: Finding): Decisi
     actions: [],
     reasons,
     exemptedByTag: [],
-    explanation: explain(index, entry, finding, resourceMask, undefined, ''),
+    refusedAccounts: [],
+    explanation: explain(index, entry, finding, resourceMask, undefined, '', accounts),
   };
 }

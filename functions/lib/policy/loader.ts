@@ -33,6 +33,7 @@ export const DEFAULT_POLICY_SETTINGS: PolicySettings = Object.freeze({
   customActions: Object.freeze({ approve: 'CordonApprove', reject: 'CordonReject' }),
   includeSampleFindings: false,
   incidentWindowMarginMinutes: 60,
+  allowCrossAccountResources: false,
 });
 
 /**
@@ -345,6 +346,12 @@ function compileSettings(entries: SettingEntry[], issues: PolicyIssue[]): Policy
         break;
       case 'incidentWindowMarginMinutes':
         settings.incidentWindowMarginMinutes = value as number;
+        break;
+      case 'allowCrossAccountResources':
+        settings.allowCrossAccountResources = value as boolean;
+        break;
+      case 'memberAccounts':
+        settings.memberAccounts = [...new Set(value as string[])];
         break;
       case 'identityCenter':
         settings.identityCenter = { ...(value as NonNullable<SettingsInput['identityCenter']>) };

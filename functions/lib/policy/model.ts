@@ -3,6 +3,7 @@
  * consumed by triage, the API's `/policy/evaluate`, `cordon policy test` and `cordon replay`.
  */
 import type { Resource } from '../findings/model.js';
+import type { AccountRefusalCode } from '../findings/account.js';
 import type { IdentityCenterSettings } from '../actions/contract.js';
 
 export type Mode = 'auto' | 'approval' | 'notify';
@@ -41,6 +42,11 @@ export interface Decision {
    */
   exemptedByTag: TagExemption[];
   /**
+   * Resources the matching rule would contain but refused because of the account they are in (another account
+   * than the finding's, or outside `settings.memberAccounts`). Triage logs each with its code; nothing is done.
+   */
+  refusedAccounts: AccountRefusalEntry[];
+  /**
    * One entry per rule evaluated, in order, up to and including the match (every rule when none matches).
    * Entries of rules that did not match are shared between decisions and frozen (copy before changing).
    */
@@ -51,6 +57,14 @@ export interface Decision {
 export interface TagExemption {
   resource: Resource;
   action: string;
+  reason: string;
+}
+
+/** A resource left out because of its account, with a stable code (see findings/account.ts). */
+export interface AccountRefusalEntry {
+  resource: Resource;
+  action: string;
+  code: AccountRefusalCode;
   reason: string;
 }
 
@@ -70,6 +84,13 @@ export interface PolicySettings {
    * inside the window are treated as the attacker's on release (see `isolate-iam-user`).
    */
   incidentWindowMarginMinutes: number;
+  /**
+   * Whether a finding may name resources in another account than its own. Off by default: a finding is
+   * imported by one account, and must not be able to get resources of another account contained.
+   */
+  allowCrossAccountResources: boolean;
+  /** When set, the only accounts cordon acts in (the deployment may narrow it further). */
+  memberAccounts?: string[];
   /** Where IAM Identity Center is administered (actions with `target: 'identity-center'` run there). */
   identityCenter?: IdentityCenterSettings;
 }

@@ -95,6 +95,10 @@ export const settingsSchema = z.strictObject({
     .min(0)
     .max(7 * 24 * 60, 'must be at most 10080 minutes (7 days)')
     .optional(),
+  /** Off by default: a finding naming a resource in another account than its own is refused. */
+  allowCrossAccountResources: z.boolean().optional(),
+  /** The member accounts cordon may act in; absent: any account the member role exists in. */
+  memberAccounts: oneOrMany(ACCOUNT_ID).optional(),
   /** Where IAM Identity Center is administered; actions that contain Identity Center users run there. */
   identityCenter: z
     .strictObject({
