@@ -183,6 +183,8 @@ export async function createBenchWorld(
   const config: PipelineConfig = {
     region: REGION,
     securityAccountId: ACCOUNT,
+    // moto's one account plays both the security and the member account.
+    emulatorSingleAccount: true,
     tableName,
     topicArn: resources.topicArn,
     workerFunction: 'cordon-isolate',

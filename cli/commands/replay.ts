@@ -140,7 +140,8 @@ async function replayDeps(
     resourcePrefix: 'cordon',
     leaseSeconds: 900,
     maxAttempts: 4,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    // Against an emulator its one default account plays both the security and the member accounts.
+    ...(options.endpoint ? { endpoint: options.endpoint, emulatorSingleAccount: true } : {}),
   };
   const securityHub: SecurityHubWriter = options.endpoint
     ? new OutboxSecurityHubWriter(resolve(options.outbox), (entry) =>

@@ -25,6 +25,16 @@ const EnvSchema = z.object({
     .regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name')
     .default('cordon-member'),
   CORDON_EXTERNAL_ID: optionalString,
+  /**
+   * The member accounts cordon may act in, comma-separated (Terraform `member_accounts`); empty or unset: no
+   * deployment allow-list (the policy's `settings.memberAccounts` may still set one).
+   */
+  CORDON_MEMBER_ACCOUNTS: z
+    .string()
+    .trim()
+    .regex(/^(\d{12}(\s*,\s*\d{12})*)?$/, 'expected 12-digit account ids separated by commas')
+    .transform((v) => (v === '' ? undefined : [...new Set(v.split(',').map((a) => a.trim()))]))
+    .optional(),
   /** Custom action ids; default: the policy's `customActions` settings. */
   CORDON_APPROVE_ACTION_ID: z
     .string()
@@ -53,6 +63,13 @@ export interface PipelineConfig {
   workerFunction: string;
   memberRoleName: string;
   externalId?: string;
+  /** The deployment's member-account allow-list; undefined: none. */
+  memberAccounts?: string[];
+  /**
+   * Local emulator only, never read from the environment: moto's one default account plays both the security
+   * account and a member account, so the security account may be a target. Everywhere else it never is.
+   */
+  emulatorSingleAccount?: boolean;
   approveActionId?: string;
   rejectActionId?: string;
   endpoint?: string;
@@ -87,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxAttempts: e.CORDON_AWS_MAX_ATTEMPTS,
   };
   if (e.CORDON_EXTERNAL_ID !== undefined) config.externalId = e.CORDON_EXTERNAL_ID;
+  if (e.CORDON_MEMBER_ACCOUNTS !== undefined) config.memberAccounts = e.CORDON_MEMBER_ACCOUNTS;
   if (e.CORDON_APPROVE_ACTION_ID !== undefined) config.approveActionId = e.CORDON_APPROVE_ACTION_ID;
   if (e.CORDON_REJECT_ACTION_ID !== undefined) config.rejectActionId = e.CORDON_REJECT_ACTION_ID;
   if (e.CORDON_AWS_ENDPOINT !== undefined) config.endpoint = e.CORDON_AWS_ENDPOINT;

@@ -63,6 +63,19 @@ export class RefusedResourceError extends CordonError {
   }
 }
 
+/**
+ * cordon refuses to act in an account: the security account, one outside the member-account allow-list, or
+ * another account than the finding's. `reason` is the stable code (findings/account.ts).
+ */
+export class RefusedAccountError extends CordonError {
+  readonly reason: string;
+
+  constructor(reason: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'REFUSED_ACCOUNT', ...options });
+    this.reason = reason;
+  }
+}
+
 /** An isolation step failed; `step` names it. */
 export class StepFailedError extends CordonError {
   readonly step: string;

@@ -121,7 +121,13 @@ export function policyWith(settings: Partial<PolicySettings> = {}): CompiledPoli
 /** Build a pipeline world against this file's moto. Each world has its own table, topic and queue. */
 export async function createWorld(
   moto: MotoHandle,
-  options: { policy?: CompiledPolicy; securityAccountId?: string } = {},
+  options: {
+    policy?: CompiledPolicy;
+    securityAccountId?: string;
+    /** Refuse the security account as a target, as deployed (off: moto's one account plays both). */
+    enforceSecurityAccount?: boolean;
+    memberAccounts?: string[];
+  } = {},
 ): Promise<PipelineWorld> {
   const clientConfig = moto.clientConfig(REGION);
   const tableName = unique('cordon-isolations');
@@ -178,6 +184,8 @@ export async function createWorld(
     resourcePrefix: 'cordon',
     leaseSeconds: 900,
     maxAttempts: 1,
+    ...(options.enforceSecurityAccount === true ? {} : { emulatorSingleAccount: true }),
+    ...(options.memberAccounts === undefined ? {} : { memberAccounts: options.memberAccounts }),
   };
   const clock = testClock();
   const metrics = recordingMetrics();

@@ -8,6 +8,7 @@ import {
   CordonError,
   ForbiddenError,
   NotFoundError,
+  RefusedAccountError,
   RefusedResourceError,
   TagsUnavailableError,
   UnauthenticatedError,
@@ -75,6 +76,15 @@ export function toProblem(error: unknown, context: { path: string; requestId: st
       type: problemType('unsupported-event'),
       title: 'Unsupported event',
       status: 400,
+      detail: error.message,
+    };
+  }
+  if (error instanceof RefusedAccountError) {
+    return {
+      ...base,
+      type: problemType('refused-account'),
+      title: 'Refused account',
+      status: 422,
       detail: error.message,
     };
   }

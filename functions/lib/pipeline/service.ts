@@ -22,6 +22,7 @@ import { CORDON_FINDING_ID_PREFIX } from '../report/securityhub-payload.js';
 import type { IsolationPage, IsolationQuery } from '../store/isolations.js';
 import { newIsolationId } from '../store/isolations.js';
 import type { IsolationRecord, IsolationStatus, Principal } from '../store/model.js';
+import { assertAccountAllowed, resourceAccountRefusal } from './account-boundary.js';
 import type { PipelineDeps } from './deps.js';
 import { guardSettings } from './guard-settings.js';
 import { TagsUnavailableError, tagTarget } from './resource-tags.js';
@@ -92,13 +93,16 @@ export function resolveAction(
 /**
  * Request an isolation from the API. Guards apply (protected, exempt, root, cordon-owned resources are refused).
  * Without `immediate`, the request waits for approval by someone else; with it, the worker starts now.
- * @throws ValidationError for an unknown action or bad parameters; RefusedResourceError for a guarded resource.
+ * @throws ValidationError for an unknown action or bad parameters; RefusedResourceError for a guarded resource;
+ *   RefusedAccountError for an account outside the boundary (pipeline/account-boundary.ts).
  */
 export async function requestIsolation(
   deps: PipelineDeps,
   input: RequestIsolationInput,
 ): Promise<RequestIsolationResult> {
   const { action, params } = resolveAction(input.resource, input.action, input.params);
+  // The account boundary first (422): never the security account, only allow-listed member accounts.
+  assertAccountAllowed(input.resource, deps.policy, deps.config);
   const guard = guardSettings(deps.policy, deps.config);
   // Policy-based refusals first (protected ARNs, root, cordon's own): no AWS call needed.
   const verdict = checkGuards(input.resource, guard);
@@ -336,6 +340,15 @@ export interface EventEvaluation {
   findings: FindingEvaluation[];
 }
 
+/** The account boundary as a guard verdict (security account, allow-list), or undefined when it allows. */
+function boundaryVerdict(
+  deps: Pick<PipelineDeps, 'policy' | 'config'>,
+  resource: Resource,
+): GuardVerdict | undefined {
+  const refusal = resourceAccountRefusal(resource, deps.policy, deps.config);
+  return refusal === undefined ? undefined : { allowed: false, reason: `${refusal.code}: ${refusal.reason}` };
+}
+
 /**
  * Evaluate an event against the policy and the guards, without any AWS call (API `/policy/evaluate`, replay).
  * @throws UnsupportedEventError when the event is malformed or not a finding event.
@@ -359,7 +372,7 @@ export function evaluateEvent(
           action: planned.action,
           params: planned.params,
           resource: planned.resource,
-          guard: checkGuards(planned.resource, guard),
+          guard: boundaryVerdict(deps, planned.resource) ?? checkGuards(planned.resource, guard),
         })),
       };
     }),

@@ -7,6 +7,7 @@
  * would make EventBridge retry a poison event). AWS errors do throw, so EventBridge retries and the DLQ apply.
  */
 import { checkGuards } from '../actions/guards.js';
+import { actedOnAccount, type AccountRefusalCode } from '../findings/account.js';
 import { errorMessage, UnsupportedEventError } from '../errors.js';
 import type { Finding } from '../findings/model.js';
 import { parseCordonEvent } from '../findings/index.js';
@@ -16,6 +17,7 @@ import { buildExemptionNotification, buildFindingNotification } from '../report/
 import { reportOutcome, writeFindingNote } from '../report/reporter.js';
 import { newIsolationId } from '../store/isolations.js';
 import type { FindingSummary, IsolationStatus, Principal } from '../store/model.js';
+import { resourceAccountRefusal } from './account-boundary.js';
 import type { PipelineDeps } from './deps.js';
 import { guardSettings } from './guard-settings.js';
 import { ignoredFindingReason } from './service.js';
@@ -33,6 +35,8 @@ export interface ActionOutcome {
   duplicateOf?: 'finding' | 'resource';
   /** The guard that refused the resource. */
   refused?: string;
+  /** Set when the resource's account refused it (security account, not allow-listed): the reason code. */
+  refusedCode?: AccountRefusalCode;
   /** Why an automatic request was parked for approval (a limit). */
   downgraded?: string;
 }
@@ -47,6 +51,8 @@ export interface FindingOutcome {
   ignored?: string;
   reasons: string[];
   actions: ActionOutcome[];
+  /** Resources the policy refused because of their account (another account than the finding's...). */
+  refusedAccounts?: ActionOutcome[];
   /** When the exemption tag left resources out: whether people were told now (false for a duplicate). */
   exemptionNotified?: boolean;
   /** For `notify` rules: whether people were told now (false for a duplicate). */
@@ -100,11 +106,21 @@ export async function createForPlannedAction(
     action: planned.action,
     resourceType: planned.resource.type,
     resourceId: planned.resource.id,
-    accountId: planned.resource.accountId,
+    accountId: actedOnAccount(planned.resource),
     created: false,
   };
-  const verdict = checkGuards(planned.resource, guardSettings(deps.policy, deps.config));
   const logger = deps.logger.withKeys({ findingKey: finding.key });
+  // The account boundary before anything else: nothing is stored, started or told for a refused account.
+  const refusal = resourceAccountRefusal(planned.resource, deps.policy, deps.config);
+  if (refusal !== undefined) {
+    logger.warn(`refusing ${planned.resource.type} ${planned.resource.id}: ${refusal.reason}`, {
+      rule: decision.rule,
+      reasonCode: refusal.code,
+      accountId: base.accountId,
+    });
+    return { ...base, refused: refusal.reason, refusedCode: refusal.code };
+  }
+  const verdict = checkGuards(planned.resource, guardSettings(deps.policy, deps.config));
   if (!verdict.allowed) {
     logger.warn(`refusing ${planned.resource.type} ${planned.resource.id}: ${verdict.reason}`, {
       rule: decision.rule,
@@ -283,6 +299,25 @@ export async function triageEvent(
       actions: [],
     };
     outcomes.push(outcome);
+    if (decision.refusedAccounts.length > 0) {
+      outcome.refusedAccounts = decision.refusedAccounts.map((r) => {
+        logger.warn(`refusing ${r.resource.type} ${r.resource.id}: ${r.reason}`, {
+          rule: decision.rule,
+          reasonCode: r.code,
+          accountId: actedOnAccount(r.resource),
+          findingAccountId: finding.accountId,
+        });
+        return {
+          action: r.action,
+          resourceType: r.resource.type,
+          resourceId: r.resource.id,
+          accountId: actedOnAccount(r.resource),
+          created: false,
+          refused: r.reason,
+          refusedCode: r.code,
+        };
+      });
+    }
     if (decision.rule === null || decision.mode === null) {
       logger.info('no policy rule matches', { type: finding.type, reasons: decision.reasons });
       continue;

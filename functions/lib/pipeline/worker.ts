@@ -25,6 +25,7 @@ import {
   ConflictError,
   CordonError,
   LeaseLostError,
+  RefusedAccountError,
   StepFailedError,
   errorMessage,
 } from '../errors.js';
@@ -34,6 +35,8 @@ import type { TransitionOptions } from '../store/transitions.js';
 import type { PipelineDeps, WorkerJob } from './deps.js';
 import { guardSettings } from './guard-settings.js';
 import { incidentContext } from './incident-context.js';
+import { assertAccountAllowed } from './account-boundary.js';
+import { actedOnAccount } from '../findings/account.js';
 
 /** The worker as a principal in the audit trail. */
 export const WORKER_PRINCIPAL: Principal = { type: 'system', id: 'cordon-isolate', name: 'cordon worker' };
@@ -108,6 +111,26 @@ function targetAccount(
     );
   }
   return { accountId: identityCenter.accountId, region: identityCenter.region };
+}
+
+/**
+ * The account boundary, re-checked before any role is assumed: a record stored before the allow-list changed,
+ * or written by anyone who can write the table, must not reach the security account or an account outside the
+ * allow-list. The record's account must also be its resource's.
+ * @throws RefusedAccountError, which fails the run without an AWS call
+ */
+function checkRecordAccount(
+  record: Pick<IsolationRecord, 'id' | 'accountId' | 'resource'>,
+  deps: Pick<PipelineDeps, 'policy' | 'config'>,
+): void {
+  const account = actedOnAccount(record.resource);
+  if (account !== record.accountId) {
+    throw new RefusedAccountError(
+      'cross-account-resource',
+      `isolation ${record.id} names account ${record.accountId} but its resource ${record.resource.id} is in ${account}`,
+    );
+  }
+  assertAccountAllowed(record.resource, deps.policy, deps.config);
 }
 
 /**
@@ -210,6 +233,7 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
   } else {
     try {
       const params: unknown = action.params.parse(record.params);
+      checkRecordAccount(record, deps);
       const identityCenter = deps.policy.settings.identityCenter;
       const where = targetAccount(action.target, record, identityCenter);
       // Only the SDK clients of the services the action declares permissions for are loaded.
@@ -264,7 +288,11 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
     } catch (error) {
       const lost = error instanceof LeaseLostError ? guard.fence(error) : guard.lost;
       if (lost) return leaseLost(lost);
-      log.error('action threw', { error: errorMessage(error) });
+      if (error instanceof RefusedAccountError) {
+        log.warn(`refused: ${error.message}`, { reasonCode: error.reason, accountId: record.accountId });
+      } else {
+        log.error('action threw', { error: errorMessage(error) });
+      }
       result = thrownFailure(error);
     }
   }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../errors.js';
+import { withActedOnAccount } from '../findings/account.js';
 import { ISOLATION_ID } from '../kernel/ids.js';
 import { keys, resourceKeyOf, type AuditEntry, type IsolationRecord, type NewIsolation } from './model.js';
 
@@ -60,13 +61,15 @@ export function newRecord(
     to: status,
     ...((downgraded ?? input.note) ? { note: downgraded ?? input.note } : {}),
   };
+  // One account throughout: the record's, the resource's and the per-account limit's are the account acted on.
+  const resource = withActedOnAccount(input.resource);
   const record: IsolationRecord = {
     id: context.id,
-    resource: input.resource,
-    resourceKey: resourceKeyOf(input.resource),
-    resourceId: input.resource.id,
-    accountId: input.resource.accountId,
-    region: input.resource.region,
+    resource,
+    resourceKey: resourceKeyOf(resource),
+    resourceId: resource.id,
+    accountId: resource.accountId,
+    region: resource.region,
     action: input.action,
     params: input.params,
     mode: input.mode,

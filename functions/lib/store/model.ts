@@ -5,6 +5,7 @@
  */
 import type { ActionState, BeforeState, StepRecord } from '../actions/contract.js';
 import type { FindingSource, Resource, SeverityLabel } from '../findings/model.js';
+import { actedOnAccount } from '../findings/account.js';
 import type { Mode } from '../policy/model.js';
 
 /**
@@ -221,9 +222,11 @@ export function actionState(record: IsolationRecord): ActionState {
   return { steps: record.steps, before: record.before };
 }
 
-/** Identity of a resource, used for the active lock and the by-resource index. */
-export function resourceKeyOf(resource: Pick<Resource, 'accountId' | 'region' | 'type' | 'id'>): string {
-  return `${resource.accountId}#${resource.region}#${resource.type}#${resource.id}`;
+/** Identity of a resource, used for the active lock and the by-resource index (in the account acted on). */
+export function resourceKeyOf(
+  resource: Pick<Resource, 'arn' | 'accountId' | 'region' | 'type' | 'id'>,
+): string {
+  return `${actedOnAccount(resource)}#${resource.region}#${resource.type}#${resource.id}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
