@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineLogger } from '../../functions/lib/observability.js';
 import { triageEvent, type TriageResult } from '../../functions/lib/pipeline/triage.js';
+import { runWorker } from '../../functions/lib/pipeline/worker.js';
 import { loadPolicyFromStrings } from '../../functions/lib/policy/index.js';
 import { useMoto } from '../support/moto.js';
 import {
@@ -230,4 +231,52 @@ describe('Account boundary: the member-account allow-list', () => {
     // Assess
     expect(result.findings[0]?.refusedAccounts?.map((r) => r.refusedCode)).toEqual(['not-member-account']);
   });
+});
+
+describe('Account boundary: the worker re-checks a stored request before assuming any role', () => {
+  const cases: [string, (world: PipelineWorld) => void, string][] = [
+    [
+      'the security account',
+      (world) => {
+        world.deps.config = { ...world.deps.config, emulatorSingleAccount: false };
+      },
+      'is the security account cordon runs in',
+    ],
+    [
+      'an account the allow-list no longer lists',
+      (world) => {
+        world.deps.config = { ...world.deps.config, memberAccounts: ['111111111111'] };
+      },
+      'is not in the member-account allow-list',
+    ],
+  ];
+
+  for (const [name, narrow, words] of cases) {
+    it(`fails a request stored for ${name} without touching the instance`, async () => {
+      // Prepare: the request was stored (approved, automatic) before the boundary changed
+      const { world, lines } = await loggedWorld();
+      const instance = await launchInstance(world.ec2);
+      const parked = { ...world.deps, startWorker: async () => undefined };
+      const result = await triageEvent(parked, guardDutyEvent(instance.instanceId));
+      const id = result.findings[0]?.actions[0]?.isolationId ?? '';
+      expect((await world.store.require(id)).status).toBe('APPROVED');
+      narrow(world);
+      const before = world.recorder.commands.length;
+
+      // Act
+      const run = await runWorker(world.deps, { kind: 'apply', id });
+
+      // Assess
+      expect(run.outcome).toBe('failed');
+      const record = await world.store.require(id);
+      expect(record.status).toBe('FAILED');
+      expect(record.failure).toMatchObject({ code: 'REFUSED_ACCOUNT' });
+      expect(record.failure?.message).toContain(words);
+      expect(record.steps).toEqual([]);
+      const sent = world.recorder.commands.slice(before);
+      expect(sent.filter((c) => c.service !== 'DynamoDB' && c.service !== 'SNS')).toEqual([]);
+      expect(await interfaceGroups(world.ec2, instance.instanceId)).toEqual([instance.groupId]);
+      expect(lines.some((l) => l.level === 'warn' && typeof l.keys['reasonCode'] === 'string')).toBe(true);
+    });
+  }
 });
