@@ -5,6 +5,8 @@
  * no worker run, no AssumeRole, no AWS write, and the instance in moto keeps its security groups.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../functions/lib/config.js';
+import { ConfigurationError } from '../../functions/lib/errors.js';
 import type { PipelineLogger } from '../../functions/lib/observability.js';
 import { triageEvent, type TriageResult } from '../../functions/lib/pipeline/triage.js';
 import { runWorker } from '../../functions/lib/pipeline/worker.js';
@@ -279,4 +281,36 @@ describe('Account boundary: the worker re-checks a stored request before assumin
       expect(lines.some((l) => l.level === 'warn' && typeof l.keys['reasonCode'] === 'string')).toBe(true);
     });
   }
+});
+
+describe('Account boundary: the deployment allow-list (CORDON_MEMBER_ACCOUNTS)', () => {
+  const env = {
+    AWS_REGION: 'eu-west-1',
+    CORDON_SECURITY_ACCOUNT_ID: '999988887777',
+    CORDON_TABLE_NAME: 'cordon-isolations',
+    CORDON_TOPIC_ARN: 'arn:aws:sns:eu-west-1:999988887777:cordon-notifications',
+    CORDON_WORKER_FUNCTION: 'cordon-isolate',
+  };
+
+  it('reads a comma-separated list, and no list when empty or unset', () => {
+    // Act
+    const listed = loadConfig({ ...env, CORDON_MEMBER_ACCOUNTS: '111111111111, 222222222222,111111111111' });
+    const empty = loadConfig({ ...env, CORDON_MEMBER_ACCOUNTS: '' });
+    const unset = loadConfig(env);
+
+    // Assess
+    expect(listed.memberAccounts).toEqual(['111111111111', '222222222222']);
+    expect(empty.memberAccounts).toBeUndefined();
+    expect(unset.memberAccounts).toBeUndefined();
+    expect(unset.emulatorSingleAccount).toBeUndefined();
+  });
+
+  it('refuses a malformed list rather than running without one', () => {
+    // Act
+    const parse = () => loadConfig({ ...env, CORDON_MEMBER_ACCOUNTS: '111111111111,12345' });
+
+    // Assess
+    expect(parse).toThrow(ConfigurationError);
+    expect(parse).toThrow(/CORDON_MEMBER_ACCOUNTS: expected 12-digit account ids separated by commas/);
+  });
 });
