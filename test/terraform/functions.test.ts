@@ -171,6 +171,21 @@ describe('Terraform: function environment', () => {
     expect(env['CORDON_WORKER_LEASE_SECONDS']).toBe('60');
   });
 
+  it('passes the member-account allow-list comma-separated, and leaves it unset without one', async () => {
+    // Prepare
+    const config = await loadTerraform(MODULE);
+
+    // Act
+    const env = blockAt(locals(config), 'pipeline_environment');
+    const variable = JSON.stringify(config).includes('"member_accounts"');
+
+    // Assess
+    expect(variable).toBe(true);
+    expect(env['CORDON_MEMBER_ACCOUNTS']).toBe(
+      '${length(var.member_accounts) > 0 ? join(",", var.member_accounts) : null}',
+    );
+  });
+
   it('gives the API its authentication settings and every function the pipeline settings', async () => {
     // Prepare
     const config = await loadTerraform(MODULE);

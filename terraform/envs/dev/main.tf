@@ -25,6 +25,7 @@ module "cordon" {
   member_external_id  = var.member_external_id
   organization_id     = var.organization_id
   notification_emails = var.notification_emails
+  member_accounts     = var.member_accounts
 
   # dev is disposable: records and users may be destroyed, logs are short-lived, and alarms only fire on
   # repeated errors while people experiment.

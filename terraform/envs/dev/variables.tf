@@ -49,3 +49,9 @@ variable "stackset_call_as" {
   type        = string
   default     = "DELEGATED_ADMIN"
 }
+
+variable "member_accounts" {
+  description = "Optional allow-list of the member accounts cordon may act in; empty: any account of the member OUs (see the module's member_accounts)."
+  type        = list(string)
+  default     = []
+}

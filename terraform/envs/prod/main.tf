@@ -25,6 +25,7 @@ module "cordon" {
   member_external_id  = var.member_external_id
   organization_id     = var.organization_id
   notification_emails = var.notification_emails
+  member_accounts     = var.member_accounts
 
   # prod on purpose: records and users cannot be deleted by accident, logs are kept for a year of incident
   # reviews, MFA is mandatory for the people who can isolate production, and alarms fire on the first

@@ -25,6 +25,7 @@ module "cordon" {
   member_external_id  = var.member_external_id
   organization_id     = var.organization_id
   notification_emails = var.notification_emails
+  member_accounts     = var.member_accounts
 
   # test mirrors prod closely enough to rehearse a release, but can still be torn down.
   table_deletion_protection   = false

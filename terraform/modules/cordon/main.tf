@@ -112,6 +112,8 @@ locals {
     CORDON_APPROVE_ACTION_ID   = aws_securityhub_action_target.approve.identifier
     CORDON_REJECT_ACTION_ID    = aws_securityhub_action_target.reject.identifier
     CORDON_RESOURCE_PREFIX     = var.name_prefix
+    # Unset (null is dropped below) when there is no allow-list.
+    CORDON_MEMBER_ACCOUNTS = length(var.member_accounts) > 0 ? join(",", var.member_accounts) : null
     # A worker run renews its 60-second lease while it lives and is fenced once it lapses, so the expire sweep
     # (every minute) takes over a crashed containment within about two minutes, whatever the worker's timeout.
     CORDON_WORKER_LEASE_SECONDS = "60"

@@ -453,3 +453,16 @@ variable "failed_isolations_metric_dimensions" {
   type        = map(string)
   default     = { service = "cordon-isolate" }
 }
+
+# --- Account boundary -------------------------------------------------------------------------------------
+
+variable "member_accounts" {
+  description = "Optional allow-list of the member accounts cordon may act in (CORDON_MEMBER_ACCOUNTS): triage, the API and the worker refuse any other account. Empty: any account where the member role exists. The security account is never a target either way (docs/policy.md, \"Account boundary\")."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for account in var.member_accounts : can(regex("^[0-9]{12}$", account))])
+    error_message = "member_accounts must be 12-digit AWS account ids."
+  }
+}
