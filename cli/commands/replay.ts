@@ -241,11 +241,17 @@ export async function runReplay(
         const result = await triageEvent(deps, event);
         if (result.dropped && !options.json) io.out(`  triage: dropped: ${result.dropped}`);
         for (const f of result.findings) {
+          for (const a of f.refusedAccounts ?? []) {
+            if (!options.json)
+              io.out(
+                `  triage: ${a.action} ${a.resourceId}: refused (${a.refusedCode ?? ''}): ${a.refused ?? ''}`,
+              );
+          }
           for (const a of f.actions) {
             if (a.isolationId) ids.push(a.isolationId);
             if (!options.json) {
               const what = a.refused
-                ? `refused: ${a.refused}`
+                ? `refused${a.refusedCode ? ` (${a.refusedCode})` : ''}: ${a.refused}`
                 : a.created
                   ? `created ${a.isolationId ?? ''} (${a.status ?? ''})${a.downgraded ? `: ${a.downgraded}` : ''}`
                   : `duplicate of ${a.isolationId ?? ''} (${a.status ?? ''})`;

@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { useMoto } from '../support/moto.js';
 import { runReplay, type ReplayLine, type ReplayOptions } from '../../cli/commands/replay.js';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { ACCOUNT, REGION, interfaceGroups, launchInstance } from './support.js';
+import {
+  ACCOUNT,
+  REGION,
+  asffTwin,
+  guardDutyEvent,
+  importedEvent,
+  interfaceGroups,
+  launchInstance,
+} from './support.js';
 
 const moto = useMoto({ resetEach: false });
 
@@ -120,5 +128,30 @@ describe('CLI: cordon replay', () => {
     expect(code).toBe(0);
     const line = JSON.parse(out[0] ?? '{}') as ReplayLine;
     expect(line).toMatchObject({ event: file, reached: false, decision: { rule: null }, isolation: null });
+  });
+
+  it('shows a Security Hub finding naming an instance of another account as refused, and leaves it alone', async () => {
+    // Prepare: the finding claims account 444455556666; the instance it names is in ACCOUNT
+    const dir = mkdtempSync(join(tmpdir(), 'cordon-replay-'));
+    const ec2 = new EC2Client(moto.clientConfig(REGION));
+    const instance = await launchInstance(ec2);
+    const finding = { ...asffTwin(guardDutyEvent(instance.instanceId)), AwsAccountId: '444455556666' };
+    const file = join(dir, 'cross-account.json');
+    writeFileSync(file, JSON.stringify(importedEvent(finding)));
+    const out: string[] = [];
+
+    // Act
+    const code = await runReplay([file], options(dir), { out: (l) => out.push(l), err: (l) => out.push(l) });
+
+    // Assess
+    expect(code).toBe(0);
+    const text = out.join('\n');
+    expect(text).toContain(
+      `left out ec2-instance ${instance.instanceId}: ec2-instance ${instance.instanceId} is in account ${ACCOUNT}, not in the finding's account 444455556666`,
+    );
+    expect(text).toContain(
+      `triage: isolate-ec2-instance ${instance.instanceId}: refused (cross-account-resource)`,
+    );
+    expect(await interfaceGroups(ec2, instance.instanceId)).toEqual([instance.groupId]);
   });
 });
