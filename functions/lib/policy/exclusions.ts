@@ -4,7 +4,7 @@
  */
 import { accountRefusal, actedOnAccount, crossAccountRefusal } from '../findings/account.js';
 import type { Finding, Resource } from '../findings/model.js';
-import { resourceArn } from '../arn.js';
+import { identifyingArn as resourceArn } from '../resources/registry.js';
 import type { Glob } from './glob.js';
 import type { AccountRefusalEntry, PolicySettings } from './model.js';
 
