@@ -18,10 +18,12 @@ mock_provider "aws" {
 }
 
 variables {
-  environment      = "ci"
-  dist_dir         = "../../../dist/lambda"
-  rules_dir        = "../../../rules"
-  member_role_name = "cordon-member-ci"
+  environment        = "ci"
+  dist_dir           = "../../../dist/lambda"
+  rules_dir          = "../../../rules"
+  member_role_name   = "cordon-member-ci"
+  member_external_id = "ci-external-id"
+  organization_id    = "o-exampleorg1"
 }
 
 run "passes_the_allow_list_to_the_pipeline_and_the_api" {
