@@ -46,7 +46,7 @@ export class UpdateBuilder {
   name(attribute: string): string {
     const existing = this.names.get(attribute);
     if (existing !== undefined) return existing;
-    const placeholder = SIMPLE_NAME.test(attribute) ? `#${attribute}` : `#n${this.names.size}`;
+    const placeholder = SIMPLE_NAME.test(attribute) ? `#${attribute}` : `#_${this.names.size}`;
     this.names.set(attribute, placeholder);
     return placeholder;
   }
