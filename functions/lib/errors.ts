@@ -150,3 +150,34 @@ export class TagsUnavailableError extends CordonError {
     super(message, { code: 'TAGS_UNAVAILABLE', ...options });
   }
 }
+
+/** One problem found in a stored item: where (a path into the item) and what. Zod's issues have this shape. */
+export interface StoredItemIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/**
+ * A DynamoDB item does not have the shape cordon stores (a wrong type, a missing or unknown status, an attribute
+ * cordon never writes). Raised on read instead of handing on a wrong record; `key` names the item, `issues` says
+ * what is wrong with it, and `cause` keeps the validator's error.
+ */
+export class CorruptRecordError extends CordonError {
+  readonly key: Readonly<Record<string, unknown>>;
+  readonly issues: readonly StoredItemIssue[];
+
+  constructor(
+    key: Readonly<Record<string, unknown>>,
+    what: string,
+    issues: readonly StoredItemIssue[],
+    options: { cause?: unknown } = {},
+  ) {
+    const where = Object.values(key).map(String).join(' / ');
+    const problems = issues
+      .map((i) => `${i.path.map(String).join('.') || '(item)'}: ${i.message}`)
+      .join('; ');
+    super(`Stored item ${where} is not a valid ${what}: ${problems}`, { code: 'CORRUPT_RECORD', ...options });
+    this.key = key;
+    this.issues = issues;
+  }
+}

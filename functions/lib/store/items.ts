@@ -1,20 +1,12 @@
 /**
- * The mapping between isolation records and DynamoDB items: ids, the item's internal attributes (keys, `kind`,
- * the sparse `reportsPending` marker), new records, list cursors, and the names of DynamoDB's condition errors.
+ * New isolation records and their ids, and the names of DynamoDB's condition errors. The mapping between records
+ * and items is in codec.ts.
  */
 import { randomBytes } from 'node:crypto';
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { ValidationError } from '../errors.js';
 import { withActedOnAccount } from '../findings/account.js';
 import { ISOLATION_ID } from '../kernel/ids.js';
-import { keys, resourceKeyOf, type AuditEntry, type IsolationRecord, type NewIsolation } from './model.js';
-
-/** `kind` of isolation items: the partition key of the time-ordered `by-time` index. */
-export const ISOLATION_KIND = 'isolation';
-/** Value of the sparse `reportsPending` attribute (the `pending-reports` index). */
-export const REPORTS_PENDING = 'PENDING';
-/** Item attributes that are not part of the record. */
-const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'kind', 'reportsPending'] as const;
+import { resourceKeyOf, type AuditEntry, type IsolationRecord, type NewIsolation } from './model.js';
 
 /** A new sortable isolation id: `iso-<UTC yyyymmddhhmmssSSS>-<10 hex>`. */
 export function newIsolationId(now: Date): string {
@@ -30,20 +22,6 @@ export function isIsolationId(value: string): boolean {
 /** Hour bucket of a timestamp, e.g. `2026-11-28T07`. */
 export function hourBucket(now: Date): string {
   return now.toISOString().slice(0, 13);
-}
-
-/** The record stored in an isolation item, without the item's internal attributes. */
-export function toRecord(item: Record<string, unknown>): IsolationRecord {
-  const copy: Record<string, unknown> = { ...item };
-  for (const attribute of INTERNAL_ATTRIBUTES) delete copy[attribute];
-  return copy as unknown as IsolationRecord;
-}
-
-/** The item that stores a record: its keys, `kind`, and the pending-reports marker when reports wait. */
-export function toItem(record: IsolationRecord): Record<string, unknown> {
-  const item: Record<string, unknown> = { ...keys.isolation(record.id), kind: ISOLATION_KIND, ...record };
-  if (record.pendingReports.length > 0) item['reportsPending'] = REPORTS_PENDING;
-  return item;
 }
 
 /** A new record for {@link NewIsolation}, in `status` (an automatic request may have been parked: `downgraded`). */
@@ -97,28 +75,6 @@ export function newRecord(
   if (input.receivedAt !== undefined) record.receivedAt = input.receivedAt;
   if (downgraded !== undefined) record.approvalReason = downgraded;
   return record;
-}
-
-/** An opaque list cursor for a DynamoDB `LastEvaluatedKey`. */
-export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
-  return key === undefined ? undefined : Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
-/**
- * The `ExclusiveStartKey` of a cursor from {@link encodeCursor}.
- * @throws ValidationError for anything else.
- */
-export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-    return value as Record<string, unknown>;
-  } catch (error) {
-    throw new ValidationError('Invalid cursor: pass back the cursor of a previous page unchanged.', [], {
-      cause: error,
-    });
-  }
 }
 
 // By name, not instanceof: the SDK is loaded lazily (see aws/sdk.ts), and the name is what identifies a service

@@ -1,11 +1,12 @@
 /**
  * Lease writes of a worker run, each fenced by the run's token: renewing the lease, and marking the record while
- * the resource is more exposed than before the run (see `exposedAt` in model.ts). Also the sweep's query for
- * exposed records whose run died.
+ * the resource is more exposed than before the run (see `exposedAt` in model.ts).
  */
-import { isConditionalCheckFailed, toRecord } from './items.js';
-import { keys, type IsolationRecord, type IsolationStatus } from './model.js';
-import { leaseLost, type StoreTable } from './transitions.js';
+import { isConditionalCheckFailed } from './items.js';
+import { keys, type IsolationStatus } from './model.js';
+import type { StoreTable } from './queries.js';
+import { leaseLost } from './transitions.js';
+import { fence, recordUpdate, type UpdateBuilder } from './update.js';
 
 /** The lease a run holds: its token and the status it runs in. */
 export interface RunLease {
@@ -14,38 +15,18 @@ export interface RunLease {
   status: IsolationStatus;
 }
 
-/** The condition every fenced write carries, with its names and values. */
-function fenced(lease: RunLease): {
-  condition: string;
-  names: Record<string, string>;
-  values: Record<string, unknown>;
-} {
-  return {
-    condition: '#status = :status AND #leaseId = :leaseId',
-    names: { '#status': 'status', '#leaseId': 'leaseId' },
-    values: { ':status': lease.status, ':leaseId': lease.id },
-  };
-}
-
 async function fencedUpdate(
   table: StoreTable,
   id: string,
   lease: RunLease,
   what: string,
-  update: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> },
+  update: UpdateBuilder,
 ): Promise<void> {
-  const fence = fenced(lease);
+  const condition = fence(update, { status: lease.status, lease: lease.id });
   try {
     await (
       await table.doc()
-    ).update({
-      TableName: table.tableName,
-      Key: keys.isolation(id),
-      UpdateExpression: update.expression,
-      ConditionExpression: fence.condition,
-      ExpressionAttributeNames: { ...fence.names, ...update.names },
-      ExpressionAttributeValues: { ...fence.values, ...update.values },
-    });
+    ).update({ TableName: table.tableName, Key: keys.isolation(id), ...update.build(condition) });
   } catch (error) {
     if (isConditionalCheckFailed(error)) throw leaseLost(id, lease.id, what, error);
     throw error;
@@ -62,11 +43,7 @@ export async function renewLease(
   lease: RunLease,
   until: string,
 ): Promise<void> {
-  await fencedUpdate(table, id, lease, 'renew the lease', {
-    expression: 'SET #leaseExpiresAt = :until, version = version + :one',
-    names: { '#leaseExpiresAt': 'leaseExpiresAt' },
-    values: { ':until': until, ':one': 1 },
-  });
+  await fencedUpdate(table, id, lease, 'renew the lease', recordUpdate().set('leaseExpiresAt', until));
 }
 
 /**
@@ -85,47 +62,6 @@ export async function setExposure(
     id,
     lease,
     at === undefined ? 'clear the exposure marker' : 'set the exposure marker',
-    at === undefined
-      ? {
-          expression: 'SET version = version + :one REMOVE #exposedAt',
-          names: { '#exposedAt': 'exposedAt' },
-          values: { ':one': 1 },
-        }
-      : {
-          expression: 'SET #exposedAt = if_not_exists(#exposedAt, :at), version = version + :one',
-          names: { '#exposedAt': 'exposedAt' },
-          values: { ':at': at, ':one': 1 },
-        },
+    at === undefined ? recordUpdate().remove('exposedAt') : recordUpdate().setIfAbsent('exposedAt', at),
   );
-}
-
-/**
- * IN_PROGRESS records marked exposed whose lease lapsed before `now`: runs that died (or stalled) while the
- * resource was more exposed. Served by the `by-status` index (a query, never a scan: few records are in
- * progress at any time); the filter keeps only the exposed, lapsed ones. Oldest first.
- */
-export async function listLapsedExposed(table: StoreTable, now: string): Promise<IsolationRecord[]> {
-  const records: IsolationRecord[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const output = await (
-      await table.doc()
-    ).query({
-      TableName: table.tableName,
-      IndexName: 'by-status',
-      KeyConditionExpression: '#status = :status',
-      FilterExpression: 'attribute_exists(#exposedAt) AND (attribute_not_exists(#lease) OR #lease < :now)',
-      ExpressionAttributeNames: {
-        '#status': 'status',
-        '#exposedAt': 'exposedAt',
-        '#lease': 'leaseExpiresAt',
-      },
-      ExpressionAttributeValues: { ':status': 'IN_PROGRESS', ':now': now },
-      ScanIndexForward: true,
-      ExclusiveStartKey: startKey,
-    });
-    records.push(...(output.Items ?? []).map(toRecord));
-    startKey = output.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return records;
 }

@@ -12,11 +12,11 @@
  * ended isolation, in the same transaction that creates the new record: of concurrent renewals exactly one wins,
  * and the others find the new record (same trigger, so a duplicate).
  */
-import type { CreateIsolationResult } from './isolations.js';
+import type { CreateIsolationResult } from './create.js';
 import type { FindingTrigger, IsolationRecord, IsolationStatus } from './model.js';
 
 /** Ended statuses after which new activity on the finding gets a fresh decision. */
-export const RENEWABLE_STATUSES: readonly IsolationStatus[] = ['RELEASED', 'REJECTED', 'EXPIRED'];
+const RENEWABLE_STATUSES: readonly IsolationStatus[] = ['RELEASED', 'REJECTED', 'EXPIRED'];
 
 function time(value: string): number {
   const ms = Date.parse(value);
@@ -27,7 +27,7 @@ function time(value: string): number {
  * Whether `trigger` is newer activity than what `previous` answered. Records from before triggers were stored
  * compare against their creation time: activity updated after the request was made is new.
  */
-export function isNewerActivity(previous: IsolationRecord, trigger: FindingTrigger): boolean {
+function isNewerActivity(previous: IsolationRecord, trigger: FindingTrigger): boolean {
   const known = previous.trigger;
   if (known === undefined) return time(trigger.updatedAt) > time(previous.createdAt);
   if (time(trigger.updatedAt) > time(known.updatedAt)) return true;

@@ -14,7 +14,7 @@ import {
 import { TABLE_INDEXES, TABLE_KEYS, TABLE_TTL_ATTRIBUTE } from './model.js';
 
 /** Every attribute used as a key by the table or an index (all strings). */
-export function keyAttributes(): AttributeDefinition[] {
+function keyAttributes(): AttributeDefinition[] {
   const names = new Set<string>([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey]);
   for (const index of TABLE_INDEXES) {
     names.add(index.partitionKey);

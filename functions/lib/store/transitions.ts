@@ -2,10 +2,10 @@
  * Status transitions and progress saves of isolation records: the writes that move a record through the state
  * machine of model.ts, each conditioned on the record's current status.
  */
-import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import type { BeforeState, StepRecord } from '../actions/contract.js';
 import { ConflictError, CordonError, LeaseLostError } from '../errors.js';
-import { failedOnCondition, isConditionalCheckFailed, isTransactionCanceled, toRecord } from './items.js';
+import { REPORTS_PENDING, recordFromItem } from './codec.js';
+import { failedOnCondition, isConditionalCheckFailed, isTransactionCanceled } from './items.js';
 import {
   TERMINAL_STATUSES,
   canTransition,
@@ -15,15 +15,12 @@ import {
   type IsolationRecord,
   type IsolationStatus,
   type Principal,
+  type PendingReport,
+  type ReportOutcome,
   type SecurityHubRef,
 } from './model.js';
-
-/** Where the writes go: the DocumentClient and the table, plus a consistent read of a record. */
-export interface StoreTable {
-  doc(): Promise<DynamoDBDocument>;
-  readonly tableName: string;
-  require(id: string): Promise<IsolationRecord>;
-}
+import { requireRecord, type StoreTable } from './queries.js';
+import { fence, recordUpdate } from './update.js';
 
 /** Fields a transition may set besides status, audit, version and updatedAt. */
 export interface RecordPatch {
@@ -85,64 +82,20 @@ export async function transition(
   if (illegal.length > 0) {
     throw new CordonError(`internal: ${illegal.join(', ')} → ${options.to} is not an isolation transition`);
   }
-  const current = await table.require(id);
+  const current = await requireRecord(table, id);
   const entry: AuditEntry = { at: options.at, by: options.by, from: current.status, to: options.to };
   if (options.note !== undefined) entry.note = options.note;
-  const names: Record<string, string> = {
-    '#status': 'status',
-    '#audit': 'audit',
-    '#updatedAt': 'updatedAt',
-  };
-  const values: Record<string, unknown> = {
-    ':to': options.to,
-    ':entry': [entry],
-    ':at': options.at,
-    ':one': 1,
-  };
-  const sets = [
-    '#status = :to',
-    '#audit = list_append(#audit, :entry)',
-    '#updatedAt = :at',
-    'version = version + :one',
-  ];
-  let i = 0;
-  for (const [key, value] of Object.entries(options.set ?? {})) {
-    if (value === undefined) continue;
-    names[`#s${i}`] = key;
-    values[`:s${i}`] = value;
-    sets.push(`#s${i} = :s${i}`);
-    i++;
-  }
-  const removes = (options.remove ?? []).map((key, n) => {
-    names[`#r${n}`] = key;
-    return `#r${n}`;
+  const builder = recordUpdate(options.at)
+    .set('status', options.to)
+    .append('audit', [entry])
+    .setAll(options.set ?? {});
+  for (const attribute of options.remove ?? []) builder.remove(attribute);
+  const condition = fence(builder, {
+    status: options.from,
+    ...(options.takeOverExpiredLease === undefined ? {} : { takeover: options.takeOverExpiredLease }),
+    ...(options.lease === undefined ? {} : { lease: options.lease }),
   });
-  const fromValues = options.from.map((status, n) => {
-    values[`:f${n}`] = status;
-    return `:f${n}`;
-  });
-  const clauses = fromValues.length > 0 ? [`#status IN (${fromValues.join(', ')})`] : [];
-  if (options.takeOverExpiredLease !== undefined) {
-    names['#lease'] = 'leaseExpiresAt';
-    values[':leaseStatus'] = options.takeOverExpiredLease.status;
-    values[':now'] = options.takeOverExpiredLease.now;
-    clauses.push('(#status = :leaseStatus AND (attribute_not_exists(#lease) OR #lease < :now))');
-  }
-  if (clauses.length === 0) throw new CordonError('transition needs `from` statuses or a lease takeover');
-  let condition = clauses.join(' OR ');
-  if (options.lease !== undefined) {
-    names['#leaseId'] = 'leaseId';
-    values[':leaseId'] = options.lease;
-    condition = `(${condition}) AND #leaseId = :leaseId`;
-  }
-  const update = {
-    TableName: table.tableName,
-    Key: keys.isolation(id),
-    UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-    ConditionExpression: condition,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  };
+  const update = { TableName: table.tableName, Key: keys.isolation(id), ...builder.build(condition) };
   const conflict = (error: unknown) =>
     options.lease === undefined
       ? new ConflictError(
@@ -168,11 +121,11 @@ export async function transition(
           },
         ],
       });
-      return await table.require(id);
+      return await requireRecord(table, id);
     }
     const output = await (await table.doc()).update({ ...update, ReturnValues: 'ALL_NEW' });
     if (output.Attributes === undefined) throw new CordonError(`Update of ${id} returned no attributes`);
-    return toRecord(output.Attributes);
+    return recordFromItem(output.Attributes, keys.isolation(id));
   } catch (error) {
     if (isConditionalCheckFailed(error)) throw conflict(error);
     if (isTransactionCanceled(error)) {
@@ -212,32 +165,12 @@ export async function saveProgress(
   at: string,
   lease?: string,
 ): Promise<void> {
-  const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
-  const values: Record<string, unknown> = { ':status': status, ':at': at, ':one': 1 };
-  let condition = '#status = :status';
-  if (lease !== undefined) {
-    names['#leaseId'] = 'leaseId';
-    values[':leaseId'] = lease;
-    condition += ' AND #leaseId = :leaseId';
-  }
-  const sets = ['#updatedAt = :at', 'version = version + :one'];
-  for (const [key, value] of Object.entries(progress)) {
-    if (value === undefined) continue;
-    names[`#${key}`] = key;
-    values[`:${key}`] = value;
-    sets.push(`#${key} = :${key}`);
-  }
+  const builder = recordUpdate(at).setAll(progress);
+  const condition = fence(builder, { status, ...(lease === undefined ? {} : { lease }) });
   try {
     await (
       await table.doc()
-    ).update({
-      TableName: table.tableName,
-      Key: keys.isolation(id),
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    ).update({ TableName: table.tableName, Key: keys.isolation(id), ...builder.build(condition) });
   } catch (error) {
     if (isConditionalCheckFailed(error)) {
       if (lease !== undefined) throw leaseLost(id, lease, 'save progress', error);
@@ -247,6 +180,33 @@ export async function saveProgress(
     }
     throw error;
   }
+}
+
+/**
+ * Record the outcome of write-back and notification and the reports still to retry. Does not touch status, so
+ * it never races a transition; the pending list is replaced as a whole (the caller read it just before).
+ */
+export async function saveReports(
+  table: StoreTable,
+  id: string,
+  reports: { securityhub?: ReportOutcome; sns?: ReportOutcome },
+  pending: PendingReport[],
+  at: string,
+  securityHub?: SecurityHubRef,
+): Promise<void> {
+  const builder = recordUpdate(at).set('pendingReports', pending);
+  for (const [channel, outcome] of Object.entries(reports)) builder.set(['reports', channel], outcome);
+  builder.set('securityHub', securityHub);
+  // The sparse marker of the pending-reports index: present exactly while reports wait.
+  if (pending.length > 0) builder.set('reportsPending', REPORTS_PENDING);
+  else builder.remove('reportsPending');
+  await (
+    await table.doc()
+  ).update({
+    TableName: table.tableName,
+    Key: keys.isolation(id),
+    ...builder.build(fence(builder, { exists: true })),
+  });
 }
 
 /** The error of a fenced write: the record no longer carries the run's token (or left the run's status). */
