@@ -5,15 +5,11 @@
  * test and the member role all read what the module declares.
  */
 import type { z } from 'zod';
-import type { EC2 } from '@aws-sdk/client-ec2';
-import type { IAM } from '@aws-sdk/client-iam';
-import type { AutoScaling } from '@aws-sdk/client-auto-scaling';
-import type { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
-import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
-import type { Identitystore } from '@aws-sdk/client-identitystore';
 import type { LoggerLike } from '../kernel/logger.js';
 import type { Resource, ResourceType } from '../findings/model.js';
+import type { MemberClients } from '../aws/member-services.js';
+
+export type { MemberClients } from '../aws/member-services.js';
 
 export type StepStatus = 'done' | 'skipped' | 'failed';
 
@@ -58,19 +54,6 @@ export interface ActionResult {
    * interfaces left in cordon's allow-all flow-cut group after a failed rollback). Set only with `failed`.
    */
   exposure?: string[];
-}
-
-/** AWS clients for one member account and region, already signed with the assumed member role. */
-export interface MemberClients {
-  ec2: EC2;
-  iam: IAM;
-  autoScaling: AutoScaling;
-  elbv2: ElasticLoadBalancingV2;
-  /** Classic Load Balancers (same IAM prefix as ELBv2: `elasticloadbalancing`). */
-  elb: ElasticLoadBalancing;
-  /** IAM Identity Center administration; only in the account that administers it (see `target`). */
-  ssoAdmin: SSOAdmin;
-  identityStore: Identitystore;
 }
 
 /** Where IAM Identity Center is administered: policy settings `identityCenter`. */
