@@ -1,6 +1,6 @@
 /** `isolate-ec2-instance` release: put back exactly what the record says cordon changed. */
 
-import { deleteSessionRevocation, type SessionPrincipal } from '../session-revocation.js';
+import { deleteSessionRevocation, type SessionPrincipal } from '../shared/session-revocation.js';
 import { awsCall, awsErrorName, type StageSpec, type StepOutcome } from '../steps.js';
 import { restoreMetadataStep } from './metadata.js';
 import {

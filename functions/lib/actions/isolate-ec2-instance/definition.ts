@@ -12,17 +12,17 @@
  * Groups are always set per network interface: instance-level `Groups` fails on multi-ENI instances.
  */
 
-import { CordonError } from '../errors.js';
-import type { Resource } from '../findings/model.js';
-import { defineAction, type ActionResult, type ActionState } from './contract.js';
-import { runSteps, type StageSpec } from './steps.js';
-import { ISOLATE_EC2_INSTANCE_SCOPING } from './iam-scopes.js';
-import { checkGuards, refusedResult } from './guards.js';
-import { INSTANCE_ID } from './ec2/instance.js';
-import { networkStages } from './ec2/apply-network.js';
-import { settingsStages } from './ec2/apply-settings.js';
-import { releaseStages } from './ec2/release.js';
-import { disableMetadataStep } from './ec2/metadata.js';
+import { CordonError } from '../../errors.js';
+import type { Resource } from '../../findings/model.js';
+import { defineAction, type ActionResult, type ActionState } from '../contract.js';
+import { runSteps, type StageSpec } from '../steps.js';
+import { checkGuards, refusedResult } from '../guards.js';
+import { INSTANCE_ID } from './instance.js';
+import { networkStages } from './apply-network.js';
+import { settingsStages } from './apply-settings.js';
+import { releaseStages } from './release.js';
+import { disableMetadataStep } from './metadata.js';
+import { ISOLATE_EC2_INSTANCE_SCOPING } from '../iam-scopes.js';
 import {
   paramsSchema,
   VANISHED,
@@ -30,7 +30,7 @@ import {
   type Params,
   type ApplyWork,
   type ReleaseWork,
-} from './ec2/shared.js';
+} from './shared.js';
 
 function applyStages(params: Params): StageSpec<ApplyWork>[] {
   // The metadata endpoint goes off alongside the first settings stage: no extra stage after containment.

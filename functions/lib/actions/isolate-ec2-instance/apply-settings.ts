@@ -1,7 +1,11 @@
 /** `isolate-ec2-instance` apply, off the critical path: settings, termination, Auto Scaling, targets, profile, sessions, snapshots, tags. */
 
 import { sessionRevocationPolicyName } from '../../aws/iam-policies.js';
-import { putSessionRevocation, readSessionRevocation, type SessionPrincipal } from '../session-revocation.js';
+import {
+  putSessionRevocation,
+  readSessionRevocation,
+  type SessionPrincipal,
+} from '../shared/session-revocation.js';
 import { type ActionContext, type BeforeState } from '../contract.js';
 import { awsCall, type StageSpec, type StepOutcome } from '../steps.js';
 import { ISOLATED_AT_TAG, ISOLATION_ID_TAG, type Ec2Before } from './instance.js';

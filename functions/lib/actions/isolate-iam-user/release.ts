@@ -6,18 +6,23 @@
  * (`restoreKeys` on the release request, recorded in the audit trail); it may be the attacker's persistence.
  */
 import type { IAM } from '@aws-sdk/client-iam';
-import type { IamUserResource } from '../findings/model.js';
-import { DENY_ALL_POLICY_NAME, ISOLATED_AT_TAG, ISOLATION_ID_TAG, tagRecord } from '../aws/iam-policies.js';
-import { settleAll, unlessNotFound } from '../aws/errors.js';
-import type { ActionContext } from './contract.js';
+import type { IamUserResource } from '../../findings/model.js';
+import {
+  DENY_ALL_POLICY_NAME,
+  ISOLATED_AT_TAG,
+  ISOLATION_ID_TAG,
+  tagRecord,
+} from '../../aws/iam-policies.js';
+import { settleAll, unlessNotFound } from '../../aws/errors.js';
+import type { ActionContext } from '../contract.js';
 import {
   describeIncidentItems,
   recordedManagedDenyAll,
   recordedUser,
   type IamUserBefore,
   type IncidentItem,
-} from './iam-user-state.js';
-import { awsCall, type StageSpec, type StepOutcome } from './steps.js';
+} from './state.js';
+import { awsCall, type StageSpec, type StepOutcome } from '../steps.js';
 
 /** Incident items split into those the releaser named (brought back) and those left as they are. */
 function splitIncident(

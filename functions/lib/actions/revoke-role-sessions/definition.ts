@@ -6,20 +6,20 @@
  */
 import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
-import { ValidationError } from '../errors.js';
-import type { IamRoleResource, Resource } from '../findings/model.js';
-import { IAM_NO_SUCH_ENTITY } from '../aws/errors.js';
-import { sessionRevocationPolicyName, tagRecord } from '../aws/iam-policies.js';
-import { defineAction, type ActionContext, type ActionState } from './contract.js';
-import { checkGuards, refusedResult } from './guards.js';
-import { REVOKE_ROLE_SESSIONS_SCOPING } from './iam-scopes.js';
+import { ValidationError } from '../../errors.js';
+import type { IamRoleResource, Resource } from '../../findings/model.js';
+import { IAM_NO_SUCH_ENTITY } from '../../aws/errors.js';
+import { sessionRevocationPolicyName, tagRecord } from '../../aws/iam-policies.js';
+import { defineAction, type ActionContext, type ActionState } from '../contract.js';
+import { checkGuards, refusedResult } from '../guards.js';
+import { REVOKE_ROLE_SESSIONS_SCOPING } from '../iam-scopes.js';
 import {
   deleteSessionRevocation,
   putSessionRevocation,
   readSessionRevocation,
   type SessionPrincipal,
-} from './session-revocation.js';
-import { awsCall, runSteps, type StageSpec, type StepOutcome } from './steps.js';
+} from '../shared/session-revocation.js';
+import { awsCall, runSteps, type StageSpec, type StepOutcome } from '../steps.js';
 
 const params = z.object({}).strict();
 

@@ -11,8 +11,8 @@
  */
 import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
-import { ValidationError } from '../errors.js';
-import type { IamUserResource, Resource } from '../findings/model.js';
+import { ValidationError } from '../../errors.js';
+import type { IamUserResource, Resource } from '../../findings/model.js';
 import {
   DENY_ALL_POLICY_NAME,
   ISOLATED_AT_TAG,
@@ -21,22 +21,22 @@ import {
   denyAllPolicy,
   partitionOf,
   samePolicy,
-} from '../aws/iam-policies.js';
-import { IAM_NO_SUCH_ENTITY, settleAll, unlessNotFound } from '../aws/errors.js';
-import { defineAction, type ActionContext, type ActionState } from './contract.js';
-import { checkGuards, refusedResult } from './guards.js';
-import { ISOLATE_IAM_USER_SCOPING } from './iam-scopes.js';
+} from '../../aws/iam-policies.js';
+import { IAM_NO_SUCH_ENTITY, settleAll, unlessNotFound } from '../../aws/errors.js';
+import { defineAction, type ActionContext, type ActionState } from '../contract.js';
+import { checkGuards, refusedResult } from '../guards.js';
+import { ISOLATE_IAM_USER_SCOPING } from '../iam-scopes.js';
 import {
   MANAGED_DENY_ALL_KEY,
   captureStep,
   recordedManagedDenyAll,
   recordedUser,
   type ApplyWork,
-} from './iam-user-state.js';
-import { releaseStages } from './isolate-iam-user-release.js';
-import { awsCall, awsErrorName, runSteps, type StageSpec, type StepSpec } from './steps.js';
+} from './state.js';
+import { releaseStages } from './release.js';
+import { awsCall, awsErrorName, runSteps, type StageSpec, type StepSpec } from '../steps.js';
 
-export type { IamUserBefore, IncidentItem } from './iam-user-state.js';
+export type { IamUserBefore, IncidentItem } from './state.js';
 
 const params = z
   .object({

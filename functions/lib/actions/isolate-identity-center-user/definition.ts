@@ -11,10 +11,10 @@
  */
 import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import * as z from 'zod';
-import { ValidationError } from '../errors.js';
-import type { IdentityCenterUserResource, Resource } from '../findings/model.js';
-import { defineAction, type ActionContext, type ActionState, type BeforeState } from './contract.js';
-import { checkGuards, refusedResult } from './guards.js';
+import { ValidationError } from '../../errors.js';
+import type { IdentityCenterUserResource, Resource } from '../../findings/model.js';
+import { defineAction, type ActionContext, type ActionState, type BeforeState } from '../contract.js';
+import { checkGuards, refusedResult } from '../guards.js';
 import {
   IdentityCenterError,
   assignedPermissionSets,
@@ -37,7 +37,7 @@ import {
   runSteps,
   type StageSpec,
   type StepOutcome,
-} from './steps.js';
+} from '../steps.js';
 
 const params = z.object({}).strict();
 

@@ -8,12 +8,12 @@
  */
 import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
-import type { IamUserResource } from '../findings/model.js';
-import { DENY_ALL_POLICY_NAME, tagRecord } from '../aws/iam-policies.js';
-import { unlessNotFound } from '../aws/errors.js';
-import type { ActionContext } from './contract.js';
-import { checkGuards } from './guards.js';
-import { awsCall, type StepOutcome, type StepSpec } from './steps.js';
+import type { IamUserResource } from '../../findings/model.js';
+import { DENY_ALL_POLICY_NAME, tagRecord } from '../../aws/iam-policies.js';
+import { unlessNotFound } from '../../aws/errors.js';
+import type { ActionContext } from '../contract.js';
+import { checkGuards } from '../guards.js';
+import { awsCall, type StepOutcome, type StepSpec } from '../steps.js';
 
 /** Kinds of credential the incident window looks at. */
 export const INCIDENT_ITEM_KINDS = [

@@ -9,9 +9,9 @@
 import type { Identitystore } from '@aws-sdk/client-identitystore';
 import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import * as z from 'zod';
-import { CordonError } from '../errors.js';
-import type { IdentityCenterSettings } from './contract.js';
-import { awsCall, awsErrorName } from './steps.js';
+import { CordonError } from '../../errors.js';
+import type { IdentityCenterSettings } from '../contract.js';
+import { awsCall, awsErrorName } from '../steps.js';
 
 /** The Identity Center instance the action works in. */
 export interface IdentityCenterInstance {
