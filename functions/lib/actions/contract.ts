@@ -1,8 +1,14 @@
 /**
- * The action contract. Each isolation action is one self-describing module that exports an
- * {@link ActionDefinition}, registered once in `registry.ts`. Adding an action touches that module and the
- * registry line, nothing else: the policy validator, `cordon actions list`, the Terraform least-privilege
- * test and the member role all read what the module declares.
+ * The action contract the worker, the policy validator, `cordon actions list` and the Terraform generator read.
+ *
+ * Adding an action for a known resource type touches three places:
+ * 1. its folder, `actions/<name>/`, whose `definition.ts` builds the {@link ActionDefinition} with
+ *    `defineRunnableAction` (runner.ts): resource type, parameters, permissions, before-state schema, the AWS errors
+ *    that mean "gone", and the apply and release stages (steps.ts). The runner owns the shared lifecycle (type
+ *    check, guards, parsing, refusals) and derives the listed step names from the stages;
+ * 2. one line in `registry.ts`;
+ * 3. its page, `docs/actions/<name>.md`.
+ * Shared helpers of several actions live in `actions/shared/`. See docs/actions/README.md.
  */
 import type { z } from 'zod';
 import type { LoggerLike } from '../kernel/logger.js';
@@ -172,9 +178,4 @@ export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
     params: z.output<S>,
     state: ActionState,
   ): Promise<ActionResult>;
-}
-
-/** Identity helper that keeps the params type when declaring an action module. */
-export function defineAction<S extends z.ZodType>(definition: ActionDefinition<S>): ActionDefinition<S> {
-  return definition;
 }

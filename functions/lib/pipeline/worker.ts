@@ -20,14 +20,7 @@ import type {
 import { getAction } from '../actions/registry.js';
 import { LeaseGuard, runWithLease } from '../aws/lease-guard.js';
 import { servicesForPermissions } from '../aws/member-clients.js';
-import {
-  ConfigurationError,
-  ConflictError,
-  CordonError,
-  LeaseLostError,
-  StepFailedError,
-  errorMessage,
-} from '../errors.js';
+import { ConfigurationError, ConflictError, CordonError, LeaseLostError, errorMessage } from '../errors.js';
 import { reportOutcome } from '../report/reporter.js';
 import { actionState, type FailureInfo, type IsolationRecord, type Principal } from '../store/model.js';
 import type { TransitionOptions } from '../store/transitions.js';
@@ -78,14 +71,13 @@ function failureOf(result: ActionResult): FailureInfo {
 }
 
 function thrownFailure(error: unknown): ActionResult & { outcome: 'failed' } {
-  const step = error instanceof StepFailedError ? error.step : undefined;
+  // A throw is not a step failure (runSteps records those): no step is named.
   const code = error instanceof CordonError ? error.code : error instanceof Error ? error.name : 'ERROR';
   return {
     outcome: 'failed',
     steps: [],
     before: {},
     warnings: [],
-    ...(step === undefined ? {} : { failedStep: step }),
     error: { code, message: errorMessage(error) },
   };
 }

@@ -1,5 +1,6 @@
 /** `isolate-ec2-instance` apply, off the critical path: settings, termination, Auto Scaling, targets, profile, sessions, snapshots, tags. */
 
+import { settleAll } from '../../aws/errors.js';
 import { sessionRevocationPolicyName } from '../../aws/iam-policies.js';
 import {
   putSessionRevocation,
@@ -21,8 +22,7 @@ import { keepVolumesStep, snapshotStep, volumesBefore } from './evidence.js';
 import {
   APPLY_STEPS,
   need,
-  settleAll,
-  outcome,
+  doneOrSkipped,
   skipped,
   parseBefore,
   profileNameFromArn,
@@ -132,7 +132,10 @@ export function settingsStages(params: Params): StageSpec<ApplyWork>[] {
                 ? { status: 'done', detail: [...changes, spotNote].join('; ') }
                 : skipped(`${spotNote}; shutdown behaviour already stop`);
             }
-            return outcome(changes, 'termination protection already on and shutdown behaviour already stop');
+            return doneOrSkipped(
+              changes,
+              'termination protection already on and shutdown behaviour already stop',
+            );
           },
         },
         keepVolumesStep(),

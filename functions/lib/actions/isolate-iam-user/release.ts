@@ -45,19 +45,27 @@ function keptWarning(userName: string, kept: readonly IncidentItem[]): string[] 
   ];
 }
 
-export function releaseStages(
+/** Per release run: the user. */
+export interface ReleaseWork {
+  user: IamUserResource;
+}
+
+/** The clients and names a release step works with. */
+function userRun(
   ctx: ActionContext,
-  resource: IamUserResource,
-): StageSpec<Record<string, never>>[] {
-  const iam: IAM = ctx.clients.iam;
-  const UserName = resource.userName;
-  const restoreKeys = ctx.restoreKeys ?? [];
+  work: ReleaseWork,
+): { iam: IAM; UserName: string; restoreKeys: readonly string[] } {
+  return { iam: ctx.clients.iam, UserName: work.user.userName, restoreKeys: ctx.restoreKeys ?? [] };
+}
+
+export function releaseStages(): StageSpec<ReleaseWork>[] {
   return [
     {
       steps: [
         {
           name: 'reactivate-access-keys',
-          async run({ before }): Promise<StepOutcome> {
+          async run({ before, work, ctx }): Promise<StepOutcome> {
+            const { iam, UserName, restoreKeys } = userRun(ctx, work);
             const recorded = recordedUser(before);
             if (!recorded) return { status: 'skipped', detail: 'apply recorded no access keys' };
             const { named, kept } = splitIncident(recorded, restoreKeys);
@@ -111,7 +119,8 @@ export function releaseStages(
         },
         {
           name: 'restore-named-credentials',
-          async run({ before }): Promise<StepOutcome> {
+          async run({ before, work, ctx }): Promise<StepOutcome> {
+            const { iam, UserName, restoreKeys } = userRun(ctx, work);
             const recorded = recordedUser(before);
             if (!recorded) return { status: 'skipped', detail: 'apply recorded no user state' };
             // Apply deactivated only the incident's SSH keys and certificates that were active: those are
@@ -154,7 +163,8 @@ export function releaseStages(
       steps: [
         {
           name: 'remove-deny-all-policy',
-          async run({ before }) {
+          async run({ before, work, ctx }) {
+            const { iam, UserName } = userRun(ctx, work);
             const warnings: string[] = [];
             if (recordedUser(before)?.consolePasswordDeletedAt !== undefined) {
               warnings.push(
@@ -197,7 +207,8 @@ export function releaseStages(
         },
         {
           name: 'untag-user',
-          async run() {
+          async run({ work, ctx }) {
+            const { iam, UserName } = userRun(ctx, work);
             const user = await awsCall('iam:GetUser', () => iam.getUser({ UserName }));
             const tags = tagRecord(user.User?.Tags);
             const owner = tags[ISOLATION_ID_TAG];
