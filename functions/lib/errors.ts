@@ -76,16 +76,6 @@ export class RefusedAccountError extends CordonError {
   }
 }
 
-/** An isolation step failed; `step` names it. */
-export class StepFailedError extends CordonError {
-  readonly step: string;
-
-  constructor(step: string, message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, { code: options.code ?? 'STEP_FAILED', cause: options.cause });
-    this.step = step;
-  }
-}
-
 /** A conditional write lost a race or a state transition is not allowed from the current status. */
 export class ConflictError extends CordonError {
   constructor(message: string, options: { cause?: unknown } = {}) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeleteAccessKeyCommand } from '@aws-sdk/client-iam';
-import { disableAccessKey } from '../../functions/lib/actions/disable-access-key.js';
+import { disableAccessKey } from '../../functions/lib/actions/disable-access-key/definition.js';
 import { useMoto } from '../support/moto.js';
 import { isMutating, motoActionContext } from './support/action-context.js';
 import { accessKeyResource, seedUser, userPolicy, userState } from './support/iam-state.js';

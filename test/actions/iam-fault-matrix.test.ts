@@ -12,9 +12,9 @@ import type {
   ActionState,
 } from '../../functions/lib/actions/contract.js';
 import type { Resource } from '../../functions/lib/findings/model.js';
-import { isolateIamUser } from '../../functions/lib/actions/isolate-iam-user.js';
-import { disableAccessKey } from '../../functions/lib/actions/disable-access-key.js';
-import { revokeRoleSessions } from '../../functions/lib/actions/revoke-role-sessions.js';
+import { isolateIamUser } from '../../functions/lib/actions/isolate-iam-user/definition.js';
+import { disableAccessKey } from '../../functions/lib/actions/disable-access-key/definition.js';
+import { revokeRoleSessions } from '../../functions/lib/actions/revoke-role-sessions/definition.js';
 import { useMoto } from '../support/moto.js';
 import { FAULT_KINDS, type FaultKind } from '../aws/support/faults.js';
 import { appliedTwice, motoActionContext } from './support/action-context.js';

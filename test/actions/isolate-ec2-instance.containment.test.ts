@@ -14,10 +14,10 @@ import {
 import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
 import { useMoto } from '../support/moto.js';
 import { CordonError } from '../../functions/lib/errors.js';
-import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance.js';
-import { configureSwapRetry } from '../../functions/lib/actions/ec2/containment.js';
-import { createCordonGroup } from '../../functions/lib/actions/ec2/groups.js';
-import { modifyEniGroups } from '../../functions/lib/actions/ec2/shared.js';
+import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance/definition.js';
+import { configureSwapRetry } from '../../functions/lib/actions/isolate-ec2-instance/containment.js';
+import { createCordonGroup } from '../../functions/lib/actions/isolate-ec2-instance/groups.js';
+import { modifyEniGroups } from '../../functions/lib/actions/isolate-ec2-instance/shared.js';
 import type { ActionState, LoggerLike, MemberClients } from '../../functions/lib/actions/contract.js';
 import {
   FAULTS,

@@ -7,8 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetRolePolicyCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { DescribeIamInstanceProfileAssociationsCommand } from '@aws-sdk/client-ec2';
 import { useMoto } from '../support/moto.js';
-import { APPLY_STAGES, isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance.js';
-import { configureSwapRetry } from '../../functions/lib/actions/ec2/containment.js';
+import {
+  APPLY_STAGES,
+  isolateEc2Instance,
+} from '../../functions/lib/actions/isolate-ec2-instance/definition.js';
+import { configureSwapRetry } from '../../functions/lib/actions/isolate-ec2-instance/containment.js';
 import type {
   ActionContext,
   ActionResult,

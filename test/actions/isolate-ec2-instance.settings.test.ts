@@ -17,8 +17,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing';
 import { useMoto } from '../support/moto.js';
-import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance.js';
-import { readTargetRegistrations } from '../../functions/lib/actions/ec2/load-balancers.js';
+import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance/definition.js';
+import { readTargetRegistrations } from '../../functions/lib/actions/isolate-ec2-instance/load-balancers.js';
 import type { ActionResult, MemberClients } from '../../functions/lib/actions/contract.js';
 import {
   FAULTS,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GetRolePolicyCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { DescribeIamInstanceProfileAssociationsCommand } from '@aws-sdk/client-ec2';
 import { useMoto } from '../support/moto.js';
-import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance.js';
+import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance/definition.js';
 import type { ActionResult, MemberClients } from '../../functions/lib/actions/contract.js';
 import {
   Traffic,

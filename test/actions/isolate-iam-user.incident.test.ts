@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isolateIamUser } from '../../functions/lib/actions/isolate-iam-user.js';
+import { isolateIamUser } from '../../functions/lib/actions/isolate-iam-user/definition.js';
 import { useMoto } from '../support/moto.js';
 import { motoActionContext } from './support/action-context.js';
 import {

@@ -7,7 +7,7 @@ import {
   TagUserCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import { isolateIamUser } from '../../functions/lib/actions/isolate-iam-user.js';
+import { isolateIamUser } from '../../functions/lib/actions/isolate-iam-user/definition.js';
 import { useMoto } from '../support/moto.js';
 import { isMutating, motoActionContext } from './support/action-context.js';
 import { seedUser, userPolicy, userResource, userState } from './support/iam-state.js';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { isolateIdentityCenterUser } from '../../functions/lib/actions/isolate-identity-center-user.js';
+import { isolateIdentityCenterUser } from '../../functions/lib/actions/isolate-identity-center-user/definition.js';
 import type { ActionState } from '../../functions/lib/actions/contract.js';
 import { useMoto } from '../support/moto.js';
 import { motoActionContext } from './support/action-context.js';

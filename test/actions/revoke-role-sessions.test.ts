@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand } from '@aws-sdk/client-iam';
-import { revokeRoleSessions } from '../../functions/lib/actions/revoke-role-sessions.js';
+import { revokeRoleSessions } from '../../functions/lib/actions/revoke-role-sessions/definition.js';
 import { useMoto } from '../support/moto.js';
 import { isMutating, motoActionContext } from './support/action-context.js';
 import { rolePolicy, roleResource, roleState, seedRole } from './support/iam-state.js';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionContext, ActionState, StepRecord } from '../../functions/lib/actions/contract.js';
 import {
-  AwsCallError,
   PartialStepError,
   awsCall,
   describeFailure,
@@ -11,6 +10,7 @@ import {
   type StepOutcome,
 } from '../../functions/lib/actions/steps.js';
 import { LeaseLostError } from '../../functions/lib/errors.js';
+import { AwsCallError } from '../../functions/lib/aws/errors.js';
 
 interface Recorder {
   persisted: { step: StepRecord; state: ActionState }[];

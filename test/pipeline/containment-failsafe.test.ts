@@ -12,8 +12,8 @@ import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
 import { useMoto } from '../support/moto.js';
 import { triageEvent } from '../../functions/lib/pipeline/triage.js';
 import { getIsolation, retryIsolation } from '../../functions/lib/pipeline/service.js';
-import { configureSwapRetry } from '../../functions/lib/actions/ec2/containment.js';
-import { createCordonGroup } from '../../functions/lib/actions/ec2/groups.js';
+import { configureSwapRetry } from '../../functions/lib/actions/isolate-ec2-instance/containment.js';
+import { createCordonGroup } from '../../functions/lib/actions/isolate-ec2-instance/groups.js';
 import { METRIC_NAMES } from '../../functions/lib/observability.js';
 import {
   REGION,

@@ -12,10 +12,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { useMoto } from '../support/moto.js';
-import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance.js';
-import { isolateIamUser } from '../../functions/lib/actions/isolate-iam-user.js';
-import { disableAccessKey } from '../../functions/lib/actions/disable-access-key.js';
-import { revokeRoleSessions } from '../../functions/lib/actions/revoke-role-sessions.js';
+import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-instance/definition.js';
+import { isolateIamUser } from '../../functions/lib/actions/isolate-iam-user/definition.js';
+import { disableAccessKey } from '../../functions/lib/actions/disable-access-key/definition.js';
+import { revokeRoleSessions } from '../../functions/lib/actions/revoke-role-sessions/definition.js';
 import { motoActionContext } from '../actions/support/action-context.js';
 import {
   accessKeyResource,
@@ -24,7 +24,7 @@ import {
   seedUser,
   userResource,
 } from '../actions/support/iam-state.js';
-import { ROLE_TAG } from '../../functions/lib/actions/ec2/groups.js';
+import { ROLE_TAG } from '../../functions/lib/actions/isolate-ec2-instance/groups.js';
 import type { MemberClients } from '../../functions/lib/actions/contract.js';
 import { MEMBER_ROLE_PERMISSIONS_FILE, type MemberRolePolicy } from '../../scripts/terraform-permissions.js';
 import {

@@ -1,19 +1,21 @@
 /**
- * The action contract. Each isolation action is one self-describing module that exports an
- * {@link ActionDefinition}, registered once in `registry.ts`. Adding an action touches that module and the
- * registry line, nothing else: the policy validator, `cordon actions list`, the Terraform least-privilege
- * test and the member role all read what the module declares.
+ * The action contract the worker, the policy validator, `cordon actions list` and the Terraform generator read.
+ *
+ * Adding an action for a known resource type touches three places:
+ * 1. its folder, `actions/<name>/`, whose `definition.ts` builds the {@link ActionDefinition} with
+ *    `defineRunnableAction` (runner.ts): resource type, parameters, permissions, before-state schema, the AWS errors
+ *    that mean "gone", and the apply and release stages (steps.ts). The runner owns the shared lifecycle (type
+ *    check, guards, parsing, refusals) and derives the listed step names from the stages;
+ * 2. one line in `registry.ts`;
+ * 3. its page, `docs/actions/<name>.md`.
+ * Shared helpers of several actions live in `actions/shared/`. See docs/actions/README.md.
  */
 import type { z } from 'zod';
-import type { EC2 } from '@aws-sdk/client-ec2';
-import type { IAM } from '@aws-sdk/client-iam';
-import type { AutoScaling } from '@aws-sdk/client-auto-scaling';
-import type { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
-import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
-import type { Identitystore } from '@aws-sdk/client-identitystore';
 import type { LoggerLike } from '../kernel/logger.js';
 import type { Resource, ResourceType } from '../findings/model.js';
+import type { MemberClients } from '../aws/member-services.js';
+
+export type { MemberClients } from '../aws/member-services.js';
 
 export type StepStatus = 'done' | 'skipped' | 'failed';
 
@@ -58,19 +60,6 @@ export interface ActionResult {
    * interfaces left in cordon's allow-all flow-cut group after a failed rollback). Set only with `failed`.
    */
   exposure?: string[];
-}
-
-/** AWS clients for one member account and region, already signed with the assumed member role. */
-export interface MemberClients {
-  ec2: EC2;
-  iam: IAM;
-  autoScaling: AutoScaling;
-  elbv2: ElasticLoadBalancingV2;
-  /** Classic Load Balancers (same IAM prefix as ELBv2: `elasticloadbalancing`). */
-  elb: ElasticLoadBalancing;
-  /** IAM Identity Center administration; only in the account that administers it (see `target`). */
-  ssoAdmin: SSOAdmin;
-  identityStore: Identitystore;
 }
 
 /** Where IAM Identity Center is administered: policy settings `identityCenter`. */
@@ -189,9 +178,4 @@ export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
     params: z.output<S>,
     state: ActionState,
   ): Promise<ActionResult>;
-}
-
-/** Identity helper that keeps the params type when declaring an action module. */
-export function defineAction<S extends z.ZodType>(definition: ActionDefinition<S>): ActionDefinition<S> {
-  return definition;
 }

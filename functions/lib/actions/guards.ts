@@ -6,7 +6,7 @@
  * with the reason recorded.
  */
 import type { Resource } from '../findings/model.js';
-import type { ActionResult, ActionState, GuardSettings } from './contract.js';
+import type { GuardSettings } from './contract.js';
 import { iamIdentity, protectionArns } from '../resources/registry.js';
 
 export type GuardVerdict = { allowed: true } | { allowed: false; reason: string };
@@ -130,18 +130,4 @@ function ownedArnName(arn: string): string | undefined {
   if (service === 'lambda' && resource.startsWith('function:')) return resource.split(':')[1];
   if (service === 'ec2' && resource.startsWith('security-group/')) return resource.split('/').pop();
   return undefined;
-}
-
-/**
- * The result of an action that refused to act (guards) before any AWS call: `skipped`, with the reason, and
- * the earlier state carried over untouched.
- */
-export function refusedResult(reason: string, previous?: ActionState): ActionResult {
-  return {
-    outcome: 'skipped',
-    steps: previous?.steps ?? [],
-    before: previous?.before ?? {},
-    warnings: [],
-    detail: `refused: ${reason}`,
-  };
 }

@@ -7,7 +7,7 @@
  * into terraform/modules/member-role/permissions.json.
  */
 import type { PermissionScope } from './contract.js';
-import { ROLE_TAG } from './ec2/groups.js';
+import { ROLE_TAG } from './isolate-ec2-instance/groups.js';
 
 const INSTANCES_OF_THIS_ACCOUNT = 'arn:${partition}:ec2:*:${account_id}:instance/*';
 const GROUPS_OF_THIS_ACCOUNT = 'arn:${partition}:ec2:*:${account_id}:security-group/*';

@@ -3,11 +3,11 @@
  * tests, member-role permissions) reads this registry.
  */
 import type { ActionDefinition } from './contract.js';
-import { isolateEc2Instance } from './isolate-ec2-instance.js';
-import { isolateIamUser } from './isolate-iam-user.js';
-import { disableAccessKey } from './disable-access-key.js';
-import { revokeRoleSessions } from './revoke-role-sessions.js';
-import { isolateIdentityCenterUser } from './isolate-identity-center-user.js';
+import { isolateEc2Instance } from './isolate-ec2-instance/definition.js';
+import { isolateIamUser } from './isolate-iam-user/definition.js';
+import { disableAccessKey } from './disable-access-key/definition.js';
+import { revokeRoleSessions } from './revoke-role-sessions/definition.js';
+import { isolateIdentityCenterUser } from './isolate-identity-center-user/definition.js';
 
 const registered: readonly ActionDefinition[] = [
   isolateEc2Instance,

@@ -27,6 +27,7 @@ import type {
 } from './contract.js';
 import { CordonError, LeaseLostError, errorMessage } from '../errors.js';
 import { currentLease } from '../aws/lease-guard.js';
+import { AwsCallError, awsErrorName, isAccessDenied } from '../aws/errors.js';
 
 /** What a step reports when it did not throw. */
 export interface StepOutcome {
@@ -98,27 +99,6 @@ export interface RunOptions<W> {
   vanishedErrors?: readonly string[];
 }
 
-/** Result of {@link runSteps}; `containedAt` is set when the `containment` stage completed in this run. */
-export type RunResult = ActionResult;
-
-/**
- * An AWS call failed. Carries the IAM action that was being called so an access denial can name the missing
- * permission. Raised by {@link awsCall}.
- */
-export class AwsCallError extends CordonError {
-  /** e.g. `ec2:ModifyNetworkInterfaceAttribute`. */
-  readonly iamAction: string;
-  /** AWS error name/code, e.g. `UnauthorizedOperation`, `ThrottlingException`. */
-  readonly awsName: string;
-
-  constructor(iamAction: string, cause: unknown) {
-    const awsName = awsErrorName(cause);
-    super(`${iamAction} failed: ${awsName}: ${errorMessage(cause)}`, { code: 'AWS_CALL_FAILED', cause });
-    this.iamAction = iamAction;
-    this.awsName = awsName;
-  }
-}
-
 /**
  * A step failed after part of its work took effect (e.g. one of several permission sets was provisioned). The
  * runner keeps `before` (what that part recorded) and reports `failure` as the step's error.
@@ -148,31 +128,6 @@ export async function awsCall<T>(iamAction: string, call: () => Promise<T>): Pro
     if (error instanceof LeaseLostError) throw error;
     throw new AwsCallError(iamAction, error);
   }
-}
-
-/** The AWS error name (`error.name`, or `Code` for some XML errors), or the JS error name. */
-export function awsErrorName(error: unknown): string {
-  if (error instanceof AwsCallError) return error.awsName;
-  if (typeof error === 'object' && error !== null) {
-    const record = error as { name?: unknown; Code?: unknown; code?: unknown };
-    if (typeof record.Code === 'string' && record.Code) return record.Code;
-    if (typeof record.name === 'string' && record.name && record.name !== 'Error') return record.name;
-    if (typeof record.code === 'string' && record.code) return record.code;
-  }
-  return 'Error';
-}
-
-const ACCESS_DENIED_NAMES = new Set([
-  'AccessDenied',
-  'AccessDeniedException',
-  'UnauthorizedOperation',
-  'UnauthorizedAccess',
-  'AuthorizationError',
-]);
-
-/** True for the error names AWS services use for an IAM denial. */
-export function isAccessDenied(error: unknown): boolean {
-  return ACCESS_DENIED_NAMES.has(awsErrorName(error));
 }
 
 /**
@@ -232,9 +187,10 @@ function orderedSteps<W>(
 /**
  * Run the stages in order and the steps of each stage in parallel. See the module comment for the
  * guarantees. Never throws for a step failure (that is a `failed` result); an `onStep` persistence error
- * does propagate, because continuing without a persisted record would break resumability.
+ * does propagate, because continuing without a persisted record would break resumability. `containedAt` is
+ * set on the result when the `containment` stage completed in this run.
  */
-export async function runSteps<W>(options: RunOptions<W>): Promise<RunResult> {
+export async function runSteps<W>(options: RunOptions<W>): Promise<ActionResult> {
   const { ctx, stages, work } = options;
   const vanishedErrors = new Set(options.vanishedErrors ?? []);
   const earlier = new Map((options.previous?.steps ?? []).map((s) => [s.name, s]));
@@ -289,9 +245,9 @@ export async function runSteps<W>(options: RunOptions<W>): Promise<RunResult> {
           );
           return;
         }
-        let outcome: StepOutcome;
+        let reported: StepOutcome;
         try {
-          outcome = await step.run({ work, before, previous, ctx });
+          reported = await step.run({ work, before, previous, ctx });
         } catch (thrown) {
           // Keep what took effect before the failure, so that a retry does not repeat it.
           if (thrown instanceof PartialStepError) before = mergeBefore(before, thrown.before);
@@ -316,10 +272,10 @@ export async function runSteps<W>(options: RunOptions<W>): Promise<RunResult> {
         }
         const lost = fenced();
         if (lost) throw lost;
-        if (outcome.before) before = mergeBefore(before, outcome.before);
-        if (outcome.warnings) warnings.push(...outcome.warnings);
-        if (outcome.halt) vanished ??= outcome.detail;
-        await record(step.name, outcome.status, outcome.detail);
+        if (reported.before) before = mergeBefore(before, reported.before);
+        if (reported.warnings) warnings.push(...reported.warnings);
+        if (reported.halt) vanished ??= reported.detail;
+        await record(step.name, reported.status, reported.detail);
       }),
     );
     // Only a lost lease or `onStep` (persistence) can reject here; surface it after the siblings have settled.

@@ -56,13 +56,50 @@ function field(error: unknown, key: string): unknown {
   return typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[key] : undefined;
 }
 
+/**
+ * An AWS call failed. Carries the IAM action that was being called so an access denial can name the missing
+ * permission. Raised by the step runner's `awsCall` (actions/steps.ts).
+ */
+export class AwsCallError extends CordonError {
+  /** e.g. `ec2:ModifyNetworkInterfaceAttribute`. */
+  readonly iamAction: string;
+  /** AWS error name/code, e.g. `UnauthorizedOperation`, `ThrottlingException`. */
+  readonly awsName: string;
+
+  constructor(iamAction: string, cause: unknown) {
+    const awsName = awsErrorName(cause);
+    super(`${iamAction} failed: ${awsName}: ${errorMessage(cause)}`, { code: 'AWS_CALL_FAILED', cause });
+    this.iamAction = iamAction;
+    this.awsName = awsName;
+  }
+}
+
+/**
+ * The AWS error code of an error: `Code` (some XML errors), else `name` unless it is the plain `Error`, else
+ * `code` (Node's network errors), else `Error`. An {@link AwsCallError} answers with the code of the error it
+ * wraps; cordon's other errors with their class name.
+ */
+export function awsErrorName(error: unknown): string {
+  if (error instanceof AwsCallError) return error.awsName;
+  const codeField = field(error, 'Code');
+  if (typeof codeField === 'string' && codeField) return codeField;
+  const name = field(error, 'name');
+  if (typeof name === 'string' && name && name !== 'Error') return name;
+  const code = field(error, 'code');
+  if (typeof code === 'string' && code) return code;
+  return 'Error';
+}
+
+/** True for the error codes AWS services use for an IAM denial. */
+export function isAccessDenied(error: unknown): boolean {
+  return ACCESS_DENIED_CODES.has(awsErrorName(error));
+}
+
 /** Classify any error thrown by an AWS SDK v3 call. Never throws. */
 export function classifyAwsError(error: unknown): ClassifiedAwsError {
   // cordon wraps AWS errors (e.g. the step runner's AwsCallError) and keeps the original in `cause`.
   if (error instanceof CordonError && error.cause !== undefined) return classifyAwsError(error.cause);
-  const name = field(error, 'name');
-  const codeField = field(error, 'Code');
-  const code = typeof codeField === 'string' ? codeField : typeof name === 'string' ? name : 'UnknownError';
+  const code = awsErrorName(error);
   const message = errorMessage(error);
   const metadata = field(error, '$metadata');
   const status = field(metadata, 'httpStatusCode');

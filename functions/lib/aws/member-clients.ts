@@ -10,14 +10,26 @@
  */
 import type { STS } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import type { MemberClients } from '../actions/contract.js';
 import { ConfigurationError, CordonError, errorMessage } from '../errors.js';
-import { awsClientConfig, type AwsClientConfig } from './client-config.js';
+import { awsClientConfig } from './client-config.js';
 import type { InstrumentableClient } from './command-recorder.js';
 import { AssumeRoleError, classifyAwsError } from './errors.js';
 import { attachLeaseGuard } from './lease-guard.js';
 import { lazy, sdk } from './sdk.js';
+import {
+  MEMBER_SERVICES,
+  createMemberClient,
+  type MemberClients,
+  type MemberService,
+} from './member-services.js';
 import { memberRoleArn as buildMemberRoleArn } from '../arn.js';
+
+export {
+  MEMBER_SERVICES,
+  servicesForPermissions,
+  type MemberClients,
+  type MemberService,
+} from './member-services.js';
 
 /** Refresh cached credentials this long before they expire, so no call is signed with nearly-dead keys. */
 export const CREDENTIAL_REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -44,54 +56,6 @@ export interface MemberClientFactoryOptions {
    * {@link CommandRecorder} or a fault injector in tests and the benchmark.
    */
   instrument?: (client: InstrumentableClient) => void;
-}
-
-/** A member-account service cordon calls: a key of {@link MemberClients}. */
-export type MemberService = keyof MemberClients;
-
-/** Every member-account service, in a stable order. */
-export const MEMBER_SERVICES: readonly MemberService[] = [
-  'ec2',
-  'iam',
-  'autoScaling',
-  'elbv2',
-  'elb',
-  'ssoAdmin',
-  'identityStore',
-];
-
-/**
- * IAM action prefix (`ec2:DescribeInstances` → `ec2`) → the clients that call it. ELBv2 and Classic Load
- * Balancers share the `elasticloadbalancing` prefix, so a permission of it loads both clients.
- */
-const SERVICES_OF_PREFIX: Readonly<Record<string, readonly MemberService[]>> = {
-  ec2: ['ec2'],
-  iam: ['iam'],
-  autoscaling: ['autoScaling'],
-  elasticloadbalancing: ['elbv2', 'elb'],
-  sso: ['ssoAdmin'],
-  identitystore: ['identityStore'],
-};
-
-/**
- * The member clients an action needs, from the IAM actions it declares: an action can only call services it
- * holds permissions for, so the worker loads nothing else (an IAM isolation never loads the EC2 SDK).
- * @throws ConfigurationError for a permission of a service cordon has no member client for
- */
-export function servicesForPermissions(permissions: readonly string[]): MemberService[] {
-  const services = new Set<MemberService>();
-  for (const permission of permissions) {
-    const prefix = permission.split(':', 1)[0] ?? '';
-    const forPrefix = SERVICES_OF_PREFIX[prefix];
-    if (forPrefix === undefined) {
-      throw new ConfigurationError(
-        `Permission ${permission} names a service cordon has no member client for; ` +
-          `expected one of ${Object.keys(SERVICES_OF_PREFIX).join(', ')}.`,
-      );
-    }
-    for (const service of forPrefix) services.add(service);
-  }
-  return MEMBER_SERVICES.filter((s) => services.has(s));
 }
 
 /** Code used a member client that was not loaded: its action does not declare a permission of that service. */
@@ -139,30 +103,6 @@ interface CacheEntry {
   clients: Partial<MemberClients>;
   /** One {@link MemberClients} view per requested service set, so callers get the same object each time. */
   views: Map<string, MemberClients>;
-}
-
-/** Build one member client; the SDK package is loaded on first use. */
-async function createClient<K extends MemberService>(
-  service: K,
-  config: AwsClientConfig,
-): Promise<MemberClients[K]> {
-  // Each branch returns the right client for its key; TypeScript cannot narrow K from the switch.
-  switch (service) {
-    case 'ec2':
-      return new (await sdk.ec2()).EC2(config) as MemberClients[K];
-    case 'iam':
-      return new (await sdk.iam()).IAM(config) as MemberClients[K];
-    case 'autoScaling':
-      return new (await sdk.autoScaling()).AutoScaling(config) as MemberClients[K];
-    case 'ssoAdmin':
-      return new (await sdk.ssoAdmin()).SSOAdmin(config) as MemberClients[K];
-    case 'identityStore':
-      return new (await sdk.identityStore()).Identitystore(config) as MemberClients[K];
-    case 'elb':
-      return new (await sdk.elb()).ElasticLoadBalancing(config) as MemberClients[K];
-    default:
-      return new (await sdk.elbv2()).ElasticLoadBalancingV2(config) as MemberClients[K];
-  }
 }
 
 /** A {@link MemberClients} view of the loaded clients; the others throw {@link UndeclaredServiceError}. */
@@ -315,7 +255,7 @@ export function createMemberClientFactory(options: MemberClientFactoryOptions): 
       });
       await Promise.all(
         missing.map(async (service) => {
-          const client = await createClient(service, config);
+          const client = await createMemberClient(service, config);
           // A concurrent caller may have built the same client meanwhile: keep the first.
           if (entry.clients[service] === undefined) {
             // Every member-account command asks the running worker's lease first (see lease-guard.ts).

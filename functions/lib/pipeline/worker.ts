@@ -26,7 +26,6 @@ import {
   CordonError,
   LeaseLostError,
   RefusedAccountError,
-  StepFailedError,
   errorMessage,
 } from '../errors.js';
 import { reportOutcome } from '../report/reporter.js';
@@ -81,14 +80,13 @@ function failureOf(result: ActionResult): FailureInfo {
 }
 
 function thrownFailure(error: unknown): ActionResult & { outcome: 'failed' } {
-  const step = error instanceof StepFailedError ? error.step : undefined;
+  // A throw is not a step failure (runSteps records those): no step is named.
   const code = error instanceof CordonError ? error.code : error instanceof Error ? error.name : 'ERROR';
   return {
     outcome: 'failed',
     steps: [],
     before: {},
     warnings: [],
-    ...(step === undefined ? {} : { failedStep: step }),
     error: { code, message: errorMessage(error) },
   };
 }

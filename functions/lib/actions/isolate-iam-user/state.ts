@@ -8,12 +8,11 @@
  */
 import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
-import type { IamUserResource } from '../findings/model.js';
-import { DENY_ALL_POLICY_NAME, tagRecord } from '../aws/iam-policies.js';
-import { unlessNotFound } from '../aws/errors.js';
-import type { ActionContext } from './contract.js';
-import { checkGuards } from './guards.js';
-import { awsCall, type StepOutcome, type StepSpec } from './steps.js';
+import type { IamUserResource } from '../../findings/model.js';
+import { DENY_ALL_POLICY_NAME, tagRecord } from '../../aws/iam-policies.js';
+import { unlessNotFound } from '../../aws/errors.js';
+import { checkGuards } from '../guards.js';
+import { awsCall, type StepOutcome, type StepSpec } from '../steps.js';
 
 /** Kinds of credential the incident window looks at. */
 export const INCIDENT_ITEM_KINDS = [
@@ -97,8 +96,14 @@ export function recordedManagedDenyAll(before: Readonly<Record<string, unknown>>
     : undefined;
 }
 
+/** The before-state of `isolate-iam-user`: the user (once captured) and the managed-policy fallback, if used. */
+export const isolateIamUserBeforeSchema = z.object({
+  iamUser: iamUserBeforeSchema.optional(),
+  managedDenyAll: z.object({ policyArn: z.string() }).optional(),
+});
+
 export interface ApplyWork {
-  userName: string;
+  user: IamUserResource;
   tags: Record<string, string>;
   activeKeyIds: string[];
   hasPassword: boolean;
@@ -123,12 +128,13 @@ export function describeIncidentItems(items: readonly IncidentItem[]): string {
 }
 
 /** The step that reads the user's state, checks the live guards and records the before-state. */
-export function captureStep(ctx: ActionContext, resource: IamUserResource): StepSpec<ApplyWork> {
-  const iam: IAM = ctx.clients.iam;
-  const UserName = resource.userName;
+export function captureStep(): StepSpec<ApplyWork> {
   return {
     name: 'capture-user-state',
-    async run({ work, before: earlier }): Promise<StepOutcome> {
+    async run({ work, before: earlier, ctx }): Promise<StepOutcome> {
+      const iam: IAM = ctx.clients.iam;
+      const resource = work.user;
+      const UserName = resource.userName;
       const [user, keys, login, ssh, certs, mfa] = await Promise.all([
         awsCall('iam:GetUser', () => iam.getUser({ UserName })),
         awsCall('iam:ListAccessKeys', () => iam.listAccessKeys({ UserName })),

@@ -12,25 +12,16 @@
  * Groups are always set per network interface: instance-level `Groups` fails on multi-ENI instances.
  */
 
-import { CordonError } from '../errors.js';
-import type { Resource } from '../findings/model.js';
-import { defineAction, type ActionResult, type ActionState } from './contract.js';
-import { runSteps, type StageSpec } from './steps.js';
-import { ISOLATE_EC2_INSTANCE_SCOPING } from './iam-scopes.js';
-import { checkGuards, refusedResult } from './guards.js';
-import { INSTANCE_ID } from './ec2/instance.js';
-import { networkStages } from './ec2/apply-network.js';
-import { settingsStages } from './ec2/apply-settings.js';
-import { releaseStages } from './ec2/release.js';
-import { disableMetadataStep } from './ec2/metadata.js';
-import {
-  paramsSchema,
-  VANISHED,
-  parseBefore,
-  type Params,
-  type ApplyWork,
-  type ReleaseWork,
-} from './ec2/shared.js';
+import type { ActionResult } from '../contract.js';
+import { defineRunnableAction, stageNames } from '../runner.js';
+import type { StageSpec } from '../steps.js';
+import { INSTANCE_ID, ec2BeforeSchema } from './instance.js';
+import { networkStages } from './apply-network.js';
+import { settingsStages } from './apply-settings.js';
+import { releaseStages } from './release.js';
+import { disableMetadataStep } from './metadata.js';
+import { paramsSchema, VANISHED, type Params, type ApplyWork, type ReleaseWork } from './shared.js';
+import { ISOLATE_EC2_INSTANCE_SCOPING } from '../iam-scopes.js';
 
 function applyStages(params: Params): StageSpec<ApplyWork>[] {
   // The metadata endpoint goes off alongside the first settings stage: no extra stage after containment.
@@ -54,31 +45,20 @@ function withContainmentFailure(result: ActionResult, work: ApplyWork): ActionRe
   };
 }
 
-function instanceIdOf(resource: Resource): string {
-  if (resource.type !== 'ec2-instance') {
-    throw new CordonError(`isolate-ec2-instance applies to ec2-instance resources, not ${resource.type}`, {
-      code: 'WRONG_RESOURCE_TYPE',
-    });
-  }
-  if (!INSTANCE_ID.test(resource.id)) {
-    throw new CordonError(`"${resource.id}" is not an EC2 instance id`, { code: 'WRONG_RESOURCE_TYPE' });
-  }
-  return resource.id;
-}
-
-const stageNames = <W>(stages: StageSpec<W>[]): string[][] =>
-  stages.map((s) => s.steps.map((step) => step.name));
 const DEFAULT_PARAMS = paramsSchema.parse({});
 
 /** Step names per stage (steps of one stage run in parallel), for docs, the UI timeline and tests. */
 export const APPLY_STAGES: readonly (readonly string[])[] = stageNames(applyStages(DEFAULT_PARAMS));
-export const RELEASE_STAGES: readonly (readonly string[])[] = stageNames(releaseStages(DEFAULT_PARAMS));
 
-export const isolateEc2Instance = defineAction({
+export const isolateEc2Instance = defineRunnableAction({
   name: 'isolate-ec2-instance',
   description:
     "Isolate an EC2 instance's network per interface (interrupting open flows where AWS allows it), keep its evidence, and make it reversible.",
-  resourceTypes: ['ec2-instance'],
+  resourceType: 'ec2-instance',
+  checkResource: (resource) =>
+    INSTANCE_ID.test(resource.id) ? undefined : `"${resource.id}" is not an EC2 instance id`,
+  before: ec2BeforeSchema,
+  goneErrors: VANISHED,
   params: paramsSchema,
   permissions: [
     'autoscaling:AttachInstances',
@@ -123,7 +103,6 @@ export const isolateEc2Instance = defineAction({
     'iam:PutRolePolicy',
   ],
   scoping: ISOLATE_EC2_INSTANCE_SCOPING,
-  steps: { apply: APPLY_STAGES.flat(), release: RELEASE_STAGES.flat() },
   limitations: [
     'Security groups never filter DNS to the VPC resolver (VPC base + 2, 169.254.169.253), the instance metadata service (169.254.169.254), Time Sync, Windows activation or DHCP: DNS command-and-control and DNS exfiltration continue after isolation. Use Route 53 Resolver DNS Firewall on the VPC, and disableMetadataService against credential theft through IMDS.',
     'AWS does not interrupt tracked connections when security groups change; the flow cut makes flows untracked first so that they are interrupted, which does not work on always-tracked paths (below).',
@@ -138,23 +117,18 @@ export const isolateEc2Instance = defineAction({
     'Spot Instances cannot get termination protection (AWS refuses it) and AWS may interrupt them at any time; the snapshots and the volumes kept on termination are the evidence.',
     'Snapshots are one crash-consistent set (taken while the instance runs, like a power cut, not application-consistent) and are kept after release as evidence.',
   ],
-  async apply(ctx, resource, params, previous?: ActionState): Promise<ActionResult> {
-    const instanceId = instanceIdOf(resource);
-    const verdict = checkGuards(resource, ctx.guard);
-    if (!verdict.allowed) return refusedResult(verdict.reason, previous);
-    const work: ApplyWork = { instanceId, resource, cordonGroups: [], groupsByVpc: new Map() };
-    const result = await runSteps({
-      ctx,
-      stages: applyStages(params),
-      work,
-      previous,
-      vanishedErrors: VANISHED,
-    });
-    return withContainmentFailure(result, work);
+  apply: {
+    stages: applyStages,
+    work: ({ resource }): ApplyWork => ({
+      instanceId: resource.id,
+      resource,
+      cordonGroups: [],
+      groupsByVpc: new Map(),
+    }),
+    finish: withContainmentFailure,
   },
-  async release(ctx, resource, params, state: ActionState): Promise<ActionResult> {
-    const instanceId = instanceIdOf(resource);
-    const work: ReleaseWork = { instanceId, before: parseBefore(state.before) };
-    return runSteps({ ctx, stages: releaseStages(params), work, previous: state, vanishedErrors: VANISHED });
+  release: {
+    stages: releaseStages,
+    work: ({ resource, before }): ReleaseWork => ({ instanceId: resource.id, before }),
   },
 });

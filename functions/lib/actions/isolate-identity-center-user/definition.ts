@@ -9,12 +9,12 @@
  * when nobody else changed the policy meanwhile, puts back the recorded text exactly (or deletes the inline policy
  * when there was none), then re-provisions.
  */
+import { awsErrorName } from '../../aws/errors.js';
 import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import * as z from 'zod';
-import { ValidationError } from '../errors.js';
-import type { IdentityCenterUserResource, Resource } from '../findings/model.js';
-import { defineAction, type ActionContext, type ActionState, type BeforeState } from './contract.js';
-import { checkGuards, refusedResult } from './guards.js';
+import type { IdentityCenterUserResource } from '../../findings/model.js';
+import type { ActionContext, BeforeState } from '../contract.js';
+import { defineRunnableAction } from '../runner.js';
 import {
   IdentityCenterError,
   assignedPermissionSets,
@@ -30,14 +30,7 @@ import {
   withStatement,
   withoutStatement,
 } from './identity-center.js';
-import {
-  PartialStepError,
-  awsCall,
-  awsErrorName,
-  runSteps,
-  type StageSpec,
-  type StepOutcome,
-} from './steps.js';
+import { PartialStepError, awsCall, type StageSpec, type StepOutcome } from '../steps.js';
 
 const params = z.object({}).strict();
 
@@ -62,6 +55,12 @@ const RecordedSchema = z.object({
 });
 type Recorded = z.output<typeof RecordedSchema>;
 
+/** The before-state as release reads it: nothing is recorded until the first step found the user. */
+const BeforeSchema = z.object({
+  identityCenter: RecordedSchema.shape.identityCenter.optional(),
+  permissionSets: z.record(z.string(), RecordedSetSchema).optional(),
+});
+
 /** What apply recorded, parsed (never cast) from the stored before-state; undefined before the first capture. */
 function recorded(before: Readonly<Record<string, unknown>>): Recorded | undefined {
   if (before['identityCenter'] === undefined) return undefined;
@@ -72,15 +71,6 @@ function recorded(before: Readonly<Record<string, unknown>>): Recorded | undefin
     });
   }
   return parsed.data;
-}
-
-function userOf(resource: Resource): IdentityCenterUserResource {
-  if (resource.type !== 'identity-center-user') {
-    throw new ValidationError(
-      `isolate-identity-center-user applies to identity-center-user resources, not ${resource.type}`,
-    );
-  }
-  return resource;
 }
 
 /**
@@ -186,20 +176,22 @@ async function provision(
   return `${name}: provisioning ${status?.Status ?? 'requested'} (request ${status?.RequestId ?? 'unknown'})`;
 }
 
-/** Per run: the permission sets whose inline policy this run changed (they must be provisioned again). */
+/** Per run: the user, and the permission sets whose inline policy this run changed (provisioned again). */
 interface Work {
+  user: IdentityCenterUserResource;
   changed: Set<string>;
 }
 
-function applyStages(ctx: ActionContext, resource: IdentityCenterUserResource): StageSpec<Work>[] {
-  const { ssoAdmin, identityStore } = ctx.clients;
-  const sid = denySid(ctx.isolationId);
+function applyStages(): StageSpec<Work>[] {
   return [
     {
       steps: [
         {
           name: 'capture-permission-sets',
-          async run({ before }): Promise<StepOutcome> {
+          async run({ before, work, ctx }): Promise<StepOutcome> {
+            const { ssoAdmin, identityStore } = ctx.clients;
+            const sid = denySid(ctx.isolationId);
+            const resource = work.user;
             const earlier = recorded(before);
             const instance = earlier?.identityCenter ?? (await resolveInstance(ssoAdmin, ctx.identityCenter));
             const userId =
@@ -262,7 +254,9 @@ function applyStages(ctx: ActionContext, resource: IdentityCenterUserResource): 
       steps: [
         {
           name: 'deny-in-permission-sets',
-          async run({ before, work }): Promise<StepOutcome> {
+          async run({ before, work, ctx }): Promise<StepOutcome> {
+            const { ssoAdmin } = ctx.clients;
+            const sid = denySid(ctx.isolationId);
             const state = recorded(before);
             if (!state) throw new IdentityCenterError('no recorded permission sets to deny in');
             const { instanceArn, userId } = state.identityCenter;
@@ -303,7 +297,7 @@ function applyStages(ctx: ActionContext, resource: IdentityCenterUserResource): 
       steps: [
         {
           name: 'provision-permission-sets',
-          async run({ before, work }): Promise<StepOutcome> {
+          async run({ before, work, ctx }): Promise<StepOutcome> {
             const state = recorded(before);
             if (!state) throw new IdentityCenterError('no recorded permission sets to provision');
             const { details, todo } = await provisionSets(ctx, state, before, work.changed, 'provisioned');
@@ -329,15 +323,15 @@ function applyStages(ctx: ActionContext, resource: IdentityCenterUserResource): 
   ];
 }
 
-function releaseStages(ctx: ActionContext): StageSpec<Work>[] {
-  const { ssoAdmin } = ctx.clients;
-  const sid = denySid(ctx.isolationId);
+function releaseStages(): StageSpec<Work>[] {
   return [
     {
       steps: [
         {
           name: 'restore-permission-set-policies',
-          async run({ before, work }): Promise<StepOutcome> {
+          async run({ before, work, ctx }): Promise<StepOutcome> {
+            const { ssoAdmin } = ctx.clients;
+            const sid = denySid(ctx.isolationId);
             const state = recorded(before);
             if (!state) return { status: 'skipped', detail: 'apply recorded no permission set' };
             const { instanceArn } = state.identityCenter;
@@ -407,7 +401,7 @@ function releaseStages(ctx: ActionContext): StageSpec<Work>[] {
       steps: [
         {
           name: 'provision-permission-sets',
-          async run({ before, work }): Promise<StepOutcome> {
+          async run({ before, work, ctx }): Promise<StepOutcome> {
             const state = recorded(before);
             if (!state) return { status: 'skipped', detail: 'apply recorded no permission set' };
             const { details, todo } = await provisionSets(
@@ -431,11 +425,12 @@ function releaseStages(ctx: ActionContext): StageSpec<Work>[] {
   ];
 }
 
-export const isolateIdentityCenterUser = defineAction({
+export const isolateIdentityCenterUser = defineRunnableAction({
   name: 'isolate-identity-center-user',
   description:
     'Deny everything to one IAM Identity Center user: a Deny-all statement keyed on identitystore:userId in the inline policy of every permission set that reaches the user, re-provisioned; runs in the account that administers Identity Center; release restores each inline policy as recorded.',
-  resourceTypes: ['identity-center-user'],
+  resourceType: 'identity-center-user',
+  before: BeforeSchema,
   target: 'identity-center',
   params,
   permissions: [
@@ -450,10 +445,6 @@ export const isolateIdentityCenterUser = defineAction({
     'sso:ProvisionPermissionSet',
     'sso:PutInlinePolicyToPermissionSet',
   ],
-  steps: {
-    apply: ['capture-permission-sets', 'deny-in-permission-sets', 'provision-permission-sets'],
-    release: ['restore-permission-set-policies', 'provision-permission-sets'],
-  },
   limitations: [
     'The user can still sign in to the AWS access portal and start new sessions, which the deny also covers; to stop sign-ins, disable the user in the identity source or in Identity Center.',
     'Provisioning is asynchronous: the record holds the provisioning request ids; the deny reaches each account when its provisioning completes (usually seconds).',
@@ -461,24 +452,6 @@ export const isolateIdentityCenterUser = defineAction({
     "Sessions of roles the user assumed from a permission set session (role chaining) are other principals: revoke those roles' sessions separately.",
     "A permission set's inline policy has a size quota; a set whose policy cannot take the statement fails the step (the others are still denied). An SCP keyed on identitystore:userId is the alternative.",
   ],
-  async apply(ctx, resource, _p, previous?: ActionState) {
-    const user = userOf(resource);
-    const verdict = checkGuards(user, ctx.guard);
-    if (!verdict.allowed) return refusedResult(verdict.reason, previous);
-    return runSteps<Work>({
-      ctx,
-      stages: applyStages(ctx, user),
-      work: { changed: new Set() },
-      ...(previous ? { previous } : {}),
-    });
-  },
-  async release(ctx, resource, _p, state) {
-    userOf(resource);
-    return runSteps<Work>({
-      ctx,
-      stages: releaseStages(ctx),
-      work: { changed: new Set() },
-      previous: state,
-    });
-  },
+  apply: { stages: applyStages, work: ({ resource }): Work => ({ user: resource, changed: new Set() }) },
+  release: { stages: releaseStages, work: ({ resource }): Work => ({ user: resource, changed: new Set() }) },
 });

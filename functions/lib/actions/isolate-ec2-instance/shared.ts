@@ -118,15 +118,8 @@ export function need<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-/** Run calls in parallel, let all of them settle, then rethrow the first failure (siblings still finish). */
-export async function settleAll<T>(calls: Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(calls);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
-}
-
-export function outcome(
+/** A step that made `changes` is `done` (listing them); one that made none is `skipped` with `skippedDetail`. */
+export function doneOrSkipped(
   changes: string[],
   skippedDetail: string,
   extra: Partial<StepOutcome> = {},

@@ -2,6 +2,7 @@
  * `isolate-ec2-instance` evidence that survives the instance: crash-consistent snapshots of all its volumes, and
  * `DeleteOnTermination=false` on every attached EBS volume while it is isolated (restored on release).
  */
+import { settleAll } from '../../aws/errors.js';
 import type { EC2, Tag } from '@aws-sdk/client-ec2';
 import { awsCall, type StepSpec, type StepOutcome } from '../steps.js';
 import { ISOLATION_ID_TAG, type InstanceFacts } from './instance.js';
@@ -9,8 +10,7 @@ import {
   APPLY_STEPS,
   RELEASE_STEPS,
   need,
-  outcome,
-  settleAll,
+  doneOrSkipped,
   skipped,
   type ApplyWork,
   type Params,
@@ -135,7 +135,7 @@ export function keepVolumesStep(): StepSpec<ApplyWork> {
       await settleAll(
         toKeep.map((d) => setDeleteOnTermination(ctx.clients.ec2, instance.id, d.deviceName, false)),
       );
-      return outcome(
+      return doneOrSkipped(
         toKeep.map((d) => `${d.deviceName} (${d.volumeId}) DeleteOnTermination → false`),
         'every attached volume is already kept on termination',
       );
@@ -174,7 +174,7 @@ export function restoreVolumesStep(
       }
       await settleAll(calls);
       const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
-      return outcome(
+      return doneOrSkipped(
         changes.map((c, i) => (i === changes.length - 1 ? `${c}${suffix}` : c)),
         `every volume's DeleteOnTermination is as recorded${suffix}`,
       );

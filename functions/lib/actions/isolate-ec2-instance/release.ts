@@ -1,7 +1,8 @@
 /** `isolate-ec2-instance` release: put back exactly what the record says cordon changed. */
 
-import { deleteSessionRevocation, type SessionPrincipal } from '../session-revocation.js';
-import { awsCall, awsErrorName, type StageSpec, type StepOutcome } from '../steps.js';
+import { awsErrorName, settleAll } from '../../aws/errors.js';
+import { deleteSessionRevocation, type SessionPrincipal } from '../shared/session-revocation.js';
+import { awsCall, type StageSpec, type StepOutcome } from '../steps.js';
 import { restoreMetadataStep } from './metadata.js';
 import {
   GONE_STATES,
@@ -20,8 +21,7 @@ import {
   RELEASE_STEPS,
   autoScalingReturnOf,
   need,
-  settleAll,
-  outcome,
+  doneOrSkipped,
   skipped,
   modifyEniGroups,
   type Params,
@@ -113,7 +113,7 @@ export function releaseStages(params: Params): StageSpec<ReleaseWork>[] {
               }
             }
             const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
-            return outcome(
+            return doneOrSkipped(
               changes.map((c, i) => (i === changes.length - 1 ? `${c}${suffix}` : c)),
               `every interface already has its original groups${suffix}`,
             );
@@ -155,7 +155,10 @@ export function releaseStages(params: Params): StageSpec<ReleaseWork>[] {
               );
             }
             await settleAll(calls);
-            return outcome(changes, 'termination protection and shutdown behaviour already as recorded');
+            return doneOrSkipped(
+              changes,
+              'termination protection and shutdown behaviour already as recorded',
+            );
           },
         },
         restoreVolumesStep(gone),

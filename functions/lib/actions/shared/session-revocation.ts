@@ -4,9 +4,9 @@
  * two never drift in how they label calls, treat a missing policy or build the document.
  */
 import type { IAM } from '@aws-sdk/client-iam';
-import { unlessNotFound } from '../aws/errors.js';
-import { denyOlderSessionsPolicy, issuedBeforeOf } from '../aws/iam-policies.js';
-import { awsCall } from './steps.js';
+import { unlessNotFound } from '../../aws/errors.js';
+import { denyOlderSessionsPolicy, issuedBeforeOf } from '../../aws/iam-policies.js';
+import { awsCall } from '../steps.js';
 
 /** The principal that carries the policy. */
 export type SessionPrincipal = { kind: 'user'; userName: string } | { kind: 'role'; roleName: string };

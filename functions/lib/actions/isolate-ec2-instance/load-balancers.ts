@@ -3,17 +3,17 @@
  * groups by instance id, IP-type groups by each interface's private IPs) and every Classic Load Balancer, and
  * put back exactly those registrations on release.
  */
+import { awsErrorName, settleAll } from '../../aws/errors.js';
 import type { ElasticLoadBalancingV2, TargetDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
-import { awsCall, awsErrorName, type StepSpec, type StepOutcome } from '../steps.js';
+import { awsCall, type StepSpec, type StepOutcome } from '../steps.js';
 import type { ActionContext } from '../contract.js';
 import type { InstanceFacts } from './instance.js';
 import {
   APPLY_STEPS,
   RELEASE_STEPS,
   need,
-  outcome,
-  settleAll,
+  doneOrSkipped,
   skipped,
   type ApplyWork,
   type Params,
@@ -253,7 +253,7 @@ export function restoreRegistrationsStep(
         }),
       ]);
       const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
-      return outcome(
+      return doneOrSkipped(
         changes.length > 0 ? [`re-registered in ${changes.sort().join(', ')}${suffix}`] : [],
         `already registered wherever it was recorded${suffix}`,
       );

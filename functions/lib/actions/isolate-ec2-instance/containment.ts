@@ -11,9 +11,10 @@
  *    an ERROR line is logged; the action carries the list as `exposure` to the record, the notification and the
  *    `IsolationsExposed` metric.
  */
+import { AwsCallError, awsErrorName } from '../../aws/errors.js';
 import type { ActionContext } from '../contract.js';
 import { CordonError } from '../../errors.js';
-import { AwsCallError, awsErrorName, describeFailure } from '../steps.js';
+import { describeFailure } from '../steps.js';
 import { describeInstance, sameGroups } from './instance.js';
 import { modifyEniGroups } from './shared.js';
 

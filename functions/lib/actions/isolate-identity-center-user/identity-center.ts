@@ -6,12 +6,13 @@
  * `identitystore:userId` equals the user's id (stable, unlike `aws:userid`, which follows the user name). It
  * carries a Sid of cordon's own per isolation, so release removes exactly that statement.
  */
+import { awsErrorName } from '../../aws/errors.js';
 import type { Identitystore } from '@aws-sdk/client-identitystore';
 import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import * as z from 'zod';
-import { CordonError } from '../errors.js';
-import type { IdentityCenterSettings } from './contract.js';
-import { awsCall, awsErrorName } from './steps.js';
+import { CordonError } from '../../errors.js';
+import type { IdentityCenterSettings } from '../contract.js';
+import { awsCall } from '../steps.js';
 
 /** The Identity Center instance the action works in. */
 export interface IdentityCenterInstance {

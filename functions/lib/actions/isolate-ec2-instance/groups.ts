@@ -9,9 +9,10 @@
  * every run (so a tampered group is repaired before it is used). Creation is race-safe: a concurrent creator's
  * `InvalidGroup.Duplicate` is answered by re-reading the group it created.
  */
+import { awsErrorName } from '../../aws/errors.js';
 import type { EC2, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import { CordonError } from '../../errors.js';
-import { awsCall, awsErrorName } from '../steps.js';
+import { awsCall } from '../steps.js';
 
 export type CordonGroupRole = 'isolation' | 'flow-cut';
 

@@ -1,5 +1,6 @@
 /** `isolate-ec2-instance` apply, network part: describe, cordon's groups, flow cut, isolation (the critical path). */
 
+import { settleAll } from '../../aws/errors.js';
 import { CordonError } from '../../errors.js';
 import { type BeforeState } from '../contract.js';
 import { type StageSpec } from '../steps.js';
@@ -19,8 +20,7 @@ import { metadataBefore } from './metadata.js';
 import {
   APPLY_STEPS,
   need,
-  settleAll,
-  outcome,
+  doneOrSkipped,
   skipped,
   parseBefore,
   modifyEniGroups,
@@ -212,7 +212,7 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
               ),
             );
             const isolationGroups = Object.fromEntries(work.groupsByVpc);
-            return outcome(
+            return doneOrSkipped(
               changes,
               `cordon's groups are in place: ${vpcIds.map((v) => `${v} → ${JSON.stringify(isolationGroups[v])}`).join(', ')}`,
               { before: { isolationGroups } },
@@ -265,7 +265,7 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
               }
               throw error;
             }
-            return outcome(changes, 'every interface is already past the flow cut');
+            return doneOrSkipped(changes, 'every interface is already past the flow cut');
           },
         },
       ],
@@ -289,7 +289,7 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
               };
             });
             try {
-              return outcome(
+              return doneOrSkipped(
                 await isolateInterfaces(ctx, instance.id, targets, (failure) => {
                   work.containmentFailure = failure;
                 }),

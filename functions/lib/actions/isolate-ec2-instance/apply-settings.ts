@@ -1,7 +1,12 @@
 /** `isolate-ec2-instance` apply, off the critical path: settings, termination, Auto Scaling, targets, profile, sessions, snapshots, tags. */
 
+import { settleAll } from '../../aws/errors.js';
 import { sessionRevocationPolicyName } from '../../aws/iam-policies.js';
-import { putSessionRevocation, readSessionRevocation, type SessionPrincipal } from '../session-revocation.js';
+import {
+  putSessionRevocation,
+  readSessionRevocation,
+  type SessionPrincipal,
+} from '../shared/session-revocation.js';
 import { type ActionContext, type BeforeState } from '../contract.js';
 import { awsCall, type StageSpec, type StepOutcome } from '../steps.js';
 import { ISOLATED_AT_TAG, ISOLATION_ID_TAG, type Ec2Before } from './instance.js';
@@ -17,8 +22,7 @@ import { keepVolumesStep, snapshotStep, volumesBefore } from './evidence.js';
 import {
   APPLY_STEPS,
   need,
-  settleAll,
-  outcome,
+  doneOrSkipped,
   skipped,
   parseBefore,
   profileNameFromArn,
@@ -128,7 +132,10 @@ export function settingsStages(params: Params): StageSpec<ApplyWork>[] {
                 ? { status: 'done', detail: [...changes, spotNote].join('; ') }
                 : skipped(`${spotNote}; shutdown behaviour already stop`);
             }
-            return outcome(changes, 'termination protection already on and shutdown behaviour already stop');
+            return doneOrSkipped(
+              changes,
+              'termination protection already on and shutdown behaviour already stop',
+            );
           },
         },
         keepVolumesStep(),

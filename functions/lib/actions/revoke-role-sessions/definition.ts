@@ -5,61 +5,60 @@
  * `AWSRevokeOlderSessions` (from the console button) or the customer's policies.
  */
 import type { IAM } from '@aws-sdk/client-iam';
+import type { IamRoleResource } from '../../findings/model.js';
 import * as z from 'zod';
-import { ValidationError } from '../errors.js';
-import type { IamRoleResource, Resource } from '../findings/model.js';
-import { IAM_NO_SUCH_ENTITY } from '../aws/errors.js';
-import { sessionRevocationPolicyName, tagRecord } from '../aws/iam-policies.js';
-import { defineAction, type ActionContext, type ActionState } from './contract.js';
-import { checkGuards, refusedResult } from './guards.js';
-import { REVOKE_ROLE_SESSIONS_SCOPING } from './iam-scopes.js';
+import { IAM_NO_SUCH_ENTITY } from '../../aws/errors.js';
+import { sessionRevocationPolicyName, tagRecord } from '../../aws/iam-policies.js';
+import type { ActionContext } from '../contract.js';
+import { checkGuards } from '../guards.js';
+import { defineRunnableAction } from '../runner.js';
+import { REVOKE_ROLE_SESSIONS_SCOPING } from '../iam-scopes.js';
 import {
   deleteSessionRevocation,
   putSessionRevocation,
   readSessionRevocation,
   type SessionPrincipal,
-} from './session-revocation.js';
-import { awsCall, runSteps, type StageSpec, type StepOutcome } from './steps.js';
+} from '../shared/session-revocation.js';
+import { awsCall, type StageSpec, type StepOutcome } from '../steps.js';
+import { recordedRole, roleBeforeSchema, type RoleBefore } from './before.js';
+
+export type { RoleBefore } from './before.js';
 
 const params = z.object({}).strict();
 
-/** What apply records; release reads it. */
-export interface RoleBefore {
-  roleName: string;
-  arn?: string;
-  /** Cut-off written into cordon's policy: sessions issued before it are denied. */
-  issuedBefore?: string;
-}
-
 interface ApplyWork {
+  role: IamRoleResource;
   /** Cut-off of cordon's policy already on the role, if any. */
   existingIssuedBefore?: string;
 }
 
-function roleOf(resource: Resource): IamRoleResource {
-  if (resource.type !== 'iam-role') {
-    throw new ValidationError(`revoke-role-sessions applies to iam-role resources, not ${resource.type}`);
-  }
-  return resource;
+/** Per release run: the role. */
+interface ReleaseWork {
+  role: IamRoleResource;
 }
 
-function recordedRole(before: Readonly<Record<string, unknown>>): RoleBefore | undefined {
-  const value = before['iamRole'];
-  return typeof value === 'object' && value !== null ? (value as RoleBefore) : undefined;
+/** Per run: the clients, the role and cordon's per-isolation policy name (another isolation keeps its own). */
+function roleRun(
+  ctx: ActionContext,
+  role: IamRoleResource,
+): { iam: IAM; policyName: string; RoleName: string; principal: SessionPrincipal } {
+  return {
+    iam: ctx.clients.iam,
+    policyName: sessionRevocationPolicyName(ctx.isolationId),
+    RoleName: role.roleName,
+    principal: { kind: 'role', roleName: role.roleName },
+  };
 }
 
-function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<ApplyWork>[] {
-  const iam: IAM = ctx.clients.iam;
-  // Per isolation: another isolation of the same principal keeps its own cut-off (see sessionRevocationPolicyName).
-  const policyName = sessionRevocationPolicyName(ctx.isolationId);
-  const RoleName = resource.roleName;
-  const principal: SessionPrincipal = { kind: 'role', roleName: RoleName };
+function applyStages(): StageSpec<ApplyWork>[] {
   return [
     {
       steps: [
         {
           name: 'capture-role-state',
-          async run({ work, before }): Promise<StepOutcome> {
+          async run({ work, before, ctx }): Promise<StepOutcome> {
+            const resource = work.role;
+            const { iam, policyName, RoleName, principal } = roleRun(ctx, resource);
             const [role, existingIssuedBefore] = await Promise.all([
               awsCall('iam:GetRole', () => iam.getRole({ RoleName })),
               readSessionRevocation(iam, principal, policyName),
@@ -92,7 +91,8 @@ function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<A
       steps: [
         {
           name: 'deny-older-sessions',
-          async run({ work, before }) {
+          async run({ work, before, ctx }) {
+            const { iam, policyName, RoleName, principal } = roleRun(ctx, work.role);
             const recorded = recordedRole(before)?.issuedBefore;
             if (recorded !== undefined && work.existingIssuedBefore === recorded) {
               return {
@@ -118,18 +118,14 @@ function applyStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<A
   ];
 }
 
-function releaseStages(ctx: ActionContext, resource: IamRoleResource): StageSpec<Record<string, never>>[] {
-  const iam: IAM = ctx.clients.iam;
-  // Per isolation: another isolation of the same principal keeps its own cut-off (see sessionRevocationPolicyName).
-  const policyName = sessionRevocationPolicyName(ctx.isolationId);
-  const RoleName = resource.roleName;
-  const principal: SessionPrincipal = { kind: 'role', roleName: RoleName };
+function releaseStages(): StageSpec<ReleaseWork>[] {
   return [
     {
       steps: [
         {
           name: 'remove-deny-older-sessions',
-          async run() {
+          async run({ work, ctx }) {
+            const { iam, policyName, RoleName, principal } = roleRun(ctx, work.role);
             if (!(await deleteSessionRevocation(iam, principal, policyName))) {
               // Tell a deleted role (the run ends skipped: nothing to release) from a policy already removed.
               await awsCall('iam:GetRole', () => iam.getRole({ RoleName }));
@@ -149,44 +145,22 @@ function releaseStages(ctx: ActionContext, resource: IamRoleResource): StageSpec
   ];
 }
 
-export const revokeRoleSessions = defineAction({
+export const revokeRoleSessions = defineRunnableAction({
   name: 'revoke-role-sessions',
   description:
     'Deny every session of a role issued before now with an inline aws:TokenIssueTime policy (AWS\'s "revoke active sessions"); release deletes only that policy.',
-  resourceTypes: ['iam-role'],
+  resourceType: 'iam-role',
+  before: roleBeforeSchema,
+  goneErrors: IAM_NO_SUCH_ENTITY,
   params,
   permissions: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
   scoping: REVOKE_ROLE_SESSIONS_SCOPING,
-  steps: {
-    apply: ['capture-role-state', 'deny-older-sessions'],
-    release: ['remove-deny-older-sessions'],
-  },
   limitations: [
     'Sessions issued after the cut-off are not affected: whoever can still assume the role (or holds an instance profile) gets working credentials again. Contain the principal that assumes it too.',
     'Every older session of the role is denied, including legitimate ones on other instances, functions or people sharing the role (blast radius).',
     'Long-term credentials are not affected (they carry no aws:TokenIssueTime); service-linked roles are refused, because AWS does not allow changing their policies.',
     'IAM is eventually consistent: the deny may take a few minutes to reach every region.',
   ],
-  async apply(ctx, resource, _p, previous?: ActionState) {
-    const role = roleOf(resource);
-    const verdict = checkGuards(role, ctx.guard);
-    if (!verdict.allowed) return refusedResult(verdict.reason, previous);
-    return runSteps<ApplyWork>({
-      ctx,
-      stages: applyStages(ctx, role),
-      work: {},
-      ...(previous ? { previous } : {}),
-      vanishedErrors: IAM_NO_SUCH_ENTITY,
-    });
-  },
-  async release(ctx, resource, _p, state) {
-    const role = roleOf(resource);
-    return runSteps({
-      ctx,
-      stages: releaseStages(ctx, role),
-      work: {},
-      previous: state,
-      vanishedErrors: IAM_NO_SUCH_ENTITY,
-    });
-  },
+  apply: { stages: applyStages, work: ({ resource }): ApplyWork => ({ role: resource }) },
+  release: { stages: releaseStages, work: ({ resource }): ReleaseWork => ({ role: resource }) },
 });

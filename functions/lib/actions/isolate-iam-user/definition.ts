@@ -11,8 +11,6 @@
  */
 import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
-import { ValidationError } from '../errors.js';
-import type { IamUserResource, Resource } from '../findings/model.js';
 import {
   DENY_ALL_POLICY_NAME,
   ISOLATED_AT_TAG,
@@ -21,22 +19,23 @@ import {
   denyAllPolicy,
   partitionOf,
   samePolicy,
-} from '../aws/iam-policies.js';
-import { IAM_NO_SUCH_ENTITY, settleAll, unlessNotFound } from '../aws/errors.js';
-import { defineAction, type ActionContext, type ActionState } from './contract.js';
-import { checkGuards, refusedResult } from './guards.js';
-import { ISOLATE_IAM_USER_SCOPING } from './iam-scopes.js';
+} from '../../aws/iam-policies.js';
+import { IAM_NO_SUCH_ENTITY, settleAll, unlessNotFound, awsErrorName } from '../../aws/errors.js';
+import type { ActionContext, GuardSettings } from '../contract.js';
+import { defineRunnableAction } from '../runner.js';
+import { ISOLATE_IAM_USER_SCOPING } from '../iam-scopes.js';
 import {
   MANAGED_DENY_ALL_KEY,
   captureStep,
+  isolateIamUserBeforeSchema,
   recordedManagedDenyAll,
   recordedUser,
   type ApplyWork,
-} from './iam-user-state.js';
-import { releaseStages } from './isolate-iam-user-release.js';
-import { awsCall, awsErrorName, runSteps, type StageSpec, type StepSpec } from './steps.js';
+} from './state.js';
+import { releaseStages, type ReleaseWork } from './release.js';
+import { awsCall, type StageSpec, type StepSpec } from '../steps.js';
 
-export type { IamUserBefore, IncidentItem } from './iam-user-state.js';
+export type { IamUserBefore, IncidentItem } from './state.js';
 
 const params = z
   .object({
@@ -65,29 +64,33 @@ function isInlineQuotaExceeded(error: unknown): boolean {
  */
 const MAX_PARALLEL_POLICY_LENGTH = 1024;
 
-function userOf(resource: Resource): IamUserResource {
-  if (resource.type !== 'iam-user') {
-    throw new ValidationError(`isolate-iam-user applies to iam-user resources, not ${resource.type}`);
-  }
-  return resource;
+/** The clients and names an apply step works with. */
+function userRun(ctx: ActionContext, work: ApplyWork): { iam: IAM; UserName: string; managedArn: string } {
+  const { userName, arn, region } = work.user;
+  return {
+    iam: ctx.clients.iam,
+    UserName: userName,
+    managedArn: awsDenyAllPolicyArn(partitionOf(arn, region)),
+  };
 }
 
-function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): StageSpec<ApplyWork>[] {
-  const iam: IAM = ctx.clients.iam;
-  const UserName = resource.userName;
+function applyStages(p: Params, guard: GuardSettings): StageSpec<ApplyWork>[] {
   // The deny-all goes out in the same round trip as the state read (containment after one round trip). Its
   // condition spares exempt and protected principals, because the guards only see the live tags and ARN
   // when the read returns. Should the protected-ARN list make it too large, write a plain deny-all after
   // the read instead.
   const conditional = denyAllPolicy({
-    exemptionTag: ctx.guard.exemptionTag,
-    protectedArns: ctx.guard.protectedArns,
+    exemptionTag: guard.exemptionTag,
+    protectedArns: guard.protectedArns,
   });
   const parallel = JSON.stringify(conditional).length <= MAX_PARALLEL_POLICY_LENGTH;
   const document = parallel ? conditional : denyAllPolicy();
-  const managedArn = awsDenyAllPolicyArn(partitionOf(resource.arn, resource.region));
   /** The fallback: attach AWSDenyAll, unconditional, so only once the guards allowed the user. */
-  const attachManaged = async (work: ApplyWork): Promise<'attached' | 'present' | 'refused'> => {
+  const attachManaged = async (
+    ctx: ActionContext,
+    work: ApplyWork,
+  ): Promise<'attached' | 'present' | 'refused'> => {
+    const { iam, UserName, managedArn } = userRun(ctx, work);
     if (!(await work.guardAllowed)) return 'refused';
     const attached = await awsCall('iam:ListAttachedUserPolicies', () =>
       iam.listAttachedUserPolicies({ UserName }),
@@ -99,12 +102,13 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
   };
   const attach: StepSpec<ApplyWork> = {
     name: 'attach-deny-all-policy',
-    async run({ work, previous, before }) {
+    async run({ work, previous, before, ctx }) {
+      const { iam, UserName, managedArn } = userRun(ctx, work);
       type Written = 'inline' | 'inline-present' | 'attached' | 'present' | 'refused';
       const write = async (): Promise<Written> => {
         // An earlier run fell back to the managed policy: the inline quota is still full, go straight there.
         if (recordedManagedDenyAll(before) !== undefined) {
-          const managed = await attachManaged(work);
+          const managed = await attachManaged(ctx, work);
           return managed === 'attached' ? 'attached' : 'present';
         }
         // Re-runs read first, so a resumed or repeated apply is a no-op; a first run writes at once.
@@ -126,7 +130,7 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
         } catch (error) {
           if (!isInlineQuotaExceeded(error)) throw error;
           ctx.logger.warn('inline policy quota full; falling back to AWSDenyAll', { userName: UserName });
-          return attachManaged(work);
+          return attachManaged(ctx, work);
         }
       };
       const written = write();
@@ -135,8 +139,8 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
         (w) => w === 'inline',
         () => false,
       );
-      const outcome = await written;
-      switch (outcome) {
+      const kind = await written;
+      switch (kind) {
         case 'inline-present':
           return {
             status: 'skipped',
@@ -170,11 +174,12 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
       }
     },
   };
-  const capture = captureStep(ctx, resource);
+  const capture = captureStep();
   const others: StepSpec<ApplyWork>[] = [
     {
       name: 'deactivate-access-keys',
-      async run({ work }) {
+      async run({ work, ctx }) {
+        const { iam, UserName } = userRun(ctx, work);
         if (work.activeKeyIds.length === 0) return { status: 'skipped', detail: 'no active access keys' };
         await settleAll(
           work.activeKeyIds.map((AccessKeyId) =>
@@ -189,7 +194,8 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
     {
       // Deactivated, not deleted, so that a releaser can bring back one that turns out to be legitimate.
       name: 'deactivate-incident-credentials',
-      async run({ work }) {
+      async run({ work, ctx }) {
+        const { iam, UserName } = userRun(ctx, work);
         const ssh = work.incidentSshKeyIds;
         const certs = work.incidentCertificateIds;
         if (ssh.length === 0 && certs.length === 0) {
@@ -218,7 +224,8 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
     },
     {
       name: 'remove-console-password',
-      async run({ work }) {
+      async run({ work, ctx }) {
+        const { iam, UserName } = userRun(ctx, work);
         if (!p.removeConsoleAccess) {
           return {
             status: 'skipped',
@@ -244,7 +251,8 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
     {
       name: 'tag-user',
       offCriticalPath: true,
-      async run({ work }) {
+      async run({ work, ctx }) {
+        const { iam, UserName } = userRun(ctx, work);
         if (work.tags[ISOLATION_ID_TAG] === ctx.isolationId) {
           return { status: 'skipped', detail: `already tagged ${ISOLATION_ID_TAG}=${ctx.isolationId}` };
         }
@@ -267,11 +275,13 @@ function applyStages(ctx: ActionContext, resource: IamUserResource, p: Params): 
   return [{ steps: [capture] }, { containment: true, steps: [attach, ...others] }];
 }
 
-export const isolateIamUser = defineAction({
+export const isolateIamUser = defineRunnableAction({
   name: 'isolate-iam-user',
   description:
     'Deny everything to an IAM user with an inline deny-all policy, deactivate its active access keys and tag it; release puts the keys, policies and tags back.',
-  resourceTypes: ['iam-user'],
+  resourceType: 'iam-user',
+  before: isolateIamUserBeforeSchema,
+  goneErrors: IAM_NO_SUCH_ENTITY,
   params,
   // A deleted console password cannot be put back by release.
   irreversibleParams: ['removeConsoleAccess'],
@@ -296,17 +306,6 @@ export const isolateIamUser = defineAction({
     'iam:UntagUser',
   ],
   scoping: ISOLATE_IAM_USER_SCOPING,
-  steps: {
-    apply: [
-      'attach-deny-all-policy',
-      'capture-user-state',
-      'deactivate-access-keys',
-      'deactivate-incident-credentials',
-      'remove-console-password',
-      'tag-user',
-    ],
-    release: ['reactivate-access-keys', 'restore-named-credentials', 'remove-deny-all-policy', 'untag-user'],
-  },
   limitations: [
     'Role sessions the user already obtained with sts:AssumeRole stay valid until they expire: the deny-all policy is on the user, not on the roles. Use revoke-role-sessions on those roles.',
     'IAM is eventually consistent: the deny-all policy usually takes effect within seconds, not instantly; calls already in flight complete.',
@@ -316,22 +315,17 @@ export const isolateIamUser = defineAction({
     'Resource-based policies in other accounts that trust the user are still evaluated, but the identity deny-all wins for every request the user signs.',
     "When the user's inline policies fill IAM's 2,048-character quota, cordon attaches AWS's managed AWSDenyAll instead (one more round trip, and only after the live guard check); if the user also has no managed-policy slot left, containment fails with the step named.",
   ],
-  async apply(ctx, resource, p, previous?: ActionState) {
-    const user = userOf(resource);
-    // Cheap first check with the finding's data, before any AWS call; live tags are checked again in step 1.
-    const verdict = checkGuards(user, ctx.guard);
-    if (!verdict.allowed) return refusedResult(verdict.reason, previous);
-    let settleGuard: (allowed: boolean) => void = () => undefined;
-    const guardAllowed = new Promise<boolean>((resolve) => {
-      settleGuard = resolve;
-    });
-    // A resumed run skips the finished state read: an earlier run recorded the user only after its guards passed.
-    if (previous && recordedUser(previous.before) !== undefined) settleGuard(true);
-    return runSteps<ApplyWork>({
-      ctx,
-      stages: applyStages(ctx, user, p),
-      work: {
-        userName: user.userName,
+  apply: {
+    stages: applyStages,
+    work: ({ resource, previous }): ApplyWork => {
+      let settleGuard: (allowed: boolean) => void = () => undefined;
+      const guardAllowed = new Promise<boolean>((resolve) => {
+        settleGuard = resolve;
+      });
+      // A resumed run skips the finished state read: an earlier run recorded the user only after its guards passed.
+      if (previous && recordedUser(previous.before) !== undefined) settleGuard(true);
+      return {
+        user: resource,
         tags: {},
         activeKeyIds: [],
         hasPassword: false,
@@ -339,19 +333,8 @@ export const isolateIamUser = defineAction({
         incidentCertificateIds: [],
         guardAllowed,
         settleGuard,
-      },
-      ...(previous ? { previous } : {}),
-      vanishedErrors: IAM_NO_SUCH_ENTITY,
-    });
+      };
+    },
   },
-  async release(ctx, resource, _p, state) {
-    const user = userOf(resource);
-    return runSteps({
-      ctx,
-      stages: releaseStages(ctx, user),
-      work: {},
-      previous: state,
-      vanishedErrors: IAM_NO_SUCH_ENTITY,
-    });
-  },
+  release: { stages: releaseStages, work: ({ resource }): ReleaseWork => ({ user: resource }) },
 });

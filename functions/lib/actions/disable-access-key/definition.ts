@@ -11,20 +11,23 @@
  */
 import type { IAM } from '@aws-sdk/client-iam';
 import * as z from 'zod';
-import { ValidationError } from '../errors.js';
-import type { IamAccessKeyResource, Resource } from '../findings/model.js';
-import { IAM_NO_SUCH_ENTITY } from '../aws/errors.js';
-import { sessionRevocationPolicyName, tagRecord } from '../aws/iam-policies.js';
-import { defineAction, type ActionContext, type ActionState } from './contract.js';
-import { checkGuards, refusedResult } from './guards.js';
-import { DISABLE_ACCESS_KEY_SCOPING } from './iam-scopes.js';
+import type { IamAccessKeyResource } from '../../findings/model.js';
+import { IAM_NO_SUCH_ENTITY } from '../../aws/errors.js';
+import { sessionRevocationPolicyName, tagRecord } from '../../aws/iam-policies.js';
+import type { ActionContext } from '../contract.js';
+import { checkGuards } from '../guards.js';
+import { defineRunnableAction } from '../runner.js';
+import { DISABLE_ACCESS_KEY_SCOPING } from '../iam-scopes.js';
 import {
   deleteSessionRevocation,
   putSessionRevocation,
   readSessionRevocation,
   type SessionPrincipal,
-} from './session-revocation.js';
-import { awsCall, runSteps, type StageSpec, type StepOutcome } from './steps.js';
+} from '../shared/session-revocation.js';
+import { awsCall, type StageSpec, type StepOutcome } from '../steps.js';
+import { accessKeyBeforeSchema, recordedKey, type AccessKeyBefore } from './before.js';
+
+export type { AccessKeyBefore } from './before.js';
 
 const params = z
   .object({
@@ -40,19 +43,8 @@ const params = z
   .strict();
 type Params = z.output<typeof params>;
 
-/** What apply records before changing anything; release reads it. */
-export interface AccessKeyBefore {
-  accessKeyId: string;
-  userName: string;
-  /** The key's status before isolation: release reactivates it only if it was `Active`. */
-  status: string;
-  /** Set for an `ASIA…` key: a temporary credential, contained by the session deny alone. */
-  temporary?: boolean;
-  /** Set when apply put the deny-older-sessions policy: its cut-off time. */
-  denyOlderSessionsIssuedBefore?: string;
-}
-
 interface ApplyWork {
+  key: IamAccessKeyResource;
   liveStatus?: string;
   /** Cut-off of a cordon deny-older-sessions policy already on the user, if any. */
   existingIssuedBefore?: string;
@@ -63,39 +55,49 @@ export function isTemporaryKeyId(accessKeyId: string): boolean {
   return accessKeyId.startsWith('ASIA');
 }
 
-function keyOf(resource: Resource): IamAccessKeyResource {
-  if (resource.type !== 'iam-access-key') {
-    throw new ValidationError(`disable-access-key applies to iam-access-key resources, not ${resource.type}`);
-  }
-  return resource;
-}
-
-function recordedKey(before: Readonly<Record<string, unknown>>): AccessKeyBefore | undefined {
-  const value = before['accessKey'];
-  return typeof value === 'object' && value !== null ? (value as AccessKeyBefore) : undefined;
-}
-
-function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Params): StageSpec<ApplyWork>[] {
-  const iam: IAM = ctx.clients.iam;
-  // Per isolation: another isolation of the same principal keeps its own cut-off (see sessionRevocationPolicyName).
-  const policyName = sessionRevocationPolicyName(ctx.isolationId);
-  const { userName: UserName, accessKeyId: AccessKeyId } = resource;
+/** Per run: the key, and the per-isolation policy name (another isolation of the owner keeps its own cut-off). */
+function keyRun(
+  ctx: ActionContext,
+  key: IamAccessKeyResource,
+): {
+  iam: IAM;
+  policyName: string;
+  UserName: string;
+  AccessKeyId: string;
+  owner: SessionPrincipal;
+  temporary: boolean;
+} {
+  const { userName: UserName, accessKeyId: AccessKeyId } = key;
   const owner: SessionPrincipal = { kind: 'user', userName: UserName };
-  const temporary = isTemporaryKeyId(AccessKeyId);
+  return {
+    iam: ctx.clients.iam,
+    policyName: sessionRevocationPolicyName(ctx.isolationId),
+    UserName,
+    AccessKeyId,
+    owner,
+    temporary: isTemporaryKeyId(AccessKeyId),
+  };
+}
+
+function applyStages(p: Params): StageSpec<ApplyWork>[] {
   // A temporary key can only be contained by the session deny: it is put whatever the parameter says.
-  const denySessions = p.denyOlderSessions || temporary;
+  const denySessions = (temporary: boolean): boolean => p.denyOlderSessions || temporary;
   return [
     {
       steps: [
         {
           name: 'capture-key-state',
-          async run({ work, before }): Promise<StepOutcome> {
+          async run({ work, before, ctx }): Promise<StepOutcome> {
+            const resource = work.key;
+            const { iam, policyName, UserName, AccessKeyId, owner, temporary } = keyRun(ctx, resource);
             const [user, keys, existingIssuedBefore] = await Promise.all([
               awsCall('iam:GetUser', () => iam.getUser({ UserName })),
               temporary
                 ? Promise.resolve(undefined)
                 : awsCall('iam:ListAccessKeys', () => iam.listAccessKeys({ UserName })),
-              denySessions ? readSessionRevocation(iam, owner, policyName) : Promise.resolve(undefined),
+              denySessions(temporary)
+                ? readSessionRevocation(iam, owner, policyName)
+                : Promise.resolve(undefined),
             ]);
             const arn = user.User?.Arn;
             const verdict = checkGuards(
@@ -158,7 +160,8 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
       steps: [
         {
           name: 'deactivate-access-key',
-          async run({ work }) {
+          async run({ work, ctx }) {
+            const { iam, UserName, AccessKeyId, temporary } = keyRun(ctx, work.key);
             if (temporary) {
               return {
                 status: 'skipped',
@@ -179,8 +182,9 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
         },
         {
           name: 'deny-older-sessions',
-          async run({ work, before }) {
-            if (!denySessions)
+          async run({ work, before, ctx }) {
+            const { iam, policyName, UserName, AccessKeyId, owner, temporary } = keyRun(ctx, work.key);
+            if (!denySessions(temporary))
               return { status: 'skipped', detail: 'not requested (denyOlderSessions is false)' };
             const recorded = recordedKey(before)?.denyOlderSessionsIssuedBefore;
             if (work.existingIssuedBefore !== undefined && work.existingIssuedBefore === recorded) {
@@ -211,21 +215,19 @@ function applyStages(ctx: ActionContext, resource: IamAccessKeyResource, p: Para
   ];
 }
 
-function releaseStages(
-  ctx: ActionContext,
-  resource: IamAccessKeyResource,
-): StageSpec<Record<string, never>>[] {
-  const iam: IAM = ctx.clients.iam;
-  // Per isolation: another isolation of the same principal keeps its own cut-off (see sessionRevocationPolicyName).
-  const policyName = sessionRevocationPolicyName(ctx.isolationId);
-  const { userName: UserName, accessKeyId: AccessKeyId } = resource;
-  const owner: SessionPrincipal = { kind: 'user', userName: UserName };
+/** Per release run: the key. */
+interface ReleaseWork {
+  key: IamAccessKeyResource;
+}
+
+function releaseStages(): StageSpec<ReleaseWork>[] {
   return [
     {
       steps: [
         {
           name: 'reactivate-access-key',
-          async run({ before }) {
+          async run({ before, work, ctx }) {
+            const { iam, UserName, AccessKeyId } = keyRun(ctx, work.key);
             const recorded = recordedKey(before);
             if (!recorded) return { status: 'skipped', detail: 'apply recorded no key state' };
             if (recorded.temporary === true) {
@@ -253,7 +255,8 @@ function releaseStages(
         },
         {
           name: 'remove-deny-older-sessions',
-          async run({ before }) {
+          async run({ before, work, ctx }) {
+            const { iam, policyName, owner } = keyRun(ctx, work.key);
             if (recordedKey(before)?.denyOlderSessionsIssuedBefore === undefined) {
               return { status: 'skipped', detail: 'apply did not add a deny-older-sessions policy' };
             }
@@ -267,11 +270,13 @@ function releaseStages(
   ];
 }
 
-export const disableAccessKey = defineAction({
+export const disableAccessKey = defineRunnableAction({
   name: 'disable-access-key',
   description:
     "Deactivate the one access key named in the finding, optionally denying the owner's sessions issued before now (always, for an IAM user's temporary ASIA key); release reactivates it and removes the deny.",
-  resourceTypes: ['iam-access-key'],
+  resourceType: 'iam-access-key',
+  before: accessKeyBeforeSchema,
+  goneErrors: IAM_NO_SUCH_ENTITY,
   params,
   permissions: [
     'iam:GetUser',
@@ -282,10 +287,6 @@ export const disableAccessKey = defineAction({
     'iam:DeleteUserPolicy',
   ],
   scoping: DISABLE_ACCESS_KEY_SCOPING,
-  steps: {
-    apply: ['capture-key-state', 'deactivate-access-key', 'deny-older-sessions'],
-    release: ['reactivate-access-key', 'remove-deny-older-sessions'],
-  },
   limitations: [
     "Only this key: the user's other keys, console password and permissions are untouched (use isolate-iam-user to cut them all).",
     "Temporary credentials already minted from the key (GetSessionToken, GetFederationToken) are not documented to die with it; set denyOlderSessions to deny them. That policy denies ALL of the user's sessions issued before now, not only this key's.",
@@ -293,26 +294,6 @@ export const disableAccessKey = defineAction({
     'Role sessions obtained with the key (sts:AssumeRole) stay valid until they expire; use revoke-role-sessions on those roles.',
     'IAM is eventually consistent: deactivation usually takes effect within seconds; calls already in flight complete.',
   ],
-  async apply(ctx, resource, p, previous?: ActionState) {
-    const key = keyOf(resource);
-    const verdict = checkGuards(key, ctx.guard);
-    if (!verdict.allowed) return refusedResult(verdict.reason, previous);
-    return runSteps<ApplyWork>({
-      ctx,
-      stages: applyStages(ctx, key, p),
-      work: {},
-      ...(previous ? { previous } : {}),
-      vanishedErrors: IAM_NO_SUCH_ENTITY,
-    });
-  },
-  async release(ctx, resource, _p, state) {
-    const key = keyOf(resource);
-    return runSteps({
-      ctx,
-      stages: releaseStages(ctx, key),
-      work: {},
-      previous: state,
-      vanishedErrors: IAM_NO_SUCH_ENTITY,
-    });
-  },
+  apply: { stages: applyStages, work: ({ resource }): ApplyWork => ({ key: resource }) },
+  release: { stages: releaseStages, work: ({ resource }): ReleaseWork => ({ key: resource }) },
 });

@@ -6,18 +6,23 @@
  * (`restoreKeys` on the release request, recorded in the audit trail); it may be the attacker's persistence.
  */
 import type { IAM } from '@aws-sdk/client-iam';
-import type { IamUserResource } from '../findings/model.js';
-import { DENY_ALL_POLICY_NAME, ISOLATED_AT_TAG, ISOLATION_ID_TAG, tagRecord } from '../aws/iam-policies.js';
-import { settleAll, unlessNotFound } from '../aws/errors.js';
-import type { ActionContext } from './contract.js';
+import type { IamUserResource } from '../../findings/model.js';
+import {
+  DENY_ALL_POLICY_NAME,
+  ISOLATED_AT_TAG,
+  ISOLATION_ID_TAG,
+  tagRecord,
+} from '../../aws/iam-policies.js';
+import { settleAll, unlessNotFound } from '../../aws/errors.js';
+import type { ActionContext } from '../contract.js';
 import {
   describeIncidentItems,
   recordedManagedDenyAll,
   recordedUser,
   type IamUserBefore,
   type IncidentItem,
-} from './iam-user-state.js';
-import { awsCall, type StageSpec, type StepOutcome } from './steps.js';
+} from './state.js';
+import { awsCall, type StageSpec, type StepOutcome } from '../steps.js';
 
 /** Incident items split into those the releaser named (brought back) and those left as they are. */
 function splitIncident(
@@ -40,19 +45,27 @@ function keptWarning(userName: string, kept: readonly IncidentItem[]): string[] 
   ];
 }
 
-export function releaseStages(
+/** Per release run: the user. */
+export interface ReleaseWork {
+  user: IamUserResource;
+}
+
+/** The clients and names a release step works with. */
+function userRun(
   ctx: ActionContext,
-  resource: IamUserResource,
-): StageSpec<Record<string, never>>[] {
-  const iam: IAM = ctx.clients.iam;
-  const UserName = resource.userName;
-  const restoreKeys = ctx.restoreKeys ?? [];
+  work: ReleaseWork,
+): { iam: IAM; UserName: string; restoreKeys: readonly string[] } {
+  return { iam: ctx.clients.iam, UserName: work.user.userName, restoreKeys: ctx.restoreKeys ?? [] };
+}
+
+export function releaseStages(): StageSpec<ReleaseWork>[] {
   return [
     {
       steps: [
         {
           name: 'reactivate-access-keys',
-          async run({ before }): Promise<StepOutcome> {
+          async run({ before, work, ctx }): Promise<StepOutcome> {
+            const { iam, UserName, restoreKeys } = userRun(ctx, work);
             const recorded = recordedUser(before);
             if (!recorded) return { status: 'skipped', detail: 'apply recorded no access keys' };
             const { named, kept } = splitIncident(recorded, restoreKeys);
@@ -106,7 +119,8 @@ export function releaseStages(
         },
         {
           name: 'restore-named-credentials',
-          async run({ before }): Promise<StepOutcome> {
+          async run({ before, work, ctx }): Promise<StepOutcome> {
+            const { iam, UserName, restoreKeys } = userRun(ctx, work);
             const recorded = recordedUser(before);
             if (!recorded) return { status: 'skipped', detail: 'apply recorded no user state' };
             // Apply deactivated only the incident's SSH keys and certificates that were active: those are
@@ -149,7 +163,8 @@ export function releaseStages(
       steps: [
         {
           name: 'remove-deny-all-policy',
-          async run({ before }) {
+          async run({ before, work, ctx }) {
+            const { iam, UserName } = userRun(ctx, work);
             const warnings: string[] = [];
             if (recordedUser(before)?.consolePasswordDeletedAt !== undefined) {
               warnings.push(
@@ -192,7 +207,8 @@ export function releaseStages(
         },
         {
           name: 'untag-user',
-          async run() {
+          async run({ work, ctx }) {
+            const { iam, UserName } = userRun(ctx, work);
             const user = await awsCall('iam:GetUser', () => iam.getUser({ UserName }));
             const tags = tagRecord(user.User?.Tags);
             const owner = tags[ISOLATION_ID_TAG];

@@ -1,0 +1,103 @@
+/**
+ * The member-account services cordon calls, in one table: for each, the client type actions receive, the IAM
+ * action prefix its permissions use and the SDK loader that builds it.
+ *
+ * Adding a service is one member of {@link MemberClients} plus one row of {@link MEMBER_SERVICE_TABLE}: the
+ * table is typed by the interface's keys, so a service without a row (or a row that builds another service's
+ * client) does not compile.
+ */
+import type { EC2 } from '@aws-sdk/client-ec2';
+import type { IAM } from '@aws-sdk/client-iam';
+import type { AutoScaling } from '@aws-sdk/client-auto-scaling';
+import type { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
+import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
+import type { Identitystore } from '@aws-sdk/client-identitystore';
+import { ConfigurationError } from '../errors.js';
+import type { AwsClientConfig } from './client-config.js';
+import { sdk } from './sdk.js';
+
+/** AWS clients for one member account and region, already signed with the assumed member role. */
+export interface MemberClients {
+  ec2: EC2;
+  iam: IAM;
+  autoScaling: AutoScaling;
+  elbv2: ElasticLoadBalancingV2;
+  /** Classic Load Balancers (same IAM prefix as ELBv2: `elasticloadbalancing`). */
+  elb: ElasticLoadBalancing;
+  /** IAM Identity Center administration; only in the account that administers it (see `target`). */
+  ssoAdmin: SSOAdmin;
+  identityStore: Identitystore;
+}
+
+/** A member-account service cordon calls: a key of {@link MemberClients}. */
+export type MemberService = keyof MemberClients;
+
+interface ServiceRow<K extends MemberService> {
+  /** IAM action prefix of the service's permissions (`ec2:DescribeInstances` → `ec2`). */
+  iamPrefix: string;
+  /** Build the client; the SDK package is loaded on first use (see sdk.ts). */
+  create(config: AwsClientConfig): Promise<MemberClients[K]>;
+}
+
+/** One row per service, in a stable order (the order {@link MEMBER_SERVICES} lists them). */
+const MEMBER_SERVICE_TABLE: { readonly [K in MemberService]: ServiceRow<K> } = {
+  ec2: { iamPrefix: 'ec2', create: async (config) => new (await sdk.ec2()).EC2(config) },
+  iam: { iamPrefix: 'iam', create: async (config) => new (await sdk.iam()).IAM(config) },
+  autoScaling: {
+    iamPrefix: 'autoscaling',
+    create: async (config) => new (await sdk.autoScaling()).AutoScaling(config),
+  },
+  elbv2: {
+    iamPrefix: 'elasticloadbalancing',
+    create: async (config) => new (await sdk.elbv2()).ElasticLoadBalancingV2(config),
+  },
+  // Classic Load Balancers share the `elasticloadbalancing` prefix: a permission of it loads both clients.
+  elb: {
+    iamPrefix: 'elasticloadbalancing',
+    create: async (config) => new (await sdk.elb()).ElasticLoadBalancing(config),
+  },
+  ssoAdmin: { iamPrefix: 'sso', create: async (config) => new (await sdk.ssoAdmin()).SSOAdmin(config) },
+  identityStore: {
+    iamPrefix: 'identitystore',
+    create: async (config) => new (await sdk.identityStore()).Identitystore(config),
+  },
+};
+
+function isMemberService(key: string): key is MemberService {
+  return Object.hasOwn(MEMBER_SERVICE_TABLE, key);
+}
+
+/** Every member-account service, in the table's order. */
+export const MEMBER_SERVICES: readonly MemberService[] =
+  Object.keys(MEMBER_SERVICE_TABLE).filter(isMemberService);
+
+/** Build one member client. */
+export function createMemberClient<K extends MemberService>(
+  service: K,
+  config: AwsClientConfig,
+): Promise<MemberClients[K]> {
+  const row: ServiceRow<K> = MEMBER_SERVICE_TABLE[service];
+  return row.create(config);
+}
+
+/**
+ * The member clients an action needs, from the IAM actions it declares: an action can only call services it
+ * holds permissions for, so the worker loads nothing else (an IAM isolation never loads the EC2 SDK).
+ * @throws ConfigurationError for a permission of a service cordon has no member client for
+ */
+export function servicesForPermissions(permissions: readonly string[]): MemberService[] {
+  const prefixes = new Set(MEMBER_SERVICES.map((service) => MEMBER_SERVICE_TABLE[service].iamPrefix));
+  const wanted = new Set<string>();
+  for (const permission of permissions) {
+    const prefix = permission.split(':', 1)[0] ?? '';
+    if (!prefixes.has(prefix)) {
+      throw new ConfigurationError(
+        `Permission ${permission} names a service cordon has no member client for; ` +
+          `expected one of ${[...prefixes].join(', ')}.`,
+      );
+    }
+    wanted.add(prefix);
+  }
+  return MEMBER_SERVICES.filter((service) => wanted.has(MEMBER_SERVICE_TABLE[service].iamPrefix));
+}

@@ -1,0 +1,93 @@
+/** Permission meta-test scenarios of `isolate-ec2-instance`, together covering every optional path. */
+import { AuthorizeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { ACTIONS } from '../../../functions/lib/actions/registry.js';
+import {
+  createAutoScalingGroup,
+  createClassicLoadBalancer,
+  createIpTargetGroup,
+  createNetwork,
+  createProfile,
+  createTargetGroup,
+  instanceResource,
+  launchInstance,
+  readCordonGroups,
+  readInstance,
+} from '../isolate-ec2-instance.world.js';
+import type { Scenario } from './scenario.js';
+
+export const action = 'isolate-ec2-instance';
+
+export const scenarios: Scenario[] = [
+  {
+    label: 'two interfaces, instance profile, target group, first isolation in a new VPC',
+    params: {
+      cutTrackedFlows: true,
+      deregisterTargets: true,
+      removeInstanceProfile: true,
+      revokeRoleSessions: true,
+      snapshotVolumes: true,
+      disableMetadataService: true,
+    },
+    async seed(ctx) {
+      const network = await createNetwork(ctx.clients);
+      const { profileArn } = await createProfile(ctx.clients);
+      const { instanceId } = await launchInstance(ctx.clients, network, {
+        secondInterface: true,
+        profileArn,
+      });
+      await createTargetGroup(ctx.clients, network, instanceId);
+      return instanceResource(instanceId);
+    },
+  },
+  {
+    label: 'registered in an IP-type target group and a Classic Load Balancer',
+    params: { deregisterTargets: true },
+    async seed(ctx) {
+      const network = await createNetwork(ctx.clients);
+      const { instanceId } = await launchInstance(ctx.clients, network);
+      const { privateIp } = await readInstance(ctx.clients, instanceId);
+      await createIpTargetGroup(ctx.clients, network, privateIp);
+      await createClassicLoadBalancer(ctx.clients, network, instanceId);
+      return instanceResource(instanceId);
+    },
+  },
+  {
+    label: 'an existing VPC whose isolation group was tampered with (cordon repairs it)',
+    params: {},
+    async seed(ctx) {
+      const network = await createNetwork(ctx.clients);
+      const first = await launchInstance(ctx.clients, network);
+      const second = await launchInstance(ctx.clients, network);
+      const isolateFirst = ACTIONS.get('isolate-ec2-instance');
+      await isolateFirst?.apply(ctx, instanceResource(first.instanceId), isolateFirst.params.parse({}));
+      const isolation = (await readCordonGroups(ctx.clients, network.vpcId)).find(
+        (g) => g.role === 'isolation',
+      );
+      await ctx.clients.ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: isolation?.groupId,
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+          ],
+        }),
+      );
+      return instanceResource(second.instanceId);
+    },
+  },
+  {
+    label: 'Auto Scaling instance moved to Standby, desired capacity restored on release',
+    params: { autoScaling: 'standby', restoreDesiredCapacity: true },
+    async seed(ctx) {
+      const network = await createNetwork(ctx.clients);
+      return instanceResource((await createAutoScalingGroup(ctx.clients, network)).instanceId);
+    },
+  },
+  {
+    label: 'Auto Scaling instance detached',
+    params: { autoScaling: 'detach' },
+    async seed(ctx) {
+      const network = await createNetwork(ctx.clients);
+      return instanceResource((await createAutoScalingGroup(ctx.clients, network)).instanceId);
+    },
+  },
+];

@@ -1,0 +1,56 @@
+/** Permission meta-test scenarios of `isolate-iam-user`, together covering every optional path. */
+import {
+  latestCredentialTime,
+  seedAttackerCredentials,
+  seedUser,
+  userResource,
+} from '../support/iam-state.js';
+import { nextId, type Scenario } from './scenario.js';
+
+export const action = 'isolate-iam-user';
+
+export const scenarios: Scenario[] = [
+  {
+    label: 'user with keys and a password, password removed',
+    params: { removeConsoleAccess: true },
+    async seed(ctx) {
+      const name = `meta-user-${nextId()}`;
+      await seedUser(ctx.clients.iam, name);
+      return userResource(name);
+    },
+  },
+  {
+    label: 'SSH key and signing certificate created during the incident, restored by name',
+    params: {},
+    async seed(ctx) {
+      const name = `meta-user-${nextId()}`;
+      const user = await seedUser(ctx.clients.iam, name);
+      // Two keys is IAM's limit: make room for the attacker's.
+      await ctx.clients.iam.deleteAccessKey({ UserName: name, AccessKeyId: user.inactiveKeyId });
+      ctx.incidentWindowStart = new Date(
+        (await latestCredentialTime(ctx.clients.iam, name)) + 1,
+      ).toISOString();
+      const attacker = await seedAttackerCredentials(ctx.clients.iam, name, { withCertificate: true });
+      ctx.restoreKeys = [attacker.sshPublicKeyId, attacker.certificateId ?? ''];
+      return userResource(name);
+    },
+  },
+  {
+    label: 'inline policy quota full: AWSDenyAll attached and detached',
+    params: {},
+    async seed(ctx) {
+      const name = `meta-user-${nextId()}`;
+      await seedUser(ctx.clients.iam, name);
+      return userResource(name);
+    },
+    faults(faults) {
+      faults.injectError('PutUserPolicy', () =>
+        Object.assign(new Error('Maximum policy size of 2048 bytes exceeded for user'), {
+          name: 'LimitExceededException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 409 },
+        }),
+      );
+    },
+  },
+];
