@@ -34,7 +34,7 @@ export default tseslint.config(
     // package on first use (≈0.1–0.4 s each at cold start). Types cost nothing and stay allowed. The local-only
     // modules (emulator setup) are exempt: no Lambda bundle reaches them (test/pipeline/build.test.ts checks).
     files: ['functions/**/*.ts'],
-    ignores: ['functions/lib/aws/sdk.ts', 'functions/lib/pipeline/local.ts', 'functions/lib/store/table.ts'],
+    ignores: ['functions/lib/aws/sdk.ts', 'functions/lib/store/table.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

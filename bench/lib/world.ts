@@ -1,37 +1,22 @@
 /**
- * The benchmark's pipeline world: moto over loopback, the real store, worker, actions and reporter, with every
- * AWS client instrumented by a {@link Timeline} (call start/end, outside the SDK's retry loop) and, when asked,
+ * The benchmark's pipeline world, built with the local pipeline harness (harness/): moto over loopback, the real
+ * store, worker, actions and reporter, with every AWS client instrumented by a {@link Timeline} (call start/end, outside the SDK's retry loop) and, when asked,
  * a fixed latency added to every attempt (inside the retry loop, as network and service time would be).
  * Security Hub's write API is not in moto, so write-backs go to an in-memory writer that costs the same latency.
  */
 import type { CurrentFinding } from '../../functions/lib/report/finding-state.js';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
-import { SNS } from '@aws-sdk/client-sns';
 import type { AwsSecurityFinding, BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
 import type { InstrumentableClient } from '../../functions/lib/aws/command-recorder.js';
-import { createMemberClientFactory } from '../../functions/lib/aws/member-clients.js';
-import type { PipelineConfig } from '../../functions/lib/config.js';
-import {
-  DOCUMENT_CLIENT_OPTIONS,
-  createPipelineDeps,
-  emulatorDynamoHandler,
-  type PipelineDeps,
-} from '../../functions/lib/pipeline/deps.js';
-import {
-  bootstrapEmulator,
-  inProcessWorker,
-  type InProcessWorker,
-} from '../../functions/lib/pipeline/local.js';
+import type { PipelineDeps } from '../../functions/lib/pipeline/deps.js';
 import type { CompiledPolicy } from '../../functions/lib/policy/model.js';
-import { recordingMetrics, silentLogger } from '../../functions/lib/observability.js';
-import { IsolationStore } from '../../functions/lib/store/isolations.js';
+import type { IsolationStore } from '../../functions/lib/store/isolations.js';
+import { createLocalPipeline } from '../../harness/pipeline.js';
+import type { InProcessWorker } from '../../harness/worker.js';
 import type {
   BatchImportResult,
   BatchUpdateResult,
   SecurityHubWriter,
 } from '../../functions/lib/report/securityhub-writer.js';
-import { SnsNotifier } from '../../functions/lib/report/notifier.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -46,9 +31,6 @@ export interface TimedCall {
   end: number;
   ok: boolean;
 }
-
-/** A logger that drops everything (for the SDK's HTTP handler). */
-const QUIET = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -162,64 +144,22 @@ export async function createBenchWorld(
   options: { policy: CompiledPolicy; latencyMs?: number; maxAttempts?: number },
 ): Promise<BenchWorld> {
   worlds += 1;
-  const tableName = `cordon-bench-${process.pid}-${worlds}`;
-  const resources = await bootstrapEmulator({
+  const timeline = new Timeline(options.latencyMs ?? 0);
+  const securityHub = new TimedSecurityHubWriter(timeline);
+  const pipeline = await createLocalPipeline({
     endpoint,
     region: REGION,
-    tableName,
+    securityAccountId: ACCOUNT,
+    policy: options.policy,
+    tableName: `cordon-bench-${process.pid}-${worlds}`,
     topicName: `cordon-bench-${process.pid}-${worlds}`,
     memberRoleName: MEMBER_ROLE,
-    securityAccountId: ACCOUNT,
-  });
-  const timeline = new Timeline(options.latencyMs ?? 0);
-  const maxAttempts = options.maxAttempts ?? 4;
-  const clientConfig = { region: REGION, endpoint, credentials: CREDENTIALS, maxAttempts };
-  // One socket (see emulatorDynamoHandler); the handler's "requests are enqueued" warnings are expected then.
-  const dynamo = timeline.attach(
-    new DynamoDBClient({ ...clientConfig, requestHandler: { ...emulatorDynamoHandler(), logger: QUIET } }),
-  );
-  const store = new IsolationStore(DynamoDBDocument.from(dynamo, DOCUMENT_CLIENT_OPTIONS), tableName);
-  const securityHub = new TimedSecurityHubWriter(timeline);
-  const config: PipelineConfig = {
-    region: REGION,
-    securityAccountId: ACCOUNT,
-    // moto's one account plays both the security and the member account.
-    emulatorSingleAccount: true,
-    tableName,
-    topicArn: resources.topicArn,
-    workerFunction: 'cordon-isolate',
-    memberRoleName: MEMBER_ROLE,
-    endpoint,
-    resourcePrefix: 'cordon',
-    leaseSeconds: 900,
-    maxAttempts,
-  };
-  const holder: { deps?: PipelineDeps } = {};
-  const worker = inProcessWorker(() => {
-    if (!holder.deps) throw new Error('bench world: dependencies are not ready');
-    return holder.deps;
-  });
-  const deps = createPipelineDeps({
-    config,
-    policy: options.policy,
+    maxAttempts: options.maxAttempts ?? 4,
     functionName: 'bench',
-    overrides: {
-      store,
-      securityHub,
-      notifier: new SnsNotifier(timeline.attach(new SNS(clientConfig)), resources.topicArn),
-      memberClients: createMemberClientFactory({
-        memberRoleName: MEMBER_ROLE,
-        endpoint,
-        securityCredentials: CREDENTIALS,
-        maxAttempts,
-        instrument: (client) => timeline.attach(client),
-      }),
-      startWorker: worker.startWorker,
-      readTags: worker.readTags,
-      logger: silentLogger(),
-      metrics: recordingMetrics(),
-    },
+    securityHub,
+    // Every DynamoDB, SNS and member-account call is timed (and delayed by the latency).
+    instrument: (client) => void timeline.attach(client),
   });
-  holder.deps = deps;
-  return { deps, worker, timeline, securityHub, store };
+  const { deps, worker } = pipeline;
+  return { deps, worker, timeline, securityHub, store: deps.store };
 }

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { ACTION_NAMES, ACTIONS } from '../../functions/lib/actions/registry.js';
 import type { ActionDefinition } from '../../functions/lib/actions/contract.js';
-import { errorMessage } from '../../functions/lib/errors.js';
+import { EXIT_OK, exitStatusHelp, guarded, processIo } from '../kit.js';
 
 /** One parameter of an action, as shown to operators and policy authors. */
 export interface ActionParameterInfo {
@@ -134,15 +134,15 @@ export function registerActionsCommands(program: Command): void {
       'print every action: description, resource types, parameters, IAM permissions, steps, limitations',
     )
     .option('--json', 'print JSON (an array of actions) instead of text')
+    .addHelpText(
+      'after',
+      exitStatusHelp({ ok: 'the actions were listed', usage: 'bad usage (an unknown option), or an error' }),
+    )
     .action((options: { json?: boolean }) => {
-      try {
+      process.exitCode = guarded(processIo, () => {
         const list = listActions();
-        process.stdout.write(
-          options.json ? `${JSON.stringify(list, null, 2)}\n` : `${formatActions(list)}\n`,
-        );
-      } catch (error) {
-        process.stderr.write(`cordon actions list: ${errorMessage(error)}\n`);
-        process.exitCode = 2;
-      }
+        processIo.out(options.json ? JSON.stringify(list, null, 2) : formatActions(list));
+        return EXIT_OK;
+      });
     });
 }

@@ -3,21 +3,28 @@
  * The command handlers are thin; the work is in the exported functions, which return what to print and the
  * exit code so that tests can call them directly.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { errorMessage, PolicyValidationError, UnsupportedEventError } from '../../functions/lib/errors.js';
+import { PolicyValidationError, UnsupportedEventError } from '../../functions/lib/errors.js';
+import {
+  emit,
+  EXIT_NEGATIVE,
+  EXIT_OK,
+  EXIT_USAGE,
+  exitStatusHelp,
+  guarded,
+  InputError,
+  processIo,
+  readJsonFile,
+  requirePolicyPaths,
+  type CommandOutput,
+} from '../kit.js';
 import { evaluatePolicy, loadPolicy } from '../../functions/lib/policy/index.js';
 import type { CompiledPolicy, Decision } from '../../functions/lib/policy/model.js';
 import type { Finding } from '../../functions/lib/findings/model.js';
 import { parseCordonEvent, type CordonEvent } from '../../functions/lib/findings/index.js';
 import { loadRuleFiles, rulesReachedBy } from '../../functions/lib/eventbridge/rules.js';
 
-/** What a command prints and how it exits. */
-export interface CommandOutput {
-  stdout: string[];
-  stderr: string[];
-  exitCode: number;
-}
+export type { CommandOutput };
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
@@ -25,10 +32,11 @@ function plural(count: number, noun: string): string {
 
 /**
  * `cordon policy validate`: exit 0 with a one-line summary, or exit 1 with one `file:line:col: message` line per
- * issue.
+ * issue. A policy path that does not exist is bad input (exit 2).
  */
 export function runValidate(paths: readonly string[]): CommandOutput {
   try {
+    requirePolicyPaths(paths);
     const policy = loadPolicy(paths);
     const modes = (['auto', 'approval', 'notify'] as const)
       .map((mode) => `${policy.rules.filter((r) => r.mode === mode).length} ${mode}`)
@@ -41,14 +49,16 @@ export function runValidate(paths: readonly string[]): CommandOutput {
         warnings.length > 0 ? `${summary}, ${plural(warnings.length, 'warning')}` : summary,
       ],
       stderr: [],
-      exitCode: 0,
+      exitCode: EXIT_OK,
     };
   } catch (error) {
+    if (error instanceof InputError)
+      return { stdout: [], stderr: [`cordon: ${error.message}`], exitCode: EXIT_USAGE };
     if (!(error instanceof PolicyValidationError)) throw error;
     return {
       stdout: error.issues.map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`),
       stderr: [`policy invalid: ${plural(error.issues.length, 'problem')}`],
-      exitCode: 1,
+      exitCode: EXIT_NEGATIVE,
     };
   }
 }
@@ -161,20 +171,12 @@ export interface PolicyTestOptions {
 
 /** Read and parse one event file; the error is a one-line message naming the file. */
 function readEvent(file: string): { event: unknown; parsed: CordonEvent } | { error: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return {
-      error: `${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : (code ?? errorMessage(error))}`,
-    };
-  }
   let event: unknown;
   try {
-    event = JSON.parse(text);
+    event = readJsonFile(file, 'event file');
   } catch (error) {
-    return { error: `${file}: not valid JSON: ${errorMessage(error).split('\n')[0] ?? ''}` };
+    if (error instanceof InputError) return { error: error.message };
+    throw error;
   }
   try {
     return { event, parsed: parseCordonEvent(event) };
@@ -189,17 +191,23 @@ function readEvent(file: string): { event: unknown; parsed: CordonEvent } | { er
 /**
  * `cordon policy test`: for each event file, whether the deployed rules deliver it, its normalised findings and
  * the policy's decision for each. Exit 1 when the policy is invalid, 2 when an event file is unusable (the
- * other files are still reported), else 0.
+ * other files are still reported) or the policy path does not exist, else 0.
  */
 export function runPolicyTest(files: readonly string[], options: PolicyTestOptions): CommandOutput {
-  const output: CommandOutput = { stdout: [], stderr: [], exitCode: 0 };
+  const output: CommandOutput = { stdout: [], stderr: [], exitCode: EXIT_OK };
   let policy: CompiledPolicy;
   try {
+    requirePolicyPaths([options.policy]);
     policy = loadPolicy([options.policy]);
   } catch (error) {
+    if (error instanceof InputError) {
+      output.stderr.push(`cordon: ${error.message}`);
+      output.exitCode = EXIT_USAGE;
+      return output;
+    }
     if (!(error instanceof PolicyValidationError)) throw error;
     output.stderr.push(...error.issues.map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`));
-    output.exitCode = 1;
+    output.exitCode = EXIT_NEGATIVE;
     return output;
   }
   // Loaded once: the compiled patterns are cached on these objects, so every event file reuses them.
@@ -208,13 +216,13 @@ export function runPolicyTest(files: readonly string[], options: PolicyTestOptio
     const read = readEvent(file);
     if ('error' in read) {
       output.stderr.push(read.error);
-      output.exitCode = 2;
+      output.exitCode = EXIT_USAGE;
       continue;
     }
     const reachedBy = rulesReachedBy(read.event, ruleFiles);
     if (read.parsed.findings.length === 0) {
       output.stderr.push(`${file}: the event carries no findings`);
-      output.exitCode = 2;
+      output.exitCode = EXIT_USAGE;
       continue;
     }
     for (const finding of read.parsed.findings) {
@@ -229,10 +237,9 @@ export function runPolicyTest(files: readonly string[], options: PolicyTestOptio
   return output;
 }
 
-function emit(output: CommandOutput): void {
-  for (const line of output.stdout) process.stdout.write(`${line}\n`);
-  for (const line of output.stderr) process.stderr.write(`${line}\n`);
-  process.exitCode = output.exitCode;
+/** Print a command's output and set the process exit code; an unexpected error is one line, exit 2. */
+function run(body: () => CommandOutput): void {
+  process.exitCode = guarded(processIo, () => emit(body()));
 }
 
 /** Register `cordon policy validate` and `cordon policy test`. */
@@ -250,8 +257,16 @@ export function registerPolicyCommands(program: Command): void {
         '"file:line:col: message" line per problem',
     )
     .argument('[paths...]', 'policy files or directories', ['policies'])
+    .addHelpText(
+      'after',
+      exitStatusHelp({
+        ok: 'the policy is valid (warnings do not count)',
+        negative: 'the policy is invalid: one "file:line:col: message" line per problem',
+        usage: 'bad input or usage: a policy path that does not exist, an unknown option',
+      }),
+    )
     .action((paths: string[]) => {
-      emit(runValidate(paths));
+      run(() => runValidate(paths));
     });
 
   policy
@@ -261,6 +276,16 @@ export function registerPolicyCommands(program: Command): void {
       'for each EventBridge event file: whether the deployed rules (rules/) deliver it, the normalised finding ' +
         'and the policy decision (rule, mode, actions, explanation). Exit 0; 1 if the policy is invalid; ' +
         '2 if an event file is not JSON or not a supported event (one line per bad file, others still reported)',
+    )
+    .addHelpText(
+      'after',
+      exitStatusHelp({
+        ok: 'every event file was evaluated (whatever the decision)',
+        negative: 'the policy is invalid: one "file:line:col: message" line per problem',
+        usage:
+          'bad input or usage: an event file that cannot be read, is not JSON or not a supported event (the ' +
+          'others are still reported), a policy path that does not exist, a missing argument',
+      }),
     )
     .argument('<events...>', 'event files (JSON, as EventBridge delivers them)')
     .option('--policy <dir>', 'policy directory or file', 'policies')
@@ -272,6 +297,6 @@ export function registerPolicyCommands(program: Command): void {
       false,
     )
     .action((events: string[], options: PolicyTestOptions) => {
-      emit(runPolicyTest(events, options));
+      run(() => runPolicyTest(events, options));
     });
 }

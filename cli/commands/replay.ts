@@ -7,41 +7,40 @@
  * created there first, and Security Hub writes (which the emulator cannot take) go to a local outbox,
  * `.cordon/securityhub-outbox.jsonl`, and are printed.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { SecurityHub } from '@aws-sdk/client-securityhub';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { awsClientConfig } from '../../functions/lib/aws/client-config.js';
 import { ConfigurationError, errorMessage, UnsupportedEventError } from '../../functions/lib/errors.js';
-import {
-  buildRules,
-  loadRuleFiles,
-  rulesReachedBy,
-  type RuleFile,
-} from '../../functions/lib/eventbridge/rules.js';
+import { buildRules, loadRuleFiles, type RuleFile } from '../../functions/lib/eventbridge/rules.js';
 import { loadPolicy } from '../../functions/lib/policy/index.js';
 import type { CompiledPolicy } from '../../functions/lib/policy/model.js';
-import type { PipelineConfig } from '../../functions/lib/config.js';
-import { createPipelineDeps, type PipelineDeps } from '../../functions/lib/pipeline/deps.js';
-import { bootstrapEmulator, inProcessWorker } from '../../functions/lib/pipeline/local.js';
-import { handleCustomAction } from '../../functions/lib/pipeline/approve.js';
-import { triageEvent } from '../../functions/lib/pipeline/triage.js';
 import { evaluateEvent } from '../../functions/lib/pipeline/service.js';
-import { recordingMetrics, silentLogger } from '../../functions/lib/observability.js';
-import {
-  AwsSecurityHubWriter,
-  OutboxSecurityHubWriter,
-  type OutboxEntry,
-  type SecurityHubWriter,
-} from '../../functions/lib/report/securityhub-writer.js';
+import type { OutboxEntry } from '../../functions/lib/report/securityhub-writer.js';
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
+import {
+  createLocalPipeline,
+  EMULATOR_CREDENTIALS,
+  type Delivery,
+  type LocalPipeline,
+} from '../../harness/pipeline.js';
+import {
+  EXIT_NEGATIVE,
+  EXIT_OK,
+  EXIT_USAGE,
+  exitStatusHelp,
+  guardedAsync,
+  InputError,
+  processIo,
+  readJsonFile,
+  requirePolicyPaths,
+  type CommandIo,
+  type ExitCode,
+} from '../kit.js';
 
 /** Where Security Hub writes go when replaying against an emulator. */
 export const OUTBOX_PATH = '.cordon/securityhub-outbox.jsonl';
-/** Dummy credentials for emulators (they accept any). */
-const EMULATOR_CREDENTIALS: AwsCredentialIdentity = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 export interface ReplayOptions {
   endpoint?: string;
@@ -66,14 +65,12 @@ export interface ReplayLine {
 }
 
 /** Where output goes (tests capture it). */
-export interface ReplayIO {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type ReplayIO = CommandIo;
 
 function policyAndRules(options: ReplayOptions): { policy: CompiledPolicy; rules: RuleFile[] } {
   if (options.policy === undefined)
     return { policy: loadPolicy(['policies']), rules: loadRuleFiles(options.rules) };
+  requirePolicyPaths([options.policy]);
   const policy = loadPolicy([options.policy]);
   return { policy, rules: buildRules(policy) };
 }
@@ -103,71 +100,79 @@ function describeOutbox(entry: OutboxEntry): string {
   return `  security hub (outbox): BatchUpdateFindings ${input.Workflow?.Status ?? ''} "${input.Note?.Text ?? ''}"`;
 }
 
-/** Build the pipeline for replay: real SDK clients, an in-process worker, the outbox against an emulator. */
-async function replayDeps(
+/** Build the pipeline for replay with the harness: real SDK clients, the outbox against an emulator. */
+async function replayPipeline(
   options: ReplayOptions,
   policy: CompiledPolicy,
+  rules: readonly RuleFile[],
   io: ReplayIO,
-): Promise<{ deps: PipelineDeps; drain: () => Promise<unknown> }> {
+): Promise<LocalPipeline> {
+  if (options.endpoint === undefined && options.topicArn === undefined) {
+    throw new InputError('--topic-arn is required against AWS (the deployed notifications topic)');
+  }
   const credentials = options.endpoint ? EMULATOR_CREDENTIALS : undefined;
-  const account = await securityAccount(options, credentials);
-  let topicArn = options.topicArn;
-  if (options.endpoint) {
-    const created = await bootstrapEmulator({
-      endpoint: options.endpoint,
-      region: options.region,
-      tableName: options.table,
-      topicName: 'cordon-notifications',
-      memberRoleName: options.memberRole,
-      securityAccountId: account,
-    });
-    topicArn ??= created.topicArn;
-    if (!options.json)
-      io.out(
-        `emulator ${options.endpoint}: table ${options.table}, topic ${created.topicArn}, role ${created.memberRoleArn}`,
-      );
-  }
-  if (topicArn === undefined) {
-    throw new ConfigurationError('--topic-arn is required against AWS (the deployed notifications topic)');
-  }
-  const config: PipelineConfig = {
+  const pipeline = await createLocalPipeline({
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     region: options.region,
-    securityAccountId: account,
-    tableName: options.table,
-    topicArn,
-    workerFunction: 'in-process',
-    memberRoleName: options.memberRole,
-    resourcePrefix: 'cordon',
-    leaseSeconds: 900,
-    maxAttempts: 4,
-    // Against an emulator its one default account plays both the security and the member accounts.
-    ...(options.endpoint ? { endpoint: options.endpoint, emulatorSingleAccount: true } : {}),
-  };
-  const securityHub: SecurityHubWriter = options.endpoint
-    ? new OutboxSecurityHubWriter(resolve(options.outbox), (entry) =>
-        (options.json ? io.err : io.out)(describeOutbox(entry)),
-      )
-    : new AwsSecurityHubWriter(new SecurityHub(awsClientConfig({ region: options.region })));
-  const holder: { deps?: PipelineDeps } = {};
-  const worker = inProcessWorker(() => {
-    if (!holder.deps) throw new ConfigurationError('replay dependencies are not ready');
-    return holder.deps;
-  });
-  const deps = createPipelineDeps({
-    config,
+    securityAccountId: await securityAccount(options, credentials),
     policy,
+    rules,
+    tableName: options.table,
+    memberRoleName: options.memberRole,
+    ...(options.topicArn === undefined ? {} : { topicArn: options.topicArn }),
     functionName: 'replay',
-    ...(credentials ? { credentials } : {}),
-    overrides: {
-      securityHub,
-      startWorker: worker.startWorker,
-      readTags: worker.readTags,
-      logger: silentLogger(),
-      metrics: recordingMetrics(),
-    },
+    ...(options.endpoint
+      ? {
+          outbox: {
+            path: resolve(options.outbox),
+            onEntry: (entry: OutboxEntry) => (options.json ? io.err : io.out)(describeOutbox(entry)),
+          },
+        }
+      : {}),
   });
-  holder.deps = deps;
-  return { deps, drain: () => worker.drain() };
+  const created = pipeline.resources;
+  if (created && !options.json) {
+    io.out(
+      `emulator ${options.endpoint ?? ''}: table ${created.tableName}, topic ${created.topicArn}, role ${created.memberRoleArn}`,
+    );
+  }
+  return pipeline;
+}
+
+/** Progress lines for one delivery (human output), and the isolations it created or decided. */
+function deliveryLines(delivery: Delivery, ids: string[]): string[] {
+  const lines: string[] = [];
+  if (delivery.target === 'approve') {
+    const result = delivery.result;
+    if (result.refused) lines.push(`  approve: refused: ${result.refused}`);
+    for (const f of result.findings) {
+      ids.push(...f.isolations.map((i) => i.id));
+      ids.push(...(f.created ?? []).flatMap((c) => (c.isolationId ? [c.isolationId] : [])));
+      if (f.note) lines.push(`  approve: ${f.note}`);
+    }
+    return lines;
+  }
+  const result = delivery.result;
+  if (result.dropped) lines.push(`  triage: dropped: ${result.dropped}`);
+  for (const f of result.findings) {
+    for (const a of f.refusedAccounts ?? []) {
+      lines.push(
+        `  triage: ${a.action} ${a.resourceId}: refused (${a.refusedCode ?? ''}): ${a.refused ?? ''}`,
+      );
+    }
+    for (const a of f.actions) {
+      if (a.isolationId) ids.push(a.isolationId);
+      const what = a.refused
+        ? `refused${a.refusedCode ? ` (${a.refusedCode})` : ''}: ${a.refused}`
+        : a.created
+          ? `created ${a.isolationId ?? ''} (${a.status ?? ''})${a.downgraded ? `: ${a.downgraded}` : ''}`
+          : `duplicate of ${a.isolationId ?? ''} (${a.status ?? ''})`;
+      lines.push(`  triage: ${a.action} ${a.resourceId}: ${what}`);
+    }
+    if (f.notified !== undefined)
+      lines.push(`  triage: notify-only${f.notified ? '' : ' (already notified)'}`);
+  }
+  return lines;
 }
 
 function stepLine(step: { name: string; status: string; detail: string }): string {
@@ -177,124 +182,110 @@ function stepLine(step: { name: string; status: string; detail: string }): strin
 
 /**
  * Replay event files through the pipeline.
- * @returns the exit code: 0 when every file was read and processed (dropped events included), 1 otherwise.
+ * @returns the exit code: 0 when every file was read and processed (dropped events included); 1 when the pipeline
+ *   failed on an event or the policy is invalid; 2 when an event file cannot be read or is not JSON (the other
+ *   files are still replayed), or for bad options. 2 wins over 1.
  */
 export async function runReplay(
   files: readonly string[],
   options: ReplayOptions,
   io: ReplayIO,
-): Promise<number> {
-  const { policy, rules } = policyAndRules(options);
-  const { deps, drain } = await replayDeps(options, policy, io);
-  let exitCode = 0;
-  for (const file of files) {
-    let event: unknown;
-    try {
-      event = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (error) {
-      io.err(`${file}: cannot read: ${errorMessage(error)}`);
-      exitCode = 1;
-      continue;
-    }
-    const envelope = (event ?? {}) as { account?: unknown; region?: unknown; 'detail-type'?: unknown };
-    const reached = rulesReachedBy(event, rules, {
-      account_id: deps.config.securityAccountId,
-      region: options.region,
-    });
-    let decision: ReplayLine['decision'] = null;
-    try {
-      const evaluation = evaluateEvent(deps, event);
-      const first = evaluation.findings[0];
-      if (first) {
-        decision = {
-          rule: first.decision.rule,
-          mode: first.decision.mode,
-          reasons: first.ignored ? [first.ignored] : first.decision.reasons,
-        };
+): Promise<ExitCode> {
+  return guardedAsync(io, async () => {
+    const { policy, rules } = policyAndRules(options);
+    const pipeline = await replayPipeline(options, policy, rules, io);
+    let exitCode: ExitCode = EXIT_OK;
+    for (const file of files) {
+      let event: unknown;
+      try {
+        event = readJsonFile(file, 'event file');
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        io.err(error.message);
+        exitCode = EXIT_USAGE;
+        continue;
       }
-    } catch (error) {
-      if (!(error instanceof UnsupportedEventError)) throw error;
-      decision = { rule: null, mode: null, reasons: [`unsupported event: ${error.message}`] };
+      const failed = await replayOne(pipeline, file, event, options, io);
+      if (failed && exitCode === EXIT_OK) exitCode = EXIT_NEGATIVE;
     }
-    if (!options.json) {
-      io.out(`▶ ${file} (${String(envelope['detail-type'] ?? 'unknown detail-type')})`);
-      io.out(
-        `  rules: ${reached.length > 0 ? reached.join(', ') : 'none (EventBridge would not deliver it)'}`,
-      );
-      if (decision) {
-        io.out(
-          `  decision: ${decision.rule ?? 'no rule'}${decision.mode ? ` (${decision.mode})` : ''}: ${decision.reasons.join(' ')}`,
-        );
-      }
-    }
-    const ids: string[] = [];
-    try {
-      if (reached.some((name) => rules.find((r) => r.name === name)?.target === 'approve')) {
-        const result = await handleCustomAction(deps, event);
-        if (result.refused && !options.json) io.out(`  approve: refused: ${result.refused}`);
-        for (const f of result.findings) {
-          ids.push(...f.isolations.map((i) => i.id));
-          ids.push(...(f.created ?? []).flatMap((c) => (c.isolationId ? [c.isolationId] : [])));
-          if (f.note && !options.json) io.out(`  approve: ${f.note}`);
-        }
-      } else if (reached.length > 0) {
-        const result = await triageEvent(deps, event);
-        if (result.dropped && !options.json) io.out(`  triage: dropped: ${result.dropped}`);
-        for (const f of result.findings) {
-          for (const a of f.refusedAccounts ?? []) {
-            if (!options.json)
-              io.out(
-                `  triage: ${a.action} ${a.resourceId}: refused (${a.refusedCode ?? ''}): ${a.refused ?? ''}`,
-              );
-          }
-          for (const a of f.actions) {
-            if (a.isolationId) ids.push(a.isolationId);
-            if (!options.json) {
-              const what = a.refused
-                ? `refused${a.refusedCode ? ` (${a.refusedCode})` : ''}: ${a.refused}`
-                : a.created
-                  ? `created ${a.isolationId ?? ''} (${a.status ?? ''})${a.downgraded ? `: ${a.downgraded}` : ''}`
-                  : `duplicate of ${a.isolationId ?? ''} (${a.status ?? ''})`;
-              io.out(`  triage: ${a.action} ${a.resourceId}: ${what}`);
-            }
-          }
-          if (f.notified !== undefined && !options.json)
-            io.out(`  triage: notify-only${f.notified ? '' : ' (already notified)'}`);
-        }
-      }
-      await drain();
-    } catch (error) {
-      io.err(`${file}: ${errorMessage(error)}`);
-      exitCode = 1;
-    }
-    let record: IsolationRecord | undefined;
-    for (const id of ids) {
-      record = await deps.store.get(id);
-      if (record) break;
-    }
-    if (options.json) {
-      const line: ReplayLine = {
-        event: file,
-        reached: reached.length > 0,
-        decision,
-        isolation: record
-          ? {
-              id: record.id,
-              status: record.status,
-              steps: record.steps.map((s) => ({ name: s.name, status: s.status })),
-            }
-          : null,
+    return exitCode;
+  });
+}
+
+/** Replay one event and print what happened; returns whether the pipeline failed on it. */
+async function replayOne(
+  pipeline: LocalPipeline,
+  file: string,
+  event: unknown,
+  options: ReplayOptions,
+  io: ReplayIO,
+): Promise<boolean> {
+  const { deps } = pipeline;
+  const envelope = (event ?? {}) as { 'detail-type'?: unknown };
+  let decision: ReplayLine['decision'] = null;
+  try {
+    const evaluation = evaluateEvent(deps, event);
+    const first = evaluation.findings[0];
+    if (first) {
+      decision = {
+        rule: first.decision.rule,
+        mode: first.decision.mode,
+        reasons: first.ignored ? [first.ignored] : first.decision.reasons,
       };
-      io.out(JSON.stringify(line));
-    } else if (record) {
+    }
+  } catch (error) {
+    if (!(error instanceof UnsupportedEventError)) throw error;
+    decision = { rule: null, mode: null, reasons: [`unsupported event: ${error.message}`] };
+  }
+  const reached = pipeline.reached(event);
+  if (!options.json) {
+    io.out(`▶ ${file} (${String(envelope['detail-type'] ?? 'unknown detail-type')})`);
+    io.out(`  rules: ${reached.length > 0 ? reached.join(', ') : 'none (EventBridge would not deliver it)'}`);
+    if (decision) {
       io.out(
-        `  isolation ${record.id}: ${record.status}${record.failure ? ` (${record.failure.code}: ${record.failure.message})` : ''}`,
+        `  decision: ${decision.rule ?? 'no rule'}${decision.mode ? ` (${decision.mode})` : ''}: ${decision.reasons.join(' ')}`,
       );
-      for (const step of record.steps) io.out(stepLine(step));
-      for (const warning of record.warnings) io.out(`    ! ${warning}`);
     }
   }
-  return exitCode;
+  const ids: string[] = [];
+  let failed = false;
+  try {
+    const dispatched = await pipeline.dispatch(event);
+    for (const delivery of dispatched.deliveries) {
+      const lines = deliveryLines(delivery, ids);
+      if (!options.json) for (const line of lines) io.out(line);
+    }
+  } catch (error) {
+    io.err(`${file}: ${errorMessage(error)}`);
+    failed = true;
+  }
+  let record: IsolationRecord | undefined;
+  for (const id of ids) {
+    record = await deps.store.get(id);
+    if (record) break;
+  }
+  if (options.json) {
+    const line: ReplayLine = {
+      event: file,
+      reached: reached.length > 0,
+      decision,
+      isolation: record
+        ? {
+            id: record.id,
+            status: record.status,
+            steps: record.steps.map((s) => ({ name: s.name, status: s.status })),
+          }
+        : null,
+    };
+    io.out(JSON.stringify(line));
+  } else if (record) {
+    io.out(
+      `  isolation ${record.id}: ${record.status}${record.failure ? ` (${record.failure.code}: ${record.failure.message})` : ''}`,
+    );
+    for (const step of record.steps) io.out(stepLine(step));
+    for (const warning of record.warnings) io.out(`    ! ${warning}`);
+  }
+  return failed;
 }
 
 /** Register `cordon replay`. */
@@ -325,12 +316,16 @@ export function registerReplayCommand(program: Command): void {
     .option('--outbox <file>', 'Security Hub outbox used with --endpoint', OUTBOX_PATH)
     .addHelpText(
       'after',
-      '\nExample (see docs/pipeline.md):\n  cordon replay .cordon/demo-event.json --endpoint http://127.0.0.1:5000 --policy test/pipeline/fixtures/demo-policy',
+      '\nExample (see docs/pipeline.md):\n  cordon replay .cordon/demo-event.json --endpoint http://127.0.0.1:5000 --policy test/pipeline/fixtures/demo-policy\n' +
+        exitStatusHelp({
+          ok: 'every event file was replayed (dropped and undelivered events included)',
+          negative: 'the pipeline failed on an event (others are still replayed), or the policy is invalid',
+          usage:
+            'bad input or usage: an event file that cannot be read or is not JSON (others are still replayed), ' +
+            'a policy path that does not exist, --topic-arn missing against AWS; 2 wins over 1',
+        }),
     )
     .action(async (files: string[], options: ReplayOptions) => {
-      process.exitCode = await runReplay(files, options, {
-        out: (line) => process.stdout.write(`${line}\n`),
-        err: (line) => process.stderr.write(`${line}\n`),
-      });
+      process.exitCode = await runReplay(files, options, processIo);
     });
 }

@@ -3,7 +3,6 @@
  * The logic lives in `functions/lib/eventbridge/rules.ts`; these functions only read files, print and pick exit
  * codes, and are exported so tests can run them without a process.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadPolicy } from '../../functions/lib/policy/index.js';
@@ -14,18 +13,21 @@ import {
   writeRuleFiles,
   type RuleFile,
 } from '../../functions/lib/eventbridge/rules.js';
-import { CordonError, errorMessage } from '../../functions/lib/errors.js';
+import {
+  EXIT_NEGATIVE,
+  EXIT_OK,
+  EXIT_USAGE,
+  exitStatusHelp,
+  guarded,
+  InputError,
+  processIo,
+  readJsonFile,
+  requirePolicyPaths,
+  type CommandIo,
+  type ExitCode,
+} from '../kit.js';
 
-/** Where command output goes (one call per line). */
-export interface CommandIo {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const processIo: CommandIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+export type { CommandIo };
 
 export const DEFAULT_POLICY_DIR = 'policies';
 export const DEFAULT_RULES_DIR = 'rules';
@@ -35,45 +37,14 @@ export interface RulesBuildOptions {
   out: string;
 }
 
-/** A file the user named could not be used; the message is one line and names the file. */
-class InputFileError extends CordonError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { code: 'INPUT_FILE', ...options });
-  }
-}
-
-function readJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputFileError(`cannot read ${what} ${path}: ${code ?? errorMessage(error)}`, { cause: error });
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new InputFileError(`${what} ${path} is not valid JSON: ${errorMessage(error)}`, { cause: error });
-  }
-}
-
-/** Run a command body; any error becomes one line on stderr and exit code 2 (never a stack trace). */
-function guarded(io: CommandIo, body: () => number): number {
-  try {
-    return body();
-  } catch (error) {
-    for (const line of errorMessage(error).split('\n')) io.err(`cordon: ${line}`);
-    return 2;
-  }
-}
-
 function generate(options: RulesBuildOptions): { rules: RuleFile[]; ruleCount: number } {
+  requirePolicyPaths([options.policy]);
   const policy = loadPolicy([options.policy]);
   return { rules: buildRules(policy), ruleCount: policy.rules.length };
 }
 
-/** `cordon rules build`: write the rule files. Exit 0, or 2 when the policy is invalid. */
-export function runRulesBuild(options: RulesBuildOptions, io: CommandIo = processIo): number {
+/** `cordon rules build`: write the rule files. Exit 0, 1 when the policy is invalid, 2 on bad input. */
+export function runRulesBuild(options: RulesBuildOptions, io: CommandIo = processIo): ExitCode {
   return guarded(io, () => {
     const { rules, ruleCount } = generate(options);
     const report = writeRuleFiles(rules, options.out);
@@ -83,7 +54,7 @@ export function runRulesBuild(options: RulesBuildOptions, io: CommandIo = proces
     io.out(
       `${rules.length} rule files in ${options.out}/ from ${ruleCount} policy rules in ${options.policy}`,
     );
-    return 0;
+    return EXIT_OK;
   });
 }
 
@@ -94,41 +65,44 @@ function rebuildHint(options: RulesBuildOptions): string {
   return `run \`npx cordon rules build\`${flags.length > 0 ? ` (with ${flags.join(' ')})` : ''} and commit the result`;
 }
 
-/** `cordon rules check`: exit 0 when the rules directory is what `build` would write, 1 when stale, 2 on error. */
-export function runRulesCheck(options: RulesBuildOptions, io: CommandIo = processIo): number {
+/**
+ * `cordon rules check`: exit 0 when the rules directory is what `build` would write, 1 when stale or the policy is
+ * invalid, 2 on bad input.
+ */
+export function runRulesCheck(options: RulesBuildOptions, io: CommandIo = processIo): ExitCode {
   return guarded(io, () => {
     const { rules } = generate(options);
     const stale = staleRuleFiles(rules, options.out);
     if (stale.length === 0) {
       io.out(`${options.out}/ is up to date (${rules.length} rule files)`);
-      return 0;
+      return EXIT_OK;
     }
     io.err(`${options.out}/ is stale: it differs from what the policy in ${options.policy} generates`);
     for (const s of stale) io.err(`  ${s.path}: ${s.problem}`);
     io.err(rebuildHint(options));
-    return 1;
+    return EXIT_NEGATIVE;
   });
 }
 
 /** `cordon rules match PATTERN_FILE EVENT_FILE`: prints match (0), no_match (1) or invalid_pattern (2). */
-export function runRulesMatch(patternFile: string, eventFile: string, io: CommandIo = processIo): number {
+export function runRulesMatch(patternFile: string, eventFile: string, io: CommandIo = processIo): ExitCode {
   return guarded(io, () => {
     const pattern = readJsonFile(patternFile, 'pattern file');
     const event = readJsonFile(eventFile, 'event file');
     const outcome = matchOutcome(pattern, event);
     if (outcome.result === 'invalid_pattern') {
       io.out(`invalid_pattern: ${outcome.reason.replace(/\s+/g, ' ')}`);
-      return 2;
+      return EXIT_USAGE;
     }
     io.out(outcome.result);
-    return outcome.result === 'match' ? 0 : 1;
+    return outcome.result === 'match' ? EXIT_OK : EXIT_NEGATIVE;
   });
 }
 
 const CasesSchema = z.array(z.object({ name: z.string(), pattern: z.unknown(), event: z.unknown() }));
 
 /** `cordon rules match --cases FILE`: prints a JSON array of `{name, result}`; exit 0, or 2 for a bad file. */
-export function runRulesMatchCases(casesFile: string, io: CommandIo = processIo): number {
+export function runRulesMatchCases(casesFile: string, io: CommandIo = processIo): ExitCode {
   return guarded(io, () => {
     const parsed = CasesSchema.safeParse(readJsonFile(casesFile, 'cases file'));
     if (!parsed.success) {
@@ -136,7 +110,7 @@ export function runRulesMatchCases(casesFile: string, io: CommandIo = processIo)
       const where = issue
         ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')
         : '';
-      throw new InputFileError(
+      throw new InputError(
         `cases file ${casesFile} must be a JSON array of {name, pattern, event}${where ? ` (problem at ${where})` : ''}`,
       );
     }
@@ -145,7 +119,7 @@ export function runRulesMatchCases(casesFile: string, io: CommandIo = processIo)
       result: matchOutcome(c.pattern, c.event).result,
     }));
     io.out(JSON.stringify(results, null, 2));
-    return 0;
+    return EXIT_OK;
   });
 }
 
@@ -170,7 +144,11 @@ export function registerRulesCommands(program: Command): void {
     .addHelpText(
       'after',
       '\nrules/ is generated: triage-*.json and approve-*.json files that the policy no longer produces are removed.\n' +
-        'Exit status: 0 written, 2 invalid policy or unwritable directory.',
+        exitStatusHelp({
+          ok: 'rule files written',
+          negative: 'the policy is invalid (file:line:col per problem)',
+          usage: 'bad input or usage: a missing policy path, an unwritable directory, an unknown option',
+        }),
     )
     .action((options: RulesBuildOptions) => {
       process.exitCode = runRulesBuild(options);
@@ -183,7 +161,11 @@ export function registerRulesCommands(program: Command): void {
     .option('--out <dir>', 'rules directory to compare', DEFAULT_RULES_DIR)
     .addHelpText(
       'after',
-      '\nExit status: 0 up to date, 1 stale (the stale files are named), 2 invalid policy.',
+      exitStatusHelp({
+        ok: 'up to date',
+        negative: 'stale (the stale files are named), or the policy is invalid (file:line:col per problem)',
+        usage: 'bad input or usage: a missing policy path, an unknown option',
+      }),
     )
     .action((options: RulesBuildOptions) => {
       process.exitCode = runRulesCheck(options);
@@ -200,13 +182,19 @@ export function registerRulesCommands(program: Command): void {
       '\nPrints match (exit 0), no_match (exit 1) or invalid_pattern: <reason> (exit 2).\n' +
         'With --cases, result is match, no_match or invalid_pattern for each case (exit 0).\n' +
         'An unreadable or non-JSON file is reported on one line (exit 2).\n' +
-        "${account_id} and ${region} in a pattern are filled from the event's account and region.",
+        "${account_id} and ${region} in a pattern are filled from the event's account and region.\n" +
+        exitStatusHelp({
+          ok: 'match (with --cases: every case was evaluated)',
+          negative: 'no_match',
+          usage:
+            'invalid_pattern, an unreadable or non-JSON file, a cases file of the wrong shape, bad usage',
+        }),
     )
     .action((patternFile: string | undefined, eventFile: string | undefined, options: { cases?: string }) => {
       if (options.cases !== undefined) {
         if (patternFile !== undefined || eventFile !== undefined) {
           processIo.err('cordon: give either PATTERN_FILE EVENT_FILE or --cases FILE, not both');
-          process.exitCode = 2;
+          process.exitCode = EXIT_USAGE;
           return;
         }
         process.exitCode = runRulesMatchCases(options.cases);
@@ -214,7 +202,7 @@ export function registerRulesCommands(program: Command): void {
       }
       if (patternFile === undefined || eventFile === undefined) {
         processIo.err('cordon: rules match needs PATTERN_FILE and EVENT_FILE (or --cases FILE)');
-        process.exitCode = 2;
+        process.exitCode = EXIT_USAGE;
         return;
       }
       process.exitCode = runRulesMatch(patternFile, eventFile);

@@ -13,7 +13,6 @@ import { createApiHandler } from '../../functions/lib/api/handler.js';
 import { pipelineApiService } from '../../functions/lib/api/service.js';
 import { createConsoleHandler, isConsoleRoute } from '../../functions/lib/console/handler.js';
 import { customActionArn } from '../../functions/lib/config.js';
-import { loadRuleFiles, type RuleFile } from '../../functions/lib/eventbridge/rules.js';
 import { CordonError, errorMessage } from '../../functions/lib/errors.js';
 import { startMoto, type MotoServer } from '../moto.js';
 import { createDemoOrganisation, describeInstance, type DemoOrganisation } from './demo-org.js';
@@ -144,7 +143,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       region,
       sandbox: true,
     };
-    const rules: RuleFile[] = loadRuleFiles(join(projectRoot, 'rules'));
     const logger = (name: string) => ({
       debug: () => undefined,
       info: () => undefined,
@@ -160,7 +158,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       authenticator: new Authenticator(createTokenVerifier(config.auth, loopbackJwksCache()), config.groups),
       service: pipelineApiService(env.deps),
       logger: logger('api'),
-      extraRoutes: sandboxRoutes({ env, org, rules, memberClients, onSimulated: log }),
+      extraRoutes: sandboxRoutes({ env, org, memberClients, onSimulated: log }),
     });
     const consoleHandler = createConsoleHandler({
       config: { tokenUrl: issuer.tokenUrl },
@@ -193,7 +191,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         approveActionArn: customActionArn(env.config, env.deps.policy.settings.customActions.approve),
       });
       for (const [n, sample] of samples.entries()) {
-        const result = await dispatchEvent(env, sample.event, rules);
+        const result = await dispatchEvent(env, sample.event);
         for (const row of result.rows) {
           log(
             `      (${n + 1}/${samples.length}) ${sample.file}: ${row.finding} → ${row.rule} [${row.mode}] ${row.outcome}`,

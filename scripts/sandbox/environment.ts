@@ -1,16 +1,21 @@
 /**
- * The pipeline wired to a local emulator: the same {@link PipelineDeps} the Lambdas build, with static dummy
- * credentials, the emulator endpoint, the pipeline's in-process worker, and the Security Hub outbox (moto has no
- * BatchUpdateFindings). Used by `npm start` and by the API, sandbox and browser tests.
+ * The pipeline wired to a local emulator through the local pipeline harness (harness/): the same
+ * {@link PipelineDeps} the Lambdas build, with the emulator endpoint, the in-process worker, and the Security Hub
+ * outbox (moto has no BatchUpdateFindings). Used by `npm start` and by the API, sandbox and browser tests.
  */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { PipelineConfig } from '../../functions/lib/config.js';
+import { loadRuleFiles, type RuleFile } from '../../functions/lib/eventbridge/rules.js';
 import type { CompiledPolicy } from '../../functions/lib/policy/model.js';
 import { bundledPolicy } from '../../functions/lib/pipeline/bundled-policy.js';
-import { createPipelineDeps, type PipelineDeps } from '../../functions/lib/pipeline/deps.js';
-import { bootstrapEmulator, inProcessWorker } from '../../functions/lib/pipeline/local.js';
+import type { PipelineDeps } from '../../functions/lib/pipeline/deps.js';
 import type { WorkerResult } from '../../functions/lib/pipeline/worker.js';
-import { OutboxSecurityHubWriter, type OutboxEntry } from '../../functions/lib/report/securityhub-writer.js';
-import { recordingMetrics, silentLogger, type PipelineLogger } from '../../functions/lib/observability.js';
+import type { OutboxEntry } from '../../functions/lib/report/securityhub-writer.js';
+import type { PipelineLogger } from '../../functions/lib/observability.js';
+import { createLocalPipeline, type LocalPipeline } from '../../harness/pipeline.js';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The emulator's default account: cordon's security account in the sandbox. */
 export const SANDBOX_SECURITY_ACCOUNT = '123456789012';
@@ -20,9 +25,10 @@ export const SANDBOX_REGION = 'eu-west-1';
 export const SANDBOX_TABLE = 'cordon-isolations';
 export const SANDBOX_TOPIC = 'cordon-notifications';
 export const SANDBOX_MEMBER_ROLE = 'cordon-member';
-const DUMMY_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 export interface SandboxEnvironment {
+  /** The harness: `dispatch` sends an event through the deployed rules (rules/), the cores and the worker. */
+  pipeline: LocalPipeline;
   deps: PipelineDeps;
   config: PipelineConfig;
   outboxPath: string;
@@ -39,6 +45,8 @@ export interface SandboxEnvironmentOptions {
   onOutbox?: (entry: OutboxEntry) => void;
   /** Pipeline logs (default: silent; the sandbox prints its own progress lines). */
   logger?: PipelineLogger;
+  /** The EventBridge rules events are dispatched by (default: the repository's rules/). */
+  rules?: readonly RuleFile[];
 }
 
 /**
@@ -48,45 +56,26 @@ export interface SandboxEnvironmentOptions {
 export async function createSandboxEnvironment(
   options: SandboxEnvironmentOptions,
 ): Promise<SandboxEnvironment> {
-  const region = options.region ?? SANDBOX_REGION;
-  const resources = await bootstrapEmulator({
+  const pipeline = await createLocalPipeline({
     endpoint: options.endpoint,
-    region,
+    region: options.region ?? SANDBOX_REGION,
+    securityAccountId: SANDBOX_SECURITY_ACCOUNT,
+    policy: options.policy ?? bundledPolicy(),
+    rules: options.rules ?? loadRuleFiles(join(projectRoot, 'rules')),
     tableName: SANDBOX_TABLE,
     topicName: SANDBOX_TOPIC,
     memberRoleName: SANDBOX_MEMBER_ROLE,
-    securityAccountId: SANDBOX_SECURITY_ACCOUNT,
-  });
-  const config: PipelineConfig = {
-    region,
-    securityAccountId: SANDBOX_SECURITY_ACCOUNT,
-    tableName: resources.tableName,
-    topicArn: resources.topicArn,
-    workerFunction: 'in-process',
-    memberRoleName: SANDBOX_MEMBER_ROLE,
-    endpoint: options.endpoint,
-    outboxPath: options.outboxPath,
-    resourcePrefix: 'cordon',
-    leaseSeconds: 900,
     maxAttempts: 2,
-  };
-  const worker = inProcessWorker(() => deps);
-  // The Lambdas' own wiring with the emulator's endpoint and dummy credentials: the store, SNS and the member
-  // clients are built exactly as in AWS (with the emulator's serialised DynamoDB connection, see deps.ts).
-  const deps: PipelineDeps = createPipelineDeps({
-    config,
-    policy: options.policy ?? bundledPolicy(),
     functionName: 'sandbox',
-    credentials: DUMMY_CREDENTIALS,
-    overrides: {
-      logger: options.logger ?? silentLogger(),
-      // In Lambda metrics are EMF lines on stdout; locally they would only drown the progress output.
-      metrics: recordingMetrics(),
-      // The outbox writer with the caller's callback (the sandbox prints each write-back).
-      securityHub: new OutboxSecurityHubWriter(options.outboxPath, options.onOutbox),
-      startWorker: (job) => worker.startWorker(job),
-      readTags: (target) => worker.readTags(target),
-    },
+    // The outbox writer with the caller's callback (the sandbox prints each write-back).
+    outbox: { path: options.outboxPath, ...(options.onOutbox ? { onEntry: options.onOutbox } : {}) },
+    ...(options.logger ? { logger: options.logger } : {}),
   });
-  return { deps, config, outboxPath: options.outboxPath, idle: () => worker.drain() };
+  return {
+    pipeline,
+    deps: pipeline.deps,
+    config: pipeline.config,
+    outboxPath: options.outboxPath,
+    idle: () => pipeline.drain(),
+  };
 }

@@ -8,7 +8,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { MemberClients } from '../../functions/lib/actions/contract.js';
-import type { RuleFile } from '../../functions/lib/eventbridge/rules.js';
 import { json } from '../../functions/lib/api/http.js';
 import type { Route } from '../../functions/lib/api/handler.js';
 import { parseOrThrow } from '../../functions/lib/api/validation.js';
@@ -60,12 +59,11 @@ const SimulateBody = z.strictObject({
 export function sandboxRoutes(options: {
   env: SandboxEnvironment;
   org: DemoOrganisation;
-  rules: readonly RuleFile[];
   memberClients: () => Promise<MemberClients>;
   /** Progress output for fired findings (the sandbox prints one line each). */
   onSimulated?: (line: string) => void;
 }): Route[] {
-  const { env, org, rules } = options;
+  const { env, org } = options;
   const readers = ['viewer', 'requester', 'approver'] as const;
   return [
     {
@@ -107,7 +105,7 @@ export function sandboxRoutes(options: {
           securityAccount: env.config.securityAccountId,
           region: env.config.region,
         });
-        const result = await dispatchEvent(env, event, rules);
+        const result = await dispatchEvent(env, event);
         const summary = result.rows
           .map((r) => `${r.finding} → rule ${r.rule} (${r.mode}): ${r.outcome}`)
           .join('\n');

@@ -104,12 +104,12 @@ describe('CLI: cordon replay', () => {
       err: (l) => out.push(l),
     });
 
-    // Assess
-    expect(code).toBe(1);
+    // Assess: the missing file is bad input (exit 2); the other file is still replayed
+    expect(code).toBe(2);
     const text = out.join('\n');
     expect(text).toContain('rules: none (EventBridge would not deliver it)');
     expect(text).toMatch(/sample finding/);
-    expect(text).toMatch(/missing\.json: cannot read/);
+    expect(text).toMatch(/missing\.json: cannot read event file: no such file/);
   });
 
   it('prints reached: false and no isolation in --json for an event no deployed rule delivers', async () => {

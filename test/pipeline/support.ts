@@ -1,13 +1,11 @@
 /**
- * Test world for the pipeline: a real table, topic and member role in moto, the real worker in-process, the real
- * EC2 action against moto instances, Security Hub captured with aws-sdk-client-mock (moto has no
+ * Test world for the pipeline, built with the local pipeline harness (harness/): a real table, topic and member
+ * role in moto, the real worker in-process, the real EC2 action against moto instances, Security Hub captured with aws-sdk-client-mock (moto has no
  * BatchUpdateFindings), SNS notifications read back from an SQS queue subscribed to the topic, and every SDK
  * command recorded (to prove that bad input mutates nothing).
  */
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import {
   BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
@@ -38,25 +36,16 @@ import type {
   SecurityHubClientResolvedConfig,
 } from '@aws-sdk/client-securityhub';
 import { CommandRecorder } from '../../functions/lib/aws/command-recorder.js';
-import { createMemberClientFactory } from '../../functions/lib/aws/member-clients.js';
-import type { PipelineConfig } from '../../functions/lib/config.js';
-import {
-  createPipelineDeps,
-  emulatorDynamoHandler,
-  type PipelineDeps,
-} from '../../functions/lib/pipeline/deps.js';
-import {
-  bootstrapEmulator,
-  inProcessWorker,
-  type InProcessWorker,
-} from '../../functions/lib/pipeline/local.js';
+import type { PipelineDeps } from '../../functions/lib/pipeline/deps.js';
+import { loadRuleFiles } from '../../functions/lib/eventbridge/rules.js';
+import { createLocalPipeline, type LocalPipeline } from '../../harness/pipeline.js';
+import type { InProcessWorker } from '../../harness/worker.js';
 import { loadPolicy } from '../../functions/lib/policy/index.js';
 import type { CompiledPolicy, PolicySettings } from '../../functions/lib/policy/model.js';
 import { asffTypesForGuardDutyType } from '../../functions/lib/findings/index.js';
-import { silentLogger, recordingMetrics } from '../../functions/lib/observability.js';
-import { IsolationStore } from '../../functions/lib/store/isolations.js';
+import { recordingMetrics } from '../../functions/lib/observability.js';
+import type { IsolationStore } from '../../functions/lib/store/isolations.js';
 import { AwsSecurityHubWriter } from '../../functions/lib/report/securityhub-writer.js';
-import { SnsNotifier } from '../../functions/lib/report/notifier.js';
 import type { MotoHandle } from '../support/moto.js';
 
 /** moto's default account: the security account and, for most tests, the member account too. */
@@ -100,6 +89,8 @@ export interface Notification {
 export interface PipelineWorld {
   deps: PipelineDeps;
   worker: InProcessWorker;
+  /** Deliver an event through the repository's rules/ to its cores, then wait for the worker (harness). */
+  dispatch: LocalPipeline['dispatch'];
   securityHub: SecurityHubStub;
   recorder: CommandRecorder;
   metrics: ReturnType<typeof recordingMetrics>;
@@ -130,16 +121,40 @@ export async function createWorld(
   } = {},
 ): Promise<PipelineWorld> {
   const clientConfig = moto.clientConfig(REGION);
-  const tableName = unique('cordon-isolations');
-  const topicName = unique('cordon-notifications');
-  const resources = await bootstrapEmulator({
+  const recorder = new CommandRecorder();
+  const shClient = new SecurityHub(clientConfig);
+  const securityHub = mockClient(shClient);
+  securityHub.on(BatchUpdateFindingsCommand).resolves({ ProcessedFindings: [], UnprocessedFindings: [] });
+  // moto has no BatchUpdateFindings, and its GetFindings ignores Filters: a finding Security Hub does not have
+  // yet (tests that need its current state answer GetFindings themselves).
+  securityHub.on(GetFindingsCommand).resolves({ Findings: [] });
+  securityHub
+    .on(BatchImportFindingsCommand)
+    .resolves({ SuccessCount: 1, FailedCount: 0, FailedFindings: [] });
+  const clock = testClock();
+  const metrics = recordingMetrics();
+  const pipeline = await createLocalPipeline({
     endpoint: moto.endpoint,
     region: REGION,
-    tableName,
-    topicName,
+    securityAccountId: options.securityAccountId ?? ACCOUNT,
+    // Off by default: moto's one account plays both the security and the member account.
+    enforceSecurityAccount: options.enforceSecurityAccount === true,
+    ...(options.memberAccounts === undefined ? {} : { memberAccounts: options.memberAccounts }),
+    policy: options.policy ?? loadPolicy(['policies']),
+    rules: loadRuleFiles('rules'),
+    tableName: unique('cordon-isolations'),
+    topicName: unique('cordon-notifications'),
     memberRoleName: MEMBER_ROLE,
-    securityAccountId: ACCOUNT,
+    maxAttempts: 1,
+    functionName: 'test',
+    securityHub: new AwsSecurityHubWriter(shClient),
+    // Every DynamoDB, SNS and member-account call is recorded (to prove that bad input mutates nothing).
+    instrument: (client) => void recorder.attach(client),
+    metrics,
+    clock: clock.now,
   });
+  const { deps, worker } = pipeline;
+  const resources = { topicArn: deps.config.topicArn };
   const sqs = new SQSClient(clientConfig);
   const queue = await sqs.send(new CreateQueueCommand({ QueueName: unique('notifications') }));
   const queueUrl = queue.QueueUrl ?? '';
@@ -156,77 +171,17 @@ export async function createWorld(
     }),
   );
 
-  const recorder = new CommandRecorder();
-  const dynamo = recorder.attach(
-    new DynamoDBClient({ ...clientConfig, requestHandler: emulatorDynamoHandler() }),
-  );
-  const store = new IsolationStore(
-    DynamoDBDocument.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
-    tableName,
-  );
-  const shClient = new SecurityHub(clientConfig);
-  const securityHub = mockClient(shClient);
-  securityHub.on(BatchUpdateFindingsCommand).resolves({ ProcessedFindings: [], UnprocessedFindings: [] });
-  // moto has no BatchUpdateFindings, and its GetFindings ignores Filters: a finding Security Hub does not have
-  // yet (tests that need its current state answer GetFindings themselves).
-  securityHub.on(GetFindingsCommand).resolves({ Findings: [] });
-  securityHub
-    .on(BatchImportFindingsCommand)
-    .resolves({ SuccessCount: 1, FailedCount: 0, FailedFindings: [] });
-  const config: PipelineConfig = {
-    region: REGION,
-    securityAccountId: options.securityAccountId ?? ACCOUNT,
-    tableName,
-    topicArn: resources.topicArn,
-    workerFunction: 'cordon-isolate',
-    memberRoleName: MEMBER_ROLE,
-    endpoint: moto.endpoint,
-    resourcePrefix: 'cordon',
-    leaseSeconds: 900,
-    maxAttempts: 1,
-    ...(options.enforceSecurityAccount === true ? {} : { emulatorSingleAccount: true }),
-    ...(options.memberAccounts === undefined ? {} : { memberAccounts: options.memberAccounts }),
-  };
-  const clock = testClock();
-  const metrics = recordingMetrics();
-  const holder: { deps?: PipelineDeps } = {};
-  const worker = inProcessWorker(() => {
-    if (!holder.deps) throw new Error('deps not ready');
-    return holder.deps;
-  });
-  const deps = createPipelineDeps({
-    config,
-    policy: options.policy ?? loadPolicy(['policies']),
-    functionName: 'test',
-    overrides: {
-      store,
-      securityHub: new AwsSecurityHubWriter(shClient),
-      notifier: new SnsNotifier(recorder.attach(new SNS(clientConfig)), resources.topicArn),
-      memberClients: createMemberClientFactory({
-        memberRoleName: MEMBER_ROLE,
-        endpoint: moto.endpoint,
-        securityCredentials: clientConfig.credentials,
-        maxAttempts: 1,
-        instrument: (client) => recorder.attach(client),
-      }),
-      startWorker: worker.startWorker,
-      readTags: worker.readTags,
-      logger: silentLogger(),
-      metrics,
-      clock: clock.now,
-    },
-  });
-  holder.deps = deps;
   const received: Notification[] = [];
   return {
     deps,
     worker,
+    dispatch: (event, dispatchOptions) => pipeline.dispatch(event, dispatchOptions),
     securityHub,
     recorder,
     metrics,
     clock,
     ec2: new EC2Client(clientConfig),
-    store,
+    store: deps.store,
     writeBacks: () => securityHub.commandCalls(BatchUpdateFindingsCommand).map((call) => call.args[0].input),
     async notifications() {
       for (;;) {

@@ -183,7 +183,7 @@ describe('CLI: cordon policy test', () => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON: [^\\n]+\\n$`),
+      new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: event file is not valid JSON: [^\\n]+\\n$`),
     );
     expect(result.stdout.trimEnd().split('\n')).toHaveLength(1);
   });

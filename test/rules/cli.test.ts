@@ -122,10 +122,10 @@ describe('CLI: cordon rules match', () => {
 
     // Assess
     expect(runs[0]?.status).toBe(2);
-    expect(runs[0]?.stderr).toBe(`cordon: cannot read pattern file ${missing}: ENOENT\n`);
+    expect(runs[0]?.stderr).toBe(`cordon: ${missing}: cannot read pattern file: no such file\n`);
     expect(runs[1]?.status).toBe(2);
     expect(runs[1]?.stderr).toMatch(
-      new RegExp(`^cordon: event file ${notJson} is not valid JSON: [^\\n]+\\n$`),
+      new RegExp(`^cordon: ${notJson}: event file is not valid JSON: [^\\n]+\\n$`),
     );
     for (const run of runs) {
       expect(run.stdout).toBe('');
@@ -243,7 +243,7 @@ describe('CLI: cordon rules build and check', () => {
     });
   });
 
-  it('reports an invalid policy with file:line:col and exit 2', async () => {
+  it('reports an invalid policy with file:line:col and exit 1 (a negative result, not bad input)', async () => {
     // Prepare
     const dir = tempDir();
     writeFileSync(join(dir, 'bad.yaml'), 'version: 1\nrules:\n  - name: x\n    mode: sometimes\n');
@@ -252,7 +252,7 @@ describe('CLI: cordon rules build and check', () => {
     const run = await cordon('rules', 'build', '--policy', dir, '--out', join(dir, 'rules'));
 
     // Assess
-    expect(run.status).toBe(2);
+    expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/bad\.yaml:\d+:\d+: /);
     expect(run.stderr).not.toMatch(/\bat .*\.(ts|js|mjs):\d+/);
   });
@@ -273,7 +273,7 @@ describe('CLI: cordon rules build and check', () => {
     );
     expect(build.stdout).toContain('--policy <dir>');
     expect(build.stdout).toContain('--out <dir>');
-    expect(check.stdout).toContain('1 stale');
+    expect(check.stdout).toMatch(/Exit status:\n {2}0 {2}up to date\n {2}1 {2}stale/);
     expect(match.stdout).toContain('--cases <file>');
     expect(match.stdout).toContain('invalid_pattern: <reason> (exit 2)');
   });

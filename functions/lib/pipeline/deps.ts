@@ -1,11 +1,12 @@
 /**
  * Everything the pipeline core needs from the outside world, injected. Lambdas build one {@link PipelineDeps} at
  * cold start with {@link createPipelineDeps}; `cordon replay`, the sandbox, the benchmark and the tests build
- * theirs with an in-process worker and, against an emulator, the Security Hub outbox.
+ * theirs through the local pipeline harness (harness/), with an in-process worker.
  */
 import { Agent } from 'node:http';
 import type { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, Logger } from '@smithy/types';
+import type { InstrumentableClient } from '../aws/command-recorder.js';
 import type { CompiledPolicy } from '../policy/model.js';
 import type { PipelineConfig } from '../config.js';
 import { awsClientConfig, type AwsClientConfig } from '../aws/client-config.js';
@@ -60,6 +61,11 @@ export interface CreatePipelineDepsOptions {
   credentials?: AwsCredentialIdentity;
   /** Replace any part (tests, replay, sandbox). */
   overrides?: Partial<PipelineDeps>;
+  /**
+   * Called with each SDK client built here (DynamoDB, SNS, member accounts) when it is created: local runs attach
+   * recorders, timers or fault injectors (harness/). Never set in Lambda.
+   */
+  instrument?: (client: InstrumentableClient) => void;
 }
 
 /**
@@ -89,6 +95,7 @@ export const DOCUMENT_CLIENT_OPTIONS = {
 export async function createDocumentClient(
   clientConfig: AwsClientConfig,
   emulator: boolean,
+  instrument?: (client: InstrumentableClient) => void,
 ): Promise<DynamoDBDocument> {
   const [{ DynamoDBClient }, { DynamoDBDocument }] = await Promise.all([
     sdk.dynamodb(),
@@ -97,6 +104,7 @@ export async function createDocumentClient(
   const client = new DynamoDBClient(
     emulator ? { ...clientConfig, requestHandler: emulatorDynamoHandler() } : clientConfig,
   );
+  instrument?.(client);
   return DynamoDBDocument.from(client, DOCUMENT_CLIENT_OPTIONS);
 }
 
@@ -111,7 +119,7 @@ export function workerPayload(job: WorkerJob): string {
  * and is built, with its SDK package loaded, on first use (see aws/sdk.ts): nothing here loads the SDK.
  */
 export function createPipelineDeps(options: CreatePipelineDepsOptions): PipelineDeps {
-  const { config, policy, functionName, credentials, overrides = {} } = options;
+  const { config, policy, functionName, credentials, overrides = {}, instrument } = options;
   const clientOptions = {
     region: config.region,
     maxAttempts: config.maxAttempts,
@@ -122,7 +130,7 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
   const store =
     overrides.store ??
     new IsolationStore(
-      lazy(() => createDocumentClient(clientConfig, config.endpoint !== undefined)),
+      lazy(() => createDocumentClient(clientConfig, config.endpoint !== undefined, instrument)),
       config.tableName,
     );
   const securityHub =
@@ -133,7 +141,11 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
   const notifier =
     overrides.notifier ??
     new SnsNotifier(
-      lazy(async () => new (await sdk.sns()).SNS(clientConfig)),
+      lazy(async () => {
+        const sns = new (await sdk.sns()).SNS(clientConfig);
+        instrument?.(sns);
+        return sns;
+      }),
       config.topicArn,
     );
   const memberClients =
@@ -144,6 +156,7 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
       ...(config.externalId === undefined ? {} : { externalId: config.externalId }),
       ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
       ...(credentials === undefined ? {} : { securityCredentials: credentials }),
+      ...(instrument === undefined ? {} : { instrument }),
     });
   const lambda = lazy(async () => new (await sdk.lambda()).Lambda(clientConfig));
   const startWorker =
