@@ -60,6 +60,8 @@ export async function createSandboxEnvironment(
     endpoint: options.endpoint,
     region: options.region ?? SANDBOX_REGION,
     securityAccountId: SANDBOX_SECURITY_ACCOUNT,
+    // The sandbox's organisation has member accounts of its own: the security account is refused, as deployed.
+    enforceSecurityAccount: true,
     policy: options.policy ?? bundledPolicy(),
     rules: options.rules ?? loadRuleFiles(join(projectRoot, 'rules')),
     tableName: SANDBOX_TABLE,
