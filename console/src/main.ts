@@ -6,7 +6,8 @@
  *   #/policy                policy playground
  *   #/simulate, #/outbox    sandbox only: fire a simulated finding; Security Hub write-backs the emulator cannot take
  */
-import { api } from './api.js';
+import { ConfigView, MeView } from '../../functions/lib/api/contract.js';
+import { apiParsed } from './api.js';
 import { accessToken, completeSignIn, signIn, signOut } from './auth.js';
 import { showDetail } from './detail.js';
 import { byId, h, replace, type Child } from './dom.js';
@@ -14,7 +15,7 @@ import { showList } from './list.js';
 import { showPolicy } from './policy.js';
 import { showRequest } from './request.js';
 import { showOutbox, showSimulate } from './sandbox.js';
-import { config, main, me, setConfig, setMe, stopRefresh, type ConsoleConfig, type Me } from './state.js';
+import { config, main, me, setConfig, setMe, stopRefresh, type Me } from './state.js';
 import { errorBox } from './widgets.js';
 
 function renderNav(): void {
@@ -72,7 +73,7 @@ function renderSignedOut(message?: Child): void {
 }
 
 async function start(): Promise<void> {
-  const settings = await api<ConsoleConfig>('GET', '/config.json');
+  const settings = await apiParsed(ConfigView, 'GET', '/config.json');
   setConfig(settings);
   byId('sandbox-banner').hidden = !settings.sandbox;
   if (settings.auth) {
@@ -90,7 +91,7 @@ async function start(): Promise<void> {
   }
   let user: Me;
   try {
-    user = await api<Me>('GET', '/me');
+    user = await apiParsed(MeView, 'GET', '/me');
     setMe(user);
   } catch (error) {
     renderSignedOut(errorBox(error));

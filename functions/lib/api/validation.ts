@@ -8,75 +8,35 @@ import { ValidationError } from '../errors.js';
 import { ACTION_NAMES } from '../actions/registry.js';
 import { resolveAction } from '../pipeline/service.js';
 import type { Resource } from '../findings/model.js';
-import { isAwsRegion } from './regions.js';
 import { ISOLATION_STATUSES } from '../store/model.js';
 import { isIsolationId } from '../store/isolations.js';
 import { partitionOf } from '../arn.js';
-import { hasUnsafeChars } from '../text.js';
+import {
+  AccountId,
+  Reason,
+  isolationRequestBody,
+  readRequestedResource,
+  type IsolationRequestBody as RequestBody,
+} from './contract.js';
 
 /** The body size limit, enforced when the body is read (http.ts); exported here next to the schemas it bounds. */
 export { MAX_BODY_BYTES } from './http.js';
 
-export const REQUESTABLE_TYPES = ['ec2-instance', 'iam-user', 'iam-access-key', 'iam-role'] as const;
-export type RequestableType = (typeof REQUESTABLE_TYPES)[number];
+export { REQUESTABLE_TYPES, type RequestableType } from './contract.js';
 
-const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
-const INSTANCE_ARN = /^arn:(aws|aws-cn|aws-us-gov):ec2:([a-z0-9-]+):(\d{12}):instance\/(i-[0-9a-f]+)$/;
-/** IAM user and role names: 1-64 of `[\w+=,.@-]` (IAM's own rule). */
-const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
-const IAM_ARN =
-  /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):(user|role)(\/(?:[\x21-\x7e]*\/)?)([\w+=,.@-]{1,64})$/;
-/** Long-term access key ids: AKIA + 16 upper-case alphanumerics. Temporary (ASIA) keys cannot be disabled. */
-const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
-
-const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
-const region = z.string().refine(isAwsRegion, 'must be an AWS Region code such as eu-west-1');
-/** Refused rather than cleaned: a reason or ticket is evidence, and is copied into Security Hub and e-mails. */
-const NO_CONTROL_CHARS =
-  'must not contain control characters (line breaks, tabs, NUL) or invisible direction marks (U+202A–U+202E, U+2066–U+2069)';
-const reason = z
-  .string()
-  .refine((v) => !hasUnsafeChars(v), NO_CONTROL_CHARS)
-  .trim()
-  .min(10, 'must explain why in at least 10 characters')
-  .max(1000, 'must be at most 1000 characters');
-
-/** Body of `POST /isolations`. */
-export const IsolationRequestBody = z.strictObject({
-  resourceType: z.enum(REQUESTABLE_TYPES, `must be one of ${REQUESTABLE_TYPES.join(', ')}`),
-  accountId,
-  region,
-  resourceId: z.string().trim().min(1, 'is required').max(2048),
-  /** Owner of an access key; required for iam-access-key (UpdateAccessKey needs it cross-account). */
-  userName: z
-    .string()
-    .regex(IAM_NAME, 'must be an IAM user name (1-64 of letters, digits and +=,.@_-)')
-    .optional(),
-  action: z
-    .enum(ACTION_NAMES as [string, ...string[]], `must be one of ${ACTION_NAMES.join(', ')}`)
-    .optional(),
-  params: z.record(z.string(), z.unknown()).optional(),
-  reason,
-  ticket: z
-    .string()
-    .refine((v) => !hasUnsafeChars(v), NO_CONTROL_CHARS)
-    .trim()
-    .regex(/^[\w.:/#-]{1,128}$/, 'must be a ticket reference of up to 128 letters, digits and ._:/#-')
-    .optional(),
-  /** Emergency isolation by an approver: skips the approval step; recorded and notified as such. */
-  immediate: z.boolean().optional(),
-});
-export type IsolationRequestBody = z.infer<typeof IsolationRequestBody>;
+/** Body of `POST /isolations`: the contract's schema over the registered actions. */
+export const IsolationRequestBody = isolationRequestBody(ACTION_NAMES);
+export type IsolationRequestBody = RequestBody;
 
 /** Body of `/reject`. */
-export const ReasonBody = z.strictObject({ reason });
+export const ReasonBody = z.strictObject({ reason: Reason });
 /**
  * Body of `/release`. `restoreKeys` names credentials created during the incident (access keys, SSH public keys,
  * signing certificates, as listed in the record's `createdDuringIncident`) that release should bring back; the
  * others stay as they are.
  */
 export const ReleaseBody = z.strictObject({
-  reason,
+  reason: Reason,
   restoreKeys: z
     .array(
       z
@@ -90,12 +50,12 @@ export const ReleaseBody = z.strictObject({
 });
 export type ReleaseBody = z.infer<typeof ReleaseBody>;
 /** Body of `/approve`: a comment is optional. */
-export const ApproveBody = z.strictObject({ reason: reason.optional() });
+export const ApproveBody = z.strictObject({ reason: Reason.optional() });
 
 /** Query of `GET /isolations`. */
 export const ListQuery = z.strictObject({
   status: z.enum(ISOLATION_STATUSES, `must be one of ${ISOLATION_STATUSES.join(', ')}`).optional(),
-  account: accountId.optional(),
+  account: AccountId.optional(),
   resource: z.string().trim().min(1).max(2048).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z
@@ -147,73 +107,39 @@ function fieldError(field: string, message: string): ValidationError {
   return new ValidationError(`the request is not valid: ${field}: ${message}`, [`${field}: ${message}`]);
 }
 
-function resourceFrom(body: IsolationRequestBody): Resource {
+function resourceFrom(body: RequestBody): Resource {
+  const read = readRequestedResource(body);
+  if (!read.ok) throw fieldError(read.field, read.message);
   const partition = partitionOf(body.region);
   const base = { accountId: body.accountId, region: body.region, tags: {} };
-  const id = body.resourceId;
-  switch (body.resourceType) {
-    case 'ec2-instance': {
-      const arn = INSTANCE_ARN.exec(id);
-      const instanceId = arn ? (arn[4] ?? '') : id;
-      if (!INSTANCE_ID.test(instanceId)) {
-        throw fieldError(
-          'resourceId',
-          'must be an instance id: i- followed by 8 or 17 hex digits (or its ARN)',
-        );
-      }
-      if (arn && (arn[2] !== body.region || arn[3] !== body.accountId)) {
-        throw fieldError('resourceId', 'the ARN names another account or region than accountId/region');
-      }
+  const parts = read.value;
+  switch (parts.type) {
+    case 'ec2-instance':
       return {
         ...base,
         type: 'ec2-instance',
-        id: instanceId,
-        arn: `arn:${partition}:ec2:${body.region}:${body.accountId}:instance/${instanceId}`,
+        id: parts.instanceId,
+        arn: `arn:${partition}:ec2:${body.region}:${body.accountId}:instance/${parts.instanceId}`,
         networkInterfaces: [],
         securityGroupIds: [],
       };
-    }
     case 'iam-user':
     case 'iam-role': {
-      const kind = body.resourceType === 'iam-user' ? 'user' : 'role';
-      const arn = IAM_ARN.exec(id);
-      let name = id;
-      let path = '/';
-      if (arn) {
-        if (arn[3] !== kind) throw fieldError('resourceId', `the ARN is not an IAM ${kind}`);
-        if (arn[2] !== body.accountId)
-          throw fieldError('resourceId', 'the ARN names another account than accountId');
-        name = arn[5] ?? '';
-        path = arn[4] ?? '/';
-      } else if (!IAM_NAME.test(id)) {
-        throw fieldError(
-          'resourceId',
-          `must be an IAM ${kind} name (1-64 of letters, digits and +=,.@_-) or its ARN`,
-        );
-      }
-      const resourceArn = `arn:${partition}:iam::${body.accountId}:${kind}${path}${name}`;
-      return kind === 'user'
-        ? { ...base, type: 'iam-user', id: name, arn: resourceArn, userName: name }
-        : { ...base, type: 'iam-role', id: name, arn: resourceArn, roleName: name };
+      const kind = parts.type === 'iam-user' ? 'user' : 'role';
+      const arn = `arn:${partition}:iam::${body.accountId}:${kind}${parts.path}${parts.name}`;
+      return parts.type === 'iam-user'
+        ? { ...base, type: 'iam-user', id: parts.name, arn, userName: parts.name }
+        : { ...base, type: 'iam-role', id: parts.name, arn, roleName: parts.name };
     }
-    case 'iam-access-key': {
-      if (!ACCESS_KEY_ID.test(id)) {
-        throw fieldError(
-          'resourceId',
-          'must be a long-term access key id: AKIA followed by 16 letters or digits',
-        );
-      }
-      if (!body.userName)
-        throw fieldError('userName', 'is required for an access key: the IAM user that owns it');
+    case 'iam-access-key':
       return {
         ...base,
         type: 'iam-access-key',
-        id,
-        accessKeyId: id,
-        userName: body.userName,
-        arn: `arn:${partition}:iam::${body.accountId}:user/${body.userName}`,
+        id: parts.accessKeyId,
+        accessKeyId: parts.accessKeyId,
+        userName: parts.userName,
+        arn: `arn:${partition}:iam::${body.accountId}:user/${parts.userName}`,
       };
-    }
   }
 }
 
