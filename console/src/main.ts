@@ -6,6 +6,7 @@
  *   #/policy                policy playground
  *   #/simulate, #/outbox    sandbox only: fire a simulated finding; Security Hub write-backs the emulator cannot take
  */
+import * as z from 'zod';
 import { ConfigView, MeView } from '../../functions/lib/api/contract.js';
 import { apiParsed } from './api.js';
 import { accessToken, completeSignIn, signIn, signOut } from './auth.js';
@@ -17,6 +18,10 @@ import { showRequest } from './request.js';
 import { showOutbox, showSimulate } from './sandbox.js';
 import { config, main, me, setConfig, setMe, stopRefresh, type Me } from './state.js';
 import { errorBox } from './widgets.js';
+
+// zod would probe for `new Function` to compile parsers; the Content-Security-Policy forbids eval, and the probe
+// would log a CSP violation. The interpreted parsers are fast enough for the console's few answers.
+z.config({ jitless: true });
 
 function renderNav(): void {
   const links: [string, string][] = [

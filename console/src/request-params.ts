@@ -50,7 +50,8 @@ function control(param: ActionParamView): HTMLInputElement | HTMLSelectElement |
 }
 
 function hint(param: ActionParamView): string {
-  const parts = [param.description, param.default === undefined ? '' : `Default: ${shown(param.default)}.`];
+  const described = param.description ? param.description.replace(/([^.!?])$/, '$1.') : '';
+  const parts = [described, param.default === undefined ? '' : `Default: ${shown(param.default)}.`];
   return parts.filter(Boolean).join(' ');
 }
 
