@@ -1,5 +1,5 @@
 /** The console's API client: bearer token in, JSON or a problem+json error out. */
-import type * as z from 'zod';
+import * as z from 'zod/mini';
 import { accessToken } from './auth.js';
 
 /** An API error, carrying the problem document's fields. */
@@ -43,11 +43,11 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
  * Call the API and check the answer against the contract's schema (functions/lib/api/contract.ts).
  * @throws ApiError for any non-2xx answer; ZodError when the answer is not what the contract says
  */
-export async function apiParsed<S extends z.ZodType>(
+export async function apiParsed<S extends z.core.$ZodType>(
   schema: S,
   method: 'GET' | 'POST',
   path: string,
   body?: unknown,
 ): Promise<z.output<S>> {
-  return schema.parse(await api<unknown>(method, path, body));
+  return z.parse(schema, await api<unknown>(method, path, body));
 }

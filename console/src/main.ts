@@ -6,7 +6,7 @@
  *   #/policy                policy playground
  *   #/simulate, #/outbox    sandbox only: fire a simulated finding; Security Hub write-backs the emulator cannot take
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigView, MeView } from '../../functions/lib/api/contract.js';
 import { apiParsed } from './api.js';
 import { accessToken, completeSignIn, signIn, signOut } from './auth.js';

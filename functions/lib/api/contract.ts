@@ -5,7 +5,8 @@
  * are the server's answers. Nothing here may import the AWS SDK, Node built-ins or pipeline code: this module is
  * bundled into the browser (test/console/contract.test.ts checks its imports).
  */
-import * as z from 'zod';
+// zod/mini: the same schemas as zod's classic API, at a fifth of the bundle size in the console.
+import * as z from 'zod/mini';
 import { hasUnsafeChars } from '../text.js';
 import type { IsolationRecord } from '../store/model.js';
 import type { EventEvaluation } from '../pipeline/service.js';
@@ -49,20 +50,20 @@ export const MESSAGES = {
     'must not contain control characters (line breaks, tabs, NUL) or invisible direction marks (U+202A–U+202E, U+2066–U+2069)',
 } as const;
 
-export const AccountId = z.string().regex(ACCOUNT_ID, MESSAGES.accountId);
-export const Region = z.string().refine(isAwsRegion, MESSAGES.region);
-export const Reason = z
-  .string()
-  .refine((v) => !hasUnsafeChars(v), MESSAGES.controlChars)
-  .trim()
-  .min(10, 'must explain why in at least 10 characters')
-  .max(1000, 'must be at most 1000 characters');
-export const Ticket = z
-  .string()
-  .refine((v) => !hasUnsafeChars(v), MESSAGES.controlChars)
-  .trim()
-  .regex(TICKET, MESSAGES.ticket);
-export const IamUserName = z.string().regex(IAM_NAME, MESSAGES.userName);
+export const AccountId = z.string().check(z.regex(ACCOUNT_ID, MESSAGES.accountId));
+export const Region = z.string().check(z.refine(isAwsRegion, MESSAGES.region));
+export const Reason = z.string().check(
+  z.refine((v) => !hasUnsafeChars(v), MESSAGES.controlChars),
+  z.trim(),
+  z.minLength(10, 'must explain why in at least 10 characters'),
+  z.maxLength(1000, 'must be at most 1000 characters'),
+);
+export const Ticket = z.string().check(
+  z.refine((v) => !hasUnsafeChars(v), MESSAGES.controlChars),
+  z.trim(),
+  z.regex(TICKET, MESSAGES.ticket),
+);
+export const IamUserName = z.string().check(z.regex(IAM_NAME, MESSAGES.userName));
 
 // ---------------------------------------------------------------------------------------------------------------
 // POST /isolations
@@ -93,18 +94,19 @@ export function isolationRequestBody(actionNames: readonly string[]) {
     resourceType: z.enum(REQUESTABLE_TYPES, `must be one of ${REQUESTABLE_TYPES.join(', ')}`),
     accountId: AccountId,
     region: Region,
-    resourceId: z.string().trim().min(1, 'is required').max(2048),
+    resourceId: z.string().check(z.trim(), z.minLength(1, 'is required'), z.maxLength(2048)),
     /** Owner of an access key; required for iam-access-key (UpdateAccessKey needs it cross-account). */
-    userName: IamUserName.optional(),
-    action: z
-      .string(`must be one of ${actionNames.join(', ')}`)
-      .refine((name) => actionNames.includes(name), `must be one of ${actionNames.join(', ')}`)
-      .optional(),
-    params: z.record(z.string(), z.unknown()).optional(),
+    userName: z.optional(IamUserName),
+    action: z.optional(
+      z
+        .string(`must be one of ${actionNames.join(', ')}`)
+        .check(z.refine((name) => actionNames.includes(name), `must be one of ${actionNames.join(', ')}`)),
+    ),
+    params: z.optional(z.record(z.string(), z.unknown())),
     reason: Reason,
-    ticket: Ticket.optional(),
+    ticket: z.optional(Ticket),
     /** Emergency isolation by an approver: skips the approval step; recorded and notified as such. */
-    immediate: z.boolean().optional(),
+    immediate: z.optional(z.boolean()),
   });
 }
 export type IsolationRequestBody = z.infer<ReturnType<typeof isolationRequestBody>>;
@@ -192,9 +194,9 @@ export const ActionParamView = z.object({
   name: z.string(),
   kind: z.enum(['boolean', 'enum', 'string', 'number', 'json']),
   /** The values of an `enum` parameter. */
-  options: z.array(z.string()).optional(),
-  default: z.unknown().optional(),
-  description: z.string().optional(),
+  options: z.optional(z.array(z.string())),
+  default: z.optional(z.unknown()),
+  description: z.optional(z.string()),
   /** Release cannot undo it when it is on (the action's `irreversibleParams`). */
   irreversible: z.boolean(),
 });
@@ -216,7 +218,7 @@ export const ConsoleAuthView = z.object({
   tokenUrl: z.string(),
   clientId: z.string(),
   scopes: z.string(),
-  logoutUrl: z.string().optional(),
+  logoutUrl: z.optional(z.string()),
 });
 export type ConsoleAuthView = z.infer<typeof ConsoleAuthView>;
 
@@ -224,7 +226,7 @@ export type ConsoleAuthView = z.infer<typeof ConsoleAuthView>;
 export const ConfigView = z.object({
   sandbox: z.boolean(),
   region: z.string(),
-  auth: ConsoleAuthView.nullable(),
+  auth: z.nullable(ConsoleAuthView),
   /** Every registered action; the request form offers those whose `resourceTypes` include the chosen type. */
   actions: z.array(ActionView),
   regions: z.array(z.string()),
@@ -285,10 +287,10 @@ export type EvaluationView = EventEvaluation;
 export const EvaluationSummary = z.object({
   findings: z.array(
     z.object({
-      ignored: z.string().optional(),
+      ignored: z.optional(z.string()),
       decision: z.object({
-        rule: z.string().nullable(),
-        mode: z.string().nullable(),
+        rule: z.nullable(z.string()),
+        mode: z.nullable(z.string()),
         reasons: z.array(z.string()),
         actions: z.array(
           z.object({ action: z.string(), resource: z.object({ type: z.string(), id: z.string() }) }),

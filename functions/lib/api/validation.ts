@@ -50,12 +50,12 @@ export const ReleaseBody = z.strictObject({
 });
 export type ReleaseBody = z.infer<typeof ReleaseBody>;
 /** Body of `/approve`: a comment is optional. */
-export const ApproveBody = z.strictObject({ reason: Reason.optional() });
+export const ApproveBody = z.strictObject({ reason: z.optional(Reason) });
 
 /** Query of `GET /isolations`. */
 export const ListQuery = z.strictObject({
   status: z.enum(ISOLATION_STATUSES, `must be one of ${ISOLATION_STATUSES.join(', ')}`).optional(),
-  account: AccountId.optional(),
+  account: z.optional(AccountId),
   resource: z.string().trim().min(1).max(2048).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z
@@ -80,7 +80,7 @@ export interface IsolationRequestInput {
 
 /** Convert zod issues into a {@link ValidationError} whose details name each field. */
 export function validationError(
-  error: z.ZodError,
+  error: z.core.$ZodError,
   message = 'the request is not valid',
   prefix: string[] = [],
 ): ValidationError {
@@ -97,8 +97,12 @@ export function validationError(
 /**
  * Parse `input` with `schema`, or throw a {@link ValidationError} listing every problem.
  */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, message?: string): z.output<S> {
-  const result = schema.safeParse(input);
+export function parseOrThrow<S extends z.core.$ZodType>(
+  schema: S,
+  input: unknown,
+  message?: string,
+): z.output<S> {
+  const result = z.safeParse(schema, input);
   if (!result.success) throw validationError(result.error, message);
   return result.data;
 }
