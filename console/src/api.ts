@@ -1,4 +1,5 @@
 /** The console's API client: bearer token in, JSON or a problem+json error out. */
+import * as z from 'zod/mini';
 import { accessToken } from './auth.js';
 
 /** An API error, carrying the problem document's fields. */
@@ -36,4 +37,17 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
     throw new ApiError(response.status, p.title ?? response.statusText, p.detail ?? '', p.errors ?? []);
   }
   return data as T;
+}
+
+/**
+ * Call the API and check the answer against the contract's schema (functions/lib/api/contract.ts).
+ * @throws ApiError for any non-2xx answer; ZodError when the answer is not what the contract says
+ */
+export async function apiParsed<S extends z.core.$ZodType>(
+  schema: S,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<z.output<S>> {
+  return z.parse(schema, await api<unknown>(method, path, body));
 }

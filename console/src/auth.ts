@@ -3,13 +3,9 @@
  * OIDC authorize endpoint (the sandbox's local issuer in `npm start`). Tokens stay in sessionStorage: they die
  * with the tab, and the console has no third-party script that could read them (CSP: script-src 'self').
  */
-export interface AuthSettings {
-  authorizeUrl: string;
-  tokenUrl: string;
-  clientId: string;
-  scopes: string;
-  logoutUrl?: string;
-}
+import type { ConsoleAuthView } from '../../functions/lib/api/contract.js';
+
+export type AuthSettings = ConsoleAuthView;
 
 interface StoredToken {
   accessToken: string;

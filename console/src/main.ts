@@ -6,7 +6,9 @@
  *   #/policy                policy playground
  *   #/simulate, #/outbox    sandbox only: fire a simulated finding; Security Hub write-backs the emulator cannot take
  */
-import { api } from './api.js';
+import * as z from 'zod/mini';
+import { ConfigView, MeView } from '../../functions/lib/api/contract.js';
+import { apiParsed } from './api.js';
 import { accessToken, completeSignIn, signIn, signOut } from './auth.js';
 import { showDetail } from './detail.js';
 import { byId, h, replace, type Child } from './dom.js';
@@ -14,8 +16,12 @@ import { showList } from './list.js';
 import { showPolicy } from './policy.js';
 import { showRequest } from './request.js';
 import { showOutbox, showSimulate } from './sandbox.js';
-import { config, main, me, setConfig, setMe, stopRefresh, type ConsoleConfig, type Me } from './state.js';
+import { config, main, me, setConfig, setMe, stopRefresh, type Me } from './state.js';
 import { errorBox } from './widgets.js';
+
+// zod would probe for `new Function` to compile parsers; the Content-Security-Policy forbids eval, and the probe
+// would log a CSP violation. The interpreted parsers are fast enough for the console's few answers.
+z.config({ jitless: true });
 
 function renderNav(): void {
   const links: [string, string][] = [
@@ -72,7 +78,7 @@ function renderSignedOut(message?: Child): void {
 }
 
 async function start(): Promise<void> {
-  const settings = await api<ConsoleConfig>('GET', '/config.json');
+  const settings = await apiParsed(ConfigView, 'GET', '/config.json');
   setConfig(settings);
   byId('sandbox-banner').hidden = !settings.sandbox;
   if (settings.auth) {
@@ -90,7 +96,7 @@ async function start(): Promise<void> {
   }
   let user: Me;
   try {
-    user = await api<Me>('GET', '/me');
+    user = await apiParsed(MeView, 'GET', '/me');
     setMe(user);
   } catch (error) {
     renderSignedOut(errorBox(error));

@@ -1,4 +1,5 @@
 /** The policy playground: paste a finding event, see what the policy would decide and why. */
+import { EvaluationSummary } from '../../functions/lib/api/contract.js';
 import { api } from './api.js';
 import { h, replace, type Child } from './dom.js';
 import { main } from './state.js';
@@ -6,25 +7,12 @@ import { errorBox, field, setFieldError } from './widgets.js';
 
 function renderDecision(result: unknown): HTMLElement {
   const parts: Child[] = [];
-  const decisions: unknown[] = [];
-  const collect = (value: unknown): void => {
-    if (!value || typeof value !== 'object') return;
-    const v = value as Record<string, unknown>;
-    if ('explanation' in v && 'rule' in v) decisions.push(v);
-    for (const child of Object.values(v)) {
-      if (Array.isArray(child)) child.forEach(collect);
-      else if (child && typeof child === 'object') collect(child);
-    }
-  };
-  collect(result);
-  for (const d of decisions) {
-    const decision = d as {
-      rule: string | null;
-      mode: string | null;
-      reasons: string[];
-      actions: { action: string; resource: { type: string; id: string } }[];
-      explanation: { rule: string; matched: boolean; reason: string }[];
-    };
+  // The answer is read through the contract's schema; anything it does not describe is in "Full response".
+  const summary = EvaluationSummary.safeParse(result);
+  const decisions = summary.success ? summary.data.findings.map((f) => f.decision) : [];
+  if (!summary.success)
+    parts.push(h('p', { class: 'alert alert-warn' }, 'The answer has an unexpected shape.'));
+  for (const decision of decisions) {
     parts.push(
       h(
         'div',

@@ -1,54 +1,40 @@
-/** The request form, with client-side checks that mirror the API's validation. */
+/**
+ * The request form. Its checks are the API's own (`requestProblems` of functions/lib/api/contract.ts), and its
+ * resource types, actions and action parameters come from `/config.json`.
+ */
+import {
+  REQUESTABLE_LABELS,
+  isRequestableType,
+  requestProblems,
+  type ActionView,
+} from '../../functions/lib/api/contract.js';
 import { api, ApiError } from './api.js';
 import { h, replace } from './dom.js';
+import { paramControlId, paramsFieldset, type ParamsFieldset } from './request-params.js';
 import { can, config, main, type Isolation } from './state.js';
 import { errorBox, field, setFieldError } from './widgets.js';
 
-const CLIENT_RULES: Record<string, (v: string, form: Record<string, string>) => string | undefined> = {
-  accountId: (v) => (/^\d{12}$/.test(v) ? undefined : 'Enter the 12-digit account id.'),
-  region: (v) => (config().regions.includes(v) ? undefined : 'Choose an AWS Region, such as eu-west-1.'),
-  resourceId: (v, f) => {
-    if (!v) return 'Enter the resource to isolate.';
-    switch (f['resourceType']) {
-      case 'ec2-instance':
-        return /^(i-([0-9a-f]{8}|[0-9a-f]{17})|arn:aws[\w-]*:ec2:[\w-]+:\d{12}:instance\/i-[0-9a-f]+)$/.test(
-          v,
-        )
-          ? undefined
-          : 'An instance id is i- followed by 8 or 17 hex digits.';
-      case 'iam-access-key':
-        return /^AKIA[A-Z0-9]{16}$/.test(v)
-          ? undefined
-          : 'An access key id is AKIA followed by 16 letters or digits.';
-      default:
-        return /^([\w+=,.@-]{1,64}|arn:aws[\w-]*:iam::\d{12}:(user|role)\/.+)$/.test(v)
-          ? undefined
-          : 'Enter an IAM name (letters, digits, +=,.@_-) or its ARN.';
-    }
-  },
-  userName: (v, f) =>
-    f['resourceType'] !== 'iam-access-key' || /^[\w+=,.@-]{1,64}$/.test(v)
-      ? undefined
-      : 'Enter the user that owns the key.',
-  reason: (v) => (v.trim().length >= 10 ? undefined : 'Explain why, in at least 10 characters.'),
-  ticket: (v) => (!v || /^[\w.:/#-]{1,128}$/.test(v) ? undefined : 'Use letters, digits and ._:/#- only.'),
-};
+/** The form's text fields, in the order they are checked and focused. */
+const FIELDS = ['accountId', 'region', 'resourceId', 'userName', 'reason', 'ticket'] as const;
+type FieldName = (typeof FIELDS)[number];
+
+function isField(name: string): name is FieldName {
+  return FIELDS.some((f) => f === name);
+}
 
 export function showRequest(): void {
+  const settings = config();
   const type = h(
     'select',
     { id: 'resourceType', name: 'resourceType' },
-    h('option', { value: 'ec2-instance' }, 'EC2 instance'),
-    h('option', { value: 'iam-user' }, 'IAM user'),
-    h('option', { value: 'iam-access-key' }, 'IAM access key'),
-    h('option', { value: 'iam-role' }, 'IAM role'),
+    ...settings.requestableTypes.map((t) => h('option', { value: t }, REQUESTABLE_LABELS[t].label)),
   );
   const regionList = h(
     'datalist',
     { id: 'regions' },
-    ...config().regions.map((r) => h('option', { value: r })),
+    ...settings.regions.map((r) => h('option', { value: r })),
   );
-  const inputs = {
+  const inputs: Record<FieldName, HTMLInputElement | HTMLTextAreaElement> = {
     accountId: h('input', {
       id: 'accountId',
       name: 'accountId',
@@ -60,7 +46,7 @@ export function showRequest(): void {
       id: 'region',
       name: 'region',
       list: 'regions',
-      value: config().region,
+      value: settings.region,
       required: true,
     }),
     resourceId: h('input', { id: 'resourceId', name: 'resourceId', autocomplete: 'off', required: true }),
@@ -71,84 +57,97 @@ export function showRequest(): void {
   const action = h('select', { id: 'action', name: 'action' });
   const immediate = h('input', { id: 'immediate', name: 'immediate', type: 'checkbox' });
   const userField = field('Key owner (IAM user name)', inputs.userName);
+  const resourceHint = h('p', { class: 'hint', id: 'resourceId-hint' });
+  const paramsHolder = h('div', { id: 'action-params-holder' });
+  let params: ParamsFieldset = paramsFieldset(undefined);
+
+  const chosenAction = (): ActionView | undefined => settings.actions.find((a) => a.name === action.value);
+  const fillParams = (): void => {
+    params = paramsFieldset(chosenAction());
+    replace(paramsHolder, params.element);
+  };
   const fillActions = (): void => {
-    const fits = config().actions.filter((a) => a.resourceTypes.includes(type.value));
+    const fits = settings.actions.filter((a) => a.resourceTypes.includes(type.value));
     replace(action, ...fits.map((a) => h('option', { value: a.name, title: a.description }, a.name)));
     userField.hidden = type.value !== 'iam-access-key';
+    replace(resourceHint, isRequestableType(type.value) ? REQUESTABLE_LABELS[type.value].resourceHint : '');
+    fillParams();
   };
   type.addEventListener('change', fillActions);
-  const result = h('div', { id: 'request-result', 'aria-live': 'polite' });
-  const values = (): Record<string, string> => ({
-    resourceType: type.value,
-    accountId: inputs.accountId.value.trim(),
-    region: inputs.region.value.trim(),
-    resourceId: inputs.resourceId.value.trim(),
-    userName: inputs.userName.value.trim(),
-    reason: inputs.reason.value,
-    ticket: inputs.ticket.value.trim(),
+  action.addEventListener('change', fillParams);
+
+  /** The request body, exactly as it is sent. */
+  const body = (): Record<string, unknown> => {
+    const text = (name: FieldName): string => inputs[name].value.trim();
+    return {
+      resourceType: type.value,
+      accountId: text('accountId'),
+      region: text('region'),
+      resourceId: text('resourceId'),
+      ...(type.value === 'iam-access-key' ? { userName: text('userName') } : {}),
+      ...(action.value ? { action: action.value } : {}),
+      ...(Object.keys(params.values()).length > 0 ? { params: params.values() } : {}),
+      reason: inputs.reason.value,
+      ...(text('ticket') ? { ticket: text('ticket') } : {}),
+      ...(immediate.checked ? { immediate: true } : {}),
+    };
+  };
+  const problems = (): Record<string, string> => ({
+    ...requestProblems(
+      body(),
+      settings.actions.map((a) => a.name),
+    ),
+    ...params.problems(),
   });
   const check = (name: string): boolean => {
-    const rule = CLIENT_RULES[name];
-    const message = rule ? rule((values()[name] ?? '').toString(), values()) : undefined;
+    const message = problems()[name];
     setFieldError(name, message);
     return !message;
   };
-  for (const name of Object.keys(inputs)) {
-    const el = inputs[name as keyof typeof inputs];
+  for (const name of FIELDS) {
+    const el = inputs[name];
     el.addEventListener('blur', () => check(name));
     el.addEventListener('input', () => {
       if (el.getAttribute('aria-invalid') === 'true') check(name);
     });
   }
+  const result = h('div', { id: 'request-result', 'aria-live': 'polite' });
+  const submit = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    const found = problems();
+    const shownFields = [...FIELDS, ...Object.keys(params.problems())];
+    for (const name of shownFields) setFieldError(name, found[name]);
+    const first = shownFields.find((name) => found[name]);
+    if (first) {
+      document.getElementById(first)?.focus();
+      return;
+    }
+    try {
+      const record = await api<Isolation>('POST', '/isolations', body());
+      location.hash = `#/isolations/${encodeURIComponent(record.id)}`;
+    } catch (error) {
+      if (error instanceof ApiError) {
+        for (const detail of error.errors) {
+          const [name = '', ...rest] = detail.split(':');
+          const message = rest.join(':').trim();
+          if (isField(name)) setFieldError(name, message);
+          else if (name.startsWith('params.')) setFieldError(paramControlId(name.slice(7)), message);
+        }
+      }
+      replace(result, errorBox(error));
+    }
+  };
   const form = h(
     'form',
-    {
-      id: 'request-form',
-      novalidate: true,
-      onsubmit: async (e: Event) => {
-        e.preventDefault();
-        const invalid = Object.keys(inputs).filter((n) => !check(n));
-        if (invalid.length > 0) {
-          document.getElementById(invalid[0] ?? '')?.focus();
-          return;
-        }
-        const v = values();
-        const body: Record<string, unknown> = {
-          resourceType: v['resourceType'],
-          accountId: v['accountId'],
-          region: v['region'],
-          resourceId: v['resourceId'],
-          action: action.value,
-          reason: v['reason'],
-        };
-        if (v['resourceType'] === 'iam-access-key') body['userName'] = v['userName'];
-        if (v['ticket']) body['ticket'] = v['ticket'];
-        if (immediate.checked) body['immediate'] = true;
-        try {
-          const record = await api<Isolation>('POST', '/isolations', body);
-          location.hash = `#/isolations/${encodeURIComponent(record.id)}`;
-        } catch (error) {
-          if (error instanceof ApiError) {
-            for (const detail of error.errors) {
-              const [name, ...rest] = detail.split(':');
-              if (name && name in inputs) setFieldError(name, rest.join(':').trim());
-            }
-          }
-          replace(result, errorBox(error));
-        }
-      },
-    },
+    { id: 'request-form', novalidate: true, onsubmit: (e: Event) => void submit(e) },
     regionList,
     field('Resource type', type),
     field('Account id', inputs.accountId, '12 digits: the member account that owns the resource.'),
     field('Region', inputs.region),
-    field(
-      'Resource',
-      inputs.resourceId,
-      'Instance id (i-…), IAM user or role name or ARN, or access key id (AKIA…).',
-    ),
+    withHint(field('Resource', inputs.resourceId), inputs.resourceId, resourceHint),
     userField,
     field('Action', action),
+    paramsHolder,
     field('Reason', inputs.reason, 'At least 10 characters. Recorded on the isolation and in Security Hub.'),
     field('Ticket (optional)', inputs.ticket),
     can('approver')
@@ -182,4 +181,11 @@ export function showRequest(): void {
           'Your account may only read isolations: ask to join cordon-requesters.',
         ),
   );
+}
+
+/** Put a hint that changes with the resource type under a field, tied to its control. */
+function withHint(row: HTMLElement, control: HTMLElement, hint: HTMLElement): HTMLElement {
+  control.setAttribute('aria-describedby', `${control.id}-hint ${control.id}-error`);
+  row.insertBefore(hint, row.querySelector('.field-error'));
+  return row;
 }

@@ -1,35 +1,11 @@
 /** Console-wide state: the deployment's settings, the signed-in user and the auto-refresh timer. */
-import type { IsolationRecord } from '../../functions/lib/store/model.js';
-import type { AuthSettings } from './auth.js';
+import type { ConfigView, IsolationView, MeView } from '../../functions/lib/api/contract.js';
 import { byId } from './dom.js';
 
-export interface ActionInfo {
-  name: string;
-  description: string;
-  resourceTypes: string[];
-  /** Parameters whose effect release cannot undo: flagged before approval. */
-  irreversibleParams: string[];
-}
-
-export interface ConsoleConfig {
-  sandbox: boolean;
-  region: string;
-  auth: AuthSettings | null;
-  actions: ActionInfo[];
-  regions: string[];
-}
-
-export interface Me {
-  /** Issuer and subject: how records name the signed-in person. */
-  id: string;
-  sub: string;
-  username: string;
-  roles: string[];
-}
-
-export type Isolation = IsolationRecord & {
-  allowed: { approve: boolean; reject: boolean; release: boolean; retry: boolean };
-};
+/** The API's answers, as the contract declares them (functions/lib/api/contract.ts). */
+export type ConsoleConfig = ConfigView;
+export type Me = MeView;
+export type Isolation = IsolationView;
 
 const REFRESH_MS = 5000;
 
@@ -58,7 +34,7 @@ export function setMe(value: Me): void {
   currentMe = value;
 }
 
-export function can(role: string): boolean {
+export function can(role: Me['roles'][number]): boolean {
   return currentMe?.roles.includes(role) ?? false;
 }
 

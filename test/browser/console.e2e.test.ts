@@ -134,6 +134,9 @@ describe('Console: request, approve, isolate and release in Chromium', () => {
     await alice.fill('#resourceId', web);
     await alice.fill('#reason', 'Outbound SSH brute force seen from web-1 (ticket SEC-42)');
     await alice.fill('#ticket', 'SEC-42');
+    // The action's parameters come from /config.json: alice turns the evidence snapshots off.
+    await alice.selectOption('#action', 'isolate-ec2-instance');
+    await alice.uncheck('#param-snapshotVolumes');
     await alice.screenshot({ path: join(OUTPUT, 'console-request-form.png'), fullPage: true });
     await alice.click('#submit-request');
     await alice.waitForSelector('#detail-status');
@@ -142,7 +145,7 @@ describe('Console: request, approve, isolate and release in Chromium', () => {
     const aliceSeesApprove = await alice.locator('#approve').count();
 
     // Assess 1
-    expect(inlineError).toBe('Enter the 12-digit account id.');
+    expect(inlineError).toBe('must be a 12-digit AWS account id');
     expect(requested).toBe('PENDING APPROVAL');
     expect(id).toMatch(/^iso-/);
     expect(aliceSeesApprove).toBe(0);
@@ -153,6 +156,7 @@ describe('Console: request, approve, isolate and release in Chromium', () => {
     await bob.screenshot({ path: join(OUTPUT, 'console-list.png'), fullPage: true });
     await bob.goto(`${s.url}/#/isolations/${encodeURIComponent(id)}`);
     await bob.waitForSelector('#approve');
+    const chosen = await bob.textContent('#detail-params');
     await bob.click('#approve');
     await waitForStatus(bob, 'ISOLATED', 'console-failure-isolate.png');
     await bob.screenshot({ path: join(OUTPUT, 'console-isolated.png'), fullPage: true });
@@ -165,6 +169,7 @@ describe('Console: request, approve, isolate and release in Chromium', () => {
     for (const eni of isolated) expect(eni.groups).toEqual([isolationGroup]);
     expect(group.SecurityGroups?.[0]?.GroupName ?? '').toMatch(/^cordon/);
     expect(await bob.textContent('#detail')).toContain('bob (user)');
+    expect(chosen).toContain('snapshotVolumes = false');
 
     // Act 3: bob releases it with a reason
     await bob.fill('#decision-reason', 'Investigation closed: instance rebuilt from a clean image');
@@ -176,6 +181,49 @@ describe('Console: request, approve, isolate and release in Chromium', () => {
     expect(await eniGroups(clients, web)).toEqual(original);
     expect(pageErrors).toEqual([]);
   }, 240_000);
+
+  it('lets the requester choose a parameter, flags it as irreversible, and shows it to the approver', async () => {
+    // Prepare: an IAM user to request
+    const { sandbox: s } = current();
+    const clients = await s.env.deps.memberClients(SANDBOX_MEMBER_ACCOUNT, s.env.config.region, 'e2e-params');
+    await clients.iam.send(new CreateUserCommand({ UserName: 'param-target' }));
+
+    // Act 1: alice fills the form for the user and ticks the irreversible removeConsoleAccess
+    const alice = await signIn('alice', 'alice-sandbox');
+    await alice.click('a[href="#/request"]');
+    await alice.selectOption('#resourceType', 'iam-user');
+    await alice.fill('#accountId', SANDBOX_MEMBER_ACCOUNT);
+    await alice.fill('#region', s.env.config.region);
+    await alice.fill('#resourceId', 'param-target');
+    await alice.fill('#reason', 'Console sign-ins from an unknown country');
+    const flag = await alice.textContent('#param-removeConsoleAccess-irreversible');
+    const hint = await alice.textContent('#param-removeConsoleAccess-hint');
+    const warnedBefore = await alice.isVisible('#irreversible-choice');
+    await alice.check('#param-removeConsoleAccess');
+    const warning = await alice.textContent('#irreversible-choice');
+    await alice.screenshot({ path: join(OUTPUT, 'console-request-params.png'), fullPage: true });
+    await alice.click('#submit-request');
+    await alice.waitForSelector('#detail-status');
+    const id = decodeURIComponent(new URL(alice.url()).hash.replace('#/isolations/', ''));
+
+    // Assess 1: flagged in the form, and the API recorded the choice
+    expect(flag).toContain('Irreversible');
+    expect(hint).toContain('Default: false.');
+    expect(warnedBefore).toBe(false);
+    expect(warning).toContain('removeConsoleAccess');
+    expect((await s.env.deps.store.get(id))?.params).toEqual({ removeConsoleAccess: true });
+
+    // Act 2: bob opens the pending request
+    const bob = await signIn('bob', 'bob-sandbox');
+    await bob.goto(`${s.url}/#/isolations/${encodeURIComponent(id)}`);
+    await bob.waitForSelector('#irreversible-warning');
+
+    // Assess 2: the approver sees the chosen parameter, flagged, before approving
+    expect(await bob.textContent('#detail-params')).toContain('removeConsoleAccess = true (irreversible)');
+    expect(await bob.textContent('#irreversible-warning')).toContain('removeConsoleAccess');
+    expect(await bob.locator('#approve').count()).toBe(1);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 
   it('renders a hostile reason as text, flags an irreversible parameter, and refuses the exempt bastion', async () => {
     // Prepare: a pending request whose reason is markup, with an irreversible parameter switched on.

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { CONSOLE_SIGN_IN_ENV, httpsUrl, parseEnvironment } from './environment.js';
+import type { ConsoleAuthView } from './contract.js';
 
 /** Which identity provider issues the bearer tokens. */
 export type AuthConfig =
@@ -31,14 +32,8 @@ export interface GroupConfig {
   viewers: string;
 }
 
-/** What the console needs to sign users in (public values only: never a secret). */
-export interface ConsoleAuthConfig {
-  authorizeUrl: string;
-  tokenUrl: string;
-  clientId: string;
-  scopes: string;
-  logoutUrl?: string;
-}
+/** What the console needs to sign users in (public values only: never a secret); served in `/config.json`. */
+export type ConsoleAuthConfig = ConsoleAuthView;
 
 export interface ApiConfig {
   auth: AuthConfig;

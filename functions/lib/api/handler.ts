@@ -6,11 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { LoggerLike } from '../actions/contract.js';
-import { ACTIONS } from '../actions/registry.js';
-import { AWS_REGIONS } from './regions.js';
 import { ForbiddenError, ValidationError, errorMessage } from '../errors.js';
-import { isSamePerson } from '../pipeline/service.js';
-import type { IsolationRecord, Principal } from '../store/model.js';
 import { Authenticator, requireRole, type ApiPrincipal, type Role } from './auth.js';
 import type { ApiConfig } from './config.js';
 import {
@@ -33,6 +29,10 @@ import {
   parseIsolationRequest,
   parseOrThrow,
 } from './validation.js';
+import type { DuplicateRequestView, EvaluationView, IsolationListView } from './contract.js';
+import { configView, isRequester, isolationView as view, meView, recordPrincipal } from './views.js';
+
+export { allowedActions, isRequester, recordPrincipal } from './views.js';
 
 /** What a route handler receives. */
 export interface RouteContext {
@@ -66,41 +66,6 @@ export interface ApiHandlerOptions {
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
 
-/** The principal as recorded on isolations and Security Hub notes: issuer + subject, and username. */
-export function recordPrincipal(principal: ApiPrincipal): Principal {
-  return { type: 'user', id: principal.id, name: principal.username };
-}
-
-/**
- * Four eyes: whether the caller requested this record. Records written before identities carried the issuer
- * name the bare subject; those are compared on the subject alone, which can only refuse more, never less.
- */
-export function isRequester(record: IsolationRecord, principal: ApiPrincipal): boolean {
-  return (
-    isSamePerson(record.requester, recordPrincipal(principal)) ||
-    (record.requester.type === 'user' && record.requester.id === principal.sub)
-  );
-}
-
-/** What the caller may do with this record (the console shows only these buttons). */
-export function allowedActions(
-  record: IsolationRecord,
-  principal: ApiPrincipal,
-): { approve: boolean; reject: boolean; release: boolean; retry: boolean } {
-  const approver = principal.roles.has('approver');
-  const own = isRequester(record, principal);
-  return {
-    approve: approver && !own && record.status === 'PENDING_APPROVAL',
-    reject: approver && record.status === 'PENDING_APPROVAL',
-    release: approver && ['ISOLATED', 'FAILED', 'RELEASE_FAILED'].includes(record.status),
-    retry: approver && record.status === 'FAILED',
-  };
-}
-
-function view(record: IsolationRecord, principal: ApiPrincipal): Record<string, unknown> {
-  return { ...record, allowed: allowedActions(record, principal) };
-}
-
 function requirePrincipal(ctx: RouteContext): ApiPrincipal {
   if (!ctx.principal) throw new ForbiddenError('this route needs a signed-in caller');
   return ctx.principal;
@@ -125,34 +90,13 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
       method: 'GET',
       path: '/config.json',
       access: 'public',
-      handle: async () =>
-        json(200, {
-          sandbox: config.sandbox,
-          region: config.region,
-          auth: config.consoleAuth ?? null,
-          actions: [...ACTIONS.values()].map((a) => ({
-            name: a.name,
-            description: a.description,
-            resourceTypes: a.resourceTypes,
-            irreversibleParams: a.irreversibleParams ?? [],
-          })),
-          regions: AWS_REGIONS,
-        }),
+      handle: async () => json(200, configView(config)),
     },
     {
       method: 'GET',
       path: '/me',
       access: readers,
-      handle: async (ctx) => {
-        const p = requirePrincipal(ctx);
-        return json(200, {
-          id: p.id,
-          sub: p.sub,
-          username: p.username,
-          groups: p.groups,
-          roles: [...p.roles].sort(),
-        });
-      },
+      handle: async (ctx) => json(200, meView(requirePrincipal(ctx))),
     },
     {
       method: 'POST',
@@ -167,8 +111,13 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
         const result = await service.request(input, recordPrincipal(p));
         const location = { location: `/isolations/${encodeURIComponent(result.record.id)}` };
         // An active isolation of the same resource and action already exists: say so and return it.
-        if (!result.created)
-          return json(200, { ...view(result.record, p), duplicateOf: result.duplicateOf }, location);
+        if (!result.created) {
+          const duplicate: DuplicateRequestView = {
+            ...view(result.record, p),
+            duplicateOf: result.duplicateOf,
+          };
+          return json(200, duplicate, location);
+        }
         return json(201, view(result.record, p), location);
       },
     },
@@ -186,10 +135,11 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
           ...(q.resource ? { resourceId: q.resource } : {}),
           ...(q.cursor ? { cursor: q.cursor } : {}),
         });
-        return json(200, {
+        const list: IsolationListView = {
           items: page.items.map((r) => view(r, p)),
           ...(page.cursor ? { cursor: page.cursor } : {}),
-        });
+        };
+        return json(200, list);
       },
     },
     {
@@ -260,7 +210,8 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
         if (ctx.body === undefined) {
           throw new ValidationError('paste a finding event as the JSON body', ['body: required']);
         }
-        return json(200, await service.evaluate(ctx.body));
+        const evaluation: EvaluationView = await service.evaluate(ctx.body);
+        return json(200, evaluation);
       },
     },
   ];

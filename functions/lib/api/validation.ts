@@ -8,65 +8,34 @@ import { ValidationError } from '../errors.js';
 import { ACTION_NAMES } from '../actions/registry.js';
 import { resolveAction } from '../pipeline/service.js';
 import type { Resource } from '../findings/model.js';
-import { isAwsRegion } from './regions.js';
 import { ISOLATION_STATUSES } from '../store/model.js';
 import { isIsolationId } from '../store/isolations.js';
-import { ACCOUNT_ID, IamUserNameSchema } from '../kernel/ids.js';
-import { REQUESTABLE_TYPES, requestedResource } from '../resources/registry.js';
-import { hasUnsafeChars } from '../text.js';
+import { requestedResource } from '../resources/registry.js';
+import {
+  AccountId,
+  Reason,
+  isolationRequestBody,
+  type IsolationRequestBody as RequestBody,
+} from './contract.js';
 
 /** The body size limit, enforced when the body is read (http.ts); exported here next to the schemas it bounds. */
 export { MAX_BODY_BYTES } from './http.js';
 
-/** The resource types the API can request: the kinds with a `request` (resources/registry.ts). */
-export { REQUESTABLE_TYPES };
-export type RequestableType = (typeof REQUESTABLE_TYPES)[number];
+export { REQUESTABLE_TYPES, type RequestableType } from './contract.js';
 
-const accountId = z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
-const region = z.string().refine(isAwsRegion, 'must be an AWS Region code such as eu-west-1');
-/** Refused rather than cleaned: a reason or ticket is evidence, and is copied into Security Hub and e-mails. */
-const NO_CONTROL_CHARS =
-  'must not contain control characters (line breaks, tabs, NUL) or invisible direction marks (U+202A–U+202E, U+2066–U+2069)';
-const reason = z
-  .string()
-  .refine((v) => !hasUnsafeChars(v), NO_CONTROL_CHARS)
-  .trim()
-  .min(10, 'must explain why in at least 10 characters')
-  .max(1000, 'must be at most 1000 characters');
-
-/** Body of `POST /isolations`. */
-export const IsolationRequestBody = z.strictObject({
-  resourceType: z.enum(REQUESTABLE_TYPES, `must be one of ${REQUESTABLE_TYPES.join(', ')}`),
-  accountId,
-  region,
-  resourceId: z.string().trim().min(1, 'is required').max(2048),
-  /** Owner of an access key; required for iam-access-key (UpdateAccessKey needs it cross-account). */
-  userName: IamUserNameSchema.optional(),
-  action: z
-    .enum(ACTION_NAMES as [string, ...string[]], `must be one of ${ACTION_NAMES.join(', ')}`)
-    .optional(),
-  params: z.record(z.string(), z.unknown()).optional(),
-  reason,
-  ticket: z
-    .string()
-    .refine((v) => !hasUnsafeChars(v), NO_CONTROL_CHARS)
-    .trim()
-    .regex(/^[\w.:/#-]{1,128}$/, 'must be a ticket reference of up to 128 letters, digits and ._:/#-')
-    .optional(),
-  /** Emergency isolation by an approver: skips the approval step; recorded and notified as such. */
-  immediate: z.boolean().optional(),
-});
-export type IsolationRequestBody = z.infer<typeof IsolationRequestBody>;
+/** Body of `POST /isolations`: the contract's schema over the registered actions. */
+export const IsolationRequestBody = isolationRequestBody(ACTION_NAMES);
+export type IsolationRequestBody = RequestBody;
 
 /** Body of `/reject`. */
-export const ReasonBody = z.strictObject({ reason });
+export const ReasonBody = z.strictObject({ reason: Reason });
 /**
  * Body of `/release`. `restoreKeys` names credentials created during the incident (access keys, SSH public keys,
  * signing certificates, as listed in the record's `createdDuringIncident`) that release should bring back; the
  * others stay as they are.
  */
 export const ReleaseBody = z.strictObject({
-  reason,
+  reason: Reason,
   restoreKeys: z
     .array(
       z
@@ -80,12 +49,12 @@ export const ReleaseBody = z.strictObject({
 });
 export type ReleaseBody = z.infer<typeof ReleaseBody>;
 /** Body of `/approve`: a comment is optional. */
-export const ApproveBody = z.strictObject({ reason: reason.optional() });
+export const ApproveBody = z.strictObject({ reason: z.optional(Reason) });
 
 /** Query of `GET /isolations`. */
 export const ListQuery = z.strictObject({
   status: z.enum(ISOLATION_STATUSES, `must be one of ${ISOLATION_STATUSES.join(', ')}`).optional(),
-  account: accountId.optional(),
+  account: z.optional(AccountId),
   resource: z.string().trim().min(1).max(2048).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z
@@ -110,7 +79,7 @@ export interface IsolationRequestInput {
 
 /** Convert zod issues into a {@link ValidationError} whose details name each field. */
 export function validationError(
-  error: z.ZodError,
+  error: z.core.$ZodError,
   message = 'the request is not valid',
   prefix: string[] = [],
 ): ValidationError {
@@ -127,14 +96,18 @@ export function validationError(
 /**
  * Parse `input` with `schema`, or throw a {@link ValidationError} listing every problem.
  */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, message?: string): z.output<S> {
-  const result = schema.safeParse(input);
+export function parseOrThrow<S extends z.core.$ZodType>(
+  schema: S,
+  input: unknown,
+  message?: string,
+): z.output<S> {
+  const result = z.safeParse(schema, input);
   if (!result.success) throw validationError(result.error, message);
   return result.data;
 }
 
 /** The resource a request names, as its kind reads it (resources/*.ts `request`). */
-function resourceFrom(body: IsolationRequestBody): Resource {
+function resourceFrom(body: RequestBody): Resource {
   return requestedResource(body.resourceType, body);
 }
 
