@@ -1,9 +1,9 @@
 /**
- * `npm run bench`: cordon's benchmark suite. Runs the five benchmarks (bench/README.md explains each method),
+ * `npm run bench`: cordon's benchmark suite. Runs the six benchmarks (bench/README.md explains each method),
  * prints a table of every figure with its target and PASS/FAIL, and writes bench/results.json with the machine
  * description. Progress goes to stderr, the table to stdout.
  *
- * Usage: tsx bench/run.ts [--only policy,matching,containment,cold-start,burst] [--out FILE]
+ * Usage: tsx bench/run.ts [--only policy,matching,cold-start,cli,containment,burst] [--out FILE]
  *
  * A complete run written to bench/results.json also regenerates the README's benchmark table (bench/readme.ts).
  *
@@ -22,9 +22,10 @@ import { runMatchingBenchmark } from './matching.js';
 import { runContainmentBenchmark } from './containment.js';
 import { runColdStartBenchmark } from './cold-start.js';
 import { runBurstBenchmark } from './burst.js';
+import { runCliBenchmark } from './cli.js';
 import { RESULTS_PATH, updateReadme } from './readme.js';
 
-const ALL = ['policy', 'matching', 'cold-start', 'containment', 'burst'] as const;
+const ALL = ['policy', 'matching', 'cold-start', 'cli', 'containment', 'burst'] as const;
 type BenchmarkName = (typeof ALL)[number];
 
 function parseArgs(argv: string[]): { only: BenchmarkName[]; out: string } {
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
   await run('policy', runPolicyBenchmark);
   await run('matching', runMatchingBenchmark);
   await run('cold-start', runColdStartBenchmark);
+  await run('cli', runCliBenchmark);
   if (only.includes('containment') || only.includes('burst')) {
     progress('starting moto');
     const moto = await startMoto({ log: progress });

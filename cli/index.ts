@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerRulesCommands } from './commands/rules.js';
 import { registerActionsCommands } from './commands/actions.js';
-import { registerReplayCommand } from './commands/replay.js';
+import { registerReplayCommand } from './commands/replay-command.js';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError } from './kit.js';
 
 /** Build the program (exported for tests that want to inspect help text). */

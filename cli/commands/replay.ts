@@ -8,7 +8,6 @@
  * `.cordon/securityhub-outbox.jsonl`, and are printed.
  */
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { awsClientConfig } from '../../functions/lib/aws/client-config.js';
@@ -25,35 +24,20 @@ import {
   type Delivery,
   type LocalPipeline,
 } from '../../harness/pipeline.js';
+import type { ReplayOptions } from './replay-command.js';
 import {
   EXIT_NEGATIVE,
   EXIT_OK,
   EXIT_USAGE,
-  exitStatusHelp,
   guardedAsync,
   InputError,
-  processIo,
   readJsonFile,
   requirePolicyPaths,
   type CommandIo,
   type ExitCode,
 } from '../kit.js';
 
-/** Where Security Hub writes go when replaying against an emulator. */
-export const OUTBOX_PATH = '.cordon/securityhub-outbox.jsonl';
-
-export interface ReplayOptions {
-  endpoint?: string;
-  /** Policy directory or file; the rules are then generated from it (what would be deployed with it). */
-  policy?: string;
-  json?: boolean;
-  region: string;
-  rules: string;
-  table: string;
-  topicArn?: string;
-  memberRole: string;
-  outbox: string;
-}
+export { OUTBOX_PATH, type ReplayOptions } from './replay-command.js';
 
 /** One line of `--json` output: exactly the documented shape. */
 export interface ReplayLine {
@@ -286,46 +270,4 @@ async function replayOne(
     for (const warning of record.warnings) io.out(`    ! ${warning}`);
   }
   return failed;
-}
-
-/** Register `cordon replay`. */
-export function registerReplayCommand(program: Command): void {
-  program
-    .command('replay')
-    .description(
-      'run event files through the rules, triage, approval and the isolation worker, in-process, against AWS or a local emulator',
-    )
-    .argument(
-      '<EVENT_FILE...>',
-      'EventBridge event JSON files (GuardDuty, Security Hub Imported or Custom Action)',
-    )
-    .option(
-      '--endpoint <url>',
-      'AWS endpoint of a local emulator (e.g. moto); creates the table, topic and member role there, and writes Security Hub calls to the outbox',
-    )
-    .option(
-      '--policy <dir>',
-      'policy directory or file (default: policies/); the rules are generated from it',
-    )
-    .option('--json', 'print one JSON line per event: {event, reached, decision, isolation}')
-    .option('--region <region>', 'AWS region', 'us-east-1')
-    .option('--rules <dir>', 'rules directory used without --policy', 'rules')
-    .option('--table <name>', 'isolations table', 'cordon-isolations')
-    .option('--topic-arn <arn>', 'notifications topic (required against AWS; created against an emulator)')
-    .option('--member-role <name>', 'role cordon assumes in member accounts', 'cordon-member')
-    .option('--outbox <file>', 'Security Hub outbox used with --endpoint', OUTBOX_PATH)
-    .addHelpText(
-      'after',
-      '\nExample (see docs/pipeline.md):\n  cordon replay .cordon/demo-event.json --endpoint http://127.0.0.1:5000 --policy test/pipeline/fixtures/demo-policy\n' +
-        exitStatusHelp({
-          ok: 'every event file was replayed (dropped and undelivered events included)',
-          negative: 'the pipeline failed on an event (others are still replayed), or the policy is invalid',
-          usage:
-            'bad input or usage: an event file that cannot be read or is not JSON (others are still replayed), ' +
-            'a policy path that does not exist, --topic-arn missing against AWS; 2 wins over 1',
-        }),
-    )
-    .action(async (files: string[], options: ReplayOptions) => {
-      process.exitCode = await runReplay(files, options, processIo);
-    });
 }
