@@ -1,41 +1,37 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { ROOT, at, blockAt, loadTerraform, str, variables } from './hcl.js';
+import { ROOT, at, blockAt, loadTerraform, locals, resource, str } from './hcl.js';
 
 const FORWARDER = 'terraform/modules/regional-forwarder';
 const REGIONAL_ROOT = 'terraform/envs/regional';
 const ENVIRONMENTS = ['dev', 'test', 'prod'];
 
-/** The envelope fields a triage rule selects on (rules/triage-*.json). */
-const RuleEnvelope = z.object({ source: z.array(z.string()), 'detail-type': z.array(z.string()) });
-
-/** The default of `forwarded_events`, as hcl2json renders it. */
-const ForwardedEvents = z.record(z.string(), z.object({ source: z.string(), detail_types: z.array(z.string()) }));
-
-/** `source|detail-type` of every event the triage rules consume. */
-function triageEventTypes(): string[] {
-  const dir = path.join(ROOT, 'rules');
-  return readdirSync(dir)
-    .filter((file) => file.startsWith('triage-') && file.endsWith('.json'))
-    .flatMap((file) => {
-      const rule = RuleEnvelope.parse(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-      return rule.source.flatMap((source) => rule['detail-type'].map((type) => `${source}|${type}`));
-    });
+/** The rule files that feed triage (rules/triage-*.json): the ones the forwarder forwards. */
+function triageRuleFiles(): string[] {
+  return readdirSync(path.join(ROOT, 'rules')).filter((file) => file.startsWith('triage-') && file.endsWith('.json'));
 }
 
 describe('Terraform: regional forwarder', () => {
-  it('forwards by default exactly the sources and detail-types the triage rules consume', async () => {
+  it("forwards with each triage rule's own pattern, so only what triage consumes crosses regions", async () => {
     // Prepare
-    const config = await loadTerraform(FORWARDER);
+    const forwarder = await loadTerraform(FORWARDER);
+    const regional = await loadTerraform(REGIONAL_ROOT);
 
     // Act
-    const forwarded = ForwardedEvents.parse(variables(config)['forwarded_events']?.['default']);
-    const types = Object.values(forwarded).flatMap((events) => events.detail_types.map((type) => `${events.source}|${type}`));
+    const forwarded = str(locals(forwarder)['forwarded'], 'forwarded');
+    const rule = resource(forwarder, 'aws_cloudwatch_event_rule', 'forward');
+    const rulesDir = str(blockAt(regional.root, 'module', 'forwarder', 0)['rules_dir'], 'rules_dir');
 
-    // Assess: a triage rule for a new detail-type must be forwarded too, or other regions' events never match it.
-    expect(types.sort()).toEqual(triageEventTypes().sort());
+    // Assess: the home region's rules see the forwarded events exactly as they see local ones.
+    expect(forwarded).toContain('for file in fileset(var.rules_dir, "triage-*.json")');
+    expect(forwarded).toContain('templatefile("${var.rules_dir}/${file}"');
+    expect(forwarded).toContain('region     = local.home_region');
+    expect(rule['for_each']).toBe('${local.forwarded}');
+    expect(rule['event_pattern']).toBe('${each.value.pattern}');
+    expect(path.resolve(ROOT, REGIONAL_ROOT, rulesDir.replace('${path.root}', '.'))).toBe(path.join(ROOT, 'rules'));
+    // Every rule that feeds triage is forwarded; the custom actions (approve-*) are home-region only.
+    expect(triageRuleFiles().length).toBeGreaterThan(0);
   });
 
   it('targets the home bus the environment roots output, which is the bus cordon listens on', async () => {

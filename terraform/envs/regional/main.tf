@@ -24,6 +24,7 @@ module "forwarder" {
 
   environment        = var.environment
   home_event_bus_arn = var.home_event_bus_arn
+  rules_dir          = "${path.root}/../../../rules"
 }
 
 check "workspace" {

@@ -1,5 +1,5 @@
 # Forwards GuardDuty and Security Hub findings from one non-home region to cordon's event bus in the home
-# region, with an EventBridge cross-region bus target. Deploy it once per region, in the account whose buses
+# region, with an EventBridge cross-region bus target: one rule per triage rule of rules/, with its pattern. Deploy it once per region, in the account whose buses
 # receive the findings: the GuardDuty and Security Hub delegated administrator (the security account), which
 # gets every member's findings on its own default bus in each region.
 #
@@ -25,7 +25,20 @@ locals {
   dlq_name = "${local.name}-forward-dlq"
   dlq_arn  = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.dlq_name}"
 
-  rule_names = { for key in keys(var.forwarded_events) : key => "${local.name}-forward-${key}" }
+  # The triage rules' patterns, rendered as the cordon module renders them in the home region: the forwarded
+  # events are exactly those the home rules will match, whichever region they come from.
+  forwarded = {
+    for file in fileset(var.rules_dir, "triage-*.json") : trimsuffix(file, ".json") => {
+      file = file
+      pattern = jsonencode(jsondecode(templatefile("${var.rules_dir}/${file}", {
+        account_id = local.account_id
+        region     = local.home_region
+        partition  = local.partition
+      })))
+    }
+  }
+
+  rule_names = { for key in keys(local.forwarded) : key => "${local.name}-forward-${key}" }
   # Built from the names, so the role's trust policy never waits for the rules (rules on the default bus have
   # ARNs without the bus name).
   rule_arns = {
@@ -88,7 +101,7 @@ locals {
 resource "aws_iam_role" "this" {
   # IAM names are global to the account: the region keeps one role per forwarding region.
   name                 = "${local.name}-forward-${local.region}"
-  description          = "EventBridge forwards ${join(", ", keys(var.forwarded_events))} findings from ${local.region} to ${var.home_event_bus_arn}."
+  description          = "EventBridge forwards the findings of ${local.region} that cordon triages to ${var.home_event_bus_arn}."
   assume_role_policy   = jsonencode(local.trust_policy)
   permissions_boundary = var.permissions_boundary_arn
   tags                 = var.tags
@@ -101,16 +114,13 @@ resource "aws_iam_role_policy" "this" {
 }
 
 resource "aws_cloudwatch_event_rule" "forward" {
-  for_each = var.forwarded_events
+  for_each = local.forwarded
 
   name           = local.rule_names[each.key]
-  description    = "cordon: forwards ${join(", ", each.value.detail_types)} events to ${var.home_event_bus_arn}."
+  description    = "cordon: events matching rules/${each.value.file} go to ${var.home_event_bus_arn}."
   event_bus_name = var.source_event_bus_name
-  event_pattern = jsonencode({
-    source        = [each.value.source]
-    "detail-type" = each.value.detail_types
-  })
-  tags = var.tags
+  event_pattern  = each.value.pattern
+  tags           = var.tags
 
   lifecycle {
     precondition {
@@ -122,7 +132,7 @@ resource "aws_cloudwatch_event_rule" "forward" {
 }
 
 resource "aws_cloudwatch_event_target" "forward" {
-  for_each = var.forwarded_events
+  for_each = local.forwarded
 
   rule           = aws_cloudwatch_event_rule.forward[each.key].name
   event_bus_name = var.source_event_bus_name

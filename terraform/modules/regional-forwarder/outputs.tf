@@ -1,5 +1,5 @@
 output "rule_arns" {
-  description = "Forwarding rule ARNs, by forwarded_events key."
+  description = "Forwarding rule ARNs, by triage rule file (without .json)."
   value       = { for key, rule in aws_cloudwatch_event_rule.forward : key => rule.arn }
 }
 

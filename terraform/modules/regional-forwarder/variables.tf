@@ -40,29 +40,13 @@ variable "source_event_bus_name" {
   }
 }
 
-variable "forwarded_events" {
-  description = "What is forwarded, by rule key: event source and detail-types. The default is what cordon's triage rules (rules/triage-*.json) consume; test/terraform asserts the two stay equal."
-  type = map(object({
-    source       = string
-    detail_types = list(string)
-  }))
-  default = {
-    guardduty = {
-      source       = "aws.guardduty"
-      detail_types = ["GuardDuty Finding"]
-    }
-    securityhub = {
-      source       = "aws.securityhub"
-      detail_types = ["Security Hub Findings - Imported"]
-    }
-  }
+variable "rules_dir" {
+  description = "cordon's rules/ directory. Every triage-*.json file becomes a forwarding rule with the same pattern, so only what triage would consume crosses regions (not every Security Hub update). `$${account_id}` and `$${partition}` are this account's, `$${region}` the home region's."
+  type        = string
 
   validation {
-    condition = length(var.forwarded_events) > 0 && alltrue([
-      for key, events in var.forwarded_events :
-      can(regex("^[a-z0-9-]{1,20}$", key)) && can(regex("^aws\\.[a-z0-9-]+$", events.source)) && length(events.detail_types) > 0
-    ])
-    error_message = "forwarded_events needs at least one entry; keys are 1-20 of [a-z0-9-], sources are aws.<service> and every entry names at least one detail-type."
+    condition     = length(fileset(var.rules_dir, "triage-*.json")) > 0
+    error_message = "rules_dir must contain cordon's rules (at least one triage-*.json)."
   }
 }
 

@@ -20,7 +20,7 @@ run "forwards_the_region_to_the_home_bus_of_its_environment" {
   expect_failures = [check.workspace]
 
   assert {
-    condition     = toset(keys(module.forwarder.rule_arns)) == toset(["guardduty", "securityhub"])
+    condition     = toset(keys(module.forwarder.rule_arns)) == toset(["triage-guardduty", "triage-securityhub-imported"])
     error_message = "The region's GuardDuty and Security Hub findings must be forwarded."
   }
 

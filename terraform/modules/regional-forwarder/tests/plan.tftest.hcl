@@ -1,6 +1,6 @@
 # Plans the module against a mocked AWS provider (no credentials, no network) and asserts what forwarding
-# relies on: the rules match what triage consumes, the target is the home bus, and the role may put events on
-# that bus only, for these rules only.
+# relies on: the rules have the triage rules' patterns, the target is the home bus, and the role may put events
+# on that bus only, for these rules only.
 
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
@@ -16,6 +16,7 @@ mock_provider "aws" {
 
 variables {
   environment        = "ci"
+  rules_dir          = "../../../rules"
   home_event_bus_arn = "arn:aws:events:eu-west-1:111111111111:event-bus/default"
 }
 
@@ -23,17 +24,17 @@ run "forwards_guardduty_and_security_hub_findings_to_the_home_bus" {
   command = plan
 
   assert {
-    condition = jsondecode(aws_cloudwatch_event_rule.forward["guardduty"].event_pattern) == {
-      source = ["aws.guardduty"], "detail-type" = ["GuardDuty Finding"]
+    condition = {
+      for key, rule in aws_cloudwatch_event_rule.forward : key => jsondecode(rule.event_pattern)
+      } == {
+      for file in fileset("../../../rules", "triage-*.json") : trimsuffix(file, ".json") => jsondecode(file("../../../rules/${file}"))
     }
-    error_message = "The GuardDuty rule must match GuardDuty Finding events."
+    error_message = "There must be one forwarding rule per triage rule, with its pattern."
   }
 
   assert {
-    condition = jsondecode(aws_cloudwatch_event_rule.forward["securityhub"].event_pattern) == {
-      source = ["aws.securityhub"], "detail-type" = ["Security Hub Findings - Imported"]
-    }
-    error_message = "The Security Hub rule must match Security Hub Findings - Imported events."
+    condition     = toset(keys(aws_cloudwatch_event_rule.forward)) == toset(["triage-guardduty", "triage-securityhub-imported"])
+    error_message = "GuardDuty findings and Security Hub imported findings must be forwarded."
   }
 
   assert {
@@ -80,16 +81,16 @@ run "lets_the_role_put_events_on_the_home_bus_only" {
 
   assert {
     condition = toset(jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"]) == toset([
-      "arn:aws:events:eu-central-1:111111111111:rule/cordon-ci-forward-guardduty",
-      "arn:aws:events:eu-central-1:111111111111:rule/cordon-ci-forward-securityhub",
+      "arn:aws:events:eu-central-1:111111111111:rule/cordon-ci-forward-triage-guardduty",
+      "arn:aws:events:eu-central-1:111111111111:rule/cordon-ci-forward-triage-securityhub-imported",
     ])
     error_message = "EventBridge may assume the role only for the forwarding rules."
   }
 
   assert {
     condition = jsondecode(aws_sqs_queue_policy.this.policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == [
-      "arn:aws:events:eu-central-1:111111111111:rule/cordon-ci-forward-guardduty",
-      "arn:aws:events:eu-central-1:111111111111:rule/cordon-ci-forward-securityhub",
+      "arn:aws:events:eu-central-1:111111111111:rule/cordon-ci-forward-triage-guardduty",
+      "arn:aws:events:eu-central-1:111111111111:rule/cordon-ci-forward-triage-securityhub-imported",
     ] && jsondecode(aws_sqs_queue_policy.this.policy).Statement[1].Effect == "Deny"
     error_message = "Only the forwarding rules may dead-letter, over TLS."
   }
@@ -103,7 +104,7 @@ run "names_rules_on_a_custom_bus_with_the_bus" {
   }
 
   assert {
-    condition     = contains(jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"], "arn:aws:events:eu-central-1:111111111111:rule/findings/cordon-ci-forward-guardduty")
+    condition     = contains(jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"], "arn:aws:events:eu-central-1:111111111111:rule/findings/cordon-ci-forward-triage-guardduty")
     error_message = "Rules on a custom bus have the bus name in their ARN."
   }
 }
@@ -126,4 +127,14 @@ run "rejects_a_target_that_is_not_an_event_bus" {
   }
 
   expect_failures = [var.home_event_bus_arn]
+}
+
+run "refuses_a_directory_without_triage_rules" {
+  command = plan
+
+  variables {
+    rules_dir = "."
+  }
+
+  expect_failures = [var.rules_dir]
 }
