@@ -195,7 +195,7 @@ resource "aws_kms_alias" "this" {
 
 resource "aws_s3_bucket" "this" {
   bucket = var.bucket_name
-  # Object Lock can only be turned on when the bucket is created.
+  # On from creation, so that no version is ever written unlocked.
   object_lock_enabled = true
   force_destroy       = false
   tags                = var.tags
