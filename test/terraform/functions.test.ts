@@ -128,6 +128,12 @@ describe('Terraform: function environment', () => {
     console_environment: [source('console/config.ts')],
   };
 
+  /**
+   * Set for the evidence collection the worker will do (issue 17), before functions/lib/config.ts reads them:
+   * the bucket the worker writes to and the key every write must name (terraform/modules/cordon/evidence.tf).
+   */
+  const AWAITING_READER = ['CORDON_EVIDENCE_BUCKET', 'CORDON_EVIDENCE_KEY_ARN'];
+
   it('sets only variables the configuration modules read', async () => {
     // Prepare
     const env = locals(await loadTerraform(MODULE));
@@ -141,12 +147,26 @@ describe('Terraform: function environment', () => {
       for (const name of names) {
         expect(name, block).toMatch(/^CORDON_/);
         expect(
-          readers[block]?.some((text) => text.includes(`${name}:`)),
+          readers[block]?.some((text) => text.includes(`${name}:`)) || (block === 'pipeline_environment' && AWAITING_READER.includes(name)),
           `${block}.${name} is read by its configuration module`,
         ).toBe(true);
       }
     }
     expect(runtime.sort()).toEqual(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL']);
+  });
+
+  it("gives the functions the evidence bucket's name and key from the evidence module", async () => {
+    // Prepare
+    const env = blockAt(locals(await loadTerraform(MODULE)), 'pipeline_environment');
+
+    // Act
+    const evidence = Object.fromEntries(AWAITING_READER.map((name) => [name, env[name]]));
+
+    // Assess
+    expect(evidence).toEqual({
+      CORDON_EVIDENCE_BUCKET: '${module.evidence_bucket.bucket_name}',
+      CORDON_EVIDENCE_KEY_ARN: '${module.evidence_bucket.key_arn}',
+    });
   });
 
   it('sets every required pipeline variable from module resources, not literals', async () => {

@@ -40,6 +40,8 @@ const REGENERATE = 'stale: run `npx tsx scripts/terraform-permissions.ts` and co
 /** What the Lambda platform itself needs from every execution role, beyond the code's own calls. */
 const PLATFORM_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
 const EXPLICIT_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
+/** What the worker needs to write evidence (terraform/modules/cordon/evidence.tf), not yet declared by the code. */
+const EVIDENCE_WRITE_ACTIONS = ['s3:PutObject', 'kms:GenerateDataKey'];
 
 function committedFunctionPermissions(): FunctionPermissionsFile {
   return JSON.parse(readFileSync(path.join(ROOT, FUNCTION_PERMISSIONS_FILE), 'utf8')) as FunctionPermissionsFile;
@@ -126,7 +128,8 @@ describe('Terraform: function roles are least privilege', () => {
     const statements = nested(trust, 'statement');
 
     // Assess
-    expect(resourceNames(config, 'aws_iam_role_policy')).toEqual(['function']);
+    // `evidence`: the worker's evidence writes, until the code declares them (see the next test).
+    expect(resourceNames(config, 'aws_iam_role_policy').sort()).toEqual(['evidence', 'function']);
     expect(resourceNames(config, 'aws_iam_role_policy_attachment')).toEqual([]);
     expect(resourceNames(config, 'aws_iam_policy')).toEqual([]);
     expect(role['managed_policy_arns']).toBeUndefined();
@@ -135,6 +138,33 @@ describe('Terraform: function roles are least privilege', () => {
     expect(statements).toHaveLength(1);
     expect(statements[0]?.['actions']).toEqual(['sts:AssumeRole']);
     expect(at(single(statements[0] ?? {}, 'principals'), 'identifiers')).toEqual(['lambda.amazonaws.com']);
+  });
+
+  it('grants the worker only its evidence writes apart, and only while the code does not declare them', async () => {
+    // Prepare
+    const config = await loadTerraform(CORDON);
+    const declared = FUNCTION_PERMISSIONS.isolate;
+
+    // Act
+    const policy = resource(config, 'aws_iam_role_policy', 'evidence');
+    const statements = nested(blockAt(locals(config), 'evidence_worker_policy'), 'Statement');
+    const granted = statements.map((s) => [s['Sid'], s['Action'], s['Resource']]);
+    const resources = blockAt(locals(config), 'permission_resources');
+
+    // Assess: once FUNCTION_PERMISSIONS declares these for isolate, the generated `least-privilege` policy grants
+    // them (resource kinds evidence-bucket and evidence-key), and evidence.tf's policy must go.
+    for (const action of EVIDENCE_WRITE_ACTIONS) {
+      expect(declared, `${action} is declared: delete aws_iam_role_policy.evidence in evidence.tf`).not.toContain(action);
+    }
+    expect(policy['role']).toBe('${aws_iam_role.function["isolate"].id}');
+    expect(policy['policy']).toBe('${jsonencode(local.evidence_worker_policy)}');
+    expect(granted).toEqual([
+      ['EvidenceWrite', 's3:PutObject', '${local.evidence_bucket_arn}/*'],
+      ['EvidenceKeyThroughS3', 'kms:GenerateDataKey', '${module.evidence_bucket.key_arn}'],
+    ]);
+    expect(resources['evidence-bucket']).toEqual(['${local.evidence_bucket_arn}/*']);
+    expect(resources['evidence-key']).toEqual(['${module.evidence_bucket.key_arn}']);
+    expect(blockAt(locals(config), 'permission_conditions')['evidence-key']).toBe('${local.evidence_key_conditions}');
   });
 
   it('uses no wildcard action and no wildcard resource in any function role', async () => {

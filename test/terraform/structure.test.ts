@@ -21,7 +21,12 @@ import {
 
 const MODULES = readdirSync(path.join(TERRAFORM_DIR, 'modules')).sort();
 const ENVIRONMENTS = ['dev', 'test', 'prod'];
-const ALL_DIRS = [...MODULES.map((m) => `terraform/modules/${m}`), ...ENVIRONMENTS.map((e) => `terraform/envs/${e}`)];
+/** The per-region root of the regional forwarder (terraform/envs/regional), beside the three environments. */
+const ALL_DIRS = [
+  ...MODULES.map((m) => `terraform/modules/${m}`),
+  ...ENVIRONMENTS.map((e) => `terraform/envs/${e}`),
+  'terraform/envs/regional',
+];
 /** Arguments of a module block that are not input variables. */
 const META_ARGUMENTS = new Set(['source', 'version', 'providers', 'depends_on', 'count', 'for_each']);
 

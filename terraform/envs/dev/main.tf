@@ -27,6 +27,11 @@ module "cordon" {
   notification_emails = var.notification_emails
   member_accounts     = var.member_accounts
 
+  # Evidence written in dev is locked for a day only: COMPLIANCE mode lets nobody delete it before then.
+  evidence_retention_days     = 1
+  evidence_reader_role_arn    = var.evidence_reader_role_arn
+  evidence_administrator_arns = var.evidence_administrator_arns
+
   # dev is disposable: records and users may be destroyed, logs are short-lived, and alarms only fire on
   # repeated errors while people experiment.
   table_deletion_protection   = false

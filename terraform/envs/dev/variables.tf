@@ -55,3 +55,15 @@ variable "member_accounts" {
   type        = list(string)
   default     = []
 }
+
+variable "evidence_reader_role_arn" {
+  description = "The forensics role, the only principal that may read the evidence bucket (see the cordon module's evidence_reader_role_arn). Null: nobody can read it yet."
+  type        = string
+  default     = null
+}
+
+variable "evidence_administrator_arns" {
+  description = "Roles that may change the evidence bucket's Object Lock and encryption configuration (see the cordon module's evidence_administrator_arns)."
+  type        = list(string)
+  default     = []
+}

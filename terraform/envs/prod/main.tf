@@ -27,6 +27,11 @@ module "cordon" {
   notification_emails = var.notification_emails
   member_accounts     = var.member_accounts
 
+  # A year of evidence that nobody can delete or change; the forensics role alone can read it.
+  evidence_retention_days     = 365
+  evidence_reader_role_arn    = var.evidence_reader_role_arn
+  evidence_administrator_arns = var.evidence_administrator_arns
+
   # prod on purpose: records and users cannot be deleted by accident, logs are kept for a year of incident
   # reviews, MFA is mandatory for the people who can isolate production, and alarms fire on the first
   # error or failed isolation within a minute.

@@ -32,3 +32,13 @@ output "dead_letter_queue_urls" {
   description = "Where unprocessed events wait for a redrive."
   value       = module.cordon.dead_letter_queue_urls
 }
+
+output "event_bus_arn" {
+  description = "cordon's bus in the home region: pass it as home_event_bus_arn to terraform/envs/regional in every other region."
+  value       = module.cordon.event_bus_arn
+}
+
+output "evidence" {
+  description = "The evidence bucket: name, key every write names, and Object Lock retention in days."
+  value       = module.cordon.evidence
+}

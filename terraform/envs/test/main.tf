@@ -27,6 +27,11 @@ module "cordon" {
   notification_emails = var.notification_emails
   member_accounts     = var.member_accounts
 
+  # Evidence written in test is locked for a week only: COMPLIANCE mode lets nobody delete it before then.
+  evidence_retention_days     = 7
+  evidence_reader_role_arn    = var.evidence_reader_role_arn
+  evidence_administrator_arns = var.evidence_administrator_arns
+
   # test mirrors prod closely enough to rehearse a release, but can still be torn down.
   table_deletion_protection   = false
   cognito_deletion_protection = false

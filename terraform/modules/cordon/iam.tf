@@ -3,6 +3,7 @@
 #     function-permissions.json by scripts/terraform-permissions.ts; a test fails when the file is stale), each
 #     scoped to the resources of the kind the code names (local.permission_resources); and
 #   - the Lambda platform's own needs: writing to the function's log group and to its dead-letter queue.
+# The worker also has `evidence` (evidence.tf) until the code declares its evidence writes.
 # No managed policies are attached, and no statement uses a wildcard action (test/terraform asserts both).
 
 locals {
@@ -18,6 +19,9 @@ locals {
     # The worker may assume only the member role name, in any account of the organisation (permission_conditions).
     member-role = ["arn:${local.partition}:iam::*:role/${var.member_role_name}"]
     # BatchUpdateFindings is authorised on the hub; BatchImportFindings on the account's default product.
+    # The evidence the worker writes (declared by the code later; until then evidence.tf grants it apart).
+    evidence-bucket = ["${local.evidence_bucket_arn}/*"]
+    evidence-key    = [module.evidence_bucket.key_arn]
     securityhub = [
       "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:hub/default",
       "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:product/${local.account_id}/default",
@@ -28,6 +32,8 @@ locals {
   # organisation, so aws:ResourceOrgID does: a role of that name in an account outside it is never assumed.
   permission_conditions = {
     member-role = [{ test = "StringEquals", variable = "aws:ResourceOrgID", values = [var.organization_id] }]
+    # The evidence key only through S3, for the evidence bucket's objects.
+    evidence-key = local.evidence_key_conditions
   }
 
   # Roles whose code publishes to the encrypted topic; the KMS key policy lets them use the key via SNS.

@@ -5,6 +5,7 @@
 #   iam.tf      one execution role per function, with exactly the permissions its code declares
 #   events.tf   EventBridge rules from rules/*.json, the expire schedule, Security Hub custom actions
 #   storage.tf  DynamoDB table, SNS topic and its KMS key
+#   evidence.tf the evidence bucket (modules/evidence-bucket) and the worker's writes to it
 #   api.tf      HTTP API, JWT authorizer, Cognito user pool
 #   alarms.tf   CloudWatch alarms to the topic
 
@@ -117,6 +118,9 @@ locals {
     # A worker run renews its 60-second lease while it lives and is fenced once it lapses, so the expire sweep
     # (every minute) takes over a crashed containment within about two minutes, whatever the worker's timeout.
     CORDON_WORKER_LEASE_SECONDS = "60"
+    # Where the worker writes evidence, and the key every write must name (evidence.tf).
+    CORDON_EVIDENCE_BUCKET  = module.evidence_bucket.bucket_name
+    CORDON_EVIDENCE_KEY_ARN = module.evidence_bucket.key_arn
   }
 
   # Environment read by functions/lib/api/config.ts.

@@ -92,3 +92,18 @@ output "hosted_ui_url" {
   description = "Cognito hosted UI base URL (null with an external issuer)."
   value       = local.create_user_pool ? local.hosted_ui_url : null
 }
+
+output "event_bus_arn" {
+  description = "ARN of the bus cordon's rules listen on: the home_event_bus_arn of the regional-forwarder module in every other region."
+  value       = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.event_bus_name}"
+}
+
+output "evidence" {
+  description = "The evidence bucket: its name and ARN, the KMS key every artifact is written with, and the Object Lock COMPLIANCE retention in days."
+  value = {
+    bucket_name    = module.evidence_bucket.bucket_name
+    bucket_arn     = module.evidence_bucket.bucket_arn
+    key_arn        = module.evidence_bucket.key_arn
+    retention_days = module.evidence_bucket.retention_days
+  }
+}

@@ -248,6 +248,42 @@ variable "reject_action" {
   }
 }
 
+# --- Evidence ---------------------------------------------------------------------------------------------
+
+variable "evidence_retention_days" {
+  description = "Object Lock COMPLIANCE retention of every artifact in the evidence bucket, in days. Nobody, the root user included, can delete an artifact or shorten this for the versions already written."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.evidence_retention_days >= 1 && var.evidence_retention_days <= 36500 && floor(var.evidence_retention_days) == var.evidence_retention_days
+    error_message = "evidence_retention_days must be a whole number of days between 1 and 36500."
+  }
+}
+
+variable "evidence_reader_role_arn" {
+  description = "The forensics role: the only principal that may read (and decrypt) the evidence, for example to run `cordon evidence verify`. Null: nobody can read it until this is set."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.evidence_reader_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::\\d{12}:role/.+$", var.evidence_reader_role_arn))
+    error_message = "evidence_reader_role_arn must be an IAM role ARN (or null)."
+  }
+}
+
+variable "evidence_administrator_arns" {
+  description = "IAM role ARNs that may change the evidence bucket's Object Lock, encryption, versioning and lifecycle configuration. Empty: nobody can (add one and apply before changing evidence_retention_days)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.evidence_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::\\d{12}:role/.+$", arn))])
+    error_message = "evidence_administrator_arns must be IAM role ARNs."
+  }
+}
+
 # --- Storage and notifications ----------------------------------------------------------------------------
 
 variable "table_deletion_protection" {

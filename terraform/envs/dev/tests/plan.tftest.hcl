@@ -49,6 +49,11 @@ run "dev_deploys_the_built_zips_with_its_own_settings" {
     condition     = module.cordon.function_names["isolate"] == "cordon-dev-isolate" && module.member_roles.stack_set_name == "cordon-member-role-dev"
     error_message = "dev: resource names must carry the environment."
   }
+
+  assert {
+    condition     = module.cordon.evidence.retention_days == 1 && module.cordon.evidence.bucket_name == "cordon-dev-evidence-111111111111"
+    error_message = "dev: the evidence bucket is locked for 1 day(s) and named after the environment and account."
+  }
 }
 
 run "dev_refuses_a_malformed_account_id" {

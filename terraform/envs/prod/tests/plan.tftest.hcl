@@ -49,6 +49,11 @@ run "prod_deploys_the_built_zips_with_its_own_settings" {
     condition     = module.cordon.function_names["isolate"] == "cordon-prod-isolate" && module.member_roles.stack_set_name == "cordon-member-role-prod"
     error_message = "prod: resource names must carry the environment."
   }
+
+  assert {
+    condition     = module.cordon.evidence.retention_days == 365 && module.cordon.evidence.bucket_name == "cordon-prod-evidence-111111111111"
+    error_message = "prod: the evidence bucket is locked for 365 day(s) and named after the environment and account."
+  }
 }
 
 run "prod_refuses_a_malformed_account_id" {

@@ -49,6 +49,11 @@ run "test_deploys_the_built_zips_with_its_own_settings" {
     condition     = module.cordon.function_names["isolate"] == "cordon-test-isolate" && module.member_roles.stack_set_name == "cordon-member-role-test"
     error_message = "test: resource names must carry the environment."
   }
+
+  assert {
+    condition     = module.cordon.evidence.retention_days == 7 && module.cordon.evidence.bucket_name == "cordon-test-evidence-111111111111"
+    error_message = "test: the evidence bucket is locked for 7 day(s) and named after the environment and account."
+  }
 }
 
 run "test_refuses_a_malformed_account_id" {
