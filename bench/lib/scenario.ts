@@ -31,6 +31,7 @@ export const IAM_USER_TYPE = 'UnauthorizedAccess:IAMUser/TorIPCaller';
 export const ACCESS_KEY_TYPE = 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom';
 export const ROLE_TYPE = 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS';
 export const IDENTITY_CENTER_TYPE = 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom';
+export const METADATA_TYPE = 'UnauthorizedAccess:EC2/MetadataDNSRebind';
 
 /** One automatic rule per action (plus one approval rule), and limits high enough for the burst's 50 isolations. */
 export function benchPolicy(): CompiledPolicy {
@@ -77,6 +78,12 @@ export function benchPolicy(): CompiledPolicy {
         name: 'bench-identity-center-user',
         match: { type: IDENTITY_CENTER_TYPE, resourceType: 'identity-center-user' },
         action: 'isolate-identity-center-user',
+        mode: 'auto',
+      },
+      {
+        name: 'bench-instance-metadata',
+        match: { type: METADATA_TYPE, resourceType: 'ec2-instance' },
+        action: 'disable-instance-metadata',
         mode: 'auto',
       },
     ],

@@ -24,6 +24,7 @@ import {
   EC2_TYPE,
   IAM_USER_TYPE,
   IDENTITY_CENTER_TYPE,
+  METADATA_TYPE,
   ROLE_TYPE,
   benchPolicy,
   guardDutyEvent,
@@ -259,6 +260,16 @@ export const SUBJECTS: Record<string, ActionSubject> = {
         sessionName: seeded.userName,
       };
       return { event: guardDutyEvent(subject, { type: IDENTITY_CENTER_TYPE }), resourceId: seeded.userName };
+    },
+  },
+  'disable-instance-metadata': {
+    action: 'disable-instance-metadata',
+    async create(world) {
+      const { instanceId } = await launchInstance(world.ec2);
+      return {
+        event: guardDutyEvent({ kind: 'instance', instanceId }, { type: METADATA_TYPE }),
+        resourceId: instanceId,
+      };
     },
   },
 };
