@@ -66,9 +66,10 @@ export async function describeInstance(ec2: EC2, instanceId: string): Promise<Li
 }
 
 /**
- * Set `HttpEndpoint`, and nothing else. The other settings are sent with the values just read: AWS keeps a
- * setting the request leaves out, but the emulator resets it to its default, and an explicit value makes the
- * call change exactly one setting on both. Returns the endpoint state the response reports.
+ * Set `HttpEndpoint`, and nothing else. The other settings are sent with the values just read: AWS's API
+ * reference gives defaults for some settings a request leaves out (HttpTokens), the emulator resets every one,
+ * and explicit values make the call change exactly one setting on both (never weakening IMDSv2 to optional).
+ * Returns the endpoint state the response reports.
  */
 export async function setEndpoint(
   ec2: EC2,
