@@ -191,6 +191,7 @@ export const disableInstanceMetadata = defineRunnableAction({
     'The network is not touched: the instance keeps every connection, DNS and whatever else it can reach. Use isolate-ec2-instance to cut it off.',
     'Software on the instance that needs instance metadata (SDK credentials, the SSM and CloudWatch agents, cloud-init) stops working until release, so Session Manager access may be lost too.',
     'Someone with ec2:ModifyInstanceMetadataOptions in the account can turn the endpoint back on.',
+    'Release turns the endpoint back on even while another isolation of the instance is active (e.g. isolate-ec2-instance with disableMetadataService, which then found it off and leaves it as found): release this one last.',
   ],
   apply: { stages: applyStages, work: ({ resource }): ApplyWork => ({ resource }) },
   release: {
