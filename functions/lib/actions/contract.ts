@@ -9,8 +9,9 @@
  *    stages;
  * 2. its entry in `registry.ts` (an import and a list item);
  * 3. its page, `docs/actions/<name>.md`, and a row in the action tables of docs/actions/README.md and README.md;
- * 4. its tests: `test/actions/scenarios/<name>.scenarios.ts` (found by the permission meta-test), integration
- *    tests against moto, and the resilience suite's fault-matrix file, subject and bench-policy rule;
+ * 4. its tests: `test/actions/scenarios/<name>.scenarios.ts` (scenarios for the permission meta-test and the
+ *    resilience suite's subject, found by file name), integration tests against moto, and its resilience
+ *    fault-matrix file;
  * 5. the regenerated member-role policy (`npx tsx scripts/terraform-permissions.ts`).
  * A new resource kind comes first: its module and registry line in `resources/` (see its README), and, for a new
  * AWS service, a `MemberClients` member with its row in aws/member-services.ts and its SDK loader in aws/sdk.ts.

@@ -4,6 +4,9 @@ import type { EC2 } from '@aws-sdk/client-ec2';
 import type { Ec2InstanceResource } from '../../../functions/lib/findings/model.js';
 import { TEST_ACCOUNT } from '../../support/moto.js';
 import type { Scenario } from './scenario.js';
+import { guardDutyEvent } from '../../../bench/lib/scenario.js';
+import { launchInstance as launchPipelineInstance } from '../../pipeline/support.js';
+import type { ActionSubject } from '../../resilience/subject.js';
 
 export const action = 'disable-instance-metadata';
 
@@ -63,3 +66,19 @@ export const scenarios: Scenario[] = [
     },
   },
 ];
+
+/** A GuardDuty finding type that policies would answer with this action. */
+const METADATA_TYPE = 'UnauthorizedAccess:EC2/MetadataDNSRebind';
+
+/** The resilience suite's subject: an instance, and a metadata DNS-rebinding finding about it. */
+export const subject: ActionSubject = {
+  action,
+  rule: { type: METADATA_TYPE, resourceType: 'ec2-instance' },
+  async create(world) {
+    const { instanceId } = await launchPipelineInstance(world.ec2);
+    return {
+      event: guardDutyEvent({ kind: 'instance', instanceId }, { type: METADATA_TYPE }),
+      resourceId: instanceId,
+    };
+  },
+};
