@@ -32,8 +32,20 @@ export const ACCESS_KEY_TYPE = 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Cus
 export const ROLE_TYPE = 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS';
 export const IDENTITY_CENTER_TYPE = 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom';
 
-/** One automatic rule per action (plus one approval rule), and limits high enough for the burst's 50 isolations. */
-export function benchPolicy(): CompiledPolicy {
+/** An automatic rule a caller adds to the benchmark policy (the resilience suite's subjects bring their own). */
+export interface BenchRule {
+  name: string;
+  /** GuardDuty finding type. */
+  type: string;
+  resourceType: string;
+  action: string;
+}
+
+/**
+ * One automatic rule per benchmarked action (plus one approval rule), then `extra`, and limits high enough for
+ * the burst's 50 isolations.
+ */
+export function benchPolicy(extra: readonly BenchRule[] = []): CompiledPolicy {
   const text = stringify({
     version: 1,
     settings: {
@@ -79,6 +91,12 @@ export function benchPolicy(): CompiledPolicy {
         action: 'isolate-identity-center-user',
         mode: 'auto',
       },
+      ...extra.map((rule) => ({
+        name: rule.name,
+        match: { type: rule.type, resourceType: rule.resourceType },
+        action: rule.action,
+        mode: 'auto',
+      })),
     ],
   });
   return loadPolicyFromStrings([{ file: 'bench-policy.yaml', text }]);

@@ -1,36 +1,21 @@
 /**
  * Support for the resilience suite: a pipeline world (test/pipeline/support.ts) whose member-account clients
  * carry a fault injector that also knows timeouts and counts calls (not attempts), plus one subject per action
- * (a fresh resource in moto and the GuardDuty event about it).
+ * (a fresh resource in moto and the GuardDuty event about it), found in the actions' scenarios files.
  */
-import {
-  CreateAccessKeyCommand,
-  CreateRoleCommand,
-  CreateUserCommand,
-  PutUserPolicyCommand,
-  type IAMClient,
-} from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { IAMClient as IAMClientClass } from '@aws-sdk/client-iam';
+import { readdirSync } from 'node:fs';
 import { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import { Identitystore } from '@aws-sdk/client-identitystore';
-import { randomBytes } from 'node:crypto';
-import { seedIdentityCenter } from '../actions/support/identity-center-state.js';
 import type { InstrumentableClient } from '../../functions/lib/aws/command-recorder.js';
 import { createMemberClientFactory } from '../../functions/lib/aws/member-clients.js';
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
 import { triageEvent } from '../../functions/lib/pipeline/triage.js';
-import {
-  ACCESS_KEY_TYPE,
-  EC2_TYPE,
-  IAM_USER_TYPE,
-  IDENTITY_CENTER_TYPE,
-  ROLE_TYPE,
-  benchPolicy,
-  guardDutyEvent,
-  type Subject,
-} from '../../bench/lib/scenario.js';
+import { benchPolicy, type BenchRule } from '../../bench/lib/scenario.js';
+import type { ActionSubject } from './subject.js';
 import { awsFault, type FaultKind as BaseFaultKind } from '../aws/support/faults.js';
-import { MEMBER_ROLE, createWorld, launchInstance, unique, type PipelineWorld } from '../pipeline/support.js';
+import { MEMBER_ROLE, createWorld, type PipelineWorld } from '../pipeline/support.js';
 import type { MotoHandle } from '../support/moto.js';
 
 export const RESILIENCE_FAULTS = ['throttling', 'server-error', 'access-denied', 'timeout'] as const;
@@ -139,7 +124,7 @@ export async function resilienceWorld(
   moto: MotoHandle,
   options: { maxAttempts?: number } = {},
 ): Promise<ResilienceWorld> {
-  const world = await createWorld(moto, { policy: benchPolicy() });
+  const world = await createWorld(moto, { policy: benchPolicy(subjectRules()) });
   const faults = new CallFaults();
   const config = moto.clientConfig();
   world.deps.memberClients = createMemberClientFactory({
@@ -161,107 +146,40 @@ export async function resilienceWorld(
   };
 }
 
-/** How to make a fresh resource for one action, and the event that makes the policy contain it. */
-export interface ActionSubject {
-  action: string;
-  /** Create the resource in moto; returns the event about it and the resource's id. */
-  create(world: ResilienceWorld): Promise<{ event: Record<string, unknown>; resourceId: string }>;
+/**
+ * One subject per registered action: `subject` of its scenarios file, test/actions/scenarios/<action>.scenarios.ts
+ * (found by file name, like the permission meta-test's scenarios), so a new action adds no line here.
+ */
+export const SUBJECTS: Readonly<Record<string, ActionSubject>> = await discoverSubjects();
+
+async function discoverSubjects(): Promise<Record<string, ActionSubject>> {
+  const found: Record<string, ActionSubject> = {};
+  const directory = new URL('../actions/scenarios/', import.meta.url);
+  for (const file of readdirSync(directory)) {
+    if (!file.endsWith('.scenarios.ts')) continue;
+    const module: unknown = await import(`../actions/scenarios/${file}`);
+    const subject: unknown =
+      typeof module === 'object' && module !== null ? Reflect.get(module, 'subject') : undefined;
+    if (!isSubject(subject))
+      throw new Error(`${file} must export a resilience subject (see test/resilience/subject.ts)`);
+    found[subject.action] = subject;
+  }
+  return found;
 }
 
-async function user(iam: IAMClient): Promise<{ userName: string; accessKeyId: string }> {
-  const userName = unique('rs-user');
-  await iam.send(new CreateUserCommand({ UserName: userName }));
-  await iam.send(
-    new PutUserPolicyCommand({
-      UserName: userName,
-      PolicyName: 'app',
-      PolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
-      }),
-    }),
+function isSubject(value: unknown): value is ActionSubject {
+  if (typeof value !== 'object' || value === null) return false;
+  return (
+    typeof Reflect.get(value, 'action') === 'string' && typeof Reflect.get(value, 'create') === 'function'
   );
-  const key = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
-  return { userName, accessKeyId: key.AccessKey?.AccessKeyId ?? '' };
 }
 
-async function role(iam: IAMClient): Promise<string> {
-  const roleName = unique('rs-role');
-  await iam.send(
-    new CreateRoleCommand({
-      RoleName: roleName,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
-        ],
-      }),
-    }),
+/** The rules subjects bring for actions the benchmark policy has no rule for. */
+function subjectRules(): BenchRule[] {
+  return Object.values(SUBJECTS).flatMap((subject) =>
+    subject.rule ? [{ name: `resilience-${subject.action}`, action: subject.action, ...subject.rule }] : [],
   );
-  return roleName;
 }
-
-/** One subject per registered action. */
-export const SUBJECTS: Record<string, ActionSubject> = {
-  'isolate-ec2-instance': {
-    action: 'isolate-ec2-instance',
-    async create(world) {
-      const { instanceId } = await launchInstance(world.ec2);
-      return {
-        event: guardDutyEvent({ kind: 'instance', instanceId }, { type: EC2_TYPE }),
-        resourceId: instanceId,
-      };
-    },
-  },
-  'isolate-iam-user': {
-    action: 'isolate-iam-user',
-    async create(world) {
-      const u = await user(world.iam);
-      const subject: Subject = { kind: 'access-key', ...u, userType: 'IAMUser' };
-      return { event: guardDutyEvent(subject, { type: IAM_USER_TYPE }), resourceId: u.userName };
-    },
-  },
-  'disable-access-key': {
-    action: 'disable-access-key',
-    async create(world) {
-      const u = await user(world.iam);
-      const subject: Subject = { kind: 'access-key', ...u, userType: 'IAMUser' };
-      return { event: guardDutyEvent(subject, { type: ACCESS_KEY_TYPE }), resourceId: u.accessKeyId };
-    },
-  },
-  'revoke-role-sessions': {
-    action: 'revoke-role-sessions',
-    async create(world) {
-      const roleName = await role(world.iam);
-      const subject: Subject = {
-        kind: 'access-key',
-        userName: roleName,
-        accessKeyId: 'ASIARESILIENCE000001',
-        userType: 'AssumedRole',
-      };
-      return { event: guardDutyEvent(subject, { type: ROLE_TYPE }), resourceId: roleName };
-    },
-  },
-  'isolate-identity-center-user': {
-    action: 'isolate-identity-center-user',
-    async create(world) {
-      // Identity Center administered in the member account itself (the bench policy's settings.identityCenter).
-      const suffix = randomBytes(3).toString('hex');
-      const seeded = await seedIdentityCenter(world.ssoAdmin, world.identityStore, {
-        userName: `${unique('rs-person')}@example.com`,
-        suffix,
-      });
-      const subject: Subject = {
-        kind: 'access-key',
-        userName: `AWSReservedSSO_AdministratorAccess${suffix}_0123456789abcdef`,
-        accessKeyId: 'ASIARESILIENCE000002',
-        userType: 'AssumedRole',
-        sessionName: seeded.userName,
-      };
-      return { event: guardDutyEvent(subject, { type: IDENTITY_CENTER_TYPE }), resourceId: seeded.userName };
-    },
-  },
-};
 
 /** Triage an event, let the worker finish, and return the one isolation record it created. */
 export async function containOnce(
@@ -286,3 +204,5 @@ export function memberCommands(world: PipelineWorld): { command: string; count: 
   }
   return [...counts].map(([command, count]) => ({ command, count }));
 }
+
+export type { ActionSubject } from './subject.js';

@@ -1,14 +1,21 @@
 /**
  * The action contract the worker, the policy validator, `cordon actions list` and the Terraform generator read.
  *
- * Adding an action for a known resource type touches three places:
+ * Adding an action for a resource kind cordon knows (disable-instance-metadata/ is a small example):
  * 1. its folder, `actions/<name>/`, whose `definition.ts` builds the {@link ActionDefinition} with
- *    `defineRunnableAction` (runner.ts): resource type, parameters, permissions, before-state schema, the AWS errors
- *    that mean "gone", and the apply and release stages (steps.ts). The runner owns the shared lifecycle (type
- *    check, guards, parsing, refusals) and derives the listed step names from the stages;
- * 2. one line in `registry.ts`;
- * 3. its page, `docs/actions/<name>.md`.
- * Shared helpers of several actions live in `actions/shared/`. See docs/actions/README.md.
+ *    `defineRunnableAction` (runner.ts): resource type, parameters, permissions and their `scoping` (iam-scopes.ts),
+ *    before-state schema, the AWS errors that mean "gone", and the apply and release stages (steps.ts). The runner
+ *    owns the shared lifecycle (type check, guards, parsing, refusals) and derives the listed step names from the
+ *    stages;
+ * 2. its entry in `registry.ts` (an import and a list item);
+ * 3. its page, `docs/actions/<name>.md`, and a row in the action tables of docs/actions/README.md and README.md;
+ * 4. its tests: `test/actions/scenarios/<name>.scenarios.ts` (scenarios for the permission meta-test and the
+ *    resilience suite's subject, found by file name), integration tests against moto, and its resilience
+ *    fault-matrix file;
+ * 5. the regenerated member-role policy (`npx tsx scripts/terraform-permissions.ts`).
+ * A new resource kind comes first: its module and registry line in `resources/` (see its README), and, for a new
+ * AWS service, a `MemberClients` member with its row in aws/member-services.ts and its SDK loader in aws/sdk.ts.
+ * Shared helpers of several actions live in `actions/shared/`. See docs/actions/README.md and CONTRIBUTING.md.
  */
 import type { z } from 'zod';
 import type { LoggerLike } from '../kernel/logger.js';

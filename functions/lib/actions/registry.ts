@@ -8,6 +8,7 @@ import { isolateIamUser } from './isolate-iam-user/definition.js';
 import { disableAccessKey } from './disable-access-key/definition.js';
 import { revokeRoleSessions } from './revoke-role-sessions/definition.js';
 import { isolateIdentityCenterUser } from './isolate-identity-center-user/definition.js';
+import { disableInstanceMetadata } from './disable-instance-metadata/definition.js';
 
 const registered: readonly ActionDefinition[] = [
   isolateEc2Instance,
@@ -15,6 +16,7 @@ const registered: readonly ActionDefinition[] = [
   disableAccessKey,
   revokeRoleSessions,
   isolateIdentityCenterUser,
+  disableInstanceMetadata,
 ];
 
 /** All registered actions, by name. */

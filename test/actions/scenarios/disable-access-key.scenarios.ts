@@ -1,6 +1,8 @@
 /** Permission meta-test scenarios of `disable-access-key`, together covering every optional path. */
 import { accessKeyResource, seedUser } from '../support/iam-state.js';
 import { nextId, type Scenario } from './scenario.js';
+import { ACCESS_KEY_TYPE, guardDutyEvent } from '../../../bench/lib/scenario.js';
+import { resilienceUser, type ActionSubject } from '../../resilience/subject.js';
 
 export const action = 'disable-access-key';
 
@@ -15,3 +17,15 @@ export const scenarios: Scenario[] = [
     },
   },
 ];
+
+/** The resilience suite's subject: a user's key, and a GuardDuty malicious-IP finding about it. */
+export const subject: ActionSubject = {
+  action,
+  async create(world) {
+    const user = await resilienceUser(world.iam);
+    return {
+      event: guardDutyEvent({ kind: 'access-key', ...user, userType: 'IAMUser' }, { type: ACCESS_KEY_TYPE }),
+      resourceId: user.accessKeyId,
+    };
+  },
+};

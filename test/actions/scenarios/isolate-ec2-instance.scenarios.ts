@@ -14,6 +14,9 @@ import {
   readInstance,
 } from '../isolate-ec2-instance.world.js';
 import type { Scenario } from './scenario.js';
+import { EC2_TYPE, guardDutyEvent } from '../../../bench/lib/scenario.js';
+import { launchInstance as launchPipelineInstance } from '../../pipeline/support.js';
+import type { ActionSubject } from '../../resilience/subject.js';
 
 export const action = 'isolate-ec2-instance';
 
@@ -91,3 +94,15 @@ export const scenarios: Scenario[] = [
     },
   },
 ];
+
+/** The resilience suite's subject: an instance and a GuardDuty backdoor finding about it. */
+export const subject: ActionSubject = {
+  action,
+  async create(world) {
+    const { instanceId } = await launchPipelineInstance(world.ec2);
+    return {
+      event: guardDutyEvent({ kind: 'instance', instanceId }, { type: EC2_TYPE }),
+      resourceId: instanceId,
+    };
+  },
+};

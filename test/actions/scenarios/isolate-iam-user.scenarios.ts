@@ -6,6 +6,8 @@ import {
   userResource,
 } from '../support/iam-state.js';
 import { nextId, type Scenario } from './scenario.js';
+import { IAM_USER_TYPE, guardDutyEvent } from '../../../bench/lib/scenario.js';
+import { resilienceUser, type ActionSubject } from '../../resilience/subject.js';
 
 export const action = 'isolate-iam-user';
 
@@ -54,3 +56,15 @@ export const scenarios: Scenario[] = [
     },
   },
 ];
+
+/** The resilience suite's subject: a user with a key, and a GuardDuty Tor-caller finding about the key. */
+export const subject: ActionSubject = {
+  action,
+  async create(world) {
+    const user = await resilienceUser(world.iam);
+    return {
+      event: guardDutyEvent({ kind: 'access-key', ...user, userType: 'IAMUser' }, { type: IAM_USER_TYPE }),
+      resourceId: user.userName,
+    };
+  },
+};

@@ -1,6 +1,10 @@
 /** Permission meta-test scenarios of `isolate-identity-center-user`, together covering every optional path. */
 import { identityCenterUserResource, seedIdentityCenter } from '../support/identity-center-state.js';
 import { type Scenario } from './scenario.js';
+import { randomBytes } from 'node:crypto';
+import { IDENTITY_CENTER_TYPE, guardDutyEvent } from '../../../bench/lib/scenario.js';
+import { unique } from '../../pipeline/support.js';
+import type { ActionSubject } from '../../resilience/subject.js';
 
 export const action = 'isolate-identity-center-user';
 
@@ -15,3 +19,29 @@ export const scenarios: Scenario[] = [
     },
   },
 ];
+
+/** The resilience suite's subject: an Identity Center user, and a GuardDuty finding about their session. */
+export const subject: ActionSubject = {
+  action,
+  async create(world) {
+    // Identity Center administered in the member account itself (the bench policy's settings.identityCenter).
+    const suffix = randomBytes(3).toString('hex');
+    const seeded = await seedIdentityCenter(world.ssoAdmin, world.identityStore, {
+      userName: `${unique('rs-person')}@example.com`,
+      suffix,
+    });
+    return {
+      event: guardDutyEvent(
+        {
+          kind: 'access-key',
+          userName: `AWSReservedSSO_AdministratorAccess${suffix}_0123456789abcdef`,
+          accessKeyId: 'ASIARESILIENCE000002',
+          userType: 'AssumedRole',
+          sessionName: seeded.userName,
+        },
+        { type: IDENTITY_CENTER_TYPE },
+      ),
+      resourceId: seeded.userName,
+    };
+  },
+};

@@ -1,6 +1,8 @@
 /** Permission meta-test scenarios of `revoke-role-sessions`, together covering every optional path. */
 import { roleResource, seedRole } from '../support/iam-state.js';
 import { nextId, type Scenario } from './scenario.js';
+import { ROLE_TYPE, guardDutyEvent } from '../../../bench/lib/scenario.js';
+import { resilienceRole, type ActionSubject } from '../../resilience/subject.js';
 
 export const action = 'revoke-role-sessions';
 
@@ -15,3 +17,23 @@ export const scenarios: Scenario[] = [
     },
   },
 ];
+
+/** The resilience suite's subject: a role, and a GuardDuty finding about its credentials used outside AWS. */
+export const subject: ActionSubject = {
+  action,
+  async create(world) {
+    const roleName = await resilienceRole(world.iam);
+    return {
+      event: guardDutyEvent(
+        {
+          kind: 'access-key',
+          userName: roleName,
+          accessKeyId: 'ASIARESILIENCE000001',
+          userType: 'AssumedRole',
+        },
+        { type: ROLE_TYPE },
+      ),
+      resourceId: roleName,
+    };
+  },
+};
