@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateTagsCommand,
   DescribeInstancesCommand,
+  ModifyInstanceMetadataOptionsCommand,
   DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
 import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
@@ -488,5 +489,51 @@ describe('Action: isolate-ec2-instance (fail-safe containment)', () => {
     expect(released.steps.find((s) => s.name === 'restore-metadata-service')?.status).toBe('done');
     expect(await endpoint()).toBe('enabled');
     expect(traffic.count('ModifyInstanceMetadataOptions')).toBe(2);
+  });
+
+  it('keeps IMDSv2 required, the hop limit and tag access while the endpoint is off, and after release', async () => {
+    // Prepare
+    const w = await world(setup());
+    await setup().ec2.send(
+      new ModifyInstanceMetadataOptionsCommand({
+        InstanceId: w.instanceId,
+        HttpEndpoint: 'enabled',
+        HttpTokens: 'required',
+        HttpPutResponseHopLimit: 2,
+        InstanceMetadataTags: 'enabled',
+      }),
+    );
+    const traffic = new Traffic();
+    const ctx = actionContext(memberClients(moto, traffic), traffic);
+    const resource = instanceResource(w.instanceId);
+    const withImds = isolateEc2Instance.params.parse({
+      snapshotVolumes: false,
+      disableMetadataService: true,
+    });
+    const options = async () =>
+      (await setup().ec2.send(new DescribeInstancesCommand({ InstanceIds: [w.instanceId] })))
+        .Reservations?.[0]?.Instances?.[0]?.MetadataOptions;
+
+    // Act
+    const applied = await isolateEc2Instance.apply(ctx, resource, withImds);
+    const during = await options();
+    const released = await isolateEc2Instance.release(ctx, resource, withImds, applied);
+    const after = await options();
+
+    // Assess: only HttpEndpoint ever changed (the emulator resets every option a request leaves out)
+    expect(applied.outcome, JSON.stringify(applied.steps)).toBe('succeeded');
+    expect(during).toMatchObject({
+      HttpEndpoint: 'disabled',
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: 2,
+      InstanceMetadataTags: 'enabled',
+    });
+    expect(released.outcome, JSON.stringify(released.steps)).toBe('succeeded');
+    expect(after).toMatchObject({
+      HttpEndpoint: 'enabled',
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: 2,
+      InstanceMetadataTags: 'enabled',
+    });
   });
 });

@@ -32,9 +32,31 @@ export function metadataBefore(params: Params, instance: InstanceFacts): BeforeS
   };
 }
 
-function setEndpoint(ec2: EC2, instanceId: string, endpoint: 'enabled' | 'disabled'): Promise<unknown> {
+/**
+ * Set `HttpEndpoint`, and nothing else: the other settings are sent with the values just read. AWS's API reference
+ * gives defaults for settings a request leaves out (HttpTokens), the emulator resets every one, and explicit
+ * values make the call change exactly one setting on both (never weakening IMDSv2 to optional).
+ */
+function setEndpoint(
+  ec2: EC2,
+  instanceId: string,
+  endpoint: 'enabled' | 'disabled',
+  live: MetadataOptions | undefined,
+): Promise<unknown> {
   return awsCall('ec2:ModifyInstanceMetadataOptions', () =>
-    ec2.modifyInstanceMetadataOptions({ InstanceId: instanceId, HttpEndpoint: endpoint }),
+    ec2.modifyInstanceMetadataOptions({
+      InstanceId: instanceId,
+      HttpEndpoint: endpoint,
+      ...(live?.httpTokens === 'required' || live?.httpTokens === 'optional'
+        ? { HttpTokens: live.httpTokens }
+        : {}),
+      ...(live?.httpPutResponseHopLimit !== undefined
+        ? { HttpPutResponseHopLimit: live.httpPutResponseHopLimit }
+        : {}),
+      ...(live?.instanceMetadataTags === 'enabled' || live?.instanceMetadataTags === 'disabled'
+        ? { InstanceMetadataTags: live.instanceMetadataTags }
+        : {}),
+    }),
   );
 }
 
@@ -61,7 +83,7 @@ export function disableMetadataStep(params: Params): StepSpec<ApplyWork> {
           `the metadata endpoint is already disabled (recorded before: ${recorded.httpEndpoint})`,
         );
       }
-      await setEndpoint(ctx.clients.ec2, instance.id, 'disabled');
+      await setEndpoint(ctx.clients.ec2, instance.id, 'disabled', instance.metadataOptions);
       return {
         status: 'done',
         detail: `disabled the instance metadata endpoint (was ${recorded.httpEndpoint}, tokens ${recorded.httpTokens ?? '?'})`,
@@ -85,7 +107,7 @@ export function restoreMetadataStep(): StepSpec<ReleaseWork> {
       if (instance.metadataOptions?.httpEndpoint === wanted) {
         return skipped(`the metadata endpoint is already ${wanted}`);
       }
-      await setEndpoint(ctx.clients.ec2, instance.id, wanted);
+      await setEndpoint(ctx.clients.ec2, instance.id, wanted, instance.metadataOptions);
       // Read back: report the restore only once AWS says it holds.
       const now = await liveOptions(ctx.clients.ec2, instance.id);
       if (now?.httpEndpoint !== wanted) {
