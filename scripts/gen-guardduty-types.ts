@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import {
   compareCodeUnits,
+  parseCsvLine,
   regularAsffType,
   type CompactGuardDutyTypes,
   type GuardDutyTypeTable,
@@ -30,35 +31,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_CSV = resolve(root, 'scripts', 'data', 'guardduty-finding-types.csv');
 /** The generated module. */
 export const DEFAULT_OUT = resolve(root, 'functions', 'lib', 'findings', 'guardduty-types.generated.ts');
-
-/** Parse one CSV line (RFC 4180 quoting), enough for the reference table. */
-function parseCsvLine(line: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i += 1) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i += 1;
-      } else if (ch === '"') {
-        quoted = false;
-      } else {
-        cell += ch;
-      }
-    } else if (ch === '"') {
-      quoted = true;
-    } else if (ch === ',') {
-      cells.push(cell);
-      cell = '';
-    } else {
-      cell += ch;
-    }
-  }
-  cells.push(cell);
-  return cells;
-}
 
 /**
  * The full table from the CSV text: every ASFF type of every row (column `asff_types`, `;`-separated) with its

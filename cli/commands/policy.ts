@@ -23,6 +23,7 @@ import type { CompiledPolicy, Decision } from '../../functions/lib/policy/model.
 import type { Finding } from '../../functions/lib/findings/model.js';
 import { parseCordonEvent, type CordonEvent } from '../../functions/lib/findings/index.js';
 import { loadRuleFiles, rulesReachedBy } from '../../functions/lib/eventbridge/rules.js';
+import { registerCoverageCommand } from './coverage.js';
 
 export type { CommandOutput };
 
@@ -299,4 +300,6 @@ export function registerPolicyCommands(program: Command): void {
     .action((events: string[], options: PolicyTestOptions) => {
       run(() => runPolicyTest(events, options));
     });
+
+  registerCoverageCommand(policy);
 }

@@ -1,0 +1,73 @@
+/**
+ * `cordon policy coverage`: every active GuardDuty type of the reference table gets the decision the real parser
+ * and evaluator give a typical finding of it.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { policyCoverage, readFindingTypes } from '../../functions/lib/policy/coverage.js';
+import { loadPolicy } from '../../functions/lib/policy/index.js';
+
+const TABLE = 'scripts/data/guardduty-finding-types.csv';
+
+function cordon(...args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/cordon.mjs', ...args], { encoding: 'utf8' }, (error, stdout) => {
+      resolve({ code: error && typeof error.code === 'number' ? error.code : 0, stdout });
+    });
+  });
+}
+
+describe('policy coverage', () => {
+  const rows = readFindingTypes(readFileSync(TABLE, 'utf8'));
+  const report = policyCoverage(loadPolicy(['policies']), rows);
+  const of = (type: string) => report.types.find((t) => t.type === type);
+
+  it('decides every active type of the table, and only those', () => {
+    // Assess
+    expect(report.types.length).toBe(rows.filter((r) => r.active).length);
+    expect(report.types.length).toBeGreaterThan(150);
+    expect(report.contained).toBe(
+      report.types.filter((t) => (t.mode === 'auto' || t.mode === 'approval') && t.actions.length > 0).length,
+    );
+  });
+
+  it('gives each type the decision of the default policy, at its documented severity', () => {
+    // Assess
+    expect(of('Backdoor:EC2/C&CActivity.B')).toMatchObject({
+      family: 'Instance',
+      rule: 'ec2-backdoor-trojan-high',
+      mode: 'auto',
+      actions: ['isolate-ec2-instance'],
+      named: true,
+    });
+    // Documented Low: brute force against the instance is notify-only.
+    expect(of('UnauthorizedAccess:EC2/SSHBruteForce')).toMatchObject({
+      severities: [2],
+      rule: 'ec2-inbound-brute-force',
+      mode: 'notify',
+      actions: [],
+    });
+  });
+
+  it('lists the types only a catch-all rule decides as named by no rule', () => {
+    // Assess
+    const sequence = of('AttackSequence:IAM/CompromisedCredentials');
+    expect(sequence).toMatchObject({ family: null, rule: 'guardduty-high-severity', named: false });
+    expect(report.unnamed).toContain('AttackSequence:IAM/CompromisedCredentials');
+    expect(report.unnamed).not.toContain('Backdoor:EC2/C&CActivity.B');
+  });
+
+  it('prints JSON, and with --strict exits 1 while a type is named by no rule', async () => {
+    // Act
+    const json = await cordon('policy', 'coverage', '--json');
+    const strict = await cordon('policy', 'coverage', '--strict');
+
+    // Assess
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { total: number; contained: number; share: number };
+    expect(parsed).toMatchObject({ total: report.types.length, contained: report.contained });
+    expect(strict.code).toBe(report.unnamed.length > 0 ? 1 : 0);
+    expect(strict.stdout).toMatch(/map to a containment action/);
+  });
+});
