@@ -160,6 +160,46 @@ describe('Store races against DynamoDB Local (real concurrent conditional writes
     expect(page.items.filter((r) => r.status === 'APPROVED')).toHaveLength(5);
   });
 
+  it('never overshoots the sharded global limit under 20 racing automatic requests from 20 accounts', async () => {
+    // Prepare: a global limit of 11, split over 8 shards (2+2+2+1+1+1+1+1); an hour no other test counted in
+    const hour = Date.UTC(2031, 0, 1) + Math.floor(Math.random() * 8000) * 3_600_000;
+    const now = new Date(hour + 60_000);
+    const inputs: NewIsolation[] = Array.from({ length: 20 }, (_, i) => {
+      const accountId = String(300_000_000_000 + Math.floor(Math.random() * 99_999_999_999));
+      return {
+        findingKey: `arn:aws:guardduty:us-east-1:${accountId}:detector/d/finding/global-${String(i)}`,
+        resource: {
+          type: 'ec2-instance',
+          id: `i-${(i + 4096).toString(16).padStart(17, '0')}`,
+          accountId,
+          region: 'us-east-1',
+          tags: {},
+          networkInterfaces: [],
+          securityGroupIds: [],
+        },
+        action: 'isolate-ec2-instance',
+        params: {},
+        mode: 'auto',
+        rule: 'ec2-backdoor-trojan-high',
+        status: 'APPROVED',
+        requester: { type: 'policy', id: 'ec2-backdoor-trojan-high', name: 'policy rule' },
+        limits: { perAccountPerHour: 5, globalPerHour: 11 },
+      };
+    });
+
+    // Act
+    const results = await Promise.all(
+      inputs.map((input) => world.deps.store.create(input, { id: newIsolationId(now), now })),
+    );
+
+    // Assess: exactly eleven went ahead, the rest were parked naming the global limit
+    const statuses = results.map((r) => r.record.status);
+    expect(statuses.filter((s) => s === 'APPROVED')).toHaveLength(11);
+    const parked = results.filter((r) => r.record.status === 'PENDING_APPROVAL');
+    expect(parked).toHaveLength(9);
+    expect(parked.every((r) => /global limit of 11/.test(r.record.approvalReason ?? ''))).toBe(true);
+  });
+
   it('lets exactly one of racing approvals and a rejection decide', async () => {
     // Prepare: a request waiting for approval
     const { subject } = await instance();

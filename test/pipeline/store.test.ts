@@ -5,6 +5,7 @@ import { useMoto } from '../support/moto.js';
 import { ConflictError, ValidationError } from '../../functions/lib/errors.js';
 import { IsolationStore, newIsolationId } from '../../functions/lib/store/isolations.js';
 import { ensureIsolationTable } from '../../functions/lib/store/table.js';
+import { globalShardLimits } from '../../functions/lib/store/create.js';
 import { emulatorDynamoHandler } from '../../functions/lib/pipeline/deps.js';
 import type { NewIsolation, Principal } from '../../functions/lib/store/model.js';
 import type { Ec2InstanceResource } from '../../functions/lib/findings/model.js';
@@ -207,6 +208,30 @@ describe('Store: isolation records', () => {
     expect(a.record.status).toBe('APPROVED');
     expect(b.record.status).toBe('PENDING_APPROVAL');
     expect(b.record.approvalReason).toMatch(/global limit of 1/);
+  });
+
+  it('splits the global limit exactly over its counter shards, and parks only once every shard is full', async () => {
+    // Prepare
+    const store = await newStore();
+    const limits = { perAccountPerHour: 10, globalPerHour: 10 };
+    const accounts = Array.from({ length: 13 }, (_, i) => String(400_000_000_000 + i));
+
+    // Act
+    const results = [];
+    for (const account of accounts)
+      results.push(await create(store, request(instance(undefined, account), { limits })));
+
+    // Assess
+    expect(globalShardLimits(10)).toEqual([2, 2, 1, 1, 1, 1, 1, 1]);
+    expect(globalShardLimits(3)).toEqual([1, 1, 1]);
+    expect(globalShardLimits(0)).toEqual([]);
+    expect(results.map((r) => r.record.status)).toEqual([
+      ...Array.from({ length: 10 }, () => 'APPROVED'),
+      'PENDING_APPROVAL',
+      'PENDING_APPROVAL',
+      'PENDING_APPROVAL',
+    ]);
+    expect(results[10]?.record.approvalReason).toMatch(/global limit of 10/);
   });
 
   it('enforces transitions with a condition on the current status', async () => {

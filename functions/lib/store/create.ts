@@ -7,6 +7,11 @@
  *   create one request;
  * - automatic requests increment per-account and global hourly counters in that same transaction, each with a
  *   `count < limit` condition, so concurrent triage runs cannot overshoot a limit.
+ *
+ * The global counter is sharded: every automatic isolation of the organisation would otherwise update one item,
+ * and concurrent transactions on one item cancel each other (TransactionConflict). The limit is split exactly
+ * over the shards ({@link globalShardLimits}); a request starts at a random shard and moves to the next when its
+ * shard is full, and is parked for approval only when every shard is full, so the limit stays exact.
  */
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../errors.js';
@@ -37,6 +42,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const COUNT_ATTRIBUTE = 'count';
 
+/** Shards of the global hour counter: enough to spread a storm's transactions, few enough to scan in one hour. */
+export const GLOBAL_COUNTER_SHARDS = 8;
+
+/**
+ * The global limit split over its shards: `min(GLOBAL_COUNTER_SHARDS, limit)` shards whose limits add up to
+ * exactly `limit` (the first `limit mod n` shards take one more). No shard for a limit below 1.
+ */
+export function globalShardLimits(limit: number): number[] {
+  const total = Math.max(0, Math.floor(limit));
+  const shards = Math.min(GLOBAL_COUNTER_SHARDS, total);
+  return Array.from({ length: shards }, (_, i) => Math.floor(total / shards) + (i < total % shards ? 1 : 0));
+}
+
 /** The hourly counter's increment, refused by DynamoDB once it reached `limit`. */
 function counterUpdate(limit: number, ttl: number) {
   const update = new UpdateBuilder().increment(COUNT_ATTRIBUTE, 1, 0).set(TABLE_TTL_ATTRIBUTE, ttl);
@@ -65,7 +83,21 @@ export async function createIsolation(
   let limits = input.limits;
   let downgraded: string | undefined;
   let lastError: unknown;
-  for (let attempt = 1; attempt <= MAX_CREATE_ATTEMPTS; attempt++) {
+  const shardLimits = globalShardLimits(input.limits?.globalPerHour ?? 0);
+  // Shards found full (counters only grow within the hour), and the one this attempt counts against.
+  const fullShards = new Set<number>();
+  let shard = Math.floor(Math.random() * Math.max(1, shardLimits.length));
+  let conflicts = 0;
+  for (
+    let attempt = 1;
+    conflicts < MAX_CREATE_ATTEMPTS && attempt <= MAX_CREATE_ATTEMPTS + GLOBAL_COUNTER_SHARDS;
+    attempt++
+  ) {
+    if (limits !== undefined && fullShards.size === shardLimits.length) {
+      downgraded = `Automatic isolation needs approval: the global limit of ${String(limits.globalPerHour)} automatic isolations per hour was reached.`;
+      status = 'PENDING_APPROVAL';
+      limits = undefined;
+    }
     const record = newRecord(input, context, status, downgraded);
     stampTrigger(record, input.trigger, renewed);
     const resourceKey = record.resourceKey;
@@ -103,9 +135,10 @@ export async function createIsolation(
     if (limits !== undefined && status === 'APPROVED') {
       const hour = hourBucket(context.now);
       const ttl = Math.floor(context.now.getTime() / 1000) + 2 * 24 * 3600;
+      while (fullShards.has(shard)) shard = (shard + 1) % shardLimits.length;
       for (const [key, limit] of [
         [keys.accountHourCounter(record.accountId, hour), limits.perAccountPerHour],
-        [keys.globalHourCounter(hour), limits.globalPerHour],
+        [keys.globalHourCounter(hour, shard), shardLimits[shard] ?? 0],
       ] as const) {
         items.push({ Update: { TableName: tableName, Key: key, ...counterUpdate(limit, ttl) } });
       }
@@ -128,19 +161,21 @@ export async function createIsolation(
         const existing = await pointedRecord(table, keys.activeLock(resourceKey, input.action));
         if (existing) return { created: false, record: existing, duplicateOf: 'resource' };
         // The lock vanished between our write and this read (the other isolation just ended): try again.
-      } else if (failed(counterIndex) || failed(counterIndex + 1)) {
-        const which = failed(counterIndex)
-          ? `the per-account limit of ${String(limits?.perAccountPerHour)} automatic isolations per hour in ${record.accountId}`
-          : `the global limit of ${String(limits?.globalPerHour)} automatic isolations per hour`;
-        downgraded = `Automatic isolation needs approval: ${which} was reached.`;
+      } else if (failed(counterIndex)) {
+        downgraded = `Automatic isolation needs approval: the per-account limit of ${String(limits?.perAccountPerHour)} automatic isolations per hour in ${record.accountId} was reached.`;
         status = 'PENDING_APPROVAL';
         limits = undefined;
+        continue;
+      } else if (failed(counterIndex + 1)) {
+        // This shard is full: the next one (the loop parks the request once all are).
+        fullShards.add(shard);
         continue;
       } else if (failed(0)) {
         throw new ConflictError(`Isolation id ${record.id} already exists`, { cause: error });
       }
       // TransactionConflict: another transaction touched the same items; it settles within milliseconds.
-      await sleep(10 + Math.floor(Math.random() * 40 * attempt));
+      conflicts += 1;
+      await sleep(10 + Math.floor(Math.random() * 40 * conflicts));
     }
   }
   throw new ConflictError('Could not create the isolation request: DynamoDB kept reporting conflicts.', {

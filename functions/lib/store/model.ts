@@ -279,7 +279,8 @@ export const keys = {
     pk: `COUNT#${accountId}#${hour}`,
     sk: 'COUNT',
   }),
-  globalHourCounter: (hour: string) => ({ pk: `COUNT#GLOBAL#${hour}`, sk: 'COUNT' }),
+  /** One shard of the global hour counter (see store/create.ts: sharded so that no single item is hot). */
+  globalHourCounter: (hour: string, shard: number) => ({ pk: `COUNT#GLOBAL#${hour}`, sk: `COUNT#${shard}` }),
 };
 
 /** Input to create an isolation request. */
