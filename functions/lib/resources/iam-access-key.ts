@@ -11,13 +11,8 @@
  */
 import * as z from 'zod';
 import { iamArn } from '../kernel/arn.js';
-import {
-  ACCESS_KEY_ID,
-  AccessKeyIdSchema,
-  AccountIdSchema,
-  IamUserNameSchema,
-  RegionSchema,
-} from '../kernel/ids.js';
+import { ACCESS_KEY_ID, REQUESTED_OWNER_MISSING, part } from '../kernel/id-patterns.js';
+import { AccessKeyIdSchema, AccountIdSchema, IamUserNameSchema, RegionSchema } from '../kernel/ids.js';
 import type { Resource } from '../findings/model.js';
 import { principalRoot } from './aws-account.js';
 import { readUserTags } from './iam.js';
@@ -146,24 +141,23 @@ export const iamAccessKey = defineKind<IamAccessKeyResource, z.infer<typeof TagT
     read: (clients, target) => readUserTags(clients, target.userName),
   },
   request: {
-    toResource: (body) => {
-      if (!ACCESS_KEY_ID.test(body.resourceId)) {
-        throw fieldError(
-          'resourceId',
-          'must be a long-term access key id: AKIA followed by 16 letters or digits',
-        );
-      }
-      if (!body.userName)
-        throw fieldError('userName', 'is required for an access key: the IAM user that owns it');
+    hint: 'Long-term access key id (AKIA…).',
+    idPattern: new RegExp(`^(?<id>${part(ACCESS_KEY_ID)})$`),
+    idMessage: 'must be a long-term access key id: AKIA followed by 16 letters or digits',
+    needsUserName: true,
+    toResource: (body, { id }) => {
+      // Checked before (kind.ts, needsUserName); narrowed here for the type.
+      const userName = body.userName;
+      if (userName === undefined) throw fieldError('userName', REQUESTED_OWNER_MISSING);
       return {
         accountId: body.accountId,
         region: body.region,
         tags: {},
         type: TYPE,
-        id: body.resourceId,
-        accessKeyId: body.resourceId,
-        userName: body.userName,
-        arn: iamArn(body.region, body.accountId, `user/${body.userName}`),
+        id,
+        accessKeyId: id,
+        userName,
+        arn: iamArn(body.region, body.accountId, `user/${userName}`),
       };
     },
   },

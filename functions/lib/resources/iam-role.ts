@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { iamArn } from '../kernel/arn.js';
 import { AccountIdSchema, IamRoleNameSchema, RegionSchema } from '../kernel/ids.js';
-import { readRoleTags, requestedIamName, scopedIamArn } from './iam.js';
+import { readRoleTags, iamRequest, requestedIamArn, scopedIamArn } from './iam.js';
 import { defineKind, lastSegment, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
 
 const TYPE = 'iam-role';
@@ -77,8 +77,9 @@ export const iamRole = defineKind<IamRoleResource, z.infer<typeof TagTarget>>({
     read: (clients, target) => readRoleTags(clients, target.roleName),
   },
   request: {
-    toResource: (body) => {
-      const { name, arn } = requestedIamName(body, 'role');
+    ...iamRequest('role'),
+    toResource: (body, { id: name, path }) => {
+      const arn = requestedIamArn(body, 'role', name, path);
       return {
         accountId: body.accountId,
         region: body.region,

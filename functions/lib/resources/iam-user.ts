@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { iamArn } from '../kernel/arn.js';
 import { AccountIdSchema, IamUserNameSchema, RegionSchema } from '../kernel/ids.js';
-import { readUserTags, requestedIamName, scopedIamArn } from './iam.js';
+import { readUserTags, iamRequest, requestedIamArn, scopedIamArn } from './iam.js';
 import { defineKind, lastSegment, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
 
 const TYPE = 'iam-user';
@@ -66,8 +66,9 @@ export const iamUser = defineKind<IamUserResource, z.infer<typeof TagTarget>>({
     read: (clients, target) => readUserTags(clients, target.userName),
   },
   request: {
-    toResource: (body) => {
-      const { name, arn } = requestedIamName(body, 'user');
+    ...iamRequest('user'),
+    toResource: (body, { id: name, path }) => {
+      const arn = requestedIamArn(body, 'user', name, path);
       return {
         accountId: body.accountId,
         region: body.region,

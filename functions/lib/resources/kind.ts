@@ -13,6 +13,7 @@ import type { MemberClients } from '../actions/contract.js';
 import type { MemberService } from '../aws/member-clients.js';
 import { CordonError, ValidationError } from '../errors.js';
 import type { Partition } from '../kernel/arn.js';
+import { matchRequestedId, REQUESTED_ID_SCOPE, REQUESTED_OWNER_MISSING } from '../kernel/id-patterns.js';
 import type { Resource } from '../findings/model.js';
 import type { AsffFinding, AsffResource, GuardDutyFindingDetail } from '../findings/schemas.js';
 
@@ -116,10 +117,28 @@ export interface KindSpec<R extends Resource, T extends { type: string; accountI
   /** How the live tags are read; absent: the API never needs them for this kind. */
   tags?: TagSource<R, T>;
   /** How the API requests one (`POST /isolations`); absent: it cannot be requested. */
-  request?: {
-    /** @throws ValidationError naming the field (see {@link fieldError}) */
-    toResource(body: RequestedResource): R;
-  };
+  request?: RequestSpec<R>;
+}
+
+/**
+ * How the API requests a resource of a kind. The form facts (hint, pattern, message) are served in `/config.json`
+ * (api/views.ts), so the console's request form and its checks follow the kinds with no console change.
+ */
+export interface RequestSpec<R> {
+  /** What the resource field takes, for people: `Instance id (i-…) or instance ARN.` */
+  hint: string;
+  /**
+   * Every id form the API takes, anchored: the named group `id` is the resource's id; an ARN form captures
+   * `account` (and `region`), which must be the request's; `path` is an IAM path. Plain syntax only: the console
+   * compiles its source in the browser (kernel/id-patterns.ts `matchRequestedId` is the one check).
+   */
+  idPattern: RegExp;
+  /** Why an id outside {@link idPattern} is refused. */
+  idMessage: string;
+  /** The request must name the IAM user that owns the resource (`userName`): an access key. */
+  needsUserName?: boolean;
+  /** The resource of a request whose id passed the check (its parts as matched). */
+  toResource(body: RequestedResource, id: { id: string; path: string | undefined }): R;
 }
 
 /** A kind as the rest of cordon holds it: any resource in, narrowed inside. */
@@ -149,7 +168,10 @@ export interface ResourceKind {
     /** Reads the tags of a target of this kind; a target of another shape is refused. */
     read(clients: MemberClients, target: unknown): Promise<Record<string, string>>;
   };
-  readonly request?: { toResource(body: RequestedResource): Resource };
+  readonly request?: Omit<RequestSpec<Resource>, 'toResource'> & {
+    /** @throws ValidationError naming the field (see {@link fieldError}) */
+    toResource(body: RequestedResource): Resource;
+  };
 }
 
 /** A kind was handed a resource of another type: a wiring mistake, never user input. */
@@ -205,7 +227,23 @@ export function defineKind<R extends Resource, T extends { type: string; account
           },
         }
       : {}),
-    ...(request ? { request: { toResource: (body: RequestedResource) => request.toResource(body) } } : {}),
+    ...(request ? { request: requestOf(request) } : {}),
+  };
+}
+
+/** The API side of a kind: the id checked against its pattern and scope, the owner required, then the resource. */
+function requestOf<R extends Resource>(spec: RequestSpec<R>): NonNullable<ResourceKind['request']> {
+  const { toResource, ...form } = spec;
+  return {
+    ...form,
+    toResource: (body) => {
+      const matched = matchRequestedId(spec.idPattern, body);
+      if ('refused' in matched)
+        throw fieldError('resourceId', matched.refused === 'form' ? spec.idMessage : REQUESTED_ID_SCOPE);
+      if (spec.needsUserName === true && !body.userName)
+        throw fieldError('userName', REQUESTED_OWNER_MISSING);
+      return toResource(body, matched);
+    },
   };
 }
 
