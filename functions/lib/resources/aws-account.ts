@@ -1,8 +1,9 @@
 /** AWS accounts and their root user: never contained, but named and notified about. */
+import * as z from 'zod';
 import { iamArn } from '../kernel/arn.js';
 import { AccountIdSchema } from '../kernel/ids.js';
 import { scopedIamArn } from './iam.js';
-import { defineKind, type FindingScope, type ResourceBase } from './kind.js';
+import { defineKind, storedResourceBase, type FindingScope, type ResourceBase } from './kind.js';
 
 const TYPE = 'aws-account';
 
@@ -29,6 +30,7 @@ export const awsAccount = defineKind<AwsAccountResource, never>({
   type: TYPE,
   label: 'AWS account',
   idSchema: AccountIdSchema,
+  stored: z.strictObject({ ...storedResourceBase, type: z.literal(TYPE), root: z.boolean() }),
   arn: (r) => iamArn(r.region, r.accountId, 'root'),
   protectionArns: (r, partition) => [`arn:${partition}:iam::${r.accountId}:root`],
   asff: {

@@ -6,7 +6,7 @@ import { tagListToRecord } from '../findings/schemas.js';
 import { buildArn } from '../kernel/arn.js';
 import { INSTANCE_ID, PARTITION, part } from '../kernel/id-patterns.js';
 import { AccountIdSchema, InstanceIdSchema, RegionSchema } from '../kernel/ids.js';
-import { defineKind, nonEmpty, uniqueStrings, type ResourceBase } from './kind.js';
+import { defineKind, storedResourceBase, nonEmpty, uniqueStrings, type ResourceBase } from './kind.js';
 
 const TYPE = 'ec2-instance';
 
@@ -51,6 +51,23 @@ export const ec2Instance = defineKind<Ec2InstanceResource, z.infer<typeof TagTar
   type: TYPE,
   label: 'EC2 instance',
   idSchema: InstanceIdSchema,
+  stored: z.strictObject({
+    ...storedResourceBase,
+    type: z.literal(TYPE),
+    vpcId: z.string().optional(),
+    subnetId: z.string().optional(),
+    networkInterfaces: z.array(
+      z.strictObject({
+        id: z.string(),
+        vpcId: z.string().optional(),
+        subnetId: z.string().optional(),
+        privateIpAddress: z.string().optional(),
+        securityGroupIds: z.array(z.string()),
+      }),
+    ),
+    securityGroupIds: z.array(z.string()),
+    instanceProfileArn: z.string().optional(),
+  }),
   arn: (r) => instanceArn(r.region, r.accountId, r.id),
   protectionArns: (r, partition) => [instanceArn(r.region, r.accountId, r.id, partition)],
   guardDuty: {

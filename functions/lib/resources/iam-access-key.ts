@@ -19,7 +19,14 @@ import { readUserTags } from './iam.js';
 import { principalRole } from './iam-role.js';
 import { principalUser } from './iam-user.js';
 import { identityCenterSessionUser } from './identity-center-user.js';
-import { defineKind, fieldError, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
+import {
+  defineKind,
+  storedResourceBase,
+  fieldError,
+  nonEmpty,
+  type FindingScope,
+  type ResourceBase,
+} from './kind.js';
 import { otherResource } from './other.js';
 
 const TYPE = 'iam-access-key';
@@ -93,6 +100,12 @@ export const iamAccessKey = defineKind<IamAccessKeyResource, z.infer<typeof TagT
   type: TYPE,
   label: 'IAM access key',
   idSchema: AccessKeyIdSchema,
+  stored: z.strictObject({
+    ...storedResourceBase,
+    type: z.literal(TYPE),
+    accessKeyId: z.string(),
+    userName: z.string(),
+  }),
   // A key has no ARN: its owner's stands for it (protecting a user protects the user's keys).
   arn: (r) => iamArn(r.region, r.accountId, `user/${r.userName}`),
   protectionArns: (r, partition) => [`arn:${partition}:iam::${r.accountId}:user/${r.userName}`],

@@ -3,7 +3,14 @@ import * as z from 'zod';
 import { iamArn } from '../kernel/arn.js';
 import { AccountIdSchema, IamRoleNameSchema, RegionSchema } from '../kernel/ids.js';
 import { readRoleTags, iamRequest, requestedIamArn, scopedIamArn } from './iam.js';
-import { defineKind, lastSegment, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
+import {
+  defineKind,
+  storedResourceBase,
+  lastSegment,
+  nonEmpty,
+  type FindingScope,
+  type ResourceBase,
+} from './kind.js';
 
 const TYPE = 'iam-role';
 
@@ -43,6 +50,12 @@ export const iamRole = defineKind<IamRoleResource, z.infer<typeof TagTarget>>({
   type: TYPE,
   label: 'IAM role',
   idSchema: IamRoleNameSchema,
+  stored: z.strictObject({
+    ...storedResourceBase,
+    type: z.literal(TYPE),
+    roleName: z.string(),
+    sessionName: z.string().optional(),
+  }),
   arn: (r) => iamArn(r.region, r.accountId, `role/${r.roleName}`),
   protectionArns: (r, partition) => [
     // A finding may carry the assumed-role ARN; the role's own ARN is what operators protect.

@@ -3,7 +3,14 @@ import * as z from 'zod';
 import { iamArn } from '../kernel/arn.js';
 import { AccountIdSchema, IamUserNameSchema, RegionSchema } from '../kernel/ids.js';
 import { readUserTags, iamRequest, requestedIamArn, scopedIamArn } from './iam.js';
-import { defineKind, lastSegment, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
+import {
+  defineKind,
+  storedResourceBase,
+  lastSegment,
+  nonEmpty,
+  type FindingScope,
+  type ResourceBase,
+} from './kind.js';
 
 const TYPE = 'iam-user';
 
@@ -36,6 +43,7 @@ export const iamUser = defineKind<IamUserResource, z.infer<typeof TagTarget>>({
   type: TYPE,
   label: 'IAM user',
   idSchema: IamUserNameSchema,
+  stored: z.strictObject({ ...storedResourceBase, type: z.literal(TYPE), userName: z.string() }),
   arn: (r) => iamArn(r.region, r.accountId, `user/${r.userName}`),
   // A user's own ARN (any path) is what operators protect; built only when the finding gave none.
   protectionArns: (r, partition) =>

@@ -8,7 +8,7 @@
  * {@link ResourceKind} that takes any {@link Resource} and narrows it by `type` (a mismatch is a programming error
  * and throws), so callers hold one table of kinds without casts.
  */
-import type * as z from 'zod';
+import * as z from 'zod';
 import type { MemberClients } from '../actions/contract.js';
 import type { MemberService } from '../aws/member-clients.js';
 import { CordonError, ValidationError } from '../errors.js';
@@ -29,6 +29,18 @@ export interface ResourceBase {
   /** Resource tags as seen in the finding (may be empty; actions re-read live tags before acting). */
   tags: Record<string, string>;
 }
+
+/**
+ * The stored form of {@link ResourceBase}: each kind's `stored` schema spreads it. Strict schemas: a field added to
+ * a resource interface without its schema fails loudly on read (store/codec.ts) instead of vanishing.
+ */
+export const storedResourceBase = {
+  id: z.string(),
+  arn: z.string().optional(),
+  accountId: z.string(),
+  region: z.string(),
+  tags: z.record(z.string(), z.string()),
+};
 
 /** Where a finding says its resources live; `partition` is the finding's own or its region's. */
 export interface FindingScope {
@@ -91,6 +103,8 @@ export interface KindSpec<R extends Resource, T extends { type: string; accountI
   label: string;
   /** What `resource.id` is. */
   idSchema: z.ZodType<string>;
+  /** The resource as an isolation record stores it (store/codec.ts reads records with it). */
+  stored: z.ZodType<R>;
   /** The ARN built from the resource's identifiers (partition of its region); absent: the id stands for it. */
   arn?(resource: R): string;
   /**
@@ -146,6 +160,7 @@ export interface ResourceKind {
   readonly type: Resource['type'];
   readonly label: string;
   readonly idSchema: z.ZodType<string>;
+  readonly stored: z.ZodType<Resource>;
   /** Whether the resource is of this kind. */
   owns(resource: Resource): boolean;
   /** The ARN that identifies the resource: its own when known, else built; else its id. */
@@ -201,6 +216,7 @@ export function defineKind<R extends Resource, T extends { type: string; account
     type: spec.type,
     label: spec.label,
     idSchema: spec.idSchema,
+    stored: spec.stored,
     owns,
     identifyingArn,
     protectionArns: (resource, partition) => {
