@@ -29,7 +29,7 @@ import type {
   TagExemption,
   RuleExplanation,
 } from './model.js';
-import { identifyingArn as resourceArn } from '../resources/registry.js';
+import { identifyingArn as resourceArn, kindOf } from '../resources/registry.js';
 
 const RESOURCE_BIT = new Map(RESOURCE_TYPES.map((type, index) => [type, 1 << index]));
 const SOURCE_INDEX = { guardduty: 0, securityhub: 1 } as const;
@@ -471,7 +471,7 @@ function plan(
   for (const resource of finding.resources) {
     if (!selects(program, resource)) continue;
     // Accounts and root are named even though no action supports them: people ask why root was not contained.
-    if (resource.type !== 'aws-account' && !action.resourceTypes.includes(resource.type)) {
+    if (!kindOf(resource).neverContained && !action.resourceTypes.includes(resource.type)) {
       unsupported++;
       continue;
     }

@@ -32,6 +32,14 @@ export const awsAccount = defineKind<AwsAccountResource, never>({
   idSchema: AccountIdSchema,
   stored: z.strictObject({ ...storedResourceBase, type: z.literal(TYPE), root: z.boolean() }),
   arn: (r) => iamArn(r.region, r.accountId, 'root'),
+  // IAM cannot deny the root user anyway; account-level containment is out of cordon's reach by design.
+  neverContained: {
+    what: 'an account or its root user',
+    why: (r) =>
+      r.root
+        ? 'the root user is never contained by cordon; rotate its credentials by hand'
+        : 'account-level resources are never contained by cordon',
+  },
   protectionArns: (r, partition) => [`arn:${partition}:iam::${r.accountId}:root`],
   asff: {
     type: 'AwsAccount',

@@ -9,6 +9,8 @@ import { AccountIdSchema, InstanceIdSchema, RegionSchema } from '../kernel/ids.j
 import { defineKind, storedResourceBase, nonEmpty, uniqueStrings, type ResourceBase } from './kind.js';
 
 const TYPE = 'ec2-instance';
+/** The type name, for the actions that contain this kind. */
+export { TYPE as EC2_INSTANCE };
 
 export interface NetworkInterfaceRef {
   id: string;

@@ -30,6 +30,8 @@ import {
 import { otherResource } from './other.js';
 
 const TYPE = 'iam-access-key';
+/** The type name, for the actions that contain this kind. */
+export { TYPE as IAM_ACCESS_KEY };
 
 export interface IamAccessKeyResource extends ResourceBase {
   type: typeof TYPE;

@@ -13,6 +13,8 @@ import {
 } from './kind.js';
 
 const TYPE = 'iam-role';
+/** The type name, for the actions that contain this kind. */
+export { TYPE as IAM_ROLE };
 
 export interface IamRoleResource extends ResourceBase {
   type: typeof TYPE;

@@ -13,6 +13,8 @@ import {
 } from './kind.js';
 
 const TYPE = 'iam-user';
+/** The type name, for the actions that contain this kind. */
+export { TYPE as IAM_USER };
 
 export interface IamUserResource extends ResourceBase {
   type: typeof TYPE;

@@ -6,6 +6,8 @@ import * as z from 'zod';
 import { defineKind, storedResourceBase, type FindingScope, type ResourceBase } from './kind.js';
 
 const TYPE = 'identity-center-user';
+/** The type name, for the actions that contain this kind. */
+export { TYPE as IDENTITY_CENTER_USER };
 
 /**
  * `arn` is the assumed-role session ARN, so that protected-ARN patterns can name Identity Center sessions apart

@@ -114,6 +114,11 @@ export interface KindSpec<R extends Resource, T extends { type: string; accountI
   protectionArns?(resource: R, partition: Partition): string[];
   /** The IAM user or role it is or belongs to; absent: none the guards check by name. */
   iamIdentity?(resource: R): IamIdentity;
+  /**
+   * cordon never contains resources of this kind (an account, its root user), whatever the policy says: the
+   * guards refuse them and policy evaluation leaves them out, but still names them (people ask why).
+   */
+  neverContained?: NeverContained<R>;
   /** GuardDuty `resource.<block>`: which block names resources of this kind and how to read it. */
   guardDuty?: GuardDutyReader;
   /** The ASFF resource type cordon writes, and the category of the findings it imports. */
@@ -155,6 +160,14 @@ export interface RequestSpec<R> {
   toResource(body: RequestedResource, id: { id: string; path: string | undefined }): R;
 }
 
+/** Why resources of a kind are never contained. */
+export interface NeverContained<R> {
+  /** What the kind is, for people: `an account or its root user`. */
+  what: string;
+  /** Why this resource is refused. */
+  why(resource: R): string;
+}
+
 /** A kind as the rest of cordon holds it: any resource in, narrowed inside. */
 export interface ResourceKind {
   readonly type: Resource['type'];
@@ -169,6 +182,7 @@ export interface ResourceKind {
   protectionArns(resource: Resource, partition: Partition): string[];
   /** The IAM user or role it is or belongs to, or undefined. */
   iamIdentity(resource: Resource): IamIdentity | undefined;
+  readonly neverContained?: NeverContained<Resource>;
   readonly guardDuty: GuardDutyReader | undefined;
   readonly asff: {
     type: string;
@@ -209,7 +223,7 @@ export function defineKind<R extends Resource, T extends { type: string; account
     if (resource.arn) return resource.arn;
     return spec.arn ? spec.arn(narrow(resource)) : resource.id;
   };
-  const { tags, request } = spec;
+  const { tags, request, neverContained } = spec;
   const asffRead = spec.asff.read;
   const asffResourceId = spec.asff.resourceId;
   return {
@@ -225,6 +239,9 @@ export function defineKind<R extends Resource, T extends { type: string; account
       return [...new Set([...own, ...more])];
     },
     iamIdentity: (resource) => spec.iamIdentity?.(narrow(resource)),
+    ...(neverContained
+      ? { neverContained: { what: neverContained.what, why: (r: Resource) => neverContained.why(narrow(r)) } }
+      : {}),
     guardDuty: spec.guardDuty,
     asff: {
       type: spec.asff.type,

@@ -34,6 +34,7 @@ import {
 } from './state.js';
 import { releaseStages, type ReleaseWork } from './release.js';
 import { awsCall, type StageSpec, type StepSpec } from '../steps.js';
+import { IAM_USER } from '../../resources/iam-user.js';
 
 export type { IamUserBefore, IncidentItem } from './state.js';
 
@@ -279,7 +280,7 @@ export const isolateIamUser = defineRunnableAction({
   name: 'isolate-iam-user',
   description:
     'Deny everything to an IAM user with an inline deny-all policy, deactivate its active access keys and tag it; release puts the keys, policies and tags back.',
-  resourceType: 'iam-user',
+  resourceType: IAM_USER,
   before: isolateIamUserBeforeSchema,
   goneErrors: IAM_NO_SUCH_ENTITY,
   params,
