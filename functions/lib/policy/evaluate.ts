@@ -29,7 +29,7 @@ import type {
   TagExemption,
   RuleExplanation,
 } from './model.js';
-import { identifyingArn as resourceArn, kindOf } from '../resources/registry.js';
+import { kindOf } from '../resources/registry.js';
 
 const RESOURCE_BIT = new Map(RESOURCE_TYPES.map((type, index) => [type, 1 << index]));
 const SOURCE_INDEX = { guardduty: 0, securityhub: 1 } as const;
@@ -442,9 +442,6 @@ function matchedOn(
 function join(text: string, part: string): string {
   return text === '' ? part : `${text}; ${part}`;
 }
-
-/** A resource's ARN as given, or built from its identifiers (in its region's partition), for protected-ARN globs. */
-export { resourceArn };
 
 /**
  * The planned actions for the matching rule. Adds to `reasons` why resources were left out (account, exempt,

@@ -4,7 +4,7 @@
  */
 import { accountRefusal, actedOnAccount, crossAccountRefusal } from '../findings/account.js';
 import type { Finding, Resource } from '../findings/model.js';
-import { identifyingArn as resourceArn, kindOf } from '../resources/registry.js';
+import { identifyingArn, kindOf } from '../resources/registry.js';
 import type { Glob } from './glob.js';
 import type { AccountRefusalEntry, PolicySettings } from './model.js';
 
@@ -79,7 +79,7 @@ export function exclusion(
       byTag: false,
     };
   if (protectedGlobs.length > 0) {
-    const arn = resourceArn(resource);
+    const arn = identifyingArn(resource);
     const glob = protectedGlobs.find((g) => g.test(arn));
     if (glob)
       return {
