@@ -4,22 +4,30 @@
  * `pendingReports`) and retried by the next worker or expire run.
  */
 import { errorMessage } from '../errors.js';
-import type { PipelineDeps } from '../pipeline/deps.js';
+import type { PipelineConfig } from '../config.js';
+import type { PipelineLogger } from '../observability.js';
+import type { IsolationStore } from '../store/isolations.js';
+import type { Notifier } from './notifier.js';
 import type { IsolationRecord, PendingReport, ReportOutcome, SecurityHubRef } from '../store/model.js';
 import { buildNotification, NOTIFIED_STATUSES } from './notification.js';
 import { buildBatchUpdate, buildImportedFinding, importedFindingRef } from './securityhub-payload.js';
 import type { BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
-import type { UnprocessedFinding } from './securityhub-writer.js';
+import type { SecurityHubWriter, UnprocessedFinding } from './securityhub-writer.js';
 import { CordonError } from '../errors.js';
 import { reconcileUpdate } from './finding-state.js';
 
 /** Bounded retries of `ConcurrentUpdateError` (a BatchImportFindings racing our update settles quickly). */
 export const CONCURRENT_UPDATE_ATTEMPTS = 3;
 
-export type ReportDeps = Pick<
-  PipelineDeps,
-  'securityHub' | 'notifier' | 'store' | 'config' | 'clock' | 'logger'
->;
+/** What reporting needs; the pipeline's deps (pipeline/deps.ts) provide it. Declared here: report sits below it. */
+export interface ReportDeps {
+  securityHub: SecurityHubWriter;
+  notifier: Notifier;
+  store: IsolationStore;
+  config: PipelineConfig;
+  clock: () => Date;
+  logger: PipelineLogger;
+}
 
 /** Security Hub did not process a finding update. */
 export class WriteBackError extends CordonError {
@@ -157,7 +165,7 @@ export async function retryPendingReports(
 
 /** Write a note on a finding that has no isolation (e.g. "no policy rule matches"), without changing its workflow. */
 export async function writeFindingNote(
-  deps: Pick<PipelineDeps, 'securityHub'>,
+  deps: Pick<ReportDeps, 'securityHub'>,
   target: { id: string; productArn: string },
   text: string,
   fields: Pick<BatchUpdateFindingsCommandInput, 'Workflow' | 'UserDefinedFields'> = {},
