@@ -4,6 +4,11 @@
  * the console (console/src) imports the same module, so its inline checks are the server's rules and its types
  * are the server's answers. Nothing here may import the AWS SDK, Node built-ins or pipeline code: this module is
  * bundled into the browser (test/console/contract.test.ts checks its imports).
+ *
+ * Resource kinds are not listed here: `/config.json` serves the requestable ones from the resource-kind registry
+ * (`requestableKinds`, from each kind's `request` in functions/lib/resources/), and the console builds its form
+ * and checks the resource id from that. Adding a kind or an action therefore changes nothing in this module; see
+ * functions/lib/resources/README.md and docs/actions/README.md for the steps.
  */
 // zod/mini: the same schemas as zod's classic API, at a fifth of the bundle size in the console.
 import * as z from 'zod/mini';
