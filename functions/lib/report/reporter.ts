@@ -104,7 +104,7 @@ async function writeBack(deps: ReportDeps, record: IsolationRecord): Promise<Sec
  * Never throws for a report failure (only for a store failure, which the caller's retry covers).
  * @returns the channels that failed (empty when everything was delivered).
  */
-export async function reportOutcome(
+export async function reportStatus(
   deps: ReportDeps,
   record: IsolationRecord,
   channels: readonly PendingReport['channel'][] = ['securityhub', 'sns'],
@@ -160,7 +160,7 @@ export async function retryPendingReports(
 ): Promise<PendingReport['channel'][]> {
   const channels = [...new Set(record.pendingReports.map((p) => p.channel))];
   if (channels.length === 0) return [];
-  return reportOutcome(deps, record, channels);
+  return reportStatus(deps, record, channels);
 }
 
 /** Write a note on a finding that has no isolation (e.g. "no policy rule matches"), without changing its workflow. */
