@@ -2,6 +2,71 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** `../x/**` and `../../x/**`: layer `x` from a layer folder or from a folder inside it (actions/<name>/). */
+const up = (...dirs) => dirs.flatMap((d) => [`../${d}/**`, `../../${d}/**`, `../${d}.js`, `../../${d}.js`]);
+const HIGHER_THAN_CORE = ['pipeline', 'api', 'console', 'report', 'eventbridge'];
+
+/** `forbidden`: gitignore-style groups, or one regex (a string) over the import path. */
+function layer(files, forbidden, message, ignores = []) {
+  const pattern =
+    typeof forbidden === 'string' ? { regex: forbidden, message } : { group: forbidden, message };
+  return { files, ignores, rules: { 'no-restricted-imports': ['error', { patterns: [pattern] }] } };
+}
+
+/** Which layer may not import which, as the code stands (test/lint checks each rule bites). */
+function layers() {
+  return [
+    layer(['functions/lib/kernel/**/*.ts'], ['../**'], 'The kernel imports nothing from cordon.'),
+    layer(
+      ['functions/lib/aws/**/*.ts'],
+      up('actions', 'resources', 'findings', 'policy', 'store', 'observability', ...HIGHER_THAN_CORE),
+      'aws/ wraps the SDK for everyone: it may import only errors.ts and the kernel.',
+    ),
+    layer(
+      ['functions/lib/observability.ts'],
+      ['./actions/**', './resources/**', './store/**', './pipeline/**', './api/**', './report/**'],
+      'observability.ts is below every layer that logs: errors.ts and the kernel only.',
+    ),
+    layer(
+      ['functions/lib/report/**/*.ts'],
+      up('pipeline', 'api', 'console', 'eventbridge'),
+      'report/ is called by the pipeline: declare what it needs (ReportDeps) instead of importing the pipeline.',
+    ),
+    layer(
+      [
+        'functions/lib/actions/**/*.ts',
+        'functions/lib/resources/**/*.ts',
+        'functions/lib/findings/**/*.ts',
+        'functions/lib/policy/**/*.ts',
+        'functions/lib/store/**/*.ts',
+      ],
+      up(...HIGHER_THAN_CORE),
+      'The core (actions, resources, findings, policy, store) must not import the pipeline, the API, the console, report or eventbridge.',
+    ),
+    layer(
+      ['functions/**/*.ts'],
+      ['**/harness/**', '**/scripts/**', '**/bench/**', '**/cli/**'],
+      'Lambda code must not import local tooling (harness, scripts, bench, cli).',
+      [
+        'functions/lib/kernel/**',
+        'functions/lib/aws/**',
+        'functions/lib/observability.ts',
+        'functions/lib/report/**',
+        'functions/lib/actions/**',
+        'functions/lib/resources/**',
+        'functions/lib/findings/**',
+        'functions/lib/policy/**',
+        'functions/lib/store/**',
+      ],
+    ),
+    layer(
+      ['console/src/**/*.ts'],
+      '/functions/(?!lib/api/contract\\.js$|lib/store/model\\.js$)',
+      'The console imports only the API contract (functions/lib/api/contract.ts) and the store model types.',
+    ),
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.cordon/', '.venv-moto/', 'test-output/', 'terraform/'] },
   js.configs.recommended,
@@ -51,6 +116,9 @@ export default tseslint.config(
       ],
     },
   },
+  // Layering: a module imports only layers below its own (CONTRIBUTING.md, architecture). `import type` counts
+  // too: a type from a higher layer ties the lower one to its shape. The kernel imports nothing from cordon.
+  ...layers(),
   {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },

@@ -18,6 +18,8 @@ import { CordonError } from '../functions/lib/errors.js';
 import { ASFF_TYPE_TO_GUARDDUTY_TYPE } from '../functions/lib/findings/guardduty-types.js';
 import { atLeast, figure, median, progress, round, type Figure } from './lib/figures.js';
 import { findingMix } from './lib/samples.js';
+import { EC2_INSTANCE } from '../functions/lib/resources/ec2-instance.js';
+import { IAM_USER } from '../functions/lib/resources/iam-user.js';
 
 const BENCHMARK = 'policy evaluation';
 /** Rules at the end of every synthetic policy, in this order; every finding of the mix matches one of them. */
@@ -93,13 +95,13 @@ export function syntheticPolicy(
   rules.push(
     {
       name: 'tail-ec2-instance',
-      match: { resourceType: 'ec2-instance', severity: { min: 4 } },
+      match: { resourceType: EC2_INSTANCE, severity: { min: 4 } },
       action: 'isolate-ec2-instance',
       mode: 'approval',
     },
     {
       name: 'tail-iam-user',
-      match: { resourceType: 'iam-user', severity: { min: 4 } },
+      match: { resourceType: IAM_USER, severity: { min: 4 } },
       action: 'isolate-iam-user',
       mode: 'approval',
     },

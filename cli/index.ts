@@ -10,8 +10,8 @@ import { registerActionsCommands } from './commands/actions.js';
 import { registerReplayCommand } from './commands/replay-command.js';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError } from './kit.js';
 
-/** Build the program (exported for tests that want to inspect help text). */
-export function buildProgram(): Command {
+/** Build the program: every command and its help. */
+function buildProgram(): Command {
   const program = new Command('cordon')
     .description('cordon: event-driven security incident responder for AWS')
     .version('0.1.0')

@@ -7,7 +7,7 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { awsClientConfig } from '../functions/lib/aws/client-config.js';
 import { ensureIsolationTable } from '../functions/lib/store/table.js';
-import { iamArn } from '../functions/lib/arn.js';
+import { iamArn } from '../functions/lib/kernel/arn.js';
 
 /** What {@link bootstrapEmulator} created or found. */
 export interface EmulatorResources {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { normaliseFindings } from '../../functions/lib/findings/index.js';
 import type { Finding } from '../../functions/lib/findings/model.js';
 import { labelForScore } from '../../functions/lib/findings/severity.js';
+import { EC2_INSTANCE } from '../../functions/lib/resources/ec2-instance.js';
 
 const EVENTS_DIR = 'test/events';
 
@@ -46,7 +47,7 @@ export function findingMix(): Finding[] {
   const base = sampleEvents().flatMap(({ event }) => normaliseFindings(event));
   const out: Finding[] = [];
   for (const finding of base) {
-    const family = finding.resources.some((r) => r.type === 'ec2-instance') ? EC2_TYPES : IAM_TYPES;
+    const family = finding.resources.some((r) => r.type === EC2_INSTANCE) ? EC2_TYPES : IAM_TYPES;
     const types = finding.source === 'guardduty' ? family : [finding.type];
     for (const type of types) {
       for (const accountId of MIX_ACCOUNTS) {

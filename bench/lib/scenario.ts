@@ -24,6 +24,11 @@ import { asffTypesForGuardDutyType } from '../../functions/lib/findings/index.js
 import { loadPolicyFromStrings } from '../../functions/lib/policy/index.js';
 import type { CompiledPolicy } from '../../functions/lib/policy/model.js';
 import { ACCOUNT, CREDENTIALS, REGION } from './world.js';
+import { EC2_INSTANCE } from '../../functions/lib/resources/ec2-instance.js';
+import { IAM_USER } from '../../functions/lib/resources/iam-user.js';
+import { IAM_ACCESS_KEY } from '../../functions/lib/resources/iam-access-key.js';
+import { IAM_ROLE } from '../../functions/lib/resources/iam-role.js';
+import { IDENTITY_CENTER_USER } from '../../functions/lib/resources/identity-center-user.js';
 
 export const EC2_TYPE = 'Backdoor:EC2/C&CActivity.B!DNS';
 export const EC2_SECOND_TYPE = 'Backdoor:EC2/DenialOfService.Tcp';
@@ -56,38 +61,38 @@ export function benchPolicy(extra: readonly BenchRule[] = []): CompiledPolicy {
     rules: [
       {
         name: 'bench-ec2-instance',
-        match: { type: 'Backdoor:EC2/*', resourceType: 'ec2-instance' },
+        match: { type: 'Backdoor:EC2/*', resourceType: EC2_INSTANCE },
         action: 'isolate-ec2-instance',
         mode: 'auto',
       },
       {
         // Not used by the benchmarks; the resilience suite parks requests with it.
         name: 'bench-ec2-instance-approval',
-        match: { type: 'Trojan:EC2/*', resourceType: 'ec2-instance' },
+        match: { type: 'Trojan:EC2/*', resourceType: EC2_INSTANCE },
         action: 'isolate-ec2-instance',
         mode: 'approval',
       },
       {
         name: 'bench-iam-user',
-        match: { type: IAM_USER_TYPE, resourceType: 'iam-user' },
+        match: { type: IAM_USER_TYPE, resourceType: IAM_USER },
         action: 'isolate-iam-user',
         mode: 'auto',
       },
       {
         name: 'bench-access-key',
-        match: { type: ACCESS_KEY_TYPE, resourceType: 'iam-access-key' },
+        match: { type: ACCESS_KEY_TYPE, resourceType: IAM_ACCESS_KEY },
         action: 'disable-access-key',
         mode: 'auto',
       },
       {
         name: 'bench-role',
-        match: { type: ROLE_TYPE, resourceType: 'iam-role' },
+        match: { type: ROLE_TYPE, resourceType: IAM_ROLE },
         action: 'revoke-role-sessions',
         mode: 'auto',
       },
       {
         name: 'bench-identity-center-user',
-        match: { type: IDENTITY_CENTER_TYPE, resourceType: 'identity-center-user' },
+        match: { type: IDENTITY_CENTER_TYPE, resourceType: IDENTITY_CENTER_USER },
         action: 'isolate-identity-center-user',
         mode: 'auto',
       },

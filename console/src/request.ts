@@ -1,13 +1,9 @@
 /**
  * The request form. Its checks are the API's own (`requestProblems` of functions/lib/api/contract.ts), and its
- * resource types, actions and action parameters come from `/config.json`.
+ * resource kinds (label, hint, id pattern, whether the owner is needed), actions and action parameters come from
+ * `/config.json`: a new resource kind or action reaches the form with no console change.
  */
-import {
-  REQUESTABLE_LABELS,
-  isRequestableType,
-  requestProblems,
-  type ActionView,
-} from '../../functions/lib/api/contract.js';
+import { requestProblems, type ActionView } from '../../functions/lib/api/contract.js';
 import { api, ApiError } from './api.js';
 import { h, replace } from './dom.js';
 import { paramControlId, paramsFieldset, type ParamsFieldset } from './request-params.js';
@@ -27,7 +23,7 @@ export function showRequest(): void {
   const type = h(
     'select',
     { id: 'resourceType', name: 'resourceType' },
-    ...settings.requestableTypes.map((t) => h('option', { value: t }, REQUESTABLE_LABELS[t].label)),
+    ...settings.requestableKinds.map((k) => h('option', { value: k.type }, k.label)),
   );
   const regionList = h(
     'datalist',
@@ -62,6 +58,8 @@ export function showRequest(): void {
   let params: ParamsFieldset = paramsFieldset(undefined);
 
   const chosenAction = (): ActionView | undefined => settings.actions.find((a) => a.name === action.value);
+  const chosenKind = () => settings.requestableKinds.find((k) => k.type === type.value);
+  const needsUserName = (): boolean => chosenKind()?.needsUserName ?? false;
   const fillParams = (): void => {
     params = paramsFieldset(chosenAction());
     replace(paramsHolder, params.element);
@@ -69,8 +67,8 @@ export function showRequest(): void {
   const fillActions = (): void => {
     const fits = settings.actions.filter((a) => a.resourceTypes.includes(type.value));
     replace(action, ...fits.map((a) => h('option', { value: a.name, title: a.description }, a.name)));
-    userField.hidden = type.value !== 'iam-access-key';
-    replace(resourceHint, isRequestableType(type.value) ? REQUESTABLE_LABELS[type.value].resourceHint : '');
+    userField.hidden = !needsUserName();
+    replace(resourceHint, chosenKind()?.resourceHint ?? '');
     fillParams();
   };
   type.addEventListener('change', fillActions);
@@ -84,7 +82,7 @@ export function showRequest(): void {
       accountId: text('accountId'),
       region: text('region'),
       resourceId: text('resourceId'),
-      ...(type.value === 'iam-access-key' ? { userName: text('userName') } : {}),
+      ...(needsUserName() ? { userName: text('userName') } : {}),
       ...(action.value ? { action: action.value } : {}),
       ...(Object.keys(params.values()).length > 0 ? { params: params.values() } : {}),
       reason: inputs.reason.value,
@@ -93,10 +91,10 @@ export function showRequest(): void {
     };
   };
   const problems = (): Record<string, string> => ({
-    ...requestProblems(
-      body(),
-      settings.actions.map((a) => a.name),
-    ),
+    ...requestProblems(body(), {
+      actionNames: settings.actions.map((a) => a.name),
+      kinds: settings.requestableKinds,
+    }),
     ...params.problems(),
   });
   const check = (name: string): boolean => {

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTION_NAMES, ACTIONS } from '../../functions/lib/actions/registry.js';
 import { ConfigView, requestProblems } from '../../functions/lib/api/contract.js';
 import { parseIsolationRequest } from '../../functions/lib/api/validation.js';
-import { actionParams, configView } from '../../functions/lib/api/views.js';
+import { actionParams, configView, requestableKindViews } from '../../functions/lib/api/views.js';
 import { ValidationError } from '../../functions/lib/errors.js';
 
 const ACCOUNT = '210987654321';
@@ -176,7 +176,9 @@ describe('API contract: one set of rules for the server and the console', () => 
 
     // Act
     const server = serverField(body);
-    const console = Object.keys(requestProblems(body, ACTION_NAMES));
+    const console = Object.keys(
+      requestProblems(body, { actionNames: ACTION_NAMES, kinds: requestableKindViews() }),
+    );
 
     // Assess
     expect(server).toBe(field);
@@ -222,7 +224,14 @@ describe('API contract: one set of rules for the server and the console', () => 
       }),
     );
     expect(byName.get('revoke-role-sessions')?.params).toEqual([]);
-    expect(config.requestableTypes).toEqual(['ec2-instance', 'iam-user', 'iam-access-key', 'iam-role']);
+    expect(config.requestableKinds.map((k) => [k.type, k.label, k.needsUserName])).toEqual([
+      ['ec2-instance', 'EC2 instance', false],
+      ['iam-user', 'IAM user', false],
+      ['iam-access-key', 'IAM access key', true],
+      ['iam-role', 'IAM role', false],
+    ]);
+    // The console compiles each pattern from its source: the same pattern as the server's.
+    for (const kind of config.requestableKinds) expect(() => new RegExp(kind.idPattern)).not.toThrow();
   });
 
   it('lists a new parameter of any kind without a console change', () => {

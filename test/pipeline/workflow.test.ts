@@ -16,7 +16,7 @@ import {
 import { useMoto } from '../support/moto.js';
 import { triageEvent } from '../../functions/lib/pipeline/triage.js';
 import { getIsolation } from '../../functions/lib/pipeline/service.js';
-import { reportOutcome, writeFindingNote } from '../../functions/lib/report/reporter.js';
+import { reportStatus, writeFindingNote } from '../../functions/lib/report/reporter.js';
 import { reconcileUpdate } from '../../functions/lib/report/finding-state.js';
 import { AwsSecurityHubWriter } from '../../functions/lib/report/securityhub-writer.js';
 import type { WorkflowStatus } from '../../functions/lib/findings/model.js';
@@ -169,7 +169,7 @@ describe('Write-back: notes', () => {
     });
 
     // Act: the same status reported again (a retry)
-    await reportOutcome(world.deps, await getIsolation(world.deps, id), ['securityhub']);
+    await reportStatus(world.deps, await getIsolation(world.deps, id), ['securityhub']);
 
     // Assess
     expect(first?.Note?.Text).toContain('ISOLATED');

@@ -357,7 +357,7 @@ describe('Requesting kinds through the API', () => {
         undefined,
         /another account or region/,
       ],
-      ['iam-user', `arn:aws:iam::${ACCOUNT}:role/app`, undefined, /not an IAM user/],
+      ['iam-user', `arn:aws:iam::${ACCOUNT}:role/app`, undefined, /must be an IAM user name .* or its ARN/],
       ['iam-role', 'arn:aws:iam::999988887777:role/app', undefined, /another account/],
       ['iam-access-key', 'ASIAIOSFODNN7EXAMPLE', 'mallory', /long-term access key id/],
       ['iam-access-key', 'AKIAIOSFODNN7EXAMPLE', undefined, /userName: is required/],

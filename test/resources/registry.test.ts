@@ -55,6 +55,23 @@ describe('Resource kind registry', () => {
     expect([...REQUESTABLE_TYPES]).toEqual(['ec2-instance', 'iam-user', 'iam-access-key', 'iam-role']);
   });
 
+  it('stores each kind with its own strict schema: its type only, and no attribute the kind does not state', () => {
+    // Prepare
+    const base = { id: 'x', accountId: '111122223333', region: 'eu-west-1', tags: {} };
+
+    for (const kind of KINDS) {
+      // Act
+      const other = KINDS.find((k) => k !== kind);
+      const wrongType = kind.stored.safeParse({ ...base, type: other?.type });
+      const extra = kind.stored.safeParse({ ...base, type: kind.type, surprise: true });
+
+      // Assess
+      expect(wrongType.success).toBe(false);
+      expect(extra.success).toBe(false);
+      expect(extra.error?.issues.map((i) => i.code)).toContain('unrecognized_keys');
+    }
+  });
+
   it('gives each kind the ASFF resource type and category the Security Hub payload used', () => {
     for (const kind of KINDS) expect([kind.asff.type, kind.asff.category]).toEqual(ASFF_BEFORE[kind.type]);
   });

@@ -7,7 +7,7 @@
  */
 import type { Resource } from '../findings/model.js';
 import type { GuardSettings } from './contract.js';
-import { iamIdentity, protectionArns } from '../resources/registry.js';
+import { iamIdentity, kindOf, protectionArns } from '../resources/registry.js';
 
 export type GuardVerdict = { allowed: true } | { allowed: false; reason: string };
 
@@ -66,13 +66,8 @@ export function checkGuards(
     ((prefix !== '' && name.toLowerCase().startsWith(prefix)) || name === guard.memberRoleName);
 
   // Root and account level: never, whatever the policy says (IAM cannot deny the root user anyway).
-  if (resource.type === 'aws-account') {
-    return refuse(
-      resource.root
-        ? 'the root user is never contained by cordon; rotate its credentials by hand'
-        : 'account-level resources are never contained by cordon',
-    );
-  }
+  const never = kindOf(resource).neverContained;
+  if (never) return refuse(never.why(resource));
   if (arns.some((arn) => /:root$/.test(arn))) return refuse('the root user is never contained by cordon');
   const identity = iamIdentity(resource);
   if (identity?.kind === 'user' && isRootName(identity.name)) {

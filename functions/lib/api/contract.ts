@@ -4,46 +4,37 @@
  * the console (console/src) imports the same module, so its inline checks are the server's rules and its types
  * are the server's answers. Nothing here may import the AWS SDK, Node built-ins or pipeline code: this module is
  * bundled into the browser (test/console/contract.test.ts checks its imports).
+ *
+ * Resource kinds are not listed here: `/config.json` serves the requestable ones from the resource-kind registry
+ * (`requestableKinds`, from each kind's `request` in functions/lib/resources/), and the console builds its form
+ * and checks the resource id from that. Adding a kind or an action therefore changes nothing in this module; see
+ * functions/lib/resources/README.md and docs/actions/README.md for the steps.
  */
 // zod/mini: the same schemas as zod's classic API, at a fifth of the bundle size in the console.
 import * as z from 'zod/mini';
+import {
+  ACCOUNT_ID,
+  IAM_NAME,
+  matchRequestedId,
+  REQUESTED_ID_SCOPE,
+  REQUESTED_OWNER_MISSING,
+} from '../kernel/id-patterns.js';
 import { hasUnsafeChars } from '../text.js';
 import type { IsolationRecord } from '../store/model.js';
 import type { EventEvaluation } from '../pipeline/service.js';
 import { isAwsRegion } from './regions.js';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Identifier forms
+// Field forms (the identifier patterns themselves are kernel/id-patterns.ts)
 // ---------------------------------------------------------------------------------------------------------------
 
-/** A 12-digit AWS account id. */
-export const ACCOUNT_ID = /^\d{12}$/;
-/** An EC2 instance id: `i-` and 8 (old) or 17 hex digits. */
-export const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
-/** An instance ARN in any partition: partition, region, account and instance id captured. */
-export const INSTANCE_ARN = /^arn:(aws|aws-cn|aws-us-gov):ec2:([a-z0-9-]+):(\d{12}):instance\/(i-[0-9a-f]+)$/;
-/** IAM user and role names: 1-64 of `[\w+=,.@-]` (IAM's own rule). */
-export const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
-/** An IAM user or role ARN in any partition: partition, account, kind, path and name captured. */
-export const IAM_ARN =
-  /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):(user|role)(\/(?:[\x21-\x7e]*\/)?)([\w+=,.@-]{1,64})$/;
-/** Long-term access key ids: AKIA + 16 upper-case alphanumerics. Temporary (ASIA) keys cannot be disabled. */
-export const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
 /** A ticket reference. */
 export const TICKET = /^[\w.:/#-]{1,128}$/;
 
 export const MESSAGES = {
   accountId: 'must be a 12-digit AWS account id',
   region: 'must be an AWS Region code such as eu-west-1',
-  instanceId: 'must be an instance id: i- followed by 8 or 17 hex digits (or its ARN)',
-  instanceArnScope: 'the ARN names another account or region than accountId/region',
-  iamArnScope: 'the ARN names another account than accountId',
-  iamName: (kind: 'user' | 'role'): string =>
-    `must be an IAM ${kind} name (1-64 of letters, digits and +=,.@_-) or its ARN`,
-  iamArnKind: (kind: 'user' | 'role'): string => `the ARN is not an IAM ${kind}`,
   userName: 'must be an IAM user name (1-64 of letters, digits and +=,.@_-)',
-  userNameRequired: 'is required for an access key: the IAM user that owns it',
-  accessKeyId: 'must be a long-term access key id: AKIA followed by 16 letters or digits',
   ticket: 'must be a ticket reference of up to 128 letters, digits and ._:/#-',
   /** Refused rather than cleaned: a reason or ticket is evidence, and is copied into Security Hub and e-mails. */
   controlChars:
@@ -69,33 +60,36 @@ export const IamUserName = z.string().check(z.regex(IAM_NAME, MESSAGES.userName)
 // POST /isolations
 // ---------------------------------------------------------------------------------------------------------------
 
-export const REQUESTABLE_TYPES = ['ec2-instance', 'iam-user', 'iam-access-key', 'iam-role'] as const;
-export type RequestableType = (typeof REQUESTABLE_TYPES)[number];
-
-export function isRequestableType(value: string): value is RequestableType {
-  return REQUESTABLE_TYPES.some((t) => t === value);
-}
-
-/** How the console names each requestable type, and what its resource field takes. */
-export const REQUESTABLE_LABELS: Readonly<Record<RequestableType, { label: string; resourceHint: string }>> =
-  {
-    'ec2-instance': { label: 'EC2 instance', resourceHint: 'Instance id (i-…) or instance ARN.' },
-    'iam-user': { label: 'IAM user', resourceHint: 'IAM user name or ARN.' },
-    'iam-access-key': { label: 'IAM access key', resourceHint: 'Long-term access key id (AKIA…).' },
-    'iam-role': { label: 'IAM role', resourceHint: 'IAM role name or ARN.' },
-  };
+/**
+ * A resource kind the API can request, as `/config.json` serves it from the resource-kind registry
+ * (resources/registry.ts): the request form offers these, and checks the resource field with `idPattern`.
+ */
+export const RequestableKindView = z.object({
+  type: z.string(),
+  label: z.string(),
+  /** What the resource field takes. */
+  resourceHint: z.string(),
+  /** The source of the kind's id pattern (see kernel/id-patterns.ts `matchRequestedId`). */
+  idPattern: z.string(),
+  /** Why an id outside the pattern is refused. */
+  idMessage: z.string(),
+  /** The request must name the IAM user that owns the resource (`userName`). */
+  needsUserName: z.boolean(),
+});
+export type RequestableKindView = z.infer<typeof RequestableKindView>;
 
 /**
- * Body of `POST /isolations`, for the given registered action names (the server passes the registry's, the
- * console those `/config.json` lists): the same schema on both sides.
+ * Body of `POST /isolations`, for the given registered action names and requestable resource types (the server
+ * passes its registries', the console those `/config.json` lists): the same schema on both sides.
  */
-export function isolationRequestBody(actionNames: readonly string[]) {
+export function isolationRequestBody(actionNames: readonly string[], resourceTypes: readonly string[]) {
+  const typeMessage = `must be one of ${resourceTypes.join(', ')}`;
   return z.strictObject({
-    resourceType: z.enum(REQUESTABLE_TYPES, `must be one of ${REQUESTABLE_TYPES.join(', ')}`),
+    resourceType: z.string(typeMessage).check(z.refine((type) => resourceTypes.includes(type), typeMessage)),
     accountId: AccountId,
     region: Region,
     resourceId: z.string().check(z.trim(), z.minLength(1, 'is required'), z.maxLength(2048)),
-    /** Owner of an access key; required for iam-access-key (UpdateAccessKey needs it cross-account). */
+    /** Owner of an access key: required for the kinds that need it (UpdateAccessKey needs it cross-account). */
     userName: z.optional(IamUserName),
     action: z.optional(
       z
@@ -111,63 +105,21 @@ export function isolationRequestBody(actionNames: readonly string[]) {
 }
 export type IsolationRequestBody = z.infer<ReturnType<typeof isolationRequestBody>>;
 
-/** The resource a valid request body names, in its parts (the server adds the partition and the ARN). */
-export type RequestedResource =
-  | { type: 'ec2-instance'; instanceId: string }
-  | { type: 'iam-user' | 'iam-role'; name: string; path: string }
-  | { type: 'iam-access-key'; accessKeyId: string; userName: string };
-
-export type Checked<T> =
-  { ok: true; value: T } | { ok: false; field: 'resourceId' | 'userName'; message: string };
-
-function refused(field: 'resourceId' | 'userName', message: string): Checked<never> {
-  return { ok: false, field, message };
-}
-
-/**
- * Read the resource of a request whose fields have passed {@link isolationRequestBody}: the id form that fits
- * the resource type, and an ARN in the same account (and region) as the request.
- */
-export function readRequestedResource(
-  body: Pick<IsolationRequestBody, 'resourceType' | 'accountId' | 'region' | 'resourceId' | 'userName'>,
-): Checked<RequestedResource> {
-  const id = body.resourceId;
-  switch (body.resourceType) {
-    case 'ec2-instance': {
-      const arn = INSTANCE_ARN.exec(id);
-      const instanceId = arn ? (arn[4] ?? '') : id;
-      if (!INSTANCE_ID.test(instanceId)) return refused('resourceId', MESSAGES.instanceId);
-      if (arn && (arn[2] !== body.region || arn[3] !== body.accountId))
-        return refused('resourceId', MESSAGES.instanceArnScope);
-      return { ok: true, value: { type: 'ec2-instance', instanceId } };
-    }
-    case 'iam-user':
-    case 'iam-role': {
-      const kind = body.resourceType === 'iam-user' ? 'user' : 'role';
-      const arn = IAM_ARN.exec(id);
-      if (!arn) {
-        if (!IAM_NAME.test(id)) return refused('resourceId', MESSAGES.iamName(kind));
-        return { ok: true, value: { type: body.resourceType, name: id, path: '/' } };
-      }
-      if (arn[3] !== kind) return refused('resourceId', MESSAGES.iamArnKind(kind));
-      if (arn[2] !== body.accountId) return refused('resourceId', MESSAGES.iamArnScope);
-      return { ok: true, value: { type: body.resourceType, name: arn[5] ?? '', path: arn[4] ?? '/' } };
-    }
-    case 'iam-access-key': {
-      if (!ACCESS_KEY_ID.test(id)) return refused('resourceId', MESSAGES.accessKeyId);
-      if (!body.userName) return refused('userName', MESSAGES.userNameRequired);
-      return { ok: true, value: { type: 'iam-access-key', accessKeyId: id, userName: body.userName } };
-    }
-  }
+/** What the request form checks against: what `/config.json` lists. */
+export interface RequestForm {
+  actionNames: readonly string[];
+  kinds: readonly RequestableKindView[];
 }
 
 /**
  * Every problem with a request body, by field (`resourceType`, `accountId`, ..., `params`): the schema, then the
- * resource id form. Empty when the server would accept the body up to the action's own parameter schema (which
- * the console's form controls follow). The console checks its form with this as the user types.
+ * resource id against its kind's pattern (the server's own check, kernel/id-patterns.ts). Empty when the server
+ * would accept the body up to the action's own parameter schema (which the console's form controls follow). The
+ * console checks its form with this as the user types.
  */
-export function requestProblems(input: unknown, actionNames: readonly string[]): Record<string, string> {
-  const parsed = isolationRequestBody(actionNames).safeParse(input);
+export function requestProblems(input: unknown, form: RequestForm): Record<string, string> {
+  const types = form.kinds.map((kind) => kind.type);
+  const parsed = isolationRequestBody(form.actionNames, types).safeParse(input);
   const problems: Record<string, string> = {};
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -177,8 +129,12 @@ export function requestProblems(input: unknown, actionNames: readonly string[]):
     }
     return problems;
   }
-  const read = readRequestedResource(parsed.data);
-  if (!read.ok) problems[read.field] = read.message;
+  const kind = form.kinds.find((k) => k.type === parsed.data.resourceType);
+  if (kind === undefined) return problems;
+  const matched = matchRequestedId(new RegExp(kind.idPattern), parsed.data);
+  if ('refused' in matched)
+    problems['resourceId'] = matched.refused === 'form' ? kind.idMessage : REQUESTED_ID_SCOPE;
+  else if (kind.needsUserName && !parsed.data.userName) problems['userName'] = REQUESTED_OWNER_MISSING;
   return problems;
 }
 
@@ -230,7 +186,8 @@ export const ConfigView = z.object({
   /** Every registered action; the request form offers those whose `resourceTypes` include the chosen type. */
   actions: z.array(ActionView),
   regions: z.array(z.string()),
-  requestableTypes: z.array(z.enum(REQUESTABLE_TYPES)),
+  /** The resource kinds the API can request, in registry order. */
+  requestableKinds: z.array(RequestableKindView),
 });
 export type ConfigView = z.infer<typeof ConfigView>;
 

@@ -10,7 +10,7 @@ import { resolveAction } from '../pipeline/service.js';
 import type { Resource } from '../findings/model.js';
 import { ISOLATION_STATUSES } from '../store/model.js';
 import { isIsolationId } from '../store/isolations.js';
-import { requestedResource } from '../resources/registry.js';
+import { REQUESTABLE_TYPES, requestedResource } from '../resources/registry.js';
 import {
   AccountId,
   Reason,
@@ -21,10 +21,8 @@ import {
 /** The body size limit, enforced when the body is read (http.ts); exported here next to the schemas it bounds. */
 export { MAX_BODY_BYTES } from './http.js';
 
-export { REQUESTABLE_TYPES, type RequestableType } from './contract.js';
-
-/** Body of `POST /isolations`: the contract's schema over the registered actions. */
-export const IsolationRequestBody = isolationRequestBody(ACTION_NAMES);
+/** Body of `POST /isolations`: the contract's schema over the registered actions and requestable kinds. */
+export const IsolationRequestBody = isolationRequestBody(ACTION_NAMES, REQUESTABLE_TYPES);
 export type IsolationRequestBody = RequestBody;
 
 /** Body of `/reject`. */
@@ -106,11 +104,6 @@ export function parseOrThrow<S extends z.core.$ZodType>(
   return result.data;
 }
 
-/** The resource a request names, as its kind reads it (resources/*.ts `request`). */
-function resourceFrom(body: RequestBody): Resource {
-  return requestedResource(body.resourceType, body);
-}
-
 /**
  * Validate a `POST /isolations` body completely: shape, resource id form, action fits the resource type, and
  * the action's own parameter schema (defaults applied).
@@ -118,7 +111,8 @@ function resourceFrom(body: RequestBody): Resource {
  */
 export function parseIsolationRequest(input: unknown): IsolationRequestInput {
   const body = parseOrThrow(IsolationRequestBody, input);
-  const resource = resourceFrom(body);
+  // The resource as its kind reads it (resources/*.ts `request`).
+  const resource = requestedResource(body.resourceType, body);
   // The pipeline's own check (service.ts), so an API request and a policy-made one are validated alike.
   const { action, params } = resolveAction(resource, body.action, body.params);
   return {

@@ -9,14 +9,15 @@ import { isSamePerson } from '../pipeline/service.js';
 import type { IsolationRecord, Principal } from '../store/model.js';
 import type { ApiPrincipal } from './auth.js';
 import type { ApiConfig } from './config.js';
+import { KINDS } from '../resources/registry.js';
 import {
-  REQUESTABLE_TYPES,
   type ActionParamView,
   type ActionView,
   type AllowedView,
   type ConfigView,
   type IsolationView,
   type MeView,
+  type RequestableKindView,
 } from './contract.js';
 import { AWS_REGIONS } from './regions.js';
 
@@ -112,17 +113,37 @@ export function actionView(action: ActionDefinition): ActionView {
   };
 }
 
-/** Computed once per process: the registry does not change at run time. */
+/** The resource kinds the API can request, as the request form shows and checks them (registry order). */
+export function requestableKindViews(): RequestableKindView[] {
+  return KINDS.flatMap(({ type, label, request }) =>
+    request
+      ? [
+          {
+            type,
+            label,
+            resourceHint: request.hint,
+            idPattern: request.idPattern.source,
+            idMessage: request.idMessage,
+            needsUserName: request.needsUserName ?? false,
+          },
+        ]
+      : [],
+  );
+}
+
+/** Computed once per process: the registries do not change at run time. */
 let actionViews: ActionView[] | undefined;
+let kindViews: RequestableKindView[] | undefined;
 
 export function configView(config: ApiConfig): ConfigView {
   actionViews ??= [...ACTIONS.values()].map(actionView);
+  kindViews ??= requestableKindViews();
   return {
     sandbox: config.sandbox,
     region: config.region,
     auth: config.consoleAuth ?? null,
     actions: actionViews,
     regions: [...AWS_REGIONS],
-    requestableTypes: [...REQUESTABLE_TYPES],
+    requestableKinds: kindViews,
   };
 }

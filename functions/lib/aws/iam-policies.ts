@@ -5,7 +5,6 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Tag } from '@aws-sdk/client-iam';
-import { resourcePartition } from '../kernel/arn.js';
 
 /** Inline user policy that denies everything (isolate-iam-user). */
 export const DENY_ALL_POLICY_NAME = 'cordon-deny-all';
@@ -17,9 +16,6 @@ export const DENY_ALL_POLICY_NAME = 'cordon-deny-all';
 export function awsDenyAllPolicyArn(partition = 'aws'): string {
   return `arn:${partition}:iam::aws:policy/AWSDenyAll`;
 }
-
-/** Transition alias of kernel/arn.ts `resourcePartition` (the ARN's partition, else the region's, else `aws`). */
-export const partitionOf = resourcePartition;
 
 /** Prefix of cordon's deny-older-sessions inline policies. */
 export const DENY_OLDER_SESSIONS_POLICY_PREFIX = 'cordon-revoke-older-sessions';

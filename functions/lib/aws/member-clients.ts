@@ -22,7 +22,7 @@ import {
   type MemberClients,
   type MemberService,
 } from './member-services.js';
-import { memberRoleArn as buildMemberRoleArn } from '../arn.js';
+import { memberRoleArn as buildMemberRoleArn } from '../kernel/arn.js';
 
 export {
   MEMBER_SERVICES,

@@ -13,7 +13,7 @@ import type { IsolationStatus, Principal } from '../store/model.js';
 import { customActionArn } from '../config.js';
 import type { PipelineDeps } from './deps.js';
 import { approveIsolation, rejectIsolation } from './service.js';
-import { createForPlannedAction, type ActionOutcome } from './triage.js';
+import { createForPlannedAction, type PlannedActionResult } from './triage.js';
 
 /** The approve and reject custom action ARNs cordon accepts. */
 export function configuredActionArns(deps: Pick<PipelineDeps, 'config' | 'policy'>): {
@@ -28,12 +28,12 @@ export function configuredActionArns(deps: Pick<PipelineDeps, 'config' | 'policy
 }
 
 /** What the approval did for one finding. */
-export interface ApprovalFindingOutcome {
+export interface ApprovalFindingResult {
   findingKey: string;
   /** Isolations approved, rejected or created for the finding. */
   isolations: { id: string; status: IsolationStatus; detail: string }[];
   /** Planned actions that were created or refused on an approval of a never-parked finding. */
-  created?: ActionOutcome[];
+  created?: PlannedActionResult[];
   /** What cordon wrote on the finding when there was nothing to approve or reject. */
   note?: string;
 }
@@ -42,7 +42,7 @@ export interface ApprovalResult {
   /** Set when the event was refused (forged, foreign or malformed): nothing was done. */
   refused?: string;
   verb?: 'approve' | 'reject';
-  findings: ApprovalFindingOutcome[];
+  findings: ApprovalFindingResult[];
 }
 
 function refusal(deps: PipelineDeps, reason: string, details: Record<string, unknown> = {}): ApprovalResult {
@@ -66,8 +66,8 @@ async function approveFinding(
   finding: Finding,
   approver: Principal,
   receivedAt: Date,
-): Promise<ApprovalFindingOutcome> {
-  const outcome: ApprovalFindingOutcome = { findingKey: finding.key, isolations: [] };
+): Promise<ApprovalFindingResult> {
+  const outcome: ApprovalFindingResult = { findingKey: finding.key, isolations: [] };
   const records = await deps.store.findByFindingKey(finding.key);
   const pending = records.filter((r) => r.status === 'PENDING_APPROVAL');
   for (const record of pending) {
@@ -143,8 +143,8 @@ async function rejectFinding(
   deps: PipelineDeps,
   finding: Finding,
   by: Principal,
-): Promise<ApprovalFindingOutcome> {
-  const outcome: ApprovalFindingOutcome = { findingKey: finding.key, isolations: [] };
+): Promise<ApprovalFindingResult> {
+  const outcome: ApprovalFindingResult = { findingKey: finding.key, isolations: [] };
   const records = await deps.store.findByFindingKey(finding.key);
   const pending = records.filter((r) => r.status === 'PENDING_APPROVAL');
   for (const record of pending) {
@@ -219,7 +219,7 @@ export async function handleCustomAction(
     id: parsed.actionArn,
     name: `Security Hub custom action "${parsed.actionName}"`,
   };
-  const findings: ApprovalFindingOutcome[] = [];
+  const findings: ApprovalFindingResult[] = [];
   for (const finding of parsed.findings) {
     deps.logger
       .withKeys({ findingKey: finding.key })

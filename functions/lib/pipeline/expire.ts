@@ -9,7 +9,7 @@
  * with a 60-second lease and a one-minute schedule, such a record is found within about two minutes of the crash.
  */
 import { ConflictError, errorMessage } from '../errors.js';
-import { reportOutcome, retryPendingReports } from '../report/reporter.js';
+import { reportStatus, retryPendingReports } from '../report/reporter.js';
 import type { IsolationRecord, IsolationStatus, Principal } from '../store/model.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -83,7 +83,7 @@ export async function expireAndSweep(deps: PipelineDeps): Promise<SweepResult> {
       });
       result.expired.push(record.id);
       logger.info('pending approval expired');
-      await reportOutcome(deps, expired);
+      await reportStatus(deps, expired);
     } catch (error) {
       // Approved or rejected between the query and the update: nothing to expire.
       if (!(error instanceof ConflictError)) throw error;

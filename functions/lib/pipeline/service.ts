@@ -17,7 +17,7 @@ import type { Finding, Resource, ResourceType } from '../findings/model.js';
 import { parseCordonEvent, type CordonEvent } from '../findings/index.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { Decision } from '../policy/model.js';
-import { reportOutcome } from '../report/reporter.js';
+import { reportStatus } from '../report/reporter.js';
 import { CORDON_FINDING_ID_PREFIX } from '../report/securityhub-payload.js';
 import type { IsolationPage, IsolationQuery } from '../store/isolations.js';
 import { newIsolationId } from '../store/isolations.js';
@@ -151,7 +151,7 @@ export async function requestIsolation(
   if (result.record.status === 'APPROVED') {
     await deps.startWorker({ kind: 'apply', id: result.record.id });
   } else {
-    await reportOutcome(deps, result.record);
+    await reportStatus(deps, result.record);
   }
   return { record: (await deps.store.get(result.record.id)) ?? result.record, created: true };
 }
@@ -228,7 +228,7 @@ export async function rejectIsolation(
     at,
   });
   deps.logger.withKeys({ isolationId: id, findingKey: rejected.findingKey }).info(`rejected by ${by.name}`);
-  await reportOutcome(deps, rejected);
+  await reportStatus(deps, rejected);
   return (await deps.store.get(id)) ?? rejected;
 }
 

@@ -14,7 +14,7 @@ import { parseCordonEvent } from '../findings/index.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { Decision, Mode, PlannedAction } from '../policy/model.js';
 import { buildExemptionNotification, buildFindingNotification } from '../report/notification.js';
-import { reportOutcome, writeFindingNote } from '../report/reporter.js';
+import { reportStatus, writeFindingNote } from '../report/reporter.js';
 import { newIsolationId } from '../store/isolations.js';
 import type { FindingSummary, IsolationStatus, Principal } from '../store/model.js';
 import { resourceAccountRefusal } from './account-boundary.js';
@@ -23,7 +23,7 @@ import { guardSettings } from './guard-settings.js';
 import { ignoredFindingReason } from './service.js';
 
 /** What happened to one planned action of a finding. */
-export interface ActionOutcome {
+export interface PlannedActionResult {
   action: string;
   resourceType: string;
   resourceId: string;
@@ -42,7 +42,7 @@ export interface ActionOutcome {
 }
 
 /** What happened to one finding of the event. */
-export interface FindingOutcome {
+export interface FindingTriage {
   findingKey: string;
   type: string;
   rule: string | null;
@@ -50,9 +50,9 @@ export interface FindingOutcome {
   /** Why the finding was ignored before the policy (cordon's own, archived, already handled). */
   ignored?: string;
   reasons: string[];
-  actions: ActionOutcome[];
+  actions: PlannedActionResult[];
   /** Resources the policy refused because of their account (another account than the finding's...). */
-  refusedAccounts?: ActionOutcome[];
+  refusedAccounts?: PlannedActionResult[];
   /** When the exemption tag left resources out: whether people were told now (false for a duplicate). */
   exemptionNotified?: boolean;
   /** For `notify` rules: whether people were told now (false for a duplicate). */
@@ -64,7 +64,7 @@ export interface TriageResult {
   /** Set when the event was dropped as malformed or unsupported (nothing was done). */
   dropped?: string;
   eventId?: string;
-  findings: FindingOutcome[];
+  findings: FindingTriage[];
 }
 
 /** Summary of a finding kept on its isolation record. */
@@ -101,8 +101,8 @@ export async function createForPlannedAction(
     receivedAt: Date;
     countLimits: boolean;
   },
-): Promise<ActionOutcome> {
-  const base: ActionOutcome = {
+): Promise<PlannedActionResult> {
+  const base: PlannedActionResult = {
     action: planned.action,
     resourceType: planned.resource.type,
     resourceId: planned.resource.id,
@@ -158,14 +158,19 @@ export async function createForPlannedAction(
     log.info(`duplicate of ${record.id} (${result.duplicateOf}); nothing to do`, { status: record.status });
     return { ...base, isolationId: record.id, status: record.status, duplicateOf: result.duplicateOf };
   }
-  const outcome: ActionOutcome = { ...base, isolationId: record.id, status: record.status, created: true };
+  const outcome: PlannedActionResult = {
+    ...base,
+    isolationId: record.id,
+    status: record.status,
+    created: true,
+  };
   if (result.downgraded !== undefined) outcome.downgraded = result.downgraded;
   if (record.status === 'APPROVED') {
     log.info(`automatic isolation ${record.id} created; starting the worker`, { rule: decision.rule });
     await deps.startWorker({ kind: 'apply', id: record.id });
   } else {
     log.info(`isolation ${record.id} waits for approval`, { rule: decision.rule, reason: result.downgraded });
-    await reportOutcome(deps, record);
+    await reportStatus(deps, record);
   }
   return outcome;
 }
@@ -272,7 +277,7 @@ export async function triageEvent(
     deps.logger.warn(`dropped event ${parsed.envelope.id}: ${reason}`);
     return { dropped: reason, eventId: parsed.envelope.id, findings: [] };
   }
-  const outcomes: FindingOutcome[] = [];
+  const outcomes: FindingTriage[] = [];
   for (const finding of parsed.findings) {
     const logger = deps.logger.withKeys({ findingKey: finding.key });
     const ignored = ignoredFindingReason(finding);
@@ -290,7 +295,7 @@ export async function triageEvent(
       continue;
     }
     const decision = evaluatePolicy(deps.policy, finding);
-    const outcome: FindingOutcome = {
+    const outcome: FindingTriage = {
       findingKey: finding.key,
       type: finding.type,
       rule: decision.rule,

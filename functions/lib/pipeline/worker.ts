@@ -28,7 +28,7 @@ import {
   RefusedAccountError,
   errorMessage,
 } from '../errors.js';
-import { reportOutcome } from '../report/reporter.js';
+import { reportStatus } from '../report/reporter.js';
 import { actionState, type FailureInfo, type IsolationRecord, type Principal } from '../store/model.js';
 import type { TransitionOptions } from '../store/transitions.js';
 import type { PipelineDeps, WorkerJob } from './deps.js';
@@ -390,7 +390,7 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
     if (error instanceof LeaseLostError) return leaseLost(error);
     throw error;
   }
-  await reportOutcome(deps, final);
+  await reportStatus(deps, final);
   deps.metrics.flush();
   return { id: job.id, kind: job.kind, outcome, record: (await deps.store.get(record.id)) ?? final };
 }

@@ -29,7 +29,7 @@ import type {
   TagExemption,
   RuleExplanation,
 } from './model.js';
-import { identifyingArn as resourceArn } from '../resources/registry.js';
+import { kindOf } from '../resources/registry.js';
 
 const RESOURCE_BIT = new Map(RESOURCE_TYPES.map((type, index) => [type, 1 << index]));
 const SOURCE_INDEX = { guardduty: 0, securityhub: 1 } as const;
@@ -443,9 +443,6 @@ function join(text: string, part: string): string {
   return text === '' ? part : `${text}; ${part}`;
 }
 
-/** A resource's ARN as given, or built from its identifiers (in its region's partition), for protected-ARN globs. */
-export { resourceArn };
-
 /**
  * The planned actions for the matching rule. Adds to `reasons` why resources were left out (account, exempt,
  * protected, root) and when no resource fits the action.
@@ -471,7 +468,7 @@ function plan(
   for (const resource of finding.resources) {
     if (!selects(program, resource)) continue;
     // Accounts and root are named even though no action supports them: people ask why root was not contained.
-    if (resource.type !== 'aws-account' && !action.resourceTypes.includes(resource.type)) {
+    if (!kindOf(resource).neverContained && !action.resourceTypes.includes(resource.type)) {
       unsupported++;
       continue;
     }

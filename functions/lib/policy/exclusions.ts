@@ -4,7 +4,7 @@
  */
 import { accountRefusal, actedOnAccount, crossAccountRefusal } from '../findings/account.js';
 import type { Finding, Resource } from '../findings/model.js';
-import { identifyingArn as resourceArn } from '../resources/registry.js';
+import { identifyingArn, kindOf } from '../resources/registry.js';
 import type { Glob } from './glob.js';
 import type { AccountRefusalEntry, PolicySettings } from './model.js';
 
@@ -72,13 +72,14 @@ export function exclusion(
   settings: PolicySettings,
   protectedGlobs: Glob[],
 ): { reason: string; byTag: boolean } | undefined {
-  if (resource.type === 'aws-account')
+  const never = kindOf(resource).neverContained;
+  if (never)
     return {
-      reason: `left out ${describeResource(resource)}: cordon never contains an account or its root user`,
+      reason: `left out ${describeResource(resource)}: cordon never contains ${never.what}`,
       byTag: false,
     };
   if (protectedGlobs.length > 0) {
-    const arn = resourceArn(resource);
+    const arn = identifyingArn(resource);
     const glob = protectedGlobs.find((g) => g.test(arn));
     if (glob)
       return {

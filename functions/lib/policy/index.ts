@@ -10,7 +10,7 @@ export {
   ROOT_FINDING_TYPES,
 } from './loader.js';
 export type { PolicySource } from './loader.js';
-export { evaluatePolicy, resourceArn } from './evaluate.js';
+export { evaluatePolicy } from './evaluate.js';
 export { compileGlob, globProblem } from './glob.js';
 export type { Glob } from './glob.js';
 export type * from './model.js';

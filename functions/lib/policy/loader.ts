@@ -8,6 +8,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { PolicyValidationError, type PolicyIssue } from '../errors.js';
 import { ACTION_NAMES, getAction } from '../actions/registry.js';
+import { findKind } from '../resources/registry.js';
 import type { ResourceType } from '../findings/model.js';
 import { GUARDDUTY_FINDING_TYPES } from '../findings/guardduty-types.js';
 import type { CompiledPolicy, CompiledRule, PolicySettings, RuleMatch, SourcePosition } from './model.js';
@@ -164,10 +165,11 @@ function checkRule(rule: Partial<RuleInput>, path: Path, map: SourceMap, issues:
   (match.resourceType ?? []).forEach((type, index) => {
     if (action.resourceTypes.includes(type)) return;
     const sub = ['match', 'resourceType', index];
-    if (type === 'aws-account') {
+    const never = findKind(type)?.neverContained;
+    if (never) {
       at(
         sub,
-        `${where(sub)}: resource type aws-account (an account or its root user) can never be contained; no action applies to it. Use mode: notify without an action`,
+        `${where(sub)}: resource type ${type} (${never.what}) can never be contained; no action applies to it. Use mode: notify without an action`,
       );
     } else {
       at(

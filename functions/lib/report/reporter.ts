@@ -4,22 +4,30 @@
  * `pendingReports`) and retried by the next worker or expire run.
  */
 import { errorMessage } from '../errors.js';
-import type { PipelineDeps } from '../pipeline/deps.js';
+import type { PipelineConfig } from '../config.js';
+import type { PipelineLogger } from '../observability.js';
+import type { IsolationStore } from '../store/isolations.js';
+import type { Notifier } from './notifier.js';
 import type { IsolationRecord, PendingReport, ReportOutcome, SecurityHubRef } from '../store/model.js';
 import { buildNotification, NOTIFIED_STATUSES } from './notification.js';
 import { buildBatchUpdate, buildImportedFinding, importedFindingRef } from './securityhub-payload.js';
 import type { BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
-import type { UnprocessedFinding } from './securityhub-writer.js';
+import type { SecurityHubWriter, UnprocessedFinding } from './securityhub-writer.js';
 import { CordonError } from '../errors.js';
 import { reconcileUpdate } from './finding-state.js';
 
 /** Bounded retries of `ConcurrentUpdateError` (a BatchImportFindings racing our update settles quickly). */
 export const CONCURRENT_UPDATE_ATTEMPTS = 3;
 
-export type ReportDeps = Pick<
-  PipelineDeps,
-  'securityHub' | 'notifier' | 'store' | 'config' | 'clock' | 'logger'
->;
+/** What reporting needs; the pipeline's deps (pipeline/deps.ts) provide it. Declared here: report sits below it. */
+export interface ReportDeps {
+  securityHub: SecurityHubWriter;
+  notifier: Notifier;
+  store: IsolationStore;
+  config: PipelineConfig;
+  clock: () => Date;
+  logger: PipelineLogger;
+}
 
 /** Security Hub did not process a finding update. */
 export class WriteBackError extends CordonError {
@@ -96,7 +104,7 @@ async function writeBack(deps: ReportDeps, record: IsolationRecord): Promise<Sec
  * Never throws for a report failure (only for a store failure, which the caller's retry covers).
  * @returns the channels that failed (empty when everything was delivered).
  */
-export async function reportOutcome(
+export async function reportStatus(
   deps: ReportDeps,
   record: IsolationRecord,
   channels: readonly PendingReport['channel'][] = ['securityhub', 'sns'],
@@ -152,12 +160,12 @@ export async function retryPendingReports(
 ): Promise<PendingReport['channel'][]> {
   const channels = [...new Set(record.pendingReports.map((p) => p.channel))];
   if (channels.length === 0) return [];
-  return reportOutcome(deps, record, channels);
+  return reportStatus(deps, record, channels);
 }
 
 /** Write a note on a finding that has no isolation (e.g. "no policy rule matches"), without changing its workflow. */
 export async function writeFindingNote(
-  deps: Pick<PipelineDeps, 'securityHub'>,
+  deps: Pick<ReportDeps, 'securityHub'>,
   target: { id: string; productArn: string },
   text: string,
   fields: Pick<BatchUpdateFindingsCommandInput, 'Workflow' | 'UserDefinedFields'> = {},

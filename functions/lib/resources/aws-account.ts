@@ -1,8 +1,9 @@
 /** AWS accounts and their root user: never contained, but named and notified about. */
+import * as z from 'zod';
 import { iamArn } from '../kernel/arn.js';
 import { AccountIdSchema } from '../kernel/ids.js';
 import { scopedIamArn } from './iam.js';
-import { defineKind, type FindingScope, type ResourceBase } from './kind.js';
+import { defineKind, storedResourceBase, type FindingScope, type ResourceBase } from './kind.js';
 
 const TYPE = 'aws-account';
 
@@ -29,7 +30,16 @@ export const awsAccount = defineKind<AwsAccountResource, never>({
   type: TYPE,
   label: 'AWS account',
   idSchema: AccountIdSchema,
+  stored: z.strictObject({ ...storedResourceBase, type: z.literal(TYPE), root: z.boolean() }),
   arn: (r) => iamArn(r.region, r.accountId, 'root'),
+  // IAM cannot deny the root user anyway; account-level containment is out of cordon's reach by design.
+  neverContained: {
+    what: 'an account or its root user',
+    why: (r) =>
+      r.root
+        ? 'the root user is never contained by cordon; rotate its credentials by hand'
+        : 'account-level resources are never contained by cordon',
+  },
   protectionArns: (r, partition) => [`arn:${partition}:iam::${r.accountId}:root`],
   asff: {
     type: 'AwsAccount',

@@ -4,10 +4,13 @@ import { awsCall } from '../actions/steps.js';
 import { unlessNotFound } from '../aws/errors.js';
 import { tagListToRecord } from '../findings/schemas.js';
 import { buildArn } from '../kernel/arn.js';
-import { AccountIdSchema, INSTANCE_ID, InstanceIdSchema, RegionSchema } from '../kernel/ids.js';
-import { defineKind, fieldError, nonEmpty, uniqueStrings, type ResourceBase } from './kind.js';
+import { INSTANCE_ID, PARTITION, part } from '../kernel/id-patterns.js';
+import { AccountIdSchema, InstanceIdSchema, RegionSchema } from '../kernel/ids.js';
+import { defineKind, storedResourceBase, nonEmpty, uniqueStrings, type ResourceBase } from './kind.js';
 
 const TYPE = 'ec2-instance';
+/** The type name, for the actions that contain this kind. */
+export { TYPE as EC2_INSTANCE };
 
 export interface NetworkInterfaceRef {
   id: string;
@@ -28,8 +31,6 @@ export interface Ec2InstanceResource extends ResourceBase {
 
 /** An instance id at the end of an ASFF resource id (an ARN or the bare id); lenient: the source's word. */
 const ASFF_INSTANCE_ID = /(?:^|\/)(i-[0-9a-f]{8,17})$/;
-/** An instance ARN as the API accepts it in place of the id. */
-const INSTANCE_ARN = /^arn:(aws|aws-cn|aws-us-gov):ec2:([a-z0-9-]+):(\d{12}):instance\/(i-[0-9a-f]+)$/;
 
 function instanceArn(region: string, account: string, id: string, partition?: string): string {
   return buildArn({
@@ -52,6 +53,23 @@ export const ec2Instance = defineKind<Ec2InstanceResource, z.infer<typeof TagTar
   type: TYPE,
   label: 'EC2 instance',
   idSchema: InstanceIdSchema,
+  stored: z.strictObject({
+    ...storedResourceBase,
+    type: z.literal(TYPE),
+    vpcId: z.string().optional(),
+    subnetId: z.string().optional(),
+    networkInterfaces: z.array(
+      z.strictObject({
+        id: z.string(),
+        vpcId: z.string().optional(),
+        subnetId: z.string().optional(),
+        privateIpAddress: z.string().optional(),
+        securityGroupIds: z.array(z.string()),
+      }),
+    ),
+    securityGroupIds: z.array(z.string()),
+    instanceProfileArn: z.string().optional(),
+  }),
   arn: (r) => instanceArn(r.region, r.accountId, r.id),
   protectionArns: (r, partition) => [instanceArn(r.region, r.accountId, r.id, partition)],
   guardDuty: {
@@ -140,18 +158,12 @@ export const ec2Instance = defineKind<Ec2InstanceResource, z.infer<typeof TagTar
     },
   },
   request: {
-    toResource: (body) => {
-      const arn = INSTANCE_ARN.exec(body.resourceId);
-      const id = arn ? (arn[4] ?? '') : body.resourceId;
-      if (!INSTANCE_ID.test(id)) {
-        throw fieldError(
-          'resourceId',
-          'must be an instance id: i- followed by 8 or 17 hex digits (or its ARN)',
-        );
-      }
-      if (arn && (arn[2] !== body.region || arn[3] !== body.accountId)) {
-        throw fieldError('resourceId', 'the ARN names another account or region than accountId/region');
-      }
+    hint: 'Instance id (i-…) or instance ARN.',
+    idPattern: new RegExp(
+      `^(?:arn:${part(PARTITION)}:ec2:(?<region>[a-z0-9-]+):(?<account>\\d{12}):instance/)?(?<id>${part(INSTANCE_ID)})$`,
+    ),
+    idMessage: 'must be an instance id: i- followed by 8 or 17 hex digits (or its ARN)',
+    toResource: (body, { id }) => {
       return {
         type: TYPE,
         accountId: body.accountId,

@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { tagListToRecord } from '../findings/schemas.js';
 import { buildArn } from '../kernel/arn.js';
-import { defineKind, lastSegment, nonEmpty, type ResourceBase } from './kind.js';
+import { defineKind, storedResourceBase, lastSegment, nonEmpty, type ResourceBase } from './kind.js';
 
 const TYPE = 'eks-cluster';
 
@@ -22,6 +22,7 @@ export const eksCluster = defineKind<EksClusterResource, never>({
   type: TYPE,
   label: 'EKS cluster',
   idSchema: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'must be an EKS cluster name'),
+  stored: z.strictObject({ ...storedResourceBase, type: z.literal(TYPE) }),
   arn: (r) => clusterArn(r.region, r.accountId, r.id),
   guardDuty: {
     block: 'EKSCluster',

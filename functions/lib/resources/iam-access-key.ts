@@ -11,23 +11,27 @@
  */
 import * as z from 'zod';
 import { iamArn } from '../kernel/arn.js';
-import {
-  ACCESS_KEY_ID,
-  AccessKeyIdSchema,
-  AccountIdSchema,
-  IamUserNameSchema,
-  RegionSchema,
-} from '../kernel/ids.js';
+import { ACCESS_KEY_ID, REQUESTED_OWNER_MISSING, part } from '../kernel/id-patterns.js';
+import { AccessKeyIdSchema, AccountIdSchema, IamUserNameSchema, RegionSchema } from '../kernel/ids.js';
 import type { Resource } from '../findings/model.js';
 import { principalRoot } from './aws-account.js';
 import { readUserTags } from './iam.js';
 import { principalRole } from './iam-role.js';
 import { principalUser } from './iam-user.js';
 import { identityCenterSessionUser } from './identity-center-user.js';
-import { defineKind, fieldError, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
+import {
+  defineKind,
+  storedResourceBase,
+  fieldError,
+  nonEmpty,
+  type FindingScope,
+  type ResourceBase,
+} from './kind.js';
 import { otherResource } from './other.js';
 
 const TYPE = 'iam-access-key';
+/** The type name, for the actions that contain this kind. */
+export { TYPE as IAM_ACCESS_KEY };
 
 export interface IamAccessKeyResource extends ResourceBase {
   type: typeof TYPE;
@@ -98,6 +102,12 @@ export const iamAccessKey = defineKind<IamAccessKeyResource, z.infer<typeof TagT
   type: TYPE,
   label: 'IAM access key',
   idSchema: AccessKeyIdSchema,
+  stored: z.strictObject({
+    ...storedResourceBase,
+    type: z.literal(TYPE),
+    accessKeyId: z.string(),
+    userName: z.string(),
+  }),
   // A key has no ARN: its owner's stands for it (protecting a user protects the user's keys).
   arn: (r) => iamArn(r.region, r.accountId, `user/${r.userName}`),
   protectionArns: (r, partition) => [`arn:${partition}:iam::${r.accountId}:user/${r.userName}`],
@@ -146,24 +156,23 @@ export const iamAccessKey = defineKind<IamAccessKeyResource, z.infer<typeof TagT
     read: (clients, target) => readUserTags(clients, target.userName),
   },
   request: {
-    toResource: (body) => {
-      if (!ACCESS_KEY_ID.test(body.resourceId)) {
-        throw fieldError(
-          'resourceId',
-          'must be a long-term access key id: AKIA followed by 16 letters or digits',
-        );
-      }
-      if (!body.userName)
-        throw fieldError('userName', 'is required for an access key: the IAM user that owns it');
+    hint: 'Long-term access key id (AKIA…).',
+    idPattern: new RegExp(`^(?<id>${part(ACCESS_KEY_ID)})$`),
+    idMessage: 'must be a long-term access key id: AKIA followed by 16 letters or digits',
+    needsUserName: true,
+    toResource: (body, { id }) => {
+      // Checked before (kind.ts, needsUserName); narrowed here for the type.
+      const userName = body.userName;
+      if (userName === undefined) throw fieldError('userName', REQUESTED_OWNER_MISSING);
       return {
         accountId: body.accountId,
         region: body.region,
         tags: {},
         type: TYPE,
-        id: body.resourceId,
-        accessKeyId: body.resourceId,
-        userName: body.userName,
-        arn: iamArn(body.region, body.accountId, `user/${body.userName}`),
+        id,
+        accessKeyId: id,
+        userName,
+        arn: iamArn(body.region, body.accountId, `user/${userName}`),
       };
     },
   },

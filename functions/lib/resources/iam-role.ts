@@ -2,10 +2,19 @@
 import * as z from 'zod';
 import { iamArn } from '../kernel/arn.js';
 import { AccountIdSchema, IamRoleNameSchema, RegionSchema } from '../kernel/ids.js';
-import { readRoleTags, requestedIamName, scopedIamArn } from './iam.js';
-import { defineKind, lastSegment, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
+import { readRoleTags, iamRequest, requestedIamArn, scopedIamArn } from './iam.js';
+import {
+  defineKind,
+  storedResourceBase,
+  lastSegment,
+  nonEmpty,
+  type FindingScope,
+  type ResourceBase,
+} from './kind.js';
 
 const TYPE = 'iam-role';
+/** The type name, for the actions that contain this kind. */
+export { TYPE as IAM_ROLE };
 
 export interface IamRoleResource extends ResourceBase {
   type: typeof TYPE;
@@ -43,6 +52,12 @@ export const iamRole = defineKind<IamRoleResource, z.infer<typeof TagTarget>>({
   type: TYPE,
   label: 'IAM role',
   idSchema: IamRoleNameSchema,
+  stored: z.strictObject({
+    ...storedResourceBase,
+    type: z.literal(TYPE),
+    roleName: z.string(),
+    sessionName: z.string().optional(),
+  }),
   arn: (r) => iamArn(r.region, r.accountId, `role/${r.roleName}`),
   protectionArns: (r, partition) => [
     // A finding may carry the assumed-role ARN; the role's own ARN is what operators protect.
@@ -77,8 +92,9 @@ export const iamRole = defineKind<IamRoleResource, z.infer<typeof TagTarget>>({
     read: (clients, target) => readRoleTags(clients, target.roleName),
   },
   request: {
-    toResource: (body) => {
-      const { name, arn } = requestedIamName(body, 'role');
+    ...iamRequest('role'),
+    toResource: (body, { id: name, path }) => {
+      const arn = requestedIamArn(body, 'role', name, path);
       return {
         accountId: body.accountId,
         region: body.region,

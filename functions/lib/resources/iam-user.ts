@@ -2,10 +2,19 @@
 import * as z from 'zod';
 import { iamArn } from '../kernel/arn.js';
 import { AccountIdSchema, IamUserNameSchema, RegionSchema } from '../kernel/ids.js';
-import { readUserTags, requestedIamName, scopedIamArn } from './iam.js';
-import { defineKind, lastSegment, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
+import { readUserTags, iamRequest, requestedIamArn, scopedIamArn } from './iam.js';
+import {
+  defineKind,
+  storedResourceBase,
+  lastSegment,
+  nonEmpty,
+  type FindingScope,
+  type ResourceBase,
+} from './kind.js';
 
 const TYPE = 'iam-user';
+/** The type name, for the actions that contain this kind. */
+export { TYPE as IAM_USER };
 
 export interface IamUserResource extends ResourceBase {
   type: typeof TYPE;
@@ -36,6 +45,7 @@ export const iamUser = defineKind<IamUserResource, z.infer<typeof TagTarget>>({
   type: TYPE,
   label: 'IAM user',
   idSchema: IamUserNameSchema,
+  stored: z.strictObject({ ...storedResourceBase, type: z.literal(TYPE), userName: z.string() }),
   arn: (r) => iamArn(r.region, r.accountId, `user/${r.userName}`),
   // A user's own ARN (any path) is what operators protect; built only when the finding gave none.
   protectionArns: (r, partition) =>
@@ -66,8 +76,9 @@ export const iamUser = defineKind<IamUserResource, z.infer<typeof TagTarget>>({
     read: (clients, target) => readUserTags(clients, target.userName),
   },
   request: {
-    toResource: (body) => {
-      const { name, arn } = requestedIamName(body, 'user');
+    ...iamRequest('user'),
+    toResource: (body, { id: name, path }) => {
+      const arn = requestedIamArn(body, 'user', name, path);
       return {
         accountId: body.accountId,
         region: body.region,

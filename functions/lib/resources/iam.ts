@@ -4,47 +4,38 @@ import { awsCall } from '../actions/steps.js';
 import { unlessNotFound } from '../aws/errors.js';
 import { tagRecord } from '../aws/iam-policies.js';
 import { buildArn } from '../kernel/arn.js';
-import { IAM_NAME } from '../kernel/ids.js';
-import { fieldError, type FindingScope, type RequestedResource } from './kind.js';
+import { IAM_NAME, IAM_PATH, PARTITION, part } from '../kernel/id-patterns.js';
+import type { FindingScope, RequestedResource } from './kind.js';
 
-/** An IAM user or role ARN as the API accepts it in place of the name (any path). */
-const IAM_ARN =
-  /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):(user|role)(\/(?:[\x21-\x7e]*\/)?)([\w+=,.@-]{1,64})$/;
+/** The request form facts of an IAM user or role: its name, or its ARN (any path) in the request's account. */
+export function iamRequest(kind: 'user' | 'role'): {
+  hint: string;
+  idPattern: RegExp;
+  idMessage: string;
+} {
+  return {
+    hint: `IAM ${kind} name or ARN.`,
+    idPattern: new RegExp(
+      `^(?:arn:${part(PARTITION)}:iam::(?<account>\\d{12}):${kind}(?<path>${part(IAM_PATH)}))?(?<id>${part(IAM_NAME)})$`,
+    ),
+    idMessage: `must be an IAM ${kind} name (1-64 of letters, digits and +=,.@_-) or its ARN`,
+  };
+}
 
-/**
- * The name and path of the IAM user or role a request names by name or ARN, and its ARN in the partition of the
- * request's region.
- * @throws ValidationError when it is neither a valid name nor an ARN of that kind in the request's account
- */
-export function requestedIamName(
+/** The ARN of a requested IAM user or role, in the partition of the request's region (default path `/`). */
+export function requestedIamArn(
   body: RequestedResource,
   kind: 'user' | 'role',
-): { name: string; arn: string } {
-  const arn = IAM_ARN.exec(body.resourceId);
-  let name = body.resourceId;
-  let path = '/';
-  if (arn) {
-    if (arn[3] !== kind) throw fieldError('resourceId', `the ARN is not an IAM ${kind}`);
-    if (arn[2] !== body.accountId)
-      throw fieldError('resourceId', 'the ARN names another account than accountId');
-    name = arn[5] ?? '';
-    path = arn[4] ?? '/';
-  } else if (!IAM_NAME.test(body.resourceId)) {
-    throw fieldError(
-      'resourceId',
-      `must be an IAM ${kind} name (1-64 of letters, digits and +=,.@_-) or its ARN`,
-    );
-  }
-  return {
-    name,
-    arn: buildArn({
-      region: body.region,
-      service: 'iam',
-      account: body.accountId,
-      resource: `${kind}${path}${name}`,
-      global: true,
-    }),
-  };
+  name: string,
+  path: string | undefined,
+): string {
+  return buildArn({
+    region: body.region,
+    service: 'iam',
+    account: body.accountId,
+    resource: `${kind}${path ?? '/'}${name}`,
+    global: true,
+  });
 }
 
 /** An IAM ARN (`user/<name>`, `role/<name>`, `root`) in the finding's partition. */

@@ -3,9 +3,11 @@
  * role (which AWS does not let anyone modify). Named by an `AssumedRole` access-key principal on such a role.
  */
 import * as z from 'zod';
-import { defineKind, type FindingScope, type ResourceBase } from './kind.js';
+import { defineKind, storedResourceBase, type FindingScope, type ResourceBase } from './kind.js';
 
 const TYPE = 'identity-center-user';
+/** The type name, for the actions that contain this kind. */
+export { TYPE as IDENTITY_CENTER_USER };
 
 /**
  * `arn` is the assumed-role session ARN, so that protected-ARN patterns can name Identity Center sessions apart
@@ -53,6 +55,13 @@ export const identityCenterUser = defineKind<IdentityCenterUserResource, never>(
   label: 'Identity Center user',
   // A role session name (AWS: 2-64 of [\w+=,.@-]); Identity Center uses the user name.
   idSchema: z.string().regex(/^[\w+=,.@-]{2,64}$/, 'must be a role session name'),
+  stored: z.strictObject({
+    ...storedResourceBase,
+    type: z.literal(TYPE),
+    userName: z.string(),
+    roleName: z.string(),
+    permissionSetName: z.string(),
+  }),
   // ASFF has no type for an Identity Center user; the finding names the session's role.
   asff: { type: 'AwsIamRole', category: 'User' },
 });

@@ -8,11 +8,12 @@
  * {@link ResourceKind} that takes any {@link Resource} and narrows it by `type` (a mismatch is a programming error
  * and throws), so callers hold one table of kinds without casts.
  */
-import type * as z from 'zod';
+import * as z from 'zod';
 import type { MemberClients } from '../actions/contract.js';
 import type { MemberService } from '../aws/member-clients.js';
 import { CordonError, ValidationError } from '../errors.js';
 import type { Partition } from '../kernel/arn.js';
+import { matchRequestedId, REQUESTED_ID_SCOPE, REQUESTED_OWNER_MISSING } from '../kernel/id-patterns.js';
 import type { Resource } from '../findings/model.js';
 import type { AsffFinding, AsffResource, GuardDutyFindingDetail } from '../findings/schemas.js';
 
@@ -28,6 +29,18 @@ export interface ResourceBase {
   /** Resource tags as seen in the finding (may be empty; actions re-read live tags before acting). */
   tags: Record<string, string>;
 }
+
+/**
+ * The stored form of {@link ResourceBase}: each kind's `stored` schema spreads it. Strict schemas: a field added to
+ * a resource interface without its schema fails loudly on read (store/codec.ts) instead of vanishing.
+ */
+export const storedResourceBase = {
+  id: z.string(),
+  arn: z.string().optional(),
+  accountId: z.string(),
+  region: z.string(),
+  tags: z.record(z.string(), z.string()),
+};
 
 /** Where a finding says its resources live; `partition` is the finding's own or its region's. */
 export interface FindingScope {
@@ -90,6 +103,8 @@ export interface KindSpec<R extends Resource, T extends { type: string; accountI
   label: string;
   /** What `resource.id` is. */
   idSchema: z.ZodType<string>;
+  /** The resource as an isolation record stores it (store/codec.ts reads records with it). */
+  stored: z.ZodType<R>;
   /** The ARN built from the resource's identifiers (partition of its region); absent: the id stands for it. */
   arn?(resource: R): string;
   /**
@@ -99,6 +114,11 @@ export interface KindSpec<R extends Resource, T extends { type: string; accountI
   protectionArns?(resource: R, partition: Partition): string[];
   /** The IAM user or role it is or belongs to; absent: none the guards check by name. */
   iamIdentity?(resource: R): IamIdentity;
+  /**
+   * cordon never contains resources of this kind (an account, its root user), whatever the policy says: the
+   * guards refuse them and policy evaluation leaves them out, but still names them (people ask why).
+   */
+  neverContained?: NeverContained<R>;
   /** GuardDuty `resource.<block>`: which block names resources of this kind and how to read it. */
   guardDuty?: GuardDutyReader;
   /** The ASFF resource type cordon writes, and the category of the findings it imports. */
@@ -116,10 +136,36 @@ export interface KindSpec<R extends Resource, T extends { type: string; accountI
   /** How the live tags are read; absent: the API never needs them for this kind. */
   tags?: TagSource<R, T>;
   /** How the API requests one (`POST /isolations`); absent: it cannot be requested. */
-  request?: {
-    /** @throws ValidationError naming the field (see {@link fieldError}) */
-    toResource(body: RequestedResource): R;
-  };
+  request?: RequestSpec<R>;
+}
+
+/**
+ * How the API requests a resource of a kind. The form facts (hint, pattern, message) are served in `/config.json`
+ * (api/views.ts), so the console's request form and its checks follow the kinds with no console change.
+ */
+export interface RequestSpec<R> {
+  /** What the resource field takes, for people: `Instance id (i-…) or instance ARN.` */
+  hint: string;
+  /**
+   * Every id form the API takes, anchored: the named group `id` is the resource's id; an ARN form captures
+   * `account` (and `region`), which must be the request's; `path` is an IAM path. Plain syntax only: the console
+   * compiles its source in the browser (kernel/id-patterns.ts `matchRequestedId` is the one check).
+   */
+  idPattern: RegExp;
+  /** Why an id outside {@link idPattern} is refused. */
+  idMessage: string;
+  /** The request must name the IAM user that owns the resource (`userName`): an access key. */
+  needsUserName?: boolean;
+  /** The resource of a request whose id passed the check (its parts as matched). */
+  toResource(body: RequestedResource, id: { id: string; path: string | undefined }): R;
+}
+
+/** Why resources of a kind are never contained. */
+export interface NeverContained<R> {
+  /** What the kind is, for people: `an account or its root user`. */
+  what: string;
+  /** Why this resource is refused. */
+  why(resource: R): string;
 }
 
 /** A kind as the rest of cordon holds it: any resource in, narrowed inside. */
@@ -127,6 +173,7 @@ export interface ResourceKind {
   readonly type: Resource['type'];
   readonly label: string;
   readonly idSchema: z.ZodType<string>;
+  readonly stored: z.ZodType<Resource>;
   /** Whether the resource is of this kind. */
   owns(resource: Resource): boolean;
   /** The ARN that identifies the resource: its own when known, else built; else its id. */
@@ -135,6 +182,7 @@ export interface ResourceKind {
   protectionArns(resource: Resource, partition: Partition): string[];
   /** The IAM user or role it is or belongs to, or undefined. */
   iamIdentity(resource: Resource): IamIdentity | undefined;
+  readonly neverContained?: NeverContained<Resource>;
   readonly guardDuty: GuardDutyReader | undefined;
   readonly asff: {
     type: string;
@@ -149,7 +197,10 @@ export interface ResourceKind {
     /** Reads the tags of a target of this kind; a target of another shape is refused. */
     read(clients: MemberClients, target: unknown): Promise<Record<string, string>>;
   };
-  readonly request?: { toResource(body: RequestedResource): Resource };
+  readonly request?: Omit<RequestSpec<Resource>, 'toResource'> & {
+    /** @throws ValidationError naming the field (see {@link fieldError}) */
+    toResource(body: RequestedResource): Resource;
+  };
 }
 
 /** A kind was handed a resource of another type: a wiring mistake, never user input. */
@@ -172,13 +223,14 @@ export function defineKind<R extends Resource, T extends { type: string; account
     if (resource.arn) return resource.arn;
     return spec.arn ? spec.arn(narrow(resource)) : resource.id;
   };
-  const { tags, request } = spec;
+  const { tags, request, neverContained } = spec;
   const asffRead = spec.asff.read;
   const asffResourceId = spec.asff.resourceId;
   return {
     type: spec.type,
     label: spec.label,
     idSchema: spec.idSchema,
+    stored: spec.stored,
     owns,
     identifyingArn,
     protectionArns: (resource, partition) => {
@@ -187,6 +239,9 @@ export function defineKind<R extends Resource, T extends { type: string; account
       return [...new Set([...own, ...more])];
     },
     iamIdentity: (resource) => spec.iamIdentity?.(narrow(resource)),
+    ...(neverContained
+      ? { neverContained: { what: neverContained.what, why: (r: Resource) => neverContained.why(narrow(r)) } }
+      : {}),
     guardDuty: spec.guardDuty,
     asff: {
       type: spec.asff.type,
@@ -205,7 +260,23 @@ export function defineKind<R extends Resource, T extends { type: string; account
           },
         }
       : {}),
-    ...(request ? { request: { toResource: (body: RequestedResource) => request.toResource(body) } } : {}),
+    ...(request ? { request: requestOf(request) } : {}),
+  };
+}
+
+/** The API side of a kind: the id checked against its pattern and scope, the owner required, then the resource. */
+function requestOf<R extends Resource>(spec: RequestSpec<R>): NonNullable<ResourceKind['request']> {
+  const { toResource, ...form } = spec;
+  return {
+    ...form,
+    toResource: (body) => {
+      const matched = matchRequestedId(spec.idPattern, body);
+      if ('refused' in matched)
+        throw fieldError('resourceId', matched.refused === 'form' ? spec.idMessage : REQUESTED_ID_SCOPE);
+      if (spec.needsUserName === true && !body.userName)
+        throw fieldError('userName', REQUESTED_OWNER_MISSING);
+      return toResource(body, matched);
+    },
   };
 }
 

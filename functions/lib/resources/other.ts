@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { tagListToRecord } from '../findings/schemas.js';
-import { defineKind, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
+import { defineKind, storedResourceBase, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
 
 const TYPE = 'other';
 
@@ -23,6 +23,7 @@ export const other = defineKind<OtherResource, never>({
   type: TYPE,
   label: 'other resource',
   idSchema: z.string().min(1),
+  stored: z.strictObject({ ...storedResourceBase, type: z.literal(TYPE), sourceType: z.string() }),
   guardDuty: {
     block: 'Lambda',
     read: (detail, scope) => {

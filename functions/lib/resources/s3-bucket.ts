@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { tagListToRecord } from '../findings/schemas.js';
 import { buildArn } from '../kernel/arn.js';
-import { defineKind, nonEmpty, type ResourceBase } from './kind.js';
+import { defineKind, storedResourceBase, nonEmpty, type ResourceBase } from './kind.js';
 
 const TYPE = 's3-bucket';
 
@@ -17,6 +17,7 @@ export const s3Bucket = defineKind<S3BucketResource, never>({
   type: TYPE,
   label: 'S3 bucket',
   idSchema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+  stored: z.strictObject({ ...storedResourceBase, type: z.literal(TYPE) }),
   arn: (r) => buildArn({ region: r.region, service: 's3', resource: r.id, global: true }),
   guardDuty: {
     block: 'S3Bucket',

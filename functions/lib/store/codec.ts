@@ -11,6 +11,7 @@
 import * as z from 'zod';
 import { CordonError, CorruptRecordError } from '../errors.js';
 import { SEVERITY_LABELS, type Resource } from '../findings/model.js';
+import { findKind } from '../resources/registry.js';
 import { ISOLATION_STATUSES, keys, type IsolationRecord } from './model.js';
 
 /** `kind` of isolation items: the partition key of the time-ordered `by-time` index. */
@@ -83,61 +84,22 @@ const StepRecordSchema = z.strictObject({
   at: z.string(),
 });
 
-const resourceBase = {
-  id: z.string(),
-  arn: z.string().optional(),
-  accountId: z.string(),
-  region: z.string(),
-  tags: z.record(z.string(), z.string()),
-};
-
-const NetworkInterfaceSchema = z.strictObject({
-  id: z.string(),
-  vpcId: z.string().optional(),
-  subnetId: z.string().optional(),
-  privateIpAddress: z.string().optional(),
-  securityGroupIds: z.array(z.string()),
+/**
+ * A stored resource: the schema its kind states (resources/*.ts `stored`), chosen by its `type`. A type no kind
+ * knows is corrupt, like any other unknown shape.
+ */
+const ResourceSchema = z.looseObject({ type: z.string() }).transform((value, ctx): Resource => {
+  const kind = findKind(value.type);
+  if (kind === undefined) {
+    ctx.issues.push({ code: 'custom', message: `unknown resource type ${value.type}`, input: value });
+    return z.NEVER;
+  }
+  const parsed = kind.stored.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues)
+    ctx.issues.push({ code: 'custom', message: issue.message, path: issue.path, input: value });
+  return z.NEVER;
 });
-
-const ResourceSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    ...resourceBase,
-    type: z.literal('ec2-instance'),
-    vpcId: z.string().optional(),
-    subnetId: z.string().optional(),
-    networkInterfaces: z.array(NetworkInterfaceSchema),
-    securityGroupIds: z.array(z.string()),
-    instanceProfileArn: z.string().optional(),
-  }),
-  z.strictObject({ ...resourceBase, type: z.literal('iam-user'), userName: z.string() }),
-  z.strictObject({
-    ...resourceBase,
-    type: z.literal('iam-access-key'),
-    accessKeyId: z.string(),
-    userName: z.string(),
-  }),
-  z.strictObject({
-    ...resourceBase,
-    type: z.literal('iam-role'),
-    roleName: z.string(),
-    sessionName: z.string().optional(),
-  }),
-  z.strictObject({
-    ...resourceBase,
-    type: z.literal('identity-center-user'),
-    userName: z.string(),
-    roleName: z.string(),
-    permissionSetName: z.string(),
-  }),
-  z.strictObject({ ...resourceBase, type: z.literal('aws-account'), root: z.boolean() }),
-  z.strictObject({ ...resourceBase, type: z.literal('s3-bucket') }),
-  z.strictObject({ ...resourceBase, type: z.literal('eks-cluster') }),
-  z.strictObject({ ...resourceBase, type: z.literal('other'), sourceType: z.string() }),
-]) satisfies z.ZodType<Resource>;
-
-// Compile-time: a resource type added to the model without a schema here fails to compile.
-type UncoveredResourceType = Exclude<Resource['type'], z.output<typeof ResourceSchema>['type']>;
-const _everyResourceType: [UncoveredResourceType] extends [never] ? true : false = true;
 
 /** The schema of each field of a record. The `satisfies` makes a model field without a schema a compile error. */
 const recordFields = {

@@ -26,6 +26,7 @@ import {
 } from '../shared/session-revocation.js';
 import { awsCall, type StageSpec, type StepOutcome } from '../steps.js';
 import { accessKeyBeforeSchema, recordedKey, type AccessKeyBefore } from './before.js';
+import { IAM_ACCESS_KEY } from '../../resources/iam-access-key.js';
 
 export type { AccessKeyBefore } from './before.js';
 
@@ -274,7 +275,7 @@ export const disableAccessKey = defineRunnableAction({
   name: 'disable-access-key',
   description:
     "Deactivate the one access key named in the finding, optionally denying the owner's sessions issued before now (always, for an IAM user's temporary ASIA key); release reactivates it and removes the deny.",
-  resourceType: 'iam-access-key',
+  resourceType: IAM_ACCESS_KEY,
   before: accessKeyBeforeSchema,
   goneErrors: IAM_NO_SUCH_ENTITY,
   params,

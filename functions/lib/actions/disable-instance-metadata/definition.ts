@@ -23,6 +23,7 @@ import {
   setEndpoint,
   type LiveInstance,
 } from './instance.js';
+import { EC2_INSTANCE } from '../../resources/ec2-instance.js';
 
 const params = z.object({}).strict();
 
@@ -178,7 +179,7 @@ export const disableInstanceMetadata = defineRunnableAction({
   name: 'disable-instance-metadata',
   description:
     'Turn the instance metadata service of an EC2 instance off (HttpEndpoint=disabled), so it can no longer fetch role credentials; release turns it back on.',
-  resourceType: 'ec2-instance',
+  resourceType: EC2_INSTANCE,
   checkResource: (resource) =>
     INSTANCE_ID.test(resource.id) ? undefined : `"${resource.id}" is not an EC2 instance id`,
   before: metadataBeforeSchema,

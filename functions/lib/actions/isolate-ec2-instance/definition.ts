@@ -22,6 +22,7 @@ import { releaseStages } from './release.js';
 import { disableMetadataStep } from './metadata.js';
 import { paramsSchema, VANISHED, type Params, type ApplyWork, type ReleaseWork } from './shared.js';
 import { ISOLATE_EC2_INSTANCE_SCOPING } from '../iam-scopes.js';
+import { EC2_INSTANCE } from '../../resources/ec2-instance.js';
 
 function applyStages(params: Params): StageSpec<ApplyWork>[] {
   // The metadata endpoint goes off alongside the first settings stage: no extra stage after containment.
@@ -54,7 +55,7 @@ export const isolateEc2Instance = defineRunnableAction({
   name: 'isolate-ec2-instance',
   description:
     "Isolate an EC2 instance's network per interface (interrupting open flows where AWS allows it), keep its evidence, and make it reversible.",
-  resourceType: 'ec2-instance',
+  resourceType: EC2_INSTANCE,
   checkResource: (resource) =>
     INSTANCE_ID.test(resource.id) ? undefined : `"${resource.id}" is not an EC2 instance id`,
   before: ec2BeforeSchema,

@@ -17,7 +17,6 @@ import {
   ISOLATION_ID_TAG,
   awsDenyAllPolicyArn,
   denyAllPolicy,
-  partitionOf,
   samePolicy,
 } from '../../aws/iam-policies.js';
 import { IAM_NO_SUCH_ENTITY, settleAll, unlessNotFound, awsErrorName } from '../../aws/errors.js';
@@ -34,6 +33,8 @@ import {
 } from './state.js';
 import { releaseStages, type ReleaseWork } from './release.js';
 import { awsCall, type StageSpec, type StepSpec } from '../steps.js';
+import { IAM_USER } from '../../resources/iam-user.js';
+import { resourcePartition } from '../../kernel/arn.js';
 
 export type { IamUserBefore, IncidentItem } from './state.js';
 
@@ -70,7 +71,7 @@ function userRun(ctx: ActionContext, work: ApplyWork): { iam: IAM; UserName: str
   return {
     iam: ctx.clients.iam,
     UserName: userName,
-    managedArn: awsDenyAllPolicyArn(partitionOf(arn, region)),
+    managedArn: awsDenyAllPolicyArn(resourcePartition(arn, region)),
   };
 }
 
@@ -279,7 +280,7 @@ export const isolateIamUser = defineRunnableAction({
   name: 'isolate-iam-user',
   description:
     'Deny everything to an IAM user with an inline deny-all policy, deactivate its active access keys and tag it; release puts the keys, policies and tags back.',
-  resourceType: 'iam-user',
+  resourceType: IAM_USER,
   before: isolateIamUserBeforeSchema,
   goneErrors: IAM_NO_SUCH_ENTITY,
   params,

@@ -31,6 +31,7 @@ import {
   withoutStatement,
 } from './identity-center.js';
 import { PartialStepError, awsCall, type StageSpec, type StepOutcome } from '../steps.js';
+import { IDENTITY_CENTER_USER } from '../../resources/identity-center-user.js';
 
 const params = z.object({}).strict();
 
@@ -429,7 +430,7 @@ export const isolateIdentityCenterUser = defineRunnableAction({
   name: 'isolate-identity-center-user',
   description:
     'Deny everything to one IAM Identity Center user: a Deny-all statement keyed on identitystore:userId in the inline policy of every permission set that reaches the user, re-provisioned; runs in the account that administers Identity Center; release restores each inline policy as recorded.',
-  resourceType: 'identity-center-user',
+  resourceType: IDENTITY_CENTER_USER,
   before: BeforeSchema,
   target: 'identity-center',
   params,

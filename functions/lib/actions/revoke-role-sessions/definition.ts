@@ -21,6 +21,7 @@ import {
 } from '../shared/session-revocation.js';
 import { awsCall, type StageSpec, type StepOutcome } from '../steps.js';
 import { recordedRole, roleBeforeSchema, type RoleBefore } from './before.js';
+import { IAM_ROLE } from '../../resources/iam-role.js';
 
 export type { RoleBefore } from './before.js';
 
@@ -149,7 +150,7 @@ export const revokeRoleSessions = defineRunnableAction({
   name: 'revoke-role-sessions',
   description:
     'Deny every session of a role issued before now with an inline aws:TokenIssueTime policy (AWS\'s "revoke active sessions"); release deletes only that policy.',
-  resourceType: 'iam-role',
+  resourceType: IAM_ROLE,
   before: roleBeforeSchema,
   goneErrors: IAM_NO_SUCH_ENTITY,
   params,
