@@ -68,7 +68,10 @@ const params = z
     breakGlassRoleArns: z
       .array(z.string().regex(ROLE_ARN, 'expected an IAM role ARN, arn:aws:iam::<account>:role/<name>'))
       .max(10)
-      .default([]),
+      .default([])
+      .describe(
+        'IAM role ARNs that keep access to the contained bucket (every session of them), besides cordon; for the people who investigate it',
+      ),
   })
   .strict();
 type Params = z.output<typeof params>;
