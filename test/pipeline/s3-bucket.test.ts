@@ -4,7 +4,7 @@
  * and a release restores it exactly. Then the same event through `cordon replay --endpoint` with a policy that
  * contains it at once.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3 } from '@aws-sdk/client-s3';
@@ -15,7 +15,13 @@ import { s3ClientConfig } from '../../functions/lib/aws/member-services.js';
 import { approveIsolation, getIsolation, releaseIsolation } from '../../functions/lib/pipeline/service.js';
 import type { Principal } from '../../functions/lib/store/model.js';
 import { useMoto } from '../support/moto.js';
-import { bucketState, customerPolicy, seedBucket, statementsOf } from '../actions/support/s3-state.js';
+import {
+  bucketState,
+  customerPolicy,
+  s3FindingEvent,
+  seedBucket,
+  statementsOf,
+} from '../actions/support/s3-state.js';
 import { ACCOUNT, REGION, createWorld, unique } from './support.js';
 
 const moto = useMoto({ resetEach: false });
@@ -34,32 +40,6 @@ const ALL_ON = {
   RestrictPublicBuckets: true,
 };
 
-interface S3Event {
-  account: string;
-  detail: {
-    accountId: string;
-    id: string;
-    arn: string;
-    resource: { s3BucketDetails: { arn: string; name: string }[] };
-  };
-}
-
-/** The shared S3 sample event, naming `bucket` in the emulator's account, with a finding id of its own. */
-function s3Event(bucket: string): S3Event {
-  const event = JSON.parse(
-    readFileSync(new URL('../events/guardduty-s3-exfiltration.docs-assembled.json', import.meta.url), 'utf8'),
-  ) as S3Event;
-  const id = unique('f').replace(/[^a-z0-9]/g, '');
-  event.account = ACCOUNT;
-  event.detail.accountId = ACCOUNT;
-  event.detail.arn = event.detail.arn
-    .replace(/:\d{12}:/, `:${ACCOUNT}:`)
-    .replace(/finding\/.*$/, `finding/${id}`);
-  event.detail.id = id;
-  event.detail.resource.s3BucketDetails = [{ arn: `arn:aws:s3:::${bucket}`, name: bucket }];
-  return event;
-}
-
 function cordonStatementIn(policy: string | null): unknown {
   return statementsOf(policy).find(
     (s) => typeof s === 'object' && s !== null && Reflect.get(s, 'Sid') === CORDON_SID,
@@ -76,7 +56,7 @@ describe('Pipeline: a GuardDuty S3 finding', () => {
     const original = await bucketState(s3, bucket);
 
     // Act
-    const dispatched = await world.dispatch(s3Event(bucket));
+    const dispatched = await world.dispatch(s3FindingEvent(bucket));
     const delivery = dispatched.deliveries[0];
     const outcome = delivery?.target === 'triage' ? delivery.result.findings[0] : undefined;
     const id = outcome?.actions[0]?.isolationId ?? '';
@@ -116,7 +96,7 @@ describe('Pipeline: a GuardDuty S3 finding', () => {
     await seedBucket(s3, bucket, { policy: customerPolicy(bucket) });
     const original = await bucketState(s3, bucket);
     const file = join(dir, 'event.json');
-    writeFileSync(file, JSON.stringify(s3Event(bucket)));
+    writeFileSync(file, JSON.stringify(s3FindingEvent(bucket)));
     const policyFile = join(dir, 'policy.yaml');
     writeFileSync(
       policyFile,

@@ -1,5 +1,7 @@
 /** Permission meta-test scenarios of `isolate-s3-bucket`, together covering every optional path. */
-import { bucketResource, customerPolicy, seedBucket } from '../support/s3-state.js';
+import { bucketResource, customerPolicy, s3FindingEvent, seedBucket } from '../support/s3-state.js';
+import { unique } from '../../pipeline/support.js';
+import type { ActionSubject } from '../../resilience/subject.js';
 import { nextId, type Scenario } from './scenario.js';
 
 export const action = 'isolate-s3-bucket';
@@ -33,3 +35,14 @@ export const scenarios: Scenario[] = [
     },
   },
 ];
+
+/** The resilience suite's subject: a bucket with a customer policy, and the shared S3 exfiltration finding about it. */
+export const subject: ActionSubject = {
+  action,
+  rule: { type: 'Exfiltration:S3/MaliciousIPCaller', resourceType: 's3-bucket' },
+  async create(world) {
+    const bucket = unique('rs-bucket').toLowerCase();
+    await seedBucket(world.s3, bucket, { policy: customerPolicy(bucket) });
+    return { event: { ...s3FindingEvent(bucket) }, resourceId: bucket };
+  },
+};

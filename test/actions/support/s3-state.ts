@@ -1,4 +1,6 @@
 /** Test support: seed S3 buckets in moto and read back the state isolate-s3-bucket changes. */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { S3 } from '@aws-sdk/client-s3';
 import type { S3BucketResource } from '../../../functions/lib/findings/model.js';
 import { TEST_ACCOUNT } from '../../support/moto.js';
@@ -97,4 +99,35 @@ export function bucketResource(bucket: string): S3BucketResource {
     region: 'us-east-1',
     tags: {},
   };
+}
+
+interface S3Event {
+  id: string;
+  account: string;
+  detail: {
+    accountId: string;
+    id: string;
+    arn: string;
+    resource: { s3BucketDetails: { arn: string; name: string }[] };
+  };
+}
+
+/** The shared S3 sample event (test/events), naming `bucket` in the test account, with a finding id of its own. */
+export function s3FindingEvent(bucket: string): S3Event {
+  const event = JSON.parse(
+    readFileSync(
+      new URL('../../events/guardduty-s3-exfiltration.docs-assembled.json', import.meta.url),
+      'utf8',
+    ),
+  ) as S3Event;
+  const id = randomBytes(16).toString('hex');
+  event.id = randomBytes(16).toString('hex');
+  event.account = TEST_ACCOUNT;
+  event.detail.accountId = TEST_ACCOUNT;
+  event.detail.id = id;
+  event.detail.arn = event.detail.arn
+    .replace(/:\d{12}:/, `:${TEST_ACCOUNT}:`)
+    .replace(/finding\/.*$/, `finding/${id}`);
+  event.detail.resource.s3BucketDetails = [{ arn: `arn:aws:s3:::${bucket}`, name: bucket }];
+  return event;
 }
