@@ -37,6 +37,8 @@ import {
   ElasticLoadBalancing,
   RegisterInstancesWithLoadBalancerCommand,
 } from '@aws-sdk/client-elastic-load-balancing';
+import { S3 } from '@aws-sdk/client-s3';
+import { s3ClientConfig } from '../../functions/lib/aws/member-services.js';
 import type {
   ActionContext,
   ActionState,
@@ -208,6 +210,7 @@ export function memberClients(moto: MotoHandle, traffic: Traffic, maxAttempts = 
     ssoAdmin: new SSOAdmin(config),
     identityStore: new Identitystore(config),
     elb: new ElasticLoadBalancing(config),
+    s3: new S3(s3ClientConfig(config)),
   };
   // Inside the retry loop (finalizeRequest, low priority): an injected throttle is retried like a real one.
   const options = { step: 'finalizeRequest', priority: 'low', name: 'cordonTestTraffic' } as const;
@@ -281,6 +284,7 @@ export function setupClients(moto: MotoHandle): MemberClients {
     ssoAdmin: new SSOAdmin(config),
     identityStore: new Identitystore(config),
     elb: new ElasticLoadBalancing(config),
+    s3: new S3(s3ClientConfig(config)),
   };
 }
 

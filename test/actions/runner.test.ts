@@ -10,6 +10,7 @@ import { IAM } from '@aws-sdk/client-iam';
 import { AutoScaling } from '@aws-sdk/client-auto-scaling';
 import { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
+import { S3 } from '@aws-sdk/client-s3';
 import { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import { Identitystore } from '@aws-sdk/client-identitystore';
 import type { ActionContext, ActionState, MemberClients } from '../../functions/lib/actions/contract.js';
@@ -56,13 +57,15 @@ function resourceOf(type: ResourceType, tags: Record<string, string> = {}): Reso
         roleName: 'AWSReservedSSO_Admin_0123456789abcdef',
         permissionSetName: 'Admin',
       };
+    case 's3-bucket':
+      return { ...base, type, id: 'evidence-bucket' };
     default:
       throw new Error(`no sample resource for ${type}`);
   }
 }
 
 /** A resource no registered action applies to. */
-const bucket: Resource = { type: 's3-bucket', id: 'evidence', accountId: ACCOUNT, region: REGION, tags: {} };
+const cluster: Resource = { type: 'eks-cluster', id: 'prod', accountId: ACCOUNT, region: REGION, tags: {} };
 
 function offlineContext(): { ctx: ActionContext; recorder: CommandRecorder } {
   const config = {
@@ -80,6 +83,7 @@ function offlineContext(): { ctx: ActionContext; recorder: CommandRecorder } {
     elb: recorder.attach(new ElasticLoadBalancing(config)),
     ssoAdmin: recorder.attach(new SSOAdmin(config)),
     identityStore: recorder.attach(new Identitystore(config)),
+    s3: recorder.attach(new S3(config)),
   };
   const ctx: ActionContext = {
     isolationId: 'iso-runner',
@@ -111,10 +115,10 @@ describe('Action runner', () => {
       const params: unknown = action.params.parse({});
 
       // Act + Assess
-      await expect(action.apply(ctx, bucket, params, previous)).rejects.toBeInstanceOf(
+      await expect(action.apply(ctx, cluster, params, previous)).rejects.toBeInstanceOf(
         WrongResourceTypeError,
       );
-      await expect(action.release(ctx, bucket, params, previous)).rejects.toBeInstanceOf(
+      await expect(action.release(ctx, cluster, params, previous)).rejects.toBeInstanceOf(
         WrongResourceTypeError,
       );
       expect(recorder.commands).toEqual([]);

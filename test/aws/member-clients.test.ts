@@ -103,6 +103,7 @@ describe('AWS: cross-account member clients', () => {
       'ElasticLoadBalancing',
       'SSOAdmin',
       'Identitystore',
+      'S3',
     ]);
     expect(all.iam).toBe(iamOnly.iam);
     expect(await all.ec2.config.region()).toBe('eu-west-1');
@@ -120,9 +121,10 @@ describe('AWS: cross-account member clients', () => {
       'isolate-ec2-instance': ['ec2', 'iam', 'autoScaling', 'elbv2', 'elb'],
       'isolate-iam-user': ['iam'],
       'isolate-identity-center-user': ['ssoAdmin', 'identityStore'],
+      'isolate-s3-bucket': ['s3'],
     });
-    expect(() => servicesForPermissions(['s3:GetObject'])).toThrow(ConfigurationError);
-    expect(() => servicesForPermissions(['s3:GetObject'])).toThrow(/no member client for/);
+    expect(() => servicesForPermissions(['rds:ModifyDBInstance'])).toThrow(ConfigurationError);
+    expect(() => servicesForPermissions(['rds:ModifyDBInstance'])).toThrow(/no member client for/);
   });
 
   it('assumes the role again 5 minutes before the credentials expire', async () => {

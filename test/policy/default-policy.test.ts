@@ -31,6 +31,12 @@ const EXPECTED: Record<string, { rule: string | null; mode: string | null; actio
     mode: 'notify',
     actions: [],
   },
+  // Reads from a known-malicious IP on a bucket: the whole bucket is denied to others once a person approves.
+  'guardduty-s3-exfiltration.docs-assembled.json': {
+    rule: 's3-bucket-data-threat',
+    mode: 'approval',
+    actions: ['isolate-s3-bucket s3-bucket acme-finance-exports'],
+  },
   // A Security Hub control (IAM.3 key rotation): a posture finding, not a threat. cordon does nothing.
   'securityhub-imported-securityhub-control-iam-user.asr-assembled.json': {
     rule: null,

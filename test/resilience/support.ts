@@ -3,6 +3,8 @@
  * carry a fault injector that also knows timeouts and counts calls (not attempts), plus one subject per action
  * (a fresh resource in moto and the GuardDuty event about it), found in the actions' scenarios files.
  */
+import { S3 } from '@aws-sdk/client-s3';
+import { s3ClientConfig } from '../../functions/lib/aws/member-services.js';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { IAMClient as IAMClientClass } from '@aws-sdk/client-iam';
 import { readdirSync } from 'node:fs';
@@ -30,6 +32,7 @@ export const MEMBER_SERVICES = new Set([
   'ElasticLoadBalancing',
   'SSOAdmin',
   'Identitystore',
+  'S3',
 ]);
 
 /** The error a fault raises: the SDK's service exceptions, or the HTTP handler's TimeoutError. */
@@ -113,6 +116,8 @@ export interface ResilienceWorld extends PipelineWorld {
   /** Identity Center set-up clients (no faults). */
   ssoAdmin: SSOAdmin;
   identityStore: Identitystore;
+  /** S3 set-up client (no faults). */
+  s3: S3;
 }
 
 /**
@@ -143,6 +148,7 @@ export async function resilienceWorld(
     iam: new IAMClientClass(config),
     ssoAdmin: new SSOAdmin(config),
     identityStore: new Identitystore(config),
+    s3: new S3(s3ClientConfig(config)),
   };
 }
 

@@ -95,9 +95,9 @@ describe('Live tags of resource kinds', () => {
 
   it('has no tag target for kinds the API never reads, and refuses malformed targets', () => {
     // Prepare
-    const bucket: Resource = {
-      type: 's3-bucket',
-      id: 'b',
+    const cluster: Resource = {
+      type: 'eks-cluster',
+      id: 'prod',
       accountId: TEST_ACCOUNT,
       region: REGION,
       tags: {},
@@ -105,9 +105,9 @@ describe('Live tags of resource kinds', () => {
     const target = { type: 'iam-role', accountId: TEST_ACCOUNT, region: REGION, roleName: 'app' };
 
     // Act / Assess
-    expect(tagTarget(bucket)).toBeUndefined();
+    expect(tagTarget(cluster)).toBeUndefined();
     expect(TagTargetSchema.safeParse(target).success).toBe(true);
-    expect(TagTargetSchema.safeParse({ ...target, type: 's3-bucket' }).success).toBe(false);
+    expect(TagTargetSchema.safeParse({ ...target, type: 'eks-cluster' }).success).toBe(false);
     expect(TagTargetSchema.safeParse({ ...target, extra: 1 }).success).toBe(false);
     expect(TagTargetSchema.safeParse({ ...target, roleName: 'no spaces' }).success).toBe(false);
     expect(TagTargetSchema.safeParse({ ...target, type: 'ec2-instance', id: 'i-1' }).success).toBe(false);

@@ -16,6 +16,8 @@ import { isolateEc2Instance } from '../../functions/lib/actions/isolate-ec2-inst
 import { isolateIamUser } from '../../functions/lib/actions/isolate-iam-user/definition.js';
 import { disableAccessKey } from '../../functions/lib/actions/disable-access-key/definition.js';
 import { revokeRoleSessions } from '../../functions/lib/actions/revoke-role-sessions/definition.js';
+import { isolateS3Bucket } from '../../functions/lib/actions/isolate-s3-bucket/definition.js';
+import { bucketResource, customerPolicy, seedBucket } from '../actions/support/s3-state.js';
 import { motoActionContext } from '../actions/support/action-context.js';
 import {
   accessKeyResource,
@@ -291,6 +293,41 @@ describe('Member role: the scoped policy fits what the code sends', () => {
       expect(actions, action).toContain(action);
     }
     expect(refused).toEqual([]);
+  });
+
+  it('allows every request of isolate-s3-bucket, apply and release, on a bucket of this account only', async () => {
+    // Prepare: a bucket with a policy and a partial public-access block, so that release writes both back
+    const { ctx, recorder } = motoActionContext(moto, { isolationId: 'iso-fits-s3' });
+    await seedBucket(ctx.clients.s3, 'fits-bucket', {
+      policy: customerPolicy('fits-bucket'),
+      block: { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false },
+    });
+    const params = isolateS3Bucket.params.parse({});
+    const seeded = recorder.commands.length;
+
+    // Act
+    const applied = await isolateS3Bucket.apply(ctx, bucketResource('fits-bucket'), params);
+    const released = await isolateS3Bucket.release(ctx, bucketResource('fits-bucket'), params, applied);
+    // S3 sets aws:ResourceAccount to the bucket owner's account (the bucket ARN names none).
+    const requests = recorder.commands.slice(seeded).map(
+      (c): AuthRequest => ({
+        action: c.iamAction,
+        resource: `arn:aws:s3:::${text(record(c.input)['Bucket'])}`,
+        context: { 'aws:ResourceAccount': ACCOUNT },
+      }),
+    );
+    const policy = committedPolicy();
+
+    // Assess
+    expect(applied.outcome, JSON.stringify(applied.steps)).toBe('succeeded');
+    expect(released.outcome, JSON.stringify(released.steps)).toBe('succeeded');
+    // Every permission but DeleteBucketPolicy (the bucket had a policy to put back).
+    expect(new Set(requests.map((r) => r.action))).toEqual(
+      new Set(isolateS3Bucket.permissions.filter((p) => p !== 's3:DeleteBucketPolicy')),
+    );
+    expect(requests.filter((r) => !allows(policy, r, ACCOUNT, MEMBER_ROLE))).toEqual([]);
+    const elsewhere = requests.map((r) => ({ ...r, context: { 'aws:ResourceAccount': '999988887777' } }));
+    expect(elsewhere.filter((r) => allows(policy, r, ACCOUNT, MEMBER_ROLE))).toEqual([]);
   });
 
   it.each<[string, AuthRequest]>([

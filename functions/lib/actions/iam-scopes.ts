@@ -154,3 +154,24 @@ export const ISOLATE_IAM_USER_SCOPING: Readonly<Record<string, readonly Permissi
   'iam:AttachUserPolicy': [ATTACH_DENY_ALL_ONLY],
   'iam:DetachUserPolicy': [ATTACH_DENY_ALL_ONLY],
 };
+
+/**
+ * S3 bucket ARNs carry no account, so the statement names the account with `aws:ResourceAccount` (which S3
+ * sets to the bucket owner's account): the member role can change only buckets of its own account.
+ */
+export const BUCKETS_OF_THIS_ACCOUNT: PermissionScope = {
+  sid: 'S3BucketsOfThisAccount',
+  resources: ['arn:${partition}:s3:::*'],
+  conditions: [{ test: 'StringEquals', variable: 'aws:ResourceAccount', values: ['${account_id}'] }],
+  why: "Bucket ARNs carry no account id: aws:ResourceAccount limits the role to its own account's buckets.",
+};
+
+/** isolate-s3-bucket's scoped permissions: every one, reads included, on buckets of this account only. */
+export const ISOLATE_S3_BUCKET_SCOPING: Readonly<Record<string, readonly PermissionScope[]>> = {
+  's3:GetBucketTagging': [BUCKETS_OF_THIS_ACCOUNT],
+  's3:GetBucketPublicAccessBlock': [BUCKETS_OF_THIS_ACCOUNT],
+  's3:PutBucketPublicAccessBlock': [BUCKETS_OF_THIS_ACCOUNT],
+  's3:GetBucketPolicy': [BUCKETS_OF_THIS_ACCOUNT],
+  's3:PutBucketPolicy': [BUCKETS_OF_THIS_ACCOUNT],
+  's3:DeleteBucketPolicy': [BUCKETS_OF_THIS_ACCOUNT],
+};

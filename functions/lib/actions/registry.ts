@@ -9,6 +9,7 @@ import { disableAccessKey } from './disable-access-key/definition.js';
 import { revokeRoleSessions } from './revoke-role-sessions/definition.js';
 import { isolateIdentityCenterUser } from './isolate-identity-center-user/definition.js';
 import { disableInstanceMetadata } from './disable-instance-metadata/definition.js';
+import { isolateS3Bucket } from './isolate-s3-bucket/definition.js';
 
 const registered: readonly ActionDefinition[] = [
   isolateEc2Instance,
@@ -17,6 +18,7 @@ const registered: readonly ActionDefinition[] = [
   revokeRoleSessions,
   isolateIdentityCenterUser,
   disableInstanceMetadata,
+  isolateS3Bucket,
 ];
 
 /** All registered actions, by name. */

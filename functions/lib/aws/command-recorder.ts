@@ -50,6 +50,17 @@ const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   SQS: 'sqs',
   DynamoDB: 'dynamodb',
   Lambda: 'lambda',
+  S3: 's3',
+};
+
+/**
+ * Commands whose IAM action is not `<prefix>:<command>` (Service Authorization Reference): S3's public-access
+ * block calls are authorised as bucket actions, and deleting the block needs the put permission.
+ */
+const COMMAND_ACTIONS: Readonly<Record<string, string>> = {
+  'S3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
+  'S3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
+  'S3:DeletePublicAccessBlock': 's3:PutBucketPublicAccessBlock',
 };
 
 /**
@@ -61,7 +72,8 @@ const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
 export function iamActionForCommand(service: string, command: string): string {
   const prefix = SERVICE_PREFIXES[service];
   if (prefix === undefined) throw new Error(`No IAM service prefix is known for AWS client "${service}"`);
-  return `${prefix}:${command.replace(/Command$/, '')}`;
+  const name = command.replace(/Command$/, '');
+  return COMMAND_ACTIONS[`${service}:${name}`] ?? `${prefix}:${name}`;
 }
 
 let recorderCount = 0;

@@ -13,6 +13,7 @@ import type { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balanc
 import type { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
 import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import type { Identitystore } from '@aws-sdk/client-identitystore';
+import type { S3 } from '@aws-sdk/client-s3';
 import { ConfigurationError } from '../errors.js';
 import type { AwsClientConfig } from './client-config.js';
 import { sdk } from './sdk.js';
@@ -28,6 +29,8 @@ export interface MemberClients {
   /** IAM Identity Center administration; only in the account that administers it (see `target`). */
   ssoAdmin: SSOAdmin;
   identityStore: Identitystore;
+  /** S3 bucket containment (isolate-s3-bucket). */
+  s3: S3;
 }
 
 /** A member-account service cordon calls: a key of {@link MemberClients}. */
@@ -62,7 +65,19 @@ const MEMBER_SERVICE_TABLE: { readonly [K in MemberService]: ServiceRow<K> } = {
     iamPrefix: 'identitystore',
     create: async (config) => new (await sdk.identityStore()).Identitystore(config),
   },
+  s3: { iamPrefix: 's3', create: async (config) => new (await sdk.s3()).S3(s3ClientConfig(config)) },
 };
+
+/**
+ * S3 needs two settings no other client does: a bucket may live in another region than the finding names
+ * (S3 answers with a redirect the SDK follows), and an endpoint override (the emulator) serves buckets by path,
+ * not by a virtual host name it cannot resolve.
+ */
+export function s3ClientConfig<C extends { endpoint?: string }>(
+  config: C,
+): C & { followRegionRedirects: true; forcePathStyle: boolean } {
+  return { ...config, followRegionRedirects: true, forcePathStyle: config.endpoint !== undefined };
+}
 
 function isMemberService(key: string): key is MemberService {
   return Object.hasOwn(MEMBER_SERVICE_TABLE, key);

@@ -9,6 +9,8 @@ import { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v
 import { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import { Identitystore } from '@aws-sdk/client-identitystore';
 import { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
+import { S3 } from '@aws-sdk/client-s3';
+import { s3ClientConfig } from '../../../functions/lib/aws/member-services.js';
 import type {
   ActionContext,
   GuardSettings,
@@ -55,6 +57,7 @@ export function motoActionContext(
     ssoAdmin: new SSOAdmin(config),
     identityStore: new Identitystore(config),
     elb: new ElasticLoadBalancing(config),
+    s3: new S3(s3ClientConfig(config)),
   };
   for (const client of Object.values(clients)) {
     recorder.attach(client);
