@@ -30,7 +30,7 @@
  */
 import { isMainModule } from './is-main.js';
 import { build, type Metafile, type Plugin } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -243,6 +243,26 @@ function assertNoRequire(metafile: Metafile): void {
   if (files.length > 0) throw new BundleRequireError(files);
 }
 
+/**
+ * Where the build writes each function's cold-start sizes (`npm run bench` reports them): `<outDir>/bundle-sizes.json`,
+ * outside the bundle directories so that it is in no zip.
+ */
+export function sizesFile(outDir: string): string {
+  return join(outDir, 'bundle-sizes.json');
+}
+
+/** One row of {@link sizesFile}. */
+export interface BundleSizesRow {
+  name: string;
+  /** What the budget applies to ({@link coldStartBytes}). */
+  coldStart: number;
+  init: number;
+  /** The largest action's chunks, when the function runs actions. */
+  action: number;
+  /** Gzipped size of the files loaded at init. */
+  gzip: number;
+}
+
 /** Where the zips go: `<outDir>/lambda/<name>.zip` (Terraform's `dist_dir`). */
 export function zipDir(outDir: string): string {
   return join(outDir, 'lambda');
@@ -298,6 +318,14 @@ export async function buildFunctions(
     const gzip = sizes.initFiles.reduce((sum, path) => sum + gzipSync(readFileSync(resolve(path))).length, 0);
     rows.push({ name, file: outfile, sizes, gzip, zip, zipBytes });
   }
+  const sizes: BundleSizesRow[] = rows.map((r) => ({
+    name: r.name,
+    coldStart: coldStartBytes(r),
+    init: r.sizes.init,
+    action: r.sizes.runsActions ? r.sizes.lazy : 0,
+    gzip: r.gzip,
+  }));
+  writeFileSync(sizesFile(options.outDir), `${JSON.stringify(sizes, null, 2)}\n`);
   return { policy, functions: rows };
 }
 
