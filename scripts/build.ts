@@ -159,7 +159,12 @@ export function coldStartSizes(metafile: Metafile, entryOutput: string): ColdSta
       lazyFiles = files;
     }
   }
-  const runsActions = [...init].some((path) => Object.hasOwn(outputs[path]?.inputs ?? {}, ACTION_RUNNER));
+  // Metafile paths are relative to the working directory: match the module by its path from the repository root.
+  const runsActions = [...init].some((path) =>
+    Object.keys(outputs[path]?.inputs ?? {}).some(
+      (input) => input === ACTION_RUNNER || input.endsWith(`/${ACTION_RUNNER}`),
+    ),
+  );
   const inputs = new Map<string, number>();
   for (const path of [...init, ...(runsActions ? lazyFiles : [])]) {
     for (const [input, { bytesInOutput }] of Object.entries(outputs[path]?.inputs ?? {})) {
