@@ -120,6 +120,35 @@ export default tseslint.config(
   // too: a type from a higher layer ties the lower one to its shape. The kernel imports nothing from cordon.
   ...layers(),
   {
+    // Action manifests are read by every Lambda (registry.ts): they carry no step code, member client or SDK, so
+    // that only the worker loads an action's implementation (scripts/build.ts fails a bundle over its budget).
+    // This block replaces the SDK rule above for these files, so it repeats it.
+    files: ['functions/lib/actions/manifest.ts', 'functions/lib/actions/*/manifest.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@aws-sdk/*',
+                '@smithy/*',
+                '**/aws/*',
+                '**/definition*',
+                '**/steps*',
+                '**/runner*',
+                '**/guards*',
+              ],
+              allowTypeImports: true,
+              message:
+                'A manifest is side-effect free: declare data only; steps and AWS calls belong in definition.ts (functions/lib/actions/manifest.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

@@ -13,7 +13,14 @@
  * (`import * as z from 'zod'`, enforced by eslint in `functions/`), so esbuild keeps only the schema builders in use
  * and zod's English messages. `import { z }` kept all of zod and every locale (~455 KB); even with the plugins this
  * build used to have (locales cut to English, unused zod modules stubbed) that was ~50 KB more per bundle.
- * The build flags any bundle over {@link BUNDLE_BUDGET}.
+ * Code splitting: each action's steps are a dynamic import (functions/lib/actions/registry.ts), so esbuild writes
+ * them to chunks (`chunks/*.mjs` next to `index.mjs`, in the same zip) that a function loads only when it runs the
+ * action. The API, triage, approve and expire load manifests only; the worker loads the one action it runs.
+ * The size that counts is therefore what a cold start loads ({@link coldStartSizes}): the entry with the chunks it
+ * imports statically, plus, for a function that runs actions (its code includes the worker, the one caller of
+ * `loadAction`), the largest set of chunks one action brings in. The other functions' zips hold the action chunks
+ * too (the registry names them) but never load them. The build FAILS when that size is over
+ * {@link BUNDLE_BUDGET} for any function, naming the function and its largest inputs.
  *
  * The AWS SDK v3 is left out of the bundles by default: the nodejs22.x and nodejs24.x runtimes provide it, and bundling it would
  * put each function far above the 300 KB cold-start budget. `--bundle-sdk` includes it (pinned versions); the SDK's
@@ -22,14 +29,14 @@
  * Usage: tsx scripts/build.ts [--bundle-sdk] [--policy DIR] [--out DIR]
  */
 import { isMainModule } from './is-main.js';
-import { build, type Plugin } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { loadPolicy } from '../functions/lib/policy/index.js';
 import type { CompiledPolicy } from '../functions/lib/policy/model.js';
-import { errorMessage } from '../functions/lib/errors.js';
+import { CordonError, errorMessage } from '../functions/lib/errors.js';
 import { zipDirectory } from './zip.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -94,14 +101,171 @@ export function bundledPolicyPlugin(policy: CompiledPolicy): Plugin {
  */
 export const BUNDLE_BUDGET = 300_000;
 
-/** One built function: its bundle's size, raw and gzipped, and the zip Terraform deploys. */
+/** What a cold start of one function loads, from the build's metafile (bytes, minified). */
+export interface ColdStartSizes {
+  /** The entry `index.mjs` and every chunk it imports statically: loaded at init. */
+  init: number;
+  /** Those files, as the metafile names them (relative to the working directory). */
+  initFiles: string[];
+  /** The largest set of further chunks one dynamic import loads (e.g. the action the worker runs); 0 if none. */
+  lazy: number;
+  /** Whether the function runs actions, so that a cold start loads `lazy` too (see the module comment). */
+  runsActions: boolean;
+  /** Every output file of the function (what the zip holds, source maps aside). */
+  total: number;
+  /** The largest inputs (source files and packages) of the code counted in `init + lazy`, for the budget error. */
+  largestInputs: { input: string; bytes: number }[];
+}
+
+/** The module that loads and runs actions (`loadAction`): a function whose code includes it loads action chunks. */
+export const ACTION_RUNNER = 'functions/lib/pipeline/worker.ts';
+
+/**
+ * Cold-start sizes of one function built with code splitting. Node modules other than JavaScript outputs (source
+ * maps) are ignored; the AWS SDK is external and not counted.
+ */
+export function coldStartSizes(metafile: Metafile, entryOutput: string): ColdStartSizes {
+  const outputs = metafile.outputs;
+  const js = Object.keys(outputs).filter((path) => path.endsWith('.mjs') || path.endsWith('.js'));
+  const closure = (start: string, exclude: ReadonlySet<string>): Set<string> => {
+    const seen = new Set<string>();
+    const visit = (path: string): void => {
+      if (seen.has(path) || exclude.has(path) || outputs[path] === undefined) return;
+      seen.add(path);
+      for (const imported of outputs[path]?.imports ?? []) {
+        if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+      }
+    };
+    visit(start);
+    return seen;
+  };
+  const bytesOf = (paths: Iterable<string>): number =>
+    [...paths].reduce((sum, path) => sum + (outputs[path]?.bytes ?? 0), 0);
+  const init = closure(entryOutput, new Set());
+  const dynamicTargets = new Set(
+    js.flatMap((path) =>
+      (outputs[path]?.imports ?? [])
+        .filter((i) => i.kind === 'dynamic-import' && !i.external)
+        .map((i) => i.path),
+    ),
+  );
+  let lazy = 0;
+  let lazyFiles = new Set<string>();
+  for (const target of dynamicTargets) {
+    const files = closure(target, init);
+    const bytes = bytesOf(files);
+    if (bytes > lazy) {
+      lazy = bytes;
+      lazyFiles = files;
+    }
+  }
+  // Metafile paths are relative to the working directory: match the module by its path from the repository root.
+  const runsActions = [...init].some((path) =>
+    Object.keys(outputs[path]?.inputs ?? {}).some(
+      (input) => input === ACTION_RUNNER || input.endsWith(`/${ACTION_RUNNER}`),
+    ),
+  );
+  const inputs = new Map<string, number>();
+  for (const path of [...init, ...(runsActions ? lazyFiles : [])]) {
+    for (const [input, { bytesInOutput }] of Object.entries(outputs[path]?.inputs ?? {})) {
+      const key = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? input;
+      inputs.set(key, (inputs.get(key) ?? 0) + bytesInOutput);
+    }
+  }
+  return {
+    init: bytesOf(init),
+    initFiles: [...init],
+    lazy,
+    runsActions,
+    total: bytesOf(js),
+    largestInputs: [...inputs]
+      .map(([input, bytes]) => ({ input, bytes }))
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 8),
+  };
+}
+
+/** One built function: what its cold start loads, its entry, and the zip Terraform deploys. */
 export interface BuiltFunction {
   name: string;
+  /** The entry module, `index.mjs`. */
   file: string;
-  bytes: number;
+  sizes: ColdStartSizes;
+  /** Gzipped size of the files loaded at init. */
   gzip: number;
   zip: string;
   zipBytes: number;
+}
+
+/** The cold-start size the budget applies to: init, plus the largest action's chunks for a function that runs actions. */
+export function coldStartBytes(f: Pick<BuiltFunction, 'sizes'>): number {
+  return f.sizes.init + (f.sizes.runsActions ? f.sizes.lazy : 0);
+}
+
+/** A function whose cold start loads more than {@link BUNDLE_BUDGET}: `npm run build` fails. */
+export class BundleBudgetError extends CordonError {
+  constructor(over: readonly BuiltFunction[]) {
+    super(
+      `over the ${BUNDLE_BUDGET / 1000} KB cold-start budget: ` +
+        over
+          .map(
+            (f) =>
+              `${f.name} loads ${coldStartBytes(f)} bytes (init ${f.sizes.init}` +
+              (f.sizes.runsActions ? `, largest action ${f.sizes.lazy}` : '') +
+              '); largest inputs: ' +
+              f.sizes.largestInputs.map((i) => `${i.input} ${i.bytes}`).join(', '),
+          )
+          .join('; ') +
+        '. Keep AWS SDK calls and action steps out of the modules that function imports statically (see scripts/build.ts).',
+      { code: 'BUNDLE_OVER_BUDGET' },
+    );
+  }
+}
+
+/** Gives an ESM bundle the `require` that CommonJS code in it calls (only with --bundle-sdk: see buildFunctions). */
+const REQUIRE_BANNER =
+  "import { createRequire as __cordonRequire } from 'node:module'; const require = __cordonRequire(import.meta.url);";
+
+/** A bundle would call require(), which an ES module does not have. */
+export class BundleRequireError extends CordonError {
+  constructor(files: readonly string[]) {
+    super(
+      `${files.join(', ')} call require(), which an ES module lacks: give the build a require banner (see REQUIRE_BANNER in scripts/build.ts) or use an ESM dependency`,
+      { code: 'BUNDLE_CALLS_REQUIRE' },
+    );
+  }
+}
+
+/**
+ * esbuild replaces a require() it cannot bundle with a shim that throws "Dynamic require of … is not supported"
+ * when called: refuse such a bundle at build time rather than at run time.
+ * @throws BundleRequireError naming the output files that carry the shim.
+ */
+function assertNoRequire(metafile: Metafile): void {
+  const files = Object.keys(metafile.outputs).filter(
+    (path) => path.endsWith('.mjs') && readFileSync(resolve(path), 'utf8').includes('Dynamic require of'),
+  );
+  if (files.length > 0) throw new BundleRequireError(files);
+}
+
+/**
+ * Where the build writes each function's cold-start sizes (`npm run bench` reports them): `<outDir>/bundle-sizes.json`,
+ * outside the bundle directories so that it is in no zip.
+ */
+export function sizesFile(outDir: string): string {
+  return join(outDir, 'bundle-sizes.json');
+}
+
+/** One row of {@link sizesFile}. */
+export interface BundleSizesRow {
+  name: string;
+  /** What the budget applies to ({@link coldStartBytes}). */
+  coldStart: number;
+  init: number;
+  /** The largest action's chunks, when the function runs actions. */
+  action: number;
+  /** Gzipped size of the files loaded at init. */
+  gzip: number;
 }
 
 /** Where the zips go: `<outDir>/lambda/<name>.zip` (Terraform's `dist_dir`). */
@@ -125,11 +289,18 @@ export async function buildFunctions(
   const rows: BuiltFunction[] = [];
   for (const entry of entryPoints()) {
     const name = basename(entry, '.ts');
-    const outfile = join(outRoot, name, 'index.mjs');
-    mkdirSync(dirname(outfile), { recursive: true });
-    await build({
+    const outdir = join(outRoot, name);
+    const outfile = join(outdir, 'index.mjs');
+    mkdirSync(outdir, { recursive: true });
+    const result = await build({
       entryPoints: [entry],
-      outfile,
+      outdir,
+      entryNames: 'index',
+      // Content-hashed names: an unchanged build gives the same files, hence the same zip (Terraform hash).
+      chunkNames: 'chunks/[name]-[hash]',
+      outExtension: { '.js': '.mjs' },
+      splitting: true,
+      metafile: true,
       bundle: true,
       platform: 'node',
       target: 'node22',
@@ -138,36 +309,55 @@ export async function buildFunctions(
       sourcemap: true,
       legalComments: 'none',
       external: options.bundleSdk ? [] : ['@aws-sdk/*', '@smithy/*'],
-      // Some dependencies still call require(); give ESM bundles one.
-      banner: {
-        js: "import { createRequire as __cordonRequire } from 'node:module'; const require = __cordonRequire(import.meta.url);",
-      },
+      // Parts of the AWS SDK still call require(): give ESM bundles that carry it (each chunk is a module) one.
+      // cordon's own dependencies do not; the check below fails the build if one starts to.
+      ...(options.bundleSdk ? { banner: { js: REQUIRE_BANNER } } : {}),
       plugins: [bundledPolicyPlugin(policy)],
       logLevel: 'warning',
     });
-    const code = readFileSync(outfile);
-    // The zip holds the bundle directory: index.mjs and its source map.
+    if (!options.bundleSdk) assertNoRequire(result.metafile);
+    const sizes = coldStartSizes(result.metafile, relative(process.cwd(), outfile).split(sep).join('/'));
+    // The zip holds the bundle directory: index.mjs, its chunks and their source maps.
     const zip = join(zipRoot, `${name}.zip`);
-    const zipBytes = zipDirectory(dirname(outfile), zip).length;
-    rows.push({ name, file: outfile, bytes: code.length, gzip: gzipSync(code).length, zip, zipBytes });
+    const zipBytes = zipDirectory(outdir, zip).length;
+    const gzip = sizes.initFiles.reduce((sum, path) => sum + gzipSync(readFileSync(resolve(path))).length, 0);
+    rows.push({ name, file: outfile, sizes, gzip, zip, zipBytes });
   }
+  const sizes: BundleSizesRow[] = rows.map((r) => ({
+    name: r.name,
+    coldStart: coldStartBytes(r),
+    init: r.sizes.init,
+    action: r.sizes.runsActions ? r.sizes.lazy : 0,
+    gzip: r.gzip,
+  }));
+  writeFileSync(sizesFile(options.outDir), `${JSON.stringify(sizes, null, 2)}\n`);
   return { policy, functions: rows };
 }
 
-async function main(): Promise<void> {
-  const { policy, functions: rows } = await buildFunctions(parseArgs(process.argv.slice(2)));
-  process.stdout.write(
-    `policy bundled: ${policy.files.join(', ')} (${policy.rules.length} rules)\n` +
-      `${'function'.padEnd(12)} ${'bytes'.padStart(10)} ${'gzip'.padStart(10)} ${'zip'.padStart(10)}  output\n` +
-      rows
-        .map(
-          (r) =>
-            `${r.name.padEnd(12)} ${String(r.bytes).padStart(10)} ${String(r.gzip).padStart(10)} ${String(r.zipBytes).padStart(10)}  ${relative(root, r.zip)}` +
-            (r.bytes > BUNDLE_BUDGET ? `  (over the ${BUNDLE_BUDGET / 1000} KB budget)` : ''),
-        )
-        .join('\n') +
-      '\n',
+/** The size table `npm run build` prints; rows over the budget are marked. */
+export function formatSizes(rows: readonly BuiltFunction[]): string {
+  const head = `${'function'.padEnd(12)} ${'init'.padStart(9)} ${'+action'.padStart(9)} ${'cold start'.padStart(10)} ${'all code'.padStart(9)} ${'zip'.padStart(9)}  output`;
+  const lines = rows.map(
+    (r) =>
+      `${r.name.padEnd(12)} ${String(r.sizes.init).padStart(9)} ${(r.sizes.runsActions ? String(r.sizes.lazy) : '-').padStart(9)} ${String(coldStartBytes(r)).padStart(10)} ${String(r.sizes.total).padStart(9)} ${String(r.zipBytes).padStart(9)}  ${relative(root, r.zip)}` +
+      (coldStartBytes(r) > BUNDLE_BUDGET ? `  (over the ${BUNDLE_BUDGET / 1000} KB budget)` : ''),
   );
+  return [
+    head,
+    ...lines,
+    `bytes, minified, AWS SDK excluded. init: the entry and the chunks it imports statically; +action: the largest action's chunks, loaded by the functions that run actions; cold start: init + action, budget ${BUNDLE_BUDGET / 1000} KB`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const { policy, functions: rows } = await buildFunctions(options);
+  process.stdout.write(
+    `policy bundled: ${policy.files.join(', ')} (${policy.rules.length} rules)\n${formatSizes(rows)}\n`,
+  );
+  // With --bundle-sdk the SDK is in the chunks too: the budget is for the code cordon ships (SDK excluded).
+  const over = options.bundleSdk ? [] : rows.filter((r) => coldStartBytes(r) > BUNDLE_BUDGET);
+  if (over.length > 0) throw new BundleBudgetError(over);
 }
 
 if (isMainModule(import.meta.url)) {

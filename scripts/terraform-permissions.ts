@@ -18,7 +18,7 @@ import { isMainModule } from './is-main.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { ActionDefinition, PermissionScope } from '../functions/lib/actions/contract.js';
+import type { ActionManifest, PermissionScope } from '../functions/lib/actions/contract.js';
 import { ACTIONS } from '../functions/lib/actions/registry.js';
 import { FUNCTION_PERMISSION_STATEMENTS } from '../functions/lib/permissions.js';
 
@@ -212,7 +212,7 @@ const PERMISSION_PATTERN = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
  * @throws Error when an action declares a malformed or wildcard permission (the member role never gets `*`).
  */
 export function buildMemberRolePolicy(
-  actions: Iterable<ActionDefinition> = ACTIONS.values(),
+  actions: Iterable<ActionManifest> = ACTIONS.values(),
 ): MemberRolePolicy {
   const actionList = [...actions];
   const declaredBy = new Map<string, Set<string>>();

@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ACTION_NAMES, ACTIONS } from '../../functions/lib/actions/registry.js';
-import type { ActionDefinition } from '../../functions/lib/actions/contract.js';
-import { EXIT_OK, exitStatusHelp, guarded, processIo } from '../kit.js';
+import { loadActions } from '../../functions/lib/actions/registry.js';
+import type { ActionDefinition, ActionManifest } from '../../functions/lib/actions/contract.js';
+import { EXIT_OK, exitStatusHelp, guardedAsync, processIo } from '../kit.js';
 
 /** One parameter of an action, as shown to operators and policy authors. */
 export interface ActionParameterInfo {
@@ -50,7 +50,7 @@ function typeOf(property: JsonSchemaProperty): string {
 }
 
 /** The parameters of an action, derived from its zod schema (input side: what a policy may write). */
-export function actionParameters(action: ActionDefinition): ActionParameterInfo[] {
+export function actionParameters(action: ActionManifest): ActionParameterInfo[] {
   const schema = z.toJSONSchema(action.params, { io: 'input', unrepresentable: 'any' }) as {
     properties?: Record<string, JsonSchemaProperty>;
     required?: string[];
@@ -79,12 +79,9 @@ export function describeAction(action: ActionDefinition): ActionInfo {
   };
 }
 
-/** All registered actions, in registration order. */
-export function listActions(): ActionInfo[] {
-  return ACTION_NAMES.flatMap((name) => {
-    const action = ACTIONS.get(name);
-    return action ? [describeAction(action)] : [];
-  });
+/** All registered actions, in registration order (their definitions are loaded: the steps are derived from them). */
+export async function listActions(): Promise<ActionInfo[]> {
+  return (await loadActions()).map(describeAction);
 }
 
 /** Human-readable listing. */
@@ -138,9 +135,9 @@ export function registerActionsCommands(program: Command): void {
       'after',
       exitStatusHelp({ ok: 'the actions were listed', usage: 'bad usage (an unknown option), or an error' }),
     )
-    .action((options: { json?: boolean }) => {
-      process.exitCode = guarded(processIo, () => {
-        const list = listActions();
+    .action(async (options: { json?: boolean }) => {
+      process.exitCode = await guardedAsync(processIo, async () => {
+        const list = await listActions();
         processIo.out(options.json ? JSON.stringify(list, null, 2) : formatActions(list));
         return EXIT_OK;
       });

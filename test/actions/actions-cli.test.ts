@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ACTION_NAMES, ACTIONS } from '../../functions/lib/actions/registry.js';
+import { ACTION_NAMES, loadActions } from '../../functions/lib/actions/registry.js';
 import type { ActionInfo } from '../../cli/commands/actions.js';
 
 const run = promisify(execFile);
+const DEFINITIONS = new Map((await loadActions()).map((a) => [a.name, a]));
 const cordon = (...args: string[]) =>
   run('node', ['bin/cordon.mjs', ...args], { cwd: process.cwd(), timeout: 60_000 });
 
@@ -15,7 +16,7 @@ describe('CLI: cordon actions list', () => {
 
     // Assess
     for (const name of ACTION_NAMES) {
-      const action = ACTIONS.get(name);
+      const action = DEFINITIONS.get(name);
       expect(stdout).toMatch(new RegExp(`^${name}$`, 'm'));
       for (const permission of action?.permissions ?? []) expect(stdout).toContain(permission);
       for (const type of action?.resourceTypes ?? []) expect(stdout).toContain(type);

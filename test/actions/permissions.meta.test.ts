@@ -8,11 +8,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
-import { ACTION_NAMES, ACTIONS } from '../../functions/lib/actions/registry.js';
+import { ACTION_NAMES, loadActions } from '../../functions/lib/actions/registry.js';
 import type { ActionDefinition } from '../../functions/lib/actions/contract.js';
 import { useMoto } from '../support/moto.js';
 import { motoActionContext } from './support/action-context.js';
 import { nextId, type Scenario } from './scenarios/scenario.js';
+
+/** Every action's definition (the steps run here), loaded through the registry as the worker loads them. */
+const DEFINITIONS = new Map((await loadActions()).map((a) => [a.name, a]));
 
 const moto = useMoto({ resetEach: false });
 
@@ -63,7 +66,7 @@ describe('Actions: declared permissions match the AWS calls each action makes', 
   });
 
   for (const name of ACTION_NAMES) {
-    const action = ACTIONS.get(name);
+    const action = DEFINITIONS.get(name);
 
     it(`${name}: declares a name, resource types, a params schema that parses {}, permissions, steps and limitations`, () => {
       expect(action).toBeDefined();

@@ -14,11 +14,14 @@ import { S3 } from '@aws-sdk/client-s3';
 import { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import { Identitystore } from '@aws-sdk/client-identitystore';
 import type { ActionContext, ActionState, MemberClients } from '../../functions/lib/actions/contract.js';
-import { ACTIONS } from '../../functions/lib/actions/registry.js';
+import { loadActions } from '../../functions/lib/actions/registry.js';
 import { BeforeStateError, WrongResourceTypeError } from '../../functions/lib/actions/runner.js';
 import { CommandRecorder } from '../../functions/lib/aws/command-recorder.js';
 import type { Resource, ResourceType } from '../../functions/lib/findings/model.js';
 import { TEST_GUARD } from './support/action-context.js';
+
+/** Every registered action's definition, loaded as the worker loads them. */
+const DEFINITIONS = await loadActions();
 
 const ACCOUNT = '111122223333';
 const REGION = 'us-east-1';
@@ -105,7 +108,7 @@ const previous: ActionState = {
 };
 
 describe('Action runner', () => {
-  const actions = [...ACTIONS.values()];
+  const actions = DEFINITIONS;
 
   it.each(actions.map((a) => [a.name, a] as const))(
     '%s refuses a resource of another type on apply and release, before any AWS call',
@@ -182,7 +185,7 @@ describe('Action runner', () => {
       expect(action.steps.apply.length, action.name).toBeGreaterThan(0);
       expect(action.steps.release.length, action.name).toBeGreaterThan(0);
     }
-    expect(ACTIONS.get('disable-access-key')?.steps).toEqual({
+    expect(actions.find((a) => a.name === 'disable-access-key')?.steps).toEqual({
       apply: ['capture-key-state', 'deactivate-access-key', 'deny-older-sessions'],
       release: ['reactivate-access-key', 'remove-deny-older-sessions'],
     });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildFunctions, entryPoints } from '../../scripts/build.js';
+import { BUNDLE_BUDGET, buildFunctions, coldStartBytes, entryPoints } from '../../scripts/build.js';
 
 describe('Build: Lambda bundles', () => {
   it('bundles every entry point with the policy compiled in, and the bundles run without the policy files', async () => {
@@ -19,6 +19,19 @@ describe('Build: Lambda bundles', () => {
       outDir,
     });
     const bundle = (name: string) => pathToFileURL(functions.find((f) => f.name === name)?.file ?? '').href;
+    /** Every JavaScript file of a function's bundle directory: the entry and its chunks. */
+    const files = (name: string): string[] => {
+      const dir = dirname(functions.find((f) => f.name === name)?.file ?? '');
+      return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.mjs'))
+        .map((f) => join(dir, f));
+    };
+    const codeOf = (name: string): string =>
+      files(name)
+        .map((f) => readFileSync(f, 'utf8'))
+        .join('\n');
+    // The worker's action chunks load from the bundle directory alone, as the worker loads them on first use.
+    const actionChunks = files('isolate').filter((f) => /chunks\/definition-/.test(f));
     // Each pipeline bundle initialises and handles bad input offline (expire is only imported: it would query AWS).
     const script = `
       const results = {};
@@ -26,6 +39,10 @@ describe('Build: Lambda bundles', () => {
       results.approve = await (await import(${JSON.stringify(bundle('approve'))})).handler({ 'detail-type': 'Security Hub Findings - Custom Action', source: 'aws.securityhub' });
       results.isolate = await (await import(${JSON.stringify(bundle('isolate'))})).handler({ kind: 'apply', id: '../../etc' });
       results.expire = typeof (await import(${JSON.stringify(bundle('expire'))})).handler;
+      results.actionChunks = 0;
+      for (const chunk of ${JSON.stringify(actionChunks.map((f) => pathToFileURL(f).href))}) {
+        if (Object.keys(await import(chunk)).length > 0) results.actionChunks++;
+      }
       process.stderr.write('RESULT ' + JSON.stringify(results) + '\\n');`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: elsewhere,
@@ -62,13 +79,11 @@ describe('Build: Lambda bundles', () => {
         },
       },
     );
-    /** The files a bundle was built from, as its source map lists them. */
+    /** The files a bundle was built from (entry and chunks), as their source maps list them. */
     const sources = (name: string) =>
-      (
-        JSON.parse(readFileSync(`${functions.find((f) => f.name === name)?.file ?? ''}.map`, 'utf8')) as {
-          sources: string[];
-        }
-      ).sources;
+      files(name).flatMap(
+        (f) => (JSON.parse(readFileSync(`${f}.map`, 'utf8')) as { sources: string[] }).sources,
+      );
 
     // Assess
     expect(functions.map((f) => f.name).sort()).toEqual(
@@ -86,16 +101,28 @@ describe('Build: Lambda bundles', () => {
     expect(code).not.toMatch(/from ?"yaml"/);
     // No bundle loads the AWS SDK at init: every SDK package is a dynamic import(), loaded on first use.
     for (const f of functions) {
-      const text = readFileSync(f.file, 'utf8');
-      expect(text, f.name).not.toMatch(/(?:from|import) ?"@(?:aws-sdk|smithy)\//);
+      for (const file of files(f.name)) {
+        expect(readFileSync(file, 'utf8'), file).not.toMatch(/(?:from|import) ?"@(?:aws-sdk|smithy)\//);
+      }
     }
-    const isolateCode = readFileSync(functions.find((f) => f.name === 'isolate')?.file ?? '', 'utf8');
+    // Every cold start fits the budget; only the worker runs actions, and it loads their steps lazily.
+    for (const f of functions) expect(coldStartBytes(f), f.name).toBeLessThanOrEqual(BUNDLE_BUDGET);
+    expect(functions.filter((f) => f.sizes.runsActions).map((f) => f.name)).toEqual(['isolate']);
+    expect(actionChunks.length).toBeGreaterThan(0);
+    for (const f of functions) {
+      const initSources = f.sizes.initFiles.flatMap(
+        (file) => (JSON.parse(readFileSync(`${resolve(file)}.map`, 'utf8')) as { sources: string[] }).sources,
+      );
+      expect(
+        initSources.filter((s) => /actions\/[^/]+\/(?!manifest\.ts)[^/]+\.ts$/.test(s)),
+        f.name,
+      ).toEqual([]);
+    }
+    const isolateCode = codeOf('isolate');
     expect(isolateCode).toMatch(/import\("@aws-sdk\/client-ec2"\)/);
     // Only the worker emits metrics (the FAILED alarm reads IsolationsFailed); the others carry no EMF code.
     expect(isolateCode).toContain('IsolationsFailed');
-    expect(readFileSync(functions.find((f) => f.name === 'api')?.file ?? '', 'utf8')).not.toContain(
-      'IsolationsFailed',
-    );
+    expect(codeOf('api')).not.toContain('IsolationsFailed');
     expect(run.status, run.stderr).toBe(0);
     const results = JSON.parse(/RESULT (.*)/.exec(run.stderr)?.[1] ?? '{}') as Record<string, unknown>;
     expect(results).toEqual({
@@ -103,6 +130,7 @@ describe('Build: Lambda bundles', () => {
       approve: { refused: expect.stringMatching(/malformed/), findings: [] },
       isolate: { dropped: expect.stringMatching(/malformed worker job/) },
       expire: 'function',
+      actionChunks: actionChunks.length,
     });
     expect(consoleRun.status, consoleRun.stderr).toBe(0);
     expect(JSON.parse(/RESULT (.*)/.exec(consoleRun.stderr)?.[1] ?? '{}')).toEqual({

@@ -7,7 +7,8 @@
  * the test workers.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getAction } from '../../functions/lib/actions/registry.js';
+import { getAction, loadAction } from '../../functions/lib/actions/registry.js';
+import type { ActionDefinition } from '../../functions/lib/actions/contract.js';
 import { retryIsolation } from '../../functions/lib/pipeline/service.js';
 import { appliedTwice } from '../actions/support/action-context.js';
 import { useMoto } from '../support/moto.js';
@@ -32,11 +33,11 @@ async function stepSending(
   subject: ActionSubject,
   target: { command: string; nth: number },
 ): Promise<string | undefined> {
-  const action = getAction(subject.action);
+  const action = await loadAction(subject.action);
   const { event } = await subject.create(world);
   const finding = normaliseFindings(event)[0];
   const planned = finding ? evaluatePolicy(world.deps.policy, finding).actions[0] : undefined;
-  if (!action || !planned) throw new Error(`no planned ${subject.action} for the subject's event`);
+  if (!planned) throw new Error(`no planned ${subject.action} for the subject's event`);
   world.faults.clear();
   world.faults.plan(target.command, 'access-denied', { nth: target.nth });
   const isolationId = `iso-learn-${target.command}-${target.nth}`;
@@ -75,8 +76,7 @@ const DETAIL: Record<ResilienceFault, RegExp> = {
 /** Define the fault-matrix suite of one action. */
 export function defineFaultMatrix(actionName: string): void {
   const subject = SUBJECTS[actionName];
-  const action = getAction(actionName);
-  if (!subject || !action) throw new Error(`no resilience subject for ${actionName}`);
+  if (!subject || !getAction(actionName)) throw new Error(`no resilience subject for ${actionName}`);
   const moto = useMoto({ resetEach: false });
 
   describe(`Resilience: fault matrix of ${actionName} through the pipeline`, () => {
@@ -84,7 +84,11 @@ export function defineFaultMatrix(actionName: string): void {
     /** Every member-account call of an uninterrupted isolation: [command, which call]. */
     let targets: { command: string; nth: number }[] = [];
 
+    /** The action's definition (its step names), loaded as the worker loads it. */
+    let action: ActionDefinition;
+
     beforeAll(async () => {
+      action = await loadAction(actionName);
       world = await resilienceWorld(moto, { maxAttempts: 1 });
       const { event } = await subject.create(world);
       world.recorder.clear();

@@ -1,13 +1,22 @@
 /**
  * The action contract the worker, the policy validator, `cordon actions list` and the Terraform generator read.
  *
+ * Each action has two halves:
+ * - its {@link ActionManifest} (`actions/<name>/manifest.ts`): what it is called, what it applies to, its
+ *   parameters, the permissions it needs and their `scoping` (iam-scopes.ts). Side-effect free and small: policy
+ *   validation, triage, the API and the Security Hub payload read manifests only, so their Lambda bundles carry no
+ *   action code;
+ * - its {@link ActionDefinition} (`actions/<name>/definition.ts`): the manifest plus the steps and limitations.
+ *   Only the worker and the tools load it, on demand, with `loadAction` (registry.ts).
+ *
  * Adding an action for a resource kind cordon knows (disable-instance-metadata/ is a small example):
- * 1. its folder, `actions/<name>/`, whose `definition.ts` builds the {@link ActionDefinition} with
- *    `defineRunnableAction` (runner.ts): resource type, parameters, permissions and their `scoping` (iam-scopes.ts),
- *    before-state schema, the AWS errors that mean "gone", and the apply and release stages (steps.ts). The runner
- *    owns the shared lifecycle (type check, guards, parsing, refusals) and derives the listed step names from the
- *    stages;
- * 2. its entry in `registry.ts` (an import and a list item);
+ * 1. its folder, `actions/<name>/`: `manifest.ts` declares the manifest with `defineActionManifest`
+ *    (manifest.ts at this level), and `definition.ts` builds the {@link ActionDefinition} from it with
+ *    `defineRunnableAction(manifest, {...})` (runner.ts): limitations, before-state schema, the AWS errors that
+ *    mean "gone", and the apply and release stages (steps.ts). The runner owns the shared lifecycle (type check,
+ *    guards, parsing, refusals) and derives the listed step names from the stages;
+ * 2. its entry in `registry.ts`: the manifest's import and
+ *    `entry(manifest, () => import('./<name>/definition.js').then((m) => m.x))`;
  * 3. its page, `docs/actions/<name>.md`, and a row in the action tables of docs/actions/README.md and README.md;
  * 4. its tests: `test/actions/scenarios/<name>.scenarios.ts` (scenarios for the permission meta-test and the
  *    resilience suite's subject, found by file name), integration tests against moto, and its resilience
@@ -143,7 +152,11 @@ export interface PermissionScope {
   why: string;
 }
 
-export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
+/**
+ * What the rest of cordon knows about an action without loading its implementation (see the module comment).
+ * Manifests import no AWS SDK, member client or step code.
+ */
+export interface ActionManifest<S extends z.ZodType = z.ZodType> {
   /** kebab-case name used in policies, records and the API, e.g. `isolate-ec2-instance`. */
   name: string;
   /** One sentence for `cordon actions list` and the docs. */
@@ -169,10 +182,17 @@ export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
    * administers IAM Identity Center (policy settings `identityCenter`), whatever account the finding came from.
    */
   target?: 'resource-account' | 'identity-center';
+}
+
+/** A loaded action: its manifest, the step names derived from its stages, and the operations the worker runs. */
+export interface ActionDefinition<S extends z.ZodType = z.ZodType> extends ActionManifest<S> {
+  /**
+   * What this action does NOT cut off; shown in docs and `cordon actions list`. With the steps rather than in
+   * the manifest: no Lambda reads it, and the text would weigh on every bundle.
+   */
+  limitations: readonly string[];
   /** Names of the steps, in order, for docs and the UI timeline. */
   steps: { apply: readonly string[]; release: readonly string[] };
-  /** What this action does NOT cut off; shown in docs and `cordon actions list`. */
-  limitations: readonly string[];
   apply(
     ctx: ActionContext,
     resource: Resource,

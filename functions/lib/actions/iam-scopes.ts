@@ -7,12 +7,16 @@
  * into terraform/modules/member-role/permissions.json.
  */
 import type { PermissionScope } from './contract.js';
-import { ROLE_TAG } from './isolate-ec2-instance/groups.js';
 
 const INSTANCES_OF_THIS_ACCOUNT = 'arn:${partition}:ec2:*:${account_id}:instance/*';
 const GROUPS_OF_THIS_ACCOUNT = 'arn:${partition}:ec2:*:${account_id}:security-group/*';
 const USERS_OF_THIS_ACCOUNT = 'arn:${partition}:iam::${account_id}:user/*';
 const ROLES_OF_THIS_ACCOUNT = 'arn:${partition}:iam::${account_id}:role/*';
+/**
+ * Tag key that marks cordon's security groups and says which one it is (isolate-ec2-instance/groups.ts). Declared
+ * here, with the statements that rely on it, so that this data module loads no action code.
+ */
+export const ROLE_TAG = 'cordon:role';
 /** The values of ROLE_TAG on cordon's two groups (groups.ts). */
 const CORDON_GROUP_ROLES = ['isolation', 'flow-cut'];
 

@@ -1,9 +1,10 @@
 /**
  * The action runner: the lifecycle every isolation action shares, so that an action only says what is its own.
  *
- * An action is declared with {@link defineRunnableAction}: its resource type, parameters, permissions, the zod
- * schema of the before-state it records, the AWS error names that mean its resource is gone, and its apply and
- * release stages (see steps.ts). The runner then, for every action alike:
+ * An action is declared with {@link defineRunnableAction} from its manifest (resource type, parameters,
+ * permissions: manifest.ts) and its implementation: the zod schema of the before-state it records, the AWS error
+ * names that mean its resource is gone, and its apply and release stages (see steps.ts). The runner then, for
+ * every action alike:
  * - refuses a resource of another type with {@link WrongResourceTypeError}, before any AWS call;
  * - parses the parameters with the action's schema (defaults filled in);
  * - on apply, checks the guards with the finding's data and returns a `skipped` refusal with the earlier
@@ -26,6 +27,7 @@ import type {
   GuardSettings,
 } from './contract.js';
 import { checkGuards } from './guards.js';
+import type { TypedActionManifest } from './manifest.js';
 import { runSteps, type StageSpec } from './steps.js';
 
 /** The resource variant of one type. */
@@ -81,11 +83,10 @@ export interface ReleaseRun<P, R, B> {
  */
 export type StageBuilder<P, W> = (params: P, guard: GuardSettings) => readonly StageSpec<W>[];
 
-export interface RunnableActionSpec<S extends z.ZodType, T extends ResourceType, B, AW, RW> extends Omit<
-  ActionDefinition<S>,
-  'resourceTypes' | 'steps' | 'apply' | 'release'
-> {
-  resourceType: T;
+/** The implementation half of an action: what the worker runs (its manifest says what the action is). */
+export interface RunnableActionSpec<S extends z.ZodType, T extends ResourceType, B, AW, RW> {
+  /** What this action does NOT cut off (contract.ts). */
+  limitations: readonly string[];
   /** Further shape check of the resource (e.g. an EC2 instance id); a returned reason is a wrong resource. */
   checkResource?: (resource: ResourceOf<T>) => string | undefined;
   /** zod schema of the before-state apply records; release parses the stored state with it. */
@@ -131,32 +132,34 @@ export function refusedResult(reason: string, previous?: ActionState): ActionRes
   };
 }
 
-/** Build the {@link ActionDefinition} the worker runs from an action's own parts (see the module comment). */
+/** Build the {@link ActionDefinition} the worker runs from an action's manifest and steps (see the module comment). */
 export function defineRunnableAction<S extends z.ZodType, T extends ResourceType, B, AW, RW>(
+  manifest: TypedActionManifest<S, T>,
   spec: RunnableActionSpec<S, T, B, AW, RW>,
 ): ActionDefinition<S> {
-  const { resourceType, checkResource, before, goneErrors, apply, release, ...declared } = spec;
+  const { resourceType } = manifest;
+  const { checkResource, before, goneErrors, apply, release, limitations } = spec;
 
   const resourceOf = (resource: Resource): ResourceOf<T> => {
     if (!isOfType(resource, resourceType)) {
       throw new WrongResourceTypeError(
-        `${spec.name} applies to ${resourceType} resources, not ${resource.type}`,
+        `${manifest.name} applies to ${resourceType} resources, not ${resource.type}`,
       );
     }
     const problem = checkResource?.(resource);
-    if (problem !== undefined) throw new WrongResourceTypeError(`${spec.name}: ${problem}`);
+    if (problem !== undefined) throw new WrongResourceTypeError(`${manifest.name}: ${problem}`);
     return resource;
   };
   const paramsOf = (params: unknown): z.output<S> => {
-    const parsed = spec.params.safeParse(params);
-    if (!parsed.success) throw new ActionParamsError(spec.name, parsed.error);
+    const parsed = manifest.params.safeParse(params);
+    if (!parsed.success) throw new ActionParamsError(manifest.name, parsed.error);
     return parsed.data;
   };
   const defaults = paramsOf({});
 
   return {
-    ...declared,
-    resourceTypes: [resourceType],
+    ...manifest,
+    limitations,
     steps: {
       apply: stageNames(apply.stages(defaults, LISTING_GUARD)).flat(),
       release: stageNames(release.stages(defaults, LISTING_GUARD)).flat(),
@@ -181,7 +184,7 @@ export function defineRunnableAction<S extends z.ZodType, T extends ResourceType
       const target = resourceOf(resource);
       const params = paramsOf(rawParams);
       const parsed = before.safeParse(state.before);
-      if (!parsed.success) throw new BeforeStateError(spec.name, parsed.error);
+      if (!parsed.success) throw new BeforeStateError(manifest.name, parsed.error);
       const work = release.work({ ctx, resource: target, params, state, before: parsed.data });
       return runSteps({
         ctx,

@@ -3,7 +3,7 @@
  * actions and their parameters derived from each action's zod schema, `/me`, and the isolation view.
  */
 import * as z from 'zod';
-import type { ActionDefinition } from '../actions/contract.js';
+import type { ActionManifest } from '../actions/contract.js';
 import { ACTIONS } from '../actions/registry.js';
 import { isSamePerson } from '../pipeline/service.js';
 import type { IsolationRecord, Principal } from '../store/model.js';
@@ -88,7 +88,7 @@ function paramKind(property: z.infer<typeof JsonSchemaProperty>): Pick<ActionPar
  * listed), so a new parameter reaches the console without a console change.
  */
 export function actionParams(
-  action: Pick<ActionDefinition, 'params' | 'irreversibleParams'>,
+  action: Pick<ActionManifest, 'params' | 'irreversibleParams'>,
 ): ActionParamView[] {
   const schema = JsonSchemaObject.parse(
     z.toJSONSchema(action.params, { io: 'input', unrepresentable: 'any' }),
@@ -103,7 +103,7 @@ export function actionParams(
   }));
 }
 
-export function actionView(action: ActionDefinition): ActionView {
+export function actionView(action: ActionManifest): ActionView {
   return {
     name: action.name,
     description: action.description,

@@ -17,7 +17,7 @@ import type {
   IdentityCenterSettings,
   StepRecord,
 } from '../actions/contract.js';
-import { getAction } from '../actions/registry.js';
+import { getAction, loadAction } from '../actions/registry.js';
 import { LeaseGuard, runWithLease } from '../aws/lease-guard.js';
 import { servicesForPermissions } from '../aws/member-clients.js';
 import {
@@ -187,7 +187,7 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
   // say so, and this run's outcome report below goes to every channel and replaces them.
   const log = logger.withKeys({ findingKey: record.findingKey });
 
-  const action = getAction(record.action);
+  const registered = getAction(record.action) !== undefined;
   const runStatus = job.kind === 'apply' ? 'IN_PROGRESS' : 'RELEASING';
   const runLease = { id: leaseId, status: runStatus } as const;
   const guard = new LeaseGuard({
@@ -222,7 +222,7 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
   if (job.kind === 'apply') {
     deps.metrics.isolationStarted(record.action);
   }
-  if (!action) {
+  if (!registered) {
     result = thrownFailure(
       new CordonError(`Action ${record.action} is not registered in this version of cordon`, {
         code: 'UNKNOWN_ACTION',
@@ -230,6 +230,8 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
     );
   } else {
     try {
+      // The action's code is loaded on first use (registry.ts); a failed load fails the run like a throwing action.
+      const action = await loadAction(record.action);
       const params: unknown = action.params.parse(record.params);
       checkRecordAccount(record, deps);
       const identityCenter = deps.policy.settings.identityCenter;

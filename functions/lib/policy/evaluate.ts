@@ -15,7 +15,7 @@
  * property test checks that they agree.
  */
 import { getAction } from '../actions/registry.js';
-import type { ActionDefinition } from '../actions/contract.js';
+import type { ActionManifest } from '../actions/contract.js';
 import { RESOURCE_TYPES, type Finding, type Resource } from '../findings/model.js';
 import { accountExclusion, accountPasses, accountsOf, describeResource, exclusion } from './exclusions.js';
 import { compileGlob, type Glob } from './glob.js';
@@ -65,7 +65,7 @@ interface RuleProgram {
   staticMatchText: string;
   /** Per failing condition: finding value -> the shared explanation (see {@link failureExplanation}). */
   failures: (Map<string | number, RuleExplanation> | undefined)[];
-  action?: ActionDefinition;
+  action?: ActionManifest;
 }
 
 interface PolicyIndex {

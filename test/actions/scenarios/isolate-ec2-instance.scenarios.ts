@@ -1,6 +1,6 @@
 /** Permission meta-test scenarios of `isolate-ec2-instance`, together covering every optional path. */
 import { AuthorizeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
-import { ACTIONS } from '../../../functions/lib/actions/registry.js';
+import { loadAction } from '../../../functions/lib/actions/registry.js';
 import {
   createAutoScalingGroup,
   createClassicLoadBalancer,
@@ -61,8 +61,8 @@ export const scenarios: Scenario[] = [
       const network = await createNetwork(ctx.clients);
       const first = await launchInstance(ctx.clients, network);
       const second = await launchInstance(ctx.clients, network);
-      const isolateFirst = ACTIONS.get('isolate-ec2-instance');
-      await isolateFirst?.apply(ctx, instanceResource(first.instanceId), isolateFirst.params.parse({}));
+      const isolateFirst = await loadAction('isolate-ec2-instance');
+      await isolateFirst.apply(ctx, instanceResource(first.instanceId), isolateFirst.params.parse({}));
       const isolation = (await readCordonGroups(ctx.clients, network.vpcId)).find(
         (g) => g.role === 'isolation',
       );

@@ -16,8 +16,8 @@ import { IAM_NO_SUCH_ENTITY } from '../../aws/errors.js';
 import { sessionRevocationPolicyName, tagRecord } from '../../aws/iam-policies.js';
 import type { ActionContext } from '../contract.js';
 import { checkGuards } from '../guards.js';
+import { disableAccessKeyManifest } from './manifest.js';
 import { defineRunnableAction } from '../runner.js';
-import { DISABLE_ACCESS_KEY_SCOPING } from '../iam-scopes.js';
 import {
   deleteSessionRevocation,
   putSessionRevocation,
@@ -26,23 +26,10 @@ import {
 } from '../shared/session-revocation.js';
 import { awsCall, type StageSpec, type StepOutcome } from '../steps.js';
 import { accessKeyBeforeSchema, recordedKey, type AccessKeyBefore } from './before.js';
-import { IAM_ACCESS_KEY } from '../../resources/iam-access-key.js';
 
 export type { AccessKeyBefore } from './before.js';
 
-const params = z
-  .object({
-    /**
-     * Also put an inline policy on the key's owner that denies temporary credentials issued before now
-     * (all of the user's sessions, not only those minted from this key).
-     */
-    denyOlderSessions: z
-      .boolean()
-      .default(false)
-      .describe("Also deny the owner's temporary credentials issued before now (aws:TokenIssueTime)"),
-  })
-  .strict();
-type Params = z.output<typeof params>;
+type Params = z.output<typeof disableAccessKeyManifest.params>;
 
 interface ApplyWork {
   key: IamAccessKeyResource;
@@ -271,23 +258,7 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
   ];
 }
 
-export const disableAccessKey = defineRunnableAction({
-  name: 'disable-access-key',
-  description:
-    "Deactivate the one access key named in the finding, optionally denying the owner's sessions issued before now (always, for an IAM user's temporary ASIA key); release reactivates it and removes the deny.",
-  resourceType: IAM_ACCESS_KEY,
-  before: accessKeyBeforeSchema,
-  goneErrors: IAM_NO_SUCH_ENTITY,
-  params,
-  permissions: [
-    'iam:GetUser',
-    'iam:ListAccessKeys',
-    'iam:GetUserPolicy',
-    'iam:UpdateAccessKey',
-    'iam:PutUserPolicy',
-    'iam:DeleteUserPolicy',
-  ],
-  scoping: DISABLE_ACCESS_KEY_SCOPING,
+export const disableAccessKey = defineRunnableAction(disableAccessKeyManifest, {
   limitations: [
     "Only this key: the user's other keys, console password and permissions are untouched (use isolate-iam-user to cut them all).",
     "Temporary credentials already minted from the key (GetSessionToken, GetFederationToken) are not documented to die with it; set denyOlderSessions to deny them. That policy denies ALL of the user's sessions issued before now, not only this key's.",
@@ -295,6 +266,8 @@ export const disableAccessKey = defineRunnableAction({
     'Role sessions obtained with the key (sts:AssumeRole) stay valid until they expire; use revoke-role-sessions on those roles.',
     'IAM is eventually consistent: deactivation usually takes effect within seconds; calls already in flight complete.',
   ],
+  before: accessKeyBeforeSchema,
+  goneErrors: IAM_NO_SUCH_ENTITY,
   apply: { stages: applyStages, work: ({ resource }): ApplyWork => ({ key: resource }) },
   release: { stages: releaseStages, work: ({ resource }): ReleaseWork => ({ key: resource }) },
 });

@@ -7,12 +7,11 @@
  * so a crash between the change and its persistence cannot lose them. Release sets the endpoint back to what was
  * recorded and reads it back; it never changes the other options (someone may have hardened them meanwhile).
  */
-import * as z from 'zod';
 import type { Ec2InstanceResource } from '../../findings/model.js';
 import { INSTANCE_ID } from '../../kernel/ids.js';
 import { checkGuards } from '../guards.js';
-import { INSTANCES } from '../iam-scopes.js';
 import { defineRunnableAction } from '../runner.js';
+import { disableInstanceMetadataManifest } from './manifest.js';
 import type { StageSpec, StepOutcome } from '../steps.js';
 import { metadataBeforeSchema, recordedOptions, type MetadataBefore } from './before.js';
 import {
@@ -23,9 +22,6 @@ import {
   setEndpoint,
   type LiveInstance,
 } from './instance.js';
-import { EC2_INSTANCE } from '../../resources/ec2-instance.js';
-
-const params = z.object({}).strict();
 
 interface ApplyWork {
   resource: Ec2InstanceResource;
@@ -175,18 +171,11 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
   ];
 }
 
-export const disableInstanceMetadata = defineRunnableAction({
-  name: 'disable-instance-metadata',
-  description:
-    'Turn the instance metadata service of an EC2 instance off (HttpEndpoint=disabled), so it can no longer fetch role credentials; release turns it back on.',
-  resourceType: EC2_INSTANCE,
+export const disableInstanceMetadata = defineRunnableAction(disableInstanceMetadataManifest, {
   checkResource: (resource) =>
     INSTANCE_ID.test(resource.id) ? undefined : `"${resource.id}" is not an EC2 instance id`,
   before: metadataBeforeSchema,
   goneErrors: INSTANCE_GONE,
-  params,
-  permissions: ['ec2:DescribeInstances', 'ec2:ModifyInstanceMetadataOptions'],
-  scoping: { 'ec2:ModifyInstanceMetadataOptions': [INSTANCES] },
   limitations: [
     'Credentials already fetched from the metadata service keep working until they expire (up to 6 hours for instance-profile roles, longer if copied and refreshed elsewhere): revoke them with revoke-role-sessions on the instance role.',
     'The network is not touched: the instance keeps every connection, DNS and whatever else it can reach. Use isolate-ec2-instance to cut it off.',

@@ -13,6 +13,7 @@
  */
 
 import type { ActionResult } from '../contract.js';
+import { isolateEc2InstanceManifest } from './manifest.js';
 import { defineRunnableAction, stageNames } from '../runner.js';
 import type { StageSpec } from '../steps.js';
 import { INSTANCE_ID, ec2BeforeSchema } from './instance.js';
@@ -21,8 +22,6 @@ import { settingsStages } from './apply-settings.js';
 import { releaseStages } from './release.js';
 import { disableMetadataStep } from './metadata.js';
 import { paramsSchema, VANISHED, type Params, type ApplyWork, type ReleaseWork } from './shared.js';
-import { ISOLATE_EC2_INSTANCE_SCOPING } from '../iam-scopes.js';
-import { EC2_INSTANCE } from '../../resources/ec2-instance.js';
 
 function applyStages(params: Params): StageSpec<ApplyWork>[] {
   // The metadata endpoint goes off alongside the first settings stage: no extra stage after containment.
@@ -51,59 +50,7 @@ const DEFAULT_PARAMS = paramsSchema.parse({});
 /** Step names per stage (steps of one stage run in parallel), for docs, the UI timeline and tests. */
 export const APPLY_STAGES: readonly (readonly string[])[] = stageNames(applyStages(DEFAULT_PARAMS));
 
-export const isolateEc2Instance = defineRunnableAction({
-  name: 'isolate-ec2-instance',
-  description:
-    "Isolate an EC2 instance's network per interface (interrupting open flows where AWS allows it), keep its evidence, and make it reversible.",
-  resourceType: EC2_INSTANCE,
-  checkResource: (resource) =>
-    INSTANCE_ID.test(resource.id) ? undefined : `"${resource.id}" is not an EC2 instance id`,
-  before: ec2BeforeSchema,
-  goneErrors: VANISHED,
-  params: paramsSchema,
-  permissions: [
-    'autoscaling:AttachInstances',
-    'autoscaling:DescribeAutoScalingInstances',
-    'autoscaling:DetachInstances',
-    'autoscaling:EnterStandby',
-    'autoscaling:ExitStandby',
-    'autoscaling:DescribeAutoScalingGroups',
-    'autoscaling:SetDesiredCapacity',
-    'autoscaling:SetInstanceProtection',
-    'ec2:AssociateIamInstanceProfile',
-    'ec2:AuthorizeSecurityGroupEgress',
-    'ec2:AuthorizeSecurityGroupIngress',
-    'ec2:CreateSecurityGroup',
-    'ec2:CreateSnapshots',
-    'ec2:CreateTags',
-    'ec2:DeleteTags',
-    'ec2:DescribeIamInstanceProfileAssociations',
-    'ec2:DescribeInstanceAttribute',
-    'ec2:DescribeInstances',
-    'ec2:DescribeSecurityGroups',
-    'ec2:DescribeSnapshots',
-    'ec2:DisassociateIamInstanceProfile',
-    'ec2:ModifyInstanceAttribute',
-    'ec2:ModifyInstanceMetadataOptions',
-    'ec2:ModifyNetworkInterfaceAttribute',
-    'ec2:RevokeSecurityGroupEgress',
-    'ec2:RevokeSecurityGroupIngress',
-    'elasticloadbalancing:DeregisterInstancesFromLoadBalancer',
-    'elasticloadbalancing:DeregisterTargets',
-    'elasticloadbalancing:DescribeLoadBalancers',
-    'elasticloadbalancing:DescribeTargetGroups',
-    'elasticloadbalancing:DescribeTargetHealth',
-    'elasticloadbalancing:RegisterInstancesWithLoadBalancer',
-    'elasticloadbalancing:RegisterTargets',
-    'iam:DeleteRolePolicy',
-    'iam:GetInstanceProfile',
-    'iam:GetRolePolicy',
-    'iam:ListInstanceProfilesForRole',
-    // Not a command of its own: AWS checks it when release calls AssociateIamInstanceProfile.
-    'iam:PassRole',
-    'iam:PutRolePolicy',
-  ],
-  scoping: ISOLATE_EC2_INSTANCE_SCOPING,
+export const isolateEc2Instance = defineRunnableAction(isolateEc2InstanceManifest, {
   limitations: [
     'Security groups never filter DNS to the VPC resolver (VPC base + 2, 169.254.169.253), the instance metadata service (169.254.169.254), Time Sync, Windows activation or DHCP: DNS command-and-control and DNS exfiltration continue after isolation. Use Route 53 Resolver DNS Firewall on the VPC, and disableMetadataService against credential theft through IMDS.',
     'AWS does not interrupt tracked connections when security groups change; the flow cut makes flows untracked first so that they are interrupted, which does not work on always-tracked paths (below).',
@@ -118,6 +65,10 @@ export const isolateEc2Instance = defineRunnableAction({
     'Spot Instances cannot get termination protection (AWS refuses it) and AWS may interrupt them at any time; the snapshots and the volumes kept on termination are the evidence.',
     'Snapshots are one crash-consistent set (taken while the instance runs, like a power cut, not application-consistent) and are kept after release as evidence.',
   ],
+  checkResource: (resource) =>
+    INSTANCE_ID.test(resource.id) ? undefined : `"${resource.id}" is not an EC2 instance id`,
+  before: ec2BeforeSchema,
+  goneErrors: VANISHED,
   apply: {
     stages: applyStages,
     work: ({ resource }): ApplyWork => ({

@@ -13,11 +13,11 @@ import { awsErrorName } from '../../aws/errors.js';
 import type { EC2, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import { CordonError } from '../../errors.js';
 import { awsCall } from '../steps.js';
+import { ROLE_TAG } from '../iam-scopes.js';
 
 export type CordonGroupRole = 'isolation' | 'flow-cut';
 
-/** Tag key that marks cordon's groups and says which one it is. */
-export const ROLE_TAG = 'cordon:role';
+export { ROLE_TAG };
 
 export interface CordonGroup {
   groupId: string;

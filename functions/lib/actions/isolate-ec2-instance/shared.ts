@@ -1,5 +1,4 @@
 /** Shared pieces of `isolate-ec2-instance`: parameters, step names, per-run work and small step helpers. */
-import * as z from 'zod';
 import type { EC2 } from '@aws-sdk/client-ec2';
 import { CordonError } from '../../errors.js';
 import type { Resource } from '../../findings/model.js';
@@ -12,56 +11,7 @@ import { type ProfileAssociation, type TerminationSettings } from './settings.js
 import type { AutoScalingMembership } from './auto-scaling.js';
 import type { TargetRegistration } from './load-balancers.js';
 
-export const paramsSchema = z
-  .object({
-    /**
-     * Move interfaces through an allow-all group first so that open flows become untracked and are interrupted by
-     * the swap to isolation (AWS never interrupts tracked flows on a group change; always-tracked paths stay).
-     */
-    cutTrackedFlows: z
-      .boolean()
-      .default(true)
-      .describe('Pass the interfaces through an allow-all group first so that open connections are cut'),
-    /** Keep the Auto Scaling group from terminating the evidence; capacity is never decremented. */
-    autoScaling: z
-      .enum(['standby', 'detach', 'none'])
-      .default('standby')
-      .describe('Keep the Auto Scaling group from replacing or terminating the instance (capacity is kept)'),
-    deregisterTargets: z
-      .boolean()
-      .default(true)
-      .describe('Take the instance out of its load balancers (restored on release)'),
-    removeInstanceProfile: z
-      .boolean()
-      .default(false)
-      .describe('Detach the instance profile (restored on release)'),
-    revokeRoleSessions: z
-      .boolean()
-      .default(false)
-      .describe(
-        "Deny every session of the instance's role issued before now: other users of the role lose theirs too",
-      ),
-    snapshotVolumes: z.boolean().default(true).describe('Snapshot the EBS volumes as evidence'),
-    /**
-     * On release, set the group's desired capacity back to what it was before the instance returned (AWS adds one
-     * when an instance leaves Standby or is re-attached); the group then terminates one instance by its own
-     * termination policy. Off by default: cordon does not choose to terminate instances unless asked.
-     */
-    restoreDesiredCapacity: z
-      .boolean()
-      .default(false)
-      .describe('On release, set the group’s desired capacity back (the group then terminates one instance)'),
-    /**
-     * Turn the instance metadata endpoint off (`HttpEndpoint=disabled`), restored on release. Security groups
-     * never filter 169.254.169.254, so without this the instance can still fetch role credentials.
-     */
-    disableMetadataService: z
-      .boolean()
-      .default(false)
-      .describe('Turn the instance metadata endpoint off (restored on release)'),
-  })
-  .strict();
-export type Params = z.output<typeof paramsSchema>;
+export { paramsSchema, type Params } from './manifest.js';
 
 /** The AWS error names meaning the instance itself is gone. */
 export const VANISHED = ['InvalidInstanceID.NotFound'] as const;

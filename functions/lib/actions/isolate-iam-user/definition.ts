@@ -21,8 +21,8 @@ import {
 } from '../../aws/iam-policies.js';
 import { IAM_NO_SUCH_ENTITY, settleAll, unlessNotFound, awsErrorName } from '../../aws/errors.js';
 import type { ActionContext, GuardSettings } from '../contract.js';
+import { isolateIamUserManifest } from './manifest.js';
 import { defineRunnableAction } from '../runner.js';
-import { ISOLATE_IAM_USER_SCOPING } from '../iam-scopes.js';
 import {
   MANAGED_DENY_ALL_KEY,
   captureStep,
@@ -33,26 +33,11 @@ import {
 } from './state.js';
 import { releaseStages, type ReleaseWork } from './release.js';
 import { awsCall, type StageSpec, type StepSpec } from '../steps.js';
-import { IAM_USER } from '../../resources/iam-user.js';
 import { resourcePartition } from '../../kernel/arn.js';
 
 export type { IamUserBefore, IncidentItem } from './state.js';
 
-const params = z
-  .object({
-    /**
-     * Also delete the console password. Off by default: the deny-all policy already blocks every console
-     * action, and a deleted password cannot be restored by release.
-     */
-    removeConsoleAccess: z
-      .boolean()
-      .default(false)
-      .describe(
-        'Also delete the console password (release cannot restore it); the deny-all policy already blocks the console',
-      ),
-  })
-  .strict();
-type Params = z.output<typeof params>;
+type Params = z.output<typeof isolateIamUserManifest.params>;
 
 /** IAM's answer when a user's inline policies would exceed their 2,048-character quota. */
 function isInlineQuotaExceeded(error: unknown): boolean {
@@ -276,37 +261,7 @@ function applyStages(p: Params, guard: GuardSettings): StageSpec<ApplyWork>[] {
   return [{ steps: [capture] }, { containment: true, steps: [attach, ...others] }];
 }
 
-export const isolateIamUser = defineRunnableAction({
-  name: 'isolate-iam-user',
-  description:
-    'Deny everything to an IAM user with an inline deny-all policy, deactivate its active access keys and tag it; release puts the keys, policies and tags back.',
-  resourceType: IAM_USER,
-  before: isolateIamUserBeforeSchema,
-  goneErrors: IAM_NO_SUCH_ENTITY,
-  params,
-  // A deleted console password cannot be put back by release.
-  irreversibleParams: ['removeConsoleAccess'],
-  permissions: [
-    'iam:GetUser',
-    'iam:ListAccessKeys',
-    'iam:GetLoginProfile',
-    'iam:ListSSHPublicKeys',
-    'iam:ListSigningCertificates',
-    'iam:ListMFADevices',
-    'iam:GetUserPolicy',
-    'iam:PutUserPolicy',
-    'iam:ListAttachedUserPolicies',
-    'iam:AttachUserPolicy',
-    'iam:UpdateAccessKey',
-    'iam:UpdateSSHPublicKey',
-    'iam:UpdateSigningCertificate',
-    'iam:DeleteLoginProfile',
-    'iam:TagUser',
-    'iam:DeleteUserPolicy',
-    'iam:DetachUserPolicy',
-    'iam:UntagUser',
-  ],
-  scoping: ISOLATE_IAM_USER_SCOPING,
+export const isolateIamUser = defineRunnableAction(isolateIamUserManifest, {
   limitations: [
     'Role sessions the user already obtained with sts:AssumeRole stay valid until they expire: the deny-all policy is on the user, not on the roles. Use revoke-role-sessions on those roles.',
     'IAM is eventually consistent: the deny-all policy usually takes effect within seconds, not instantly; calls already in flight complete.',
@@ -316,6 +271,8 @@ export const isolateIamUser = defineRunnableAction({
     'Resource-based policies in other accounts that trust the user are still evaluated, but the identity deny-all wins for every request the user signs.',
     "When the user's inline policies fill IAM's 2,048-character quota, cordon attaches AWS's managed AWSDenyAll instead (one more round trip, and only after the live guard check); if the user also has no managed-policy slot left, containment fails with the step named.",
   ],
+  before: isolateIamUserBeforeSchema,
+  goneErrors: IAM_NO_SUCH_ENTITY,
   apply: {
     stages: applyStages,
     work: ({ resource, previous }): ApplyWork => {

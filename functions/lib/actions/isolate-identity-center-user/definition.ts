@@ -14,6 +14,7 @@ import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import * as z from 'zod';
 import type { IdentityCenterUserResource } from '../../findings/model.js';
 import type { ActionContext, BeforeState } from '../contract.js';
+import { isolateIdentityCenterUserManifest } from './manifest.js';
 import { defineRunnableAction } from '../runner.js';
 import {
   IdentityCenterError,
@@ -31,9 +32,6 @@ import {
   withoutStatement,
 } from './identity-center.js';
 import { PartialStepError, awsCall, type StageSpec, type StepOutcome } from '../steps.js';
-import { IDENTITY_CENTER_USER } from '../../resources/identity-center-user.js';
-
-const params = z.object({}).strict();
 
 /** A permission set gone since apply (deleted by an administrator): nothing left to deny or restore there. */
 const NOT_FOUND = 'ResourceNotFoundException';
@@ -426,26 +424,7 @@ function releaseStages(): StageSpec<Work>[] {
   ];
 }
 
-export const isolateIdentityCenterUser = defineRunnableAction({
-  name: 'isolate-identity-center-user',
-  description:
-    'Deny everything to one IAM Identity Center user: a Deny-all statement keyed on identitystore:userId in the inline policy of every permission set that reaches the user, re-provisioned; runs in the account that administers Identity Center; release restores each inline policy as recorded.',
-  resourceType: IDENTITY_CENTER_USER,
-  before: BeforeSchema,
-  target: 'identity-center',
-  params,
-  permissions: [
-    'identitystore:GetUserId',
-    'identitystore:ListGroupMembershipsForMember',
-    'sso:DeleteInlinePolicyFromPermissionSet',
-    'sso:DescribePermissionSet',
-    'sso:GetInlinePolicyForPermissionSet',
-    'sso:ListAccountAssignmentsForPrincipal',
-    'sso:ListInstances',
-    'sso:ListPermissionSets',
-    'sso:ProvisionPermissionSet',
-    'sso:PutInlinePolicyToPermissionSet',
-  ],
+export const isolateIdentityCenterUser = defineRunnableAction(isolateIdentityCenterUserManifest, {
   limitations: [
     'The user can still sign in to the AWS access portal and start new sessions, which the deny also covers; to stop sign-ins, disable the user in the identity source or in Identity Center.',
     'Provisioning is asynchronous: the record holds the provisioning request ids; the deny reaches each account when its provisioning completes (usually seconds).',
@@ -453,6 +432,7 @@ export const isolateIdentityCenterUser = defineRunnableAction({
     "Sessions of roles the user assumed from a permission set session (role chaining) are other principals: revoke those roles' sessions separately.",
     "A permission set's inline policy has a size quota; a set whose policy cannot take the statement fails the step (the others are still denied). An SCP keyed on identitystore:userId is the alternative.",
   ],
+  before: BeforeSchema,
   apply: { stages: applyStages, work: ({ resource }): Work => ({ user: resource, changed: new Set() }) },
   release: { stages: releaseStages, work: ({ resource }): Work => ({ user: resource, changed: new Set() }) },
 });

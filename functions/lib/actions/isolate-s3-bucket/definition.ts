@@ -22,8 +22,8 @@ import { memberRoleArn, resourcePartition } from '../../kernel/arn.js';
 import { readBucketTags, S3_BUCKET_NAME } from '../../resources/s3-bucket.js';
 import type { ActionContext } from '../contract.js';
 import { checkGuards } from '../guards.js';
-import { ISOLATE_S3_BUCKET_SCOPING } from '../iam-scopes.js';
 import { defineRunnableAction } from '../runner.js';
+import { isolateS3BucketManifest } from './manifest.js';
 import type { StageSpec, StepOutcome } from '../steps.js';
 import {
   bucketBeforeSchema,
@@ -57,24 +57,7 @@ import {
 
 export type { BucketBefore } from './before.js';
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-
-const params = z
-  .object({
-    /**
-     * Roles that keep access to the contained bucket besides cordon's member role (and every session of them):
-     * the people who investigate or recover it.
-     */
-    breakGlassRoleArns: z
-      .array(z.string().regex(ROLE_ARN, 'expected an IAM role ARN, arn:aws:iam::<account>:role/<name>'))
-      .max(10)
-      .default([])
-      .describe(
-        'IAM role ARNs that keep access to the contained bucket (every session of them), besides cordon; for the people who investigate it',
-      ),
-  })
-  .strict();
-type Params = z.output<typeof params>;
+type Params = z.output<typeof isolateS3BucketManifest.params>;
 
 /** What the first step read this run; the later steps act on it. */
 interface LiveState {
@@ -322,25 +305,11 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
   ];
 }
 
-export const isolateS3Bucket = defineRunnableAction({
-  name: 'isolate-s3-bucket',
-  description:
-    "Deny every principal except cordon's member role and the break-glass roles on an S3 bucket (a statement merged into its policy) and turn its Block Public Access on; release restores both exactly.",
-  resourceType: 's3-bucket',
+export const isolateS3Bucket = defineRunnableAction(isolateS3BucketManifest, {
   checkResource: (bucket) =>
     S3_BUCKET_NAME.test(bucket.id) ? undefined : `${bucket.id} is not an S3 bucket name`,
   before: bucketBeforeSchema,
   goneErrors: ['NoSuchBucket'],
-  params,
-  permissions: [
-    's3:GetBucketTagging',
-    's3:GetBucketPublicAccessBlock',
-    's3:PutBucketPublicAccessBlock',
-    's3:GetBucketPolicy',
-    's3:PutBucketPolicy',
-    's3:DeleteBucketPolicy',
-  ],
-  scoping: ISOLATE_S3_BUCKET_SCOPING,
   limitations: [
     'Requests already authorised keep running (an upload or download in progress completes); presigned URLs stop working, because they act as the principal that signed them.',
     'AWS services that write to the bucket as a service principal (CloudTrail, S3 server access logs, ELB access logs) are denied too: containing a log bucket stops that logging.',

@@ -6,13 +6,12 @@
  */
 import type { IAM } from '@aws-sdk/client-iam';
 import type { IamRoleResource } from '../../findings/model.js';
-import * as z from 'zod';
 import { IAM_NO_SUCH_ENTITY } from '../../aws/errors.js';
 import { sessionRevocationPolicyName, tagRecord } from '../../aws/iam-policies.js';
 import type { ActionContext } from '../contract.js';
 import { checkGuards } from '../guards.js';
+import { revokeRoleSessionsManifest } from './manifest.js';
 import { defineRunnableAction } from '../runner.js';
-import { REVOKE_ROLE_SESSIONS_SCOPING } from '../iam-scopes.js';
 import {
   deleteSessionRevocation,
   putSessionRevocation,
@@ -21,11 +20,8 @@ import {
 } from '../shared/session-revocation.js';
 import { awsCall, type StageSpec, type StepOutcome } from '../steps.js';
 import { recordedRole, roleBeforeSchema, type RoleBefore } from './before.js';
-import { IAM_ROLE } from '../../resources/iam-role.js';
 
 export type { RoleBefore } from './before.js';
-
-const params = z.object({}).strict();
 
 interface ApplyWork {
   role: IamRoleResource;
@@ -146,22 +142,15 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
   ];
 }
 
-export const revokeRoleSessions = defineRunnableAction({
-  name: 'revoke-role-sessions',
-  description:
-    'Deny every session of a role issued before now with an inline aws:TokenIssueTime policy (AWS\'s "revoke active sessions"); release deletes only that policy.',
-  resourceType: IAM_ROLE,
-  before: roleBeforeSchema,
-  goneErrors: IAM_NO_SUCH_ENTITY,
-  params,
-  permissions: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-  scoping: REVOKE_ROLE_SESSIONS_SCOPING,
+export const revokeRoleSessions = defineRunnableAction(revokeRoleSessionsManifest, {
   limitations: [
     'Sessions issued after the cut-off are not affected: whoever can still assume the role (or holds an instance profile) gets working credentials again. Contain the principal that assumes it too.',
     'Every older session of the role is denied, including legitimate ones on other instances, functions or people sharing the role (blast radius).',
     'Long-term credentials are not affected (they carry no aws:TokenIssueTime); service-linked roles are refused, because AWS does not allow changing their policies.',
     'IAM is eventually consistent: the deny may take a few minutes to reach every region.',
   ],
+  before: roleBeforeSchema,
+  goneErrors: IAM_NO_SUCH_ENTITY,
   apply: { stages: applyStages, work: ({ resource }): ApplyWork => ({ role: resource }) },
   release: { stages: releaseStages, work: ({ resource }): ReleaseWork => ({ role: resource }) },
 });
