@@ -118,6 +118,8 @@ export async function createWorld(
     /** Refuse the security account as a target, as deployed (off: moto's one account plays both). */
     enforceSecurityAccount?: boolean;
     memberAccounts?: string[];
+    /** Collect evidence into this bucket (created in moto with Object Lock). */
+    evidenceBucket?: string;
   } = {},
 ): Promise<PipelineWorld> {
   const clientConfig = moto.clientConfig(REGION);
@@ -140,6 +142,7 @@ export async function createWorld(
     // Off by default: moto's one account plays both the security and the member account.
     enforceSecurityAccount: options.enforceSecurityAccount === true,
     ...(options.memberAccounts === undefined ? {} : { memberAccounts: options.memberAccounts }),
+    ...(options.evidenceBucket === undefined ? {} : { evidence: { bucket: options.evidenceBucket } }),
     policy: options.policy ?? loadPolicy(['policies']),
     rules: loadRuleFiles('rules'),
     tableName: unique('cordon-isolations'),

@@ -50,6 +50,7 @@ const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   SQS: 'sqs',
   DynamoDB: 'dynamodb',
   Lambda: 'lambda',
+  S3: 's3',
 };
 
 /**

@@ -43,6 +43,7 @@ export const sdk = {
   ssoAdmin: once(() => import('@aws-sdk/client-sso-admin')),
   identityStore: once(() => import('@aws-sdk/client-identitystore')),
   elb: once(() => import('@aws-sdk/client-elastic-load-balancing')),
+  s3: once(() => import('@aws-sdk/client-s3')),
 } as const;
 
 /** A value built on first use: concurrent callers share one build, and a failed build is retried next time. */
