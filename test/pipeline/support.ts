@@ -4,6 +4,7 @@
  * BatchUpdateFindings), SNS notifications read back from an SQS queue subscribed to the topic, and every SDK
  * command recorded (to prove that bad input mutates nothing).
  */
+import type { FaultInjector } from '../aws/support/faults.js';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import {
@@ -120,6 +121,8 @@ export async function createWorld(
     memberAccounts?: string[];
     /** Collect evidence into this bucket (created in moto with Object Lock). */
     evidenceBucket?: string;
+    /** Also attached to every DynamoDB, SNS, S3 and member-account client (injected faults). */
+    faults?: FaultInjector;
   } = {},
 ): Promise<PipelineWorld> {
   const clientConfig = moto.clientConfig(REGION);
@@ -152,7 +155,10 @@ export async function createWorld(
     functionName: 'test',
     securityHub: new AwsSecurityHubWriter(shClient),
     // Every DynamoDB, SNS and member-account call is recorded (to prove that bad input mutates nothing).
-    instrument: (client) => void recorder.attach(client),
+    instrument: (client) => {
+      recorder.attach(client);
+      options.faults?.attach(client);
+    },
     metrics,
     clock: clock.now,
   });
