@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { useMoto } from '../support/moto.js';
+import { FaultInjector } from '../aws/support/faults.js';
 import { ManifestSchema, type Manifest } from '../../functions/lib/evidence/model.js';
 import {
   createWorld,
@@ -99,6 +100,60 @@ describe('Evidence: collection after containment', () => {
     expect(finding.finding.type).toBe('Backdoor:EC2/C&CActivity.B!DNS');
     const notes = world.writeBacks().map((w) => w.Note?.Text ?? '');
     expect(notes.at(-1)).toContain(`Evidence manifest SHA-256 ${record.evidence.manifestSha256}`);
+    expect(await interfaceGroups(world.ec2, instance.instanceId)).not.toContain(instance.groupId);
+  });
+
+  it('lists a denied step as failed in the manifest, and the isolation stays ISOLATED with the instance contained', async () => {
+    // Prepare: moto allows every call, so the denial is injected into the member EC2 client, as the resilience
+    // tests do.
+    const bucket = unique('evidence');
+    const faults = new FaultInjector().inject('GetConsoleOutput', 'access-denied');
+    const world = await createWorld(moto, { evidenceBucket: bucket, faults });
+    const instance = await launchInstance(world.ec2);
+    const s3 = new S3Client({ ...moto.clientConfig(REGION), forcePathStyle: true });
+
+    // Act
+    const { workerResults } = await world.dispatch(guardDutyEvent(instance.instanceId, { severity: 8 }));
+    const record = await world.store.require(workerResults[0]?.id ?? '');
+
+    // Assess
+    expect(faults.raised).toEqual(['GetConsoleOutput:access-denied']);
+    expect(record.status).toBe('ISOLATED');
+    expect(record.failure).toBeUndefined();
+    expect(record.evidence).toMatchObject({ status: 'stored', collected: 7, failed: 1 });
+    if (record.evidence?.status !== 'stored') throw new Error('no evidence');
+    const manifest = ManifestSchema.parse(
+      JSON.parse(new TextDecoder().decode(await object(s3, bucket, record.evidence.manifestKey))),
+    );
+    expect(manifest.artifacts.find((a) => a.name === 'ec2/console-output.json')).toMatchObject({
+      status: 'failed',
+      error: { code: 'UnauthorizedOperation', message: expect.stringContaining('ec2:GetConsoleOutput') },
+    });
+    expect(await interfaceGroups(world.ec2, instance.instanceId)).not.toContain(instance.groupId);
+  });
+
+  it('records a failed evidence stage when the bucket refuses the writes, and containment is unchanged', async () => {
+    // Prepare: every write to the bucket is denied (a writer double: the fault is the point, not S3).
+    const world = await createWorld(moto, { evidenceBucket: unique('evidence') });
+    const instance = await launchInstance(world.ec2);
+    const sink = world.deps.evidence;
+    if (sink === undefined) throw new Error('evidence is off');
+    world.deps.evidence = {
+      ...sink,
+      writer: {
+        bucket: sink.writer.bucket,
+        put: () => Promise.reject(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' })),
+      },
+    };
+
+    // Act
+    const { workerResults } = await world.dispatch(guardDutyEvent(instance.instanceId, { severity: 8 }));
+    const record = await world.store.require(workerResults[0]?.id ?? '');
+
+    // Assess
+    expect(record.status).toBe('ISOLATED');
+    expect(record.evidence).toMatchObject({ status: 'failed', error: { code: 'AccessDenied' } });
+    expect(world.writeBacks().at(-1)?.Note?.Text).not.toContain('Evidence manifest');
     expect(await interfaceGroups(world.ec2, instance.instanceId)).not.toContain(instance.groupId);
   });
 });

@@ -3,14 +3,10 @@
  * Every object is one PutObject (no multipart) carrying its SHA-256, which S3 verifies on receipt and which
  * Object Lock's default retention requires, encrypted with the evidence key (SSE-KMS).
  */
-import { createHash } from 'node:crypto';
 import type { S3 } from '@aws-sdk/client-s3';
 import { clientGetter, type ClientSource } from '../aws/sdk.js';
 
-/** Lower-case hex SHA-256 of some bytes. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256Hex } from './hash.js';
 
 /** What a stored object's PutObject answered. */
 export interface StoredObject {
