@@ -4,7 +4,11 @@
  * Security Hub note carry the manifest's SHA-256.
  */
 import { describe, expect, it } from 'vitest';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPolicy } from '../../functions/lib/policy/index.js';
 import { createHash } from 'node:crypto';
 import { useMoto } from '../support/moto.js';
 import { FaultInjector } from '../aws/support/faults.js';
@@ -155,5 +159,39 @@ describe('Evidence: collection after containment', () => {
     expect(record.evidence).toMatchObject({ status: 'failed', error: { code: 'AccessDenied' } });
     expect(world.writeBacks().at(-1)?.Note?.Text).not.toContain('Evidence manifest');
     expect(await interfaceGroups(world.ec2, instance.instanceId)).not.toContain(instance.groupId);
+  });
+
+  it('collects nothing for a rule with evidence: { enabled: false }, and refuses a malformed switch', async () => {
+    // Prepare: the demo policy with the switch on its EC2 rule (written as a policy file, read by the loader)
+    const dir = mkdtempSync(join(tmpdir(), 'cordon-evidence-policy-'));
+    const demo = readFileSync('test/pipeline/fixtures/demo-policy/demo.yaml', 'utf8');
+    const off = demo.replace('    mode: auto\n', '    mode: auto\n    evidence: { enabled: false }\n');
+    writeFileSync(join(dir, 'demo.yaml'), off);
+    const malformed = join(dir, 'bad');
+    mkdirSync(malformed);
+    writeFileSync(
+      join(malformed, 'demo.yaml'),
+      demo.replace('    mode: auto\n', "    mode: auto\n    evidence: { enabled: 'no' }\n"),
+    );
+    const bucket = unique('evidence');
+    const world = await createWorld(moto, {
+      evidenceBucket: bucket,
+      policy: loadPolicy([join(dir, 'demo.yaml')]),
+    });
+    const instance = await launchInstance(world.ec2);
+    const s3 = new S3Client({ ...moto.clientConfig(REGION), forcePathStyle: true });
+
+    // Act
+    const { workerResults } = await world.dispatch(guardDutyEvent(instance.instanceId, { severity: 8 }));
+    const record = await world.store.require(workerResults[0]?.id ?? '');
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${record.id}/` }));
+
+    // Assess
+    expect(off).toContain('evidence: { enabled: false }');
+    expect(record.rule).toBe('demo-ec2-backdoor');
+    expect(record.status).toBe('ISOLATED');
+    expect(record.evidence).toBeUndefined();
+    expect(listed.KeyCount ?? 0).toBe(0);
+    expect(() => loadPolicy([malformed])).toThrow(/evidence\.enabled/);
   });
 });

@@ -15,12 +15,18 @@ import { collectEvidence } from './collect.js';
  * logged as an error).
  */
 export async function recordEvidence(
-  deps: Pick<PipelineDeps, 'evidence' | 'memberClients' | 'clock' | 'store'>,
+  deps: Pick<PipelineDeps, 'evidence' | 'memberClients' | 'clock' | 'store' | 'policy'>,
   record: IsolationRecord,
   logger: LoggerLike,
 ): Promise<IsolationRecord> {
   const sink = deps.evidence;
   if (sink === undefined) return record;
+  // The rule as deployed now decides (a rule renamed since the request no longer applies: evidence is collected).
+  const rule = deps.policy.rules.find((r) => r.name === record.rule);
+  if (rule?.evidence?.enabled === false) {
+    logger.info(`evidence is off for rule ${rule.name}: none collected`);
+    return record;
+  }
   const evidence = await collectEvidence(
     {
       writer: sink.writer,
