@@ -8,6 +8,7 @@ import { registerPolicyCommands } from './commands/policy.js';
 import { registerRulesCommands } from './commands/rules.js';
 import { registerActionsCommands } from './commands/actions.js';
 import { registerReplayCommand } from './commands/replay-command.js';
+import { registerEvidenceCommands } from './commands/evidence-command.js';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError } from './kit.js';
 
 /** Build the program: every command and its help. */
@@ -26,6 +27,7 @@ function buildProgram(): Command {
   registerRulesCommands(program);
   registerActionsCommands(program);
   registerReplayCommand(program);
+  registerEvidenceCommands(program);
   return program;
 }
 

@@ -10,6 +10,10 @@ import { runWorker, WorkerJobSchema, type WorkerResult } from './lib/pipeline/wo
 
 // Only the worker runs isolations, so only it emits metrics (the FAILED-isolations alarm reads them).
 const deps = lambdaDeps('isolate', { metrics: createMetrics('isolate') });
+// Once per container: evidence is on by default in the Terraform deployment, so its absence is worth a line.
+if (deps.evidence === undefined) {
+  deps.logger.warn('CORDON_EVIDENCE_BUCKET is not set: no evidence is collected after containment');
+}
 
 /**
  * Invocation target. A malformed job is logged and dropped; store errors throw (Lambda retries). A read-tags job

@@ -28,7 +28,7 @@ import {
   type OutboxEntry,
   type SecurityHubWriter,
 } from '../functions/lib/report/securityhub-writer.js';
-import { bootstrapEmulator, type EmulatorResources } from './emulator.js';
+import { bootstrapEmulator, bootstrapEvidenceBucket, type EmulatorResources } from './emulator.js';
 import { inProcessWorker, type InProcessWorker } from './worker.js';
 
 /** Emulators accept any credentials. */
@@ -72,6 +72,11 @@ export interface LocalPipelineOptions {
   securityHub?: SecurityHubWriter;
   /** Called with each SDK client the pipeline builds (DynamoDB, SNS, member accounts): recorders, timers, faults. */
   instrument?: (client: InstrumentableClient) => void;
+  /**
+   * Collect evidence after containment into this bucket. Against an emulator it is created there first (Object
+   * Lock); against AWS it is the deployed evidence bucket (`keyArn`: its KMS key). Absent: no evidence.
+   */
+  evidence?: { bucket: string; keyArn?: string };
   /** Default: silent (local runs print their own progress). */
   logger?: PipelineLogger;
   /** Default: recorded in memory (in Lambda they are EMF lines on stdout). */
@@ -147,6 +152,17 @@ export async function createLocalPipeline(options: LocalPipelineOptions): Promis
       securityAccountId,
     });
   }
+  let evidence = options.evidence;
+  if (endpoint !== undefined && evidence !== undefined) {
+    const created = await bootstrapEvidenceBucket({
+      endpoint,
+      region,
+      accountId: securityAccountId,
+      bucket: evidence.bucket,
+    });
+    evidence = { bucket: created.bucket, keyArn: evidence.keyArn ?? created.keyArn };
+    if (resources !== undefined) resources.evidence = created;
+  }
   const topicArn = options.topicArn ?? resources?.topicArn;
   if (topicArn === undefined) {
     throw new ConfigurationError('the notifications topic ARN is required against AWS (the deployed topic)');
@@ -165,6 +181,7 @@ export async function createLocalPipeline(options: LocalPipelineOptions): Promis
     ...((options.enforceSecurityAccount ?? endpoint === undefined) ? {} : { emulatorSingleAccount: true }),
     ...(options.memberAccounts === undefined ? {} : { memberAccounts: options.memberAccounts }),
     ...(options.outbox === undefined ? {} : { outboxPath: options.outbox.path }),
+    ...(evidence === undefined ? {} : { evidence }),
   };
   const securityHub =
     options.securityHub ??

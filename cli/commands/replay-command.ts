@@ -8,6 +8,9 @@ import { exitStatusHelp, processIo } from '../kit.js';
 /** Where Security Hub writes go when replaying against an emulator. */
 export const OUTBOX_PATH = '.cordon/securityhub-outbox.jsonl';
 
+/** The evidence bucket `cordon replay --endpoint` creates, and `cordon evidence` reads by default. */
+export const EMULATOR_EVIDENCE_BUCKET = 'cordon-evidence';
+
 export interface ReplayOptions {
   endpoint?: string;
   /** Policy directory or file; the rules are then generated from it (what would be deployed with it). */
@@ -19,6 +22,8 @@ export interface ReplayOptions {
   topicArn?: string;
   memberRole: string;
   outbox: string;
+  /** Where evidence is stored after containment; default against an emulator: {@link EMULATOR_EVIDENCE_BUCKET}. */
+  evidenceBucket?: string;
 }
 
 /** Register `cordon replay`. */
@@ -34,19 +39,23 @@ export function registerReplayCommand(program: Command): void {
     )
     .option(
       '--endpoint <url>',
-      'AWS endpoint of a local emulator (e.g. moto); creates the table, topic and member role there, and writes Security Hub calls to the outbox',
+      'AWS endpoint of a local emulator (e.g. moto); creates the table, topic, member role and evidence bucket there, and writes Security Hub calls to the outbox',
     )
     .option(
       '--policy <dir>',
       'policy directory or file (default: policies/); the rules are generated from it',
     )
-    .option('--json', 'print one JSON line per event: {event, reached, decision, isolation}')
+    .option('--json', 'print one JSON line per event: {event, reached, decision, isolation, evidence}')
     .option('--region <region>', 'AWS region', 'us-east-1')
     .option('--rules <dir>', 'rules directory used without --policy', 'rules')
     .option('--table <name>', 'isolations table', 'cordon-isolations')
     .option('--topic-arn <arn>', 'notifications topic (required against AWS; created against an emulator)')
     .option('--member-role <name>', 'role cordon assumes in member accounts', 'cordon-member')
     .option('--outbox <file>', 'Security Hub outbox used with --endpoint', OUTBOX_PATH)
+    .option(
+      '--evidence-bucket <name>',
+      `evidence bucket (created with Object Lock against an emulator; default there: ${EMULATOR_EVIDENCE_BUCKET}; against AWS: none, no evidence)`,
+    )
     .addHelpText(
       'after',
       '\nExample (see docs/pipeline.md):\n  cordon replay .cordon/demo-event.json --endpoint http://127.0.0.1:5000 --policy test/pipeline/fixtures/demo-policy\n' +

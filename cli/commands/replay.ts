@@ -24,7 +24,7 @@ import {
   type Delivery,
   type LocalPipeline,
 } from '../../harness/pipeline.js';
-import type { ReplayOptions } from './replay-command.js';
+import { EMULATOR_EVIDENCE_BUCKET, type ReplayOptions } from './replay-command.js';
 import {
   EXIT_NEGATIVE,
   EXIT_OK,
@@ -46,6 +46,11 @@ export interface ReplayLine {
   reached: boolean;
   decision: { rule: string | null; mode: string | null; reasons: string[] } | null;
   isolation: { id: string; status: string; steps: { name: string; status: string }[] } | null;
+  /** The isolation's evidence manifest (`s3://bucket/key`) and its SHA-256; null: none was collected. */
+  evidence:
+    | { status: 'stored'; manifest: string; sha256: string; collected: number; failed: number }
+    | { status: 'failed'; error: string }
+    | null;
 }
 
 /** Where output goes (tests capture it). */
@@ -95,6 +100,7 @@ async function replayPipeline(
     throw new InputError('--topic-arn is required against AWS (the deployed notifications topic)');
   }
   const credentials = options.endpoint ? EMULATOR_CREDENTIALS : undefined;
+  const evidenceBucket = options.evidenceBucket ?? (options.endpoint ? EMULATOR_EVIDENCE_BUCKET : undefined);
   const pipeline = await createLocalPipeline({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     region: options.region,
@@ -104,6 +110,7 @@ async function replayPipeline(
     tableName: options.table,
     memberRoleName: options.memberRole,
     ...(options.topicArn === undefined ? {} : { topicArn: options.topicArn }),
+    ...(evidenceBucket === undefined ? {} : { evidence: { bucket: evidenceBucket } }),
     functionName: 'replay',
     ...(options.endpoint
       ? {
@@ -117,7 +124,8 @@ async function replayPipeline(
   const created = pipeline.resources;
   if (created && !options.json) {
     io.out(
-      `emulator ${options.endpoint ?? ''}: table ${created.tableName}, topic ${created.topicArn}, role ${created.memberRoleArn}`,
+      `emulator ${options.endpoint ?? ''}: table ${created.tableName}, topic ${created.topicArn}, role ${created.memberRoleArn}` +
+        (created.evidence ? `, evidence bucket ${created.evidence.bucket}` : ''),
     );
   }
   return pipeline;
@@ -260,6 +268,7 @@ async function replayOne(
             steps: record.steps.map((s) => ({ name: s.name, status: s.status })),
           }
         : null,
+      evidence: record ? evidenceLine(record) : null,
     };
     io.out(JSON.stringify(line));
   } else if (record) {
@@ -268,6 +277,30 @@ async function replayOne(
     );
     for (const step of record.steps) io.out(stepLine(step));
     for (const warning of record.warnings) io.out(`    ! ${warning}`);
+    const evidence = evidenceLine(record);
+    if (evidence?.status === 'stored') {
+      io.out(
+        `  evidence ${evidence.manifest} (SHA-256 ${evidence.sha256}; ${String(evidence.collected)} collected, ${String(evidence.failed)} failed)`,
+      );
+    } else if (evidence?.status === 'failed') {
+      io.out(`  evidence not stored: ${evidence.error}`);
+    }
   }
   return failed;
+}
+
+/** The record's evidence for the output: where its manifest is, or why there is none. */
+function evidenceLine(record: IsolationRecord): ReplayLine['evidence'] {
+  const evidence = record.evidence;
+  if (evidence === undefined) return null;
+  if (evidence.status === 'failed') {
+    return { status: 'failed', error: `${evidence.error.code}: ${evidence.error.message}` };
+  }
+  return {
+    status: 'stored',
+    manifest: `s3://${evidence.bucket}/${evidence.manifestKey}`,
+    sha256: evidence.manifestSha256,
+    collected: evidence.collected,
+    failed: evidence.failed,
+  };
 }

@@ -52,6 +52,20 @@ const EnvSchema = z.object({
   /** A worker run renews its lease while it lives (aws/lease-guard.ts), so a short one only bounds recovery. */
   CORDON_WORKER_LEASE_SECONDS: z.coerce.number().int().min(30).max(3600).default(60),
   CORDON_AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  /** The evidence bucket (Terraform `evidence_bucket`); unset: no evidence is collected. */
+  CORDON_EVIDENCE_BUCKET: z
+    .string()
+    .trim()
+    .regex(/^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$/, 'expected an S3 bucket name')
+    .transform((v) => (v === '' ? undefined : v))
+    .optional(),
+  /** The evidence bucket's KMS key; every artifact is written with SSE-KMS under it. */
+  CORDON_EVIDENCE_KEY_ARN: z
+    .string()
+    .trim()
+    .regex(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+)?$/, 'expected a KMS key ARN')
+    .transform((v) => (v === '' ? undefined : v))
+    .optional(),
 });
 
 /** Everything the pipeline needs to know about its deployment. */
@@ -77,6 +91,8 @@ export interface PipelineConfig {
   resourcePrefix: string;
   leaseSeconds: number;
   maxAttempts: number;
+  /** Where the worker stores evidence after containment; absent: evidence collection is off. */
+  evidence?: { bucket: string; keyArn?: string };
 }
 
 /**
@@ -109,6 +125,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.CORDON_REJECT_ACTION_ID !== undefined) config.rejectActionId = e.CORDON_REJECT_ACTION_ID;
   if (e.CORDON_AWS_ENDPOINT !== undefined) config.endpoint = e.CORDON_AWS_ENDPOINT;
   if (e.CORDON_SECURITYHUB_OUTBOX !== undefined) config.outboxPath = e.CORDON_SECURITYHUB_OUTBOX;
+  if (e.CORDON_EVIDENCE_BUCKET !== undefined) {
+    config.evidence = {
+      bucket: e.CORDON_EVIDENCE_BUCKET,
+      ...(e.CORDON_EVIDENCE_KEY_ARN === undefined ? {} : { keyArn: e.CORDON_EVIDENCE_KEY_ARN }),
+    };
+  }
   return config;
 }
 

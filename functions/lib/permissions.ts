@@ -5,7 +5,8 @@
  * DynamoDB: a TransactWriteItems is authorised per item operation (PutItem, UpdateItem, DeleteItem,
  * ConditionCheckItem), so those appear instead of `dynamodb:TransactWriteItems`. The member-account actions
  * (EC2, IAM...) are not here: the worker reaches them only through `sts:AssumeRole` into the member role, whose
- * permissions are the union of the registered actions' declared permissions.
+ * permissions are the union of the registered actions' declared permissions and the evidence collectors' reads
+ * (functions/lib/evidence/kinds.ts).
  */
 
 /** The Lambda functions of the security account. */
@@ -24,7 +25,11 @@ export type PermissionResource =
   | 'member-role'
   /** Security Hub findings (`*`: BatchUpdateFindings, GetFindings and BatchImportFindings take no
    * resource-level scoping beyond the hub/product ARN) */
-  | 'securityhub';
+  | 'securityhub'
+  /** the evidence bucket's objects (`<bucket arn>/*`) */
+  | 'evidence-bucket'
+  /** the evidence bucket's KMS key, only through S3 for the bucket's objects (Terraform adds the conditions) */
+  | 'evidence-key';
 
 const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 const TABLE_WRITE = [
@@ -62,6 +67,11 @@ export const FUNCTION_PERMISSION_STATEMENTS: Readonly<
     { resource: 'member-role', actions: ['sts:AssumeRole'] },
     { resource: 'securityhub', actions: WRITE_BACK },
     { resource: 'topic', actions: ['sns:Publish'] },
+    // Evidence (evidence/storage.ts): single-request PutObject with SSE-KMS, so S3 asks KMS for a data key on the
+    // worker's behalf. The worker never reads evidence back. STS GetCallerIdentity (the manifest's collecting
+    // principal) needs no permission.
+    { resource: 'evidence-bucket', actions: ['s3:PutObject'] },
+    { resource: 'evidence-key', actions: ['kms:GenerateDataKey'] },
   ],
   expire: [
     { resource: 'table', actions: [...TABLE_READ, ...TABLE_WRITE] },

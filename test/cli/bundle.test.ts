@@ -45,12 +45,15 @@ describe('CLI bundle', () => {
     expect(run('policy', 'validate', 'policies/default.yaml')).toMatch(/^OK: 1 file, \d+ rules/);
   });
 
-  it('loads the AWS SDK and the pipeline only in the replay chunk, imported when replay runs', () => {
+  it('loads the AWS SDK only in the replay and evidence chunks, imported when those commands run', () => {
     // Assess
     const chunks = readdirSync(out).filter((f) => f.endsWith('.js'));
     const withSdk = chunks.filter((f) => /["']@aws-sdk\//.test(readFileSync(join(out, f), 'utf8')));
     expect(withSdk.length).toBeGreaterThan(0);
-    expect(withSdk.every((f) => f.startsWith('replay-'))).toBe(true);
+    expect(
+      withSdk.every((f) => f.startsWith('replay-') || f.startsWith('evidence-')),
+      withSdk.join(', '),
+    ).toBe(true);
     expect(manifest.inputs).toContain('cli/index.ts');
     expect(manifest.inputs).toContain('harness/pipeline.ts');
     expect(manifest.inputs.some((f) => f.includes('node_modules'))).toBe(false);

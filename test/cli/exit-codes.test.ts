@@ -177,6 +177,8 @@ describe('CLI exit status: 1 is a negative result, 2 is bad input or usage', () 
       ['rules', 'match'],
       ['actions', 'list'],
       ['replay'],
+      ['evidence', 'verify'],
+      ['evidence', 'get'],
     ];
     const [top, ...runs] = await Promise.all([
       cordon('--help'),

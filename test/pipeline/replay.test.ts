@@ -70,7 +70,7 @@ describe('CLI: cordon replay', () => {
     expect(code).toBe(0);
     expect(out).toHaveLength(1);
     const line = JSON.parse(out[0] ?? '{}') as ReplayLine;
-    expect(Object.keys(line)).toEqual(['event', 'reached', 'decision', 'isolation']);
+    expect(Object.keys(line)).toEqual(['event', 'reached', 'decision', 'isolation', 'evidence']);
     expect(line).toMatchObject({
       event: file,
       reached: true,

@@ -4,6 +4,7 @@
  * BatchUpdateFindings), SNS notifications read back from an SQS queue subscribed to the topic, and every SDK
  * command recorded (to prove that bad input mutates nothing).
  */
+import type { FaultInjector } from '../aws/support/faults.js';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import {
@@ -118,6 +119,10 @@ export async function createWorld(
     /** Refuse the security account as a target, as deployed (off: moto's one account plays both). */
     enforceSecurityAccount?: boolean;
     memberAccounts?: string[];
+    /** Collect evidence into this bucket (created in moto with Object Lock). */
+    evidenceBucket?: string;
+    /** Also attached to every DynamoDB, SNS, S3 and member-account client (injected faults). */
+    faults?: FaultInjector;
   } = {},
 ): Promise<PipelineWorld> {
   const clientConfig = moto.clientConfig(REGION);
@@ -140,6 +145,7 @@ export async function createWorld(
     // Off by default: moto's one account plays both the security and the member account.
     enforceSecurityAccount: options.enforceSecurityAccount === true,
     ...(options.memberAccounts === undefined ? {} : { memberAccounts: options.memberAccounts }),
+    ...(options.evidenceBucket === undefined ? {} : { evidence: { bucket: options.evidenceBucket } }),
     policy: options.policy ?? loadPolicy(['policies']),
     rules: loadRuleFiles('rules'),
     tableName: unique('cordon-isolations'),
@@ -149,7 +155,10 @@ export async function createWorld(
     functionName: 'test',
     securityHub: new AwsSecurityHubWriter(shClient),
     // Every DynamoDB, SNS and member-account call is recorded (to prove that bad input mutates nothing).
-    instrument: (client) => void recorder.attach(client),
+    instrument: (client) => {
+      recorder.attach(client);
+      options.faults?.attach(client);
+    },
     metrics,
     clock: clock.now,
   });

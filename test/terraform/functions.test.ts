@@ -128,11 +128,8 @@ describe('Terraform: function environment', () => {
     console_environment: [source('console/config.ts')],
   };
 
-  /**
-   * Set for the evidence collection the worker will do (issue 17), before functions/lib/config.ts reads them:
-   * the bucket the worker writes to and the key every write must name (terraform/modules/cordon/evidence.tf).
-   */
-  const AWAITING_READER = ['CORDON_EVIDENCE_BUCKET', 'CORDON_EVIDENCE_KEY_ARN'];
+  /** The bucket the worker writes evidence to and the key every write names (terraform/modules/cordon/evidence.tf). */
+  const EVIDENCE_VARIABLES = ['CORDON_EVIDENCE_BUCKET', 'CORDON_EVIDENCE_KEY_ARN'];
 
   it('sets only variables the configuration modules read', async () => {
     // Prepare
@@ -147,7 +144,7 @@ describe('Terraform: function environment', () => {
       for (const name of names) {
         expect(name, block).toMatch(/^CORDON_/);
         expect(
-          readers[block]?.some((text) => text.includes(`${name}:`)) || (block === 'pipeline_environment' && AWAITING_READER.includes(name)),
+          readers[block]?.some((text) => text.includes(`${name}:`)),
           `${block}.${name} is read by its configuration module`,
         ).toBe(true);
       }
@@ -160,7 +157,7 @@ describe('Terraform: function environment', () => {
     const env = blockAt(locals(await loadTerraform(MODULE)), 'pipeline_environment');
 
     // Act
-    const evidence = Object.fromEntries(AWAITING_READER.map((name) => [name, env[name]]));
+    const evidence = Object.fromEntries(EVIDENCE_VARIABLES.map((name) => [name, env[name]]));
 
     // Assess
     expect(evidence).toEqual({

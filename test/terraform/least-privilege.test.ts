@@ -6,6 +6,7 @@ import { ACTIONS } from '../../functions/lib/actions/registry.js';
 import type { ActionDefinition, PermissionScope } from '../../functions/lib/actions/contract.js';
 import { CONTAIN_USERS, PASS_ROLE_BACK_TO_EC2 } from '../../functions/lib/actions/iam-scopes.js';
 import { FUNCTION_PERMISSIONS } from '../../functions/lib/permissions.js';
+import { KIND_EVIDENCE } from '../../functions/lib/evidence/kinds.js';
 import {
   FUNCTION_PERMISSIONS_FILE,
   MEMBER_ROLE_PERMISSIONS_FILE,
@@ -40,8 +41,6 @@ const REGENERATE = 'stale: run `npx tsx scripts/terraform-permissions.ts` and co
 /** What the Lambda platform itself needs from every execution role, beyond the code's own calls. */
 const PLATFORM_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
 const EXPLICIT_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
-/** What the worker needs to write evidence (terraform/modules/cordon/evidence.tf), not yet declared by the code. */
-const EVIDENCE_WRITE_ACTIONS = ['s3:PutObject', 'kms:GenerateDataKey'];
 
 function committedFunctionPermissions(): FunctionPermissionsFile {
   return JSON.parse(readFileSync(path.join(ROOT, FUNCTION_PERMISSIONS_FILE), 'utf8')) as FunctionPermissionsFile;
@@ -128,8 +127,7 @@ describe('Terraform: function roles are least privilege', () => {
     const statements = nested(trust, 'statement');
 
     // Assess
-    // `evidence`: the worker's evidence writes, until the code declares them (see the next test).
-    expect(resourceNames(config, 'aws_iam_role_policy').sort()).toEqual(['evidence', 'function']);
+    expect(resourceNames(config, 'aws_iam_role_policy')).toEqual(['function']);
     expect(resourceNames(config, 'aws_iam_role_policy_attachment')).toEqual([]);
     expect(resourceNames(config, 'aws_iam_policy')).toEqual([]);
     expect(role['managed_policy_arns']).toBeUndefined();
@@ -140,31 +138,28 @@ describe('Terraform: function roles are least privilege', () => {
     expect(at(single(statements[0] ?? {}, 'principals'), 'identifiers')).toEqual(['lambda.amazonaws.com']);
   });
 
-  it('grants the worker only its evidence writes apart, and only while the code does not declare them', async () => {
+  it('lets only the worker write evidence: PutObject on the bucket objects, the key only through S3', async () => {
     // Prepare
     const config = await loadTerraform(CORDON);
-    const declared = FUNCTION_PERMISSIONS.isolate;
-
-    // Act
-    const policy = resource(config, 'aws_iam_role_policy', 'evidence');
-    const statements = nested(blockAt(locals(config), 'evidence_worker_policy'), 'Statement');
-    const granted = statements.map((s) => [s['Sid'], s['Action'], s['Resource']]);
     const resources = blockAt(locals(config), 'permission_resources');
 
-    // Assess: once FUNCTION_PERMISSIONS declares these for isolate, the generated `least-privilege` policy grants
-    // them (resource kinds evidence-bucket and evidence-key), and evidence.tf's policy must go.
-    for (const action of EVIDENCE_WRITE_ACTIONS) {
-      expect(declared, `${action} is declared: delete aws_iam_role_policy.evidence in evidence.tf`).not.toContain(action);
-    }
-    expect(policy['role']).toBe('${aws_iam_role.function["isolate"].id}');
-    expect(policy['policy']).toBe('${jsonencode(local.evidence_worker_policy)}');
-    expect(granted).toEqual([
-      ['EvidenceWrite', 's3:PutObject', '${local.evidence_bucket_arn}/*'],
-      ['EvidenceKeyThroughS3', 'kms:GenerateDataKey', '${module.evidence_bucket.key_arn}'],
-    ]);
+    // Act
+    const { byResource } = await roleActions('isolate');
+    const others = await Promise.all(
+      entryPoints()
+        .filter((fn) => fn !== 'isolate')
+        .map(async (fn) => [...(await roleActions(fn)).byResource.keys()]),
+    );
+
+    // Assess
+    expect(byResource.get('evidence-bucket')).toEqual(['s3:PutObject']);
+    expect(byResource.get('evidence-key')).toEqual(['kms:GenerateDataKey']);
+    expect(others.flat()).not.toContain('evidence-bucket');
+    expect(others.flat()).not.toContain('evidence-key');
     expect(resources['evidence-bucket']).toEqual(['${local.evidence_bucket_arn}/*']);
     expect(resources['evidence-key']).toEqual(['${module.evidence_bucket.key_arn}']);
     expect(blockAt(locals(config), 'permission_conditions')['evidence-key']).toBe('${local.evidence_key_conditions}');
+    expect(locals(config)['evidence_worker_policy']).toBeUndefined();
   });
 
   it('uses no wildcard action and no wildcard resource in any function role', async () => {
@@ -293,9 +288,10 @@ describe('Terraform: member role', () => {
     expect(undocumented, 'add a row per statement to the member-role table of docs/iam.md').toEqual([]);
   });
 
-  it("allows exactly the union of the registered actions' permissions, each where its scope puts it", () => {
+  it("allows exactly the union of the registered actions' and evidence collectors' permissions, each where its scope puts it", () => {
     // Prepare
-    const union = [...new Set([...ACTIONS.values()].flatMap((a) => a.permissions))].sort();
+    const declarers = [...ACTIONS.values(), ...KIND_EVIDENCE];
+    const union = [...new Set(declarers.flatMap((a) => a.permissions))].sort();
 
     // Act
     const policy = committedMemberPolicy();

@@ -21,6 +21,7 @@ import {
 } from '../report/securityhub-writer.js';
 import { SnsNotifier, type Notifier } from '../report/notifier.js';
 import { createLogger, noMetrics, type PipelineLogger, type PipelineMetrics } from '../observability.js';
+import { S3EvidenceWriter, type EvidenceWriter } from '../evidence/storage.js';
 import { ReadTagsResultSchema, TagsUnavailableError, type TagTarget } from './resource-tags.js';
 
 /** What the worker is asked to do. */
@@ -46,9 +47,18 @@ export interface PipelineDeps {
    * @throws TagsUnavailableError when they cannot be read
    */
   readTags(target: TagTarget): Promise<Record<string, string>>;
+  /** Where the worker stores evidence after containment (config `evidence`); absent: collection is off. */
+  evidence?: EvidenceSink;
   logger: PipelineLogger;
   metrics: PipelineMetrics;
   clock: () => Date;
+}
+
+/** The evidence bucket and who writes to it: the worker's own credentials in the security account. */
+export interface EvidenceSink {
+  writer: EvidenceWriter;
+  /** The worker's principal (STS GetCallerIdentity, which needs no IAM permission). */
+  collectedBy(): Promise<string>;
 }
 
 /** Options of {@link createPipelineDeps}. */
@@ -206,6 +216,7 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
       }
       return parsed.data.tags;
     });
+  const evidence = overrides.evidence ?? evidenceSink(config, clientConfig, instrument);
   return {
     config,
     policy,
@@ -215,8 +226,37 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
     memberClients,
     startWorker,
     readTags,
+    ...(evidence === undefined ? {} : { evidence }),
     logger: overrides.logger ?? createLogger(functionName),
     metrics: overrides.metrics ?? noMetrics(),
     clock: overrides.clock ?? (() => new Date()),
+  };
+}
+
+/** The evidence bucket's writer and the worker's identity, built on first use; undefined when evidence is off. */
+function evidenceSink(
+  config: PipelineConfig,
+  clientConfig: AwsClientConfig,
+  instrument: ((client: InstrumentableClient) => void) | undefined,
+): EvidenceSink | undefined {
+  if (config.evidence === undefined) return undefined;
+  const s3 = lazy(async () => {
+    // Path-style against an emulator: its bucket names are not DNS names of the endpoint.
+    const client = new (await sdk.s3()).S3({
+      ...clientConfig,
+      forcePathStyle: config.endpoint !== undefined,
+    });
+    instrument?.(client);
+    return client;
+  });
+  const identity = lazy(async () => {
+    const sts = new (await sdk.sts()).STS(clientConfig);
+    const caller = await sts.getCallerIdentity({});
+    if (caller.Arn === undefined) throw new CordonError('STS GetCallerIdentity returned no ARN');
+    return caller.Arn;
+  });
+  return {
+    writer: new S3EvidenceWriter(s3, config.evidence.bucket, config.evidence.keyArn),
+    collectedBy: identity,
   };
 }

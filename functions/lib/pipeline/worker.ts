@@ -28,6 +28,7 @@ import {
   RefusedAccountError,
   errorMessage,
 } from '../errors.js';
+import { recordEvidence } from '../evidence/record.js';
 import { reportStatus } from '../report/reporter.js';
 import { actionState, type FailureInfo, type IsolationRecord, type Principal } from '../store/model.js';
 import type { TransitionOptions } from '../store/transitions.js';
@@ -392,6 +393,9 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
     if (error instanceof LeaseLostError) return leaseLost(error);
     throw error;
   }
+  // Evidence runs once the record says ISOLATED, before the report so the Security Hub note carries the
+  // manifest's hash; it never throws and never changes the outcome.
+  if (outcome === 'isolated') final = await recordEvidence(deps, final, log);
   await reportStatus(deps, final);
   deps.metrics.flush();
   return { id: job.id, kind: job.kind, outcome, record: (await deps.store.get(record.id)) ?? final };

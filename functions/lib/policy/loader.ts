@@ -479,6 +479,7 @@ export function loadPolicyFromStrings(files: PolicySource[]): CompiledPolicy {
       ...(input.action === undefined ? {} : { action: input.action }),
       params: params?.success ? (params.data as Record<string, unknown>) : {},
       mode: input.mode,
+      ...(input.evidence === undefined ? {} : { evidence: { enabled: input.evidence.enabled } }),
       position: parsed.position,
     });
   }

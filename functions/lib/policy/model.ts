@@ -132,6 +132,8 @@ export interface CompiledRule {
   /** Validated parameters with the action's defaults applied. */
   params: Record<string, unknown>;
   mode: Mode;
+  /** `enabled: false`: no evidence is collected for this rule's isolations (default: collected). */
+  evidence?: { enabled: boolean };
   position: SourcePosition;
 }
 

@@ -56,6 +56,8 @@ export const ruleSchema = z.strictObject({
   action: z.string().optional(),
   params: z.record(z.string(), z.unknown()).optional(),
   mode: z.enum(MODES),
+  /** Evidence after containment (docs/evidence.md): on unless `enabled: false`. */
+  evidence: z.strictObject({ enabled: z.boolean() }).optional(),
 });
 
 const DURATION = /^([1-9]\d*)(m|h|d)$/;

@@ -142,6 +142,10 @@ export function buildNote(record: IsolationRecord): string {
     const done = record.steps.filter((s) => s.status === 'done').length;
     parts.push(`${done}/${record.steps.length} steps done.`);
   }
+  // The anchor of the evidence's chain of custody, kept where cordon's own store cannot rewrite it.
+  if (record.evidence?.status === 'stored') {
+    parts.push(`Evidence manifest SHA-256 ${record.evidence.manifestSha256}.`);
+  }
   if (record.status === 'PENDING_APPROVAL') {
     // The custom actions act on a source finding: an API request has none, only cordon's imported finding.
     const guidance =

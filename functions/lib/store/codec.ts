@@ -13,6 +13,7 @@ import { CordonError, CorruptRecordError } from '../errors.js';
 import { SEVERITY_LABELS, type Resource } from '../findings/model.js';
 import { findKind } from '../resources/registry.js';
 import { ISOLATION_STATUSES, keys, type IsolationRecord } from './model.js';
+import { EvidenceRefSchema } from '../evidence/model.js';
 
 /** `kind` of isolation items: the partition key of the time-ordered `by-time` index. */
 export const ISOLATION_KIND = 'isolation';
@@ -140,6 +141,7 @@ const recordFields = {
   leaseExpiresAt: z.string().optional(),
   leaseId: z.string().optional(),
   exposedAt: z.string().optional(),
+  evidence: EvidenceRefSchema.optional(),
   reports: z.strictObject({
     securityhub: ReportOutcomeSchema.optional(),
     sns: ReportOutcomeSchema.optional(),

@@ -37,7 +37,9 @@ import {
   type IsolationQuery,
   type StoreTable,
 } from './queries.js';
+import type { EvidenceRef } from '../evidence/model.js';
 import {
+  saveEvidence,
   saveProgress,
   saveReports,
   transition,
@@ -194,5 +196,10 @@ export class IsolationStore {
     securityHub?: SecurityHubRef,
   ): Promise<void> {
     return saveReports(this.table, id, reports, pending, at, securityHub);
+  }
+
+  /** Record where the isolation's evidence is, or why there is none (does not touch status). */
+  saveEvidence(id: string, evidence: EvidenceRef, at: string): Promise<void> {
+    return saveEvidence(this.table, id, evidence, at);
   }
 }

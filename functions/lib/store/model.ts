@@ -3,6 +3,7 @@
  * the table's key schema and indexes. Terraform (`modules/cordon`), the local table helper and the store all read
  * {@link TABLE_KEYS} and {@link TABLE_INDEXES}, so the deployed table and the code cannot drift apart.
  */
+import type { EvidenceRef } from '../evidence/model.js';
 import type { ActionState, BeforeState, StepRecord } from '../actions/contract.js';
 import type { FindingSource, Resource, SeverityLabel } from '../findings/model.js';
 import { actedOnAccount } from '../findings/account.js';
@@ -211,6 +212,8 @@ export interface IsolationRecord {
    * that closes it: the expire sweep resumes such a record first, as soon as its lease lapses.
    */
   exposedAt?: string;
+  /** Where the evidence collected after containment is, with the manifest's SHA-256 (see evidence/model.ts). */
+  evidence?: EvidenceRef;
   reports: { securityhub?: ReportOutcome; sns?: ReportOutcome };
   pendingReports: PendingReport[];
   /** Incremented on every write (optimistic concurrency for updates that do not change status). */

@@ -2,6 +2,7 @@
  * Status transitions and progress saves of isolation records: the writes that move a record through the state
  * machine of model.ts, each conditioned on the record's current status.
  */
+import type { EvidenceRef } from '../evidence/model.js';
 import type { BeforeState, StepRecord } from '../actions/contract.js';
 import { ConflictError, CordonError, LeaseLostError } from '../errors.js';
 import { REPORTS_PENDING, recordFromItem } from './codec.js';
@@ -200,6 +201,26 @@ export async function saveReports(
   // The sparse marker of the pending-reports index: present exactly while reports wait.
   if (pending.length > 0) builder.set('reportsPending', REPORTS_PENDING);
   else builder.remove('reportsPending');
+  await (
+    await table.doc()
+  ).update({
+    TableName: table.tableName,
+    Key: keys.isolation(id),
+    ...builder.build(fence(builder, { exists: true })),
+  });
+}
+
+/**
+ * Record where an isolation's evidence is (or why there is none). Does not touch status: the evidence of a
+ * containment is a fact whatever happened to the record since.
+ */
+export async function saveEvidence(
+  table: StoreTable,
+  id: string,
+  evidence: EvidenceRef,
+  at: string,
+): Promise<void> {
+  const builder = recordUpdate(at).set('evidence', evidence);
   await (
     await table.doc()
   ).update({

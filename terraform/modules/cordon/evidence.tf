@@ -1,11 +1,9 @@
 # The evidence bucket (modules/evidence-bucket): artifacts collected during containment, locked in COMPLIANCE
 # mode, encrypted with their own key, readable only by the forensics role.
 #
-# The worker's permissions on it are a separate inline policy, `evidence`, not statements of `least-privilege`:
-# that policy is exactly what the code declares (function-permissions.json), and the code does not declare
-# the evidence writes yet. Once FUNCTION_PERMISSIONS declares them for the isolate function (resource kinds
-# `evidence-bucket` and `evidence-key`, which permission_resources already maps), delete this policy;
-# test/terraform fails until then and says so.
+# The worker's permissions on it are statements of its generated policy (iam.tf): the code declares
+# s3:PutObject on `evidence-bucket` and kms:GenerateDataKey on `evidence-key` (FUNCTION_PERMISSION_STATEMENTS),
+# and permission_resources / permission_conditions in iam.tf scope them to the bucket's objects and to KMS via S3.
 
 module "evidence_bucket" {
   source = "../evidence-bucket"
@@ -28,33 +26,4 @@ locals {
     { test = "StringEquals", variable = "kms:ViaService", values = ["s3.${local.region}.amazonaws.com"] },
     { test = "StringLike", variable = "kms:EncryptionContext:aws:s3:arn", values = ["${local.evidence_bucket_arn}/*"] },
   ]
-
-  # The worker writes artifacts (single-request PutObject naming the key) and never reads them back: S3
-  # verifies the checksum it sends, and the forensics role does the reading.
-  evidence_worker_policy = {
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "EvidenceWrite"
-        Effect   = "Allow"
-        Action   = "s3:PutObject"
-        Resource = "${local.evidence_bucket_arn}/*"
-      },
-      {
-        Sid      = "EvidenceKeyThroughS3"
-        Effect   = "Allow"
-        Action   = "kms:GenerateDataKey"
-        Resource = module.evidence_bucket.key_arn
-        Condition = {
-          for condition in local.evidence_key_conditions : condition.test => { (condition.variable) = condition.values }
-        }
-      },
-    ]
-  }
-}
-
-resource "aws_iam_role_policy" "evidence" {
-  name   = "evidence-writes"
-  role   = aws_iam_role.function["isolate"].id
-  policy = jsonencode(local.evidence_worker_policy)
 }

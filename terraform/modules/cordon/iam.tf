@@ -3,7 +3,6 @@
 #     function-permissions.json by scripts/terraform-permissions.ts; a test fails when the file is stale), each
 #     scoped to the resources of the kind the code names (local.permission_resources); and
 #   - the Lambda platform's own needs: writing to the function's log group and to its dead-letter queue.
-# The worker also has `evidence` (evidence.tf) until the code declares its evidence writes.
 # No managed policies are attached, and no statement uses a wildcard action (test/terraform asserts both).
 
 locals {
@@ -19,7 +18,7 @@ locals {
     # The worker may assume only the member role name, in any account of the organisation (permission_conditions).
     member-role = ["arn:${local.partition}:iam::*:role/${var.member_role_name}"]
     # BatchUpdateFindings is authorised on the hub; BatchImportFindings on the account's default product.
-    # The evidence the worker writes (declared by the code later; until then evidence.tf grants it apart).
+    # The evidence the worker writes: the bucket's objects, and its key (through S3 only: permission_conditions).
     evidence-bucket = ["${local.evidence_bucket_arn}/*"]
     evidence-key    = [module.evidence_bucket.key_arn]
     securityhub = [

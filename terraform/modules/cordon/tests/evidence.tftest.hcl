@@ -47,26 +47,31 @@ run "the_worker_writes_evidence_with_its_key_only" {
     error_message = "The functions must get the evidence bucket's name and key (CORDON_EVIDENCE_BUCKET, CORDON_EVIDENCE_KEY_ARN)."
   }
 
+  # The writes are statements of the worker's generated policy (function-permissions.json), scoped by kind.
   assert {
-    condition = jsondecode(aws_iam_role_policy.evidence.policy).Statement == [
-      {
-        Sid      = "EvidenceWrite"
-        Effect   = "Allow"
-        Action   = "s3:PutObject"
-        Resource = "arn:aws:s3:::cordon-ci-evidence-111111111111/*"
-      },
-      {
-        Sid      = "EvidenceKeyThroughS3"
-        Effect   = "Allow"
-        Action   = "kms:GenerateDataKey"
-        Resource = "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555"
-        Condition = {
-          StringEquals = { "kms:ViaService" = ["s3.eu-west-1.amazonaws.com"] }
-          StringLike   = { "kms:EncryptionContext:aws:s3:arn" = ["arn:aws:s3:::cordon-ci-evidence-111111111111/*"] }
-        }
-      },
+    condition = (
+      [for s in local.function_permissions["isolate"] : s.actions if s.resource == "evidence-bucket"] == [["s3:PutObject"]] &&
+      [for s in local.function_permissions["isolate"] : s.actions if s.resource == "evidence-key"] == [["kms:GenerateDataKey"]] &&
+      local.permission_resources["evidence-bucket"] == ["arn:aws:s3:::cordon-ci-evidence-111111111111/*"] &&
+      local.permission_resources["evidence-key"] == ["arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555"]
+    )
+    error_message = "The worker must write evidence with PutObject on the bucket's objects and GenerateDataKey on the evidence key, nothing more."
+  }
+
+  assert {
+    condition = local.permission_conditions["evidence-key"] == [
+      { test = "StringEquals", variable = "kms:ViaService", values = ["s3.eu-west-1.amazonaws.com"] },
+      { test = "StringLike", variable = "kms:EncryptionContext:aws:s3:arn", values = ["arn:aws:s3:::cordon-ci-evidence-111111111111/*"] },
     ]
-    error_message = "The worker's evidence policy must be PutObject on the bucket's objects and GenerateDataKey on the evidence key through S3, nothing more."
+    error_message = "The worker may use the evidence key only through S3, for the evidence bucket's objects."
+  }
+
+  assert {
+    condition = alltrue([
+      for name, statements in local.function_permissions :
+      name == "isolate" || alltrue([for s in statements : !contains(["evidence-bucket", "evidence-key"], s.resource)])
+    ])
+    error_message = "Only the worker writes evidence."
   }
 
   assert {

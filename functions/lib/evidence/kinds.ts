@@ -1,0 +1,27 @@
+/**
+ * Which resource kinds have an evidence collector: one line per kind, keyed by the kind registry's types
+ * (resources/registry.ts). A kind without a line still gets the common artifacts (the finding and the decision).
+ */
+import type { Resource, ResourceType } from '../findings/model.js';
+import { findKind } from '../resources/registry.js';
+import { ConfigurationError } from '../errors.js';
+import type { KindEvidence } from './collector.js';
+import { ec2InstanceEvidence } from './ec2-instance.js';
+import { iamUserEvidence } from './iam-user.js';
+
+export const KIND_EVIDENCE: readonly KindEvidence[] = [ec2InstanceEvidence, iamUserEvidence];
+
+const BY_TYPE = new Map<ResourceType, KindEvidence>();
+for (const evidence of KIND_EVIDENCE) {
+  if (findKind(evidence.type) === undefined) {
+    throw new ConfigurationError(
+      `evidence collector for ${evidence.type}, which is not a registered resource kind`,
+    );
+  }
+  BY_TYPE.set(evidence.type, evidence);
+}
+
+/** The collector of a resource's kind, or undefined when its kind has none. */
+export function kindEvidenceOf(resource: Resource): KindEvidence | undefined {
+  return BY_TYPE.get(resource.type);
+}

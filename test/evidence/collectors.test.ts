@@ -1,0 +1,237 @@
+/**
+ * The evidence collectors against moto: each kind's steps call exactly the member-role permissions the kind
+ * declares (the member role is generated from them, like the actions'), and a step that fails is listed as
+ * failed with its error while the others are still collected.
+ */
+import { describe, expect, it } from 'vitest';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AddUserToGroupCommand,
+  AttachUserPolicyCommand,
+  CreateGroupCommand,
+  CreatePolicyCommand,
+  CreateVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
+import type { MemberClientFactory } from '../../functions/lib/aws/member-clients.js';
+import { collectEvidence } from '../../functions/lib/evidence/collect.js';
+import { KIND_EVIDENCE } from '../../functions/lib/evidence/kinds.js';
+import { ManifestSchema, type Manifest } from '../../functions/lib/evidence/model.js';
+import { sha256Hex, type EvidenceWriter } from '../../functions/lib/evidence/storage.js';
+import type { Resource } from '../../functions/lib/findings/model.js';
+import type { IsolationRecord } from '../../functions/lib/store/model.js';
+import { TEST_ACCOUNT, useMoto } from '../support/moto.js';
+import { motoActionContext, type TestContext } from '../actions/support/action-context.js';
+import { seedUser } from '../actions/support/iam-state.js';
+import { launchInstance, unique } from '../pipeline/support.js';
+
+const moto = useMoto({ resetEach: false });
+const REGION = 'us-east-1';
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Objects kept in memory: these tests are about the member-account reads, not S3 (collection.test.ts is). */
+function memoryWriter(): EvidenceWriter & { objects: Map<string, Uint8Array> } {
+  const objects = new Map<string, Uint8Array>();
+  return {
+    bucket: 'memory',
+    objects,
+    put: async (key, bytes, sha256) => {
+      if (sha256Hex(bytes) !== sha256) throw new Error(`checksum mismatch for ${key}`);
+      objects.set(key, bytes);
+      return {};
+    },
+  };
+}
+
+function recordFor(resource: Resource, before: Record<string, unknown> = {}): IsolationRecord {
+  const at = '2026-12-05T10:00:00.000Z';
+  return {
+    id: unique('iso-evidence'),
+    resource,
+    resourceKey: `${resource.accountId}#${resource.region}#${resource.type}#${resource.id}`,
+    resourceId: resource.id,
+    accountId: resource.accountId,
+    region: resource.region,
+    action: 'test-action',
+    params: {},
+    mode: 'auto',
+    status: 'ISOLATED',
+    steps: [],
+    releaseSteps: [],
+    before,
+    requester: { type: 'policy', id: 'rule', name: 'rule' },
+    audit: [],
+    warnings: [],
+    createdAt: at,
+    updatedAt: at,
+    reports: {},
+    pendingReports: [],
+    version: 1,
+  };
+}
+
+async function collect(
+  test: TestContext,
+  record: IsolationRecord,
+): Promise<{ manifest: Manifest; writer: ReturnType<typeof memoryWriter> }> {
+  const writer = memoryWriter();
+  const memberClients: MemberClientFactory = async () => test.ctx.clients;
+  const ref = await collectEvidence(
+    {
+      writer,
+      memberClients,
+      collectedBy: async () => 'arn:aws:sts::123456789012:assumed-role/worker/test',
+      clock: () => new Date(),
+      logger: silent,
+    },
+    record,
+  );
+  if (ref.status !== 'stored') throw new Error(`evidence not stored: ${ref.error.message}`);
+  const bytes = writer.objects.get(ref.manifestKey) ?? new Uint8Array();
+  expect(sha256Hex(bytes)).toBe(ref.manifestSha256);
+  return { manifest: ManifestSchema.parse(JSON.parse(new TextDecoder().decode(bytes))), writer };
+}
+
+function declared(type: Resource['type']): string[] {
+  return [...(KIND_EVIDENCE.find((k) => k.type === type)?.permissions ?? [])].sort();
+}
+
+function ec2Resource(instanceId: string): Resource {
+  return {
+    type: 'ec2-instance',
+    id: instanceId,
+    accountId: TEST_ACCOUNT,
+    region: REGION,
+    tags: {},
+    networkInterfaces: [],
+    securityGroupIds: [],
+  };
+}
+
+describe('Evidence: collectors declare exactly the member-account reads they make', () => {
+  it('EC2 instance: every declared permission is called, nothing else, and nothing mutates', async () => {
+    // Prepare
+    const test = motoActionContext(moto);
+    const instance = await launchInstance(new EC2Client(moto.clientConfig(REGION)));
+    const record = recordFor(ec2Resource(instance.instanceId), {
+      networkInterfaces: { 'eni-1': { vpcId: instance.vpcId, deviceIndex: 0, groups: [instance.groupId] } },
+    });
+
+    // Act
+    const { manifest } = await collect(test, record);
+
+    // Assess
+    const called = [...new Set(test.recorder.commands.map((c) => c.iamAction))].sort();
+    expect(called).toEqual(declared('ec2-instance'));
+    expect(manifest.artifacts.filter((a) => a.status === 'failed')).toEqual([]);
+    for (const artifact of manifest.artifacts) {
+      for (const call of artifact.calls) expect(declared('ec2-instance')).toContain(call.api);
+    }
+  });
+
+  it('IAM user: policies with documents, groups, keys with last use, MFA and login profile, with exactly the declared reads', async () => {
+    // Prepare
+    const test = motoActionContext(moto);
+    const iam = new IAMClient(moto.clientConfig(REGION));
+    const userName = unique('evidence-user');
+    await seedUser(iam, userName);
+    const policy = await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: unique('managed'),
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }],
+        }),
+      }),
+    );
+    await iam.send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: policy.Policy?.Arn ?? '' }));
+    const group = unique('group');
+    await iam.send(new CreateGroupCommand({ GroupName: group }));
+    await iam.send(new AddUserToGroupCommand({ GroupName: group, UserName: userName }));
+    const mfa = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: unique('mfa') }));
+    await iam.send(
+      new EnableMFADeviceCommand({
+        UserName: userName,
+        SerialNumber: mfa.VirtualMFADevice?.SerialNumber ?? '',
+        AuthenticationCode1: '123456',
+        AuthenticationCode2: '654321',
+      }),
+    );
+    const record = recordFor({
+      type: 'iam-user',
+      id: userName,
+      userName,
+      accountId: TEST_ACCOUNT,
+      region: REGION,
+      tags: {},
+    });
+
+    // Act
+    const { manifest, writer } = await collect(test, record);
+
+    // Assess
+    const called = [...new Set(test.recorder.commands.map((c) => c.iamAction))].sort();
+    expect(called).toEqual(declared('iam-user'));
+    expect(manifest.artifacts.map((a) => [a.name, a.status])).toEqual([
+      ['finding.json', 'collected'],
+      ['decision.json', 'collected'],
+      ['iam/user.json', 'collected'],
+      ['iam/inline-policies.json', 'collected'],
+      ['iam/attached-policies.json', 'collected'],
+      ['iam/groups.json', 'collected'],
+      ['iam/access-keys.json', 'collected'],
+      ['iam/mfa-devices.json', 'collected'],
+      ['iam/login-profile.json', 'collected'],
+    ]);
+    const read = (name: string): unknown =>
+      JSON.parse(new TextDecoder().decode(writer.objects.get(`${record.id}/${name}`) ?? new Uint8Array()));
+    expect(read('iam/attached-policies.json')).toMatchObject({
+      AttachedPolicies: [
+        { PolicyArn: policy.Policy?.Arn, PolicyDocument: { Statement: [{ Action: 's3:ListBucket' }] } },
+      ],
+    });
+    expect(read('iam/inline-policies.json')).toMatchObject({ Policies: [{ PolicyName: 'customer-read' }] });
+    expect(read('iam/groups.json')).toMatchObject({ Groups: [{ GroupName: group }] });
+    expect(read('iam/access-keys.json')).toMatchObject({
+      AccessKeys: [{ UserName: userName }, { UserName: userName }],
+    });
+    expect(read('iam/mfa-devices.json')).toMatchObject({ MFADevices: [{ UserName: userName }] });
+    expect(read('iam/login-profile.json')).toMatchObject({ LoginProfile: { UserName: userName } });
+  });
+
+  it('lists a step AccessDenied refused as failed with its error and request id, and still collects the others', async () => {
+    // Prepare: moto allows every call; the denial is injected (aws-sdk middleware), as the resilience tests do.
+    const test = motoActionContext(moto);
+    const instance = await launchInstance(new EC2Client(moto.clientConfig(REGION)));
+    test.faults.inject('GetConsoleOutput', 'access-denied');
+
+    // Act
+    const { manifest } = await collect(test, recordFor(ec2Resource(instance.instanceId)));
+
+    // Assess
+    const failed = manifest.artifacts.filter((a) => a.status === 'failed');
+    expect(failed).toEqual([
+      {
+        name: 'ec2/console-output.json',
+        status: 'failed',
+        calls: [
+          {
+            api: 'ec2:GetConsoleOutput',
+            region: REGION,
+            account: TEST_ACCOUNT,
+            requestId: expect.any(String),
+          },
+        ],
+        error: {
+          code: expect.stringMatching(/AccessDenied|UnauthorizedOperation/),
+          message: expect.any(String),
+        },
+        collectedAt: expect.any(String),
+      },
+    ]);
+    expect(manifest.artifacts.filter((a) => a.status === 'collected').map((a) => a.name)).toContain(
+      'ec2/instance.json',
+    );
+  });
+});
