@@ -28,7 +28,6 @@ import {
   RefusedAccountError,
   errorMessage,
 } from '../errors.js';
-import { recordEvidence } from '../evidence/record.js';
 import { reportStatus } from '../report/reporter.js';
 import { actionState, type FailureInfo, type IsolationRecord, type Principal } from '../store/model.js';
 import type { TransitionOptions } from '../store/transitions.js';
@@ -395,8 +394,27 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
   }
   // Evidence runs once the record says ISOLATED, before the report so the Security Hub note carries the
   // manifest's hash; it never throws and never changes the outcome.
-  if (outcome === 'isolated') final = await recordEvidence(deps, final, log);
+  if (outcome === 'isolated' && deps.evidence !== undefined)
+    final = await collectAfterContainment(deps, final, log);
   await reportStatus(deps, final);
   deps.metrics.flush();
   return { id: job.id, kind: job.kind, outcome, record: (await deps.store.get(record.id)) ?? final };
+}
+
+/**
+ * The evidence stage, imported on first use: it runs after containment, so its code is not part of the cold start
+ * to contained. A failure to load it is logged and leaves the record as it is, like any evidence failure.
+ */
+async function collectAfterContainment(
+  deps: PipelineDeps,
+  record: IsolationRecord,
+  log: Parameters<typeof import('../evidence/record.js').recordEvidence>[2],
+): Promise<IsolationRecord> {
+  try {
+    const { recordEvidence } = await import('../evidence/record.js');
+    return await recordEvidence(deps, record, log);
+  } catch (error) {
+    log.error(`evidence was not collected: ${errorMessage(error)}`);
+    return record;
+  }
 }
