@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { ActionManifest, PermissionScope } from '../functions/lib/actions/contract.js';
 import { ACTIONS } from '../functions/lib/actions/registry.js';
-import { KIND_EVIDENCE } from '../functions/lib/evidence/kinds.js';
+import { EVIDENCE_DECLARERS } from '../functions/lib/evidence/kinds.js';
 import { FUNCTION_PERMISSION_STATEMENTS } from '../functions/lib/permissions.js';
 
 /** One statement of the generated member-role policy. */
@@ -212,7 +212,7 @@ export type PermissionDeclarer = Pick<ActionManifest, 'name' | 'permissions' | '
 
 /** The registered actions, then the evidence collectors: everything the worker calls through the member role. */
 export function memberRoleDeclarers(): PermissionDeclarer[] {
-  return [...ACTIONS.values(), ...KIND_EVIDENCE];
+  return [...ACTIONS.values(), ...EVIDENCE_DECLARERS];
 }
 
 /**

@@ -14,31 +14,22 @@ import {
   CreateSubnetCommand,
   CreateVpcCommand,
   RunInstancesCommand,
-  EC2,
 } from '@aws-sdk/client-ec2';
 import {
   AddRoleToInstanceProfileCommand,
   CreateInstanceProfileCommand,
   CreateRoleCommand,
-  IAM,
 } from '@aws-sdk/client-iam';
 import {
   CreateAutoScalingGroupCommand,
   DescribeAutoScalingInstancesCommand,
-  AutoScaling,
 } from '@aws-sdk/client-auto-scaling';
-import {
-  CreateTargetGroupCommand,
-  RegisterTargetsCommand,
-  ElasticLoadBalancingV2,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateTargetGroupCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   CreateLoadBalancerCommand,
-  ElasticLoadBalancing,
   RegisterInstancesWithLoadBalancerCommand,
 } from '@aws-sdk/client-elastic-load-balancing';
-import { S3 } from '@aws-sdk/client-s3';
-import { s3ClientConfig } from '../../functions/lib/aws/member-services.js';
+import { testMemberClients } from '../support/member-clients.js';
 import type {
   ActionContext,
   ActionState,
@@ -46,8 +37,6 @@ import type {
   MemberClients,
   StepRecord,
 } from '../../functions/lib/actions/contract.js';
-import { SSOAdmin } from '@aws-sdk/client-sso-admin';
-import { Identitystore } from '@aws-sdk/client-identitystore';
 import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
 import type { Ec2InstanceResource } from '../../functions/lib/findings/model.js';
 import type { MotoHandle } from '../support/moto.js';
@@ -202,16 +191,7 @@ export const FAULTS = {
 /** Member clients against moto, with fault injection and traffic counting on every client. */
 export function memberClients(moto: MotoHandle, traffic: Traffic, maxAttempts = 1): MemberClients {
   const config = { ...moto.clientConfig(REGION), maxAttempts };
-  const clients: MemberClients = {
-    ec2: new EC2(config),
-    iam: new IAM(config),
-    autoScaling: new AutoScaling(config),
-    elbv2: new ElasticLoadBalancingV2(config),
-    ssoAdmin: new SSOAdmin(config),
-    identityStore: new Identitystore(config),
-    elb: new ElasticLoadBalancing(config),
-    s3: new S3(s3ClientConfig(config)),
-  };
+  const clients: MemberClients = testMemberClients(config);
   // Inside the retry loop (finalizeRequest, low priority): an injected throttle is retried like a real one.
   const options = { step: 'finalizeRequest', priority: 'low', name: 'cordonTestTraffic' } as const;
   const instrumented: Instrumentable[] = [
@@ -276,16 +256,7 @@ export interface Network {
 /** A setup client without faults or counting. */
 export function setupClients(moto: MotoHandle): MemberClients {
   const config = moto.clientConfig(REGION);
-  return {
-    ec2: new EC2(config),
-    iam: new IAM(config),
-    autoScaling: new AutoScaling(config),
-    elbv2: new ElasticLoadBalancingV2(config),
-    ssoAdmin: new SSOAdmin(config),
-    identityStore: new Identitystore(config),
-    elb: new ElasticLoadBalancing(config),
-    s3: new S3(s3ClientConfig(config)),
-  };
+  return testMemberClients(config);
 }
 
 export async function createNetwork(setup: MemberClients, cidr = '10.0.0.0/16'): Promise<Network> {

@@ -50,7 +50,9 @@ describe('Evidence: collection after containment', () => {
       status: 'stored',
       bucket,
       manifestKey: `${id}/manifest.json`,
-      failed: 0,
+      // moto lacks GuardDuty GetFindings and EC2 GetConsoleScreenshot: the manifest lists both as failed.
+      collected: 10,
+      failed: 2,
     });
     if (record.evidence?.status !== 'stored') throw new Error('no evidence');
     const manifestBytes = await object(s3, bucket, record.evidence.manifestKey);
@@ -65,12 +67,16 @@ describe('Evidence: collection after containment', () => {
     expect(manifest.artifacts.map((a) => [a.name, a.status])).toEqual([
       ['finding.json', 'collected'],
       ['decision.json', 'collected'],
+      ['guardduty/finding.json', 'failed'],
       ['ec2/instance.json', 'collected'],
       ['ec2/network-interfaces.json', 'collected'],
       ['ec2/security-groups.json', 'collected'],
       ['ec2/volumes.json', 'collected'],
       ['ec2/console-output.json', 'collected'],
       ['ec2/snapshots.json', 'collected'],
+      ['ec2/console-screenshot.json', 'failed'],
+      ['ec2/flow-logs.json', 'collected'],
+      ['iam/instance-profile.json', 'collected'],
     ]);
     for (const artifact of manifest.artifacts) {
       if (artifact.status !== 'collected') continue;
@@ -124,7 +130,8 @@ describe('Evidence: collection after containment', () => {
     expect(faults.raised).toEqual(['GetConsoleOutput:access-denied']);
     expect(record.status).toBe('ISOLATED');
     expect(record.failure).toBeUndefined();
-    expect(record.evidence).toMatchObject({ status: 'stored', collected: 7, failed: 1 });
+    // GetConsoleOutput denied; GetFindings and GetConsoleScreenshot are not in moto.
+    expect(record.evidence).toMatchObject({ status: 'stored', collected: 9, failed: 3 });
     if (record.evidence?.status !== 'stored') throw new Error('no evidence');
     const manifest = ManifestSchema.parse(
       JSON.parse(new TextDecoder().decode(await object(s3, bucket, record.evidence.manifestKey))),

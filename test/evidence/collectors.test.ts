@@ -4,10 +4,23 @@
  * failed with its error while the others are still collected.
  */
 import { describe, expect, it } from 'vitest';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AssociateIamInstanceProfileCommand,
+  CreateFlowLogsCommand,
+  EC2Client,
+  GetConsoleScreenshotCommand,
+} from '@aws-sdk/client-ec2';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import { mockClient } from 'aws-sdk-client-mock';
 import {
   AddUserToGroupCommand,
+  AddRoleToInstanceProfileCommand,
+  AttachRolePolicyCommand,
   AttachUserPolicyCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  PutRolePolicyCommand,
   CreateGroupCommand,
   CreatePolicyCommand,
   CreateVirtualMFADeviceCommand,
@@ -97,6 +110,51 @@ function declared(type: Resource['type']): string[] {
   return [...(KIND_EVIDENCE.find((k) => k.type === type)?.permissions ?? [])].sort();
 }
 
+/** A role with an inline and a managed policy, in an instance profile. */
+async function instanceProfile(
+  iam: IAMClient,
+): Promise<{ profileName: string; roleName: string; policyArn: string }> {
+  const roleName = unique('app-role');
+  const profileName = unique('app-profile');
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: roleName,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    }),
+  );
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: roleName,
+      PolicyName: 'app-inline',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+      }),
+    }),
+  );
+  const policy = await iam.send(
+    new CreatePolicyCommand({
+      PolicyName: unique('app-managed'),
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }],
+      }),
+    }),
+  );
+  const policyArn = policy.Policy?.Arn ?? '';
+  await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }));
+  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: profileName }));
+  await iam.send(
+    new AddRoleToInstanceProfileCommand({ InstanceProfileName: profileName, RoleName: roleName }),
+  );
+  return { profileName, roleName, policyArn };
+}
+
 function ec2Resource(instanceId: string): Resource {
   return {
     type: 'ec2-instance',
@@ -111,23 +169,85 @@ function ec2Resource(instanceId: string): Resource {
 
 describe('Evidence: collectors declare exactly the member-account reads they make', () => {
   it('EC2 instance: every declared permission is called, nothing else, and nothing mutates', async () => {
-    // Prepare
+    // Prepare: an instance with an instance profile whose role has an inline and a managed policy, in a VPC
+    // with a flow log. moto lacks GetConsoleScreenshot: that one call is answered by aws-sdk-client-mock,
+    // every other goes to moto (callThrough).
     const test = motoActionContext(moto);
-    const instance = await launchInstance(new EC2Client(moto.clientConfig(REGION)));
+    const ec2 = new EC2Client(moto.clientConfig(REGION));
+    const instance = await launchInstance(ec2);
+    const profile = await instanceProfile(new IAMClient(moto.clientConfig(REGION)));
+    await ec2.send(
+      new AssociateIamInstanceProfileCommand({
+        InstanceId: instance.instanceId,
+        IamInstanceProfile: { Name: profile.profileName },
+      }),
+    );
+    const flowLogBucket = unique('flow-logs');
+    await new S3Client({ ...moto.clientConfig(REGION), forcePathStyle: true }).send(
+      new CreateBucketCommand({ Bucket: flowLogBucket }),
+    );
+    await ec2.send(
+      new CreateFlowLogsCommand({
+        ResourceIds: [instance.vpcId],
+        ResourceType: 'VPC',
+        TrafficType: 'ALL',
+        LogDestinationType: 's3',
+        LogDestination: `arn:aws:s3:::${flowLogBucket}`,
+      }),
+    );
+    const screenshot = mockClient(test.ctx.clients.ec2);
+    screenshot.send.callThrough();
+    screenshot
+      .on(GetConsoleScreenshotCommand)
+      .resolves({
+      $metadata: { requestId: 'mock-screenshot' },
+      InstanceId: instance.instanceId,
+      ImageData: 'aGVsbG8=',
+    });
     const record = recordFor(ec2Resource(instance.instanceId), {
       networkInterfaces: { 'eni-1': { vpcId: instance.vpcId, deviceIndex: 0, groups: [instance.groupId] } },
     });
 
     // Act
-    const { manifest } = await collect(test, record);
+    const { manifest, writer } = await collect(test, record);
+    screenshot.restore();
 
     // Assess
-    const called = [...new Set(test.recorder.commands.map((c) => c.iamAction))].sort();
+    const called = [
+      ...new Set([
+        ...test.recorder.commands.map((c) => c.iamAction),
+        ...screenshot.commandCalls(GetConsoleScreenshotCommand).map(() => 'ec2:GetConsoleScreenshot'),
+      ]),
+    ].sort();
     expect(called).toEqual(declared('ec2-instance'));
     expect(manifest.artifacts.filter((a) => a.status === 'failed')).toEqual([]);
     for (const artifact of manifest.artifacts) {
       for (const call of artifact.calls) expect(declared('ec2-instance')).toContain(call.api);
     }
+    const read = (name: string): unknown =>
+      JSON.parse(new TextDecoder().decode(writer.objects.get(`${record.id}/${name}`) ?? new Uint8Array()));
+    expect(read('ec2/console-screenshot.json')).toMatchObject({ ImageData: 'aGVsbG8=' });
+    expect(read('ec2/flow-logs.json')).toMatchObject({
+      resourceIds: expect.arrayContaining([instance.vpcId]),
+      FlowLogs: [{ ResourceId: instance.vpcId }],
+    });
+    expect(read('iam/instance-profile.json')).toMatchObject({
+      InstanceProfile: { InstanceProfileName: profile.profileName },
+      Roles: [
+        {
+          Role: {
+            RoleName: profile.roleName,
+            AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow' }] },
+          },
+          InlinePolicies: [
+            { PolicyName: 'app-inline', PolicyDocument: { Statement: [{ Action: 's3:GetObject' }] } },
+          ],
+          AttachedPolicies: [
+            { PolicyArn: profile.policyArn, PolicyDocument: { Statement: [{ Action: 'sqs:*' }] } },
+          ],
+        },
+      ],
+    });
   });
 
   it('IAM user: policies with documents, groups, keys with last use, MFA and login profile, with exactly the declared reads', async () => {
@@ -167,12 +287,27 @@ describe('Evidence: collectors declare exactly the member-account reads they mak
       tags: {},
     });
 
+    // moto lacks CloudTrail LookupEvents: aws-sdk-client-mock answers it.
+    const trail = mockClient(test.ctx.clients.cloudTrail);
+    trail.on(LookupEventsCommand).resolves({
+      $metadata: { requestId: 'mock-lookup' },
+      Events: [{ EventId: 'e-1', EventName: 'ListBuckets' }],
+    });
+
     // Act
     const { manifest, writer } = await collect(test, record);
 
     // Assess
-    const called = [...new Set(test.recorder.commands.map((c) => c.iamAction))].sort();
+    const called = [
+      ...new Set([
+        ...test.recorder.commands.map((c) => c.iamAction),
+        ...trail.commandCalls(LookupEventsCommand).map(() => 'cloudtrail:LookupEvents'),
+      ]),
+    ].sort();
     expect(called).toEqual(declared('iam-user'));
+    expect(trail.commandCalls(LookupEventsCommand)[0]?.args[0].input.LookupAttributes).toEqual([
+      { AttributeKey: 'Username', AttributeValue: userName },
+    ]);
     expect(manifest.artifacts.map((a) => [a.name, a.status])).toEqual([
       ['finding.json', 'collected'],
       ['decision.json', 'collected'],
@@ -183,6 +318,7 @@ describe('Evidence: collectors declare exactly the member-account reads they mak
       ['iam/access-keys.json', 'collected'],
       ['iam/mfa-devices.json', 'collected'],
       ['iam/login-profile.json', 'collected'],
+      ['cloudtrail/events.json', 'collected'],
     ]);
     const read = (name: string): unknown =>
       JSON.parse(new TextDecoder().decode(writer.objects.get(`${record.id}/${name}`) ?? new Uint8Array()));
@@ -205,9 +341,16 @@ describe('Evidence: collectors declare exactly the member-account reads they mak
     const test = motoActionContext(moto);
     const instance = await launchInstance(new EC2Client(moto.clientConfig(REGION)));
     test.faults.inject('GetConsoleOutput', 'access-denied');
+    // moto lacks GetConsoleScreenshot: aws-sdk-client-mock answers it, everything else goes to moto.
+    const screenshot = mockClient(test.ctx.clients.ec2);
+    screenshot.send.callThrough();
+    screenshot
+      .on(GetConsoleScreenshotCommand)
+      .resolves({ $metadata: { requestId: 'mock-screenshot' }, ImageData: 'aGVsbG8=' });
 
     // Act
     const { manifest } = await collect(test, recordFor(ec2Resource(instance.instanceId)));
+    screenshot.restore();
 
     // Assess
     const failed = manifest.artifacts.filter((a) => a.status === 'failed');

@@ -334,3 +334,34 @@ rules:
     expect(compiled.warnings).toEqual([]);
   });
 });
+
+describe('Policy: the evidence settings of a rule', () => {
+  const rule = (evidence: string): string => `version: 1
+rules:
+  - name: contain
+    match: { type: ['Backdoor:EC2/*'] }
+    action: isolate-ec2-instance
+    mode: auto
+    evidence: ${evidence}
+`;
+
+  it('keeps the CloudTrail window a rule sets, with collection on unless it says otherwise', () => {
+    // Act
+    const withWindow = policy(rule('{ lookbackHours: 6 }')).rules[0]?.evidence;
+    const off = policy(rule('{ enabled: false }')).rules[0]?.evidence;
+
+    // Assess
+    expect(withWindow).toEqual({ enabled: true, lookbackHours: 6 });
+    expect(off).toEqual({ enabled: false });
+  });
+
+  it('refuses a window outside CloudTrail event history (1 hour to 90 days), pointing at the line', () => {
+    // Act
+    const tooLong = messages(() => policy(rule('{ lookbackHours: 2161 }')));
+    const zero = messages(() => policy(rule('{ lookbackHours: 0 }')));
+
+    // Assess
+    expect(tooLong).toEqual([expect.stringMatching(/^test\.yaml:7:\d+: .*2160/)]);
+    expect(zero).toEqual([expect.stringMatching(/^test\.yaml:7:\d+: /)]);
+  });
+});

@@ -6,7 +6,7 @@ import { ACTIONS } from '../../functions/lib/actions/registry.js';
 import type { ActionDefinition, PermissionScope } from '../../functions/lib/actions/contract.js';
 import { CONTAIN_USERS, PASS_ROLE_BACK_TO_EC2 } from '../../functions/lib/actions/iam-scopes.js';
 import { FUNCTION_PERMISSIONS } from '../../functions/lib/permissions.js';
-import { KIND_EVIDENCE } from '../../functions/lib/evidence/kinds.js';
+import { EVIDENCE_DECLARERS } from '../../functions/lib/evidence/kinds.js';
 import {
   FUNCTION_PERMISSIONS_FILE,
   MEMBER_ROLE_PERMISSIONS_FILE,
@@ -290,7 +290,7 @@ describe('Terraform: member role', () => {
 
   it("allows exactly the union of the registered actions' and evidence collectors' permissions, each where its scope puts it", () => {
     // Prepare
-    const declarers = [...ACTIONS.values(), ...KIND_EVIDENCE];
+    const declarers = [...ACTIONS.values(), ...EVIDENCE_DECLARERS];
     const union = [...new Set(declarers.flatMap((a) => a.permissions))].sort();
 
     // Act

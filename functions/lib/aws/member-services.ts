@@ -14,6 +14,8 @@ import type { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancin
 import type { SSOAdmin } from '@aws-sdk/client-sso-admin';
 import type { Identitystore } from '@aws-sdk/client-identitystore';
 import type { S3 } from '@aws-sdk/client-s3';
+import type { GuardDuty } from '@aws-sdk/client-guardduty';
+import type { CloudTrail } from '@aws-sdk/client-cloudtrail';
 import { ConfigurationError } from '../errors.js';
 import type { AwsClientConfig } from './client-config.js';
 import { sdk } from './sdk.js';
@@ -31,6 +33,10 @@ export interface MemberClients {
   identityStore: Identitystore;
   /** S3 bucket containment (isolate-s3-bucket). */
   s3: S3;
+  /** Evidence: GuardDuty's current copy of the finding (read only). */
+  guardDuty: GuardDuty;
+  /** Evidence: CloudTrail event history of the principal (read only). */
+  cloudTrail: CloudTrail;
 }
 
 /** A member-account service cordon calls: a key of {@link MemberClients}. */
@@ -66,6 +72,14 @@ const MEMBER_SERVICE_TABLE: { readonly [K in MemberService]: ServiceRow<K> } = {
     create: async (config) => new (await sdk.identityStore()).Identitystore(config),
   },
   s3: { iamPrefix: 's3', create: async (config) => new (await sdk.s3()).S3(s3ClientConfig(config)) },
+  guardDuty: {
+    iamPrefix: 'guardduty',
+    create: async (config) => new (await sdk.guardDuty()).GuardDuty(config),
+  },
+  cloudTrail: {
+    iamPrefix: 'cloudtrail',
+    create: async (config) => new (await sdk.cloudTrail()).CloudTrail(config),
+  },
 };
 
 /**

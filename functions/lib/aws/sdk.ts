@@ -44,6 +44,8 @@ export const sdk = {
   identityStore: once(() => import('@aws-sdk/client-identitystore')),
   elb: once(() => import('@aws-sdk/client-elastic-load-balancing')),
   s3: once(() => import('@aws-sdk/client-s3')),
+  guardDuty: once(() => import('@aws-sdk/client-guardduty')),
+  cloudTrail: once(() => import('@aws-sdk/client-cloudtrail')),
 } as const;
 
 /** A value built on first use: concurrent callers share one build, and a failed build is retried next time. */

@@ -12,6 +12,7 @@ import { errorMessage } from '../errors.js';
 import type { LoggerLike } from '../kernel/logger.js';
 import type { IsolationRecord } from '../store/model.js';
 import { callOf, type EvidenceStep, type StepContext } from './collector.js';
+import { findingEvidence, guardDutyFindingRef, guardDutyFindingStep } from './finding.js';
 import { kindEvidenceOf } from './kinds.js';
 import {
   MANIFEST_VERSION,
@@ -32,6 +33,30 @@ export interface EvidenceDeps {
   memberClients: MemberClientFactory;
   clock: () => Date;
   logger: LoggerLike;
+}
+
+/** Default CloudTrail window: the 24 hours before the finding's first activity (issue: configurable per rule). */
+export const DEFAULT_LOOKBACK_HOURS = 24;
+
+/** Options of one collection, from the rule (`evidence: { lookbackHours }`). */
+export interface CollectOptions {
+  lookbackHours?: number;
+}
+
+/** The window history is read over: `lookbackHours` before the finding's first activity, to `now`. */
+export function evidenceWindow(
+  record: Pick<IsolationRecord, 'finding' | 'createdAt'>,
+  now: Date,
+  lookbackHours: number,
+): { start: string; end: string; lookbackHours: number } {
+  const anchor = record.finding?.firstSeenAt ?? record.finding?.createdAt ?? record.createdAt;
+  const anchorMs = Date.parse(anchor);
+  const from = Number.isNaN(anchorMs) ? now.getTime() : Math.min(anchorMs, now.getTime());
+  return {
+    start: new Date(from - lookbackHours * 3_600_000).toISOString(),
+    end: now.toISOString(),
+    lookbackHours,
+  };
 }
 
 /** Artifacts every isolation gets, from its record (no AWS call). */
@@ -90,8 +115,13 @@ function requestIdOf(error: unknown): string | undefined {
  * Collect and store the evidence of a contained isolation; returns what the record should keep. Never throws:
  * a failure to store the manifest (or to start at all) is returned as `failed` with its error.
  */
-export async function collectEvidence(deps: EvidenceDeps, record: IsolationRecord): Promise<EvidenceRef> {
+export async function collectEvidence(
+  deps: EvidenceDeps,
+  record: IsolationRecord,
+  options: CollectOptions = {},
+): Promise<EvidenceRef> {
   const startedAt = deps.clock().toISOString();
+  const window = evidenceWindow(record, deps.clock(), options.lookbackHours ?? DEFAULT_LOOKBACK_HOURS);
   const { writer } = deps;
   try {
     const collectedBy = await deps.collectedBy();
@@ -128,14 +158,17 @@ export async function collectEvidence(deps: EvidenceDeps, record: IsolationRecor
     const runStep = async (
       step: EvidenceStep<IsolationRecord['resource']>,
       clients: StepContext['clients'],
+      scope: { accountId: string; region: string } = record,
     ): Promise<void> => {
       const calls: EvidenceCall[] = [];
       const ctx: StepContext = {
         clients,
         isolationId: record.id,
-        accountId: record.accountId,
-        region: record.region,
+        accountId: scope.accountId,
+        region: scope.region,
         before: record.before,
+        findingKey: record.findingKey,
+        window,
         call: async (api, send) => {
           try {
             const output = await send();
@@ -164,6 +197,23 @@ export async function collectEvidence(deps: EvidenceDeps, record: IsolationRecor
     for (const step of COMMON_STEPS) {
       try {
         await store(step.name, step.content(record), []);
+      } catch (error) {
+        failed(step.name, [], error);
+      }
+    }
+
+    // GuardDuty's current copy of the finding, through the member role of the account and region it names.
+    const guardDutyFinding = guardDutyFindingRef(record.findingKey);
+    if (guardDutyFinding !== undefined) {
+      const step = guardDutyFindingStep(guardDutyFinding);
+      try {
+        const clients = await deps.memberClients(
+          guardDutyFinding.accountId,
+          guardDutyFinding.region,
+          record.id,
+          servicesForPermissions(findingEvidence.permissions),
+        );
+        await runStep(step, clients, guardDutyFinding);
       } catch (error) {
         failed(step.name, [], error);
       }

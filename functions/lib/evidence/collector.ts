@@ -18,6 +18,13 @@ export interface StepContext {
   region: string;
   /** The isolation's recorded before-state (opaque: a step parses what it reads of it). */
   before: Readonly<Record<string, unknown>>;
+  /** The finding key (a GuardDuty finding ARN for GuardDuty-origin findings); absent for API requests. */
+  findingKey: string | undefined;
+  /**
+   * The activity window history is read over (CloudTrail): from `lookbackHours` before the finding's first
+   * activity (else its creation, else the request) to the start of collection. ISO 8601 UTC.
+   */
+  window: { start: string; end: string; lookbackHours: number };
   /**
    * Make one AWS call and record it (IAM action, region, account, `$metadata.requestId`) in the artifact's
    * provenance; a failed call is recorded too, then rethrown.

@@ -8,6 +8,7 @@ import * as z from 'zod';
 import type { Ec2InstanceResource } from '../findings/model.js';
 import { ISOLATION_ID_TAG } from '../aws/iam-policies.js';
 import { defineKindEvidence, withoutMetadata } from './collector.js';
+import { MANAGED_POLICY_SCOPING, ROLE_READS, roleReads } from './iam-reads.js';
 
 /**
  * What the EC2 containment recorded that evidence reads back: the interfaces' groups before the swap and the
@@ -32,7 +33,12 @@ export const ec2InstanceEvidence = defineKindEvidence<Ec2InstanceResource>({
     'ec2:DescribeVolumes',
     'ec2:GetConsoleOutput',
     'ec2:DescribeSnapshots',
+    'ec2:GetConsoleScreenshot',
+    'ec2:DescribeFlowLogs',
+    'iam:GetInstanceProfile',
+    ...ROLE_READS,
   ],
+  scoping: MANAGED_POLICY_SCOPING,
   steps: [
     {
       name: 'ec2/instance.json',
@@ -118,6 +124,61 @@ export const ec2InstanceEvidence = defineKindEvidence<Ec2InstanceResource>({
           ),
         ),
       }),
+    },
+    {
+      name: 'ec2/console-screenshot.json',
+      // EC2 answers UnsupportedOperation for instance types without a screenshot (bare metal, some Graviton):
+      // the manifest then lists this step as failed with that error, which is the fact.
+      collect: async (ctx, instance) =>
+        withoutMetadata(
+          await ctx.call('ec2:GetConsoleScreenshot', () =>
+            ctx.clients.ec2.getConsoleScreenshot({ InstanceId: instance.id, WakeUp: false }),
+          ),
+        ),
+    },
+    {
+      name: 'ec2/flow-logs.json',
+      // Flow logs can be on the VPC, the subnet or the interface: all three, for the interfaces attached now.
+      collect: async (ctx, instance) => {
+        const interfaces = await ctx.call('ec2:DescribeNetworkInterfaces', () =>
+          ctx.clients.ec2.describeNetworkInterfaces({
+            Filters: [{ Name: 'attachment.instance-id', Values: [instance.id] }],
+          }),
+        );
+        const resourceIds = new Set<string>();
+        for (const eni of interfaces.NetworkInterfaces ?? []) {
+          for (const id of [eni.NetworkInterfaceId, eni.SubnetId, eni.VpcId]) if (id) resourceIds.add(id);
+        }
+        if (resourceIds.size === 0) return { resourceIds: [], FlowLogs: [] };
+        const ids = [...resourceIds].sort();
+        const flowLogs = await ctx.call('ec2:DescribeFlowLogs', () =>
+          ctx.clients.ec2.describeFlowLogs({ Filter: [{ Name: 'resource-id', Values: ids }] }),
+        );
+        return { resourceIds: ids, FlowLogs: flowLogs.FlowLogs ?? [] };
+      },
+    },
+    {
+      name: 'iam/instance-profile.json',
+      // The instance's credentials: the profile attached now (read live: it may differ from the finding's) and
+      // each of its roles with their policies.
+      collect: async (ctx, instance) => {
+        const described = await ctx.call('ec2:DescribeInstances', () =>
+          ctx.clients.ec2.describeInstances({ InstanceIds: [instance.id] }),
+        );
+        const arn =
+          described.Reservations?.[0]?.Instances?.[0]?.IamInstanceProfile?.Arn ?? instance.instanceProfileArn;
+        const InstanceProfileName = arn?.split('/').pop();
+        if (arn === undefined || InstanceProfileName === undefined)
+          return { InstanceProfile: null, Roles: [] };
+        const profile = await ctx.call('iam:GetInstanceProfile', () =>
+          ctx.clients.iam.getInstanceProfile({ InstanceProfileName }),
+        );
+        const roles = [];
+        for (const role of profile.InstanceProfile?.Roles ?? []) {
+          if (role.RoleName !== undefined) roles.push(await roleReads(ctx, role.RoleName));
+        }
+        return { InstanceProfile: profile.InstanceProfile ?? null, Roles: roles };
+      },
     },
   ],
 });

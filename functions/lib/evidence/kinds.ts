@@ -5,11 +5,20 @@
 import type { Resource, ResourceType } from '../findings/model.js';
 import { findKind } from '../resources/registry.js';
 import { ConfigurationError } from '../errors.js';
+import type { PermissionScope } from '../actions/contract.js';
 import type { KindEvidence } from './collector.js';
+import { findingEvidence } from './finding.js';
 import { ec2InstanceEvidence } from './ec2-instance.js';
 import { iamUserEvidence } from './iam-user.js';
+import { iamAccessKeyEvidence } from './iam-access-key.js';
+import { iamRoleEvidence } from './iam-role.js';
 
-export const KIND_EVIDENCE: readonly KindEvidence[] = [ec2InstanceEvidence, iamUserEvidence];
+export const KIND_EVIDENCE: readonly KindEvidence[] = [
+  ec2InstanceEvidence,
+  iamUserEvidence,
+  iamAccessKeyEvidence,
+  iamRoleEvidence,
+];
 
 const BY_TYPE = new Map<ResourceType, KindEvidence>();
 for (const evidence of KIND_EVIDENCE) {
@@ -25,3 +34,13 @@ for (const evidence of KIND_EVIDENCE) {
 export function kindEvidenceOf(resource: Resource): KindEvidence | undefined {
   return BY_TYPE.get(resource.type);
 }
+
+/**
+ * Everything evidence calls through the member role, as permission declarers (scripts/terraform-permissions.ts):
+ * the kinds' collectors and the finding collector that every GuardDuty-origin isolation runs.
+ */
+export const EVIDENCE_DECLARERS: readonly {
+  name: string;
+  permissions: readonly string[];
+  scoping?: Readonly<Record<string, readonly PermissionScope[]>>;
+}[] = [...KIND_EVIDENCE, findingEvidence];

@@ -132,8 +132,11 @@ export interface CompiledRule {
   /** Validated parameters with the action's defaults applied. */
   params: Record<string, unknown>;
   mode: Mode;
-  /** `enabled: false`: no evidence is collected for this rule's isolations (default: collected). */
-  evidence?: { enabled: boolean };
+  /**
+   * `enabled: false`: no evidence is collected for this rule's isolations (default: collected). `lookbackHours`:
+   * how far before the finding's first activity CloudTrail history is read (default 24).
+   */
+  evidence?: { enabled: boolean; lookbackHours?: number };
   position: SourcePosition;
 }
 

@@ -57,7 +57,13 @@ export const ruleSchema = z.strictObject({
   params: z.record(z.string(), z.unknown()).optional(),
   mode: z.enum(MODES),
   /** Evidence after containment (docs/evidence.md): on unless `enabled: false`. */
-  evidence: z.strictObject({ enabled: z.boolean() }).optional(),
+  evidence: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** CloudTrail history before the finding's first activity, in hours (1 hour to 90 days, CloudTrail's). */
+      lookbackHours: z.number().int().min(1).max(2160).optional(),
+    })
+    .optional(),
 });
 
 const DURATION = /^([1-9]\d*)(m|h|d)$/;
