@@ -197,9 +197,7 @@ describe('Evidence: collectors declare exactly the member-account reads they mak
     );
     const screenshot = mockClient(test.ctx.clients.ec2);
     screenshot.send.callThrough();
-    screenshot
-      .on(GetConsoleScreenshotCommand)
-      .resolves({
+    screenshot.on(GetConsoleScreenshotCommand).resolves({
       $metadata: { requestId: 'mock-screenshot' },
       InstanceId: instance.instanceId,
       ImageData: 'aGVsbG8=',
