@@ -80,10 +80,19 @@ describe('Resource kind registry', () => {
     expect(GUARDDUTY_READERS.map((r) => r.block)).toEqual([
       'Instance',
       'AccessKey',
+      // iam-role.ts: the Kubernetes user of an EKS audit-log finding, when it is a role session.
+      'KubernetesUser',
       'S3Bucket',
       'EKSCluster',
       'Lambda',
     ]);
+  });
+
+  it('gives a GuardDuty example for every family a kind reads, for policy coverage', () => {
+    // `other` reads blocks no kind models (Lambda today): it names no resource a rule could contain.
+    for (const kind of KINDS.filter((k) => k.guardDuty !== undefined && k.type !== 'other')) {
+      expect(kind.guardDutyExamples.length, kind.type).toBeGreaterThan(0);
+    }
   });
 
   it('reads each ASFF resource type with at most one kind', () => {
