@@ -51,8 +51,14 @@ describe('Resource kind registry', () => {
     expect(new Set(KINDS.map((kind) => kind.label)).size).toBe(KINDS.length);
   });
 
-  it('lists as requestable the types the API accepted before (S3 buckets wait for a tag read)', () => {
-    expect([...REQUESTABLE_TYPES]).toEqual(['ec2-instance', 'iam-user', 'iam-access-key', 'iam-role']);
+  it('lists as requestable the types the API accepted before, and S3 buckets', () => {
+    expect([...REQUESTABLE_TYPES]).toEqual([
+      'ec2-instance',
+      'iam-user',
+      'iam-access-key',
+      'iam-role',
+      's3-bucket',
+    ]);
   });
 
   it('stores each kind with its own strict schema: its type only, and no attribute the kind does not state', () => {
