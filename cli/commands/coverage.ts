@@ -29,7 +29,8 @@ function describe(t: TypeCoverage): string {
   const actions = t.actions.length > 0 ? ` → ${t.actions.join(', ')}` : '';
   const at = t.severities.length > 1 && t.decidedAt !== null ? ` at severity ${t.decidedAt}` : '';
   const named = t.rule !== null && !t.named ? ' [catch-all]' : '';
-  return `${t.type}  [${t.family ?? 'no resource'}]  ${decision}${actions}${at}${named}${t.error ? `  ! ${t.error}` : ''}`;
+  const example = t.example !== null ? ` if the finding names its ${t.example}` : '';
+  return `${t.type}  [${t.family ?? 'no resource'}]  ${decision}${actions}${example}${at}${named}${t.error ? `  ! ${t.error}` : ''}`;
 }
 
 /** Print the coverage; exit 1 with `--strict` when an active type is named by no rule. */
@@ -77,16 +78,18 @@ export function registerCoverageCommand(policy: Command): void {
     .summary('what the policy decides for every active GuardDuty finding type')
     .description(
       'for every active type of the GuardDuty finding-type table: its resource family, the rule, mode and ' +
-        'actions the policy gives a typical finding of it (an example finding parsed and decided by the real ' +
-        'code, at the documented severity, else at Low, Medium and High with the strongest decision shown), ' +
+        "actions the policy gives a typical finding of it (example findings built from the resource kinds' " +
+        'GuardDuty examples, parsed and decided by the real code, at the documented severity, else at Low, Medium ' +
+        'and High; the strongest decision is shown, with the resource it needs, e.g. "if the finding names its ' +
+        'ec2-instance" for the node of an EKS finding), ' +
         'then the share of types with a containment action and the types no rule names',
     )
     .option('--policy <dir>', 'policy directory or file', 'policies')
     .option('--types <file>', 'finding-type table (CSV)', 'scripts/data/guardduty-finding-types.csv')
     .option(
       '--json',
-      'print one JSON object: {total, contained, share, unnamed, types: [{type, family, rule, mode, actions, ' +
-        'severities, decidedAt, named}]}',
+      'print one JSON object: {total, contained, share, unnamed, types: [{type, family, example, rule, mode, ' +
+        'actions, severities, decidedAt, named}]}',
       false,
     )
     .option('--strict', 'exit 1 when an active type is named by no rule', false)

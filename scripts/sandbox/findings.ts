@@ -250,6 +250,8 @@ export function sandboxSamples(options: {
     // a custom-action approval and an exempt resource.
     let instance: Instance | undefined;
     if (file.includes('backdoor')) instance = live.worker;
+    // The EKS runtime sample's node: the Auto Scaling worker, as a node group's instance would be.
+    else if (file.includes('eks-runtime')) instance = live.worker;
     else if (file.startsWith('guardduty-ec2-ssh')) instance = live.web;
     else if (file.includes('sshbruteforce')) instance = live.bastion;
     const text = JSON.stringify(original);

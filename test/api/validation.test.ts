@@ -17,7 +17,7 @@ describe('API: request validation', () => {
     },
     {
       name: 'resourceType is not requestable',
-      body: userRequest({ resourceType: 's3-bucket' }),
+      body: userRequest({ resourceType: 'eks-cluster' }),
       field: 'resourceType',
     },
     { name: 'accountId has 11 digits', body: userRequest({ accountId: '21098765432' }), field: 'accountId' },

@@ -19,8 +19,10 @@ describe('Findings: sample events', () => {
     const kinds = files.map((f) => parseCordonEvent(loadEvent(f)).kind);
 
     // Assess
-    expect(files).toHaveLength(7);
+    expect(files).toHaveLength(9);
     expect(kinds).toEqual([
+      'guardduty-finding',
+      'guardduty-finding',
       'guardduty-finding',
       'guardduty-finding',
       'guardduty-finding',

@@ -41,20 +41,64 @@ describe('policy coverage', () => {
       actions: ['isolate-ec2-instance'],
       named: true,
     });
-    // Documented Low: brute force against the instance is notify-only.
+    // Documented Low*: Low when the instance is the target (notify), High when it attacks others (approval).
     expect(of('UnauthorizedAccess:EC2/SSHBruteForce')).toMatchObject({
-      severities: [2],
-      rule: 'ec2-inbound-brute-force',
-      mode: 'notify',
-      actions: [],
+      severities: [2, 5, 8],
+      decidedAt: 8,
+      rule: 'ec2-outbound-brute-force',
+      mode: 'approval',
     });
+    // Documented Medium: no severity to try.
+    expect(of('Behavior:EC2/NetworkPortUnusual')).toMatchObject({ severities: [5] });
+  });
+
+  it('tries the blocks a family may carry besides its own, from the kinds, and says which one decided', () => {
+    // Assess: a runtime finding is contained through the instance it names, an EKS audit finding through the
+    // IAM role session of its Kubernetes user, a credential finding through the role whose session it is.
+    expect(of('Execution:Runtime/ReverseShell')).toMatchObject({
+      family: 'Instance',
+      example: null,
+      mode: 'auto',
+      actions: ['isolate-ec2-instance'],
+    });
+    expect(of('Execution:Kubernetes/MaliciousFile')).toMatchObject({
+      family: 'EKSCluster',
+      example: 'ec2-instance',
+      actions: ['isolate-ec2-instance'],
+    });
+    expect(of('Discovery:Kubernetes/TorIPCaller')).toMatchObject({
+      family: 'EKSCluster',
+      example: 'iam-role',
+      mode: 'approval',
+      actions: ['revoke-role-sessions'],
+    });
+    expect(of('UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS')).toMatchObject({
+      example: 'iam-role',
+      mode: 'auto',
+    });
+    // Anonymous Kubernetes access names no IAM principal: notify, by a rule that names it.
+    expect(of('Discovery:Kubernetes/SuccessfulAnonymousAccess')).toMatchObject({
+      mode: 'notify',
+      named: true,
+    });
+  });
+
+  it('contains at least three quarters of the active types with the kinds on this branch', () => {
+    // Lambda (7) and RDS (9) types are contained once their kinds and rules land (docs/policy.md).
+    expect(report.contained / report.types.length).toBeGreaterThanOrEqual(0.75);
   });
 
   it('lists the types only a catch-all rule decides as named by no rule', () => {
     // Assess
-    const sequence = of('AttackSequence:IAM/CompromisedCredentials');
-    expect(sequence).toMatchObject({ family: null, rule: 'guardduty-high-severity', named: false });
-    expect(report.unnamed).toContain('AttackSequence:IAM/CompromisedCredentials');
+    const lambda = of('Backdoor:Lambda/C&CActivity.B');
+    expect(lambda).toMatchObject({ family: 'Lambda', rule: 'guardduty-high-severity', named: false });
+    expect(report.unnamed).toContain('Backdoor:Lambda/C&CActivity.B');
+    // Attack sequences name no family, and a rule decides them deliberately.
+    expect(of('AttackSequence:IAM/CompromisedCredentials')).toMatchObject({
+      family: null,
+      rule: 'attack-sequence',
+      named: true,
+    });
     expect(report.unnamed).not.toContain('Backdoor:EC2/C&CActivity.B');
   });
 

@@ -15,7 +15,7 @@ import {
   requestedResource,
 } from '../../functions/lib/resources/registry.js';
 import { ValidationError } from '../../functions/lib/errors.js';
-import { crossAccountRefusal } from '../../functions/lib/findings/account.js';
+import { actedOnAccount, crossAccountRefusal } from '../../functions/lib/findings/account.js';
 import { asffFinding, guardDutyDetail, PARTITION_CASES } from './support.js';
 
 const ACCOUNT = '111122223333';
@@ -362,8 +362,7 @@ describe('Requesting kinds through the API', () => {
       ['iam-role', 'arn:aws:iam::999988887777:role/app', undefined, /another account/],
       ['iam-access-key', 'ASIAIOSFODNN7EXAMPLE', 'mallory', /long-term access key id/],
       ['iam-access-key', 'AKIAIOSFODNN7EXAMPLE', undefined, /userName: is required/],
-      // Not requestable until the API reads bucket tags for the exemption check (resources/s3-bucket.ts).
-      ['s3-bucket', 'evidence-bucket', undefined, /resourceType: s3-bucket cannot be requested/],
+      ['s3-bucket', 'Evidence_Bucket', undefined, /resourceId: must be an S3 bucket name/],
       ['eks-cluster', 'prod', undefined, /resourceType: eks-cluster cannot be requested/],
     ];
     for (const [type, resourceId, userName, message] of cases) {
@@ -390,6 +389,33 @@ describe('Requesting kinds through the API', () => {
       region: 'cn-northwest-1',
       tags: {},
     });
+  });
+
+  it('requests a bucket by name or ARN in the account the caller names, which the boundary keeps', () => {
+    // Act
+    const byArn = requestedResource('s3-bucket', {
+      accountId: ACCOUNT,
+      region: 'us-gov-west-1',
+      resourceId: 'arn:aws-us-gov:s3:::evidence-bucket',
+    });
+    const byName = requestedResource('s3-bucket', { ...body, resourceId: 'evidence-bucket' });
+
+    // Assess
+    const expected = {
+      type: 's3-bucket',
+      id: 'evidence-bucket',
+      accountId: ACCOUNT,
+      tags: {},
+    };
+    expect(byArn).toEqual({
+      ...expected,
+      region: 'us-gov-west-1',
+      arn: 'arn:aws-us-gov:s3:::evidence-bucket',
+    });
+    expect(byName).toEqual({ ...expected, region: 'eu-west-1', arn: 'arn:aws:s3:::evidence-bucket' });
+    // An S3 ARN names no account: the account acted on is the one given, never refused as cross-account.
+    expect(actedOnAccount(byArn)).toBe(ACCOUNT);
+    expect(crossAccountRefusal(byArn, ACCOUNT)).toBeUndefined();
   });
 });
 

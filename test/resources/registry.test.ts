@@ -51,8 +51,14 @@ describe('Resource kind registry', () => {
     expect(new Set(KINDS.map((kind) => kind.label)).size).toBe(KINDS.length);
   });
 
-  it('lists as requestable the types the API accepted before (S3 buckets wait for a tag read)', () => {
-    expect([...REQUESTABLE_TYPES]).toEqual(['ec2-instance', 'iam-user', 'iam-access-key', 'iam-role']);
+  it('lists as requestable the types the API accepted before, and S3 buckets', () => {
+    expect([...REQUESTABLE_TYPES]).toEqual([
+      'ec2-instance',
+      'iam-user',
+      'iam-access-key',
+      'iam-role',
+      's3-bucket',
+    ]);
   });
 
   it('stores each kind with its own strict schema: its type only, and no attribute the kind does not state', () => {
@@ -80,10 +86,19 @@ describe('Resource kind registry', () => {
     expect(GUARDDUTY_READERS.map((r) => r.block)).toEqual([
       'Instance',
       'AccessKey',
+      // iam-role.ts: the Kubernetes user of an EKS audit-log finding, when it is a role session.
+      'KubernetesUser',
       'S3Bucket',
       'EKSCluster',
       'Lambda',
     ]);
+  });
+
+  it('gives a GuardDuty example for every family a kind reads, for policy coverage', () => {
+    // `other` reads blocks no kind models (Lambda today): it names no resource a rule could contain.
+    for (const kind of KINDS.filter((k) => k.guardDuty !== undefined && k.type !== 'other')) {
+      expect(kind.guardDutyExamples.length, kind.type).toBeGreaterThan(0);
+    }
   });
 
   it('reads each ASFF resource type with at most one kind', () => {

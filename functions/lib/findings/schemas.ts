@@ -96,6 +96,17 @@ const GdLambdaSchema = z.object({
   tags: GdTagListSchema.nullish(),
 });
 
+/**
+ * The Kubernetes user of an EKS audit-log finding (GuardDuty's KubernetesUserDetails). `sessionName` is a list in
+ * the API reference; a single string is accepted too rather than refusing the whole finding over it.
+ */
+const GdKubernetesUserSchema = z.object({
+  username: z.string().max(MAX_ID).nullish(),
+  uid: z.string().max(MAX_ID).nullish(),
+  groups: z.array(z.string().max(MAX_ID)).max(100).nullish(),
+  sessionName: z.union([z.string().max(MAX_ID), z.array(z.string().max(MAX_ID)).max(100)]).nullish(),
+});
+
 export const GuardDutyResourceSchema = z.object({
   resourceType: z.string().min(1).max(128),
   instanceDetails: GdInstanceDetailsSchema.nullish(),
@@ -103,6 +114,7 @@ export const GuardDutyResourceSchema = z.object({
   s3BucketDetails: z.array(GdS3BucketSchema).max(100).nullish(),
   eksClusterDetails: GdEksClusterSchema.nullish(),
   lambdaDetails: GdLambdaSchema.nullish(),
+  kubernetesDetails: z.object({ kubernetesUserDetails: GdKubernetesUserSchema.nullish() }).nullish(),
 });
 
 export const GuardDutyFindingDetailSchema = z.object({

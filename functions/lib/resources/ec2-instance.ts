@@ -112,6 +112,14 @@ export const ec2Instance = defineKind<Ec2InstanceResource, z.infer<typeof TagTar
       return [instance];
     },
   },
+  guardDutyExamples: [
+    {
+      // EC2 findings; Runtime Monitoring and malware-scan findings name the EC2 instance (an EKS node, an ECS
+      // container instance) that runs the workload in the same block.
+      families: ['Instance', 'EKSCluster', 'ECSCluster', 'Container'],
+      resource: { instanceDetails: { instanceId: 'i-0123456789abcdef0', networkInterfaces: [], tags: [] } },
+    },
+  ],
   asff: {
     type: 'AwsEc2Instance',
     category: 'VM',

@@ -1,5 +1,9 @@
-/** IAM roles: named by an `AssumedRole` access-key principal (iam-access-key.ts) and ASFF `AwsIamRole`. */
+/**
+ * IAM roles: named by an `AssumedRole` access-key principal (iam-access-key.ts), by the Kubernetes user of an EKS
+ * audit-log finding when that user is a session of an IAM role (below), and by ASFF `AwsIamRole`.
+ */
 import * as z from 'zod';
+import type { GuardDutyFindingDetail } from '../findings/schemas.js';
 import { iamArn } from '../kernel/arn.js';
 import { AccountIdSchema, IamRoleNameSchema, RegionSchema } from '../kernel/ids.js';
 import { readRoleTags, iamRequest, requestedIamArn, scopedIamArn } from './iam.js';
@@ -41,6 +45,49 @@ export function principalRole(
   };
 }
 
+/**
+ * The Kubernetes user name EKS gives a session of an IAM role by default (access entries; the usual aws-auth
+ * mapping `{{SessionName}}` template): `arn:<partition>:sts::<account>:assumed-role/<role>/<session>`.
+ */
+const ASSUMED_ROLE_USERNAME =
+  /^arn:(aws[a-z-]{0,20}):sts::(\d{12}):assumed-role\/([\w+=,.@-]{1,64})\/([\w+=,.@-]{2,64})$/;
+/**
+ * The uid EKS's authenticator gives an IAM principal: `aws-iam-authenticator:<account>:<unique id>`, and a role's
+ * unique id starts with AROA. Unlike the user name (an operator's mapping, free text), it says how the caller
+ * signed in.
+ */
+const AUTHENTICATOR_ROLE_UID = /^aws-iam-authenticator:(\d{12}):AROA[A-Z0-9]{4,124}$/;
+
+function sessionNames(value: string | readonly string[] | null | undefined): string[] {
+  if (value === null || value === undefined) return [];
+  return typeof value === 'string' ? [value] : [...value];
+}
+
+/**
+ * The IAM role whose session the Kubernetes user of an EKS audit-log finding is, only when the finding proves it:
+ * the user name is an assumed-role ARN, the uid is an IAM role's in the same account, and the session GuardDuty
+ * reports (if any) is the one the name carries. Anything else (service accounts, `system:anonymous`, nodes, IAM
+ * users, custom user names) names no role: cordon must not guess which role to cut off.
+ */
+export function kubernetesUserRole(
+  detail: GuardDutyFindingDetail,
+  scope: FindingScope,
+): IamRoleResource[] | undefined {
+  const user = detail.resource.kubernetesDetails?.kubernetesUserDetails;
+  const name = ASSUMED_ROLE_USERNAME.exec(nonEmpty(user?.username) ?? '');
+  const uid = AUTHENTICATOR_ROLE_UID.exec(nonEmpty(user?.uid) ?? '');
+  if (!user || !name || !uid) return undefined;
+  const [, partition, account, roleName, session] = name;
+  if (partition === undefined || account === undefined || roleName === undefined || session === undefined)
+    return undefined;
+  // A name naming another account's role than the one that signed in is a mapping, not the caller.
+  if (uid[1] !== account) return undefined;
+  const reported = sessionNames(user.sessionName);
+  if (reported.length > 0 && !reported.includes(session)) return undefined;
+  // The role's account is the ARN's: a role of another account is then refused by the account boundary.
+  return [principalRole({ accountId: account, region: scope.region, partition }, roleName, session)];
+}
+
 const TagTarget = z.strictObject({
   type: z.literal(TYPE),
   accountId: AccountIdSchema,
@@ -67,6 +114,36 @@ export const iamRole = defineKind<IamRoleResource, z.infer<typeof TagTarget>>({
       : []),
   ],
   iamIdentity: (r) => ({ kind: 'role', name: r.roleName }),
+  // GuardDuty's AccessKey block is read by iam-access-key.ts; this reads the Kubernetes user of EKS findings.
+  guardDuty: { block: 'KubernetesUser', read: kubernetesUserRole },
+  guardDutyExamples: [
+    {
+      // Credential findings on a role session (InstanceCredentialExfiltration, MaliciousIPCaller with a role).
+      families: ['AccessKey'],
+      resource: {
+        accessKeyDetails: {
+          accessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+          principalId: 'AROAEXAMPLEEXAMPLE:i-0123456789abcdef0',
+          userName: 'example-role',
+          userType: 'AssumedRole',
+        },
+      },
+    },
+    {
+      // EKS audit-log findings whose Kubernetes user is an IAM role session.
+      families: ['EKSCluster'],
+      resource: {
+        kubernetesDetails: {
+          kubernetesUserDetails: {
+            username: 'arn:aws:sts::111122223333:assumed-role/example-role/example-session',
+            uid: 'aws-iam-authenticator:111122223333:AROAEXAMPLEEXAMPLE',
+            groups: ['system:authenticated'],
+            sessionName: ['example-session'],
+          },
+        },
+      },
+    },
+  ],
   asff: {
     type: 'AwsIamRole',
     category: 'User',

@@ -76,6 +76,21 @@ export interface GuardDutyReader {
   read(detail: GuardDutyFindingDetail, scope: FindingScope): Resource[] | undefined;
 }
 
+/**
+ * A typical GuardDuty `resource` block naming a resource of a kind: `cordon policy coverage` decides an example
+ * finding of every GuardDuty finding type with it (policy/coverage.ts), so a new kind states its own and the
+ * coverage follows with no edit there.
+ */
+export interface GuardDutyExample {
+  /**
+   * The `resource.resourceType` values (GuardDuty's resource families, as the finding-type table names them) whose
+   * findings carry this block: an EKS runtime finding (`EKSCluster`) also names its node (`instanceDetails`).
+   */
+  families: readonly string[];
+  /** The fields of `resource` that name the example resource, e.g. `{instanceDetails: {instanceId: 'i-…'}}`. */
+  resource: Readonly<Record<string, unknown>>;
+}
+
 /** The resource fields of a `POST /isolations` body, already checked for shape (api/validation.ts). */
 export interface RequestedResource {
   accountId: string;
@@ -121,6 +136,11 @@ export interface KindSpec<R extends Resource, T extends { type: string; accountI
   neverContained?: NeverContained<R>;
   /** GuardDuty `resource.<block>`: which block names resources of this kind and how to read it. */
   guardDuty?: GuardDutyReader;
+  /**
+   * Typical GuardDuty blocks naming a resource of this kind, per resource family (for `cordon policy coverage`).
+   * Every kind that GuardDuty findings name states at least one (test/resources/registry.test.ts).
+   */
+  guardDutyExamples?: readonly GuardDutyExample[];
   /** The ASFF resource type cordon writes, and the category of the findings it imports. */
   asff: {
     type: string;
@@ -184,6 +204,7 @@ export interface ResourceKind {
   iamIdentity(resource: Resource): IamIdentity | undefined;
   readonly neverContained?: NeverContained<Resource>;
   readonly guardDuty: GuardDutyReader | undefined;
+  readonly guardDutyExamples: readonly GuardDutyExample[];
   readonly asff: {
     type: string;
     category: AsffCategory;
@@ -243,6 +264,7 @@ export function defineKind<R extends Resource, T extends { type: string; account
       ? { neverContained: { what: neverContained.what, why: (r: Resource) => neverContained.why(narrow(r)) } }
       : {}),
     guardDuty: spec.guardDuty,
+    guardDutyExamples: spec.guardDutyExamples ?? [],
     asff: {
       type: spec.asff.type,
       category: spec.asff.category,

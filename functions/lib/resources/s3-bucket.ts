@@ -9,6 +9,7 @@
 import * as z from 'zod';
 import { tagListToRecord } from '../findings/schemas.js';
 import { buildArn } from '../kernel/arn.js';
+import { PARTITION, part } from '../kernel/id-patterns.js';
 import { AccountIdSchema, RegionSchema } from '../kernel/ids.js';
 import { awsCall } from '../actions/steps.js';
 import { awsErrorName } from '../aws/errors.js';
@@ -91,6 +92,17 @@ export const s3Bucket = defineKind<S3BucketResource, z.infer<typeof TagTarget>>(
       return buckets.length > 0 ? buckets : undefined;
     },
   },
+  guardDutyExamples: [
+    {
+      // Malware Protection for S3 (`S3Object`) names the object's bucket in the same block.
+      families: ['S3Bucket', 'S3Object'],
+      resource: {
+        s3BucketDetails: [
+          { arn: 'arn:aws:s3:::example-bucket', name: 'example-bucket', type: 'Destination' },
+        ],
+      },
+    },
+  ],
   asff: {
     type: 'AwsS3Bucket',
     category: 'User',
@@ -114,6 +126,18 @@ export const s3Bucket = defineKind<S3BucketResource, z.infer<typeof TagTarget>>(
     services: ['s3'],
     read: (clients, target) => readBucketTags(clients, target.bucket, target.accountId),
   },
-  // Not requestable through the API yet: the API's exemption check reads live tags through the worker, and this
-  // kind does not read bucket tags (GetBucketTagging) there, so every request would answer 503.
+  request: {
+    hint: 'S3 bucket name or ARN (arn:aws:s3:::<name>).',
+    // An S3 ARN names no account or region: the bucket is the request's account's (see the module comment).
+    idPattern: new RegExp(`^(?:arn:${part(PARTITION)}:s3:::)?(?<id>${part(S3_BUCKET_NAME)})$`),
+    idMessage: 'must be an S3 bucket name (or its ARN, arn:aws:s3:::<name>)',
+    toResource: (body, { id }) => ({
+      type: TYPE,
+      accountId: body.accountId,
+      region: body.region,
+      tags: {},
+      id,
+      arn: bucketArn(body.region, id),
+    }),
+  },
 });
