@@ -19,8 +19,9 @@ describe('Findings: sample events', () => {
     const kinds = files.map((f) => parseCordonEvent(loadEvent(f)).kind);
 
     // Assess
-    expect(files).toHaveLength(7);
+    expect(files).toHaveLength(8);
     expect(kinds).toEqual([
+      'guardduty-finding',
       'guardduty-finding',
       'guardduty-finding',
       'guardduty-finding',

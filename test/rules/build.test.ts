@@ -287,6 +287,7 @@ describe('Rules: delivery', () => {
         rule('brute', { types: ['UnauthorizedAccess:EC2/SSHBruteForce'], severity: { max: 3 } }, 'notify'),
         rule('iam', { types: ['UnauthorizedAccess:IAMUser/*'], severity: { min: 4 } }, 'approval'),
         rule('s3', { types: ['Exfiltration:S3/*'] }, 'approval'),
+        rule('lambda', { types: ['Backdoor:Lambda/*'] }, 'auto'),
         rule(
           'controls',
           { sources: ['securityhub'], types: ['Software and Configuration Checks/*'] },
@@ -307,8 +308,17 @@ describe('Rules: delivery', () => {
     const decisions = events.map((e) => normaliseFindings(e).map((f) => evaluatePolicy(policy, f).rule));
 
     // Assess
-    expect(decisions).toEqual([['backdoor'], ['brute'], ['iam'], ['s3'], ['brute'], ['controls']]);
+    expect(decisions).toEqual([
+      ['backdoor'],
+      ['brute'],
+      ['iam'],
+      ['lambda'],
+      ['s3'],
+      ['brute'],
+      ['controls'],
+    ]);
     expect(reached).toEqual([
+      ['triage-guardduty'],
       ['triage-guardduty'],
       ['triage-guardduty'],
       ['triage-guardduty'],
