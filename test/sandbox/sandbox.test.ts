@@ -89,7 +89,7 @@ describe('Sandbox: npm start on moto', () => {
     const pending = await s().env.deps.store.list({ status: 'PENDING_APPROVAL', limit: 50 });
 
     // Assess
-    expect(lines.filter((l) => /^\s+\(\d+\/7\) /.test(l))).toHaveLength(s().replayRows.length);
+    expect(lines.filter((l) => /^\s+\(\d+\/8\) /.test(l))).toHaveLength(s().replayRows.length);
     expect(s().replayRows.map((r) => r.rule)).toEqual(
       expect.arrayContaining([
         'ec2-suspected-compromise',
