@@ -104,6 +104,8 @@ describe('AWS: cross-account member clients', () => {
       'SSOAdmin',
       'Identitystore',
       'S3',
+      'GuardDuty',
+      'CloudTrail',
       'Lambda',
     ]);
     expect(all.iam).toBe(iamOnly.iam);
