@@ -55,6 +55,8 @@ function resourceOf(type: ResourceType, tags: Record<string, string> = {}): Reso
       };
     case 's3-bucket':
       return { ...base, type, id: 'evidence-bucket' };
+    case 'lambda-function':
+      return { ...base, type, id: 'image-thumbnailer' };
     default:
       throw new Error(`no sample resource for ${type}`);
   }

@@ -104,6 +104,9 @@ describe('AWS: cross-account member clients', () => {
       'SSOAdmin',
       'Identitystore',
       'S3',
+      'GuardDuty',
+      'CloudTrail',
+      'Lambda',
     ]);
     expect(all.iam).toBe(iamOnly.iam);
     expect(await all.ec2.config.region()).toBe('eu-west-1');
@@ -122,6 +125,7 @@ describe('AWS: cross-account member clients', () => {
       'isolate-iam-user': ['iam'],
       'isolate-identity-center-user': ['ssoAdmin', 'identityStore'],
       'isolate-s3-bucket': ['s3'],
+      'isolate-lambda-function': ['iam', 'lambda'],
     });
     expect(() => servicesForPermissions(['rds:ModifyDBInstance'])).toThrow(ConfigurationError);
     expect(() => servicesForPermissions(['rds:ModifyDBInstance'])).toThrow(/no member client for/);

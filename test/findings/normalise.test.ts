@@ -361,14 +361,14 @@ describe('Findings: resources', () => {
       's3-bucket:logs-bucket',
       'eks-cluster:blue',
       'aws-account:111111111111',
-      'other:arn:aws:lambda:us-east-1:111111111111:function:f',
+      'lambda-function:f',
     ]);
     // The instance lives in another account than the finding: its ARN says so.
     expect(finding.resources[0]?.accountId).toBe('333344445555');
     expect(finding.resources[2]).toMatchObject({ accessKeyId: 'AKIAEXAMPLE000000002', userName: 'bob' });
     expect(finding.resources[4]).toMatchObject({ roleName: 'deployer', tags: { env: 'prod' } });
     expect(finding.resources[7]).toMatchObject({ root: false });
-    expect(finding.resources[8]).toMatchObject({ sourceType: 'AwsLambdaFunction' });
+    expect(finding.resources[8]).toMatchObject({ arn: 'arn:aws:lambda:us-east-1:111111111111:function:f' });
   });
 
   it('keeps a tag named __proto__ as plain data', () => {

@@ -19,8 +19,9 @@ describe('Findings: sample events', () => {
     const kinds = files.map((f) => parseCordonEvent(loadEvent(f)).kind);
 
     // Assess
-    expect(files).toHaveLength(9);
+    expect(files).toHaveLength(10);
     expect(kinds).toEqual([
+      'guardduty-finding',
       'guardduty-finding',
       'guardduty-finding',
       'guardduty-finding',

@@ -31,6 +31,13 @@ const EXPECTED: Record<string, { rule: string | null; mode: string | null; actio
     mode: 'notify',
     actions: [],
   },
+  // A Lambda function talking to a C2 server: the shipped policy has no Lambda rule yet, so the high-severity
+  // safety net notifies (the policy rewrite adds the isolate-lambda-function rule and changes this line).
+  'guardduty-lambda-c2activity.docs-assembled.json': {
+    rule: 'guardduty-high-severity',
+    mode: 'notify',
+    actions: [],
+  },
   // Reads from a known-malicious IP on a bucket: the whole bucket is denied to others once a person approves.
   'guardduty-s3-exfiltration.docs-assembled.json': {
     rule: 's3-bucket-data-threat',

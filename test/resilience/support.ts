@@ -4,6 +4,8 @@
  * (a fresh resource in moto and the GuardDuty event about it), found in the actions' scenarios files.
  */
 import { S3 } from '@aws-sdk/client-s3';
+import { Lambda } from '@aws-sdk/client-lambda';
+import { IAM } from '@aws-sdk/client-iam';
 import { s3ClientConfig } from '../../functions/lib/aws/member-services.js';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { IAMClient as IAMClientClass } from '@aws-sdk/client-iam';
@@ -33,6 +35,7 @@ export const MEMBER_SERVICES = new Set([
   'SSOAdmin',
   'Identitystore',
   'S3',
+  'Lambda',
 ]);
 
 /** The error a fault raises: the SDK's service exceptions, or the HTTP handler's TimeoutError. */
@@ -118,6 +121,9 @@ export interface ResilienceWorld extends PipelineWorld {
   identityStore: Identitystore;
   /** S3 set-up client (no faults). */
   s3: S3;
+  /** Lambda set-up clients (no faults): functions and their execution roles. */
+  lambda: Lambda;
+  iamRoles: IAM;
 }
 
 /**
@@ -149,6 +155,8 @@ export async function resilienceWorld(
     ssoAdmin: new SSOAdmin(config),
     identityStore: new Identitystore(config),
     s3: new S3(s3ClientConfig(config)),
+    lambda: new Lambda(config),
+    iamRoles: new IAM(config),
   };
 }
 

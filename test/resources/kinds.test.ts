@@ -37,6 +37,7 @@ function bare(region: string): Resource[] {
     { ...base, type: 'iam-role', id: 'app', roleName: 'app' },
     { ...base, type: 's3-bucket', id: 'evidence-bucket' },
     { ...base, type: 'eks-cluster', id: 'prod' },
+    { ...base, type: 'lambda-function', id: 'thumbnailer' },
     { ...base, type: 'aws-account', id: ACCOUNT, root: true },
   ];
 }
@@ -55,13 +56,14 @@ describe.each(PARTITION_CASES)('Resource kinds in $partition ($region)', ({ regi
       `arn:${partition}:iam::${ACCOUNT}:role/app`,
       `arn:${partition}:s3:::evidence-bucket`,
       `arn:${partition}:eks:${region}:${ACCOUNT}:cluster/prod`,
+      `arn:${partition}:lambda:${region}:${ACCOUNT}:function:thumbnailer`,
       `arn:${partition}:iam::${ACCOUNT}:root`,
     ]);
     for (const arn of arns) expect(parseArn(arn)?.partition).toBe(partition);
   });
 
   it('reads back the resource an API request names by its ARN (round trip)', () => {
-    for (const type of ['ec2-instance', 'iam-user', 'iam-role'] as const) {
+    for (const type of ['ec2-instance', 'iam-user', 'iam-role', 'lambda-function'] as const) {
       // Prepare
       const byId = requestedResource(type, {
         accountId: ACCOUNT,
@@ -90,6 +92,7 @@ describe.each(PARTITION_CASES)('Resource kinds in $partition ($region)', ({ regi
       [`arn:${partition}:iam::${ACCOUNT}:role/app`],
       [],
       [],
+      [`arn:${partition}:lambda:${region}:${ACCOUNT}:function:thumbnailer`],
       [`arn:${partition}:iam::${ACCOUNT}:root`],
     ]);
   });
@@ -159,6 +162,7 @@ describe('IAM identities the guards check by name', () => {
       // A key acts as its owner: a key of a user named root is refused like the user.
       { kind: 'user', name: 'mallory' },
       { kind: 'role', name: 'app' },
+      undefined,
       undefined,
       undefined,
       undefined,
@@ -305,7 +309,7 @@ describe('Reading kinds from ASFF findings', () => {
     ]);
   });
 
-  it('reads roles, buckets, clusters and accounts, and keeps other types as other', () => {
+  it('reads roles, buckets, clusters, functions and accounts, and keeps other types as other', () => {
     // Prepare: the control finding's resource, swapped for other types in GovCloud.
     const finding = asffFinding('securityhub-imported-securityhub-control-iam-user.asr-assembled.json');
     const region = 'us-gov-west-1';
@@ -336,12 +340,7 @@ describe('Reading kinds from ASFF findings', () => {
       ['eks-cluster', 'prod', '111111111111', 'arn:aws-us-gov:eks:us-gov-west-1:111111111111:cluster/prod'],
       ['aws-account', '222233334444', '222233334444', undefined],
       ['other', 'not-an-instance', '111111111111', undefined],
-      [
-        'other',
-        'arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:f',
-        '111111111111',
-        'arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:f',
-      ],
+      ['lambda-function', 'f', '111111111111', 'arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:f'],
     ]);
   });
 });
@@ -364,6 +363,14 @@ describe('Requesting kinds through the API', () => {
       ['iam-access-key', 'AKIAIOSFODNN7EXAMPLE', undefined, /userName: is required/],
       ['s3-bucket', 'Evidence_Bucket', undefined, /resourceId: must be an S3 bucket name/],
       ['eks-cluster', 'prod', undefined, /resourceType: eks-cluster cannot be requested/],
+      ['lambda-function', 'has space', undefined, /resourceId: must be a Lambda function name/],
+      [
+        'lambda-function',
+        `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:f:prod`,
+        undefined,
+        /unqualified ARN/,
+      ],
+      ['lambda-function', 'arn:aws:lambda:eu-west-1:999988887777:function:f', undefined, /another account/],
     ];
     for (const [type, resourceId, userName, message] of cases) {
       expect(() => requestedResource(type, { ...body, resourceId, userName })).toThrow(ValidationError);

@@ -23,6 +23,7 @@ const TYPES_BEFORE = [
   's3-bucket',
   'eks-cluster',
   'identity-center-user',
+  'lambda-function',
   'aws-account',
   'other',
 ];
@@ -36,6 +37,7 @@ const ASFF_BEFORE: Record<string, [string, string]> = {
   's3-bucket': ['AwsS3Bucket', 'User'],
   'eks-cluster': ['AwsEksCluster', 'User'],
   'identity-center-user': ['AwsIamRole', 'User'],
+  'lambda-function': ['AwsLambdaFunction', 'User'],
   'aws-account': ['AwsAccount', 'User'],
   other: ['Other', 'User'],
 };
@@ -51,13 +53,14 @@ describe('Resource kind registry', () => {
     expect(new Set(KINDS.map((kind) => kind.label)).size).toBe(KINDS.length);
   });
 
-  it('lists as requestable the types the API accepted before, and S3 buckets', () => {
+  it('lists as requestable the types the API accepted before, S3 buckets and Lambda functions', () => {
     expect([...REQUESTABLE_TYPES]).toEqual([
       'ec2-instance',
       'iam-user',
       'iam-access-key',
       'iam-role',
       's3-bucket',
+      'lambda-function',
     ]);
   });
 

@@ -288,6 +288,7 @@ describe('Rules: delivery', () => {
         rule('iam', { types: ['UnauthorizedAccess:IAMUser/*'], severity: { min: 4 } }, 'approval'),
         rule('s3', { types: ['Exfiltration:S3/*'] }, 'approval'),
         rule('runtime', { types: ['*:Runtime/*'] }, 'notify'),
+        rule('lambda', { types: ['Backdoor:Lambda/*'] }, 'auto'),
         rule(
           'controls',
           { sources: ['securityhub'], types: ['Software and Configuration Checks/*'] },
@@ -314,6 +315,7 @@ describe('Rules: delivery', () => {
       ['runtime'],
       ['runtime'],
       ['iam'],
+      ['lambda'],
       ['s3'],
       ['brute'],
       ['controls'],

@@ -179,3 +179,26 @@ export const ISOLATE_S3_BUCKET_SCOPING: Readonly<Record<string, readonly Permiss
   's3:PutBucketPolicy': [BUCKETS_OF_THIS_ACCOUNT],
   's3:DeleteBucketPolicy': [BUCKETS_OF_THIS_ACCOUNT],
 };
+
+/** Lambda functions of this account, every qualifier included (`function:<name>` and `function:<name>:<qualifier>`). */
+export const FUNCTIONS_OF_THIS_ACCOUNT: PermissionScope = {
+  sid: 'LambdaFunctionsOfThisAccount',
+  resources: ['arn:${partition}:lambda:*:${account_id}:function:*'],
+  why: "Functions of this account only; IAM offers no condition that narrows concurrency, URL or resource-policy changes to cordon's own (docs/iam.md).",
+};
+
+/** isolate-lambda-function's scoped permissions: every Lambda one, reads included; the IAM ones as revoke-role-sessions. */
+export const ISOLATE_LAMBDA_FUNCTION_SCOPING: Readonly<Record<string, readonly PermissionScope[]>> = {
+  'lambda:ListTags': [FUNCTIONS_OF_THIS_ACCOUNT],
+  'lambda:GetFunctionConfiguration': [FUNCTIONS_OF_THIS_ACCOUNT],
+  'lambda:GetFunctionConcurrency': [FUNCTIONS_OF_THIS_ACCOUNT],
+  'lambda:PutFunctionConcurrency': [FUNCTIONS_OF_THIS_ACCOUNT],
+  'lambda:DeleteFunctionConcurrency': [FUNCTIONS_OF_THIS_ACCOUNT],
+  'lambda:GetFunctionUrlConfig': [FUNCTIONS_OF_THIS_ACCOUNT],
+  'lambda:UpdateFunctionUrlConfig': [FUNCTIONS_OF_THIS_ACCOUNT],
+  'lambda:GetPolicy': [FUNCTIONS_OF_THIS_ACCOUNT],
+  'lambda:RemovePermission': [FUNCTIONS_OF_THIS_ACCOUNT],
+  'lambda:AddPermission': [FUNCTIONS_OF_THIS_ACCOUNT],
+  'iam:PutRolePolicy': [REVOKE_ROLE_SESSIONS],
+  'iam:DeleteRolePolicy': [REVOKE_ROLE_SESSIONS],
+};

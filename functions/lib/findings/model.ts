@@ -10,6 +10,7 @@ import type { IamAccessKeyResource } from '../resources/iam-access-key.js';
 import type { IamRoleResource } from '../resources/iam-role.js';
 import type { IamUserResource } from '../resources/iam-user.js';
 import type { IdentityCenterUserResource } from '../resources/identity-center-user.js';
+import type { LambdaFunctionResource } from '../resources/lambda-function.js';
 import type { OtherResource } from '../resources/other.js';
 import type { S3BucketResource } from '../resources/s3-bucket.js';
 
@@ -25,6 +26,7 @@ export type {
   IamRoleResource,
   IamUserResource,
   IdentityCenterUserResource,
+  LambdaFunctionResource,
   OtherResource,
   S3BucketResource,
 };
@@ -47,6 +49,7 @@ export type Resource =
   | IdentityCenterUserResource
   | AwsAccountResource
   | S3BucketResource
+  | LambdaFunctionResource
   | EksClusterResource
   | OtherResource;
 

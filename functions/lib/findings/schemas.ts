@@ -93,6 +93,9 @@ const GdEksClusterSchema = z.object({
 const GdLambdaSchema = z.object({
   functionName: z.string().max(MAX_ID).nullish(),
   functionArn: z.string().max(MAX_ID).nullish(),
+  functionVersion: z.string().max(MAX_ID).nullish(),
+  /** The execution role's ARN. */
+  role: z.string().max(MAX_ID).nullish(),
   tags: GdTagListSchema.nullish(),
 });
 
@@ -207,6 +210,9 @@ const AsffResourceDetailsSchema = z.object({
   AwsIamAccessKey: AsffIamAccessKeyDetailsSchema.optional(),
   AwsIamRole: z.object({ RoleName: z.string().max(MAX_ID).optional() }).optional(),
   AwsEksCluster: z.object({ Name: z.string().max(MAX_ID).optional() }).optional(),
+  AwsLambdaFunction: z
+    .object({ FunctionName: z.string().max(MAX_ID).optional(), Role: z.string().max(MAX_ID).optional() })
+    .optional(),
 });
 
 export const AsffResourceSchema = z.object({

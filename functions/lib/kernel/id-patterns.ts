@@ -22,6 +22,9 @@ export const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
 /** An IAM path: `/` or `/a/b/` (printable ASCII between slashes). */
 export const IAM_PATH = /^\/(?:[\x21-\x7e]*\/)?$/;
 
+/** A Lambda function name: 1-64 of letters, digits, `-` and `_` (Lambda's own rule for an unqualified name). */
+export const LAMBDA_FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** Long-term access key ids: AKIA + 16 upper-case alphanumerics. Temporary (ASIA) keys cannot be disabled. */
 export const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
 

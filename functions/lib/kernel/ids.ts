@@ -3,7 +3,15 @@
  * Readers of findings stay lenient (they take what the source says); these are for validating at the edges.
  */
 import * as z from 'zod';
-import { ACCESS_KEY_ID, ACCOUNT_ID, IAM_NAME, INSTANCE_ID, ISOLATION_ID, REGION } from './id-patterns.js';
+import {
+  ACCESS_KEY_ID,
+  ACCOUNT_ID,
+  IAM_NAME,
+  INSTANCE_ID,
+  ISOLATION_ID,
+  LAMBDA_FUNCTION_NAME,
+  REGION,
+} from './id-patterns.js';
 
 export { ACCESS_KEY_ID, ACCOUNT_ID, IAM_NAME, INSTANCE_ID, ISOLATION_ID, REGION } from './id-patterns.js';
 
@@ -21,6 +29,10 @@ export const IamUserNameSchema = z
 export const IamRoleNameSchema = z
   .string()
   .regex(IAM_NAME, 'must be an IAM role name (1-64 of letters, digits and +=,.@_-)');
+
+export const LambdaFunctionNameSchema = z
+  .string()
+  .regex(LAMBDA_FUNCTION_NAME, 'must be a Lambda function name (1-64 of letters, digits, - and _)');
 
 export const AccessKeyIdSchema = z
   .string()

@@ -1,16 +1,15 @@
 /**
- * Everything cordon does not model (Lambda functions, RDS, containers...): kept visible as `other` with the
+ * Everything cordon does not model (RDS, containers...): kept visible as `other` with the
  * source's own type name, so that policies and notifications still see it. Never contained.
  */
 import * as z from 'zod';
-import { tagListToRecord } from '../findings/schemas.js';
-import { defineKind, storedResourceBase, nonEmpty, type FindingScope, type ResourceBase } from './kind.js';
+import { defineKind, storedResourceBase, type FindingScope, type ResourceBase } from './kind.js';
 
 const TYPE = 'other';
 
 export interface OtherResource extends ResourceBase {
   type: typeof TYPE;
-  /** The source's own resource type name, e.g. `AwsLambdaFunction` or `Container`. */
+  /** The source's own resource type name, e.g. `AwsRdsDbInstance` or `Container`. */
   sourceType: string;
 }
 
@@ -24,22 +23,6 @@ export const other = defineKind<OtherResource, never>({
   label: 'other resource',
   idSchema: z.string().min(1),
   stored: z.strictObject({ ...storedResourceBase, type: z.literal(TYPE), sourceType: z.string() }),
-  guardDuty: {
-    block: 'Lambda',
-    read: (detail, scope) => {
-      const fn = detail.resource.lambdaDetails;
-      const name = nonEmpty(fn?.functionName);
-      if (!fn || name === undefined) return undefined;
-      const arn = nonEmpty(fn.functionArn);
-      return [
-        {
-          ...otherResource(scope, name, 'Lambda'),
-          ...(arn !== undefined ? { arn } : {}),
-          tags: tagListToRecord(fn.tags),
-        },
-      ];
-    },
-  },
   // Also the reader of any ASFF resource no other kind reads (registry.ts).
   asff: {
     type: 'Other',

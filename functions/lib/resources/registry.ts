@@ -21,6 +21,7 @@ import {
   type RequestedResource,
   type ResourceKind,
 } from './kind.js';
+import { lambdaFunction } from './lambda-function.js';
 import { other } from './other.js';
 import { s3Bucket } from './s3-bucket.js';
 
@@ -32,6 +33,7 @@ export const KINDS: readonly ResourceKind[] = [
   s3Bucket,
   eksCluster,
   identityCenterUser,
+  lambdaFunction,
   awsAccount,
   other,
 ];
