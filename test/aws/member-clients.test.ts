@@ -122,9 +122,10 @@ describe('AWS: cross-account member clients', () => {
       'isolate-iam-user': ['iam'],
       'isolate-identity-center-user': ['ssoAdmin', 'identityStore'],
       'isolate-s3-bucket': ['s3'],
+      'isolate-rds-instance': ['ec2', 'rds'],
     });
-    expect(() => servicesForPermissions(['rds:ModifyDBInstance'])).toThrow(ConfigurationError);
-    expect(() => servicesForPermissions(['rds:ModifyDBInstance'])).toThrow(/no member client for/);
+    expect(() => servicesForPermissions(['redshift:ModifyCluster'])).toThrow(ConfigurationError);
+    expect(() => servicesForPermissions(['redshift:ModifyCluster'])).toThrow(/no member client for/);
   });
 
   it('assumes the role again 5 minutes before the credentials expire', async () => {

@@ -33,6 +33,7 @@ export const MEMBER_SERVICES = new Set([
   'SSOAdmin',
   'Identitystore',
   'S3',
+  'RDS',
 ]);
 
 /** The error a fault raises: the SDK's service exceptions, or the HTTP handler's TimeoutError. */

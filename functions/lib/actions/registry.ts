@@ -16,6 +16,7 @@ import { revokeRoleSessionsManifest } from './revoke-role-sessions/manifest.js';
 import { isolateIdentityCenterUserManifest } from './isolate-identity-center-user/manifest.js';
 import { disableInstanceMetadataManifest } from './disable-instance-metadata/manifest.js';
 import { isolateS3BucketManifest } from './isolate-s3-bucket/manifest.js';
+import { isolateRdsInstanceManifest } from './isolate-rds-instance/manifest.js';
 
 /** A registered action: its manifest and how to load its definition. */
 export interface ActionEntry {
@@ -52,6 +53,9 @@ const registered: readonly ActionEntry[] = [
   ),
   entry(isolateS3BucketManifest, () =>
     import('./isolate-s3-bucket/definition.js').then((m) => m.isolateS3Bucket),
+  ),
+  entry(isolateRdsInstanceManifest, () =>
+    import('./isolate-rds-instance/definition.js').then((m) => m.isolateRdsInstance),
   ),
 ];
 

@@ -16,6 +16,7 @@ import type { Identitystore } from '@aws-sdk/client-identitystore';
 import type { S3 } from '@aws-sdk/client-s3';
 import type { GuardDuty } from '@aws-sdk/client-guardduty';
 import type { CloudTrail } from '@aws-sdk/client-cloudtrail';
+import type { RDS } from '@aws-sdk/client-rds';
 import { ConfigurationError } from '../errors.js';
 import type { AwsClientConfig } from './client-config.js';
 import { sdk } from './sdk.js';
@@ -37,6 +38,8 @@ export interface MemberClients {
   guardDuty: GuardDuty;
   /** Evidence: CloudTrail event history of the principal (read only). */
   cloudTrail: CloudTrail;
+  /** RDS instance and Aurora cluster containment (isolate-rds-instance). */
+  rds: RDS;
 }
 
 /** A member-account service cordon calls: a key of {@link MemberClients}. */
@@ -80,6 +83,7 @@ const MEMBER_SERVICE_TABLE: { readonly [K in MemberService]: ServiceRow<K> } = {
     iamPrefix: 'cloudtrail',
     create: async (config) => new (await sdk.cloudTrail()).CloudTrail(config),
   },
+  rds: { iamPrefix: 'rds', create: async (config) => new (await sdk.rds()).RDS(config) },
 };
 
 /**

@@ -11,6 +11,7 @@ import type { IamRoleResource } from '../resources/iam-role.js';
 import type { IamUserResource } from '../resources/iam-user.js';
 import type { IdentityCenterUserResource } from '../resources/identity-center-user.js';
 import type { OtherResource } from '../resources/other.js';
+import type { RdsDbInstanceResource } from '../resources/rds-db-instance.js';
 import type { S3BucketResource } from '../resources/s3-bucket.js';
 
 /** The kinds of resource cordon knows (resources/registry.ts). Only some can be contained (the action registry). */
@@ -26,6 +27,7 @@ export type {
   IamUserResource,
   IdentityCenterUserResource,
   OtherResource,
+  RdsDbInstanceResource,
   S3BucketResource,
 };
 export type { NetworkInterfaceRef } from '../resources/ec2-instance.js';
@@ -48,6 +50,7 @@ export type Resource =
   | AwsAccountResource
   | S3BucketResource
   | EksClusterResource
+  | RdsDbInstanceResource
   | OtherResource;
 
 /** How the finding reached cordon. */

@@ -90,6 +90,17 @@ const GdEksClusterSchema = z.object({
   tags: GdTagListSchema.nullish(),
 });
 
+/** GuardDuty's RDS block (`RdsDbInstanceDetails`; RDS Protection findings). */
+const GdRdsDbInstanceSchema = z.object({
+  dbInstanceIdentifier: z.string().max(MAX_ID).nullish(),
+  dbInstanceArn: z.string().max(MAX_ID).nullish(),
+  dbClusterIdentifier: z.string().max(MAX_ID).nullish(),
+  dbiResourceId: z.string().max(MAX_ID).nullish(),
+  engine: z.string().max(128).nullish(),
+  engineVersion: z.string().max(128).nullish(),
+  tags: GdTagListSchema.nullish(),
+});
+
 const GdLambdaSchema = z.object({
   functionName: z.string().max(MAX_ID).nullish(),
   functionArn: z.string().max(MAX_ID).nullish(),
@@ -103,6 +114,7 @@ export const GuardDutyResourceSchema = z.object({
   s3BucketDetails: z.array(GdS3BucketSchema).max(100).nullish(),
   eksClusterDetails: GdEksClusterSchema.nullish(),
   lambdaDetails: GdLambdaSchema.nullish(),
+  rdsDbInstanceDetails: GdRdsDbInstanceSchema.nullish(),
 });
 
 export const GuardDutyFindingDetailSchema = z.object({
@@ -195,6 +207,13 @@ const AsffResourceDetailsSchema = z.object({
   AwsIamAccessKey: AsffIamAccessKeyDetailsSchema.optional(),
   AwsIamRole: z.object({ RoleName: z.string().max(MAX_ID).optional() }).optional(),
   AwsEksCluster: z.object({ Name: z.string().max(MAX_ID).optional() }).optional(),
+  AwsRdsDbInstance: z
+    .object({
+      DbInstanceIdentifier: z.string().max(MAX_ID).optional(),
+      DbClusterIdentifier: z.string().max(MAX_ID).optional(),
+      Engine: z.string().max(128).optional(),
+    })
+    .optional(),
 });
 
 export const AsffResourceSchema = z.object({

@@ -22,6 +22,7 @@ import {
   type ResourceKind,
 } from './kind.js';
 import { other } from './other.js';
+import { rdsDbInstance } from './rds-db-instance.js';
 import { s3Bucket } from './s3-bucket.js';
 
 export const KINDS: readonly ResourceKind[] = [
@@ -31,6 +32,7 @@ export const KINDS: readonly ResourceKind[] = [
   iamRole,
   s3Bucket,
   eksCluster,
+  rdsDbInstance,
   identityCenterUser,
   awsAccount,
   other,
