@@ -119,6 +119,8 @@ export interface ResilienceWorld extends PipelineWorld {
   identityStore: Identitystore;
   /** S3 set-up client (no faults). */
   s3: S3;
+  /** Client configuration against this moto, for set-up clients of other services (no faults). */
+  setupConfig: ReturnType<MotoHandle['clientConfig']>;
 }
 
 /**
@@ -150,6 +152,7 @@ export async function resilienceWorld(
     ssoAdmin: new SSOAdmin(config),
     identityStore: new Identitystore(config),
     s3: new S3(s3ClientConfig(config)),
+    setupConfig: config,
   };
 }
 

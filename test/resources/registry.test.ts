@@ -25,6 +25,7 @@ const TYPES_BEFORE = [
   'identity-center-user',
   'aws-account',
   'other',
+  'rds-db-instance',
 ];
 
 /** What report/securityhub-payload.ts wrote before: its ASFF_RESOURCE_TYPES table, and VM only for EC2. */
@@ -38,6 +39,7 @@ const ASFF_BEFORE: Record<string, [string, string]> = {
   'identity-center-user': ['AwsIamRole', 'User'],
   'aws-account': ['AwsAccount', 'User'],
   other: ['Other', 'User'],
+  'rds-db-instance': ['AwsRdsDbInstance', 'User'],
 };
 
 describe('Resource kind registry', () => {
@@ -52,7 +54,13 @@ describe('Resource kind registry', () => {
   });
 
   it('lists as requestable the types the API accepted before (S3 buckets wait for a tag read)', () => {
-    expect([...REQUESTABLE_TYPES]).toEqual(['ec2-instance', 'iam-user', 'iam-access-key', 'iam-role']);
+    expect([...REQUESTABLE_TYPES]).toEqual([
+      'ec2-instance',
+      'iam-user',
+      'iam-access-key',
+      'iam-role',
+      'rds-db-instance',
+    ]);
   });
 
   it('stores each kind with its own strict schema: its type only, and no attribute the kind does not state', () => {
@@ -83,6 +91,7 @@ describe('Resource kind registry', () => {
       'S3Bucket',
       'EKSCluster',
       'Lambda',
+      'RDSDBInstance',
     ]);
   });
 

@@ -32,10 +32,11 @@ export const KINDS: readonly ResourceKind[] = [
   iamRole,
   s3Bucket,
   eksCluster,
-  rdsDbInstance,
   identityCenterUser,
   awsAccount,
   other,
+  // Appended: the earlier kinds keep their places (policy bit masks follow this order).
+  rdsDbInstance,
 ];
 
 /** A non-empty list (zod enums need one), checked once at load. */
