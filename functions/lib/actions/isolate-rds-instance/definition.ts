@@ -21,7 +21,6 @@ import * as z from 'zod';
 import { CordonError } from '../../errors.js';
 import { DB_INSTANCE_ID } from '../../kernel/id-patterns.js';
 import { DB_INSTANCE_NOT_FOUND, dbInstanceArn, readDbInstanceTags } from '../../resources/rds-db-instance.js';
-import type { ActionContext } from '../contract.js';
 import { checkGuards } from '../guards.js';
 import {
   convergeRules,
