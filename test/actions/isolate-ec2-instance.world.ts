@@ -30,9 +30,6 @@ import {
   RegisterInstancesWithLoadBalancerCommand,
 } from '@aws-sdk/client-elastic-load-balancing';
 import { testMemberClients } from '../support/member-clients.js';
-import { S3 } from '@aws-sdk/client-s3';
-import { RDS } from '@aws-sdk/client-rds';
-import { s3ClientConfig } from '../../functions/lib/aws/member-services.js';
 import type {
   ActionContext,
   ActionState,
@@ -195,17 +192,6 @@ export const FAULTS = {
 export function memberClients(moto: MotoHandle, traffic: Traffic, maxAttempts = 1): MemberClients {
   const config = { ...moto.clientConfig(REGION), maxAttempts };
   const clients: MemberClients = testMemberClients(config);
-  const clients: MemberClients = {
-    ec2: new EC2(config),
-    iam: new IAM(config),
-    autoScaling: new AutoScaling(config),
-    elbv2: new ElasticLoadBalancingV2(config),
-    ssoAdmin: new SSOAdmin(config),
-    identityStore: new Identitystore(config),
-    elb: new ElasticLoadBalancing(config),
-    s3: new S3(s3ClientConfig(config)),
-    rds: new RDS(config),
-  };
   // Inside the retry loop (finalizeRequest, low priority): an injected throttle is retried like a real one.
   const options = { step: 'finalizeRequest', priority: 'low', name: 'cordonTestTraffic' } as const;
   const instrumented: Instrumentable[] = [
@@ -271,17 +257,6 @@ export interface Network {
 export function setupClients(moto: MotoHandle): MemberClients {
   const config = moto.clientConfig(REGION);
   return testMemberClients(config);
-  return {
-    ec2: new EC2(config),
-    iam: new IAM(config),
-    autoScaling: new AutoScaling(config),
-    elbv2: new ElasticLoadBalancingV2(config),
-    ssoAdmin: new SSOAdmin(config),
-    identityStore: new Identitystore(config),
-    elb: new ElasticLoadBalancing(config),
-    s3: new S3(s3ClientConfig(config)),
-    rds: new RDS(config),
-  };
 }
 
 export async function createNetwork(setup: MemberClients, cidr = '10.0.0.0/16'): Promise<Network> {

@@ -6,15 +6,6 @@
  */
 import { testMemberClients } from '../support/member-clients.js';
 import { describe, expect, it } from 'vitest';
-import { EC2 } from '@aws-sdk/client-ec2';
-import { IAM } from '@aws-sdk/client-iam';
-import { AutoScaling } from '@aws-sdk/client-auto-scaling';
-import { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
-import { S3 } from '@aws-sdk/client-s3';
-import { RDS } from '@aws-sdk/client-rds';
-import { SSOAdmin } from '@aws-sdk/client-sso-admin';
-import { Identitystore } from '@aws-sdk/client-identitystore';
 import type { ActionContext, ActionState, MemberClients } from '../../functions/lib/actions/contract.js';
 import { loadActions } from '../../functions/lib/actions/registry.js';
 import { BeforeStateError, WrongResourceTypeError } from '../../functions/lib/actions/runner.js';
@@ -81,17 +72,6 @@ function offlineContext(): { ctx: ActionContext; recorder: CommandRecorder } {
   };
   const recorder = new CommandRecorder();
   const clients: MemberClients = testMemberClients(config, (client) => recorder.attach(client));
-  const clients: MemberClients = {
-    ec2: recorder.attach(new EC2(config)),
-    iam: recorder.attach(new IAM(config)),
-    autoScaling: recorder.attach(new AutoScaling(config)),
-    elbv2: recorder.attach(new ElasticLoadBalancingV2(config)),
-    elb: recorder.attach(new ElasticLoadBalancing(config)),
-    ssoAdmin: recorder.attach(new SSOAdmin(config)),
-    identityStore: recorder.attach(new Identitystore(config)),
-    s3: recorder.attach(new S3(config)),
-    rds: recorder.attach(new RDS(config)),
-  };
   const ctx: ActionContext = {
     isolationId: 'iso-runner',
     accountId: ACCOUNT,

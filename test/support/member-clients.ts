@@ -12,6 +12,7 @@ import { Identitystore } from '@aws-sdk/client-identitystore';
 import { S3 } from '@aws-sdk/client-s3';
 import { GuardDuty } from '@aws-sdk/client-guardduty';
 import { CloudTrail } from '@aws-sdk/client-cloudtrail';
+import { RDS } from '@aws-sdk/client-rds';
 import { s3ClientConfig, type MemberClients } from '../../functions/lib/aws/member-services.js';
 
 /** Member clients for `config`; `each` sees every client once (to attach a recorder or fault injector). */
@@ -35,6 +36,7 @@ export function testMemberClients(
     s3: new S3(s3ClientConfig(config)),
     guardDuty: new GuardDuty(config),
     cloudTrail: new CloudTrail(config),
+    rds: new RDS(config),
   };
   for (const client of Object.values(clients)) each(client);
   return clients;

@@ -3,16 +3,6 @@
  * command recorder and a fault injector.
  */
 import { testMemberClients } from '../../support/member-clients.js';
-import { EC2 } from '@aws-sdk/client-ec2';
-import { IAM } from '@aws-sdk/client-iam';
-import { AutoScaling } from '@aws-sdk/client-auto-scaling';
-import { ElasticLoadBalancingV2 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SSOAdmin } from '@aws-sdk/client-sso-admin';
-import { Identitystore } from '@aws-sdk/client-identitystore';
-import { ElasticLoadBalancing } from '@aws-sdk/client-elastic-load-balancing';
-import { S3 } from '@aws-sdk/client-s3';
-import { RDS } from '@aws-sdk/client-rds';
-import { s3ClientConfig } from '../../../functions/lib/aws/member-services.js';
 import type {
   ActionContext,
   GuardSettings,
@@ -52,18 +42,6 @@ export function motoActionContext(
   const recorder = new CommandRecorder();
   const faults = new FaultInjector();
   const clients: MemberClients = testMemberClients(config, (client) => {
-  const clients: MemberClients = {
-    ec2: new EC2(config),
-    iam: new IAM(config),
-    autoScaling: new AutoScaling(config),
-    elbv2: new ElasticLoadBalancingV2(config),
-    ssoAdmin: new SSOAdmin(config),
-    identityStore: new Identitystore(config),
-    elb: new ElasticLoadBalancing(config),
-    s3: new S3(s3ClientConfig(config)),
-    rds: new RDS(config),
-  };
-  for (const client of Object.values(clients)) {
     recorder.attach(client);
     faults.attach(client);
   });
