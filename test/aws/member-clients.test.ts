@@ -104,6 +104,9 @@ describe('AWS: cross-account member clients', () => {
       'SSOAdmin',
       'Identitystore',
       'S3',
+      'GuardDuty',
+      'CloudTrail',
+      'RDS',
     ]);
     expect(all.iam).toBe(iamOnly.iam);
     expect(await all.ec2.config.region()).toBe('eu-west-1');
