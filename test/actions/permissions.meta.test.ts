@@ -26,6 +26,8 @@ const moto = useMoto({ resetEach: false });
 const IMPLIED_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
   'ec2:AssociateIamInstanceProfile': ['iam:PassRole'],
   'ec2:ReplaceIamInstanceProfileAssociation': ['iam:PassRole'],
+  // Tags given at creation (TagSpecifications) are authorised as ec2:CreateTags as well.
+  'ec2:CreateSecurityGroup': ['ec2:CreateTags'],
 };
 
 /**

@@ -107,6 +107,7 @@ describe('AWS: cross-account member clients', () => {
       'GuardDuty',
       'CloudTrail',
       'Lambda',
+      'RDS',
     ]);
     expect(all.iam).toBe(iamOnly.iam);
     expect(await all.ec2.config.region()).toBe('eu-west-1');
@@ -126,9 +127,10 @@ describe('AWS: cross-account member clients', () => {
       'isolate-identity-center-user': ['ssoAdmin', 'identityStore'],
       'isolate-s3-bucket': ['s3'],
       'isolate-lambda-function': ['iam', 'lambda'],
+      'isolate-rds-instance': ['ec2', 'rds'],
     });
-    expect(() => servicesForPermissions(['rds:ModifyDBInstance'])).toThrow(ConfigurationError);
-    expect(() => servicesForPermissions(['rds:ModifyDBInstance'])).toThrow(/no member client for/);
+    expect(() => servicesForPermissions(['redshift:ModifyCluster'])).toThrow(ConfigurationError);
+    expect(() => servicesForPermissions(['redshift:ModifyCluster'])).toThrow(/no member client for/);
   });
 
   it('assumes the role again 5 minutes before the credentials expire', async () => {

@@ -19,7 +19,7 @@ describe('Findings: sample events', () => {
     const kinds = files.map((f) => parseCordonEvent(loadEvent(f)).kind);
 
     // Assess
-    expect(files).toHaveLength(10);
+    expect(files).toHaveLength(11);
     expect(kinds).toEqual([
       'guardduty-finding',
       'guardduty-finding',
@@ -31,6 +31,26 @@ describe('Findings: sample events', () => {
       'securityhub-custom-action',
       'securityhub-imported',
       'securityhub-imported',
+    ]);
+  });
+
+  it('normalises the GuardDuty RDS sample into the Aurora instance it names', () => {
+    // Act
+    const finding = only('guardduty-rds-successful-bruteforce.docs-assembled.json');
+
+    // Assess
+    expect(finding.type).toBe('CredentialAccess:RDS/AnomalousBehavior.SuccessfulBruteForce');
+    expect(finding.resources).toEqual([
+      {
+        type: 'rds-db-instance',
+        id: 'orders-db-instance-1',
+        arn: 'arn:aws:rds:us-east-1:123456789012:db:orders-db-instance-1',
+        accountId: '123456789012',
+        region: 'us-east-1',
+        tags: { team: 'orders' },
+        clusterId: 'orders-db',
+        engine: 'aurora-postgresql',
+      },
     ]);
   });
 

@@ -36,6 +36,7 @@ export const MEMBER_SERVICES = new Set([
   'Identitystore',
   'S3',
   'Lambda',
+  'RDS',
 ]);
 
 /** The error a fault raises: the SDK's service exceptions, or the HTTP handler's TimeoutError. */
@@ -124,6 +125,8 @@ export interface ResilienceWorld extends PipelineWorld {
   /** Lambda set-up clients (no faults): functions and their execution roles. */
   lambda: Lambda;
   iamRoles: IAM;
+  /** Client configuration against this moto, for set-up clients of other services (no faults). */
+  setupConfig: ReturnType<MotoHandle['clientConfig']>;
 }
 
 /**
@@ -157,6 +160,7 @@ export async function resilienceWorld(
     s3: new S3(s3ClientConfig(config)),
     lambda: new Lambda(config),
     iamRoles: new IAM(config),
+    setupConfig: config,
   };
 }
 

@@ -26,6 +26,7 @@ const TYPES_BEFORE = [
   'lambda-function',
   'aws-account',
   'other',
+  'rds-db-instance',
 ];
 
 /** What report/securityhub-payload.ts wrote before: its ASFF_RESOURCE_TYPES table, and VM only for EC2. */
@@ -40,6 +41,7 @@ const ASFF_BEFORE: Record<string, [string, string]> = {
   'lambda-function': ['AwsLambdaFunction', 'User'],
   'aws-account': ['AwsAccount', 'User'],
   other: ['Other', 'User'],
+  'rds-db-instance': ['AwsRdsDbInstance', 'User'],
 };
 
 describe('Resource kind registry', () => {
@@ -53,7 +55,7 @@ describe('Resource kind registry', () => {
     expect(new Set(KINDS.map((kind) => kind.label)).size).toBe(KINDS.length);
   });
 
-  it('lists as requestable the types the API accepted before, S3 buckets and Lambda functions', () => {
+  it('lists as requestable the types the API accepted before, S3 buckets, Lambda functions and RDS instances', () => {
     expect([...REQUESTABLE_TYPES]).toEqual([
       'ec2-instance',
       'iam-user',
@@ -61,6 +63,7 @@ describe('Resource kind registry', () => {
       'iam-role',
       's3-bucket',
       'lambda-function',
+      'rds-db-instance',
     ]);
   });
 
@@ -94,6 +97,7 @@ describe('Resource kind registry', () => {
       'S3Bucket',
       'EKSCluster',
       'Lambda',
+      'RDSDBInstance',
     ]);
   });
 

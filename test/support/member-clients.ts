@@ -13,6 +13,7 @@ import { S3 } from '@aws-sdk/client-s3';
 import { GuardDuty } from '@aws-sdk/client-guardduty';
 import { CloudTrail } from '@aws-sdk/client-cloudtrail';
 import { Lambda } from '@aws-sdk/client-lambda';
+import { RDS } from '@aws-sdk/client-rds';
 import { s3ClientConfig, type MemberClients } from '../../functions/lib/aws/member-services.js';
 
 /** Member clients for `config`; `each` sees every client once (to attach a recorder or fault injector). */
@@ -37,6 +38,7 @@ export function testMemberClients(
     guardDuty: new GuardDuty(config),
     cloudTrail: new CloudTrail(config),
     lambda: new Lambda(config),
+    rds: new RDS(config),
   };
   for (const client of Object.values(clients)) each(client);
   return clients;

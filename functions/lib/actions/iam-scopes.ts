@@ -202,3 +202,44 @@ export const ISOLATE_LAMBDA_FUNCTION_SCOPING: Readonly<Record<string, readonly P
   'iam:PutRolePolicy': [REVOKE_ROLE_SESSIONS],
   'iam:DeleteRolePolicy': [REVOKE_ROLE_SESSIONS],
 };
+
+/** RDS instances of this account, any region: the ones cordon reads, snapshots and modifies. */
+export const RDS_INSTANCES: PermissionScope = {
+  sid: 'RdsInstancesOfThisAccount',
+  resources: ['arn:${partition}:rds:*:${account_id}:db:*'],
+  why: 'DB instances of this account: read, tags read, snapshot taken, public access and groups changed.',
+};
+
+/** Aurora clusters of this account: their security groups are changed (they belong to the cluster). */
+export const RDS_CLUSTERS: PermissionScope = {
+  sid: 'RdsClustersOfThisAccount',
+  resources: ['arn:${partition}:rds:*:${account_id}:cluster:*'],
+  why: "Aurora clusters of this account: read, snapshot taken, security groups changed (they are the cluster's).",
+};
+
+/** The evidence snapshots: created, and read back to find one an earlier run took. */
+export const RDS_SNAPSHOTS: PermissionScope = {
+  sid: 'RdsEvidenceSnapshotsOfThisAccount',
+  resources: [
+    'arn:${partition}:rds:*:${account_id}:snapshot:*',
+    'arn:${partition}:rds:*:${account_id}:cluster-snapshot:*',
+  ],
+  why: 'Evidence snapshots of this account (DB and cluster snapshots), named after the isolation.',
+};
+
+/** isolate-rds-instance's scoped permissions: RDS on this account's instances, clusters and snapshots only. */
+export const ISOLATE_RDS_INSTANCE_SCOPING: Readonly<Record<string, readonly PermissionScope[]>> = {
+  'rds:DescribeDBInstances': [RDS_INSTANCES],
+  'rds:ListTagsForResource': [RDS_INSTANCES],
+  'rds:ModifyDBInstance': [RDS_INSTANCES],
+  'rds:CreateDBSnapshot': [RDS_INSTANCES, RDS_SNAPSHOTS],
+  'rds:DescribeDBSnapshots': [RDS_INSTANCES, RDS_SNAPSHOTS],
+  'rds:DescribeDBClusters': [RDS_CLUSTERS],
+  'rds:ModifyDBCluster': [RDS_CLUSTERS],
+  'rds:CreateDBClusterSnapshot': [RDS_CLUSTERS, RDS_SNAPSHOTS],
+  'rds:DescribeDBClusterSnapshots': [RDS_CLUSTERS, RDS_SNAPSHOTS],
+  'ec2:RevokeSecurityGroupIngress': [CORDON_GROUP_RULES],
+  'ec2:RevokeSecurityGroupEgress': [CORDON_GROUP_RULES],
+  'ec2:CreateSecurityGroup': [CREATE_CORDON_GROUPS, CREATE_GROUPS_IN_ANY_VPC],
+  'ec2:CreateTags': [TAG_CORDON_GROUPS_ON_CREATE],
+};

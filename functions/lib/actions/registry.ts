@@ -17,6 +17,7 @@ import { isolateIdentityCenterUserManifest } from './isolate-identity-center-use
 import { disableInstanceMetadataManifest } from './disable-instance-metadata/manifest.js';
 import { isolateS3BucketManifest } from './isolate-s3-bucket/manifest.js';
 import { isolateLambdaFunctionManifest } from './isolate-lambda-function/manifest.js';
+import { isolateRdsInstanceManifest } from './isolate-rds-instance/manifest.js';
 
 /** A registered action: its manifest and how to load its definition. */
 export interface ActionEntry {
@@ -56,6 +57,9 @@ const registered: readonly ActionEntry[] = [
   ),
   entry(isolateLambdaFunctionManifest, () =>
     import('./isolate-lambda-function/definition.js').then((m) => m.isolateLambdaFunction),
+  ),
+  entry(isolateRdsInstanceManifest, () =>
+    import('./isolate-rds-instance/definition.js').then((m) => m.isolateRdsInstance),
   ),
 ];
 

@@ -51,6 +51,7 @@ const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   DynamoDB: 'dynamodb',
   Lambda: 'lambda',
   S3: 's3',
+  RDS: 'rds',
 };
 
 /**

@@ -17,6 +17,7 @@ import type { S3 } from '@aws-sdk/client-s3';
 import type { GuardDuty } from '@aws-sdk/client-guardduty';
 import type { CloudTrail } from '@aws-sdk/client-cloudtrail';
 import type { Lambda } from '@aws-sdk/client-lambda';
+import type { RDS } from '@aws-sdk/client-rds';
 import { ConfigurationError } from '../errors.js';
 import type { AwsClientConfig } from './client-config.js';
 import { sdk } from './sdk.js';
@@ -40,6 +41,8 @@ export interface MemberClients {
   cloudTrail: CloudTrail;
   /** Lambda function containment (isolate-lambda-function). */
   lambda: Lambda;
+  /** RDS instance and Aurora cluster containment (isolate-rds-instance). */
+  rds: RDS;
 }
 
 /** A member-account service cordon calls: a key of {@link MemberClients}. */
@@ -84,6 +87,7 @@ const MEMBER_SERVICE_TABLE: { readonly [K in MemberService]: ServiceRow<K> } = {
     create: async (config) => new (await sdk.cloudTrail()).CloudTrail(config),
   },
   lambda: { iamPrefix: 'lambda', create: async (config) => new (await sdk.lambda()).Lambda(config) },
+  rds: { iamPrefix: 'rds', create: async (config) => new (await sdk.rds()).RDS(config) },
 };
 
 /**

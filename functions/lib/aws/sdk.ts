@@ -46,6 +46,7 @@ export const sdk = {
   s3: once(() => import('@aws-sdk/client-s3')),
   guardDuty: once(() => import('@aws-sdk/client-guardduty')),
   cloudTrail: once(() => import('@aws-sdk/client-cloudtrail')),
+  rds: once(() => import('@aws-sdk/client-rds')),
 } as const;
 
 /** A value built on first use: concurrent callers share one build, and a failed build is retried next time. */

@@ -12,6 +12,7 @@ import type { IamUserResource } from '../resources/iam-user.js';
 import type { IdentityCenterUserResource } from '../resources/identity-center-user.js';
 import type { LambdaFunctionResource } from '../resources/lambda-function.js';
 import type { OtherResource } from '../resources/other.js';
+import type { RdsDbInstanceResource } from '../resources/rds-db-instance.js';
 import type { S3BucketResource } from '../resources/s3-bucket.js';
 
 /** The kinds of resource cordon knows (resources/registry.ts). Only some can be contained (the action registry). */
@@ -28,6 +29,7 @@ export type {
   IdentityCenterUserResource,
   LambdaFunctionResource,
   OtherResource,
+  RdsDbInstanceResource,
   S3BucketResource,
 };
 export type { NetworkInterfaceRef } from '../resources/ec2-instance.js';
@@ -51,6 +53,7 @@ export type Resource =
   | S3BucketResource
   | LambdaFunctionResource
   | EksClusterResource
+  | RdsDbInstanceResource
   | OtherResource;
 
 /** How the finding reached cordon. */

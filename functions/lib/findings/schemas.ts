@@ -90,6 +90,17 @@ const GdEksClusterSchema = z.object({
   tags: GdTagListSchema.nullish(),
 });
 
+/** GuardDuty's RDS block (`RdsDbInstanceDetails`; RDS Protection findings). */
+const GdRdsDbInstanceSchema = z.object({
+  dbInstanceIdentifier: z.string().max(MAX_ID).nullish(),
+  dbInstanceArn: z.string().max(MAX_ID).nullish(),
+  dbClusterIdentifier: z.string().max(MAX_ID).nullish(),
+  dbiResourceId: z.string().max(MAX_ID).nullish(),
+  engine: z.string().max(128).nullish(),
+  engineVersion: z.string().max(128).nullish(),
+  tags: GdTagListSchema.nullish(),
+});
+
 const GdLambdaSchema = z.object({
   functionName: z.string().max(MAX_ID).nullish(),
   functionArn: z.string().max(MAX_ID).nullish(),
@@ -118,6 +129,7 @@ export const GuardDutyResourceSchema = z.object({
   eksClusterDetails: GdEksClusterSchema.nullish(),
   lambdaDetails: GdLambdaSchema.nullish(),
   kubernetesDetails: z.object({ kubernetesUserDetails: GdKubernetesUserSchema.nullish() }).nullish(),
+  rdsDbInstanceDetails: GdRdsDbInstanceSchema.nullish(),
 });
 
 export const GuardDutyFindingDetailSchema = z.object({
@@ -212,6 +224,13 @@ const AsffResourceDetailsSchema = z.object({
   AwsEksCluster: z.object({ Name: z.string().max(MAX_ID).optional() }).optional(),
   AwsLambdaFunction: z
     .object({ FunctionName: z.string().max(MAX_ID).optional(), Role: z.string().max(MAX_ID).optional() })
+    .optional(),
+  AwsRdsDbInstance: z
+    .object({
+      DbInstanceIdentifier: z.string().max(MAX_ID).optional(),
+      DbClusterIdentifier: z.string().max(MAX_ID).optional(),
+      Engine: z.string().max(128).optional(),
+    })
     .optional(),
 });
 

@@ -16,6 +16,12 @@ export const PARTITION = /^(?:aws|aws-cn|aws-us-gov)$/;
 /** An EC2 instance id: `i-` and 8 (old) or 17 hex digits. */
 export const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 
+/**
+ * An RDS DB instance identifier: 1-63 letters, digits and hyphens, starting with a letter, no two consecutive
+ * hyphens and no trailing hyphen (RDS's rule; RDS stores it in lower case).
+ */
+export const DB_INSTANCE_ID = /^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-|$)){0,62}$/;
+
 /** IAM user and role names: 1-64 of `[\w+=,.@-]` (IAM's own rule). */
 export const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
 

@@ -23,6 +23,7 @@ import {
 } from './kind.js';
 import { lambdaFunction } from './lambda-function.js';
 import { other } from './other.js';
+import { rdsDbInstance } from './rds-db-instance.js';
 import { s3Bucket } from './s3-bucket.js';
 
 export const KINDS: readonly ResourceKind[] = [
@@ -36,6 +37,8 @@ export const KINDS: readonly ResourceKind[] = [
   lambdaFunction,
   awsAccount,
   other,
+  // Appended: the earlier kinds keep their places (policy bit masks follow this order).
+  rdsDbInstance,
 ];
 
 /** A non-empty list (zod enums need one), checked once at load. */
