@@ -5,25 +5,61 @@ import { h, replace, type Child } from './dom.js';
 import { main } from './state.js';
 import { errorBox, field, setFieldError } from './widgets.js';
 
+type EvaluatedFinding = EvaluationSummary['findings'][number];
+
+/**
+ * The headline of one finding's decision. A refusal is never shown as a plain match: triage records each refused
+ * resource as a SKIPPED isolation, so the playground says "refused" for it, with the reason.
+ */
+function verdict(finding: EvaluatedFinding): HTMLElement {
+  const decision = finding.decision;
+  if (finding.ignored !== undefined)
+    return h('p', { class: 'alert alert-warn', id: 'decision-verdict' }, `Ignored: ${finding.ignored}.`);
+  if (!decision.rule) return h('p', { id: 'decision-verdict' }, 'No rule matches.');
+  const refusals = [
+    ...decision.refused.map((r) => ({
+      what: `${r.action} on ${r.resource.type} ${r.resource.id}`,
+      why: r.reason,
+    })),
+    ...finding.actions
+      .filter((a) => !a.guard.allowed)
+      .map((a) => ({
+        what: `${a.action} on ${a.resource.type} ${a.resource.id}`,
+        why: a.guard.reason ?? 'refused by a guard',
+      })),
+  ];
+  const matched = `Rule “${decision.rule}” matches: mode ${decision.mode ?? ''}.`;
+  if (refusals.length === 0 || decision.mode === 'notify')
+    return h('p', { class: 'alert alert-ok', id: 'decision-verdict' }, matched);
+  const runnable = finding.actions.filter((a) => a.guard.allowed).length;
+  return h(
+    'div',
+    { class: 'alert alert-warn decision-refused', id: 'decision-verdict', role: 'status' },
+    h(
+      'p',
+      {},
+      `${matched} Refused: cordon will not contain ${String(refusals.length)} resource(s)` +
+        `${runnable > 0 ? ` (${String(runnable)} other would run)` : ''}; each is recorded as SKIPPED with the reason, ` +
+        'written on the finding and notified.',
+    ),
+    h('ul', { class: 'refusals' }, ...refusals.map((r) => h('li', {}, `Refused ${r.what}: ${r.why}`))),
+  );
+}
+
 function renderDecision(result: unknown): HTMLElement {
   const parts: Child[] = [];
   // The answer is read through the contract's schema; anything it does not describe is in "Full response".
   const summary = EvaluationSummary.safeParse(result);
-  const decisions = summary.success ? summary.data.findings.map((f) => f.decision) : [];
+  const findings = summary.success ? summary.data.findings : [];
   if (!summary.success)
     parts.push(h('p', { class: 'alert alert-warn' }, 'The answer has an unexpected shape.'));
-  for (const decision of decisions) {
+  for (const finding of findings) {
+    const decision = finding.decision;
     parts.push(
       h(
         'div',
         { class: 'decision-result' },
-        h(
-          'p',
-          {},
-          decision.rule
-            ? `Rule “${decision.rule}” matches: mode ${decision.mode ?? ''}.`
-            : 'No rule matches.',
-        ),
+        verdict(finding),
         decision.actions.length > 0
           ? h(
               'ul',

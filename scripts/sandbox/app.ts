@@ -50,7 +50,13 @@ export interface Sandbox {
 }
 
 function table(rows: OutcomeRow[]): string {
-  const headers: OutcomeRow = { finding: 'finding', rule: 'rule', mode: 'mode', outcome: 'outcome' };
+  const headers: OutcomeRow = {
+    finding: 'finding',
+    rule: 'rule',
+    mode: 'mode',
+    outcome: 'outcome',
+    refused: false,
+  };
   const all = [headers, ...rows];
   const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
   const widths = (['finding', 'rule', 'mode'] as const).map((k) =>

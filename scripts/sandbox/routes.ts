@@ -112,6 +112,7 @@ export function sandboxRoutes(options: {
         options.onSimulated?.(`[simulate] ${ctx.principal?.username ?? '?'}: ${summary}`);
         return json(200, {
           summary,
+          refused: result.rows.some((r) => r.refused),
           rows: result.rows,
           reached: result.reached,
           isolations: result.isolations,
