@@ -2,7 +2,7 @@
 import { EvaluationSummary } from '../../functions/lib/api/contract.js';
 import { api } from './api.js';
 import { h, replace, type Child } from './dom.js';
-import { main } from './state.js';
+import { config, main } from './state.js';
 import { errorBox, field, setFieldError } from './widgets.js';
 
 type EvaluatedFinding = EvaluationSummary['findings'][number];
@@ -110,7 +110,45 @@ function renderDecision(result: unknown): HTMLElement {
   );
 }
 
-export function showPolicy(): void {
+interface SandboxExample {
+  file: string;
+  rewrites: string[];
+  event: unknown;
+}
+
+/**
+ * In the sandbox: a picker of the sample events exactly as the start-up replay sent them (rewritten to the demo
+ * organisation, sample markers cleared), saying what was rewritten. The files in test/events as they are carry
+ * GuardDuty's sample markers, which most rules do not count, so pasting them gives another answer.
+ */
+async function examplePicker(text: HTMLTextAreaElement): Promise<HTMLElement | null> {
+  if (!config().sandbox) return null;
+  let examples: SandboxExample[];
+  try {
+    examples = (await api<{ examples: SandboxExample[] }>('GET', '/sandbox/examples')).examples;
+  } catch (error) {
+    return errorBox(error);
+  }
+  const note = h('p', { class: 'hint', id: 'policy-example-rewrites' });
+  const select = h(
+    'select',
+    { id: 'policy-example' },
+    h('option', { value: '' }, 'Choose a sample event…'),
+    ...examples.map((e, i) => h('option', { value: String(i) }, e.file)),
+  );
+  select.addEventListener('change', () => {
+    const example = examples[Number(select.value)];
+    if (select.value === '' || example === undefined) {
+      replace(note);
+      return;
+    }
+    text.value = JSON.stringify(example.event, null, 2);
+    replace(note, `As the sandbox replays it. Rewritten: ${example.rewrites.join('; ')}.`);
+  });
+  return h('div', {}, field('Sandbox example (test/events, as the sandbox replays it)', select), note);
+}
+
+export async function showPolicy(): Promise<void> {
   const text = h('textarea', { id: 'policy-event', rows: 16, spellcheck: 'false', class: 'mono' });
   const out = h('div', { 'aria-live': 'polite' });
   const form = h(
@@ -144,6 +182,7 @@ export function showPolicy(): void {
       {},
       'Paste a finding event: cordon shows what its policy would decide, and why. Nothing is changed.',
     ),
+    await examplePicker(text),
     form,
     out,
   );

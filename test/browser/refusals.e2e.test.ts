@@ -1,7 +1,8 @@
 /**
  * Browser end-to-end (Debian's Chromium through playwright-core, against the sandbox): a Backdoor finding on the
  * exempt `bastion` is shown as a refusal, never as a green match, in the policy playground and in the simulate
- * panel; the simulated finding leaves a SKIPPED record with the reason, and the bastion keeps its groups.
+ * panel; the simulated finding leaves a SKIPPED record with the reason. The playground offers the sample events
+ * exactly as the sandbox replays them.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,6 +99,29 @@ describe('Console: refusals in Chromium', () => {
     expect(text).toContain(s.org.instances.bastion.instanceId);
     expect(text).toContain('exemption tag cordon:exempt=true');
     await page.screenshot({ path: join(OUTPUT, 'playground-refused.png'), fullPage: true });
+  });
+
+  it("offers the sandbox's rewritten sample events in the playground, saying what was rewritten", async () => {
+    // Prepare
+    const { sandbox: s } = current();
+    const page = await signIn('victor', 'victor-sandbox');
+    await page.goto(`${s.url}/#/policy`);
+    await page.waitForSelector('#policy-example');
+    const files = await page.locator('#policy-example option').allTextContents();
+    const ssh = files.find((f) => f.startsWith('guardduty-ec2-ssh-bruteforce'));
+    if (ssh === undefined) throw new Error(`no SSH brute-force sample among ${files.join(', ')}`);
+
+    // Act
+    await page.selectOption('#policy-example', { label: ssh });
+    await page.click('button:has-text("Evaluate")');
+    await page.waitForSelector('#decision-verdict');
+
+    // Assess: the event is the replay's (demo account, sample flag cleared), so a rule matches it
+    expect(await page.textContent('#policy-example-rewrites')).toMatch(
+      new RegExp(`Rewritten: .*account → ${s.org.accountId}`),
+    );
+    expect(await page.inputValue('#policy-event')).toContain(s.org.accountId);
+    expect(await page.textContent('#decision-verdict')).toMatch(/^Rule “.+” matches/);
   });
 
   it('shows the simulated Backdoor finding on the bastion as refused, and records it SKIPPED', async () => {
