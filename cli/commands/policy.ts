@@ -75,13 +75,19 @@ export interface PolicyTestLine {
     severity: number;
     accountId: string;
     region: string;
+    /** A sample finding (GuardDuty's generated samples): rules ignore it unless they opt in. */
+    sample: boolean;
     resources: { type: string; id: string }[];
   };
   decision: {
     rule: string | null;
     mode: string | null;
     actions: { action: string; resource: { type: string; id: string } }[];
+    /** Resources the matching rule would act on but cordon refuses: triage records each as SKIPPED. */
+    refused: { action: string; resource: { type: string; id: string }; code: string; reason: string }[];
     reasons: string[];
+    /** Per rule up to the match (every rule when none matched): whether it matched and why. */
+    explanation: { rule: string; matched: boolean; reason: string }[];
   };
 }
 
@@ -102,6 +108,7 @@ export function toJsonLine(
       severity: finding.severity.score,
       accountId: finding.accountId,
       region: finding.region,
+      sample: finding.sample,
       resources: finding.resources.map((r) => ({ type: r.type, id: r.id })),
     },
     decision: {
@@ -111,7 +118,14 @@ export function toJsonLine(
         action: a.action,
         resource: { type: a.resource.type, id: a.resource.id },
       })),
+      refused: decision.refused.map((r) => ({
+        action: r.action,
+        resource: { type: r.resource.type, id: r.resource.id },
+        code: r.code,
+        reason: r.reason,
+      })),
       reasons: [...decision.reasons],
+      explanation: decision.explanation.map((e) => ({ rule: e.rule, matched: e.matched, reason: e.reason })),
     },
   };
 }
@@ -149,7 +163,16 @@ export function formatHuman(
       ? '  decision: no rule matched; cordon does nothing'
       : `  decision: rule ${decision.rule}, mode ${decision.mode ?? ''}`,
   );
-  if (decision.actions.length === 0) lines.push('    actions: (none)');
+  const refusing = decision.mode !== 'notify' && decision.refused.length > 0;
+  if (decision.actions.length === 0 && !refusing) lines.push('    actions: (none)');
+  if (refusing) {
+    lines.push(
+      `  REFUSED: cordon will not contain ${String(decision.refused.length)} resource(s); triage records each as SKIPPED, notes the finding and notifies`,
+    );
+  }
+  for (const r of refusing ? decision.refused : []) {
+    lines.push(`    refused: ${r.action} on ${r.resource.type} ${r.resource.id} [${r.code}]: ${r.reason}`);
+  }
   for (const action of decision.actions) {
     lines.push(
       `    action: ${action.action} on ${action.resource.type} ${action.resource.id}${formatParams(action.params)}`,

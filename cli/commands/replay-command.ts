@@ -64,7 +64,7 @@ export function registerReplayCommand(program: Command): void {
           negative: 'the pipeline failed on an event (others are still replayed), or the policy is invalid',
           usage:
             'bad input or usage: an event file that cannot be read or is not JSON (others are still replayed), ' +
-            'a policy path that does not exist, --topic-arn missing against AWS; 2 wins over 1',
+            'a policy path that does not exist, --topic-arn missing against AWS, no AWS credentials or nothing answering at --endpoint; 2 wins over 1',
         }),
     )
     .action(async (files: string[], options: ReplayOptions) => {

@@ -52,7 +52,7 @@ async function route(): Promise<void> {
   if (detail?.[1]) await showDetail(decodeURIComponent(detail[1]));
   else if (hash.startsWith('#/isolations')) await showList();
   else if (hash.startsWith('#/request')) showRequest();
-  else if (hash.startsWith('#/policy')) showPolicy();
+  else if (hash.startsWith('#/policy')) await showPolicy();
   else if (hash.startsWith('#/simulate') && config().sandbox) await showSimulate();
   else if (hash.startsWith('#/outbox') && config().sandbox) await showOutbox();
   else location.hash = '#/isolations';

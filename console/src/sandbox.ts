@@ -42,14 +42,17 @@ export async function showSimulate(): Promise<void> {
         e.preventDefault();
         replace(out, h('p', {}, 'Sending the finding through the rules, triage and the worker…'));
         try {
-          const result = await api<{ summary: string; isolations: { id: string; status: string }[] }>(
-            'POST',
-            '/sandbox/simulate',
-            { findingType: type.value, resource: resource.value },
-          );
+          const result = await api<{
+            summary: string;
+            refused?: boolean;
+            isolations: { id: string; status: string }[];
+          }>('POST', '/sandbox/simulate', { findingType: type.value, resource: resource.value });
           replace(
             out,
-            h('p', { class: 'alert alert-ok' }, result.summary),
+            // A refusal is recorded SKIPPED with its reason: shown as a warning, never as a green match.
+            result.refused === true
+              ? h('p', { class: 'alert alert-warn', id: 'sim-refused' }, `Refused: ${result.summary}`)
+              : h('p', { class: 'alert alert-ok' }, result.summary),
             h(
               'ul',
               {},

@@ -18,7 +18,7 @@ import { startMoto, type MotoServer } from '../moto.js';
 import { createDemoOrganisation, describeInstance, type DemoOrganisation } from './demo-org.js';
 import { dispatchEvent, type OutcomeRow } from './dispatch.js';
 import { createSandboxEnvironment, SANDBOX_MEMBER_ACCOUNT, type SandboxEnvironment } from './environment.js';
-import { sandboxSamples } from './findings.js';
+import { sandboxSamples, type SampleEvent } from './findings.js';
 import { startLocalApi, type EventHandler, type LocalApiServer } from './http-adapter.js';
 import { loopbackJwksCache } from './jwks.js';
 import { startLocalIssuer, type LocalIssuer } from './oidc.js';
@@ -50,7 +50,13 @@ export interface Sandbox {
 }
 
 function table(rows: OutcomeRow[]): string {
-  const headers: OutcomeRow = { finding: 'finding', rule: 'rule', mode: 'mode', outcome: 'outcome' };
+  const headers: OutcomeRow = {
+    finding: 'finding',
+    rule: 'rule',
+    mode: 'mode',
+    outcome: 'outcome',
+    refused: false,
+  };
   const all = [headers, ...rows];
   const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
   const widths = (['finding', 'rule', 'mode'] as const).map((k) =>
@@ -153,12 +159,31 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         log(`[${name}] ${message}: ${errorMessage(details.error)} (request ${details.requestId ?? '?'})`);
       },
     });
+    // The sample events rewritten to the demo organisation: replayed below and offered in the playground's picker,
+    // so both see exactly the same events (built on first use: they need the live instances).
+    let built: SampleEvent[] | undefined;
+    const samples = async (): Promise<SampleEvent[]> => {
+      if (built !== undefined) return built;
+      const live: Record<'web' | 'worker' | 'bastion', Instance> = {
+        web: await describeInstance(await memberClients(), org.instances.web.instanceId),
+        worker: await describeInstance(await memberClients(), org.instances.worker.instanceId),
+        bastion: await describeInstance(await memberClients(), org.instances.bastion.instanceId),
+      };
+      built = sandboxSamples({
+        dir: join(projectRoot, 'test', 'events'),
+        org,
+        live,
+        securityAccount: env.config.securityAccountId,
+        approveActionArn: customActionArn(env.config, env.deps.policy.settings.customActions.approve),
+      });
+      return built;
+    };
     const apiHandler = createApiHandler({
       config,
       authenticator: new Authenticator(createTokenVerifier(config.auth, loopbackJwksCache()), config.groups),
       service: pipelineApiService(env.deps),
       logger: logger('api'),
-      extraRoutes: sandboxRoutes({ env, org, memberClients, onSimulated: log }),
+      extraRoutes: sandboxRoutes({ env, org, memberClients, samples, onSimulated: log }),
     });
     const consoleHandler = createConsoleHandler({
       config: { tokenUrl: issuer.tokenUrl },
@@ -178,24 +203,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const replayRows: OutcomeRow[] = [];
     if (options.replay !== false) {
       log('[6/6] replaying the sample findings in test/events through the rules and the pipeline...');
-      const live: Record<'web' | 'worker' | 'bastion', Instance> = {
-        web: await describeInstance(await memberClients(), org.instances.web.instanceId),
-        worker: await describeInstance(await memberClients(), org.instances.worker.instanceId),
-        bastion: await describeInstance(await memberClients(), org.instances.bastion.instanceId),
-      };
-      const samples = sandboxSamples({
-        dir: join(projectRoot, 'test', 'events'),
-        org,
-        live,
-        securityAccount: env.config.securityAccountId,
-        approveActionArn: customActionArn(env.config, env.deps.policy.settings.customActions.approve),
-      });
-      for (const [n, sample] of samples.entries()) {
+      const replayed = await samples();
+      log(
+        '      each sample is rewritten to the demo organisation first; the playground offers the same events',
+      );
+      for (const [n, sample] of replayed.entries()) {
         const result = await dispatchEvent(env, sample.event);
+        log(`      (${n + 1}/${replayed.length}) ${sample.file} rewritten: ${sample.rewrites.join('; ')}`);
         for (const row of result.rows) {
-          log(
-            `      (${n + 1}/${samples.length}) ${sample.file}: ${row.finding} → ${row.rule} [${row.mode}] ${row.outcome}`,
-          );
+          log(`          ${row.finding} → ${row.rule} [${row.mode}] ${row.outcome}`);
         }
         replayRows.push(...result.rows);
       }

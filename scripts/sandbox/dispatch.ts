@@ -12,6 +12,8 @@ export interface OutcomeRow {
   rule: string;
   mode: string;
   outcome: string;
+  /** Whether cordon refused a resource (recorded SKIPPED with the reason): never shown as a plain match. */
+  refused: boolean;
 }
 
 export interface DispatchResult {
@@ -26,6 +28,7 @@ interface PendingRow {
   rule: string;
   mode: string;
   outcome: (status: Map<string, string>) => string;
+  refused?: boolean;
 }
 
 /** The rows and isolation ids of one delivery. */
@@ -42,11 +45,15 @@ function rowsOf(event: unknown, delivery: Delivery, ids: string[]): PendingRow[]
       });
     for (const f of result.findings) {
       for (const a of f.actions) if (a.isolationId) ids.push(a.isolationId);
+      const refused = [...f.actions, ...(f.refusedAccounts ?? [])].filter((a) => a.refused);
       rows.push({
         finding: f.type,
         rule: f.rule ?? '(none)',
         mode: f.mode ?? '-',
+        refused: refused.length > 0,
         outcome: (status) => {
+          if (f.actions.length === 0 && refused.length > 0)
+            return refused.map((a) => `${a.resourceId}: refused (${a.refused ?? ''})`).join('; ');
           if (f.ignored) return `ignored: ${f.ignored}`;
           if (f.actions.length === 0) return f.mode === 'notify' ? 'notified' : (f.reasons[0] ?? 'no action');
           return f.actions
@@ -113,7 +120,13 @@ export async function dispatchEvent(env: SandboxEnvironment, event: unknown): Pr
   }
   return {
     reached,
-    rows: rows.map((r) => ({ finding: r.finding, rule: r.rule, mode: r.mode, outcome: r.outcome(status) })),
+    rows: rows.map((r) => ({
+      finding: r.finding,
+      rule: r.rule,
+      mode: r.mode,
+      outcome: r.outcome(status),
+      refused: r.refused ?? false,
+    })),
     isolations: [...status].map(([id, s]) => ({ id, status: s })),
   };
 }

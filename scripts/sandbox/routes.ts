@@ -3,6 +3,7 @@
  * Lambda's handler is built without them, so they cannot be reached in AWS.
  *   GET  /sandbox/catalogue  finding types and demo resources for the simulate panel
  *   POST /sandbox/simulate   fire a GuardDuty finding at a demo resource, through rules, triage and the worker
+ *   GET  /sandbox/examples   the sample events of test/events as the replay sends them, with what was rewritten
  *   GET  /sandbox/outbox     the Security Hub write-backs the emulator cannot take
  */
 import { readFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import type { Route } from '../../functions/lib/api/handler.js';
 import { parseOrThrow } from '../../functions/lib/api/validation.js';
 import { ValidationError } from '../../functions/lib/errors.js';
 import type { DemoOrganisation } from './demo-org.js';
+import type { SampleEvent } from './findings.js';
 import { describeInstance } from './demo-org.js';
 import { dispatchEvent } from './dispatch.js';
 import type { SandboxEnvironment } from './environment.js';
@@ -60,6 +62,8 @@ export function sandboxRoutes(options: {
   env: SandboxEnvironment;
   org: DemoOrganisation;
   memberClients: () => Promise<MemberClients>;
+  /** The sample events of test/events as the start-up replay sends them (rewritten to the demo organisation). */
+  samples: () => Promise<SampleEvent[]>;
   /** Progress output for fired findings (the sandbox prints one line each). */
   onSimulated?: (line: string) => void;
 }): Route[] {
@@ -112,11 +116,25 @@ export function sandboxRoutes(options: {
         options.onSimulated?.(`[simulate] ${ctx.principal?.username ?? '?'}: ${summary}`);
         return json(200, {
           summary,
+          refused: result.rows.some((r) => r.refused),
           rows: result.rows,
           reached: result.reached,
           isolations: result.isolations,
         });
       },
+    },
+    {
+      method: 'GET',
+      path: '/sandbox/examples',
+      access: readers,
+      handle: async () =>
+        json(200, {
+          examples: (await options.samples()).map((sample) => ({
+            file: sample.file,
+            rewrites: sample.rewrites,
+            event: sample.event,
+          })),
+        }),
     },
     {
       method: 'GET',

@@ -1,8 +1,9 @@
 /**
  * Hostile but well-formed findings (GuardDuty and Security Hub) that name a resource cordon must not act on:
  * in another account than the finding's, in an account the policy excludes, in the security account, or outside
- * the member-account allow-list. Each is refused with a logged reason code, and nothing is mutated: no record,
- * no worker run, no AssumeRole, no AWS write, and the instance in moto keeps its security groups.
+ * the member-account allow-list. Each is refused with a logged reason code and recorded as a SKIPPED isolation
+ * (written back and notified, never silent), and nothing is mutated: no worker run, no AssumeRole, no AWS write
+ * but cordon's own record and reports, and the instance in moto keeps its security groups.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../functions/lib/config.js';
@@ -65,21 +66,39 @@ function crossAccountFinding(instanceId: string): Record<string, unknown> {
   return { ...asffTwin(guardDutyEvent(instanceId)), AwsAccountId: ATTACKER };
 }
 
-/** Triage `event`, run whatever the worker was given, and prove that nothing was touched. */
+/**
+ * Triage `event`, run whatever the worker was given, and prove that nothing was touched: no role assumed, no AWS
+ * write but cordon's own records and reports. With `refused`, the refusal is recorded as one SKIPPED isolation
+ * with that code, written back on the finding once; without, nothing is recorded or written back at all.
+ */
 async function expectNothingDone(
   world: PipelineWorld,
   instance: { instanceId: string; groupId: string },
   event: Record<string, unknown>,
+  refused?: string,
 ): Promise<TriageResult> {
   const before = world.recorder.commands.length;
+  const writeBacksBefore = world.writeBacks().length;
   const result = await triageEvent(world.deps, event);
   const runs = await world.worker.drain();
   expect(runs).toEqual([]);
   const sent = world.recorder.commands.slice(before);
   expect(sent.filter((c) => c.command === 'AssumeRole')).toEqual([]);
-  expect(sent.filter((c) => !isReadOnly(c.command)).map((c) => c.iamAction)).toEqual([]);
-  expect(world.writeBacks()).toEqual([]);
-  expect((await world.store.list({ resourceId: instance.instanceId, limit: 10 })).items).toEqual([]);
+  const ownWrites = /^(dynamodb|sns):/;
+  expect(
+    sent.filter((c) => !isReadOnly(c.command) && !ownWrites.test(c.iamAction)).map((c) => c.iamAction),
+  ).toEqual([]);
+  const records = (await world.store.list({ resourceId: instance.instanceId, limit: 10 })).items;
+  const writeBacks = world.writeBacks().slice(writeBacksBefore);
+  if (refused === undefined) {
+    expect(records).toEqual([]);
+    expect(writeBacks).toEqual([]);
+  } else {
+    expect(records.map((r) => [r.status, r.failure?.code, r.failure?.refusal])).toEqual([
+      ['SKIPPED', 'REFUSED', refused],
+    ]);
+    expect(writeBacks.map((w) => w.Note?.Text)).toEqual([expect.stringMatching(/was skipped/)]);
+  }
   expect(await interfaceGroups(world.ec2, instance.instanceId)).toEqual([instance.groupId]);
   return result;
 }
@@ -98,7 +117,7 @@ describe('Account boundary: a resource in another account than the finding', () 
     const finding = crossAccountFinding(instance.instanceId);
 
     // Act
-    const result = await expectNothingDone(world, instance, importedEvent(finding));
+    const result = await expectNothingDone(world, instance, importedEvent(finding), 'cross-account-resource');
 
     // Assess
     const outcome = result.findings[0];
@@ -173,11 +192,16 @@ describe('Account boundary: the security account is never a target', () => {
     const event = guardDutyEvent(instance.instanceId);
 
     // Act
-    const result = await expectNothingDone(world, instance, event);
+    const result = await expectNothingDone(world, instance, event, 'security-account');
 
     // Assess
     const action = result.findings[0]?.actions[0];
-    expect(action).toMatchObject({ accountId: ACCOUNT, created: false, refusedCode: 'security-account' });
+    expect(action).toMatchObject({
+      accountId: ACCOUNT,
+      created: true,
+      status: 'SKIPPED',
+      refusedCode: 'security-account',
+    });
     expect(refusals(lines).at(-1)).toEqual({
       findingKey: result.findings[0]?.findingKey,
       reasonCode: 'security-account',
@@ -193,6 +217,7 @@ describe('Account boundary: the security account is never a target', () => {
       world,
       instance,
       importedEvent(asffTwin(guardDutyEvent(instance.instanceId))),
+      'security-account',
     );
 
     // Assess
@@ -207,7 +232,12 @@ describe('Account boundary: the member-account allow-list', () => {
     const instance = await launchInstance(world.ec2);
 
     // Act
-    const result = await expectNothingDone(world, instance, guardDutyEvent(instance.instanceId));
+    const result = await expectNothingDone(
+      world,
+      instance,
+      guardDutyEvent(instance.instanceId),
+      'not-member-account',
+    );
 
     // Assess
     expect(result.findings[0]?.actions[0]?.refusedCode).toBe('not-member-account');
@@ -228,6 +258,7 @@ describe('Account boundary: the member-account allow-list', () => {
       world,
       instance,
       importedEvent(asffTwin(guardDutyEvent(instance.instanceId))),
+      'not-member-account',
     );
 
     // Assess

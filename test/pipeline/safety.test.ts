@@ -132,12 +132,26 @@ describe('Pipeline: duplicates, limits and protected resources', () => {
     const result = await triageEvent(world.deps, event);
     const runs = await world.worker.drain();
 
-    // Assess
+    // Assess: refused before any worker run, and recorded SKIPPED with the reason (never a silent log line)
     expect(result.findings[0]?.rule).toBe('ec2-backdoor-trojan-high');
-    expect(result.findings[0]?.actions).toEqual([]);
+    expect(result.findings[0]?.actions).toEqual([
+      expect.objectContaining({
+        resourceId: instance.instanceId,
+        status: 'SKIPPED',
+        created: true,
+        refused: expect.stringMatching(/exemption tag cordon:exempt=true/),
+      }),
+    ]);
     expect(result.findings[0]?.reasons.join(' ')).toMatch(/exemption tag cordon:exempt/);
     expect(runs).toEqual([]);
-    expect((await world.store.list({ resourceId: instance.instanceId })).items).toEqual([]);
+    const records = (await world.store.list({ resourceId: instance.instanceId })).items;
+    expect(records.map((r) => [r.status, r.failure?.code, r.failure?.refusal, r.rule])).toEqual([
+      ['SKIPPED', 'REFUSED', 'exempt-tag', 'ec2-backdoor-trojan-high'],
+    ]);
+    expect(records[0]?.audit.map((a) => [a.from, a.to])).toEqual([[null, 'SKIPPED']]);
+    // Terminal from the start: no active lock holds the resource.
+    expect(await world.store.findActiveByResource(records[0]?.resourceKey ?? '')).toEqual([]);
+    expect(await interfaceGroups(world.ec2, instance.instanceId)).toEqual([instance.groupId]);
   });
 
   it('never applies an exemption tag silently: the finding is noted and people are told, once', async () => {
@@ -153,17 +167,21 @@ describe('Pipeline: duplicates, limits and protected resources', () => {
     const first = await triageEvent(world.deps, event);
     const second = await triageEvent(world.deps, event);
 
-    // Assess: the exemption is on the finding's note and in one notification; nothing was contained
-    expect(first.findings[0]?.exemptionNotified).toBe(true);
-    expect(second.findings[0]?.exemptionNotified).toBe(false);
+    // Assess: one SKIPPED record, noted on the finding and notified once; nothing was contained
+    expect(first.findings[0]?.actions[0]).toMatchObject({ created: true, status: 'SKIPPED' });
+    expect(second.findings[0]?.actions[0]).toMatchObject({ created: false, duplicateOf: 'finding' });
+    const records = (await world.store.list({ resourceId: instance.instanceId })).items;
+    expect(records).toHaveLength(1);
     const notes = world.writeBacks().map((w) => w.Note?.Text ?? '');
     expect(notes.filter((n) => n.includes(`ec2-instance ${instance.instanceId}`))).toHaveLength(1);
-    expect(notes.join(' ')).toMatch(/exemption tag cordon:exempt/);
-    const told = (await world.notifications()).filter((n) => n.subject?.includes('EXEMPT') === true);
+    expect(notes.join(' ')).toMatch(/was skipped.*REFUSED: .*exemption tag cordon:exempt=true/);
+    expect(notes.join(' ')).toMatch(/check it was set on purpose/);
+    const told = await world.notifications();
     expect(told).toHaveLength(1);
     expect(JSON.stringify(told[0]?.body)).toContain(instance.instanceId);
-    expect(told[0]?.attributes['status']).toBe('EXEMPT');
-    expect((await world.store.list({ resourceId: instance.instanceId })).items).toEqual([]);
+    expect(JSON.stringify(told[0]?.body)).toContain(records[0]?.id ?? 'missing');
+    expect(told[0]?.attributes['status']).toBe('SKIPPED');
+    expect(told[0]?.attributes['refusal']).toBe('exempt-tag');
     const groups = await world.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instance.instanceId] }));
     const nic = groups.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.[0];
     expect(nic?.Groups?.map((g) => g.GroupName)).not.toContain(expect.stringMatching(/^cordon-/));

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -113,16 +113,22 @@ describe('CLI: cordon policy test', () => {
         severity: 2,
         accountId: '123456789012',
         region: 'us-east-1',
+        sample: false,
         resources: [{ type: 'ec2-instance', id: 'i-081de1d7604b11e4a' }],
       },
       decision: {
         rule: 'ec2-inbound-brute-force',
         mode: 'notify',
         actions: [],
+        refused: [],
         reasons: [
           'matched rule ec2-inbound-brute-force: source guardduty; type "UnauthorizedAccess:EC2/SSHBruteForce" matches UnauthorizedAccess:EC2/SSHBruteForce; severity 2 <= max 6.9',
           'rule ec2-inbound-brute-force names no action (mode notify)',
         ],
+        explanation: expect.arrayContaining([
+          expect.objectContaining({ rule: 'ec2-inbound-brute-force', matched: true }),
+          expect.objectContaining({ matched: false, reason: expect.any(String) }),
+        ]),
       },
     });
     expect(lines[1]).toMatchObject({
@@ -133,6 +139,38 @@ describe('CLI: cordon policy test', () => {
         actions: [{ action: 'isolate-iam-user', resource: { type: 'iam-user', id: 'kapil' } }],
       },
     });
+  });
+
+  it('shows a resource with the exemption tag as refused, in words and in --json', async () => {
+    // Prepare: a high-severity Backdoor finding whose instance carries cordon:exempt=true
+    const event = JSON.parse(
+      readFileSync('test/events/guardduty-ec2-ssh-bruteforce.envelope-assembled.json', 'utf8'),
+    ) as { detail: Record<string, unknown> & { resource: { instanceDetails: Record<string, unknown> } } };
+    event.detail['type'] = 'Backdoor:EC2/C&CActivity.B';
+    event.detail['severity'] = 8;
+    event.detail.resource.instanceDetails['tags'] = [{ key: 'cordon:exempt', value: 'true' }];
+    const file = scratch('exempt.json', JSON.stringify(event));
+
+    // Act
+    const human = await cordon('policy', 'test', file);
+    const json = await cordon('policy', 'test', '--json', file);
+
+    // Assess
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/REFUSED: cordon will not contain 1 resource/);
+    expect(human.stdout).toMatch(
+      /refused: isolate-ec2-instance on ec2-instance i-081de1d7604b11e4a \[exempt-tag\]: .*exemption tag cordon:exempt=true/,
+    );
+    const line = JSON.parse(json.stdout) as { decision: { actions: unknown[]; refused: unknown[] } };
+    expect(line.decision.actions).toEqual([]);
+    expect(line.decision.refused).toEqual([
+      {
+        action: 'isolate-ec2-instance',
+        resource: { type: 'ec2-instance', id: 'i-081de1d7604b11e4a' },
+        code: 'exempt-tag',
+        reason: expect.stringContaining('exemption tag cordon:exempt=true'),
+      },
+    ]);
   });
 
   it('reports a null rule when nothing matches', async () => {

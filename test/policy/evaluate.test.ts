@@ -245,6 +245,9 @@ rules:
 
     // Assess
     expect(roles.actions.map((a) => a.resource.id)).toEqual(['app']);
+    expect(roles.refused.map((r) => [r.resource.id, r.action, r.code])).toEqual([
+      ['AdminRole', 'revoke-role-sessions', 'protected'],
+    ]);
     expect(roles.reasons).toContain(
       'left out iam-role AdminRole: arn:aws:iam::123456789012:role/AdminRole matches protected "arn:aws:iam::*:role/Admin*"',
     );
@@ -295,6 +298,7 @@ rules:
 
     // Assess
     expect(decision.actions).toEqual([]);
+    expect(decision.refused.map((r) => r.code)).toEqual(['never-contained']);
     expect(decision.reasons).toContain(
       'left out aws-account 123456789012: cordon never contains an account or its root user',
     );
@@ -335,6 +339,7 @@ describe('Policy evaluation: the index', () => {
       'reasons',
       'exemptedByTag',
       'refusedAccounts',
+      'refused',
       'explanation',
     ]);
     expect(json['explanation']).toEqual([

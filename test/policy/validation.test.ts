@@ -126,6 +126,12 @@ const CASES: [string, string[]][] = [
   ],
   ['23-empty-file.yaml', ['1:1: the file is empty; a policy file starts with "version: 1"']],
   ['24-params-without-action.yaml', ['5:5: rules[0].params: params are only allowed with an action']],
+  [
+    '25-accounts-as-list.yaml',
+    [
+      '4:24: rules[0].match.accounts: expected a mapping (key: value), got a list; write accounts: { include: [...] } (or exclude: [...]) instead of a bare list',
+    ],
+  ],
 ];
 
 describe('Policy validation: broken policy files', () => {

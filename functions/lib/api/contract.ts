@@ -252,8 +252,31 @@ export const EvaluationSummary = z.object({
         actions: z.array(
           z.object({ action: z.string(), resource: z.object({ type: z.string(), id: z.string() }) }),
         ),
+        /** Resources the matching rule would act on but cordon refuses (triage records each as SKIPPED). */
+        refused: z._default(
+          z.array(
+            z.object({
+              action: z.string(),
+              code: z.string(),
+              reason: z.string(),
+              resource: z.object({ type: z.string(), id: z.string() }),
+            }),
+          ),
+          [],
+        ),
         explanation: z.array(z.object({ rule: z.string(), matched: z.boolean(), reason: z.string() })),
       }),
+      /** Each planned action with the guard verdict on its resource: a refused one is recorded SKIPPED too. */
+      actions: z._default(
+        z.array(
+          z.object({
+            action: z.string(),
+            resource: z.object({ type: z.string(), id: z.string() }),
+            guard: z.object({ allowed: z.boolean(), reason: z.optional(z.string()) }),
+          }),
+        ),
+        [],
+      ),
     }),
   ),
 });

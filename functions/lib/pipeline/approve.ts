@@ -13,7 +13,7 @@ import type { IsolationStatus, Principal } from '../store/model.js';
 import { customActionArn } from '../config.js';
 import type { PipelineDeps } from './deps.js';
 import { approveIsolation, rejectIsolation } from './service.js';
-import { createForPlannedAction, type PlannedActionResult } from './triage.js';
+import { createForPlannedAction, recordRefused, type PlannedActionResult } from './triage.js';
 
 /** The approve and reject custom action ARNs cordon accepts. */
 export function configuredActionArns(deps: Pick<PipelineDeps, 'config' | 'policy'>): {
@@ -107,7 +107,7 @@ async function approveFinding(
   }
   // Never parked (e.g. a notify rule, or a finding from before cordon): the policy decides what to run.
   const decision = evaluatePolicy(deps.policy, finding);
-  const runnable = decision.rule !== null && decision.actions.length > 0;
+  const runnable = decision.rule !== null && decision.actions.length + decision.refused.length > 0;
   if (!runnable || decision.rule === null) {
     outcome.note = await note(
       deps,
@@ -117,6 +117,12 @@ async function approveFinding(
     return outcome;
   }
   outcome.created = [];
+  // Refusals are recorded SKIPPED and reported by their records (note and notification), like triage's.
+  for (const refused of decision.refused) {
+    outcome.created.push(
+      await recordRefused(deps, finding, { ...decision, rule: decision.rule }, refused, receivedAt),
+    );
+  }
   for (const planned of decision.actions) {
     outcome.created.push(
       await createForPlannedAction(deps, finding, { ...decision, rule: decision.rule }, planned, {
@@ -125,15 +131,6 @@ async function approveFinding(
         receivedAt,
         countLimits: false,
       }),
-    );
-  }
-  const refused = outcome.created.filter((c) => c.refused !== undefined);
-  if (refused.length > 0 && refused.length === outcome.created.length) {
-    // Nothing was created, so no isolation will report back: say why on the finding.
-    outcome.note = await note(
-      deps,
-      finding,
-      `cordon: approval received, but cordon refuses to isolate ${refused.map((c) => `${c.resourceId} (${c.refused ?? ''})`).join('; ')}.`,
     );
   }
   return outcome;

@@ -12,8 +12,8 @@ import { errorMessage, UnsupportedEventError } from '../errors.js';
 import type { Finding } from '../findings/model.js';
 import { parseCordonEvent } from '../findings/index.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
-import type { Decision, Mode, PlannedAction } from '../policy/model.js';
-import { buildExemptionNotification, buildFindingNotification } from '../report/notification.js';
+import type { Decision, Mode, PlannedAction, Refusal, RefusalCode } from '../policy/model.js';
+import { buildFindingNotification } from '../report/notification.js';
 import { reportStatus, writeFindingNote } from '../report/reporter.js';
 import { newIsolationId } from '../store/isolations.js';
 import type { FindingSummary, IsolationStatus, Principal } from '../store/model.js';
@@ -53,8 +53,6 @@ export interface FindingTriage {
   actions: PlannedActionResult[];
   /** Resources the policy refused because of their account (another account than the finding's...). */
   refusedAccounts?: PlannedActionResult[];
-  /** When the exemption tag left resources out: whether people were told now (false for a duplicate). */
-  exemptionNotified?: boolean;
   /** For `notify` rules: whether people were told now (false for a duplicate). */
   notified?: boolean;
 }
@@ -118,14 +116,19 @@ export async function createForPlannedAction(
       reasonCode: refusal.code,
       accountId: base.accountId,
     });
-    return { ...base, refused: refusal.reason, refusedCode: refusal.code };
+    const refused = { ...planned, code: refusal.code, reason: refusal.reason };
+    return {
+      ...(await recordRefused(deps, finding, decision, refused, options.receivedAt)),
+      refusedCode: refusal.code,
+    };
   }
   const verdict = checkGuards(planned.resource, guardSettings(deps.policy, deps.config));
   if (!verdict.allowed) {
     logger.warn(`refusing ${planned.resource.type} ${planned.resource.id}: ${verdict.reason}`, {
       rule: decision.rule,
     });
-    return { ...base, refused: verdict.reason };
+    const refused = { ...planned, code: 'guard' as const, reason: verdict.reason };
+    return recordRefused(deps, finding, decision, refused, options.receivedAt);
   }
   const now = deps.clock();
   const result = await deps.store.create(
@@ -173,6 +176,18 @@ export async function createForPlannedAction(
     await reportStatus(deps, record);
   }
   return outcome;
+}
+
+const ACCOUNT_CODES: readonly AccountRefusalCode[] = [
+  'cross-account-resource',
+  'account-excluded',
+  'security-account',
+  'not-member-account',
+];
+
+/** The account refusal code of a refusal, or undefined for the other refusals. */
+function refusedAccountCode(code: RefusalCode): AccountRefusalCode | undefined {
+  return ACCOUNT_CODES.find((c) => c === code);
 }
 
 /**
@@ -226,30 +241,63 @@ function notifyOnly(
   });
 }
 
+/** What the notification and note add to a tag exemption: a tag is attacker-controlled input. */
+const EXEMPT_TAG_ADVICE =
+  'Exemption tags can be set by anyone allowed to tag the resource: check it was set on purpose.';
+
 /**
- * Tell people, once per finding and rule, that the exemption tag stopped a containment: the finding's note says
- * so and a notification goes out. A tag is attacker-controlled input, so this is never silent.
+ * Record a refused request as a SKIPPED isolation with its reason, then write the outcome back to the finding and
+ * notify, like any other outcome: a refusal is never only a log line. Once per finding, resource and action (a
+ * re-delivered finding finds the record and reports nothing again; every write-back emits an Imported event).
  */
-function notifyTagExemption(
+export async function recordRefused(
   deps: PipelineDeps,
   finding: Finding,
   decision: Decision & { rule: string },
-): Promise<boolean> {
-  const exempted = decision.exemptedByTag;
-  deps.logger
-    .withKeys({ findingKey: finding.key })
-    .warn('exemption tag applied: resources left out of a containment rule', {
+  refused: Refusal,
+  receivedAt: Date,
+): Promise<PlannedActionResult> {
+  const base: PlannedActionResult = {
+    action: refused.action,
+    resourceType: refused.resource.type,
+    resourceId: refused.resource.id,
+    accountId: actedOnAccount(refused.resource),
+    created: false,
+    refused: refused.reason,
+  };
+  const now = deps.clock();
+  const reason = refused.code === 'exempt-tag' ? `${refused.reason}. ${EXEMPT_TAG_ADVICE}` : refused.reason;
+  const result = await deps.store.recordRefusal(
+    {
+      findingKey: finding.key,
+      finding: findingSummary(finding),
+      trigger: {
+        updatedAt: finding.updatedAt,
+        ...(finding.count === undefined ? {} : { count: finding.count }),
+      },
+      securityHub: { ...finding.securityHub, origin: 'source' },
+      resource: refused.resource,
+      action: refused.action,
+      params: refused.params,
+      mode: decision.mode ?? 'approval',
       rule: decision.rule,
-      exempted: exempted.map((e) => ({ type: e.resource.type, id: e.resource.id, reason: e.reason })),
+      requester: rulePrincipal(decision.rule),
+      receivedAt: receivedAt.toISOString(),
+      refusal: { code: refused.code, reason },
+    },
+    { id: newIsolationId(now), now },
+  );
+  const record = result.record;
+  const outcome = { ...base, isolationId: record.id, status: record.status, created: result.created };
+  if (!result.created) return { ...outcome, duplicateOf: 'finding' };
+  deps.logger
+    .withKeys({ findingKey: finding.key, isolationId: record.id })
+    .warn(`refused ${refused.resource.type} ${refused.resource.id}: recorded SKIPPED`, {
+      rule: decision.rule,
+      refusal: refused.code,
     });
-  const resources = exempted.map((e) => `${e.resource.type} ${e.resource.id}`).join(', ');
-  const text = `cordon: rule ${decision.rule} did not contain ${resources}: exemption tag ${deps.policy.settings.exemptionTag.key}. Check it was set on purpose.`;
-  return tellOnce(deps, finding, `exempt:${decision.rule}`, async () => {
-    await writeFindingNote(deps, finding.securityHub, text, {
-      UserDefinedFields: { cordonRule: decision.rule, cordonStatus: 'EXEMPT' },
-    });
-    await deps.notifier.publish(buildExemptionNotification(finding, decision.rule, exempted));
-  });
+  await reportStatus(deps, record);
+  return outcome;
 }
 
 /**
@@ -304,24 +352,25 @@ export async function triageEvent(
       actions: [],
     };
     outcomes.push(outcome);
-    if (decision.refusedAccounts.length > 0) {
-      outcome.refusedAccounts = decision.refusedAccounts.map((r) => {
-        logger.warn(`refusing ${r.resource.type} ${r.resource.id}: ${r.reason}`, {
-          rule: decision.rule,
-          reasonCode: r.code,
-          accountId: actedOnAccount(r.resource),
-          findingAccountId: finding.accountId,
-        });
-        return {
-          action: r.action,
-          resourceType: r.resource.type,
-          resourceId: r.resource.id,
-          accountId: actedOnAccount(r.resource),
-          created: false,
-          refused: r.reason,
-          refusedCode: r.code,
-        };
+    for (const r of decision.refusedAccounts) {
+      logger.warn(`refusing ${r.resource.type} ${r.resource.id}: ${r.reason}`, {
+        rule: decision.rule,
+        reasonCode: r.code,
+        accountId: actedOnAccount(r.resource),
+        findingAccountId: finding.accountId,
       });
+    }
+    if (decision.mode === 'notify' && decision.refusedAccounts.length > 0) {
+      // A notify rule contains nothing: its refusals are only reported in the outcome (and logged above).
+      outcome.refusedAccounts = decision.refusedAccounts.map((r) => ({
+        action: r.action,
+        resourceType: r.resource.type,
+        resourceId: r.resource.id,
+        accountId: actedOnAccount(r.resource),
+        created: false,
+        refused: r.reason,
+        refusedCode: r.code,
+      }));
     }
     if (decision.rule === null || decision.mode === null) {
       logger.info('no policy rule matches', { type: finding.type, reasons: decision.reasons });
@@ -332,8 +381,15 @@ export async function triageEvent(
       outcome.notified = await notifyOnly(deps, finding, matched);
       continue;
     }
-    if (decision.exemptedByTag.length > 0) {
-      outcome.exemptionNotified = await notifyTagExemption(deps, finding, matched);
+    // The refusals the policy itself decided (exempt, protected, never contained, account): recorded and told.
+    for (const refused of decision.refused) {
+      const result = await recordRefused(deps, finding, matched, refused, receivedAt);
+      const code = refusedAccountCode(refused.code);
+      if (code !== undefined) {
+        (outcome.refusedAccounts ??= []).push({ ...result, refusedCode: code });
+      } else {
+        outcome.actions.push(result);
+      }
     }
     for (const planned of decision.actions) {
       outcome.actions.push(

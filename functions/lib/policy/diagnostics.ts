@@ -185,7 +185,15 @@ export function zodIssuesToPolicyIssues(
             (typeof issue.input === 'number' || typeof issue.input === 'boolean')
               ? ' (quote it to make it a string)'
               : '';
-          result.push(map.issue(path, `${where}: ${custom}, got ${describeValue(issue.input)}${quoteHint}`));
+          // `accounts` and `regions` are {include, exclude}; a bare list is the common slip.
+          const last = path[path.length - 1];
+          const listHint =
+            Array.isArray(issue.input) && (last === 'accounts' || last === 'regions')
+              ? `; write ${String(last)}: { include: [...] } (or exclude: [...]) instead of a bare list`
+              : '';
+          result.push(
+            map.issue(path, `${where}: ${custom}, got ${describeValue(issue.input)}${quoteHint}${listHint}`),
+          );
         }
         break;
       }

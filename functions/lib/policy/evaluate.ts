@@ -26,6 +26,7 @@ import type {
   Decision,
   PlannedAction,
   PolicySettings,
+  Refusal,
   TagExemption,
   RuleExplanation,
 } from './model.js';
@@ -455,6 +456,7 @@ function plan(
   reasons: string[],
   exemptedByTag: TagExemption[],
   refusedAccounts: AccountRefusalEntry[],
+  refused: Refusal[],
 ): PlannedAction[] {
   const rule = program.rule;
   const actions: PlannedAction[] = [];
@@ -478,6 +480,7 @@ function plan(
       excluded++;
       reasons.push(`left out ${describeResource(resource)}: ${refusal.reason}`);
       refusedAccounts.push({ resource, action: action.name, ...refusal });
+      refused.push({ resource, action: action.name, params: rule.params, ...refusal });
       continue;
     }
     const why = exclusion(resource, settings, index.protectedGlobs);
@@ -485,6 +488,13 @@ function plan(
       excluded++;
       reasons.push(why.reason);
       if (why.byTag) exemptedByTag.push({ resource, action: action.name, reason: why.reason });
+      refused.push({
+        resource,
+        action: action.name,
+        params: rule.params,
+        code: why.code,
+        reason: why.reason,
+      });
       continue;
     }
     actions.push({ action: action.name, params: rule.params, resource });
@@ -542,7 +552,17 @@ export function evaluatePolicy(policy: CompiledPolicy, finding: Finding): Decisi
     const reasons = [`matched rule ${rule.name}: ${matchedReason}`];
     const exemptedByTag: TagExemption[] = [];
     const refusedAccounts: AccountRefusalEntry[] = [];
-    const actions = plan(program, finding, index, policy.settings, reasons, exemptedByTag, refusedAccounts);
+    const refused: Refusal[] = [];
+    const actions = plan(
+      program,
+      finding,
+      index,
+      policy.settings,
+      reasons,
+      exemptedByTag,
+      refusedAccounts,
+      refused,
+    );
     return {
       rule: rule.name,
       mode: rule.mode,
@@ -550,6 +570,7 @@ export function evaluatePolicy(policy: CompiledPolicy, finding: Finding): Decisi
       reasons,
       exemptedByTag,
       refusedAccounts,
+      refused,
       explanation: explain(index, entry, finding, resourceMask, program, matchedReason, accounts),
     };
   }
@@ -564,6 +585,7 @@ export function evaluatePolicy(policy: CompiledPolicy, finding: Finding): Decisi
     reasons,
     exemptedByTag: [],
     refusedAccounts: [],
+    refused: [],
     explanation: explain(index, entry, finding, resourceMask, undefined, '', accounts),
   };
 }

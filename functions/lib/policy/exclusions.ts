@@ -71,12 +71,13 @@ export function exclusion(
   resource: Resource,
   settings: PolicySettings,
   protectedGlobs: Glob[],
-): { reason: string; byTag: boolean } | undefined {
+): { reason: string; byTag: boolean; code: 'exempt-tag' | 'protected' | 'never-contained' } | undefined {
   const never = kindOf(resource).neverContained;
   if (never)
     return {
       reason: `left out ${describeResource(resource)}: cordon never contains ${never.what}`,
       byTag: false,
+      code: 'never-contained',
     };
   if (protectedGlobs.length > 0) {
     const arn = identifyingArn(resource);
@@ -85,6 +86,7 @@ export function exclusion(
       return {
         reason: `left out ${describeResource(resource)}: ${arn} matches protected ${JSON.stringify(glob.source)}`,
         byTag: false,
+        code: 'protected',
       };
   }
   // Checked after the protected ARNs, which come from the policy itself: a tag is only named as the reason when
@@ -95,6 +97,7 @@ export function exclusion(
     return {
       reason: `left out ${describeResource(resource)}: it has the exemption tag ${tag.key}=${tagValue}`,
       byTag: true,
+      code: 'exempt-tag',
     };
   }
   return undefined;

@@ -47,6 +47,12 @@ export interface Decision {
    */
   refusedAccounts: AccountRefusalEntry[];
   /**
+   * Every resource the matching rule would act on but refused, whatever the reason (exemption tag, protected ARN,
+   * never contained, account): `exemptedByTag` and `refusedAccounts` are the subsets with their own handling.
+   * Triage records each as a SKIPPED isolation (written back and notified) unless the rule only notifies.
+   */
+  refused: Refusal[];
+  /**
    * One entry per rule evaluated, in order, up to and including the match (every rule when none matches).
    * Entries of rules that did not match are shared between decisions and frozen (copy before changing).
    */
@@ -57,6 +63,19 @@ export interface Decision {
 export interface TagExemption {
   resource: Resource;
   action: string;
+  reason: string;
+}
+
+/** Why a resource the matching rule selects was refused (stable codes for records, notifications and the CLI). */
+export type RefusalCode = 'exempt-tag' | 'protected' | 'never-contained' | 'guard' | AccountRefusalCode;
+
+/** A resource the matching rule would act on but that cordon refuses, and why. */
+export interface Refusal {
+  resource: Resource;
+  action: string;
+  /** The rule's parameters for the action (what would have run). */
+  params: Record<string, unknown>;
+  code: RefusalCode;
   reason: string;
 }
 

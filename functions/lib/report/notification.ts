@@ -40,7 +40,9 @@ function nextStep(record: IsolationRecord): string {
     case 'RELEASE_FAILED':
       return 'The release did not complete; the resource may still be partly isolated. Retry the release from the console.';
     case 'SKIPPED':
-      return 'cordon did not act on this resource (see the reason). Contain it by hand if needed.';
+      return record.failure?.code === 'REFUSED'
+        ? `cordon refused to contain this resource: ${record.failure.message.replace(/([^.])$/, '$1.')} Contain it by hand if it must be contained.`
+        : 'cordon did not act on this resource (see the reason). Contain it by hand if needed.';
     default:
       return 'No action needed.';
   }
@@ -95,7 +97,13 @@ export function buildNotification(record: IsolationRecord, securityHubConsoleUrl
       SUBJECT_MAX,
     ),
     message: JSON.stringify(body, null, 2),
-    attributes: { account: record.accountId, severity, action: record.action, status: record.status },
+    attributes: {
+      account: record.accountId,
+      severity,
+      action: record.action,
+      status: record.status,
+      ...(record.failure?.refusal === undefined ? {} : { refusal: record.failure.refusal }),
+    },
   };
 }
 
@@ -123,49 +131,6 @@ export function buildFindingNotification(finding: Finding, rule: string): Notifi
       severity: finding.severity.label,
       action: 'none',
       status: 'NOTIFIED',
-    },
-  };
-}
-
-/**
- * The notification that a matching rule left resources out because they carry the exemption tag. Anyone allowed
- * to tag a resource can set that tag, so people are told every time it stops a containment.
- */
-export function buildExemptionNotification(
-  finding: Finding,
-  rule: string,
-  exemptions: readonly { resource: { type: string; id: string }; action: string; reason: string }[],
-): Notification {
-  const body = {
-    summary:
-      `cordon EXEMPT: rule ${rule} matched ${finding.type} in account ${finding.accountId} (${finding.region}), ` +
-      `but ${String(exemptions.length)} resource(s) carry the exemption tag and were not contained.`,
-    nextStep:
-      'Check that the exemption tag was set on purpose, by someone allowed to. Without the tag-guard SCP ' +
-      '(docs/iam.md) anyone with tagging rights can set it. Contain by hand if it was not.',
-    rule,
-    exempted: exemptions.map((e) => ({
-      type: e.resource.type,
-      id: e.resource.id,
-      action: e.action,
-      reason: e.reason,
-    })),
-    finding: {
-      key: finding.key,
-      type: finding.type,
-      title: finding.title,
-      severity: finding.severity,
-      createdAt: finding.createdAt,
-    },
-  };
-  return {
-    subject: truncate(`[cordon] EXEMPT ${finding.type} (${finding.accountId})`, SUBJECT_MAX),
-    message: JSON.stringify(body, null, 2),
-    attributes: {
-      account: finding.accountId,
-      severity: finding.severity.label,
-      action: exemptions[0]?.action ?? 'none',
-      status: 'EXEMPT',
     },
   };
 }

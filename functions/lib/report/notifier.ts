@@ -1,6 +1,6 @@
 /**
  * SNS notifications: one topic, a JSON message people can read, and message attributes subscribers filter on
- * (account, severity, action, status).
+ * (account, severity, action, status, and refusal for a request cordon refused).
  */
 import type { SNS } from '@aws-sdk/client-sns';
 import { clientGetter, type ClientSource } from '../aws/sdk.js';
@@ -11,7 +11,7 @@ export interface Notification {
   subject: string;
   /** JSON text. */
   message: string;
-  attributes: { account: string; severity: string; action: string; status: string };
+  attributes: { account: string; severity: string; action: string; status: string; refusal?: string };
 }
 
 /** Publishes notifications. Failures throw; the caller records and retries them. */

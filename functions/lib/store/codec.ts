@@ -76,6 +76,7 @@ const FailureInfoSchema = z.strictObject({
   code: z.string(),
   message: z.string(),
   exposure: z.array(z.string()).optional(),
+  refusal: z.string().optional(),
 });
 
 const StepRecordSchema = z.strictObject({

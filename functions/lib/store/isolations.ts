@@ -2,6 +2,7 @@
  * The isolation store: every read and write of isolation records in cordon's single DynamoDB table, over the
  * DocumentClient. This class is the store's one entry point; the work is split by responsibility:
  * - create.ts: new requests (one transaction with their finding marker, active lock and hourly counters);
+ * - refusal.ts: requests cordon refuses, recorded SKIPPED with their reason (no lock, no counters);
  * - transitions.ts and lease.ts: status changes and the other record writes, each conditioned on the record's
  *   status and, for a worker run, on its lease token;
  * - queries.ts: reads by id, through markers, and the index queries;
@@ -23,6 +24,7 @@ import type {
   ReportOutcome,
   SecurityHubRef,
 } from './model.js';
+import { recordRefusal, type NewRefusal, type RecordRefusalResult } from './refusal.js';
 import { renewLease, setExposure, type RunLease } from './lease.js';
 import {
   findActiveByResource,
@@ -77,6 +79,14 @@ export class IsolationStore {
    */
   create(input: NewIsolation, context: { id: string; now: Date }): Promise<CreateIsolationResult> {
     return createIsolation(this.table, input, context);
+  }
+
+  /**
+   * Record a request cordon refuses as a SKIPPED isolation with its reason, once per finding, resource and
+   * action (see refusal.ts); returns the existing request when the finding already has one.
+   */
+  recordRefusal(input: NewRefusal, context: { id: string; now: Date }): Promise<RecordRefusalResult> {
+    return recordRefusal(this.table, input, context);
   }
 
   /**

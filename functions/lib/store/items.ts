@@ -28,7 +28,7 @@ export function hourBucket(now: Date): string {
 export function newRecord(
   input: NewIsolation,
   context: { id: string; now: Date },
-  status: 'PENDING_APPROVAL' | 'APPROVED',
+  status: 'PENDING_APPROVAL' | 'APPROVED' | 'SKIPPED',
   downgraded: string | undefined,
 ): IsolationRecord {
   const at = context.now.toISOString();

@@ -142,6 +142,8 @@ export interface FailureInfo {
   message: string;
   /** Resources the failed run left more exposed and could not put back (code `ROLLBACK_FAILED`). */
   exposure?: string[];
+  /** For a request cordon refused before acting (code `REFUSED`): why, as a stable code (policy RefusalCode). */
+  refusal?: string;
 }
 
 /** One isolation request and everything that happened to it. */
