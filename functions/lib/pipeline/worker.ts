@@ -305,6 +305,9 @@ async function runClaimed(
   const registered = getAction(record.action) !== undefined;
   const runStatus = job.kind === 'apply' ? 'IN_PROGRESS' : 'RELEASING';
   const runLease = { id: leaseId, status: runStatus } as const;
+  const claimHeld = claimed.then(() => undefined);
+  // Awaited by the guard before a change; marked handled so a run that sends none leaves no stray rejection.
+  claimHeld.catch(() => undefined);
   // Progress is written when a change needs it (before-state, exposure), in one write (pipeline/progress.ts).
   const journal = new ProgressJournal(
     (progress, exposure) =>
@@ -324,7 +327,7 @@ async function runClaimed(
     leaseMs,
     now: deps.clock,
     renew: (until) => deps.store.renewLease(record.id, runLease, until.toISOString()),
-    claimed: claimed.then(() => undefined),
+    claimed: claimHeld,
     beforeMutation: () => journal.beforeMutation(),
   });
   /** A fenced record write: a lost lease is remembered by the guard, so nothing else is sent or written. */
