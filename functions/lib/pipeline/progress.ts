@@ -9,7 +9,9 @@
  * - {@link ProgressJournal.beforeMutation} runs before every mutating member-account command (the lease guard calls
  *   it): when the before-state changed or an exposure was marked since the last write, it writes everything pending
  *   in one fenced write and the command waits for it;
- * - {@link ProgressJournal.flush} writes whatever is still pending (the end of a run, before its final transition).
+ * - after a change went out, the next step report is written in the background, not holding the next change back,
+ *   so a resumed run knows which changes were made (some steps read first on a resume only when they were);
+ * - {@link ProgressJournal.flush} writes whatever is still pending.
  * Writes go out one at a time, in order, each carrying the whole latest state, so a later write never loses an
  * earlier one.
  */
@@ -28,6 +30,9 @@ export class ProgressJournal {
   /** The before-state as last written (JSON), to tell a changed before-state from a mere step update. */
   #durableBefore: string;
   #inFlight: Promise<void> | undefined;
+  /** A change went out in this run: from then on every step report is written soon, in the background. */
+  #changed = false;
+  #scheduled = false;
 
   /**
    * @param write the fenced write of one batch
@@ -43,6 +48,16 @@ export class ProgressJournal {
   /** The runner's state after a step (the latest replaces any unwritten earlier one). */
   record(state: ActionState): void {
     this.#progress = this.#shape(state);
+    // After a change, write the step that made it without holding anything back: on the next turn of the event
+    // loop, so that what the runner reports in the same turn (the next stage's exposure mark) joins the write.
+    if (this.#changed && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        // A failure stays pending: the next change or the end of the run writes it again, or reports it.
+        this.flush().catch(() => undefined);
+      });
+    }
   }
 
   /** An exposure marked (`at`) or cleared (`undefined`). */
@@ -62,6 +77,7 @@ export class ProgressJournal {
     // A write in flight may carry them already; wait for it, then write what is still missing.
     while (this.#inFlight !== undefined) await this.#inFlight;
     if (this.#mustPersist) await this.flush();
+    this.#changed = true;
   }
 
   /**
