@@ -72,6 +72,9 @@ const PACKAGES_OF_SERVICE: Readonly<Record<string, readonly string[]>> = {
   lambda: ['@aws-sdk/client-lambda'],
   securityhub: ['@aws-sdk/client-securityhub'],
   sns: ['@aws-sdk/client-sns'],
+  // Evidence objects after containment; KMS is used by S3 (SSE-KMS), never called directly.
+  s3: ['@aws-sdk/client-s3'],
+  kms: [],
   // AssumeRole into the member role, then the member clients of every registered action.
   sts: [
     '@aws-sdk/client-sts',

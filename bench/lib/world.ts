@@ -40,12 +40,14 @@ let middlewareCount = 0;
 export class Timeline {
   readonly calls: TimedCall[] = [];
   latencyMs: number;
+  readonly #byContext = new WeakMap<object, TimedCall>();
+  readonly #sent = new WeakSet<TimedCall>();
 
   constructor(latencyMs = 0) {
     this.latencyMs = latencyMs;
   }
 
-  /** Instrument a client (SDK v3 middleware: timing at `initialize`, latency at `finalizeRequest`). */
+  /** Instrument a client (SDK v3 middleware: timing from `initialize`, start and latency at `deserialize`). */
   attach<C extends InstrumentableClient>(client: C): C {
     const id = ++middlewareCount;
     client.middlewareStack.add(
@@ -58,6 +60,7 @@ export class Timeline {
           ok: false,
         };
         this.calls.push(call);
+        this.#byContext.set(context, call);
         try {
           const result = await next(args);
           call.ok = true;
@@ -68,12 +71,21 @@ export class Timeline {
       },
       { step: 'initialize', priority: 'high', name: `benchTimeline${id}` },
     );
+    // A call starts when its first attempt leaves the client: after every finalizeRequest middleware, so the
+    // time the worker's lease guard holds a change back (until the claim and the before-state are written) is not
+    // counted as the call's flight, which would hide those writes from the round-trip count.
     client.middlewareStack.add(
-      (next) => async (args) => {
+      (next, context) => async (args) => {
+        const call = this.#byContext.get(context);
+        if (call !== undefined && !this.#sent.has(call)) {
+          this.#sent.add(call);
+          call.start = performance.now();
+        }
+        // The added latency of every attempt, where network and service time would be (inside the retry loop).
         if (this.latencyMs > 0) await sleep(this.latencyMs);
         return next(args);
       },
-      { step: 'finalizeRequest', priority: 'low', name: `benchLatency${id}` },
+      { step: 'deserialize', priority: 'high', name: `benchSent${id}` },
     );
     return client;
   }

@@ -15,9 +15,9 @@ describe('Pipeline: the isolation worker', () => {
     // Prepare: the second progress write fails, as if the table became unreachable mid-run
     const world = await createWorld(moto);
     const instance = await launchInstance(world.ec2);
-    const save = world.store.saveProgress.bind(world.store);
+    const save = world.store.saveRunProgress.bind(world.store);
     let saves = 0;
-    world.store.saveProgress = async (...args) => {
+    world.store.saveRunProgress = async (...args) => {
       saves += 1;
       if (saves === 2) throw new CordonError('injected: table unreachable', { code: 'INJECTED' });
       return save(...args);
@@ -33,7 +33,8 @@ describe('Pipeline: the isolation worker', () => {
 
     // Assess
     expect(failed.status).toBe('FAILED');
-    expect(failed.failure).toMatchObject({ code: 'INJECTED', message: /table unreachable/ });
+    // The change that waited for the write was not sent: its step fails with the write's error.
+    expect(failed.failure).toMatchObject({ message: /table unreachable/ });
     expect(runs).toEqual([expect.objectContaining({ outcome: 'isolated' })]);
     const record = await getIsolation(world.deps, id);
     expect(record.status).toBe('ISOLATED');

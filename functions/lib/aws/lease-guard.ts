@@ -12,7 +12,9 @@
  *   safety margin (the margin covers one call's flight time and clock drift), and the guard stays lost;
  * - near the expiry, the lease is renewed first (a write conditioned on the token), so a healthy run never
  *   reaches the margin;
- * - reads proceed past the margin (they cannot expose anything), but not once the guard knows it was fenced.
+ * - reads proceed past the margin (they cannot expose anything), but not once the guard knows it was fenced;
+ * - reads may also go out while the claim is still in flight ({@link LeaseGuardOptions.claimed}); a mutation waits
+ *   for the claim, then for the worker's {@link LeaseGuardOptions.beforeMutation} (the before-state made durable).
  *
  * Outside {@link runWithLease} (triage, tests, tools) the middleware does nothing.
  */
@@ -41,6 +43,17 @@ export interface LeaseGuardOptions {
    * @throws LeaseLostError when the record no longer carries the token.
    */
   renew(until: Date): Promise<void>;
+  /**
+   * Settles when the claim that gave this lease is known to hold (a worker run starts its reads while its claim is
+   * in flight). Mutating commands and fenced record writes wait for it; a rejection with {@link LeaseLostError}
+   * fences the run. Absent: the claim already holds.
+   */
+  claimed?: Promise<void>;
+  /**
+   * Run before every mutating command, once the claim holds: the worker makes the before-state and exposure marker
+   * captured so far durable here, so no change is sent before they are recorded.
+   */
+  beforeMutation?: () => Promise<void>;
 }
 
 /** What a run knows about its lease; one per run. */
@@ -82,13 +95,30 @@ export class LeaseGuard {
   }
 
   /**
+   * Wait until the claim holds.
+   * @throws LeaseLostError when the claim failed (the run is fenced) or the run is known to be fenced.
+   */
+  async claimHeld(): Promise<void> {
+    this.assertHeld();
+    if (this.#options.claimed === undefined) return;
+    try {
+      await this.#options.claimed;
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw this.fence(error);
+      throw error;
+    }
+    this.assertHeld();
+  }
+
+  /**
    * Check before an AWS command: see the module comment.
    * @throws LeaseLostError when the command must not be sent.
    */
   async beforeCommand(command: string): Promise<void> {
     this.assertHeld();
-    const now = this.#options.now().getTime();
     const mutating = !isReadOnlyCommand(command);
+    if (mutating) await this.claimHeld();
+    const now = this.#options.now().getTime();
     if (now >= this.#expiresAt - this.#marginMs) {
       if (!mutating) return;
       throw this.fence(
@@ -99,6 +129,15 @@ export class LeaseGuard {
       );
     }
     if (this.#expiresAt - now <= this.#options.leaseMs / 2) await this.renew();
+    if (mutating && this.#options.beforeMutation !== undefined) {
+      try {
+        await this.#options.beforeMutation();
+      } catch (error) {
+        if (error instanceof LeaseLostError) throw this.fence(error);
+        throw error;
+      }
+      this.assertHeld();
+    }
   }
 
   /** Renew the lease now (concurrent callers share one write). */
@@ -110,6 +149,7 @@ export class LeaseGuard {
   }
 
   async #renewOnce(): Promise<void> {
+    await this.claimHeld();
     const until = new Date(this.#options.now().getTime() + this.#options.leaseMs);
     try {
       await this.#options.renew(until);

@@ -14,6 +14,7 @@ import { lazy, sdk } from '../aws/sdk.js';
 import { createMemberClientFactory, type MemberClientFactory } from '../aws/member-clients.js';
 import { CordonError } from '../errors.js';
 import { IsolationStore } from '../store/isolations.js';
+import type { IsolationRecord } from '../store/model.js';
 import {
   AwsSecurityHubWriter,
   OutboxSecurityHubWriter,
@@ -28,6 +29,12 @@ import { ReadTagsResultSchema, TagsUnavailableError, type TagTarget } from './re
 export interface WorkerJob {
   kind: 'apply' | 'release';
   id: string;
+  /**
+   * The request as its creator holds it (triage, for a request it just created): the worker then starts its reads
+   * in parallel with its claim instead of reading the record first. Only a hint: nothing is changed before the
+   * claim holds and the stored record is found to say the same.
+   */
+  record?: IsolationRecord;
 }
 
 export type { MemberClientFactory };
@@ -120,7 +127,11 @@ export async function createDocumentClient(
 
 /** Payload of the worker invocation. */
 export function workerPayload(job: WorkerJob): string {
-  return JSON.stringify({ kind: job.kind, id: job.id });
+  return JSON.stringify({
+    kind: job.kind,
+    id: job.id,
+    ...(job.record === undefined ? {} : { record: job.record }),
+  });
 }
 
 /**

@@ -170,7 +170,8 @@ export async function createForPlannedAction(
   if (result.downgraded !== undefined) outcome.downgraded = result.downgraded;
   if (record.status === 'APPROVED') {
     log.info(`automatic isolation ${record.id} created; starting the worker`, { rule: decision.rule });
-    await deps.startWorker({ kind: 'apply', id: record.id });
+    // The worker gets the record it would otherwise read first (pipeline/worker.ts).
+    await deps.startWorker({ kind: 'apply', id: record.id, record });
   } else {
     log.info(`isolation ${record.id} waits for approval`, { rule: decision.rule, reason: result.downgraded });
     await reportStatus(deps, record);

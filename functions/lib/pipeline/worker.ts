@@ -29,8 +29,10 @@ import {
   errorMessage,
 } from '../errors.js';
 import { reportStatus } from '../report/reporter.js';
+import { IsolationRecordSchema } from '../store/codec.js';
 import { actionState, type FailureInfo, type IsolationRecord, type Principal } from '../store/model.js';
-import type { TransitionOptions } from '../store/transitions.js';
+import type { RecordPatch, TransitionOptions } from '../store/transitions.js';
+import { ProgressJournal } from './progress.js';
 import type { PipelineDeps, WorkerJob } from './deps.js';
 import { guardSettings } from './guard-settings.js';
 import { incidentContext } from './incident-context.js';
@@ -47,6 +49,8 @@ const RUN_ATTRIBUTES = ['leaseExpiresAt', 'leaseId'] as const;
 export const WorkerJobSchema = z.object({
   kind: z.enum(['apply', 'release']),
   id: z.string().regex(/^iso-[\w-]{1,80}$/),
+  /** The request as its creator holds it: lets the run start before its claim (see runWorker). */
+  record: IsolationRecordSchema.optional(),
 });
 
 /** What one worker run did. */
@@ -131,21 +135,113 @@ function checkRecordAccount(
   assertAccountAllowed(record.resource, deps.policy, deps.config);
 }
 
+/** The job's copy of the record, when it allows starting before the claim: a fresh request triage just created. */
+function freshRequest(job: WorkerJob): IsolationRecord | undefined {
+  const record = job.record;
+  if (job.kind !== 'apply' || record === undefined || record.id !== job.id) return undefined;
+  const untouched =
+    record.status === 'APPROVED' &&
+    record.steps.length === 0 &&
+    record.releaseSteps.length === 0 &&
+    Object.keys(record.before).length === 0;
+  return untouched ? record : undefined;
+}
+
+/** JSON with object keys sorted: DynamoDB returns maps in any order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+/** What the run acts on and from: the stored record must say the same as the job's copy. */
+function sameRequest(a: IsolationRecord, b: IsolationRecord): boolean {
+  const facts = (r: IsolationRecord) =>
+    canonical([r.resource, r.action, r.params, r.accountId, r.region, r.steps, r.releaseSteps, r.before]);
+  return facts(a) === facts(b);
+}
+
+/** A fresh lease: expiry and fencing token. */
+function newLease(deps: PipelineDeps): RunLeaseTerms {
+  const now = deps.clock();
+  return {
+    leaseId: randomUUID(),
+    leaseExpiresAt: new Date(now.getTime() + deps.config.leaseSeconds * 1000).toISOString(),
+    at: now.toISOString(),
+  };
+}
+
+/** The lease a run claims the record with. */
+interface RunLeaseTerms {
+  leaseId: string;
+  leaseExpiresAt: string;
+  /** When the claim was made. */
+  at: string;
+}
+
 /**
  * Run one worker job. Never throws for an action failure (the record says FAILED); throws only when the store
  * itself fails, so the Lambda's async retry applies.
+ *
+ * A job that carries the request triage just created (`job.record`) starts at once: the claim, the member
+ * credentials and the action's first reads go out together, and no change is sent before the claim holds and the
+ * stored record is the job's (see {@link LeaseGuard}). Any other job reads the record and claims it first.
  */
 export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<WorkerResult> {
   const logger = deps.logger.withKeys({ isolationId: job.id });
+  const fresh = freshRequest(job);
+  if (fresh !== undefined) {
+    const lease = newLease(deps);
+    const claim = deps.store.transition(job.id, {
+      from: ['APPROVED'],
+      to: 'IN_PROGRESS',
+      by: WORKER_PRINCIPAL,
+      set: { leaseExpiresAt: lease.leaseExpiresAt, leaseId: lease.leaseId },
+      remove: ['failure'],
+      at: lease.at,
+      current: fresh,
+    });
+    const claimed = claim.then(
+      (stored) => {
+        if (!sameRequest(stored, fresh)) {
+          throw new LeaseLostError(`Isolation ${job.id}: the stored request differs from the job's copy`);
+        }
+        return stored;
+      },
+      (error: unknown) => {
+        if (error instanceof ConflictError) {
+          throw new LeaseLostError(`Isolation ${job.id} was not claimed: ${error.message}`, { cause: error });
+        }
+        throw error;
+      },
+    );
+    // Awaited by the run; marked handled here so a run that never reaches a change leaves no stray rejection.
+    claimed.catch(() => undefined);
+    const result = await runClaimed(deps, job, fresh, lease, claimed);
+    const settled = await claim.then(
+      (stored) => ({ stored }),
+      (error: unknown) => ({ error }),
+    );
+    if ('stored' in settled) {
+      if (sameRequest(settled.stored, fresh)) return result;
+      // We hold the record but started from a copy that differs: nothing was changed; run the stored request.
+      logger.error(
+        'the job carried a copy of the request that differs from the stored one; running the stored one',
+      );
+      return runClaimed(deps, job, settled.stored, lease, Promise.resolve(settled.stored));
+    }
+    if (!(settled.error instanceof ConflictError)) throw settled.error;
+    // Another run claimed it, or it is no longer APPROVED: decide as for any job, from the stored record.
+  }
   const existing = await deps.store.get(job.id);
   if (!existing) {
-    logger.error('worker job for an unknown isolation; dropped', { job });
+    logger.error('worker job for an unknown isolation; dropped', { job: { kind: job.kind, id: job.id } });
     return { id: job.id, kind: job.kind, outcome: 'not-found' };
   }
-  const now = deps.clock();
-  const leaseMs = deps.config.leaseSeconds * 1000;
-  const leaseExpiresAt = new Date(now.getTime() + leaseMs).toISOString();
-  const leaseId = randomUUID();
+  const lease = newLease(deps);
+  const { leaseId, leaseExpiresAt, at: claimedAt } = lease;
   let record: IsolationRecord;
   try {
     record =
@@ -163,8 +259,8 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
             // `exposedAt` stays: this run clears it once the exposure is closed (see actions/steps.ts).
             set: { leaseExpiresAt, leaseId },
             remove: ['failure'],
-            takeOverExpiredLease: { status: 'IN_PROGRESS', now: now.toISOString() },
-            at: now.toISOString(),
+            takeOverExpiredLease: { status: 'IN_PROGRESS', now: claimedAt },
+            at: claimedAt,
           })
         : await deps.store.transition(job.id, {
             from: [],
@@ -173,16 +269,35 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
             note: 'release started',
             set: { leaseExpiresAt, leaseId },
             remove: ['failure'],
-            takeOverExpiredLease: { status: 'RELEASING', now: now.toISOString() },
-            at: now.toISOString(),
+            takeOverExpiredLease: { status: 'RELEASING', now: claimedAt },
+            at: claimedAt,
           });
   } catch (error) {
     if (error instanceof ConflictError) {
-      logger.info(`worker did not claim ${job.id}: it is ${existing.status}`, { job });
+      logger.info(`worker did not claim ${job.id}: it is ${existing.status}`, {
+        job: { kind: job.kind, id: job.id },
+      });
       return { id: job.id, kind: job.kind, outcome: 'not-claimed', record: existing, detail: error.message };
     }
     throw error;
   }
+  return runClaimed(deps, job, record, lease, Promise.resolve(record));
+}
+
+/**
+ * Run the action of a record under the run's lease, end the record and report. `claimed` settles with the stored
+ * record once the claim holds (at once for a claim already made), or rejects with {@link LeaseLostError}.
+ */
+async function runClaimed(
+  deps: PipelineDeps,
+  job: WorkerJob,
+  record: IsolationRecord,
+  lease: RunLeaseTerms,
+  claimed: Promise<IsolationRecord>,
+): Promise<WorkerResult> {
+  const logger = deps.logger.withKeys({ isolationId: job.id });
+  const { leaseId, leaseExpiresAt } = lease;
+  const leaseMs = deps.config.leaseSeconds * 1000;
   // Reports an earlier run could not deliver are not re-sent here: the record is IN_PROGRESS now, so they would
   // say so, and this run's outcome report below goes to every channel and replaces them.
   const log = logger.withKeys({ findingKey: record.findingKey });
@@ -190,17 +305,34 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
   const registered = getAction(record.action) !== undefined;
   const runStatus = job.kind === 'apply' ? 'IN_PROGRESS' : 'RELEASING';
   const runLease = { id: leaseId, status: runStatus } as const;
-  const guard = new LeaseGuard({
+  const claimHeld = claimed.then(() => undefined);
+  // Awaited by the guard before a change; marked handled so a run that sends none leaves no stray rejection.
+  claimHeld.catch(() => undefined);
+  // Progress is written when a change needs it (before-state, exposure), in one write (pipeline/progress.ts).
+  const journal = new ProgressJournal(
+    (progress, exposure) =>
+      fencedWrite(() =>
+        deps.store.saveRunProgress(record.id, runLease, progress, exposure, deps.clock().toISOString()),
+      ),
+    (state) =>
+      job.kind === 'apply'
+        ? { steps: state.steps, before: state.before }
+        : { releaseSteps: state.steps, before: state.before },
+    record.before,
+  );
+  const guard: LeaseGuard = new LeaseGuard({
     isolationId: record.id,
     leaseId,
     expiresAt: new Date(leaseExpiresAt),
     leaseMs,
     now: deps.clock,
     renew: (until) => deps.store.renewLease(record.id, runLease, until.toISOString()),
+    claimed: claimHeld,
+    beforeMutation: () => journal.beforeMutation(),
   });
   /** A fenced record write: a lost lease is remembered by the guard, so nothing else is sent or written. */
   const fencedWrite = async <T>(write: () => Promise<T>): Promise<T> => {
-    guard.assertHeld();
+    await guard.claimHeld();
     try {
       return await write();
     } catch (error) {
@@ -220,7 +352,11 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
   let result: ActionResult;
   let containedAt: string | undefined;
   if (job.kind === 'apply') {
-    deps.metrics.isolationStarted(record.action);
+    // Counted once the claim holds: a duplicate delivery that is not claimed starts nothing.
+    claimed.then(
+      () => deps.metrics.isolationStarted(record.action),
+      () => undefined,
+    );
   }
   if (!registered) {
     result = thrownFailure(
@@ -253,21 +389,13 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
         logger: log,
         now: deps.clock,
         ...incidentContext(record, deps.policy.settings.incidentWindowMarginMinutes, job.kind),
-        onStep: async (_step: StepRecord, state: ActionState) => {
-          await fencedWrite(() =>
-            deps.store.saveProgress(
-              record.id,
-              runStatus,
-              job.kind === 'apply'
-                ? { steps: state.steps, before: state.before }
-                : { releaseSteps: state.steps, before: state.before },
-              deps.clock().toISOString(),
-              leaseId,
-            ),
-          );
+        onStep: (_step: StepRecord, state: ActionState) => {
+          journal.record(state);
+          return Promise.resolve();
         },
-        onExposure: async (at: Date | undefined) => {
-          await fencedWrite(() => deps.store.setExposure(record.id, runLease, at?.toISOString()));
+        onExposure: (at: Date | undefined) => {
+          journal.expose(at);
+          return Promise.resolve();
         },
         onContained: (at: Date) => {
           containedAt = at.toISOString();
@@ -298,12 +426,34 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
   }
   // An action that swallowed a refused call still ran fenced: its result must not reach the record.
   if (guard.lost) return leaseLost(guard.lost);
+  // The final transition carries the steps and before-state; only a cleared exposure is left to say.
+  const pendingExposure = await journal.settle();
+  if (guard.lost) return leaseLost(guard.lost);
+  let held: IsolationRecord;
+  try {
+    await guard.claimHeld();
+    held = await claimed;
+  } catch (error) {
+    if (error instanceof LeaseLostError) return leaseLost(guard.fence(error));
+    throw error;
+  }
+  /** What a run that may have ended exposed removes: the marker too when the exposure was closed since. */
+  const endAttributes: (keyof RecordPatch)[] =
+    pendingExposure !== undefined && 'clear' in pendingExposure
+      ? [...RUN_ATTRIBUTES, 'exposedAt']
+      : [...RUN_ATTRIBUTES];
 
   const at = deps.clock().toISOString();
-  /** The run's final transition, fenced by its token. */
+  /** The run's final transition, fenced by its token; the record is the one the run holds, not read again. */
   const finish = (options: Omit<TransitionOptions, 'by' | 'at' | 'lease'>): Promise<IsolationRecord> =>
     fencedWrite(() =>
-      deps.store.transition(record.id, { ...options, by: WORKER_PRINCIPAL, at, lease: leaseId }),
+      deps.store.transition(record.id, {
+        ...options,
+        by: WORKER_PRINCIPAL,
+        at,
+        lease: leaseId,
+        current: held,
+      }),
     );
   let final: IsolationRecord;
   let outcome: WorkerResult['outcome'];
@@ -355,7 +505,7 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
           note: `${failure.step ?? 'action'}: ${failure.code}`,
           set: { ...stepsSet, warnings: result.warnings, failure },
           // `exposedAt` stays: the run may have ended with the resource still exposed.
-          remove: RUN_ATTRIBUTES,
+          remove: endAttributes,
         });
         outcome = 'failed';
         deps.metrics.isolationFailed(record.action);
@@ -372,7 +522,7 @@ export async function runWorker(deps: PipelineDeps, job: WorkerJob): Promise<Wor
           note: `${failure.step ?? 'release'}: ${failure.code}`,
           set: { ...stepsSet, warnings: result.warnings, failure },
           // `exposedAt` stays: the run may have ended with the resource still exposed.
-          remove: RUN_ATTRIBUTES,
+          remove: endAttributes,
         });
         outcome = 'release-failed';
         log.error(`release failed at ${failure.step ?? 'start'}: ${failure.message}`, { failure });

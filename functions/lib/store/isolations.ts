@@ -25,7 +25,7 @@ import type {
   SecurityHubRef,
 } from './model.js';
 import { recordRefusal, type NewRefusal, type RecordRefusalResult } from './refusal.js';
-import { renewLease, setExposure, type RunLease } from './lease.js';
+import { renewLease, saveRunProgress, setExposure, type ExposureChange, type RunLease } from './lease.js';
 import {
   findActiveByResource,
   findByFindingKey,
@@ -53,7 +53,7 @@ export { isIsolationId, newIsolationId } from './items.js';
 export type { CreateIsolationResult } from './create.js';
 export type { IsolationPage, IsolationQuery } from './queries.js';
 export type { RecordPatch, TransitionOptions } from './transitions.js';
-export type { RunLease } from './lease.js';
+export type { ExposureChange, RunLease } from './lease.js';
 
 /** Isolation records in cordon's single table. */
 export class IsolationStore {
@@ -176,6 +176,21 @@ export class IsolationStore {
     lease?: string,
   ): Promise<void> {
     return saveProgress(this.table, id, status, progress, at, lease);
+  }
+
+  /**
+   * Persist a worker run's progress together with any change of its exposure marker, in one write fenced by the
+   * run's token.
+   * @throws LeaseLostError when the record no longer carries the token or left the run's status.
+   */
+  saveRunProgress(
+    id: string,
+    lease: RunLease,
+    progress: Progress,
+    exposure: ExposureChange | undefined,
+    at: string,
+  ): Promise<void> {
+    return saveRunProgress(this.table, id, lease, progress, exposure, at);
   }
 
   /**

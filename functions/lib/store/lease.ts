@@ -5,7 +5,7 @@
 import { isConditionalCheckFailed } from './items.js';
 import { keys, type IsolationStatus } from './model.js';
 import type { StoreTable } from './queries.js';
-import { leaseLost } from './transitions.js';
+import { leaseLost, type Progress } from './transitions.js';
 import { fence, recordUpdate, type UpdateBuilder } from './update.js';
 
 /** The lease a run holds: its token and the status it runs in. */
@@ -64,4 +64,29 @@ export async function setExposure(
     at === undefined ? 'clear the exposure marker' : 'set the exposure marker',
     at === undefined ? recordUpdate().remove('exposedAt') : recordUpdate().setIfAbsent('exposedAt', at),
   );
+}
+
+/** A change of the exposure marker carried by a {@link saveRunProgress} write. */
+export type ExposureChange = { set: string } | { clear: true };
+
+/**
+ * Persist a run's progress and, in the same write, any change of its exposure marker, fenced by the run's token.
+ * One write instead of one per step and one per marker change: the worker batches them until a mutating command
+ * needs them durable (pipeline/progress.ts).
+ * @throws LeaseLostError when the record no longer carries the run's token or left its status.
+ */
+export async function saveRunProgress(
+  table: StoreTable,
+  id: string,
+  lease: RunLease,
+  progress: Progress,
+  exposure: ExposureChange | undefined,
+  at: string,
+): Promise<void> {
+  const update = recordUpdate(at).setAll(progress);
+  if (exposure !== undefined) {
+    if ('set' in exposure) update.setIfAbsent('exposedAt', exposure.set);
+    else update.remove('exposedAt');
+  }
+  await fencedUpdate(table, id, lease, 'save progress', update);
 }

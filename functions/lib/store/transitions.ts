@@ -60,6 +60,12 @@ export interface TransitionOptions {
    * {@link LeaseLostError} (another run took the record over).
    */
   lease?: string;
+  /**
+   * The record as the caller holds it (a worker run's own claimed record, or the request triage just created): the
+   * write is then conditioned on exactly `current.status` and the record is not read first, which saves a round
+   * trip. The audit entry's `from` is `current.status`, which the condition makes true.
+   */
+  current?: Pick<IsolationRecord, 'status' | 'resourceKey' | 'action'>;
 }
 
 /**
@@ -83,7 +89,11 @@ export async function transition(
   if (illegal.length > 0) {
     throw new CordonError(`internal: ${illegal.join(', ')} → ${options.to} is not an isolation transition`);
   }
-  const current = await requireRecord(table, id);
+  const known = options.current;
+  if (known !== undefined && !options.from.includes(known.status)) {
+    throw new CordonError(`internal: ${id} is held as ${known.status}, not ${options.from.join(' or ')}`);
+  }
+  const current = known ?? (await requireRecord(table, id));
   const entry: AuditEntry = { at: options.at, by: options.by, from: current.status, to: options.to };
   if (options.note !== undefined) entry.note = options.note;
   const builder = recordUpdate(options.at)
@@ -92,8 +102,11 @@ export async function transition(
     .setAll(options.set ?? {});
   for (const attribute of options.remove ?? []) builder.remove(attribute);
   const condition = fence(builder, {
-    status: options.from,
-    ...(options.takeOverExpiredLease === undefined ? {} : { takeover: options.takeOverExpiredLease }),
+    // A record the caller holds is written only if it is still in the status it was held in.
+    status: known === undefined ? options.from : [known.status],
+    ...(options.takeOverExpiredLease === undefined || known !== undefined
+      ? {}
+      : { takeover: options.takeOverExpiredLease }),
     ...(options.lease === undefined ? {} : { lease: options.lease }),
   });
   const update = { TableName: table.tableName, Key: keys.isolation(id), ...builder.build(condition) };
