@@ -31,12 +31,18 @@ const EXPECTED: Record<string, { rule: string | null; mode: string | null; actio
     mode: 'notify',
     actions: [],
   },
-  // A Lambda function talking to a C2 server: the shipped policy has no Lambda rule yet, so the high-severity
-  // safety net notifies (the policy rewrite adds the isolate-lambda-function rule and changes this line).
+  // A Lambda function talking to a C2 server: throttled to 0 once a person approves.
   'guardduty-lambda-c2activity.docs-assembled.json': {
-    rule: 'guardduty-high-severity',
-    mode: 'notify',
-    actions: [],
+    rule: 'lambda-function-compromise',
+    mode: 'approval',
+    actions: ['isolate-lambda-function lambda-function image-thumbnailer'],
+  },
+  // A successful brute-force login to an Aurora instance: snapshotted and cut off (the cluster's groups) once a
+  // person approves.
+  'guardduty-rds-successful-bruteforce.docs-assembled.json': {
+    rule: 'rds-successful-login-threat',
+    mode: 'approval',
+    actions: ['isolate-rds-instance rds-db-instance orders-db-instance-1'],
   },
   // Reads from a known-malicious IP on a bucket: the whole bucket is denied to others once a person approves.
   'guardduty-s3-exfiltration.docs-assembled.json': {
