@@ -32,8 +32,8 @@ import { isMainModule } from './is-main.js';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadPolicy } from '../functions/lib/policy/index.js';
 import type { CompiledPolicy } from '../functions/lib/policy/model.js';
 import { CordonError, errorMessage } from '../functions/lib/errors.js';
@@ -81,16 +81,66 @@ export function compilePolicyForBundle(policyDir: string): CompiledPolicy {
   return { ...policy, files: policy.files.map((f) => relative(root, resolve(f))) };
 }
 
-/** esbuild plugin: replace the bundled-policy module with the compiled policy. */
+/**
+ * A JSON value as a module body that decodes it on load: Brotli-compressed, base64. Why: a cold start parses
+ * every byte of JavaScript it loads, and these values (the compiled policy, the table of finding types, IAM
+ * scope texts) are repetitive strings that compress four to six times; `brotliDecompressSync` of a few KB takes
+ * well under a millisecond, less than parsing the literal.
+ */
+export function compressedJson(value: unknown): string {
+  const packed = brotliCompressSync(Buffer.from(JSON.stringify(value))).toString('base64');
+  return (
+    "import { brotliDecompressSync } from 'node:zlib';\n" +
+    `const data = JSON.parse(brotliDecompressSync(Buffer.from(${JSON.stringify(packed)}, 'base64')).toString('utf8'));\n`
+  );
+}
+
+/** esbuild plugin: replace the bundled-policy module with the compiled policy (compressed, see compressedJson). */
 export function bundledPolicyPlugin(policy: CompiledPolicy): Plugin {
   return {
     name: 'cordon-bundled-policy',
     setup(b) {
       b.onLoad({ filter: /functions[\\/]lib[\\/]pipeline[\\/]bundled-policy\.ts$/ }, () => ({
-        // JSON.parse of a string literal is faster to start than the equivalent object literal.
-        contents: `const text = ${JSON.stringify(JSON.stringify(policy))};\nexport function bundledPolicy() { return JSON.parse(text); }\n`,
+        contents: `${compressedJson(policy)}export function bundledPolicy() { return data; }\n`,
         loader: 'js',
       }));
+    },
+  };
+}
+
+/**
+ * Modules that are pure data (every export a JSON value, no code): shipped compressed like the policy. Their
+ * exports are read at build time from the module itself, so the bundle holds exactly what the source says.
+ */
+const DATA_MODULES = [
+  'functions/lib/findings/guardduty-types.generated.ts',
+  'functions/lib/actions/iam-scopes.ts',
+] as const;
+
+/** esbuild plugin: load each of {@link DATA_MODULES} as its exports, compressed. */
+export async function dataModulesPlugin(): Promise<Plugin> {
+  const bodies = new Map<string, string>();
+  for (const file of DATA_MODULES) {
+    const exports: Record<string, unknown> = { ...(await import(pathToFileURL(resolve(file)).href)) };
+    const names = Object.keys(exports).sort();
+    for (const name of names) {
+      if (typeof exports[name] === 'function' || JSON.stringify(exports[name]) === undefined) {
+        throw new Error(`${file} exports ${name}, which is not JSON data: remove the file from DATA_MODULES`);
+      }
+    }
+    bodies.set(
+      resolve(file),
+      compressedJson(exports) +
+        names.map((n) => `export const ${n} = data[${JSON.stringify(n)}];\n`).join(''),
+    );
+  }
+  return {
+    name: 'cordon-data-modules',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        const contents = bodies.get(resolve(args.path));
+        return contents === undefined ? undefined : { contents, loader: 'js' };
+      });
     },
   };
 }
@@ -287,6 +337,7 @@ export async function buildFunctions(
   rmSync(zipRoot, { recursive: true, force: true });
   mkdirSync(zipRoot, { recursive: true });
   const rows: BuiltFunction[] = [];
+  const dataPlugin = await dataModulesPlugin();
   for (const entry of entryPoints()) {
     const name = basename(entry, '.ts');
     const outdir = join(outRoot, name);
@@ -312,7 +363,7 @@ export async function buildFunctions(
       // Parts of the AWS SDK still call require(): give ESM bundles that carry it (each chunk is a module) one.
       // cordon's own dependencies do not; the check below fails the build if one starts to.
       ...(options.bundleSdk ? { banner: { js: REQUIRE_BANNER } } : {}),
-      plugins: [bundledPolicyPlugin(policy)],
+      plugins: [bundledPolicyPlugin(policy), dataPlugin],
       logLevel: 'warning',
     });
     if (!options.bundleSdk) assertNoRequire(result.metafile);

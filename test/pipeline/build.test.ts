@@ -4,7 +4,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BUNDLE_BUDGET, buildFunctions, coldStartBytes, entryPoints } from '../../scripts/build.js';
+import { brotliDecompressSync } from 'node:zlib';
+import {
+  BUNDLE_BUDGET,
+  buildFunctions,
+  compressedJson,
+  coldStartBytes,
+  entryPoints,
+} from '../../scripts/build.js';
 
 describe('Build: Lambda bundles', () => {
   it('bundles every entry point with the policy compiled in, and the bundles run without the policy files', async () => {
@@ -97,7 +104,13 @@ describe('Build: Lambda bundles', () => {
       expect(f.file).toMatch(/functions\/\w+\/index\.mjs$/);
     }
     const code = readFileSync(functions.find((f) => f.name === 'triage')?.file ?? '', 'utf8');
-    expect(code).toContain(policy.rules[0]?.name ?? 'no rules');
+    // The compiled policy ships compressed (scripts/build.ts compressedJson): the bundle holds exactly its bytes.
+    const packed =
+      /Buffer\.from\("([A-Za-z0-9+/=]+)", ?.base64.\)/.exec(compressedJson(policy))?.[1] ?? 'none';
+    expect(code).toContain(packed);
+    expect(JSON.parse(brotliDecompressSync(Buffer.from(packed, 'base64')).toString('utf8'))).toEqual(
+      JSON.parse(JSON.stringify(policy)),
+    );
     expect(code).not.toMatch(/from ?"yaml"/);
     // No bundle loads the AWS SDK at init: every SDK package is a dynamic import(), loaded on first use.
     for (const f of functions) {

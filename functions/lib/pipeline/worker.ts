@@ -28,7 +28,6 @@ import {
   RefusedAccountError,
   errorMessage,
 } from '../errors.js';
-import { reportStatus } from '../report/reporter.js';
 import { IsolationRecordSchema } from '../store/codec.js';
 import { actionState, type FailureInfo, type IsolationRecord, type Principal } from '../store/model.js';
 import type { RecordPatch, TransitionOptions } from '../store/transitions.js';
@@ -546,6 +545,9 @@ async function runClaimed(
   // manifest's hash; it never throws and never changes the outcome.
   if (outcome === 'isolated' && deps.evidence !== undefined)
     final = await collectAfterContainment(deps, final, log);
+  // Reporting is imported on first use, like the evidence stage: it runs after the outcome is recorded, so its
+  // code (the ASFF payload, the notification texts) is not part of the cold start to contained.
+  const { reportStatus } = await import('../report/reporter.js');
   await reportStatus(deps, final);
   deps.metrics.flush();
   return { id: job.id, kind: job.kind, outcome, record: (await deps.store.get(record.id)) ?? final };
