@@ -100,13 +100,7 @@ export async function createForPlannedAction(
     countLimits: boolean;
   },
 ): Promise<PlannedActionResult> {
-  const base: PlannedActionResult = {
-    action: planned.action,
-    resourceType: planned.resource.type,
-    resourceId: planned.resource.id,
-    accountId: actedOnAccount(planned.resource),
-    created: false,
-  };
+  const base = resultBase(planned);
   const logger = deps.logger.withKeys({ findingKey: finding.key });
   // The account boundary before anything else: nothing is stored, started or told for a refused account.
   const refusal = resourceAccountRefusal(planned.resource, deps.policy, deps.config);
@@ -133,20 +127,8 @@ export async function createForPlannedAction(
   const now = deps.clock();
   const result = await deps.store.create(
     {
-      findingKey: finding.key,
-      finding: findingSummary(finding),
-      trigger: {
-        updatedAt: finding.updatedAt,
-        ...(finding.count === undefined ? {} : { count: finding.count }),
-      },
-      securityHub: { ...finding.securityHub, origin: 'source' },
-      resource: planned.resource,
-      action: planned.action,
-      params: planned.params,
-      mode: decision.mode ?? 'approval',
-      rule: decision.rule,
+      ...requestFields(finding, decision, planned),
       status: options.status,
-      requester: rulePrincipal(decision.rule),
       ...(options.approver === undefined ? {} : { approver: { ...options.approver, at: now.toISOString() } }),
       receivedAt: options.receivedAt.toISOString(),
       note: decision.reasons[0],
@@ -242,6 +224,36 @@ function notifyOnly(
   });
 }
 
+/** The result of a planned action before anything is stored: what it would act on. */
+function resultBase(planned: PlannedAction): PlannedActionResult {
+  return {
+    action: planned.action,
+    resourceType: planned.resource.type,
+    resourceId: planned.resource.id,
+    accountId: actedOnAccount(planned.resource),
+    created: false,
+  };
+}
+
+/** The fields a request and a refusal record share: the finding, the rule that decided and what it planned. */
+function requestFields(finding: Finding, decision: Decision & { rule: string }, planned: PlannedAction) {
+  return {
+    findingKey: finding.key,
+    finding: findingSummary(finding),
+    trigger: {
+      updatedAt: finding.updatedAt,
+      ...(finding.count === undefined ? {} : { count: finding.count }),
+    },
+    securityHub: { ...finding.securityHub, origin: 'source' as const },
+    resource: planned.resource,
+    action: planned.action,
+    params: planned.params,
+    mode: decision.mode ?? 'approval',
+    rule: decision.rule,
+    requester: rulePrincipal(decision.rule),
+  };
+}
+
 /** What the notification and note add to a tag exemption: a tag is attacker-controlled input. */
 const EXEMPT_TAG_ADVICE =
   'Exemption tags can be set by anyone allowed to tag the resource: check it was set on purpose.';
@@ -258,31 +270,12 @@ export async function recordRefused(
   refused: Refusal,
   receivedAt: Date,
 ): Promise<PlannedActionResult> {
-  const base: PlannedActionResult = {
-    action: refused.action,
-    resourceType: refused.resource.type,
-    resourceId: refused.resource.id,
-    accountId: actedOnAccount(refused.resource),
-    created: false,
-    refused: refused.reason,
-  };
+  const base: PlannedActionResult = { ...resultBase(refused), refused: refused.reason };
   const now = deps.clock();
   const reason = refused.code === 'exempt-tag' ? `${refused.reason}. ${EXEMPT_TAG_ADVICE}` : refused.reason;
   const result = await deps.store.recordRefusal(
     {
-      findingKey: finding.key,
-      finding: findingSummary(finding),
-      trigger: {
-        updatedAt: finding.updatedAt,
-        ...(finding.count === undefined ? {} : { count: finding.count }),
-      },
-      securityHub: { ...finding.securityHub, origin: 'source' },
-      resource: refused.resource,
-      action: refused.action,
-      params: refused.params,
-      mode: decision.mode ?? 'approval',
-      rule: decision.rule,
-      requester: rulePrincipal(decision.rule),
+      ...requestFields(finding, decision, refused),
       receivedAt: receivedAt.toISOString(),
       refusal: { code: refused.code, reason },
     },
