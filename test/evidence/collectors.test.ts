@@ -27,83 +27,19 @@ import {
   EnableMFADeviceCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
-import type { MemberClientFactory } from '../../functions/lib/aws/member-clients.js';
-import { collectEvidence } from '../../functions/lib/evidence/collect.js';
 import { KIND_EVIDENCE } from '../../functions/lib/evidence/kinds.js';
-import { ManifestSchema, type Manifest } from '../../functions/lib/evidence/model.js';
-import { sha256Hex, type EvidenceWriter } from '../../functions/lib/evidence/storage.js';
 import type { Resource } from '../../functions/lib/findings/model.js';
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
 import { TEST_ACCOUNT, useMoto } from '../support/moto.js';
-import { motoActionContext, type TestContext } from '../actions/support/action-context.js';
+import { motoActionContext } from '../actions/support/action-context.js';
 import { seedUser } from '../actions/support/iam-state.js';
 import { launchInstance, unique } from '../pipeline/support.js';
+import { collect, containedRecord } from './support.js';
 
 const moto = useMoto({ resetEach: false });
 const REGION = 'us-east-1';
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** Objects kept in memory: these tests are about the member-account reads, not S3 (collection.test.ts is). */
-function memoryWriter(): EvidenceWriter & { objects: Map<string, Uint8Array> } {
-  const objects = new Map<string, Uint8Array>();
-  return {
-    bucket: 'memory',
-    objects,
-    put: async (key, bytes, sha256) => {
-      if (sha256Hex(bytes) !== sha256) throw new Error(`checksum mismatch for ${key}`);
-      objects.set(key, bytes);
-      return {};
-    },
-  };
-}
-
 function recordFor(resource: Resource, before: Record<string, unknown> = {}): IsolationRecord {
-  const at = '2026-12-05T10:00:00.000Z';
-  return {
-    id: unique('iso-evidence'),
-    resource,
-    resourceKey: `${resource.accountId}#${resource.region}#${resource.type}#${resource.id}`,
-    resourceId: resource.id,
-    accountId: resource.accountId,
-    region: resource.region,
-    action: 'test-action',
-    params: {},
-    mode: 'auto',
-    status: 'ISOLATED',
-    steps: [],
-    releaseSteps: [],
-    before,
-    requester: { type: 'policy', id: 'rule', name: 'rule' },
-    audit: [],
-    warnings: [],
-    createdAt: at,
-    updatedAt: at,
-    reports: {},
-    pendingReports: [],
-    version: 1,
-  };
-}
-
-async function collect(
-  test: TestContext,
-  record: IsolationRecord,
-): Promise<{ manifest: Manifest; writer: ReturnType<typeof memoryWriter> }> {
-  const writer = memoryWriter();
-  const memberClients: MemberClientFactory = async () => test.ctx.clients;
-  const ref = await collectEvidence(
-    {
-      writer,
-      memberClients,
-      collectedBy: async () => 'arn:aws:sts::123456789012:assumed-role/worker/test',
-      clock: () => new Date(),
-      logger: silent,
-    },
-    record,
-  );
-  if (ref.status !== 'stored') throw new Error(`evidence not stored: ${ref.error.message}`);
-  const bytes = writer.objects.get(ref.manifestKey) ?? new Uint8Array();
-  expect(sha256Hex(bytes)).toBe(ref.manifestSha256);
-  return { manifest: ManifestSchema.parse(JSON.parse(new TextDecoder().decode(bytes))), writer };
+  return containedRecord(resource, { before });
 }
 
 function declared(type: Resource['type']): string[] {
@@ -207,7 +143,7 @@ describe('Evidence: collectors declare exactly the member-account reads they mak
     });
 
     // Act
-    const { manifest, writer } = await collect(test, record);
+    const { manifest, read } = await collect(test, record);
     screenshot.restore();
 
     // Assess
@@ -222,8 +158,6 @@ describe('Evidence: collectors declare exactly the member-account reads they mak
     for (const artifact of manifest.artifacts) {
       for (const call of artifact.calls) expect(declared('ec2-instance')).toContain(call.api);
     }
-    const read = (name: string): unknown =>
-      JSON.parse(new TextDecoder().decode(writer.objects.get(`${record.id}/${name}`) ?? new Uint8Array()));
     expect(read('ec2/console-screenshot.json')).toMatchObject({ ImageData: 'aGVsbG8=' });
     expect(read('ec2/flow-logs.json')).toMatchObject({
       resourceIds: expect.arrayContaining([instance.vpcId]),
@@ -293,7 +227,7 @@ describe('Evidence: collectors declare exactly the member-account reads they mak
     });
 
     // Act
-    const { manifest, writer } = await collect(test, record);
+    const { manifest, read } = await collect(test, record);
 
     // Assess
     const called = [
@@ -318,8 +252,6 @@ describe('Evidence: collectors declare exactly the member-account reads they mak
       ['iam/login-profile.json', 'collected'],
       ['cloudtrail/events.json', 'collected'],
     ]);
-    const read = (name: string): unknown =>
-      JSON.parse(new TextDecoder().decode(writer.objects.get(`${record.id}/${name}`) ?? new Uint8Array()));
     expect(read('iam/attached-policies.json')).toMatchObject({
       AttachedPolicies: [
         { PolicyArn: policy.Policy?.Arn, PolicyDocument: { Statement: [{ Action: 's3:ListBucket' }] } },

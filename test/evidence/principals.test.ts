@@ -8,107 +8,44 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { GetFindingsCommand } from '@aws-sdk/client-guardduty';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import type { MemberClientFactory } from '../../functions/lib/aws/member-clients.js';
 import { CLOUDTRAIL_MAX_PAGES } from '../../functions/lib/evidence/cloudtrail.js';
-import { collectEvidence, evidenceWindow } from '../../functions/lib/evidence/collect.js';
+import { evidenceWindow } from '../../functions/lib/evidence/collect.js';
 import { guardDutyFindingRef } from '../../functions/lib/evidence/finding.js';
 import { EVIDENCE_DECLARERS } from '../../functions/lib/evidence/kinds.js';
-import { ManifestSchema, type Manifest } from '../../functions/lib/evidence/model.js';
-import { sha256Hex, type EvidenceWriter } from '../../functions/lib/evidence/storage.js';
 import type { Resource } from '../../functions/lib/findings/model.js';
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
 import { TEST_ACCOUNT, useMoto } from '../support/moto.js';
-import { motoActionContext, type TestContext } from '../actions/support/action-context.js';
+import { motoActionContext } from '../actions/support/action-context.js';
 import { seedUser } from '../actions/support/iam-state.js';
 import { unique } from '../pipeline/support.js';
+import { collect, containedRecord } from './support.js';
 
 const moto = useMoto({ resetEach: false });
 const REGION = 'us-east-1';
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const NOW = new Date('2026-12-05T12:00:00.000Z');
 const FIRST_SEEN = '2026-12-05T09:30:00.000Z';
 const DETECTOR = '6eb7d75a6563c71411485bf5e38adb2f';
 const FINDING = '70b7e42a3241b4c73d8d8cf7b1781f7e';
 const FINDING_ARN = `arn:aws:guardduty:${REGION}:${TEST_ACCOUNT}:detector/${DETECTOR}/finding/${FINDING}`;
 
-function memoryWriter(): EvidenceWriter & { objects: Map<string, Uint8Array> } {
-  const objects = new Map<string, Uint8Array>();
-  return {
-    bucket: 'memory',
-    objects,
-    async put(key, bytes, sha256) {
-      if (sha256Hex(bytes) !== sha256) throw new Error(`checksum mismatch for ${key}`);
-      objects.set(key, bytes);
-      return {};
-    },
-  };
-}
-
 function recordFor(resource: Resource, findingKey?: string): IsolationRecord {
-  const at = '2026-12-05T10:00:00.000Z';
-  return {
-    id: unique('iso-principal'),
+  return containedRecord(
     resource,
-    resourceKey: `${resource.accountId}#${resource.region}#${resource.type}#${resource.id}`,
-    resourceId: resource.id,
-    accountId: resource.accountId,
-    region: resource.region,
-    action: 'test-action',
-    params: {},
-    mode: 'auto',
-    status: 'ISOLATED',
-    steps: [],
-    releaseSteps: [],
-    before: {},
-    requester: { type: 'policy', id: 'rule', name: 'rule' },
-    audit: [],
-    warnings: [],
-    createdAt: at,
-    updatedAt: at,
-    reports: {},
-    pendingReports: [],
-    version: 1,
-    ...(findingKey === undefined
+    findingKey === undefined
       ? {}
       : {
-          findingKey,
           finding: {
             key: findingKey,
-            source: 'guardduty' as const,
+            source: 'guardduty',
             productName: 'GuardDuty',
             type: 'UnauthorizedAccess:IAMUser/TorIPCaller',
             title: 'Tor',
-            severity: { score: 5, label: 'MEDIUM' as const },
+            severity: { score: 5, label: 'MEDIUM' },
             createdAt: '2026-12-05T09:45:00.000Z',
             firstSeenAt: FIRST_SEEN,
           },
-        }),
-  };
-}
-
-async function collect(
-  test: TestContext,
-  record: IsolationRecord,
-  options: { lookbackHours?: number } = {},
-): Promise<{ manifest: Manifest; read: (name: string) => unknown }> {
-  const writer = memoryWriter();
-  const memberClients: MemberClientFactory = async () => test.ctx.clients;
-  const ref = await collectEvidence(
-    {
-      writer,
-      memberClients,
-      collectedBy: async () => 'arn:aws:sts::123456789012:assumed-role/worker/test',
-      clock: () => NOW,
-      logger: silent,
-    },
-    record,
-    options,
+        },
   );
-  if (ref.status !== 'stored') throw new Error(`evidence not stored: ${ref.error.message}`);
-  const bytes = writer.objects.get(ref.manifestKey) ?? new Uint8Array();
-  const read = (name: string): unknown =>
-    JSON.parse(new TextDecoder().decode(writer.objects.get(`${record.id}/${name}`) ?? new Uint8Array()));
-  return { manifest: ManifestSchema.parse(JSON.parse(new TextDecoder().decode(bytes))), read };
 }
 
 function declared(name: string): string[] {
@@ -148,7 +85,7 @@ describe('Evidence: IAM access keys and roles', () => {
     });
 
     // Act
-    const { manifest, read } = await collect(test, record);
+    const { manifest, read } = await collect(test, record, { now: NOW });
 
     // Assess
     const called = [
@@ -213,7 +150,7 @@ describe('Evidence: IAM access keys and roles', () => {
     });
 
     // Act
-    const { manifest, read } = await collect(test, record);
+    const { manifest, read } = await collect(test, record, { now: NOW });
 
     // Assess
     expect(manifest.artifacts.map((a) => [a.name, a.status])).toEqual([
@@ -276,7 +213,7 @@ describe('Evidence: the finding as GuardDuty holds it now', () => {
     );
 
     // Act
-    const { manifest, read } = await collect(test, record);
+    const { manifest, read } = await collect(test, record, { now: NOW });
 
     // Assess
     expect(guardDuty.commandCalls(GetFindingsCommand).map((c) => c.args[0].input)).toEqual([
@@ -329,7 +266,7 @@ describe('Evidence: the CloudTrail window and cap', () => {
     );
 
     // Act
-    const { read } = await collect(test, record, { lookbackHours: 6 });
+    const { read } = await collect(test, record, { lookbackHours: 6, now: NOW });
 
     // Assess
     const calls = trail.commandCalls(LookupEventsCommand).map((c) => c.args[0].input);
