@@ -57,6 +57,8 @@ function resourceOf(type: ResourceType, tags: Record<string, string> = {}): Reso
       return { ...base, type, id: 'evidence-bucket' };
     case 'lambda-function':
       return { ...base, type, id: 'image-thumbnailer' };
+    case 'rds-db-instance':
+      return { ...base, type, id: 'orders-db-instance-1' };
     default:
       throw new Error(`no sample resource for ${type}`);
   }

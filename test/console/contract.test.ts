@@ -140,7 +140,7 @@ const CASES: { name: string; change: Record<string, unknown>; field?: string }[]
   },
   {
     name: 'a resource type that is not requestable',
-    change: { resourceType: 's3-bucket' },
+    change: { resourceType: 'eks-cluster' },
     field: 'resourceType',
   },
   { name: 'an unknown action', change: { action: 'delete-everything' }, field: 'action' },
@@ -229,6 +229,9 @@ describe('API contract: one set of rules for the server and the console', () => 
       ['iam-user', 'IAM user', false],
       ['iam-access-key', 'IAM access key', true],
       ['iam-role', 'IAM role', false],
+      ['s3-bucket', 'S3 bucket', false],
+      ['lambda-function', 'Lambda function', false],
+      ['rds-db-instance', 'RDS DB instance', false],
     ]);
     // The console compiles each pattern from its source: the same pattern as the server's.
     for (const kind of config.requestableKinds) expect(() => new RegExp(kind.idPattern)).not.toThrow();

@@ -28,6 +28,7 @@ describe('Findings: sample events', () => {
       'guardduty-finding',
       'guardduty-finding',
       'guardduty-finding',
+      'guardduty-finding',
       'securityhub-custom-action',
       'securityhub-imported',
       'securityhub-imported',

@@ -289,6 +289,7 @@ describe('Rules: delivery', () => {
         rule('s3', { types: ['Exfiltration:S3/*'] }, 'approval'),
         rule('runtime', { types: ['*:Runtime/*'] }, 'notify'),
         rule('lambda', { types: ['Backdoor:Lambda/*'] }, 'auto'),
+        rule('rds', { types: ['CredentialAccess:RDS/*'] }, 'approval'),
         rule(
           'controls',
           { sources: ['securityhub'], types: ['Software and Configuration Checks/*'] },
@@ -316,11 +317,14 @@ describe('Rules: delivery', () => {
       ['runtime'],
       ['iam'],
       ['lambda'],
+      ['rds'],
       ['s3'],
       ['brute'],
       ['controls'],
     ]);
     expect(reached).toEqual([
+      ['triage-guardduty'],
+      ['triage-guardduty'],
       ['triage-guardduty'],
       ['triage-guardduty'],
       ['triage-guardduty'],
