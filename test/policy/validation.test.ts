@@ -132,6 +132,15 @@ const CASES: [string, string[]][] = [
       '4:24: rules[0].match.accounts: expected a mapping (key: value), got a list; write accounts: { include: [...] } (or exclude: [...]) instead of a bare list',
     ],
   ],
+  [
+    // Every problem in one pass: a schema error in one rule does not hide the duplicate name it shares.
+    '26-errors-and-duplicate-name.yaml',
+    [
+      '4:65: rules[0].match.regions.include[0]: "Ireland" must be an AWS region code such as eu-west-1',
+      '6:11: rules[1].name: duplicate rule name "ec2-crypto", first defined at test/policy/broken/26-errors-and-duplicate-name.yaml:3:11',
+      '7:55: rules[1].match.severity: min 8 is greater than max 5',
+    ],
+  ],
 ];
 
 describe('Policy validation: broken policy files', () => {

@@ -13,6 +13,7 @@ import type { ResourceType } from '../findings/model.js';
 import { GUARDDUTY_FINDING_TYPES } from '../findings/guardduty-types.js';
 import type { CompiledPolicy, CompiledRule, PolicySettings, RuleMatch, SourcePosition } from './model.js';
 import { compileGlob, globProblem } from './glob.js';
+import { shadowWarnings } from './shadowing.js';
 import { formatPath, nearest, SourceMap, zodIssuesToPolicyIssues, type Path } from './diagnostics.js';
 import {
   durationMinutes,
@@ -57,6 +58,14 @@ interface ParsedRule {
   path: Path;
   map: SourceMap;
   position: SourcePosition;
+}
+
+/** A rule's name with where it is, for every rule that has a valid name, even a rule with other errors. */
+interface NamedRule {
+  name: string;
+  path: Path;
+  map: SourceMap;
+  parsed?: ParsedRule;
 }
 
 interface SettingEntry {
@@ -221,6 +230,7 @@ function parseFile(
   issues: PolicyIssue[],
   rules: ParsedRule[],
   settings: SettingEntry[],
+  names: NamedRule[],
 ): void {
   const lineCounter = new LineCounter();
   const doc = parseDocument(source.text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -292,13 +302,16 @@ function parseFile(
     if (!parsed.success) {
       issues.push(...zodIssuesToPolicyIssues(parsed.error.issues, map, { schema: ruleSchema, base: path }));
       const partial = validFields(ruleSchema, item);
+      if (partial.name !== undefined) names.push({ name: partial.name, path, map });
       if (isRecord(item) && partial.match === undefined)
         partial.match = validFields(matchSchema, item['match']);
       checkRule(partial, path, map, issues);
       return;
     }
     checkRule(parsed.data, path, map, issues);
-    rules.push({ input: parsed.data, path, map, position: { file: source.file, ...map.position(path) } });
+    const rule = { input: parsed.data, path, map, position: { file: source.file, ...map.position(path) } };
+    rules.push(rule);
+    names.push({ name: parsed.data.name, path, map, parsed: rule });
   });
 }
 
@@ -444,24 +457,32 @@ export function loadPolicyFromStrings(files: PolicySource[]): CompiledPolicy {
   const issues: PolicyIssue[] = [];
   const parsedRules: ParsedRule[] = [];
   const settingEntries: SettingEntry[] = [];
-  for (const file of files) parseFile(file, issues, parsedRules, settingEntries);
+  const namedRules: NamedRule[] = [];
+  for (const file of files) parseFile(file, issues, parsedRules, settingEntries, namedRules);
   const settings = compileSettings(settingEntries, issues);
 
-  const names = new Map<string, SourcePosition>();
-  const rules: CompiledRule[] = [];
-  for (const parsed of parsedRules) {
-    const { input } = parsed;
-    const first = names.get(input.name);
+  // Names are checked over every rule, valid or not, so a duplicate is reported in the same run as a schema error.
+  const firstByName = new Map<string, SourcePosition>();
+  const duplicates = new Set<ParsedRule>();
+  for (const named of namedRules) {
+    const first = firstByName.get(named.name);
     if (first) {
       issues.push(
-        parsed.map.issue(
-          [...parsed.path, 'name'],
-          `${formatPath([...parsed.path, 'name'])}: duplicate rule name "${input.name}", first defined at ${first.file}:${first.line}:${first.col}`,
+        named.map.issue(
+          [...named.path, 'name'],
+          `${formatPath([...named.path, 'name'])}: duplicate rule name "${named.name}", first defined at ${first.file}:${first.line}:${first.col}`,
         ),
       );
+      if (named.parsed) duplicates.add(named.parsed);
       continue;
     }
-    names.set(input.name, { file: parsed.map.file, ...parsed.map.position([...parsed.path, 'name']) });
+    firstByName.set(named.name, { file: named.map.file, ...named.map.position([...named.path, 'name']) });
+  }
+
+  const rules: CompiledRule[] = [];
+  for (const parsed of parsedRules) {
+    if (duplicates.has(parsed)) continue;
+    const { input } = parsed;
     const action = input.action === undefined ? undefined : getAction(input.action);
     if (action?.target === 'identity-center' && settings.identityCenter === undefined) {
       issues.push(
@@ -503,7 +524,10 @@ export function loadPolicyFromStrings(files: PolicySource[]): CompiledPolicy {
     });
   }
   if (issues.length > 0) throw new PolicyValidationError(sortIssues(issues, files));
-  const warnings = sortIssues(parsedRules.flatMap(typeWarnings), files);
+  const warnings = sortIssues(
+    [...parsedRules.flatMap(typeWarnings), ...shadowWarnings(rules, settings)],
+    files,
+  );
   return deepFreeze({ files: files.map((f) => f.file), settings, rules, warnings });
 }
 
