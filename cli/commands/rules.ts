@@ -6,7 +6,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadPolicy } from '../../functions/lib/policy/index.js';
+import { createTwoFilesPatch } from 'diff';
+import { explainNoMatch } from '../../functions/lib/eventbridge/explain.js';
 import {
+  asDeployedFor,
   buildRules,
   matchOutcome,
   staleRuleFiles,
@@ -79,6 +82,14 @@ export function runRulesCheck(options: RulesBuildOptions, io: CommandIo = proces
     }
     io.err(`${options.out}/ is stale: it differs from what the policy in ${options.policy} generates`);
     for (const s of stale) io.err(`  ${s.path}: ${s.problem}`);
+    // What changed, as a unified diff from the committed file to what the policy generates.
+    for (const s of stale) {
+      if (s.problem !== 'differs') continue;
+      const patch = createTwoFilesPatch(s.path, `${s.path} (generated)`, s.actual, s.expected, '', '', {
+        context: 2,
+      });
+      io.err(patch.replace(/^=+\n/, '').trimEnd());
+    }
     io.err(rebuildHint(options));
     return EXIT_NEGATIVE;
   });
@@ -95,7 +106,10 @@ export function runRulesMatch(patternFile: string, eventFile: string, io: Comman
       return EXIT_USAGE;
     }
     io.out(outcome.result);
-    return outcome.result === 'match' ? EXIT_OK : EXIT_NEGATIVE;
+    if (outcome.result === 'match') return EXIT_OK;
+    // stdout keeps the one word scripts read; why it failed goes to stderr, a line per failing field.
+    for (const line of explainNoMatch(asDeployedFor(pattern, event), event)) io.err(`  ${line}`);
+    return EXIT_NEGATIVE;
   });
 }
 
@@ -163,7 +177,8 @@ export function registerRulesCommands(program: Command): void {
       'after',
       exitStatusHelp({
         ok: 'up to date',
-        negative: 'stale (the stale files are named), or the policy is invalid (file:line:col per problem)',
+        negative:
+          'stale (the stale files are named, with a unified diff of each differing file), or the policy is invalid (file:line:col per problem)',
         usage: 'bad input or usage: a missing policy path, an unknown option',
       }),
     )
@@ -180,6 +195,7 @@ export function registerRulesCommands(program: Command): void {
     .addHelpText(
       'after',
       '\nPrints match (exit 0), no_match (exit 1) or invalid_pattern: <reason> (exit 2).\n' +
+        'After no_match, stderr names each pattern field the event fails, with the value it has.\n' +
         'With --cases, result is match, no_match or invalid_pattern for each case (exit 0).\n' +
         'An unreadable or non-JSON file is reported on one line (exit 2).\n' +
         "${account_id} and ${region} in a pattern are filled from the event's account and region.\n" +
