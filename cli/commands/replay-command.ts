@@ -24,6 +24,8 @@ export interface ReplayOptions {
   outbox: string;
   /** Where evidence is stored after containment; default against an emulator: {@link EMULATOR_EVIDENCE_BUCKET}. */
   evidenceBucket?: string;
+  /** Live GuardDuty findings to replay, as `<detector-id>:<finding-id>`, fetched with GetFindings. */
+  fromGuardduty?: string[];
 }
 
 /** Register `cordon replay`. */
@@ -34,8 +36,12 @@ export function registerReplayCommand(program: Command): void {
       'run event files through the rules, triage, approval and the isolation worker, in-process, against AWS or a local emulator',
     )
     .argument(
-      '<EVENT_FILE...>',
+      '[EVENT_FILE...]',
       'EventBridge event JSON files (GuardDuty, Security Hub Imported or Custom Action)',
+    )
+    .option(
+      '--from-guardduty <detector-id:finding-id...>',
+      'fetch live GuardDuty findings with GetFindings (in --region, with these credentials) and replay each as the EventBridge event GuardDuty sends',
     )
     .option(
       '--endpoint <url>',
@@ -58,12 +64,14 @@ export function registerReplayCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExample (see docs/pipeline.md):\n  cordon replay .cordon/demo-event.json --endpoint http://127.0.0.1:5000 --policy test/pipeline/fixtures/demo-policy\n' +
+      '\nExamples (see docs/pipeline.md):\n  cordon replay .cordon/demo-event.json --endpoint http://127.0.0.1:5000 --policy test/pipeline/fixtures/demo-policy\n' +
+        '  cordon replay --from-guardduty 12abc34d567e8fa901bc2d34e56789f0:a2b4c6d8e0f2a4b6c8d0e2f4a6b8c0d2 --region eu-west-1 --topic-arn arn:aws:sns:...\n' +
         exitStatusHelp({
           ok: 'every event file was replayed (dropped and undelivered events included)',
           negative: 'the pipeline failed on an event (others are still replayed), or the policy is invalid',
           usage:
-            'bad input or usage: an event file that cannot be read or is not JSON (others are still replayed), ' +
+            'bad input or usage: an event file that cannot be read or is not JSON, or a GuardDuty finding that cannot be fetched (others are still replayed), ' +
+            'no event file and no --from-guardduty, ' +
             'a policy path that does not exist, --topic-arn missing against AWS, no AWS credentials or nothing answering at --endpoint; 2 wins over 1',
         }),
     )

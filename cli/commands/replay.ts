@@ -25,6 +25,8 @@ import {
   type LocalPipeline,
 } from '../../harness/pipeline.js';
 import { EMULATOR_EVIDENCE_BUCKET, type ReplayOptions } from './replay-command.js';
+import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { guardDutyEvent, parseGuardDutyRef } from './guardduty-source.js';
 import {
   EXIT_NEGATIVE,
   EXIT_OK,
@@ -55,6 +57,21 @@ export interface ReplayLine {
 
 /** Where output goes (tests capture it). */
 export type ReplayIO = CommandIo;
+
+/** Where events come from besides files; tests pass a GuardDuty client (the emulator has no GetFindings). */
+export interface ReplaySources {
+  guardDuty?: GuardDutyClient;
+}
+
+function guardDutyClient(options: ReplayOptions): GuardDutyClient {
+  return new GuardDutyClient({
+    ...awsClientConfig({
+      region: options.region,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    }),
+    ...(options.endpoint ? { credentials: EMULATOR_CREDENTIALS } : {}),
+  });
+}
 
 function policyAndRules(options: ReplayOptions): { policy: CompiledPolicy; rules: RuleFile[] } {
   if (options.policy === undefined)
@@ -205,11 +222,32 @@ export async function runReplay(
   files: readonly string[],
   options: ReplayOptions,
   io: ReplayIO,
+  sources: ReplaySources = {},
 ): Promise<ExitCode> {
   return guardedAsync(io, async () => {
+    const refs = (options.fromGuardduty ?? []).map(parseGuardDutyRef);
+    if (files.length === 0 && refs.length === 0)
+      throw new InputError('give event files to replay, or --from-guardduty <detector-id>:<finding-id>');
     const { policy, rules } = policyAndRules(options);
     const pipeline = await replayPipeline(options, policy, rules, io);
     let exitCode: ExitCode = EXIT_OK;
+    if (refs.length > 0) {
+      const guardDuty = sources.guardDuty ?? guardDutyClient(options);
+      for (const ref of refs) {
+        const label = `guardduty:${ref.detectorId}:${ref.findingId}`;
+        let event: Record<string, unknown>;
+        try {
+          event = await guardDutyEvent(guardDuty, ref, options.region);
+        } catch (error) {
+          const hint = awsAccessHint(error, options.endpoint);
+          io.err(`${label}: ${hint ?? errorMessage(error)}`);
+          exitCode = EXIT_USAGE;
+          continue;
+        }
+        const failed = await replayOne(pipeline, label, event, options, io);
+        if (failed && exitCode === EXIT_OK) exitCode = EXIT_NEGATIVE;
+      }
+    }
     for (const file of files) {
       let event: unknown;
       try {
