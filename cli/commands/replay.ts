@@ -25,6 +25,7 @@ import {
   type LocalPipeline,
 } from '../../harness/pipeline.js';
 import { EMULATOR_EVIDENCE_BUCKET, type ReplayOptions } from './replay-command.js';
+import { awsAccessHint } from './aws-hints.js';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { guardDutyEvent, parseGuardDutyRef } from './guardduty-source.js';
 import {
@@ -40,6 +41,7 @@ import {
 } from '../kit.js';
 
 export { OUTBOX_PATH, type ReplayOptions } from './replay-command.js';
+export { awsAccessHint } from './aws-hints.js';
 
 /** One line of `--json` output: exactly the documented shape. */
 export interface ReplayLine {
@@ -79,22 +81,6 @@ function policyAndRules(options: ReplayOptions): { policy: CompiledPolicy; rules
   requirePolicyPaths([options.policy]);
   const policy = loadPolicy([options.policy]);
   return { policy, rules: buildRules(policy) };
-}
-
-/**
- * One line saying what to do when cordon cannot reach AWS at all (no credentials, or no emulator at the endpoint),
- * instead of the SDK's multi-line error; undefined for any other error.
- */
-export function awsAccessHint(error: unknown, endpoint: string | undefined): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const code = 'code' in error ? error.code : undefined;
-  if (endpoint !== undefined && (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(error.message))) {
-    return `nothing answers at ${endpoint}: start the emulator first (e.g. moto_server -p 5000), or leave out --endpoint to replay against AWS`;
-  }
-  if (error.name === 'CredentialsProviderError' || /Could not load credentials/i.test(error.message)) {
-    return 'no AWS credentials: set AWS_PROFILE (or the AWS_* variables) for the security account, or pass --endpoint http://127.0.0.1:5000 to replay against a local emulator such as moto';
-  }
-  return undefined;
 }
 
 async function securityAccount(options: ReplayOptions, credentials?: AwsCredentialIdentity): Promise<string> {

@@ -32,6 +32,14 @@ import {
 
 export type { CommandIo };
 
+/** `cordon rules verify` options (the command is in rules-verify.ts, loaded when it runs). */
+export interface RulesVerifyOptions {
+  aws?: boolean;
+  rules: string;
+  events: string;
+  region: string;
+}
+
 export const DEFAULT_POLICY_DIR = 'policies';
 export const DEFAULT_RULES_DIR = 'rules';
 
@@ -222,5 +230,33 @@ export function registerRulesCommands(program: Command): void {
         return;
       }
       process.exitCode = runRulesMatch(patternFile, eventFile);
+    });
+
+  rules
+    .command('verify')
+    .description(
+      "compare cordon's offline matcher with EventBridge TestEventPattern on every rule file and event file (needs AWS credentials)",
+    )
+    .option(
+      '--aws',
+      'call EventBridge TestEventPattern with your AWS credentials (required: a release check, never CI)',
+    )
+    .option('--rules <dir>', 'rules directory', DEFAULT_RULES_DIR)
+    .option('--events <dir>', 'directory of EventBridge event files', 'test/events')
+    .option('--region <region>', 'AWS region to ask', process.env['AWS_REGION'] ?? 'us-east-1')
+    .addHelpText(
+      'after',
+      "\nEach rule is filled in for each event's account and region, as Terraform deploys it. Calls only\n" +
+        'events:TestEventPattern; nothing is created. Prints DISAGREE lines and a summary.\n' +
+        exitStatusHelp({
+          ok: 'EventBridge and cordon agree on every rule and event',
+          negative: 'they disagree on at least one pair, or EventBridge refused to test one',
+          usage: 'no --aws, no AWS credentials, an unreadable rules or events directory',
+        }),
+    )
+    .action(async (options: RulesVerifyOptions) => {
+      // Loaded on use: the EventBridge client is only needed here.
+      const { runRulesVerify } = await import('./rules-verify.js');
+      process.exitCode = await runRulesVerify(options, processIo);
     });
 }
