@@ -12,6 +12,18 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+/** A comma-separated list of tag keys; empty turns the attribute off. */
+const tagKeyList = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^([\w .:/=+@-]{1,128}(\s*,\s*[\w .:/=+@-]{1,128})*)?$/, 'expected tag keys separated by commas')
+    .default(fallback)
+    .transform((v) => (v === '' ? [] : [...new Set(v.split(',').map((key) => key.trim()))]));
+
+/** The tag keys notifications read a resource's owner and team from, first present key wins (Terraform defaults). */
+export const DEFAULT_OWNER_TAG_KEYS = { owner: ['Owner', 'owner'], team: ['Team', 'team'] } as const;
+
 const EnvSchema = z.object({
   AWS_REGION: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'expected an AWS region'),
   CORDON_SECURITY_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
@@ -66,6 +78,10 @@ const EnvSchema = z.object({
     .regex(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+)?$/, 'expected a KMS key ARN')
     .transform((v) => (v === '' ? undefined : v))
     .optional(),
+  /** Tag keys whose value is sent as the `owner` SNS attribute, first present wins (Terraform `owner_tag_keys`). */
+  CORDON_OWNER_TAG_KEYS: tagKeyList(DEFAULT_OWNER_TAG_KEYS.owner.join(',')),
+  /** Tag keys whose value is sent as the `team` SNS attribute, first present wins (Terraform `team_tag_keys`). */
+  CORDON_TEAM_TAG_KEYS: tagKeyList(DEFAULT_OWNER_TAG_KEYS.team.join(',')),
 });
 
 /** Everything the pipeline needs to know about its deployment. */
@@ -93,6 +109,13 @@ export interface PipelineConfig {
   maxAttempts: number;
   /** Where the worker stores evidence after containment; absent: evidence collection is off. */
   evidence?: { bucket: string; keyArn?: string };
+  /** Tag keys for the notifications' `owner` and `team` attributes; absent: {@link DEFAULT_OWNER_TAG_KEYS}. */
+  ownerTagKeys?: OwnerTagKeys;
+}
+
+export interface OwnerTagKeys {
+  owner: readonly string[];
+  team: readonly string[];
 }
 
 /**
@@ -118,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     resourcePrefix: e.CORDON_RESOURCE_PREFIX,
     leaseSeconds: e.CORDON_WORKER_LEASE_SECONDS,
     maxAttempts: e.CORDON_AWS_MAX_ATTEMPTS,
+    ownerTagKeys: { owner: e.CORDON_OWNER_TAG_KEYS, team: e.CORDON_TEAM_TAG_KEYS },
   };
   if (e.CORDON_EXTERNAL_ID !== undefined) config.externalId = e.CORDON_EXTERNAL_ID;
   if (e.CORDON_MEMBER_ACCOUNTS !== undefined) config.memberAccounts = e.CORDON_MEMBER_ACCOUNTS;

@@ -188,6 +188,20 @@ describe('Terraform: function environment', () => {
     expect(env['CORDON_WORKER_LEASE_SECONDS']).toBe('60');
   });
 
+  it("passes the notifications' owner and team tag keys comma-separated from typed variables", async () => {
+    // Prepare
+    const config = await loadTerraform(MODULE);
+
+    // Act
+    const env = blockAt(locals(config), 'pipeline_environment');
+
+    // Assess
+    expect(env['CORDON_OWNER_TAG_KEYS']).toBe('${join(",", var.owner_tag_keys)}');
+    expect(env['CORDON_TEAM_TAG_KEYS']).toBe('${join(",", var.team_tag_keys)}');
+    expect(JSON.stringify(config)).toContain('"owner_tag_keys"');
+    expect(JSON.stringify(config)).toContain('"team_tag_keys"');
+  });
+
   it('passes the member-account allow-list comma-separated, and leaves it unset without one', async () => {
     // Prepare
     const config = await loadTerraform(MODULE);

@@ -220,7 +220,7 @@ function notifyOnly(
         UserDefinedFields: { cordonRule: decision.rule, cordonStatus: 'NOTIFIED' },
       },
     );
-    await deps.notifier.publish(buildFindingNotification(finding, decision.rule));
+    await deps.notifier.publish(buildFindingNotification(finding, decision.rule, deps.config.ownerTagKeys));
   });
 }
 

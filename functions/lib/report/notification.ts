@@ -2,6 +2,7 @@
  * The SNS notification for an isolation's status: a JSON document people can read (summary first, then the
  * details and the next step), with message attributes for subscription filters.
  */
+import { DEFAULT_OWNER_TAG_KEYS, type OwnerTagKeys } from '../config.js';
 import type { Finding } from '../findings/model.js';
 import type { IsolationRecord } from '../store/model.js';
 import type { Notification } from './notifier.js';
@@ -48,8 +49,36 @@ function nextStep(record: IsolationRecord): string {
   }
 }
 
+/** SNS string attribute values are sent whole; a tag value is at most 256 characters anyway. */
+const ATTRIBUTE_MAX = 256;
+
+/**
+ * The `owner` and `team` attributes from the resource's tags (the first present key of each list). They route
+ * copies to application owners; they grant nothing, and whoever can change a tag can change who gets the copy,
+ * so the security team subscribes without a filter (docs/pipeline.md, "Notifications").
+ */
+export function ownerAttributes(
+  tags: Readonly<Record<string, string>> | undefined,
+  keys: OwnerTagKeys = DEFAULT_OWNER_TAG_KEYS,
+): { owner?: string; team?: string } {
+  const first = (candidates: readonly string[]) => {
+    for (const key of candidates) {
+      const value = tags !== undefined && Object.hasOwn(tags, key) ? tags[key]?.trim() : undefined;
+      if (value) return value.slice(0, ATTRIBUTE_MAX);
+    }
+    return undefined;
+  };
+  const owner = first(keys.owner);
+  const team = first(keys.team);
+  return { ...(owner === undefined ? {} : { owner }), ...(team === undefined ? {} : { team }) };
+}
+
 /** Build the notification for the record's current status. */
-export function buildNotification(record: IsolationRecord, securityHubConsoleUrl?: string): Notification {
+export function buildNotification(
+  record: IsolationRecord,
+  securityHubConsoleUrl?: string,
+  ownerTagKeys?: OwnerTagKeys,
+): Notification {
   const severity = record.finding?.severity.label ?? (record.mode === 'manual' ? 'HIGH' : 'UNKNOWN');
   const summary =
     `cordon ${record.status}: ${record.action} on ${record.resource.type} ${record.resource.id} ` +
@@ -103,12 +132,17 @@ export function buildNotification(record: IsolationRecord, securityHubConsoleUrl
       action: record.action,
       status: record.status,
       ...(record.failure?.refusal === undefined ? {} : { refusal: record.failure.refusal }),
+      ...ownerAttributes(record.resource.tags, ownerTagKeys),
     },
   };
 }
 
 /** Notification for a finding matched by a `notify` rule (no isolation). */
-export function buildFindingNotification(finding: Finding, rule: string): Notification {
+export function buildFindingNotification(
+  finding: Finding,
+  rule: string,
+  ownerTagKeys?: OwnerTagKeys,
+): Notification {
   const resource = finding.resources[0];
   const body = {
     summary: `cordon: ${finding.type} in account ${finding.accountId} (${finding.region}) matched notify rule ${rule}.`,
@@ -131,6 +165,7 @@ export function buildFindingNotification(finding: Finding, rule: string): Notifi
       severity: finding.severity.label,
       action: 'none',
       status: 'NOTIFIED',
+      ...ownerAttributes(resource?.tags, ownerTagKeys),
     },
   };
 }

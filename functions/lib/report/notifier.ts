@@ -1,6 +1,7 @@
 /**
  * SNS notifications: one topic, a JSON message people can read, and message attributes subscribers filter on
- * (account, severity, action, status, and refusal for a request cordon refused).
+ * (account, severity, action, status, refusal for a request cordon refused, and the resource's owner and team
+ * from its tags, so application owners can subscribe to their own resources).
  */
 import type { SNS } from '@aws-sdk/client-sns';
 import { clientGetter, type ClientSource } from '../aws/sdk.js';
@@ -11,7 +12,15 @@ export interface Notification {
   subject: string;
   /** JSON text. */
   message: string;
-  attributes: { account: string; severity: string; action: string; status: string; refusal?: string };
+  attributes: {
+    account: string;
+    severity: string;
+    action: string;
+    status: string;
+    refusal?: string;
+    owner?: string;
+    team?: string;
+  };
 }
 
 /** Publishes notifications. Failures throw; the caller records and retries them. */

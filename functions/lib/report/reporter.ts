@@ -143,7 +143,9 @@ export async function reportStatus(
   if (channels.includes('sns') && NOTIFIED_STATUSES.includes(record.status)) {
     try {
       const ref = securityHub ?? record.securityHub;
-      await deps.notifier.publish(buildNotification(record, securityHubConsoleUrl(ref, deps.config.region)));
+      await deps.notifier.publish(
+        buildNotification(record, securityHubConsoleUrl(ref, deps.config.region), deps.config.ownerTagKeys),
+      );
       reports.sns = { status: record.status, ok: true, at };
     } catch (error) {
       fail('sns', error);

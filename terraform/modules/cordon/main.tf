@@ -121,6 +121,9 @@ locals {
     # Where the worker writes evidence, and the key every write must name (evidence.tf).
     CORDON_EVIDENCE_BUCKET  = module.evidence_bucket.bucket_name
     CORDON_EVIDENCE_KEY_ARN = module.evidence_bucket.key_arn
+    # Tag keys whose values become the notifications' owner and team attributes (SNS subscription filters).
+    CORDON_OWNER_TAG_KEYS = join(",", var.owner_tag_keys)
+    CORDON_TEAM_TAG_KEYS  = join(",", var.team_tag_keys)
   }
 
   # Environment read by functions/lib/api/config.ts.

@@ -502,3 +502,25 @@ variable "member_accounts" {
     error_message = "member_accounts must be 12-digit AWS account ids."
   }
 }
+
+variable "owner_tag_keys" {
+  description = "Tag keys read, in order, for a resource's owner; the first one present becomes the `owner` attribute of cordon's SNS notifications, so application owners can subscribe with a filter policy. Empty: no owner attribute. Routing only: the security team should subscribe without a filter."
+  type        = list(string)
+  default     = ["Owner", "owner"]
+
+  validation {
+    condition     = alltrue([for key in var.owner_tag_keys : can(regex("^[\\w .:/=+@-]{1,128}$", key))])
+    error_message = "owner_tag_keys must be tag keys of 1 to 128 letters, digits, spaces and _ . : / = + - @ (no commas)."
+  }
+}
+
+variable "team_tag_keys" {
+  description = "Tag keys read, in order, for a resource's team; the first one present becomes the `team` attribute of cordon's SNS notifications. Empty: no team attribute."
+  type        = list(string)
+  default     = ["Team", "team"]
+
+  validation {
+    condition     = alltrue([for key in var.team_tag_keys : can(regex("^[\\w .:/=+@-]{1,128}$", key))])
+    error_message = "team_tag_keys must be tag keys of 1 to 128 letters, digits, spaces and _ . : / = + - @ (no commas)."
+  }
+}
