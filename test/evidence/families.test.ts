@@ -15,12 +15,73 @@ import { functionResource, seedFunction } from '../actions/support/lambda-state.
 import { dbName, dbResource, seedDb } from '../actions/support/rds-state.js';
 import { unique } from '../pipeline/support.js';
 import { collect, containedRecord } from './support.js';
+import { readFileSync } from 'node:fs';
+import { MEMBER_ROLE_PERMISSIONS_FILE, type MemberRolePolicy } from '../../scripts/terraform-permissions.js';
+import { allows, type AuthRequest } from '../terraform/policy-eval.js';
+import type { CommandRecorder } from '../../functions/lib/aws/command-recorder.js';
 
 const moto = useMoto({ resetEach: false });
 const REGION = 'us-east-1';
 
 function declared(type: Resource['type']): string[] {
   return [...(KIND_EVIDENCE.find((k) => k.type === type)?.permissions ?? [])].sort();
+}
+
+/**
+ * Every request the collectors sent in this file, as IAM authorises it (moto enforces no IAM): the last test
+ * evaluates them against the committed member-role policy, like test/terraform/member-role-fits-code.test.ts.
+ */
+const sent: AuthRequest[] = [];
+
+function rdsArn(kind: string, id: string): string {
+  return `arn:aws:rds:${REGION}:${TEST_ACCOUNT}:${kind}:${id}`;
+}
+
+function keep(recorder: CommandRecorder): void {
+  for (const c of recorder.commands) {
+    const input = Object.fromEntries(Object.entries(c.input ?? {}).map(([k, v]) => [k, String(v)]));
+    const [service] = c.iamAction.split(':');
+    if (service === 's3') {
+      // S3 sets aws:ResourceAccount to the bucket owner's account (the bucket ARN names none).
+      sent.push({
+        action: c.iamAction,
+        resource: `arn:aws:s3:::${input['Bucket'] ?? ''}`,
+        context: { 'aws:ResourceAccount': TEST_ACCOUNT },
+      });
+    } else if (service === 'lambda') {
+      sent.push({
+        action: c.iamAction,
+        resource: `arn:aws:lambda:${REGION}:${TEST_ACCOUNT}:function:${input['FunctionName'] ?? ''}`,
+        context: {},
+      });
+    } else if (c.iamAction === 'rds:DescribeDBInstances') {
+      sent.push({
+        action: c.iamAction,
+        resource: rdsArn('db', input['DBInstanceIdentifier'] ?? ''),
+        context: {},
+      });
+    } else if (c.iamAction === 'rds:DescribeDBClusters') {
+      sent.push({
+        action: c.iamAction,
+        resource: rdsArn('cluster', input['DBClusterIdentifier'] ?? ''),
+        context: {},
+      });
+    } else if (c.iamAction === 'rds:DescribeDBSnapshots') {
+      sent.push({
+        action: c.iamAction,
+        resource: rdsArn('snapshot', input['DBSnapshotIdentifier'] ?? ''),
+        context: {},
+      });
+    } else if (c.iamAction === 'rds:DescribeDBClusterSnapshots') {
+      sent.push({
+        action: c.iamAction,
+        resource: rdsArn('cluster-snapshot', input['DBClusterSnapshotIdentifier'] ?? ''),
+        context: {},
+      });
+    } else {
+      sent.push({ action: c.iamAction, resource: 'unmapped', context: {} });
+    }
+  }
 }
 
 /** Seeding clients, apart from the collector's recorded ones. */
@@ -81,6 +142,7 @@ describe('Evidence: S3 bucket, Lambda function and RDS instance collectors', () 
     const { manifest, read, writer } = await collect(test, containedRecord(bucketResource(bucket)));
 
     // Assess
+    keep(test.recorder);
     expect([...test.recorder.iamActions()].sort()).toEqual(declared('s3-bucket'));
     expect(manifest.artifacts.map((a) => [a.name, a.status])).toEqual([
       ['finding.json', 'collected'],
@@ -140,6 +202,7 @@ describe('Evidence: S3 bucket, Lambda function and RDS instance collectors', () 
     const { manifest, read } = await collect(test, containedRecord(bucketResource(bucket)));
 
     // Assess
+    keep(test.recorder);
     expect(manifest.artifacts.filter((a) => a.status === 'failed')).toEqual([]);
     expect(read('s3/policy.json')).toEqual({ Policy: null, Document: null });
     expect(read('s3/public-access-block.json')).toBeNull();
@@ -163,6 +226,7 @@ describe('Evidence: S3 bucket, Lambda function and RDS instance collectors', () 
     const { manifest, read, writer } = await collect(test, containedRecord(functionResource(name)));
 
     // Assess
+    keep(test.recorder);
     expect([...test.recorder.iamActions()].sort()).toEqual(declared('lambda-function'));
     expect(manifest.artifacts.map((a) => [a.name, a.status])).toEqual([
       ['finding.json', 'collected'],
@@ -202,6 +266,7 @@ describe('Evidence: S3 bucket, Lambda function and RDS instance collectors', () 
     const { manifest, read } = await collect(test, containedRecord(functionResource(name)));
 
     // Assess
+    keep(test.recorder);
     expect(manifest.artifacts.filter((a) => a.status === 'failed')).toEqual([]);
     expect(read('lambda/policy.json')).toEqual({ Policy: null, notFound: expect.any(String) });
     expect(read('lambda/url-config.json')).toEqual({ FunctionUrlConfig: null, notFound: expect.any(String) });
@@ -225,6 +290,7 @@ describe('Evidence: S3 bucket, Lambda function and RDS instance collectors', () 
     const { manifest, read } = await collect(test, record);
 
     // Assess
+    keep(test.recorder);
     expect([...test.recorder.iamActions()].sort()).toEqual([
       'rds:DescribeDBInstances',
       'rds:DescribeDBSnapshots',
@@ -267,6 +333,7 @@ describe('Evidence: S3 bucket, Lambda function and RDS instance collectors', () 
     const { manifest, read } = await collect(test, record);
 
     // Assess
+    keep(test.recorder);
     expect([...test.recorder.iamActions()].sort()).toEqual([
       'rds:DescribeDBClusterSnapshots',
       'rds:DescribeDBClusters',
@@ -301,10 +368,32 @@ describe('Evidence: S3 bucket, Lambda function and RDS instance collectors', () 
     );
 
     // Assess
+    keep(test.recorder);
     expect(manifest.artifacts.find((a) => a.name === 'lambda/function.json')).toMatchObject({
       status: 'failed',
       error: { code: 'ResourceNotFoundException' },
     });
     expect(read('lambda/policy.json')).toMatchObject({ Policy: null, notFound: expect.stringMatching(/./) });
+  });
+
+  it("the committed member role allows every read the collectors above sent, and no other account's buckets", () => {
+    // Prepare
+    const policy = JSON.parse(
+      readFileSync(new URL(`../../${MEMBER_ROLE_PERMISSIONS_FILE}`, import.meta.url), 'utf8'),
+    ) as MemberRolePolicy;
+
+    // Act
+    const refused = sent.filter((r) => !allows(policy, r, TEST_ACCOUNT, 'cordon-member'));
+    const elsewhere = sent
+      .filter((r) => r.action.startsWith('s3:'))
+      .map((r) => ({ ...r, context: { 'aws:ResourceAccount': '999988887777' } }));
+
+    // Assess
+    expect(new Set(sent.map((r) => r.action))).toEqual(
+      new Set([...declared('s3-bucket'), ...declared('lambda-function'), ...declared('rds-db-instance')]),
+    );
+    expect(refused).toEqual([]);
+    expect(elsewhere.length).toBeGreaterThan(0);
+    expect(elsewhere.filter((r) => allows(policy, r, TEST_ACCOUNT, 'cordon-member'))).toEqual([]);
   });
 });
