@@ -89,7 +89,7 @@ describe('Evidence: collection after containment', () => {
       expect(artifact.key).toBe(`${id}/${artifact.name}`);
     }
     const byName = new Map(manifest.artifacts.map((a) => [a.name, a]));
-    // The event as received: the bytes hashed on receipt, before triage read it, are the bytes stored.
+    // The event as received: the bytes hashed on receipt, before any decision, are the bytes stored.
     const eventBytes = await object(s3, bucket, `${id}/event.json`);
     expect(new TextDecoder().decode(eventBytes)).toBe(JSON.stringify(event));
     expect(record.receivedEvent?.sha256).toBe(sha256(eventBytes));

@@ -1,6 +1,6 @@
 /**
  * The triggering event as cordon received it, kept on the record for the evidence step (`event.json`): its text,
- * SHA-256 and size, computed on receipt before anything reads the event, so the artifact stored later can be
+ * SHA-256 and size, computed on receipt before any decision about the event, so the artifact stored later can be
  * proved to be the same bytes.
  *
  * The Lambda runtime hands the handler a parsed object, not the bytes EventBridge sent: the text kept is that

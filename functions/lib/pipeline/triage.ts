@@ -98,7 +98,7 @@ export async function createForPlannedAction(
     status: 'APPROVED' | 'PENDING_APPROVAL';
     approver?: Principal;
     receivedAt: Date;
-    /** The event as received (evidence); absent for a custom-action approval. */
+    /** The event as received (evidence): the finding's event, or the custom action's that approved it. */
     receivedEvent?: ReceivedEvent;
     countLimits: boolean;
   },
@@ -311,8 +311,6 @@ export async function triageEvent(
   options: { receivedAt?: Date } = {},
 ): Promise<TriageResult> {
   const receivedAt = options.receivedAt ?? deps.clock();
-  // Hashed before anything reads it: the evidence step stores exactly this text (evidence/received.ts).
-  const received = receivedEvent(event);
   let parsed;
   try {
     parsed = parseCordonEvent(event);
@@ -323,6 +321,9 @@ export async function triageEvent(
     }
     throw error;
   }
+  // Kept as received (evidence's event.json), once the envelope is known to be an event cordon handles: parsing
+  // reads it without changing it, and a malformed event is dropped without being kept.
+  const received = receivedEvent(event);
   if (parsed.kind === 'securityhub-custom-action') {
     const reason = 'custom action events go to the approve function, not triage';
     deps.logger.warn(`dropped event ${parsed.envelope.id}: ${reason}`);
