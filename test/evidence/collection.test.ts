@@ -39,8 +39,10 @@ describe('Evidence: collection after containment', () => {
     const instance = await launchInstance(world.ec2);
     const s3 = new S3Client({ ...moto.clientConfig(REGION), forcePathStyle: true });
 
+    const event = guardDutyEvent(instance.instanceId, { severity: 8 });
+
     // Act
-    const { workerResults } = await world.dispatch(guardDutyEvent(instance.instanceId, { severity: 8 }));
+    const { workerResults } = await world.dispatch(event);
     const id = workerResults[0]?.id ?? '';
     const record = await world.store.require(id);
 
@@ -51,7 +53,7 @@ describe('Evidence: collection after containment', () => {
       bucket,
       manifestKey: `${id}/manifest.json`,
       // moto lacks GuardDuty GetFindings and EC2 GetConsoleScreenshot: the manifest lists both as failed.
-      collected: 10,
+      collected: 11,
       failed: 2,
     });
     if (record.evidence?.status !== 'stored') throw new Error('no evidence');
@@ -67,6 +69,7 @@ describe('Evidence: collection after containment', () => {
     expect(manifest.artifacts.map((a) => [a.name, a.status])).toEqual([
       ['finding.json', 'collected'],
       ['decision.json', 'collected'],
+      ['event.json', 'collected'],
       ['guardduty/finding.json', 'failed'],
       ['ec2/instance.json', 'collected'],
       ['ec2/network-interfaces.json', 'collected'],
@@ -86,6 +89,18 @@ describe('Evidence: collection after containment', () => {
       expect(artifact.key).toBe(`${id}/${artifact.name}`);
     }
     const byName = new Map(manifest.artifacts.map((a) => [a.name, a]));
+    // The event as received: the bytes hashed on receipt, before any decision, are the bytes stored.
+    const eventBytes = await object(s3, bucket, `${id}/event.json`);
+    expect(new TextDecoder().decode(eventBytes)).toBe(JSON.stringify(event));
+    expect(record.receivedEvent?.sha256).toBe(sha256(eventBytes));
+    expect(byName.get('event.json')).toMatchObject({ sha256: record.receivedEvent?.sha256, calls: [] });
+    const decision = JSON.parse(
+      new TextDecoder().decode(await object(s3, bucket, `${id}/decision.json`)),
+    ) as {
+      explanation: string[];
+    };
+    expect(decision.explanation).toEqual(record.explanation);
+    expect(decision.explanation.length).toBeGreaterThan(0);
     expect(byName.get('ec2/instance.json')?.calls).toEqual([
       {
         api: 'ec2:DescribeInstances',
@@ -131,7 +146,7 @@ describe('Evidence: collection after containment', () => {
     expect(record.status).toBe('ISOLATED');
     expect(record.failure).toBeUndefined();
     // GetConsoleOutput denied; GetFindings and GetConsoleScreenshot are not in moto.
-    expect(record.evidence).toMatchObject({ status: 'stored', collected: 9, failed: 3 });
+    expect(record.evidence).toMatchObject({ status: 'stored', collected: 10, failed: 3 });
     if (record.evidence?.status !== 'stored') throw new Error('no evidence');
     const manifest = ManifestSchema.parse(
       JSON.parse(new TextDecoder().decode(await object(s3, bucket, record.evidence.manifestKey))),

@@ -103,11 +103,11 @@ describe('CLI: cordon evidence', () => {
       manifest: `s3://${bucket}/${id}/manifest.json`,
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       // moto lacks GuardDuty GetFindings and EC2 GetConsoleScreenshot: listed as failed, never hidden.
-      collected: 10,
+      collected: 11,
       failed: 2,
     });
     expect(verified).toBe(0);
-    expect(before.out.at(-1)).toBe('verified: 10 artifact(s) match the manifest');
+    expect(before.out.at(-1)).toBe('verified: 11 artifact(s) match the manifest');
     expect(before.out[0]).toBe(
       `manifest s3://${bucket}/${id}/manifest.json SHA-256 ${line.evidence?.status === 'stored' ? line.evidence.sha256 : ''}`,
     );

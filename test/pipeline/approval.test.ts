@@ -124,8 +124,10 @@ describe('Pipeline: approval through Security Hub custom actions', () => {
     const instance = await launchInstance(world.ec2);
     const finding = asffTwin(guardDutyEvent(instance.instanceId, { severity: 8 }));
 
+    const event = customActionEvent(finding);
+
     // Act
-    const result = await handleCustomAction(world.deps, customActionEvent(finding));
+    const result = await handleCustomAction(world.deps, event);
     await world.worker.drain();
 
     // Assess
@@ -134,6 +136,9 @@ describe('Pipeline: approval through Security Hub custom actions', () => {
     const record = await getIsolation(world.deps, created?.isolationId ?? '');
     expect(record).toMatchObject({ status: 'ISOLATED', rule: 'ec2-backdoor-trojan-high' });
     expect(record.approver).toMatchObject({ type: 'custom-action', id: APPROVE_ARN });
+    // The custom action's event is the one this request came from: kept as received, for evidence.
+    expect(record.receivedEvent?.body).toBe(JSON.stringify(event));
+    expect(record.explanation?.length).toBeGreaterThan(0);
   });
 
   it('says on the finding when an approval matches no rule with an action', async () => {

@@ -56,12 +56,14 @@ const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
 
 /**
  * Commands whose IAM action is not `<prefix>:<command>` (Service Authorization Reference): S3's public-access
- * block calls are authorised as bucket actions, and deleting the block needs the put permission.
+ * block calls are authorised as bucket actions, deleting the block needs the put permission, and reading the
+ * default encryption is `s3:GetEncryptionConfiguration`.
  */
 const COMMAND_ACTIONS: Readonly<Record<string, string>> = {
   'S3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
   'S3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
   'S3:DeletePublicAccessBlock': 's3:PutBucketPublicAccessBlock',
+  'S3:GetBucketEncryption': 's3:GetEncryptionConfiguration',
 };
 
 /**

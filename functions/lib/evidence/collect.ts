@@ -14,6 +14,7 @@ import type { IsolationRecord } from '../store/model.js';
 import { callOf, type EvidenceStep, type StepContext } from './collector.js';
 import { findingEvidence, guardDutyFindingRef, guardDutyFindingStep } from './finding.js';
 import { kindEvidenceOf } from './kinds.js';
+import { RECEIVED_EVENT_NAME, receivedEventBytes } from './received.js';
 import {
   MANIFEST_VERSION,
   artifactKey,
@@ -80,6 +81,7 @@ const COMMON_STEPS: readonly { name: string; content(record: IsolationRecord): u
     content: (r) => ({
       isolationId: r.id,
       rule: r.rule ?? null,
+      explanation: r.explanation ?? null,
       mode: r.mode,
       action: r.action,
       params: r.params,
@@ -127,8 +129,7 @@ export async function collectEvidence(
     const collectedBy = await deps.collectedBy();
     const artifacts: ManifestArtifact[] = [];
 
-    const store = async (name: string, content: unknown, calls: EvidenceCall[]): Promise<void> => {
-      const bytes = serialise(content);
+    const storeBytes = async (name: string, bytes: Uint8Array, calls: EvidenceCall[]): Promise<void> => {
       const sha256 = sha256Hex(bytes);
       const key = artifactKey(record.id, name);
       const stored = await writer.put(key, bytes, sha256);
@@ -143,6 +144,8 @@ export async function collectEvidence(
         collectedAt: deps.clock().toISOString(),
       });
     };
+    const store = (name: string, content: unknown, calls: EvidenceCall[]): Promise<void> =>
+      storeBytes(name, serialise(content), calls);
     const failed = (name: string, calls: EvidenceCall[], error: unknown): void => {
       const classified = classifyAwsError(error);
       deps.logger.warn(`evidence step ${name} failed: ${classified.code}`, { error: errorMessage(error) });
@@ -199,6 +202,15 @@ export async function collectEvidence(
         await store(step.name, step.content(record), []);
       } catch (error) {
         failed(step.name, [], error);
+      }
+    }
+
+    // The event exactly as triage hashed it on receipt (API requests have none).
+    if (record.receivedEvent !== undefined) {
+      try {
+        await storeBytes(RECEIVED_EVENT_NAME, receivedEventBytes(record.receivedEvent), []);
+      } catch (error) {
+        failed(RECEIVED_EVENT_NAME, [], error);
       }
     }
 

@@ -8,6 +8,7 @@ import type { PermissionScope } from '../actions/contract.js';
 import type { MemberClients } from '../aws/member-services.js';
 import type { Resource, ResourceType } from '../findings/model.js';
 import { WrongResourceKindError } from '../resources/kind.js';
+import { awsErrorName } from '../aws/errors.js';
 import type { EvidenceCall } from './model.js';
 
 /** What a collection step gets: member clients and a way to make (and record) each AWS call. */
@@ -100,4 +101,28 @@ export function callOf(
     account: ctx.accountId,
     ...(requestId === undefined ? {} : { requestId }),
   };
+}
+
+/**
+ * A read whose "not configured" answer is an error (S3's NoSuchBucketPolicy, Lambda's ResourceNotFoundException
+ * for a function without a policy): `null` for those error names, so the artifact records the absence as a fact
+ * instead of a failed step. Any other error is rethrown.
+ */
+export async function absentOn<T>(names: readonly string[], read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (error) {
+    if (names.includes(awsErrorName(error))) return null;
+    throw error;
+  }
+}
+
+/** A JSON document returned as a string (a bucket or function policy), parsed; kept verbatim if it is not JSON. */
+export function parsedDocument(text: string | undefined): unknown {
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }

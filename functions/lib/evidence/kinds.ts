@@ -12,12 +12,18 @@ import { ec2InstanceEvidence } from './ec2-instance.js';
 import { iamUserEvidence } from './iam-user.js';
 import { iamAccessKeyEvidence } from './iam-access-key.js';
 import { iamRoleEvidence } from './iam-role.js';
+import { s3BucketEvidence } from './s3-bucket.js';
+import { lambdaFunctionEvidence } from './lambda-function.js';
+import { rdsDbInstanceEvidence } from './rds-db-instance.js';
 
 export const KIND_EVIDENCE: readonly KindEvidence[] = [
   ec2InstanceEvidence,
   iamUserEvidence,
   iamAccessKeyEvidence,
   iamRoleEvidence,
+  s3BucketEvidence,
+  lambdaFunctionEvidence,
+  rdsDbInstanceEvidence,
 ];
 
 const BY_TYPE = new Map<ResourceType, KindEvidence>();

@@ -14,6 +14,7 @@ import { customActionArn } from '../config.js';
 import type { PipelineDeps } from './deps.js';
 import { approveIsolation, rejectIsolation } from './service.js';
 import { createForPlannedAction, recordRefused, type PlannedActionResult } from './triage.js';
+import { receivedEvent, type ReceivedEvent } from '../evidence/received.js';
 
 /** The approve and reject custom action ARNs cordon accepts. */
 export function configuredActionArns(deps: Pick<PipelineDeps, 'config' | 'policy'>): {
@@ -66,6 +67,7 @@ async function approveFinding(
   finding: Finding,
   approver: Principal,
   receivedAt: Date,
+  received: ReceivedEvent,
 ): Promise<ApprovalFindingResult> {
   const outcome: ApprovalFindingResult = { findingKey: finding.key, isolations: [] };
   const records = await deps.store.findByFindingKey(finding.key);
@@ -120,7 +122,7 @@ async function approveFinding(
   // Refusals are recorded SKIPPED and reported by their records (note and notification), like triage's.
   for (const refused of decision.refused) {
     outcome.created.push(
-      await recordRefused(deps, finding, { ...decision, rule: decision.rule }, refused, receivedAt),
+      await recordRefused(deps, finding, { ...decision, rule: decision.rule }, refused, receivedAt, received),
     );
   }
   for (const planned of decision.actions) {
@@ -129,6 +131,7 @@ async function approveFinding(
         status: 'APPROVED',
         approver,
         receivedAt,
+        receivedEvent: received,
         countLimits: false,
       }),
     );
@@ -185,6 +188,9 @@ export async function handleCustomAction(
     if (error instanceof UnsupportedEventError) return refusal(deps, `malformed event: ${error.message}`);
     throw error;
   }
+  // Kept as received (evidence's event.json), once the envelope is known to be an event cordon handles: parsing
+  // reads it without changing it, and a malformed event is dropped without being kept.
+  const received = receivedEvent(event);
   if (parsed.kind !== 'securityhub-custom-action') {
     return refusal(deps, `not a custom action event (${parsed.envelope.detailType})`, {
       eventId: parsed.envelope.id,
@@ -223,7 +229,7 @@ export async function handleCustomAction(
       .info(`custom action ${verb} received`, { eventId: parsed.envelope.id });
     findings.push(
       verb === 'approve'
-        ? await approveFinding(deps, finding, principal, receivedAt)
+        ? await approveFinding(deps, finding, principal, receivedAt, received)
         : await rejectFinding(deps, finding, principal),
     );
   }

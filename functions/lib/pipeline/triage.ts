@@ -21,6 +21,7 @@ import { resourceAccountRefusal } from './account-boundary.js';
 import type { PipelineDeps } from './deps.js';
 import { guardSettings } from './guard-settings.js';
 import { ignoredFindingReason } from './service.js';
+import { receivedEvent, type ReceivedEvent } from '../evidence/received.js';
 
 /** What happened to one planned action of a finding. */
 export interface PlannedActionResult {
@@ -97,6 +98,8 @@ export async function createForPlannedAction(
     status: 'APPROVED' | 'PENDING_APPROVAL';
     approver?: Principal;
     receivedAt: Date;
+    /** The event as received (evidence): the finding's event, or the custom action's that approved it. */
+    receivedEvent?: ReceivedEvent;
     countLimits: boolean;
   },
 ): Promise<PlannedActionResult> {
@@ -122,7 +125,7 @@ export async function createForPlannedAction(
       rule: decision.rule,
     });
     const refused = { ...planned, code: 'guard' as const, reason: verdict.reason };
-    return recordRefused(deps, finding, decision, refused, options.receivedAt);
+    return recordRefused(deps, finding, decision, refused, options.receivedAt, options.receivedEvent);
   }
   const now = deps.clock();
   const result = await deps.store.create(
@@ -131,6 +134,7 @@ export async function createForPlannedAction(
       status: options.status,
       ...(options.approver === undefined ? {} : { approver: { ...options.approver, at: now.toISOString() } }),
       receivedAt: options.receivedAt.toISOString(),
+      ...(options.receivedEvent === undefined ? {} : { receivedEvent: options.receivedEvent }),
       note: decision.reasons[0],
       ...(options.countLimits ? { limits: deps.policy.settings.limits } : {}),
     },
@@ -251,6 +255,7 @@ function requestFields(finding: Finding, decision: Decision & { rule: string }, 
     mode: decision.mode ?? 'approval',
     rule: decision.rule,
     requester: rulePrincipal(decision.rule),
+    explanation: decision.reasons,
   };
 }
 
@@ -269,6 +274,7 @@ export async function recordRefused(
   decision: Decision & { rule: string },
   refused: Refusal,
   receivedAt: Date,
+  received?: ReceivedEvent,
 ): Promise<PlannedActionResult> {
   const base: PlannedActionResult = { ...resultBase(refused), refused: refused.reason };
   const now = deps.clock();
@@ -277,6 +283,7 @@ export async function recordRefused(
     {
       ...requestFields(finding, decision, refused),
       receivedAt: receivedAt.toISOString(),
+      ...(received === undefined ? {} : { receivedEvent: received }),
       refusal: { code: refused.code, reason },
     },
     { id: newIsolationId(now), now },
@@ -314,6 +321,9 @@ export async function triageEvent(
     }
     throw error;
   }
+  // Kept as received (evidence's event.json), once the envelope is known to be an event cordon handles: parsing
+  // reads it without changing it, and a malformed event is dropped without being kept.
+  const received = receivedEvent(event);
   if (parsed.kind === 'securityhub-custom-action') {
     const reason = 'custom action events go to the approve function, not triage';
     deps.logger.warn(`dropped event ${parsed.envelope.id}: ${reason}`);
@@ -377,7 +387,7 @@ export async function triageEvent(
     }
     // The refusals the policy itself decided (exempt, protected, never contained, account): recorded and told.
     for (const refused of decision.refused) {
-      const result = await recordRefused(deps, finding, matched, refused, receivedAt);
+      const result = await recordRefused(deps, finding, matched, refused, receivedAt, received);
       const code = refusedAccountCode(refused.code);
       if (code !== undefined) {
         (outcome.refusedAccounts ??= []).push({ ...result, refusedCode: code });
@@ -390,6 +400,7 @@ export async function triageEvent(
         await createForPlannedAction(deps, finding, matched, planned, {
           status: decision.mode === 'auto' ? 'APPROVED' : 'PENDING_APPROVAL',
           receivedAt,
+          receivedEvent: received,
           countLimits: decision.mode === 'auto',
         }),
       );

@@ -17,6 +17,8 @@ import type { MemberClients } from '../actions/contract.js';
 import { defineKind, nonEmpty, storedResourceBase, type ResourceBase } from './kind.js';
 
 const TYPE = 's3-bucket';
+/** The type name, for the collectors and actions of this kind. */
+export { TYPE as S3_BUCKET };
 
 export type S3BucketResource = ResourceBase & { type: typeof TYPE };
 

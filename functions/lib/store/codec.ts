@@ -136,6 +136,10 @@ const recordFields = {
   createdAt: z.string(),
   updatedAt: z.string(),
   receivedAt: z.string().optional(),
+  receivedEvent: z
+    .strictObject({ sha256: z.string(), bytes: z.number().int().nonnegative(), body: z.string().optional() })
+    .optional(),
+  explanation: z.array(z.string()).optional(),
   containedAt: z.string().optional(),
   releasedAt: z.string().optional(),
   releaseRestoreKeys: z.array(z.string()).optional(),

@@ -73,6 +73,8 @@ export function newRecord(
   if (input.ticket !== undefined) record.ticket = input.ticket;
   if (input.immediate) record.immediate = true;
   if (input.receivedAt !== undefined) record.receivedAt = input.receivedAt;
+  if (input.receivedEvent !== undefined) record.receivedEvent = input.receivedEvent;
+  if (input.explanation !== undefined) record.explanation = input.explanation;
   if (downgraded !== undefined) record.approvalReason = downgraded;
   return record;
 }

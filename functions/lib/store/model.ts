@@ -4,6 +4,7 @@
  * {@link TABLE_KEYS} and {@link TABLE_INDEXES}, so the deployed table and the code cannot drift apart.
  */
 import type { EvidenceRef } from '../evidence/model.js';
+import type { ReceivedEvent } from '../evidence/received.js';
 import type { ActionState, BeforeState, StepRecord } from '../actions/contract.js';
 import type { FindingSource, Resource, SeverityLabel } from '../findings/model.js';
 import { actedOnAccount } from '../findings/account.js';
@@ -195,6 +196,10 @@ export interface IsolationRecord {
   updatedAt: string;
   /** When cordon received the triggering event (time-to-contain from receipt). */
   receivedAt?: string;
+  /** The triggering event as received, hashed on receipt (evidence's `event.json`; absent for API requests). */
+  receivedEvent?: ReceivedEvent;
+  /** The policy decision's explanation: why the rule matched and what it planned (evidence's `decision.json`). */
+  explanation?: string[];
   containedAt?: string;
   releasedAt?: string;
   /**
@@ -307,6 +312,8 @@ export interface NewIsolation {
   ticket?: string;
   immediate?: boolean;
   receivedAt?: string;
+  receivedEvent?: ReceivedEvent;
+  explanation?: string[];
   /** For automatic requests: count against these hourly limits, atomically with the creation. */
   limits?: { perAccountPerHour: number; globalPerHour: number };
   note?: string;
