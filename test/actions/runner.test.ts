@@ -4,6 +4,7 @@
  * any AWS call and without touching the earlier state. The clients point at a closed port and record every
  * command: a single call would show up in the recorder (and fail).
  */
+import { readdirSync } from 'node:fs';
 import { testMemberClients } from '../support/member-clients.js';
 import { describe, expect, it } from 'vitest';
 import type { ActionContext, ActionState, MemberClients } from '../../functions/lib/actions/contract.js';
@@ -11,6 +12,7 @@ import { loadActions } from '../../functions/lib/actions/registry.js';
 import { BeforeStateError, WrongResourceTypeError } from '../../functions/lib/actions/runner.js';
 import { CommandRecorder } from '../../functions/lib/aws/command-recorder.js';
 import type { Resource, ResourceType } from '../../functions/lib/findings/model.js';
+import { findKind } from '../../functions/lib/resources/registry.js';
 import { TEST_GUARD } from './support/action-context.js';
 
 /** Every registered action's definition, loaded as the worker loads them. */
@@ -20,48 +22,34 @@ const ACCOUNT = '111122223333';
 const REGION = 'us-east-1';
 const EXEMPT = { 'cordon:exempt': 'true' };
 
-/** One resource of each type an action may apply to, carrying `tags`. */
-function resourceOf(type: ResourceType, tags: Record<string, string> = {}): Resource {
-  const base = { accountId: ACCOUNT, region: REGION, tags };
-  switch (type) {
-    case 'ec2-instance':
-      return {
-        ...base,
-        type,
-        id: 'i-0123456789abcdef0',
-        networkInterfaces: [],
-        securityGroupIds: [],
-      };
-    case 'iam-user':
-      return { ...base, type, id: 'alice', userName: 'alice' };
-    case 'iam-access-key':
-      return {
-        ...base,
-        type,
-        id: 'AKIAEXAMPLE000000001',
-        accessKeyId: 'AKIAEXAMPLE000000001',
-        userName: 'alice',
-      };
-    case 'iam-role':
-      return { ...base, type, id: 'app-role', roleName: 'app-role' };
-    case 'identity-center-user':
-      return {
-        ...base,
-        type,
-        id: 'alice@example.com',
-        userName: 'alice@example.com',
-        roleName: 'AWSReservedSSO_Admin_0123456789abcdef',
-        permissionSetName: 'Admin',
-      };
-    case 's3-bucket':
-      return { ...base, type, id: 'evidence-bucket' };
-    case 'lambda-function':
-      return { ...base, type, id: 'image-thumbnailer' };
-    case 'rds-db-instance':
-      return { ...base, type, id: 'orders-db-instance-1' };
-    default:
-      throw new Error(`no sample resource for ${type}`);
-  }
+/**
+ * Each action's offline sample resource (`sample` in test/actions/scenarios/<action>.scenarios.ts, the file every
+ * action has), so a new action or kind needs no edit here.
+ */
+const SAMPLES = new Map<string, Resource>();
+for (const file of readdirSync(new URL('./scenarios/', import.meta.url))) {
+  if (!file.endsWith('.scenarios.ts')) continue;
+  const module: unknown = await import(`./scenarios/${file}`);
+  const action: unknown = Reflect.get(Object(module), 'action');
+  const sample = storedResource(Reflect.get(Object(module), 'sample'));
+  if (typeof action !== 'string' || sample === undefined)
+    throw new Error(`${file} must export action and sample`);
+  SAMPLES.set(action, sample);
+}
+
+/** The value read with its kind's stored schema, or undefined when it is not a resource. */
+function storedResource(value: unknown): Resource | undefined {
+  const type: unknown = typeof value === 'object' && value !== null ? Reflect.get(value, 'type') : undefined;
+  const parsed = typeof type === 'string' ? findKind(type)?.stored.safeParse(value) : undefined;
+  return parsed?.success === true ? parsed.data : undefined;
+}
+
+/** The action's sample resource, in the offline context's account and region, carrying `tags`. */
+function resourceOf(action: string, type: ResourceType, tags: Record<string, string> = {}): Resource {
+  const sample = SAMPLES.get(action);
+  if (sample === undefined) throw new Error(`no sample resource for ${action}`);
+  if (sample.type !== type) throw new Error(`the sample of ${action} is a ${sample.type}, not a ${type}`);
+  return { ...sample, accountId: ACCOUNT, region: REGION, tags };
 }
 
 /** A resource no registered action applies to. */
@@ -125,7 +113,12 @@ describe('Action runner', () => {
       if (type === undefined) throw new Error(`${action.name} declares no resource type`);
 
       // Act
-      const result = await action.apply(ctx, resourceOf(type, EXEMPT), action.params.parse({}), previous);
+      const result = await action.apply(
+        ctx,
+        resourceOf(action.name, type, EXEMPT),
+        action.params.parse({}),
+        previous,
+      );
 
       // Assess
       expect(result).toEqual({
@@ -161,7 +154,7 @@ describe('Action runner', () => {
 
       // Act + Assess
       await expect(
-        action.release(ctx, resourceOf(type), action.params.parse({}), garbled),
+        action.release(ctx, resourceOf(action.name, type), action.params.parse({}), garbled),
       ).rejects.toBeInstanceOf(BeforeStateError);
       expect(recorder.commands).toEqual([]);
     },

@@ -1,4 +1,5 @@
 /** Permission meta-test scenarios of `disable-access-key`, together covering every optional path. */
+import type { Resource } from '../../../functions/lib/findings/model.js';
 import { accessKeyResource, seedUser } from '../support/iam-state.js';
 import { nextId, type Scenario } from './scenario.js';
 import { ACCESS_KEY_TYPE, guardDutyEvent } from '../../../bench/lib/scenario.js';
@@ -28,4 +29,15 @@ export const subject: ActionSubject = {
       resourceId: user.accessKeyId,
     };
   },
+};
+
+/** A resource of the action's type, built offline (the runner's refusal tests make no AWS call). */
+export const sample: Resource = {
+  type: 'iam-access-key',
+  id: 'AKIAEXAMPLE000000001',
+  accessKeyId: 'AKIAEXAMPLE000000001',
+  userName: 'alice',
+  accountId: '111122223333',
+  region: 'us-east-1',
+  tags: {},
 };

@@ -1,7 +1,7 @@
 /** Permission meta-test scenarios of `disable-instance-metadata`, together covering every optional path. */
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import type { EC2 } from '@aws-sdk/client-ec2';
-import type { Ec2InstanceResource } from '../../../functions/lib/findings/model.js';
+import type { Ec2InstanceResource, Resource } from '../../../functions/lib/findings/model.js';
 import { TEST_ACCOUNT } from '../../support/moto.js';
 import type { Scenario } from './scenario.js';
 import { guardDutyEvent } from '../../../bench/lib/scenario.js';
@@ -81,4 +81,15 @@ export const subject: ActionSubject = {
       resourceId: instanceId,
     };
   },
+};
+
+/** A resource of the action's type, built offline (the runner's refusal tests make no AWS call). */
+export const sample: Resource = {
+  type: 'ec2-instance',
+  id: 'i-0123456789abcdef0',
+  networkInterfaces: [],
+  securityGroupIds: [],
+  accountId: '111122223333',
+  region: 'us-east-1',
+  tags: {},
 };

@@ -1,4 +1,5 @@
 /** Permission meta-test scenarios of `isolate-ec2-instance`, together covering every optional path. */
+import type { Resource } from '../../../functions/lib/findings/model.js';
 import { AuthorizeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { loadAction } from '../../../functions/lib/actions/registry.js';
 import {
@@ -105,4 +106,15 @@ export const subject: ActionSubject = {
       resourceId: instanceId,
     };
   },
+};
+
+/** A resource of the action's type, built offline (the runner's refusal tests make no AWS call). */
+export const sample: Resource = {
+  type: 'ec2-instance',
+  id: 'i-0123456789abcdef0',
+  networkInterfaces: [],
+  securityGroupIds: [],
+  accountId: '111122223333',
+  region: 'us-east-1',
+  tags: {},
 };

@@ -1,4 +1,5 @@
 /** Permission meta-test scenarios of `isolate-iam-user`, together covering every optional path. */
+import type { Resource } from '../../../functions/lib/findings/model.js';
 import {
   latestCredentialTime,
   seedAttackerCredentials,
@@ -67,4 +68,14 @@ export const subject: ActionSubject = {
       resourceId: user.userName,
     };
   },
+};
+
+/** A resource of the action's type, built offline (the runner's refusal tests make no AWS call). */
+export const sample: Resource = {
+  type: 'iam-user',
+  id: 'alice',
+  userName: 'alice',
+  accountId: '111122223333',
+  region: 'us-east-1',
+  tags: {},
 };

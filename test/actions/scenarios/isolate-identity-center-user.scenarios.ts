@@ -1,4 +1,5 @@
 /** Permission meta-test scenarios of `isolate-identity-center-user`, together covering every optional path. */
+import type { Resource } from '../../../functions/lib/findings/model.js';
 import { identityCenterUserResource, seedIdentityCenter } from '../support/identity-center-state.js';
 import { type Scenario } from './scenario.js';
 import { randomBytes } from 'node:crypto';
@@ -44,4 +45,16 @@ export const subject: ActionSubject = {
       resourceId: seeded.userName,
     };
   },
+};
+
+/** A resource of the action's type, built offline (the runner's refusal tests make no AWS call). */
+export const sample: Resource = {
+  type: 'identity-center-user',
+  id: 'alice@example.com',
+  userName: 'alice@example.com',
+  roleName: 'AWSReservedSSO_Admin_0123456789abcdef',
+  permissionSetName: 'Admin',
+  accountId: '111122223333',
+  region: 'us-east-1',
+  tags: {},
 };

@@ -1,4 +1,5 @@
 /** Permission meta-test scenarios of `isolate-lambda-function`, together covering every optional path. */
+import type { Resource } from '../../../functions/lib/findings/model.js';
 import { functionResource, lambdaFindingEvent, seedFunction } from '../support/lambda-state.js';
 import { unique } from '../../pipeline/support.js';
 import type { ActionSubject } from '../../resilience/subject.js';
@@ -39,4 +40,13 @@ export const subject: ActionSubject = {
     });
     return { event: lambdaFindingEvent(name), resourceId: name };
   },
+};
+
+/** A resource of the action's type, built offline (the runner's refusal tests make no AWS call). */
+export const sample: Resource = {
+  type: 'lambda-function',
+  id: 'image-thumbnailer',
+  accountId: '111122223333',
+  region: 'us-east-1',
+  tags: {},
 };

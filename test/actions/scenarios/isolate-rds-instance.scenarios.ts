@@ -1,4 +1,5 @@
 /** Permission meta-test scenarios of `isolate-rds-instance`, together covering every optional path. */
+import type { Resource } from '../../../functions/lib/findings/model.js';
 import { EC2 } from '@aws-sdk/client-ec2';
 import { RDS } from '@aws-sdk/client-rds';
 import { ROLE_TAG } from '../../../functions/lib/actions/iam-scopes.js';
@@ -55,4 +56,13 @@ export const subject: ActionSubject = {
     const seeded = await seedDb(new EC2(world.setupConfig), new RDS(world.setupConfig), dbName('rs-db'));
     return { event: rdsFindingEvent({ instanceId: seeded.instanceId }), resourceId: seeded.instanceId };
   },
+};
+
+/** A resource of the action's type, built offline (the runner's refusal tests make no AWS call). */
+export const sample: Resource = {
+  type: 'rds-db-instance',
+  id: 'orders-db-instance-1',
+  accountId: '111122223333',
+  region: 'us-east-1',
+  tags: {},
 };

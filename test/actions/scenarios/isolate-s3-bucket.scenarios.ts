@@ -1,4 +1,5 @@
 /** Permission meta-test scenarios of `isolate-s3-bucket`, together covering every optional path. */
+import type { Resource } from '../../../functions/lib/findings/model.js';
 import { bucketResource, customerPolicy, s3FindingEvent, seedBucket } from '../support/s3-state.js';
 import { unique } from '../../pipeline/support.js';
 import type { ActionSubject } from '../../resilience/subject.js';
@@ -45,4 +46,13 @@ export const subject: ActionSubject = {
     await seedBucket(world.s3, bucket, { policy: customerPolicy(bucket) });
     return { event: { ...s3FindingEvent(bucket) }, resourceId: bucket };
   },
+};
+
+/** A resource of the action's type, built offline (the runner's refusal tests make no AWS call). */
+export const sample: Resource = {
+  type: 's3-bucket',
+  id: 'evidence-bucket',
+  accountId: '111122223333',
+  region: 'us-east-1',
+  tags: {},
 };

@@ -1,4 +1,5 @@
 /** Permission meta-test scenarios of `revoke-role-sessions`, together covering every optional path. */
+import type { Resource } from '../../../functions/lib/findings/model.js';
 import { roleResource, seedRole } from '../support/iam-state.js';
 import { nextId, type Scenario } from './scenario.js';
 import { ROLE_TYPE, guardDutyEvent } from '../../../bench/lib/scenario.js';
@@ -36,4 +37,14 @@ export const subject: ActionSubject = {
       resourceId: roleName,
     };
   },
+};
+
+/** A resource of the action's type, built offline (the runner's refusal tests make no AWS call). */
+export const sample: Resource = {
+  type: 'iam-role',
+  id: 'app-role',
+  roleName: 'app-role',
+  accountId: '111122223333',
+  region: 'us-east-1',
+  tags: {},
 };

@@ -22,12 +22,14 @@ import { CordonError } from '../../errors.js';
 import { DB_INSTANCE_ID } from '../../kernel/id-patterns.js';
 import { DB_INSTANCE_NOT_FOUND, dbInstanceArn, readDbInstanceTags } from '../../resources/rds-db-instance.js';
 import { checkGuards } from '../guards.js';
+import { findCordonGroups, type CordonGroup } from '../isolate-ec2-instance/groups.js';
 import {
-  convergeRules,
-  createCordonGroup,
-  findCordonGroups,
-  type CordonGroup,
-} from '../isolate-ec2-instance/groups.js';
+  describeGroups,
+  ensureIsolationGroup,
+  groupsToRestore,
+  refuseCordonOriginals,
+  sameGroups,
+} from '../shared/isolation-group.js';
 import { defineRunnableAction } from '../runner.js';
 import type { StageSpec, StepOutcome } from '../steps.js';
 import { recordedRds, rdsBeforeSchema, type DbBefore, type RdsBefore, type SnapshotRef } from './before.js';
@@ -75,30 +77,9 @@ class DbVpcUnknownError extends CordonError {
   }
 }
 
-/** The recorded groups already include cordon's isolation group: the originals are unknown. */
-class OriginalGroupsUnknownError extends CordonError {
-  constructor(owner: string, groups: string[]) {
-    super(
-      `${owner} was already in cordon's group(s) ${groups.join(', ')} when its original groups were recorded, ` +
-        'so they are unknown; restore its groups by hand, then re-run',
-      { code: 'ORIGINAL_GROUPS_UNKNOWN' },
-    );
-  }
-}
-
 function need<T>(value: T | undefined, what: string, step: string): T {
   if (value === undefined) throw new RdsStateMissingError(what, step);
   return value;
-}
-
-function sameGroups(a: readonly string[], b: readonly string[]): boolean {
-  const sa = [...new Set(a)].sort();
-  const sb = [...new Set(b)].sort();
-  return sa.length === sb.length && sa.every((g, i) => g === sb[i]);
-}
-
-function describeGroups(groups: readonly string[]): string {
-  return groups.length === 0 ? 'no groups' : `[${groups.join(', ')}]`;
 }
 
 /** What to record of the live instance (and its cluster). */
@@ -195,35 +176,19 @@ function applyStages(p: Params): StageSpec<ApplyWork>[] {
             const live = need(work.live, 'the instance', 'ensure-isolation-group');
             const found = need(work.cordonGroups, "cordon's groups", 'ensure-isolation-group');
             const recorded = recordedRds(before).rdsInstance ?? toRecord(live.db, live.cluster);
-            // Never let cordon's own group pass as an original group: release would restore the isolation.
-            const cordonIds = new Set(found.map((g) => g.groupId));
-            const originals = recorded.cluster?.vpcSecurityGroupIds ?? recorded.vpcSecurityGroupIds;
-            const own = originals.filter((g) => cordonIds.has(g));
-            if (own.length > 0) {
-              throw new OriginalGroupsUnknownError(
-                recorded.cluster
-                  ? `cluster ${recorded.cluster.clusterId}`
-                  : `DB instance ${recorded.instanceId}`,
-                own,
-              );
-            }
-            const changes: string[] = [];
-            let group = found
-              .filter((g) => g.vpcId === recorded.vpcId && g.role === 'isolation')
-              .sort((a, b) => a.groupId.localeCompare(b.groupId))[0];
-            if (!group) {
-              const created = await createCordonGroup(ctx.clients.ec2, {
-                prefix: ctx.guard.cordonResourcePrefix,
-                role: 'isolation',
-                vpcId: recorded.vpcId,
-              });
-              group = created.group;
-              changes.push(
-                `${created.created ? 'created' : 'found (created concurrently)'} isolation group ${group.groupId}`,
-              );
-            }
-            const converged = await convergeRules(ctx.clients.ec2, group);
-            if (converged) changes.push(`isolation group ${group.groupId}: ${converged}`);
+            refuseCordonOriginals(
+              found,
+              recorded.cluster?.vpcSecurityGroupIds ?? recorded.vpcSecurityGroupIds,
+              recorded.cluster
+                ? `cluster ${recorded.cluster.clusterId}`
+                : `DB instance ${recorded.instanceId}`,
+            );
+            const group = await ensureIsolationGroup(ctx.clients.ec2, {
+              found,
+              vpcId: recorded.vpcId,
+              prefix: ctx.guard.cordonResourcePrefix,
+            });
+            const changes = group.changes;
             work.isolationGroupId = group.groupId;
             const outcome = { before: { isolationGroupId: group.groupId } };
             return changes.length > 0
@@ -295,28 +260,6 @@ function applyStages(p: Params): StageSpec<ApplyWork>[] {
       ],
     },
   ];
-}
-
-/**
- * The groups to put back: the recorded ones when the live groups are cordon's isolation group only; when someone
- * changed them during the isolation, only cordon's group is taken out (or, without it, nothing is changed).
- */
-function groupsToRestore(
-  live: readonly string[],
-  recorded: readonly string[],
-  isolationGroupId: string | undefined,
-  owner: string,
-): { groups?: string[]; detail: string; warning?: string } {
-  if (sameGroups(live, recorded)) return { detail: `${owner} groups ${describeGroups(recorded)}, as before` };
-  if (isolationGroupId === undefined || !live.includes(isolationGroupId)) {
-    const detail = `${owner} groups were changed during the isolation (now ${describeGroups(live)}); left as they are`;
-    return { detail, warning: detail };
-  }
-  if (live.length === 1)
-    return { groups: [...recorded], detail: `${owner} groups → ${describeGroups(recorded)}` };
-  const kept = live.filter((g) => g !== isolationGroupId);
-  const detail = `${owner} groups were changed during the isolation: removed only ${isolationGroupId}, kept ${describeGroups(kept)}`;
-  return { groups: kept, detail, warning: detail };
 }
 
 function releaseStages(): StageSpec<ReleaseWork>[] {
