@@ -27,7 +27,7 @@ interface SendingClient {
  * undefined instead of turning into requests.
  */
 const OPERATION =
-  /^(accept|add|assign|assume|associate|attach|authorize|batch|cancel|copy|create|delete|deregister|describe|detach|disable|disassociate|enable|enter|execute|exit|get|import|invoke|list|lookup|modify|provision|publish|put|query|register|remove|replace|reset|revoke|scan|search|send|set|start|stop|tag|terminate|transact|unassign|untag|update)[A-Z]/;
+  /^(accept|add|assign|assume|associate|attach|authorize|batch|cancel|copy|create|delete|deregister|describe|detach|disable|disassociate|enable|enter|execute|exit|get|import|invoke|list|lookup|modify|provision|publish|put|query|register|remove|replace|reset|revoke|scan|search|send|set|start|stop|tag|terminate|transact|unassign|untag|update)(?:[A-Z]|$)/;
 
 /** A method was called whose command is neither in the table nor in the full package. */
 export class UnknownOperationError extends CordonError {
