@@ -1,8 +1,8 @@
 /**
  * The AWS SDK v3 packages cordon calls, each loaded on first use.
  *
- * Why lazily: Node spends most of a function's cold start parsing SDK packages (`@aws-sdk/client-ec2` alone
- * takes ≈0.4 s, any other client ≈0.1 s on the benchmark machine), and most invocations need few of them or
+ * Why lazily: Node spends most of a function's cold start parsing SDK code (even bundled and
+ * tree-shaken, each client takes tens of milliseconds on the benchmark machine), and most invocations need few of them or
  * none: a finding that matches no rule touches no AWS API, the API's console and auth errors need none, and an
  * IAM isolation never needs EC2. So no module of cordon's core imports an SDK value statically; a function
  * pays for a client the first time one of its requests needs it, and the container keeps it afterwards.
