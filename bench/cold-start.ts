@@ -5,8 +5,8 @@
  * loads them on its first job), and in 20 fresh Node processes the time to
  * import it (performance.now() around a dynamic import, inside the child, so process start-up is excluded as
  * Lambda's INIT phase excludes the runtime's own start). No bundle loads the AWS SDK at init (functions/lib/aws/sdk.ts
- * imports each package on first use), so each child then also imports every SDK package the bundle can load and
- * reports that time separately: the cost moved from the init to a cold container's first requests, shown rather
+ * imports each client on first use, from chunks of the bundle), so each child then also imports every SDK chunk the
+ * bundle can load and reports that time separately: the cost moved from the init to a cold container's first requests, shown rather
  * than hidden. Peak RSS is read after both.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -44,8 +44,8 @@ const DUMMY_ENV: Record<string, string> = {
 
 /**
  * Script run in each child: import the bundle, print init time and peak RSS as JSON; then import the SDK
- * packages the bundle loads lazily (argv[2], JSON) and print how long that took, the cost a cold container's
- * first requests pay instead of the init.
+ * chunks the bundle loads lazily (argv[2], JSON, relative to the bundle) and print how long that took, the cost a
+ * cold container's first requests pay instead of the init.
  */
 const CHILD = `
 const start = performance.now();
@@ -53,7 +53,7 @@ const mod = await import(process.argv[1]);
 const initMs = performance.now() - start;
 if (typeof mod.handler !== 'function') throw new Error('bundle exports no handler');
 const sdkStart = performance.now();
-for (const pkg of JSON.parse(process.argv[2])) await import(pkg);
+for (const file of JSON.parse(process.argv[2])) await import(new URL(file, process.argv[1]).href);
 const sdkMs = performance.now() - sdkStart;
 // After the SDK loads: the memory a warm container really holds.
 process.stdout.write(JSON.stringify({ initMs, maxRssKiB: process.resourceUsage().maxRSS, sdkMs }));
@@ -66,23 +66,20 @@ interface Sample {
   sdkMs: number;
 }
 
-/** IAM service prefix of a function's permission → the SDK packages that call it. */
+/**
+ * IAM service prefix of a function's permission → the SDK client modules that call it (the names of
+ * `sdkChunks` in dist/bundle-sizes.json: functions/lib/aws/clients/ and lib-dynamodb).
+ */
 const PACKAGES_OF_SERVICE: Readonly<Record<string, readonly string[]>> = {
-  dynamodb: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
-  lambda: ['@aws-sdk/client-lambda'],
-  securityhub: ['@aws-sdk/client-securityhub'],
-  sns: ['@aws-sdk/client-sns'],
+  dynamodb: ['dynamodb', 'lib-dynamodb'],
+  lambda: ['client-lambda'],
+  securityhub: ['client-securityhub'],
+  sns: ['client-sns'],
   // Evidence objects after containment; KMS is used by S3 (SSE-KMS), never called directly.
-  s3: ['@aws-sdk/client-s3'],
+  s3: ['client-s3'],
   kms: [],
-  // AssumeRole into the member role, then the member clients of every registered action.
-  sts: [
-    '@aws-sdk/client-sts',
-    '@aws-sdk/client-ec2',
-    '@aws-sdk/client-iam',
-    '@aws-sdk/client-auto-scaling',
-    '@aws-sdk/client-elastic-load-balancing-v2',
-  ],
+  // AssumeRole into the member role, then the member clients of the EC2 and IAM actions.
+  sts: ['client-sts', 'client-ec2', 'client-iam', 'client-auto-scaling', 'client-elastic-load-balancing-v2'],
 };
 
 /**
@@ -109,10 +106,10 @@ export function sdkPackagesFor(functionName: string): string[] {
   return [...packages].sort();
 }
 
-function measureOnce(bundle: string, sdkPackages: readonly string[]): Sample {
+function measureOnce(bundle: string, sdkFiles: readonly string[]): Sample {
   const result = spawnSync(
     process.execPath,
-    ['--input-type=module', '-e', CHILD, pathToFileURL(bundle).href, JSON.stringify(sdkPackages)],
+    ['--input-type=module', '-e', CHILD, pathToFileURL(bundle).href, JSON.stringify(sdkFiles)],
     {
       env: { PATH: process.env['PATH'] ?? '', ...DUMMY_ENV },
       encoding: 'utf8',
@@ -141,8 +138,17 @@ export function runColdStartBenchmark(): Figure[] {
     const size = sizes.get(name);
     if (size === undefined) throw new CordonError(`${SIZES} has no sizes for ${name}: run npm run build`);
     const sdkPackages = sdkPackagesFor(name);
+    const sdkFiles = [
+      ...new Set(
+        sdkPackages.flatMap((p) => {
+          const files = size.sdkChunks[p];
+          if (files === undefined) throw new CordonError(`${SIZES}: ${name} has no SDK chunk for ${p}`);
+          return files;
+        }),
+      ),
+    ];
     const samples: Sample[] = [];
-    for (let i = 0; i < PROCESSES; i++) samples.push(measureOnce(bundle, sdkPackages));
+    for (let i = 0; i < PROCESSES; i++) samples.push(measureOnce(bundle, sdkFiles));
     const init = median(samples.map((s) => s.initMs));
     const sdk = median(samples.map((s) => s.sdkMs));
     const rss = median(samples.map((s) => s.maxRssKiB)) / 1024;
@@ -183,13 +189,11 @@ export function runColdStartBenchmark(): Figure[] {
         : [
             figure(
               BENCHMARK,
-              `${name}: AWS SDK loaded on first use (${String(sdkPackages.length)} packages, median)`,
+              `${name}: AWS SDK loaded on first use (${String(sdkPackages.length)} clients, median)`,
               round(sdk, 1),
               'ms',
               undefined,
-              `the packages its permissions allow, paid once per container by the first requests that need them, not by the init: ${sdkPackages
-                .map((p) => p.replace('@aws-sdk/', ''))
-                .join(', ')}; resolved from node_modules as the runtime provides the SDK (not bundled)`,
+              `the clients its permissions allow, paid once per container by the first requests that need them, not by the init: ${sdkPackages.join(', ')}; modular clients bundled and minified (functions/lib/aws/clients/)`,
             ),
           ]),
       figure(BENCHMARK, `${name}: peak RSS with its SDK packages loaded (median)`, round(rss, 1), 'MiB'),

@@ -19,7 +19,8 @@ import { errorMessage } from '../functions/lib/errors.js';
 import { describeMachine, progress, type Figure } from './lib/figures.js';
 import { runPolicyBenchmark } from './policy.js';
 import { runMatchingBenchmark } from './matching.js';
-import { runContainmentBenchmark } from './containment.js';
+import { LATENCY_MS, runContainmentBenchmark } from './containment.js';
+import { runColdPathBenchmark } from './cold-path.js';
 import { runColdStartBenchmark } from './cold-start.js';
 import { runBurstBenchmark } from './burst.js';
 import { runCliBenchmark } from './cli.js';
@@ -97,7 +98,11 @@ async function main(): Promise<void> {
     progress('starting moto');
     const moto = await startMoto({ log: progress });
     try {
-      await run('containment', () => runContainmentBenchmark(moto.endpoint));
+      await run('containment', async () => [
+        ...(await runContainmentBenchmark(moto.endpoint)),
+        // The worker bundle in a fresh process: needs the build of the cold-start benchmark (or npm run build).
+        ...(await runColdPathBenchmark(moto.endpoint, LATENCY_MS)),
+      ]);
       await run('burst', async () => {
         const result = await runBurstBenchmark(moto.endpoint);
         violations = result.violations;

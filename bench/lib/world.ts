@@ -143,6 +143,9 @@ export interface BenchWorld {
   timeline: Timeline;
   securityHub: TimedSecurityHubWriter;
   store: IsolationStore;
+  /** The world's table and topic, for a worker process of its own (bench/cold-path.ts). */
+  tableName: string;
+  topicArn: string;
 }
 
 let worlds = 0;
@@ -156,6 +159,7 @@ export async function createBenchWorld(
   options: { policy: CompiledPolicy; latencyMs?: number; maxAttempts?: number },
 ): Promise<BenchWorld> {
   worlds += 1;
+  const tableName = `cordon-bench-${process.pid}-${worlds}`;
   const timeline = new Timeline(options.latencyMs ?? 0);
   const securityHub = new TimedSecurityHubWriter(timeline);
   const pipeline = await createLocalPipeline({
@@ -163,8 +167,8 @@ export async function createBenchWorld(
     region: REGION,
     securityAccountId: ACCOUNT,
     policy: options.policy,
-    tableName: `cordon-bench-${process.pid}-${worlds}`,
-    topicName: `cordon-bench-${process.pid}-${worlds}`,
+    tableName,
+    topicName: tableName,
     memberRoleName: MEMBER_ROLE,
     maxAttempts: options.maxAttempts ?? 4,
     functionName: 'bench',
@@ -173,5 +177,13 @@ export async function createBenchWorld(
     instrument: (client) => void timeline.attach(client),
   });
   const { deps, worker } = pipeline;
-  return { deps, worker, timeline, securityHub, store: deps.store };
+  return {
+    deps,
+    worker,
+    timeline,
+    securityHub,
+    store: deps.store,
+    tableName,
+    topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:${tableName}`,
+  };
 }

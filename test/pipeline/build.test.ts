@@ -15,13 +15,13 @@ import {
 
 describe('Build: Lambda bundles', () => {
   it('bundles every entry point with the policy compiled in, and the bundles run without the policy files', async () => {
-    // Prepare: output inside the repository so the bundles resolve the AWS SDK from node_modules
+    // Prepare: output inside the repository (the SDK is bundled; only an unlisted command would resolve it)
     const outDir = resolve('test-output', `build-${process.pid}`);
     const elsewhere = mkdtempSync(join(tmpdir(), 'cordon-lambda-'));
 
     // Act
     const { policy, functions } = await buildFunctions({
-      bundleSdk: false,
+      bundleSdk: true,
       policyDir: resolve('policies'),
       outDir,
     });
@@ -112,12 +112,26 @@ describe('Build: Lambda bundles', () => {
       JSON.parse(JSON.stringify(policy)),
     );
     expect(code).not.toMatch(/from ?"yaml"/);
-    // No bundle loads the AWS SDK at init: every SDK package is a dynamic import(), loaded on first use.
+    // The SDK is bundled (no import of a package left), and no bundle loads it at init: each client is a dynamic
+    // import(), loaded on first use.
     for (const f of functions) {
       for (const file of files(f.name)) {
-        expect(readFileSync(file, 'utf8'), file).not.toMatch(/(?:from|import) ?"@(?:aws-sdk|smithy)\//);
+        expect(readFileSync(file, 'utf8'), file).not.toMatch(/(?:from ?|import\()"@(?:aws-sdk|smithy)\//);
       }
+      const initSources = f.sizes.initFiles.flatMap(
+        (file) => (JSON.parse(readFileSync(`${resolve(file)}.map`, 'utf8')) as { sources: string[] }).sources,
+      );
+      expect(
+        initSources.filter((s) => /@aws-sdk|@smithy/.test(s)),
+        f.name,
+      ).toEqual([]);
     }
+    // Modular clients, tree-shaken: the worker's EC2 chunks carry the commands cordon sends, not the others.
+    const isolateEc2 = (functions.find((f) => f.name === 'isolate')?.sizes.sdkChunks['client-ec2'] ?? [])
+      .map((file) => readFileSync(resolve(file), 'utf8'))
+      .join('\n');
+    expect(isolateEc2).toContain('ModifyNetworkInterfaceAttribute');
+    expect(isolateEc2).not.toContain('RunInstances');
     // Every cold start fits the budget; only the worker runs actions, and it loads their steps lazily.
     for (const f of functions) expect(coldStartBytes(f), f.name).toBeLessThanOrEqual(BUNDLE_BUDGET);
     expect(functions.filter((f) => f.sizes.runsActions).map((f) => f.name)).toEqual(['isolate']);
@@ -132,7 +146,6 @@ describe('Build: Lambda bundles', () => {
       ).toEqual([]);
     }
     const isolateCode = codeOf('isolate');
-    expect(isolateCode).toMatch(/import\("@aws-sdk\/client-ec2"\)/);
     // Only the worker emits metrics (the FAILED alarm reads IsolationsFailed); the others carry no EMF code.
     expect(isolateCode).toContain('IsolationsFailed');
     expect(codeOf('api')).not.toContain('IsolationsFailed');

@@ -148,7 +148,7 @@ export function createMemberClientFactory(options: MemberClientFactoryOptions): 
     if (!sts) {
       sts = lazy(async () => {
         const config = awsClientConfig({ region, endpoint, maxAttempts });
-        const client = new (await sdk.sts()).STS(
+        const client = (await sdk.sts()).create(
           securityCredentials ? { ...config, credentials: securityCredentials } : config,
         );
         instrument?.(client);

@@ -57,37 +57,37 @@ interface ServiceRow<K extends MemberService> {
 
 /** One row per service, in a stable order (the order {@link MEMBER_SERVICES} lists them). */
 const MEMBER_SERVICE_TABLE: { readonly [K in MemberService]: ServiceRow<K> } = {
-  ec2: { iamPrefix: 'ec2', create: async (config) => new (await sdk.ec2()).EC2(config) },
-  iam: { iamPrefix: 'iam', create: async (config) => new (await sdk.iam()).IAM(config) },
+  ec2: { iamPrefix: 'ec2', create: async (config) => (await sdk.ec2()).create(config) },
+  iam: { iamPrefix: 'iam', create: async (config) => (await sdk.iam()).create(config) },
   autoScaling: {
     iamPrefix: 'autoscaling',
-    create: async (config) => new (await sdk.autoScaling()).AutoScaling(config),
+    create: async (config) => (await sdk.autoScaling()).create(config),
   },
   elbv2: {
     iamPrefix: 'elasticloadbalancing',
-    create: async (config) => new (await sdk.elbv2()).ElasticLoadBalancingV2(config),
+    create: async (config) => (await sdk.elbv2()).create(config),
   },
   // Classic Load Balancers share the `elasticloadbalancing` prefix: a permission of it loads both clients.
   elb: {
     iamPrefix: 'elasticloadbalancing',
-    create: async (config) => new (await sdk.elb()).ElasticLoadBalancing(config),
+    create: async (config) => (await sdk.elb()).create(config),
   },
-  ssoAdmin: { iamPrefix: 'sso', create: async (config) => new (await sdk.ssoAdmin()).SSOAdmin(config) },
+  ssoAdmin: { iamPrefix: 'sso', create: async (config) => (await sdk.ssoAdmin()).create(config) },
   identityStore: {
     iamPrefix: 'identitystore',
-    create: async (config) => new (await sdk.identityStore()).Identitystore(config),
+    create: async (config) => (await sdk.identityStore()).create(config),
   },
-  s3: { iamPrefix: 's3', create: async (config) => new (await sdk.s3()).S3(s3ClientConfig(config)) },
+  s3: { iamPrefix: 's3', create: async (config) => (await sdk.s3()).create(s3ClientConfig(config)) },
   guardDuty: {
     iamPrefix: 'guardduty',
-    create: async (config) => new (await sdk.guardDuty()).GuardDuty(config),
+    create: async (config) => (await sdk.guardDuty()).create(config),
   },
   cloudTrail: {
     iamPrefix: 'cloudtrail',
-    create: async (config) => new (await sdk.cloudTrail()).CloudTrail(config),
+    create: async (config) => (await sdk.cloudTrail()).create(config),
   },
-  lambda: { iamPrefix: 'lambda', create: async (config) => new (await sdk.lambda()).Lambda(config) },
-  rds: { iamPrefix: 'rds', create: async (config) => new (await sdk.rds()).RDS(config) },
+  lambda: { iamPrefix: 'lambda', create: async (config) => (await sdk.lambda()).create(config) },
+  rds: { iamPrefix: 'rds', create: async (config) => (await sdk.rds()).create(config) },
 };
 
 /**

@@ -1,14 +1,18 @@
 /**
  * The AWS SDK v3 packages cordon calls, each loaded on first use.
  *
- * Why lazily: Node spends most of a function's cold start parsing SDK packages (`@aws-sdk/client-ec2` alone
- * takes ≈0.4 s, any other client ≈0.1 s on the benchmark machine), and most invocations need few of them or
+ * Why lazily: Node spends most of a function's cold start parsing SDK code (even bundled and
+ * tree-shaken, each client takes tens of milliseconds on the benchmark machine), and most invocations need few of them or
  * none: a finding that matches no rule touches no AWS API, the API's console and auth errors need none, and an
  * IAM isolation never needs EC2. So no module of cordon's core imports an SDK value statically; a function
  * pays for a client the first time one of its requests needs it, and the container keeps it afterwards.
  * `npm run bench` reports both the module init and the cost these loads add to the first request.
  *
- * Code outside this module imports SDK *types* only (`import type`), which cost nothing at run time.
+ * What is loaded is small too: each service is a modular client (`EC2Client`) with the commands cordon sends
+ * (`./clients/`, `./modular.ts`), which the build bundles and minifies, rather than the aggregated class (`EC2`) that
+ * imports every command and schema of its service.
+ *
+ * Code outside this module and `./clients/` imports SDK *types* only (`import type`), which cost nothing at run time.
  */
 import { CordonError } from '../errors.js';
 
@@ -30,23 +34,24 @@ export class SdkLoadError extends CordonError {
 
 /** Loaders of the SDK packages cordon uses. Each resolves to the package's module namespace. */
 export const sdk = {
-  dynamodb: once(() => import('@aws-sdk/client-dynamodb')),
+  // The DynamoDB client alone: the DocumentClient (lib-dynamodb) brings the commands it sends.
+  dynamodb: once(() => import('./clients/dynamodb.js')),
   dynamodbDocument: once(() => import('@aws-sdk/lib-dynamodb')),
-  lambda: once(() => import('@aws-sdk/client-lambda')),
-  securityHub: once(() => import('@aws-sdk/client-securityhub')),
-  sns: once(() => import('@aws-sdk/client-sns')),
-  sts: once(() => import('@aws-sdk/client-sts')),
-  ec2: once(() => import('@aws-sdk/client-ec2')),
-  iam: once(() => import('@aws-sdk/client-iam')),
-  autoScaling: once(() => import('@aws-sdk/client-auto-scaling')),
-  elbv2: once(() => import('@aws-sdk/client-elastic-load-balancing-v2')),
-  ssoAdmin: once(() => import('@aws-sdk/client-sso-admin')),
-  identityStore: once(() => import('@aws-sdk/client-identitystore')),
-  elb: once(() => import('@aws-sdk/client-elastic-load-balancing')),
-  s3: once(() => import('@aws-sdk/client-s3')),
-  guardDuty: once(() => import('@aws-sdk/client-guardduty')),
-  cloudTrail: once(() => import('@aws-sdk/client-cloudtrail')),
-  rds: once(() => import('@aws-sdk/client-rds')),
+  lambda: once(() => import('./clients/client-lambda.js')),
+  securityHub: once(() => import('./clients/client-securityhub.js')),
+  sns: once(() => import('./clients/client-sns.js')),
+  sts: once(() => import('./clients/client-sts.js')),
+  ec2: once(() => import('./clients/client-ec2.js')),
+  iam: once(() => import('./clients/client-iam.js')),
+  autoScaling: once(() => import('./clients/client-auto-scaling.js')),
+  elbv2: once(() => import('./clients/client-elastic-load-balancing-v2.js')),
+  ssoAdmin: once(() => import('./clients/client-sso-admin.js')),
+  identityStore: once(() => import('./clients/client-identitystore.js')),
+  elb: once(() => import('./clients/client-elastic-load-balancing.js')),
+  s3: once(() => import('./clients/client-s3.js')),
+  guardDuty: once(() => import('./clients/client-guardduty.js')),
+  cloudTrail: once(() => import('./clients/client-cloudtrail.js')),
+  rds: once(() => import('./clients/client-rds.js')),
 } as const;
 
 /** A value built on first use: concurrent callers share one build, and a failed build is retried next time. */

@@ -157,13 +157,13 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
   const securityHub =
     overrides.securityHub ??
     (config.outboxPath === undefined
-      ? new AwsSecurityHubWriter(lazy(async () => new (await sdk.securityHub()).SecurityHub(clientConfig)))
+      ? new AwsSecurityHubWriter(lazy(async () => (await sdk.securityHub()).create(clientConfig)))
       : new OutboxSecurityHubWriter(config.outboxPath));
   const notifier =
     overrides.notifier ??
     new SnsNotifier(
       lazy(async () => {
-        const sns = new (await sdk.sns()).SNS(clientConfig);
+        const sns = (await sdk.sns()).create(clientConfig);
         instrument?.(sns);
         return sns;
       }),
@@ -179,7 +179,7 @@ export function createPipelineDeps(options: CreatePipelineDepsOptions): Pipeline
       ...(credentials === undefined ? {} : { securityCredentials: credentials }),
       ...(instrument === undefined ? {} : { instrument }),
     });
-  const lambda = lazy(async () => new (await sdk.lambda()).Lambda(clientConfig));
+  const lambda = lazy(async () => (await sdk.lambda()).create(clientConfig));
   const startWorker =
     overrides.startWorker ??
     (async (job: WorkerJob) => {
@@ -253,7 +253,7 @@ function evidenceSink(
   if (config.evidence === undefined) return undefined;
   const s3 = lazy(async () => {
     // Path-style against an emulator: its bucket names are not DNS names of the endpoint.
-    const client = new (await sdk.s3()).S3({
+    const client = (await sdk.s3()).create({
       ...clientConfig,
       forcePathStyle: config.endpoint !== undefined,
     });
@@ -261,7 +261,7 @@ function evidenceSink(
     return client;
   });
   const identity = lazy(async () => {
-    const sts = new (await sdk.sts()).STS(clientConfig);
+    const sts = (await sdk.sts()).create(clientConfig);
     const caller = await sts.getCallerIdentity({});
     if (caller.Arn === undefined) throw new CordonError('STS GetCallerIdentity returned no ARN');
     return caller.Arn;
