@@ -188,6 +188,10 @@ export async function approveIsolation(
   approver: Principal,
   note?: string,
 ): Promise<IsolationRecord> {
+  // Four eyes means two people: a machine client never approves, whatever role a token or a bug gives it.
+  if (approver.type === 'client') {
+    throw new ForbiddenError('Approval needs a person: a machine client cannot approve.');
+  }
   const record = await deps.store.require(id);
   if (isSamePerson(record.requester, approver)) {
     throw new ForbiddenError('Four eyes: you cannot approve your own isolation request.');
