@@ -4,7 +4,7 @@
  * core is `functions/lib/api/handler.ts`; the operations are the pipeline's, shared with the other Lambdas.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { Authenticator, createTokenVerifier } from './lib/api/auth.js';
+import { createAuthenticator } from './lib/api/auth.js';
 import { loadApiConfig } from './lib/api/config.js';
 import { createApiHandler } from './lib/api/handler.js';
 import { pipelineApiService } from './lib/api/service.js';
@@ -13,7 +13,7 @@ import { lambdaDeps } from './lib/pipeline/lambda.js';
 const deps = lambdaDeps('api');
 const config = loadApiConfig();
 // Built once per container: aws-jwt-verify caches the issuer's JWKS across invocations.
-const authenticator = new Authenticator(createTokenVerifier(config.auth), config.groups);
+const authenticator = createAuthenticator(config);
 const api = createApiHandler({
   config,
   authenticator,

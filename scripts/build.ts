@@ -41,6 +41,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadPolicy } from '../functions/lib/policy/index.js';
 import type { CompiledPolicy } from '../functions/lib/policy/model.js';
 import { CordonError, errorMessage } from '../functions/lib/errors.js';
+import { buildOpenApiDocument } from '../functions/lib/api/openapi-spec.js';
 import { zipDirectory } from './zip.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -107,6 +108,23 @@ export function bundledPolicyPlugin(policy: CompiledPolicy): Plugin {
     setup(b) {
       b.onLoad({ filter: /functions[\\/]lib[\\/]pipeline[\\/]bundled-policy\.ts$/ }, () => ({
         contents: `${compressedJson(policy)}export function bundledPolicy() { return data; }\n`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * esbuild plugin: replace the OpenAPI module (functions/lib/api/openapi-document.ts) with the document generated
+ * here from the schemas (compressed, see compressedJson), so the API carries neither zod-openapi nor the
+ * generator; the route loads it with a dynamic import, outside the cold start.
+ */
+export function openApiPlugin(document: unknown): Plugin {
+  return {
+    name: 'cordon-openapi',
+    setup(b) {
+      b.onLoad({ filter: /functions[\\/]lib[\\/]api[\\/]openapi-document\.ts$/ }, () => ({
+        contents: `${compressedJson(document)}export function openApiDocument() { return data; }\n`,
         loader: 'js',
       }));
     },
@@ -405,6 +423,7 @@ export async function buildFunctions(
   mkdirSync(zipRoot, { recursive: true });
   const rows: BuiltFunction[] = [];
   const dataPlugin = await dataModulesPlugin();
+  const openApi = openApiPlugin(buildOpenApiDocument());
   for (const entry of entryPoints()) {
     const name = basename(entry, '.ts');
     const outdir = join(outRoot, name);
@@ -432,7 +451,7 @@ export async function buildFunctions(
       // Parts of the AWS SDK still call require(): give ESM bundles that carry it (each chunk is a module) one.
       // cordon's own dependencies do not; the check below fails the build if one starts to.
       ...(options.bundleSdk ? { banner: { js: REQUIRE_BANNER } } : {}),
-      plugins: [bundledPolicyPlugin(policy), dataPlugin, sdkSchemasPlugin()],
+      plugins: [bundledPolicyPlugin(policy), dataPlugin, openApi, sdkSchemasPlugin()],
       logLevel: 'warning',
     });
     if (!options.bundleSdk) assertNoRequire(result.metafile);

@@ -15,7 +15,7 @@ import { ConfigurationError, errorMessage, UnsupportedEventError } from '../../f
 import { buildRules, loadRuleFiles, type RuleFile } from '../../functions/lib/eventbridge/rules.js';
 import { loadPolicy } from '../../functions/lib/policy/index.js';
 import type { CompiledPolicy } from '../../functions/lib/policy/model.js';
-import { evaluateEvent } from '../../functions/lib/pipeline/service.js';
+import { evaluateEvent } from '../../functions/lib/pipeline/evaluate-event.js';
 import type { OutboxEntry } from '../../functions/lib/report/securityhub-writer.js';
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
 import {

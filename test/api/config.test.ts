@@ -33,6 +33,7 @@ describe('API: configuration', () => {
         approvers: 'cordon-approvers',
         viewers: 'cordon-viewers',
       },
+      machineClients: [],
       consoleAuth: {
         authorizeUrl: 'https://cordon.auth.eu-west-1.amazoncognito.com/oauth2/authorize',
         tokenUrl: 'https://cordon.auth.eu-west-1.amazoncognito.com/oauth2/token',

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { Authenticator, createTokenVerifier } from '../../functions/lib/api/auth.js';
+import { createAuthenticator } from '../../functions/lib/api/auth.js';
 import type { ApiConfig } from '../../functions/lib/api/config.js';
+import type { MachineClient } from '../../functions/lib/api/machine-scopes.js';
 import { createApiHandler, type ApiHandler, type Route } from '../../functions/lib/api/handler.js';
 import { pipelineApiService } from '../../functions/lib/api/service.js';
 import { loopbackJwksCache } from '../../scripts/sandbox/jwks.js';
@@ -39,6 +40,12 @@ export const TEST_USERS: readonly DemoUser[] = [
     groups: ['marketing'],
     role: 'none',
   },
+];
+
+/** Machine clients the harness's deployment allows (Terraform machine_clients). */
+export const MACHINE_CLIENTS: readonly MachineClient[] = [
+  { clientId: 'soar-client', name: 'soar', scopes: ['cordon/read', 'cordon/request'] },
+  { clientId: 'reader-client', name: 'dashboard', scopes: ['cordon/read'] },
 ];
 
 export interface CallOptions {
@@ -175,13 +182,11 @@ export function useApi(options: { extraRoutes?: (env: SandboxEnvironment) => Rou
         clientId: issuer.clientId,
         scopes: 'openid profile',
       },
+      machineClients: MACHINE_CLIENTS,
       region: env.config.region,
       sandbox: false,
     };
-    const authenticator = new Authenticator(
-      createTokenVerifier(config.auth, loopbackJwksCache()),
-      config.groups,
-    );
+    const authenticator = createAuthenticator(config, loopbackJwksCache());
     handler = createApiHandler({
       config,
       authenticator,

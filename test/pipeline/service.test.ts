@@ -3,12 +3,12 @@ import { BatchImportFindingsCommand } from '@aws-sdk/client-securityhub';
 import { useMoto } from '../support/moto.js';
 import {
   approveIsolation,
-  evaluateEvent,
   getIsolation,
   listIsolations,
   rejectIsolation,
   requestIsolation,
 } from '../../functions/lib/pipeline/service.js';
+import { evaluateEvent } from '../../functions/lib/pipeline/evaluate-event.js';
 import {
   ForbiddenError,
   RefusedResourceError,

@@ -2,20 +2,26 @@
  * Authentication and authorisation for the API.
  *
  * Tokens are verified with `aws-jwt-verify` (signature against the issuer's JWKS, issuer, audience or client,
- * expiry, token use). Roles come only from the groups claim: a signed-in user with no cordon group gets
- * nothing (403), because "authenticated" is not the same as "on the security team".
+ * expiry, token use). A person's roles come only from the groups claim: a signed-in user with no cordon group
+ * gets nothing (403), because "authenticated" is not the same as "on the security team". A machine client's
+ * roles come only from its scopes, and only for client ids the deployment lists (machine.ts); which of the two
+ * a token is depends on which verifier accepted it, never on an unverified claim.
  */
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import type { JwksCache } from 'aws-jwt-verify/jwk';
+import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { ForbiddenError, UnauthenticatedError } from '../errors.js';
-import type { AuthConfig, GroupConfig } from './config.js';
+import type { ApiConfig, AuthConfig, GroupConfig } from './config.js';
+import type { MachineClient } from './machine-scopes.js';
 
 export const ROLES = ['viewer', 'requester', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** The signed-in caller, as recorded on isolations and Security Hub notes. */
 export interface ApiPrincipal {
+  /** `user`: a person (roles from groups); `client`: a machine client (roles from scopes, never approver). */
+  kind: 'user' | 'client';
   /** The token's `sub`: stable and unique per issuer. */
   sub: string;
   /** Issuer and subject ({@link principalIdentity}): what records name and four eyes compares. */
@@ -115,6 +121,7 @@ export function principalFromClaims(payload: JwtPayload, config: GroupConfig): A
   );
   const username = nameClaim ? String(payload[nameClaim]) : sub;
   return {
+    kind: 'user',
     sub,
     id: principalIdentity(issuer, sub),
     username,
@@ -123,12 +130,67 @@ export function principalFromClaims(payload: JwtPayload, config: GroupConfig): A
   };
 }
 
+/** Verifies a machine client's token and builds its principal (machine.ts). */
+export interface MachineTokens {
+  clients: readonly MachineClient[];
+  /** Loads machine.ts on first use: most cold starts never see a machine token. */
+  principal(token: string): Promise<ApiPrincipal>;
+}
+
+/** The authenticator of a deployment: people's tokens, and machine clients' when some are configured. */
+export function createAuthenticator(config: ApiConfig, jwksCache?: JwksCache): Authenticator {
+  const clients = config.machineClients ?? [];
+  let verifier: Promise<TokenVerifier & { principal(p: JwtPayload): ApiPrincipal }> | undefined;
+  const machine: MachineTokens = {
+    clients,
+    async principal(token) {
+      verifier ??= import('./machine.js').then((m) => {
+        const v = m.createMachineTokenVerifier(config.auth, clients, jwksCache);
+        return {
+          verify: (t: string) => v.verify(t),
+          principal: (p) => m.machinePrincipalFromClaims(p, clients),
+        };
+      });
+      const loaded = await verifier;
+      let payload: JwtPayload;
+      try {
+        payload = await loaded.verify(token);
+      } catch (error) {
+        throw new UnauthenticatedError('the bearer token is not valid', { cause: error });
+      }
+      return loaded.principal(payload);
+    },
+  };
+  return new Authenticator(
+    createTokenVerifier(config.auth, jwksCache),
+    config.groups,
+    clients.length > 0 ? machine : undefined,
+  );
+}
+
 /** Authenticates requests from their `Authorization` header. */
 export class Authenticator {
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly groups: GroupConfig,
+    private readonly machine?: MachineTokens,
   ) {}
+
+  /**
+   * Whether the token is a machine client's: its unverified `client_id` names a configured client. This only
+   * picks the verifier; the machine verifier then checks that claim, the signature and the token use, and a
+   * token it refuses is refused (never retried as a person's).
+   */
+  private isMachineToken(token: string): boolean {
+    if (this.machine === undefined) return false;
+    let clientId: unknown;
+    try {
+      clientId = decomposeUnverifiedJwt(token).payload['client_id'];
+    } catch {
+      return false;
+    }
+    return this.machine.clients.some((c) => c.clientId === clientId);
+  }
 
   /**
    * Verify the bearer token and return the principal.
@@ -139,6 +201,7 @@ export class Authenticator {
     const match = /^Bearer\s+([A-Za-z0-9_\-.=]+)$/i.exec(authorization.trim());
     const token = match?.[1];
     if (!token) throw new UnauthenticatedError('the Authorization header is not a bearer token');
+    if (this.machine && this.isMachineToken(token)) return this.machine.principal(token);
     let payload: JwtPayload;
     try {
       payload = await this.verifier.verify(token);
@@ -155,7 +218,7 @@ export class Authenticator {
  */
 export function requireRole(principal: ApiPrincipal, ...anyOf: Role[]): void {
   if (principal.roles.size === 0) {
-    throw new ForbiddenError('you are signed in but not a member of any cordon group');
+    throw new ForbiddenError('you are signed in but not a member of any cordon group or scope');
   }
   if (!anyOf.some((r) => principal.roles.has(r))) {
     throw new ForbiddenError(`this needs the ${anyOf.join(' or ')} role`);

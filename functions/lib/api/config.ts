@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { CONSOLE_SIGN_IN_ENV, httpsUrl, parseEnvironment } from './environment.js';
 import type { ConsoleAuthView } from './contract.js';
+import { MachineClientsSchema, type MachineClient } from './machine-scopes.js';
 
 /** Which identity provider issues the bearer tokens. */
 export type AuthConfig =
@@ -38,6 +39,8 @@ export type ConsoleAuthConfig = ConsoleAuthView;
 export interface ApiConfig {
   auth: AuthConfig;
   groups: GroupConfig;
+  /** OAuth client-credentials clients allowed to call the API, with their scopes (machine.ts). None when absent. */
+  machineClients?: readonly MachineClient[];
   /** Absent when the hosted sign-in is not configured; the console then says so instead of looping. */
   consoleAuth?: ConsoleAuthConfig;
   /** Default region for links to the Security Hub console. */
@@ -63,6 +66,19 @@ const EnvSchema = z
     CORDON_GROUP_REQUESTERS: z.string().min(1).default('cordon-requesters'),
     CORDON_GROUP_APPROVERS: z.string().min(1).default('cordon-approvers'),
     CORDON_GROUP_VIEWERS: z.string().min(1).default('cordon-viewers'),
+    // JSON: [{"clientId":"…","name":"soar","scopes":["cordon/read","cordon/request"]}] (Terraform machine_clients).
+    CORDON_MACHINE_CLIENTS: z
+      .string()
+      .default('[]')
+      .transform((text, ctx): unknown => {
+        try {
+          return JSON.parse(text);
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'not JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(MachineClientsSchema),
     // /config.json tells the console how to sign in.
     ...CONSOLE_SIGN_IN_ENV,
   })
@@ -97,6 +113,14 @@ const EnvSchema = z
           'console sign-in needs both CORDON_CONSOLE_AUTHORIZE_URL and CORDON_CONSOLE_TOKEN_URL (or neither)',
       });
     }
+    // A machine client that is also the console's client would be both a person and a machine.
+    const human = env.CORDON_AUTH_CLIENT_ID ?? env.CORDON_AUTH_AUDIENCE;
+    if (env.CORDON_MACHINE_CLIENTS.some((c) => c.clientId === human))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CORDON_MACHINE_CLIENTS'],
+        message: "a machine client cannot be the console's client",
+      });
     if (!env.CORDON_AUTH_CLIENT_ID && !env.CORDON_AUTH_AUDIENCE)
       ctx.addIssue({
         code: 'custom',
@@ -145,6 +169,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
       approvers: e.CORDON_GROUP_APPROVERS,
       viewers: e.CORDON_GROUP_VIEWERS,
     },
+    machineClients: e.CORDON_MACHINE_CLIENTS,
     ...(consoleAuth ? { consoleAuth } : {}),
     region: e.AWS_REGION,
     sandbox: false,

@@ -93,6 +93,17 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
       handle: async () => json(200, configView(config)),
     },
     {
+      // Public like /config.json: it describes the API, holds no deployment data, and integrators fetch it
+      // before they have a token. Cached briefly: it changes only with a deploy.
+      method: 'GET',
+      path: '/openapi.json',
+      access: 'public',
+      handle: async () => {
+        const { openApiDocument } = await import('./openapi-document.js');
+        return json(200, openApiDocument(), { 'cache-control': 'public, max-age=300' });
+      },
+    },
+    {
       method: 'GET',
       path: '/me',
       access: readers,

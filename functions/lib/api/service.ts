@@ -4,7 +4,6 @@
  */
 import {
   approveIsolation,
-  evaluateEvent,
   getIsolation,
   listIsolations,
   rejectIsolation,
@@ -59,6 +58,7 @@ export function pipelineApiService(deps: PipelineDeps): IsolationApiService {
     reject: (id, by, reason) => rejectIsolation(deps, id, by, reason),
     release: (id, by, reason, options) => releaseIsolation(deps, id, by, reason, options),
     retry: (id, by, note) => retryIsolation(deps, id, by, note),
-    evaluate: async (event) => evaluateEvent(deps, event),
+    // Loaded on first use: the event schemas and the policy evaluator stay out of the cold start.
+    evaluate: async (event) => (await import('../pipeline/evaluate-event.js')).evaluateEvent(deps, event),
   };
 }

@@ -23,7 +23,7 @@ import { AWS_REGIONS } from './regions.js';
 
 /** The principal as recorded on isolations and Security Hub notes: issuer + subject, and username. */
 export function recordPrincipal(principal: ApiPrincipal): Principal {
-  return { type: 'user', id: principal.id, name: principal.username };
+  return { type: principal.kind, id: principal.id, name: principal.username };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { ACTION_NAMES, getAction } from '../actions/registry.js';
-import { checkGuards, type GuardVerdict } from '../actions/guards.js';
+import { checkGuards } from '../actions/guards.js';
 import {
   ConflictError,
   errorMessage,
@@ -14,15 +14,12 @@ import {
   ValidationError,
 } from '../errors.js';
 import type { Finding, Resource, ResourceType } from '../findings/model.js';
-import { parseCordonEvent, type CordonEvent } from '../findings/index.js';
-import { evaluatePolicy } from '../policy/evaluate.js';
-import type { Decision } from '../policy/model.js';
 import { reportStatus } from '../report/reporter.js';
 import { CORDON_FINDING_ID_PREFIX } from '../report/securityhub-payload.js';
 import type { IsolationPage, IsolationQuery } from '../store/isolations.js';
 import { newIsolationId } from '../store/isolations.js';
 import type { IsolationRecord, IsolationStatus, Principal } from '../store/model.js';
-import { assertAccountAllowed, resourceAccountRefusal } from './account-boundary.js';
+import { assertAccountAllowed } from './account-boundary.js';
 import type { PipelineDeps } from './deps.js';
 import { guardSettings } from './guard-settings.js';
 import { TagsUnavailableError, tagTarget } from './resource-tags.js';
@@ -188,6 +185,10 @@ export async function approveIsolation(
   approver: Principal,
   note?: string,
 ): Promise<IsolationRecord> {
+  // Four eyes means two people: a machine client never approves, whatever role a token or a bug gives it.
+  if (approver.type === 'client') {
+    throw new ForbiddenError('Approval needs a person: a machine client cannot approve.');
+  }
   const record = await deps.store.require(id);
   if (isSamePerson(record.requester, approver)) {
     throw new ForbiddenError('Four eyes: you cannot approve your own isolation request.');
@@ -324,59 +325,6 @@ export function ignoredFindingReason(finding: Finding): string | undefined {
   return undefined;
 }
 
-/** What the policy and the guards say about one finding of an event. */
-export interface FindingEvaluation {
-  finding: Finding;
-  decision: Decision;
-  /** Set when triage would ignore the finding before the policy (see {@link ignoredFindingReason}). */
-  ignored?: string;
-  /** Each planned action with the guard verdict for its resource (on the finding's tags). */
-  actions: { action: string; params: Record<string, unknown>; resource: Resource; guard: GuardVerdict }[];
-}
-
-/** Evaluation of a whole event, without acting. */
-export interface EventEvaluation {
-  kind: CordonEvent['kind'];
-  findings: FindingEvaluation[];
-}
-
-/** The account boundary as a guard verdict (security account, allow-list), or undefined when it allows. */
-function boundaryVerdict(
-  deps: Pick<PipelineDeps, 'policy' | 'config'>,
-  resource: Resource,
-): GuardVerdict | undefined {
-  const refusal = resourceAccountRefusal(resource, deps.policy, deps.config);
-  return refusal === undefined ? undefined : { allowed: false, reason: `${refusal.code}: ${refusal.reason}` };
-}
-
-/**
- * Evaluate an event against the policy and the guards, without any AWS call (API `/policy/evaluate`, replay).
- * @throws UnsupportedEventError when the event is malformed or not a finding event.
- */
-export function evaluateEvent(
-  deps: Pick<PipelineDeps, 'policy' | 'config'>,
-  event: unknown,
-): EventEvaluation {
-  const parsed = parseCordonEvent(event);
-  const guard = guardSettings(deps.policy, deps.config);
-  return {
-    kind: parsed.kind,
-    findings: parsed.findings.map((finding) => {
-      const decision = evaluatePolicy(deps.policy, finding);
-      const ignored = parsed.kind === 'securityhub-custom-action' ? undefined : ignoredFindingReason(finding);
-      return {
-        finding,
-        decision,
-        ...(ignored === undefined ? {} : { ignored }),
-        actions: decision.actions.map((planned) => ({
-          action: planned.action,
-          params: planned.params,
-          resource: planned.resource,
-          guard: boundaryVerdict(deps, planned.resource) ?? checkGuards(planned.resource, guard),
-        })),
-      };
-    }),
-  };
-}
+export type { EventEvaluation, FindingEvaluation } from './evaluate-event.js';
 
 export type { IsolationStatus };

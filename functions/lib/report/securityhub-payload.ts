@@ -60,6 +60,8 @@ export function describePrincipal(principal: Principal): string {
   switch (principal.type) {
     case 'user':
       return truncate(`${name} (subject ${id})`, PRINCIPAL_MAX);
+    case 'client':
+      return truncate(`${name} (machine client ${id})`, PRINCIPAL_MAX);
     case 'custom-action':
       // The ARN is the identifying part: keep it whole and cut the display name when needed.
       return `${truncate(name, Math.max(PRINCIPAL_MAX - id.length - 3, 20))} (${id})`;
@@ -91,9 +93,9 @@ function releaser(record: IsolationRecord): Principal | undefined {
   return undefined;
 }
 
-/** A person or custom action: the principals notes and fields name (policy rules and cordon itself are not). */
+/** A person, machine client or custom action: the principals notes and fields name (not rules nor cordon itself). */
 function isUserInitiated(principal: Principal): boolean {
-  return principal.type === 'user' || principal.type === 'custom-action';
+  return principal.type === 'user' || principal.type === 'client' || principal.type === 'custom-action';
 }
 
 /**

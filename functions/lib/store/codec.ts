@@ -24,7 +24,7 @@ const Status = z.enum(ISOLATION_STATUSES);
 const Opaque = z.record(z.string(), z.unknown());
 
 const PrincipalSchema = z.strictObject({
-  type: z.enum(['policy', 'user', 'custom-action', 'system']),
+  type: z.enum(['policy', 'user', 'custom-action', 'client', 'system']),
   id: z.string(),
   name: z.string(),
 });
@@ -90,7 +90,7 @@ const StepRecordSchema = z.strictObject({
  * A stored resource: the schema its kind states (resources/*.ts `stored`), chosen by its `type`. A type no kind
  * knows is corrupt, like any other unknown shape.
  */
-const ResourceSchema = z.looseObject({ type: z.string() }).transform((value, ctx): Resource => {
+export const ResourceSchema = z.looseObject({ type: z.string() }).transform((value, ctx): Resource => {
   const kind = findKind(value.type);
   if (kind === undefined) {
     ctx.issues.push({ code: 'custom', message: `unknown resource type ${value.type}`, input: value });

@@ -69,9 +69,11 @@ export interface Principal {
   /**
    * `policy`: a policy rule (id = rule name); `user`: a signed-in person (id = JWT subject, name = username);
    * `custom-action`: a Security Hub custom action (id = its ARN; the event does not say who clicked);
+   * `client`: a machine client of the API (id = issuer and OAuth client id, name = its configured name; it can
+   * request, never approve, so four eyes still needs a person);
    * `system`: cordon itself (expiry, lease recovery).
    */
-  type: 'policy' | 'user' | 'custom-action' | 'system';
+  type: 'policy' | 'user' | 'custom-action' | 'client' | 'system';
   id: string;
   name: string;
 }

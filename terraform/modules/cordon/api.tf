@@ -236,3 +236,46 @@ resource "aws_lambda_permission" "console" {
   source_arn     = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
   source_account = local.account_id
 }
+
+# Machine clients (SOAR, ticketing): OAuth 2.0 client credentials against the user pool. The resource server
+# defines the only scopes cordon honours for them, read and request; there is deliberately no approve, reject,
+# release or retry scope, because four eyes means two people. The api function grants a scope only to the client
+# ids listed in CORDON_MACHINE_CLIENTS with that scope (functions/lib/api/machine.ts).
+resource "aws_cognito_resource_server" "this" {
+  count = local.create_user_pool ? 1 : 0
+
+  identifier   = "cordon"
+  name         = "${local.name}-api"
+  user_pool_id = aws_cognito_user_pool.this[0].id
+
+  scope {
+    scope_name        = "read"
+    scope_description = "Read isolations and evaluate the policy (viewer)."
+  }
+
+  scope {
+    scope_name        = "request"
+    scope_description = "Request isolations (requester); a person approves them."
+  }
+}
+
+# A confidential client per machine client: the secret stays in Terraform state and the Cognito console.
+resource "aws_cognito_user_pool_client" "machine" {
+  for_each = local.create_user_pool ? var.machine_clients : {}
+
+  name                                 = "${local.name}-${each.key}"
+  user_pool_id                         = aws_cognito_user_pool.this[0].id
+  generate_secret                      = true
+  allowed_oauth_flows_user_pool_client = true
+  allowed_oauth_flows                  = ["client_credentials"]
+  allowed_oauth_scopes                 = [for s in each.value.scopes : "${aws_cognito_resource_server.this[0].identifier}/${s}"]
+  supported_identity_providers         = ["COGNITO"]
+  explicit_auth_flows                  = ["ALLOW_REFRESH_TOKEN_AUTH"]
+  prevent_user_existence_errors        = "ENABLED"
+  enable_token_revocation              = true
+  access_token_validity                = each.value.token_validity_minutes
+
+  token_validity_units {
+    access_token = "minutes"
+  }
+}

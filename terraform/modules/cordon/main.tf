@@ -142,6 +142,14 @@ locals {
     CORDON_CONSOLE_AUTHORIZE_URL = local.create_user_pool ? "${local.hosted_ui_url}/oauth2/authorize" : var.console_authorize_url
     CORDON_CONSOLE_TOKEN_URL     = local.create_user_pool ? "${local.hosted_ui_url}/oauth2/token" : var.console_token_url
     CORDON_CONSOLE_LOGOUT_URL    = local.create_user_pool ? "${local.hosted_ui_url}/logout" : null
+    # The machine clients and the scopes each may use (functions/lib/api/machine-scopes.ts).
+    CORDON_MACHINE_CLIENTS = length(aws_cognito_user_pool_client.machine) > 0 ? jsonencode([
+      for name, c in aws_cognito_user_pool_client.machine : {
+        clientId = c.id
+        name     = name
+        scopes   = [for s in var.machine_clients[name].scopes : "cordon/${s}"]
+      }
+    ]) : null
   }
 
   # Environment read by functions/lib/console/config.ts: only the token endpoint its Content-Security-Policy

@@ -107,3 +107,13 @@ output "evidence" {
     retention_days = module.evidence_bucket.retention_days
   }
 }
+
+output "machine_client_ids" {
+  description = "OAuth client ids of the machine clients, by name (their secrets: aws cognito-idp describe-user-pool-client)."
+  value       = { for name, c in aws_cognito_user_pool_client.machine : name => c.id }
+}
+
+output "cognito_token_url" {
+  description = "Token endpoint for machine clients' client-credentials grant (null with an external jwt_issuer)."
+  value       = local.create_user_pool ? "${local.hosted_ui_url}/oauth2/token" : null
+}

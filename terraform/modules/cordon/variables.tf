@@ -524,3 +524,27 @@ variable "team_tag_keys" {
     error_message = "team_tag_keys must be tag keys of 1 to 128 letters, digits, spaces and _ . : / = + - @ (no commas)."
   }
 }
+
+variable "machine_clients" {
+  description = "Machine clients (SOAR, ticketing) of the API, by name: OAuth 2.0 client-credentials clients of the Cognito user pool created here, with their scopes (read: viewer; request: requester). There is no approve scope: approval needs a person. Only with the user pool created here (jwt_issuer null)."
+  type = map(object({
+    scopes                 = list(string)
+    token_validity_minutes = optional(number, 60)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name, c in var.machine_clients : can(regex("^[a-z0-9][a-z0-9-]{0,31}$", name))])
+    error_message = "machine_clients names must be 1-32 lowercase letters, digits and hyphens."
+  }
+
+  validation {
+    condition     = alltrue([for c in var.machine_clients : length(c.scopes) > 0 && alltrue([for s in c.scopes : contains(["read", "request"], s)])])
+    error_message = "machine_clients scopes must be read and/or request: approve, reject, release and retry need a person (four eyes)."
+  }
+
+  validation {
+    condition     = alltrue([for c in var.machine_clients : c.token_validity_minutes >= 5 && c.token_validity_minutes <= 1440])
+    error_message = "machine_clients token_validity_minutes must be between 5 and 1440."
+  }
+}
