@@ -16,7 +16,7 @@ function plannedSteps(action: string): { apply: string[]; release: string[] } | 
 }
 
 /** The AWS console's host for a resource's partition (from its ARN, else its region). */
-function consoleHost(region: string, arn: string | undefined): string {
+export function consoleHost(region: string, arn: string | undefined): string {
   const partition =
     arn?.split(':')[1] ??
     (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
@@ -27,7 +27,15 @@ function consoleHost(region: string, arn: string | undefined): string {
 
 /** A link to the AWS console page of a resource of a kind the console knows, or undefined. */
 export function awsConsoleUrl(
-  kind: 'ec2-instance' | 'security-group' | 'snapshot' | 'iam-user' | 'iam-role' | 'vpc',
+  kind:
+    | 'ec2-instance'
+    | 'security-group'
+    | 'snapshot'
+    | 'iam-user'
+    | 'iam-role'
+    | 'vpc'
+    | 's3-bucket'
+    | 's3-object',
   id: string,
   region: string,
   arn?: string,
@@ -43,6 +51,12 @@ export function awsConsoleUrl(
       return `${host}/ec2/home?region=${region}#SnapshotDetails:snapshotId=${q}`;
     case 'vpc':
       return `${host}/vpcconsole/home?region=${region}#VpcDetails:VpcId=${q}`;
+    case 's3-bucket':
+      return `${host.replace(`${region}.`, '')}/s3/buckets/${q}?region=${region}`;
+    case 's3-object': {
+      const [bucket = '', ...key] = id.split('/');
+      return `${host.replace(`${region}.`, '')}/s3/object/${bucket}?region=${region}&prefix=${encodeURIComponent(key.join('/'))}`;
+    }
     case 'iam-user':
       return `${host.replace(`${region}.`, '')}/iam/home#/users/details/${q}`;
     case 'iam-role':
@@ -147,7 +161,12 @@ export function resourceContext(r: Isolation): HTMLElement {
   const enis =
     'networkInterfaces' in res && Array.isArray(res.networkInterfaces) ? res.networkInterfaces : [];
   const kind =
-    res.type === 'ec2-instance' || res.type === 'iam-user' || res.type === 'iam-role' ? res.type : undefined;
+    res.type === 'ec2-instance' ||
+    res.type === 'iam-user' ||
+    res.type === 'iam-role' ||
+    res.type === 's3-bucket'
+      ? res.type
+      : undefined;
   const groupLinks = (ids: readonly string[]): HTMLElement =>
     h(
       'ul',
@@ -239,7 +258,11 @@ export function planContext(
     params ? h('div', {}, h('strong', {}, 'Parameters'), params) : h('p', {}, 'No parameters.'),
     irreversible.length > 0
       ? h('p', { class: 'alert alert-warn' }, `Irreversible once run: ${irreversible.join(', ')}.`)
-      : h('p', { class: 'hint' }, 'Every step is undone by Release.'),
+      : h(
+          'p',
+          { class: 'hint' },
+          `No irreversible parameter is on. Release runs: ${steps ? steps.release.join(', ') : "the action's release steps"}.`,
+        ),
   );
 }
 
@@ -277,5 +300,57 @@ export function requestContext(r: Isolation, expiresAt: string | undefined): HTM
         r.status === 'PENDING_APPROVAL' ? h('span', {}, stamp(expiresAt), ' ', countdown) : undefined,
       ],
     ]),
+  );
+}
+
+/**
+ * The evidence cordon collected after containment (issue 17): where the manifest is and its SHA-256. Listing the
+ * artifacts and verifying them needs the manifest from S3, which the API does not read: `cordon evidence verify`.
+ */
+export function evidenceContext(r: Isolation): HTMLElement | null {
+  const e = r.evidence;
+  if (!e) return null;
+  if (e.status === 'failed')
+    return section(
+      'context-evidence',
+      'Evidence',
+      h(
+        'p',
+        { class: 'alert alert-error' },
+        `Collection failed at ${e.at}: ${e.error.code}: ${e.error.message}`,
+      ),
+    );
+  const location = `${e.bucket}/${e.manifestKey}`;
+  return section(
+    'context-evidence',
+    'Evidence',
+    dl([
+      [
+        'Manifest',
+        idWithLinks(`s3://${location}`, 'manifest location', awsConsoleUrl('s3-object', location, r.region)),
+      ],
+      [
+        'Manifest SHA-256',
+        h(
+          'span',
+          {},
+          h('code', { id: 'evidence-sha256' }, e.manifestSha256),
+          ' ',
+          copyButton(e.manifestSha256, 'manifest SHA-256'),
+        ),
+      ],
+      ['Artifacts', `${e.collected} collected, ${e.failed} failed`],
+      ['Collected at', stamp(e.at)],
+    ]),
+    h(
+      'p',
+      { class: 'hint' },
+      'Verify every artifact against the manifest: ',
+      h(
+        'code',
+        { id: 'evidence-verify' },
+        `cordon evidence verify ${r.id} --bucket ${e.bucket} --manifest-sha256 ${e.manifestSha256}`,
+      ),
+    ),
   );
 }

@@ -1,7 +1,14 @@
 /** The isolation detail view: facts, decision buttons, step timelines, audit trail and before-state. */
 import { releasePanel } from './release.js';
 import { api } from './api.js';
-import { findingContext, planContext, requestContext, resourceContext } from './context.js';
+import {
+  consoleHost,
+  evidenceContext,
+  findingContext,
+  planContext,
+  requestContext,
+  resourceContext,
+} from './context.js';
 import { h, replace, stamp } from './dom.js';
 import { exportButtons } from './export.js';
 import { can, config, main, me, scheduleRefresh, type Isolation } from './state.js';
@@ -13,7 +20,7 @@ function securityHubLink(r: Isolation): HTMLElement | null {
   if (!r.securityHub) return null;
   // The Security Hub console's findings search, filtered on this finding's Id (the value is encoded twice).
   const search = `Id=%5Coperator%5C%3AEQUALS%5C%3A${encodeURIComponent(r.securityHub.id)}`;
-  const url = `https://${r.region}.console.aws.amazon.com/securityhub/home?region=${r.region}#/findings?search=${encodeURIComponent(search)}`;
+  const url = `${consoleHost(r.region, r.securityHub.productArn)}/securityhub/home?region=${r.region}#/findings?search=${encodeURIComponent(search)}`;
   return h(
     'a',
     { href: url, target: '_blank', rel: 'noopener noreferrer' },
@@ -182,6 +189,7 @@ export async function showDetail(id: string): Promise<void> {
       findingContext(r),
       resourceContext(r),
       planContext(r, params, irreversible),
+      evidenceContext(r),
       irreversible.length > 0 && r.status === 'PENDING_APPROVAL'
         ? h(
             'p',

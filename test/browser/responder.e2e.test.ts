@@ -173,6 +173,7 @@ describe('Console: what a responder needs, in Chromium', () => {
     await alice.click('#withdraw');
     await alice.waitForFunction(() => document.getElementById('detail-status')?.textContent === 'REJECTED');
     const focused = await alice.evaluate(() => document.activeElement?.id);
+    const announced = await alice.textContent('#status-announcer');
     const stored = await current().env.deps.store.get(aliceId);
 
     // Act 2: bob opens his own
@@ -191,6 +192,7 @@ describe('Console: what a responder needs, in Chromium', () => {
     expect(stored?.status).toBe('REJECTED');
     expect(stored?.audit.at(-1)?.note).toBe('Withdrawn: Raised by mistake: wrong user');
     expect(focused).toBe('detail-status');
+    expect(announced).toBe('Status changed from PENDING APPROVAL to REJECTED.');
     expect(approveButtons).toBe(0);
     expect(why).toContain('four eyes');
     expect(nav).not.toContain('Request');
@@ -236,6 +238,24 @@ describe('Console: what a responder needs, in Chromium', () => {
     const summaryDownload = bob.waitForEvent('download');
     await bob.click('#export-md');
     const summary = readFileSync(await (await summaryDownload).path(), 'utf8');
+    const link = await bob.getAttribute('#context-resource a[href^="https://"]', 'href');
+
+    // Act 4: the evidence of a contained record
+    // The sandbox has no evidence bucket, so the record is given the reference the collector would store.
+    const evidence = {
+      status: 'stored' as const,
+      bucket: 'cordon-evidence-test',
+      manifestKey: `${named.id}/manifest.json`,
+      manifestSha256: 'a'.repeat(64),
+      collected: 4,
+      failed: 0,
+      at: new Date().toISOString(),
+    };
+    await s.env.deps.store.saveEvidence(named.id, evidence, evidence.at);
+    await bob.reload();
+    await bob.waitForSelector('#evidence-sha256');
+    const sha = await bob.textContent('#evidence-sha256');
+    const verify = await bob.textContent('#evidence-verify');
 
     // Assess
     expect(names.length).toBeGreaterThan(0);
@@ -246,6 +266,12 @@ describe('Console: what a responder needs, in Chromium', () => {
     expect(waiting.sort()).toEqual(expected.sort());
     expect(summary).toContain(`# Incident summary: ${named.resource.type}`);
     expect(summary).toContain('## Timeline (UTC)');
+    expect(link).toContain(`${s.env.config.region}.console.aws.amazon.com`);
+    expect(link).toContain(encodeURIComponent(named.resource.id));
+    expect(sha).toBe(evidence.manifestSha256);
+    expect(verify).toBe(
+      `cordon evidence verify ${named.id} --bucket ${evidence.bucket} --manifest-sha256 ${evidence.manifestSha256}`,
+    );
     expect(pageErrors).toEqual([]);
   }, 120_000);
 
@@ -268,7 +294,11 @@ describe('Console: what a responder needs, in Chromium', () => {
         const width = document.documentElement.clientWidth;
         if (document.documentElement.scrollWidth <= width) return [];
         return [...document.querySelectorAll('body *')]
-          .filter((e) => e.getBoundingClientRect().right > width + 0.5 && !e.parentElement?.closest('.table-scroll, table, pre'))
+          .filter(
+            (e) =>
+              e.getBoundingClientRect().right > width + 0.5 &&
+              !e.parentElement?.closest('.table-scroll, table, pre'),
+          )
           .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`)
           .slice(0, 8);
       });
