@@ -304,6 +304,12 @@ describe('Console: what a responder needs, in Chromium', () => {
       });
     }
     await bob.screenshot({ path: join(OUTPUT, 'console-390-dark.png'), fullPage: true });
+    await bob.goto(`${s.url}/#/outbox`);
+    await bob.waitForSelector('#main h2');
+    const outboxLinks = await bob.locator('.outbox-links a').count();
+    const outboxOverflow = await bob.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     const background = await bob.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     await bob.emulateMedia({ colorScheme: 'light' });
     const light = await bob.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
@@ -315,6 +321,8 @@ describe('Console: what a responder needs, in Chromium', () => {
       [`#/isolations/${encodeURIComponent(any.id)}`]: [],
       '#/request': [],
     });
+    expect(outboxLinks).toBeGreaterThan(0);
+    expect(outboxOverflow).toBe(0);
     expect(background).toBe('rgb(13, 17, 23)');
     expect(light).toBe('rgb(255, 255, 255)');
     expect(pageErrors).toEqual([]);
