@@ -15,6 +15,7 @@ import { CreateUserCommand } from '@aws-sdk/client-iam';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAction } from '../../functions/lib/actions/registry.js';
+import { newIsolationId } from '../../functions/lib/store/items.js';
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
 import { SANDBOX_MEMBER_ACCOUNT } from '../../scripts/sandbox/environment.js';
@@ -325,6 +326,53 @@ describe('Console: what a responder needs, in Chromium', () => {
     expect(outboxOverflow).toBe(0);
     expect(background).toBe('rgb(13, 17, 23)');
     expect(light).toBe('rgb(255, 255, 255)');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it('pages past 100 records and searches across the loaded pages', async () => {
+    // Prepare: 101 pending requests by one requester, written straight to the store (cheaper than the API)
+    const s = current();
+    const bob = await as('bob');
+    const base = Date.now();
+    for (let batch = 0; batch < 101; batch += 20) {
+      await Promise.all(
+        Array.from({ length: Math.min(20, 101 - batch) }, (_, i) => {
+          const n = batch + i;
+          const now = new Date(base + n);
+          return s.env.deps.store.create(
+            {
+              resource: {
+                type: 'iam-user',
+                id: `pager-${n}`,
+                userName: `pager-${n}`,
+                accountId: SANDBOX_MEMBER_ACCOUNT,
+                region: s.env.config.region,
+                tags: {},
+              },
+              action: 'isolate-iam-user',
+              params: {},
+              mode: 'manual',
+              status: 'PENDING_APPROVAL',
+              requester: { type: 'user', id: 'https://issuer#pager', name: 'pager' },
+              reason: 'Paging through many pending requests',
+            },
+            { id: newIsolationId(now), now },
+          );
+        }),
+      );
+    }
+
+    // Act
+    await bob.goto(`${s.url}/#/isolations?q=pager`);
+    await bob.waitForSelector('#load-more');
+    const first = await bob.locator('#list-results tbody tr').count();
+    await bob.click('#load-more');
+    await bob.waitForFunction(() => document.querySelectorAll('#list-results tbody tr').length > 100);
+    const all = await bob.locator('#list-results tbody tr').count();
+
+    // Assess: the first page is 100 records, all the requester's; the next page brings the 101st
+    expect(first).toBe(100);
+    expect(all).toBe(101);
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });
