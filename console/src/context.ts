@@ -114,6 +114,15 @@ function section(id: string, title: string, ...children: Child[]): HTMLElement {
   );
 }
 
+/** The GuardDuty finding's id, linked to its page in the GuardDuty console (partition-aware), with a copy button. */
+function guardDutyLink(r: Isolation): HTMLElement | undefined {
+  const key = r.findingKey ?? r.finding?.key ?? '';
+  const id = /:detector\/[^/]+\/finding\/([^/]+)$/.exec(key)?.[1];
+  if (!id) return undefined;
+  const url = `${consoleHost(r.region, key)}/guardduty/home?region=${r.region}#/findings?macros=current&fId=${encodeURIComponent(id)}`;
+  return h('span', { id: 'finding-id' }, idWithLinks(id, 'GuardDuty finding', url));
+}
+
 /** The finding: title, type, severity, first and last seen, count, and what cordon recorded of it. */
 export function findingContext(r: Isolation): HTMLElement | null {
   const f = r.finding;
@@ -133,6 +142,7 @@ export function findingContext(r: Isolation): HTMLElement | null {
         ),
       ],
       ['Source', `${f.productName} (${f.source})`],
+      ['Finding id', guardDutyLink(r)],
       ['First seen', stamp(f.firstSeenAt ?? f.createdAt)],
       ['Last seen', stamp(r.trigger?.updatedAt)],
       ['Count', r.trigger?.count],

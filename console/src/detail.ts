@@ -3,6 +3,7 @@ import { releasePanel } from './release.js';
 import { api } from './api.js';
 import {
   consoleHost,
+  idWithLinks,
   evidenceContext,
   findingContext,
   planContext,
@@ -167,7 +168,7 @@ export async function showDetail(id: string): Promise<void> {
         ? h('p', { class: 'alert alert-warn' }, 'Emergency isolation: approval was skipped by an approver.')
         : null,
       dl([
-        ['Isolation id', h('code', {}, r.id)],
+        ['Isolation id', idWithLinks(r.id, 'isolation id', undefined)],
         ['Account / region', `${r.accountId} / ${r.region}`],
         ['Action', r.action],
         ['Parameters', r.status === 'PENDING_APPROVAL' ? undefined : params],

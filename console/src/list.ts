@@ -155,6 +155,8 @@ export async function showList(): Promise<void> {
   };
   auto.addEventListener('change', () => (auto.checked ? void load(false) : stopRefresh()));
   const renderRows = (): void => {
+    // Says which query the rows answer (tests and scripts wait on it rather than on any table).
+    results.setAttribute('data-query', params.toString());
     const shown = items.filter((r) => matches(r, params));
     const count = h(
       'p',

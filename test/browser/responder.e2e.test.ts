@@ -137,6 +137,7 @@ describe('Console: what a responder needs, in Chromium', () => {
     const requestedBy = await bob.textContent('#requested-by');
     const countdown = (await bob.textContent('#expiry-countdown')) ?? '';
     const before = (await bob.textContent('#before-state')) ?? '';
+    const findingLink = await bob.getAttribute('#finding-id a', 'href');
     const times = await bob
       .locator('#detail time')
       .evaluateAll((els) =>
@@ -148,6 +149,8 @@ describe('Console: what a responder needs, in Chromium', () => {
     expect(finding).toContain(record.finding.type);
     expect(finding).toContain(record.finding.severity.label);
     expect(raw).toContain(record.finding.type);
+    expect(findingLink).toMatch(/^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/guardduty\/home\?region=/);
+    expect(findingLink).toContain(`fId=${record.findingKey?.split('/').at(-1) ?? ''}`);
     expect(name).toBe(record.resource.tags['Name'] ?? '(no Name tag)');
     expect(steps).toEqual([...planned]);
     expect(requestedBy).toContain(record.requester.name);
@@ -216,8 +219,13 @@ describe('Console: what a responder needs, in Chromium', () => {
     await bob.waitForSelector('#filter-q');
     await bob.fill('#filter-q', tag);
     await bob.click('#filter-submit');
-    await bob.waitForFunction(() => location.hash.includes('q='));
-    await bob.waitForSelector('#list-results tbody tr');
+    // The filtered list has rendered when every row carries the tag (the unfiltered one had other rows).
+    await bob.waitForFunction((t) => {
+      const cells = [...document.querySelectorAll('#list-results td.col-name')];
+      return (
+        location.hash.includes('q=') && cells.length > 0 && cells.every((c) => c.textContent?.includes(t))
+      );
+    }, tag);
     const names = await bob.locator('#list-results td.col-name').allTextContents();
     const headers = await bob.locator('#list-results th').allTextContents();
     const download = bob.waitForEvent('download');
@@ -226,7 +234,7 @@ describe('Console: what a responder needs, in Chromium', () => {
 
     // Act 2: waiting for me
     await bob.goto(`${s.url}/#/isolations?mine=1`);
-    await bob.waitForSelector('#list-count');
+    await bob.waitForSelector('#list-results[data-query="mine=1"]');
     const waiting = await bob
       .locator('#list-results tbody tr')
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id') ?? ''));
@@ -287,9 +295,15 @@ describe('Console: what a responder needs, in Chromium', () => {
 
     // Act
     const overflow: Record<string, string[]> = {};
-    for (const hash of ['#/isolations', `#/isolations/${encodeURIComponent(any.id)}`, '#/request']) {
+    // Each page with an element that only it renders, so the measure is never of the page before.
+    const views: [string, string][] = [
+      ['#/isolations', '#list-results[data-query=""] tbody tr'],
+      [`#/isolations/${encodeURIComponent(any.id)}`, '#detail-status'],
+      ['#/request', '#submit-request'],
+    ];
+    for (const [hash, ready] of views) {
       await bob.goto(`${s.url}/${hash}`);
-      await bob.waitForSelector('#main h2');
+      await bob.waitForSelector(ready);
       // The elements reaching past the right edge, named, so a failure says what overflows.
       overflow[hash] = await bob.evaluate(() => {
         const width = document.documentElement.clientWidth;
@@ -306,7 +320,7 @@ describe('Console: what a responder needs, in Chromium', () => {
     }
     await bob.screenshot({ path: join(OUTPUT, 'console-390-dark.png'), fullPage: true });
     await bob.goto(`${s.url}/#/outbox`);
-    await bob.waitForSelector('#main h2');
+    await bob.waitForSelector('.outbox');
     const outboxLinks = await bob.locator('.outbox-links a').count();
     const outboxOverflow = await bob.evaluate(
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
@@ -364,7 +378,7 @@ describe('Console: what a responder needs, in Chromium', () => {
 
     // Act
     await bob.goto(`${s.url}/#/isolations?q=pager`);
-    await bob.waitForSelector('#load-more');
+    await bob.waitForSelector('#list-results[data-query="q=pager"] #load-more');
     const first = await bob.locator('#list-results tbody tr').count();
     await bob.click('#load-more');
     await bob.waitForFunction(() => document.querySelectorAll('#list-results tbody tr').length > 100);
