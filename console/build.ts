@@ -12,13 +12,20 @@ import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadActions } from '../functions/lib/actions/registry.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const GENERATED_PATH = resolve(here, '..', 'functions', 'lib', 'console', 'assets.generated.ts');
 
 /** Bundle the console and return the generated module's source. */
 export async function renderConsoleModule(): Promise<string> {
+  // Each action's step names live in its definition (step code), which neither the api nor the console Lambda
+  // loads: the build reads them once and the console shows an approver the steps approval will run.
+  const steps = Object.fromEntries(
+    (await loadActions()).map((a) => [a.name, { apply: [...a.steps.apply], release: [...a.steps.release] }]),
+  );
   const result = await build({
+    define: { __CORDON_ACTION_STEPS__: JSON.stringify(steps) },
     entryPoints: [join(here, 'src', 'main.ts')],
     bundle: true,
     format: 'esm',

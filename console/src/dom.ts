@@ -49,9 +49,17 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return el as T;
 }
 
-/** Human-readable local time for an ISO timestamp. */
+/** An ISO timestamp as ISO 8601 in UTC to the second (`2026-12-05T21:05:56Z`): the same everywhere in the console. */
 export function when(iso: unknown): string {
   if (typeof iso !== 'string') return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19)}Z`;
+}
+
+/** A `<time>` showing {@link when}, with the reader's local time on hover (and for assistive technology). */
+export function stamp(iso: unknown): HTMLElement | string {
+  if (typeof iso !== 'string') return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return h('time', { datetime: iso, title: `Local time: ${d.toLocaleString()}` }, when(iso));
 }

@@ -16,20 +16,22 @@ import { showList } from './list.js';
 import { showPolicy } from './policy.js';
 import { showRequest } from './request.js';
 import { showOutbox, showSimulate } from './sandbox.js';
-import { config, main, me, setConfig, setMe, stopRefresh, type Me } from './state.js';
+import { can, config, main, me, setConfig, setMe, stopRefresh, type Me } from './state.js';
 import { errorBox } from './widgets.js';
 
 // zod would probe for `new Function` to compile parsers; the Content-Security-Policy forbids eval, and the probe
 // would log a CSP violation. The interpreted parsers are fast enough for the console's few answers.
 z.config({ jitless: true });
 
+/** Requesters and approvers act; a viewer only reads (the API refuses them anyway: 403). */
+const mayAct = (): boolean => can('requester') || can('approver');
+
 function renderNav(): void {
-  const links: [string, string][] = [
-    ['#/isolations', 'Isolations'],
-    ['#/request', 'Request'],
-    ['#/policy', 'Policy playground'],
-  ];
-  if (config().sandbox) links.push(['#/simulate', 'Simulate finding'], ['#/outbox', 'Security Hub outbox']);
+  const links: [string, string][] = [['#/isolations', 'Isolations']];
+  if (mayAct()) links.push(['#/request', 'Request']);
+  links.push(['#/policy', 'Policy playground']);
+  if (config().sandbox && mayAct()) links.push(['#/simulate', 'Simulate finding']);
+  if (config().sandbox) links.push(['#/outbox', 'Security Hub outbox']);
   const current = location.hash.split('?')[0] ?? '';
   replace(
     byId('nav'),
@@ -51,6 +53,16 @@ async function route(): Promise<void> {
   const detail = /^#\/isolations\/([^?]+)$/.exec(hash);
   if (detail?.[1]) await showDetail(decodeURIComponent(detail[1]));
   else if (hash.startsWith('#/isolations')) await showList();
+  else if ((hash.startsWith('#/request') || hash.startsWith('#/simulate')) && !mayAct())
+    replace(
+      main(),
+      h('h2', {}, 'Not available'),
+      h(
+        'p',
+        { id: 'viewer-notice', class: 'alert' },
+        'You sign in as a viewer: requesting and simulating need the requesters or approvers group.',
+      ),
+    );
   else if (hash.startsWith('#/request')) showRequest();
   else if (hash.startsWith('#/policy')) await showPolicy();
   else if (hash.startsWith('#/simulate') && config().sandbox) await showSimulate();

@@ -105,9 +105,27 @@ export async function showOutbox(): Promise<void> {
         : h(
             'ol',
             { class: 'outbox' },
-            ...data.entries.map((e) =>
-              h('li', {}, h('pre', { class: 'json', tabindex: 0 }, JSON.stringify(e, null, 2))),
-            ),
+            ...data.entries.map((e) => {
+              const text = JSON.stringify(e, null, 2);
+              // Each isolation the write-back is about, linked to its detail view.
+              const ids = [...new Set(text.match(/iso-\d{14,17}-[0-9a-f]{6,32}/g) ?? [])];
+              return h(
+                'li',
+                {},
+                ids.length > 0
+                  ? h(
+                      'p',
+                      { class: 'outbox-links' },
+                      'Isolation: ',
+                      ...ids.flatMap((id, i) => [
+                        i > 0 ? ', ' : '',
+                        h('a', { href: `#/isolations/${encodeURIComponent(id)}` }, id),
+                      ]),
+                    )
+                  : null,
+                h('pre', { class: 'json wrap', tabindex: 0 }, text),
+              );
+            }),
           ),
     );
   } catch (error) {

@@ -43,7 +43,7 @@ export function stopRefresh(): void {
   refreshTimer = undefined;
 }
 
-export function scheduleRefresh(fn: () => void): void {
+export function scheduleRefresh(fn: () => void, ms = REFRESH_MS): void {
   stopRefresh();
-  refreshTimer = window.setTimeout(fn, REFRESH_MS);
+  refreshTimer = window.setTimeout(fn, ms);
 }

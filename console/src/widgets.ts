@@ -1,7 +1,7 @@
 /** Shared view pieces: status badges, error boxes, labelled form fields, fact lists and step timelines. */
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
 import { ApiError } from './api.js';
-import { h, when, type Child } from './dom.js';
+import { h, stamp, type Child } from './dom.js';
 
 export function badge(status: string): HTMLElement {
   return h(
@@ -61,16 +61,19 @@ export function steps(title: string, list: IsolationRecord['steps']): HTMLElemen
     h(
       'ol',
       { class: 'timeline' },
-      ...list.map((s) =>
-        h(
-          'li',
-          { class: `step step-${s.status}` },
-          h('span', { class: `badge badge-step-${s.status}` }, s.status),
-          h('strong', {}, ` ${s.name}`),
-          h('p', {}, s.detail),
-          h('time', { datetime: s.at }, when(s.at)),
+      // Ordered by time: a resumed run records its steps again, and the timeline must read in order.
+      ...[...list]
+        .sort((a, b) => a.at.localeCompare(b.at))
+        .map((s) =>
+          h(
+            'li',
+            { class: `step step-${s.status}` },
+            h('span', { class: `badge badge-step-${s.status}` }, s.status),
+            h('strong', {}, ` ${s.name}`),
+            h('p', {}, s.detail),
+            stamp(s.at),
+          ),
         ),
-      ),
     ),
   );
 }

@@ -79,6 +79,21 @@ const ROUTES: RouteCase[] = [
     expected: (caller) => ({ anonymous: 401, viewer: 403, requester: 403, approver: 200 })[caller],
   },
   {
+    name: 'POST /isolations/{id}/withdraw',
+    method: 'POST',
+    path: (id) => `/isolations/${id}/withdraw`,
+    body: () => ({ reason: 'Raised by mistake: wrong instance' }),
+    onRecord: true,
+    // Only the requester withdraws their own pending request.
+    expected: (caller, ownership) =>
+      ({
+        anonymous: 401,
+        viewer: 403,
+        requester: ownership === 'own' ? 200 : 403,
+        approver: ownership === 'own' ? 200 : 403,
+      })[caller],
+  },
+  {
     name: 'POST /isolations/{id}/release',
     method: 'POST',
     path: (id) => `/isolations/${id}/release`,

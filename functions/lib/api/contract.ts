@@ -219,7 +219,11 @@ export const AllowedView = z.object({
 export type AllowedView = z.infer<typeof AllowedView>;
 
 /** `GET /isolations/{id}` and every answer that returns a record: the record and what the caller may do. */
-export type IsolationView = IsolationRecord & { allowed: AllowedView };
+export type IsolationView = IsolationRecord & {
+  allowed: AllowedView;
+  /** `GET /isolations/{id}` of a pending record: when the expiry sweep will mark it EXPIRED (policy setting). */
+  approvalExpiresAt?: string;
+};
 
 /** `GET /isolations`: a page, newest first; pass `cursor` back for the next one. */
 export interface IsolationListView {

@@ -158,8 +158,12 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
       path: '/isolations/{id}',
       access: readers,
       handle: async (ctx) => {
-        const p = requirePrincipal(ctx);
-        return json(200, view(await service.get(idParam(ctx)), p));
+        const r = await service.get(idParam(ctx));
+        const m = r.status === 'PENDING_APPROVAL' ? service.approvalExpiryMinutes : undefined;
+        // The sweep expires a pending record older than the policy's approvalExpiryMinutes (pipeline/expire.ts).
+        const approvalExpiresAt =
+          m === undefined ? m : new Date(Date.parse(r.createdAt) + m * 6e4).toISOString();
+        return json(200, { ...view(r, requirePrincipal(ctx)), approvalExpiresAt });
       },
     },
     {
@@ -186,6 +190,19 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
         const p = requirePrincipal(ctx);
         const body = parseOrThrow(ReasonBody, ctx.body ?? {});
         return json(200, view(await service.reject(idParam(ctx), recordPrincipal(p), body.reason), p));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/isolations/{id}/withdraw',
+      access: ['requester', 'approver'],
+      handle: async (ctx) => {
+        const p = requirePrincipal(ctx);
+        const id = idParam(ctx);
+        const { reason } = parseOrThrow(ReasonBody, ctx.body ?? {});
+        if (!isRequester(await service.get(id), p)) throw new ForbiddenError('not your request');
+        // Recorded as REJECTED by the requester (the pipeline refuses it unless the record is still pending).
+        return json(200, view(await service.reject(id, recordPrincipal(p), `Withdrawn: ${reason}`), p));
       },
     },
     {

@@ -186,6 +186,13 @@ const OPERATIONS: Record<string, OperationSpec> = {
     requestBody: jsonBody(ReasonBody),
     responses: { ...ok(200, 'Rejected.', IsolationView), ...problems(400, 401, 403, 404, 409, 413, 415) },
   },
+  'POST /isolations/{id}/withdraw': {
+    operationId: 'withdrawIsolation',
+    summary: 'Withdraw your own pending request (recorded as rejected by you)',
+    requestParams: idPath,
+    requestBody: jsonBody(ReasonBody),
+    responses: { ...ok(200, 'Withdrawn.', IsolationView), ...problems(400, 401, 403, 404, 409, 413, 415) },
+  },
   'POST /isolations/{id}/release': {
     operationId: 'releaseIsolation',
     summary: 'Release a contained resource: put back exactly what cordon changed',

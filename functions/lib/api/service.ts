@@ -37,6 +37,8 @@ export interface IsolationApiService {
   retry(id: string, by: Principal, note?: string): Promise<IsolationRecord>;
   /** Evaluate a pasted finding event against the policy, without acting. */
   evaluate(event: unknown): Promise<EventEvaluation>;
+  /** The policy's `approvalExpiryMinutes`, so the detail view can show when a pending request expires. */
+  approvalExpiryMinutes?: number;
 }
 
 /** The production service: the pipeline operations over the injected dependencies. */
@@ -60,5 +62,6 @@ export function pipelineApiService(deps: PipelineDeps): IsolationApiService {
     retry: (id, by, note) => retryIsolation(deps, id, by, note),
     // Loaded on first use: the event schemas and the policy evaluator stay out of the cold start.
     evaluate: async (event) => (await import('../pipeline/evaluate-event.js')).evaluateEvent(deps, event),
+    approvalExpiryMinutes: deps.policy.settings.approvalExpiryMinutes,
   };
 }
