@@ -81,7 +81,9 @@ describe('AWS: cross-account member clients', () => {
       endpoint: moto.endpoint,
       securityCredentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
       maxAttempts: 1,
-      instrument: (client) => created.push(client.constructor.name),
+      // The modular clients (aws/modular.ts) are the SDK's `<Service>Client` classes, bound.
+      instrument: (client) =>
+        created.push(client.constructor.name.replace(/^bound /, '').replace(/Client$/, '')),
     });
 
     // Act
