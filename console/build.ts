@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadActions } from '../functions/lib/actions/registry.js';
+import { KINDS } from '../functions/lib/resources/registry.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const GENERATED_PATH = resolve(here, '..', 'functions', 'lib', 'console', 'assets.generated.ts');
@@ -25,7 +26,13 @@ export async function renderConsoleModule(): Promise<string> {
     (await loadActions()).map((a) => [a.name, { apply: [...a.steps.apply], release: [...a.steps.release] }]),
   );
   const result = await build({
-    define: { __CORDON_ACTION_STEPS__: JSON.stringify(steps) },
+    define: {
+      __CORDON_ACTION_STEPS__: JSON.stringify(steps),
+      // Each kind's AWS console page, declared once in its kind module (functions/lib/resources/).
+      __CORDON_CONSOLE_PAGES__: JSON.stringify(
+        Object.fromEntries(KINDS.flatMap((k) => (k.consolePage ? [[k.type, k.consolePage]] : []))),
+      ),
+    },
     entryPoints: [join(here, 'src', 'main.ts')],
     bundle: true,
     format: 'esm',

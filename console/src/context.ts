@@ -25,17 +25,23 @@ export function consoleHost(region: string, arn: string | undefined): string {
   return `https://${region}.console.aws.amazon.com`;
 }
 
-/** A link to the AWS console page of a resource of a kind the console knows, or undefined. */
+/** The AWS console page of a resource, as its kind declares it (consolePage), or undefined. */
+export function resourceConsoleUrl(
+  type: string,
+  id: string,
+  region: string,
+  arn?: string,
+): string | undefined {
+  const page = typeof __CORDON_CONSOLE_PAGES__ === 'undefined' ? undefined : __CORDON_CONSOLE_PAGES__[type];
+  if (!page) return undefined;
+  const host = consoleHost(region, arn);
+  const path = page.path.replaceAll('{region}', region).replaceAll('{id}', encodeURIComponent(id));
+  return `${page.global === true ? host.replace(`${region}.`, '') : host}${path}`;
+}
+
+/** A link to the AWS console page of a part of a resource (group, snapshot, VPC, evidence object). */
 export function awsConsoleUrl(
-  kind:
-    | 'ec2-instance'
-    | 'security-group'
-    | 'snapshot'
-    | 'iam-user'
-    | 'iam-role'
-    | 'vpc'
-    | 's3-bucket'
-    | 's3-object',
+  kind: 'security-group' | 'snapshot' | 'vpc' | 's3-object',
   id: string,
   region: string,
   arn?: string,
@@ -43,24 +49,16 @@ export function awsConsoleUrl(
   const host = consoleHost(region, arn);
   const q = encodeURIComponent(id);
   switch (kind) {
-    case 'ec2-instance':
-      return `${host}/ec2/home?region=${region}#InstanceDetails:instanceId=${q}`;
     case 'security-group':
       return `${host}/ec2/home?region=${region}#SecurityGroup:groupId=${q}`;
     case 'snapshot':
       return `${host}/ec2/home?region=${region}#SnapshotDetails:snapshotId=${q}`;
     case 'vpc':
       return `${host}/vpcconsole/home?region=${region}#VpcDetails:VpcId=${q}`;
-    case 's3-bucket':
-      return `${host.replace(`${region}.`, '')}/s3/buckets/${q}?region=${region}`;
     case 's3-object': {
       const [bucket = '', ...key] = id.split('/');
       return `${host.replace(`${region}.`, '')}/s3/object/${bucket}?region=${region}&prefix=${encodeURIComponent(key.join('/'))}`;
     }
-    case 'iam-user':
-      return `${host.replace(`${region}.`, '')}/iam/home#/users/details/${q}`;
-    case 'iam-role':
-      return `${host.replace(`${region}.`, '')}/iam/home#/roles/details/${q}`;
   }
 }
 
@@ -105,7 +103,7 @@ export function idWithLinks(id: string, label: string, url: string | undefined):
   );
 }
 
-function section(id: string, title: string, ...children: Child[]): HTMLElement {
+export function section(id: string, title: string, ...children: Child[]): HTMLElement {
   return h(
     'section',
     { id, class: 'context', 'aria-labelledby': `${id}-title` },
@@ -170,13 +168,6 @@ export function resourceContext(r: Isolation): HTMLElement {
   const groups = 'securityGroupIds' in res && Array.isArray(res.securityGroupIds) ? res.securityGroupIds : [];
   const enis =
     'networkInterfaces' in res && Array.isArray(res.networkInterfaces) ? res.networkInterfaces : [];
-  const kind =
-    res.type === 'ec2-instance' ||
-    res.type === 'iam-user' ||
-    res.type === 'iam-role' ||
-    res.type === 's3-bucket'
-      ? res.type
-      : undefined;
   const groupLinks = (ids: readonly string[]): HTMLElement =>
     h(
       'ul',
@@ -193,10 +184,7 @@ export function resourceContext(r: Isolation): HTMLElement {
     'context-resource',
     'Resource',
     dl([
-      [
-        'Id',
-        idWithLinks(res.id, res.type, kind ? awsConsoleUrl(kind, res.id, r.region, res.arn) : undefined),
-      ],
+      ['Id', idWithLinks(res.id, res.type, resourceConsoleUrl(res.type, res.id, r.region, res.arn))],
       ['Name', h('span', { id: 'resource-name' }, tags['Name'] ?? '(no Name tag)')],
       [
         'Owner tags',
@@ -310,57 +298,5 @@ export function requestContext(r: Isolation, expiresAt: string | undefined): HTM
         r.status === 'PENDING_APPROVAL' ? h('span', {}, stamp(expiresAt), ' ', countdown) : undefined,
       ],
     ]),
-  );
-}
-
-/**
- * The evidence cordon collected after containment (issue 17): where the manifest is and its SHA-256. Listing the
- * artifacts and verifying them needs the manifest from S3, which the API does not read: `cordon evidence verify`.
- */
-export function evidenceContext(r: Isolation): HTMLElement | null {
-  const e = r.evidence;
-  if (!e) return null;
-  if (e.status === 'failed')
-    return section(
-      'context-evidence',
-      'Evidence',
-      h(
-        'p',
-        { class: 'alert alert-error' },
-        `Collection failed at ${e.at}: ${e.error.code}: ${e.error.message}`,
-      ),
-    );
-  const location = `${e.bucket}/${e.manifestKey}`;
-  return section(
-    'context-evidence',
-    'Evidence',
-    dl([
-      [
-        'Manifest',
-        idWithLinks(`s3://${location}`, 'manifest location', awsConsoleUrl('s3-object', location, r.region)),
-      ],
-      [
-        'Manifest SHA-256',
-        h(
-          'span',
-          {},
-          h('code', { id: 'evidence-sha256' }, e.manifestSha256),
-          ' ',
-          copyButton(e.manifestSha256, 'manifest SHA-256'),
-        ),
-      ],
-      ['Artifacts', `${e.collected} collected, ${e.failed} failed`],
-      ['Collected at', stamp(e.at)],
-    ]),
-    h(
-      'p',
-      { class: 'hint' },
-      'Verify every artifact against the manifest: ',
-      h(
-        'code',
-        { id: 'evidence-verify' },
-        `cordon evidence verify ${r.id} --bucket ${e.bucket} --manifest-sha256 ${e.manifestSha256}`,
-      ),
-    ),
   );
 }

@@ -4,13 +4,13 @@ import { api } from './api.js';
 import {
   consoleHost,
   idWithLinks,
-  evidenceContext,
   findingContext,
   planContext,
   requestContext,
   resourceContext,
 } from './context.js';
 import { h, replace, stamp } from './dom.js';
+import { evidenceContext } from './evidence.js';
 import { exportButtons } from './export.js';
 import { can, config, main, me, scheduleRefresh, type Isolation } from './state.js';
 import { badge, dl, errorBox, field, setFieldError, steps } from './widgets.js';

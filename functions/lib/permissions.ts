@@ -29,7 +29,13 @@ export type PermissionResource =
   /** the evidence bucket's objects (`<bucket arn>/*`) */
   | 'evidence-bucket'
   /** the evidence bucket's KMS key, only through S3 for the bucket's objects (Terraform adds the conditions) */
-  | 'evidence-key';
+  | 'evidence-key'
+  /** the evidence bucket's manifests (`<bucket arn>/*\/manifest.json`): the API's evidence check reads them */
+  | 'evidence-manifests'
+  /** the evidence bucket's object versions (`<bucket arn>/*`), for S3's checksums of each (GetObjectAttributes) */
+  | 'evidence-versions'
+  /** the evidence key, only through S3 and only for manifests (Terraform adds the conditions) */
+  | 'evidence-manifest-key';
 
 const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 const TABLE_WRITE = [
@@ -85,6 +91,13 @@ export const FUNCTION_PERMISSION_STATEMENTS: Readonly<
     { resource: 'worker', actions: ['lambda:InvokeFunction'] },
     { resource: 'securityhub', actions: WRITE_BACK },
     { resource: 'topic', actions: ['sns:Publish'] },
+    // The evidence check (evidence/stored-check.ts): manifests' content, and each artifact version's S3 checksum.
+    // S3 authorises GetObjectAttributes on a version with GetObjectVersion plus GetObjectVersionAttributes, so S3
+    // lets the role ask for any artifact version, but KMS decrypts only manifests for it (and S3 serves SSE-KMS
+    // content only after decrypting): artifact content stays readable by the forensics role alone.
+    { resource: 'evidence-manifests', actions: ['s3:GetObject'] },
+    { resource: 'evidence-versions', actions: ['s3:GetObjectVersion', 's3:GetObjectVersionAttributes'] },
+    { resource: 'evidence-manifest-key', actions: ['kms:Decrypt'] },
   ],
   // Serves the web console's files from its own bundle: it calls no AWS API at all.
   console: [],

@@ -20,6 +20,7 @@ import type { IsolationRecord } from '../../functions/lib/store/model.js';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
 import { SANDBOX_MEMBER_ACCOUNT } from '../../scripts/sandbox/environment.js';
 import { useMoto } from '../support/moto.js';
+import { storedEvidence } from '../evidence/stored-fixture.js';
 
 const OUTPUT = resolve('test-output');
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
@@ -250,21 +251,23 @@ describe('Console: what a responder needs, in Chromium', () => {
     const link = await bob.getAttribute('#context-resource a[href^="https://"]', 'href');
 
     // Act 4: the evidence of a contained record
-    // The sandbox has no evidence bucket, so the record is given the reference the collector would store.
-    const evidence = {
-      status: 'stored' as const,
-      bucket: 'cordon-evidence-test',
-      manifestKey: `${named.id}/manifest.json`,
-      manifestSha256: 'a'.repeat(64),
-      collected: 4,
-      failed: 0,
-      at: new Date().toISOString(),
+    // The sandbox collects no evidence: store it in moto as the worker does, give the record its reference, and
+    // let the API read that bucket (the API reads deps.evidence when asked).
+    const stored = await storedEvidence(moto.clientConfig(s.env.config.region), { id: named.id });
+    const evidence = { ...stored.ref, at: new Date().toISOString() };
+    s.env.deps.evidence = {
+      writer: stored.writer,
+      reader: stored.reader,
+      collectedBy: async () => 'arn:aws:sts::123456789012:assumed-role/cordon-isolate/worker',
     };
     await s.env.deps.store.saveEvidence(named.id, evidence, evidence.at);
     await bob.reload();
     await bob.waitForSelector('#evidence-sha256');
     const sha = await bob.textContent('#evidence-sha256');
     const verify = await bob.textContent('#evidence-verify');
+    await bob.click('#evidence-check-button');
+    const verdict = await (await bob.waitForSelector('#evidence-verdict')).textContent();
+    const artifacts = await bob.locator('#evidence-artifacts tbody tr').allTextContents();
 
     // Assess
     expect(names.length).toBeGreaterThan(0);
@@ -278,6 +281,14 @@ describe('Console: what a responder needs, in Chromium', () => {
     expect(link).toContain(`${s.env.config.region}.console.aws.amazon.com`);
     expect(link).toContain(encodeURIComponent(named.resource.id));
     expect(sha).toBe(evidence.manifestSha256);
+    expect(verdict).toMatch(
+      /^Verified at .*S3 holds every listed artifact version with the manifest's SHA-256\.$/,
+    );
+    expect(artifacts).toEqual([
+      expect.stringMatching(/^ec2\/describe-instances\.jsonmatches[0-9a-f]{64}/),
+      expect.stringMatching(/^finding\.jsonmatches[0-9a-f]{64}/),
+      expect.stringMatching(/^ec2\/console-screenshot\.jsonnot collectedUnsupportedOperation/),
+    ]);
     expect(verify).toBe(
       `cordon evidence verify ${named.id} --bucket ${evidence.bucket} --manifest-sha256 ${evidence.manifestSha256}`,
     );

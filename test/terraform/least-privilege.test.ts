@@ -162,6 +162,33 @@ describe('Terraform: function roles are least privilege', () => {
     expect(locals(config)['evidence_worker_policy']).toBeUndefined();
   });
 
+  it("lets only the API check evidence: manifests' content, versions' checksums, the key for manifests only", async () => {
+    // Prepare
+    const config = await loadTerraform(CORDON);
+    const resources = blockAt(locals(config), 'permission_resources');
+    const kinds = ['evidence-manifests', 'evidence-versions', 'evidence-manifest-key'];
+
+    // Act
+    const { byResource } = await roleActions('api');
+    const others = await Promise.all(
+      entryPoints()
+        .filter((fn) => fn !== 'api')
+        .map(async (fn) => [...(await roleActions(fn)).byResource.keys()]),
+    );
+
+    // Assess
+    expect(byResource.get('evidence-manifests')).toEqual(['s3:GetObject']);
+    expect(byResource.get('evidence-versions')).toEqual(['s3:GetObjectVersion', 's3:GetObjectVersionAttributes']);
+    expect(byResource.get('evidence-manifest-key')).toEqual(['kms:Decrypt']);
+    expect(byResource.get('evidence-bucket')).toBeUndefined();
+    for (const kind of kinds) expect(others.flat()).not.toContain(kind);
+    expect(resources['evidence-manifests']).toEqual(['${local.evidence_bucket_arn}/*/manifest.json']);
+    expect(resources['evidence-versions']).toEqual(['${local.evidence_bucket_arn}/*']);
+    expect(blockAt(locals(config), 'permission_conditions')['evidence-manifest-key']).toBe(
+      '${local.evidence_manifest_key_conditions}',
+    );
+  });
+
   it('uses no wildcard action and no wildcard resource in any function role', async () => {
     // Prepare
     const config = await loadTerraform(CORDON);

@@ -285,3 +285,58 @@ export const EvaluationSummary = z.object({
   ),
 });
 export type EvaluationSummary = z.infer<typeof EvaluationSummary>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Evidence: the stored artifacts checked against the manifest (GET /isolations/{id}/evidence)
+// ---------------------------------------------------------------------------------------------------------------
+
+const ListedArtifactCheck = z.object({
+  name: z.string(),
+  /** match: S3's SHA-256 and size of the listed version are the manifest's; missing: no such version. */
+  status: z.enum(['match', 'mismatch', 'missing']),
+  key: z.string(),
+  /** The manifest's SHA-256 and size of the artifact. */
+  sha256: z.string(),
+  bytes: z.number(),
+  versionId: z.optional(z.string()),
+  collectedAt: z.string(),
+  /** What S3 holds for that version (absent when missing). */
+  stored: z.optional(z.object({ sha256: z.optional(z.string()), bytes: z.optional(z.number()) })),
+});
+
+const UncollectedArtifact = z.object({
+  name: z.string(),
+  /** The collection step failed; the manifest says why. */
+  status: z.literal('not-collected'),
+  error: z.object({ code: z.string(), message: z.string() }),
+  collectedAt: z.string(),
+});
+
+export const ArtifactCheckView = z.discriminatedUnion('status', [ListedArtifactCheck, UncollectedArtifact]);
+export type ArtifactCheckView = z.infer<typeof ArtifactCheckView>;
+
+/**
+ * An isolation's evidence checked by the API: the manifest hashed against the record's anchor, and S3's
+ * SHA-256 of each listed version against the manifest. No artifact content is read (`cordon evidence verify`,
+ * with the forensics role, recomputes the hashes from the content).
+ */
+export const EvidenceCheckView = z.object({
+  isolationId: z.string(),
+  method: z.literal('s3-checksums'),
+  checkedAt: z.string(),
+  bucket: z.string(),
+  manifestKey: z.string(),
+  /** The hash the isolation record (and the Security Hub note) holds. */
+  recordedManifestSha256: z.string(),
+  /** The hash of the manifest read back (absent: not readable). */
+  manifestSha256: z.optional(z.string()),
+  collectedBy: z.optional(z.string()),
+  startedAt: z.optional(z.string()),
+  finishedAt: z.optional(z.string()),
+  artifacts: z.array(ArtifactCheckView),
+  /** One sentence per problem; empty when verified. */
+  problems: z.array(z.string()),
+  /** The manifest matches the record and every collected artifact matches it. */
+  verified: z.boolean(),
+});
+export type EvidenceCheckView = z.infer<typeof EvidenceCheckView>;

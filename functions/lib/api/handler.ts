@@ -167,6 +167,13 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
       },
     },
     {
+      method: 'GET',
+      path: '/isolations/{id}/evidence',
+      access: readers,
+      // Hashes and S3 keys only: the API reads no artifact's content (evidence/stored-check.ts).
+      handle: async (ctx) => json(200, await service.evidence(idParam(ctx))),
+    },
+    {
       method: 'POST',
       path: '/isolations/{id}/approve',
       access: ['approver'],

@@ -23,6 +23,7 @@ import {
   AllowedView,
   ConfigView,
   EvaluationSummary,
+  EvidenceCheckView,
   MeView,
   type DuplicateRequestView,
   type IsolationListView,
@@ -169,6 +170,16 @@ const OPERATIONS: Record<string, OperationSpec> = {
     requestParams: idPath,
     responses: { ...ok(200, 'The isolation.', IsolationView), ...problems(400, 401, 403, 404) },
   },
+  'GET /isolations/{id}/evidence': {
+    operationId: 'checkEvidence',
+    summary:
+      "The isolation's evidence: each artifact with its SHA-256, checked against S3's checksums and the record",
+    requestParams: idPath,
+    responses: {
+      ...ok(200, 'The check (verified false lists the problems).', EvidenceCheckView),
+      ...problems(400, 401, 403, 404),
+    },
+  },
   'POST /isolations/{id}/approve': {
     operationId: 'approveIsolation',
     summary: 'Approve a pending request (four eyes: not your own)',
@@ -277,6 +288,7 @@ function routeTable(): Route[] {
     release: unused,
     retry: unused,
     evaluate: unused,
+    evidence: unused,
   };
   const config: ApiConfig = {
     auth: {

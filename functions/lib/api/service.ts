@@ -14,6 +14,8 @@ import {
   type RequestIsolationResult,
 } from '../pipeline/service.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
+import { ConfigurationError, NotFoundError } from '../errors.js';
+import type { StoredEvidenceCheck } from '../evidence/stored-check.js';
 import type { IsolationPage, IsolationQuery } from '../store/isolations.js';
 import type { IsolationRecord, Principal } from '../store/model.js';
 import type { IsolationRequestInput } from './validation.js';
@@ -37,6 +39,8 @@ export interface IsolationApiService {
   retry(id: string, by: Principal, note?: string): Promise<IsolationRecord>;
   /** Evaluate a pasted finding event against the policy, without acting. */
   evaluate(event: unknown): Promise<EventEvaluation>;
+  /** The isolation's stored evidence checked against its manifest and the record (S3 checksums, no content). */
+  evidence(id: string): Promise<StoredEvidenceCheck>;
   /** The policy's `approvalExpiryMinutes`, so the detail view can show when a pending request expires. */
   approvalExpiryMinutes?: number;
 }
@@ -62,6 +66,26 @@ export function pipelineApiService(deps: PipelineDeps): IsolationApiService {
     retry: (id, by, note) => retryIsolation(deps, id, by, note),
     // Loaded on first use: the event schemas and the policy evaluator stay out of the cold start.
     evaluate: async (event) => (await import('../pipeline/evaluate-event.js')).evaluateEvent(deps, event),
+    evidence: (id) => checkEvidence(deps, id),
     approvalExpiryMinutes: deps.policy.settings.approvalExpiryMinutes,
   };
+}
+
+async function checkEvidence(deps: PipelineDeps, id: string): Promise<StoredEvidenceCheck> {
+  const record = await getIsolation(deps, id);
+  const ref = record.evidence;
+  if (ref?.status !== 'stored') {
+    throw new NotFoundError(
+      ref === undefined
+        ? `${id} has no evidence (collection runs after containment, when it is on)`
+        : `${id} has no stored evidence: collection failed (${ref.error.code})`,
+    );
+  }
+  if (deps.evidence === undefined) {
+    throw new ConfigurationError(
+      'CORDON_EVIDENCE_BUCKET is not set: the API cannot read the evidence bucket',
+    );
+  }
+  const { checkStoredEvidence } = await import('../evidence/stored-check.js');
+  return checkStoredEvidence(deps.evidence.reader, id, ref, deps.clock());
 }

@@ -5,6 +5,8 @@
  */
 import type { S3 } from '@aws-sdk/client-s3';
 import { clientGetter, type ClientSource } from '../aws/sdk.js';
+import { awsErrorName } from '../aws/errors.js';
+import type { EvidenceReader, StoredAttributes } from './stored-check.js';
 
 export { sha256Hex } from './hash.js';
 
@@ -56,4 +58,57 @@ export class S3EvidenceWriter implements EvidenceWriter {
       ...(output.$metadata.requestId === undefined ? {} : { requestId: output.$metadata.requestId }),
     };
   }
+}
+
+/**
+ * Reads the evidence bucket for the API's check (stored-check.ts): manifests' content and every object's
+ * attributes, never an artifact's content (the key policy lets the API decrypt only manifests).
+ */
+export class S3EvidenceReader implements EvidenceReader {
+  private readonly client: () => Promise<S3>;
+
+  constructor(
+    s3: ClientSource<S3>,
+    readonly bucket: string,
+  ) {
+    this.client = clientGetter(s3);
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const output = await (await this.client()).getObject({ Bucket: this.bucket, Key: key });
+      return (await output.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async attributes(key: string, versionId: string | undefined): Promise<StoredAttributes | undefined> {
+    try {
+      const output = await (
+        await this.client()
+      ).getObjectAttributes({
+        Bucket: this.bucket,
+        Key: key,
+        ...(versionId === undefined ? {} : { VersionId: versionId }),
+        ObjectAttributes: ['Checksum', 'ObjectSize'],
+      });
+      const checksum = output.Checksum?.ChecksumSHA256;
+      return {
+        // A single-request PutObject's checksum is of the whole object: base64 of the SHA-256.
+        ...(checksum === undefined ? {} : { sha256: Buffer.from(checksum, 'base64').toString('hex') }),
+        ...(output.ObjectSize === undefined ? {} : { bytes: output.ObjectSize }),
+      };
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      throw error;
+    }
+  }
+}
+
+/** True for S3's answers that mean "no such key or version". */
+function isMissingObject(error: unknown): boolean {
+  const name = awsErrorName(error);
+  return name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchVersion';
 }

@@ -22,7 +22,9 @@ import {
 } from '../report/securityhub-writer.js';
 import { SnsNotifier, type Notifier } from '../report/notifier.js';
 import { createLogger, noMetrics, type PipelineLogger, type PipelineMetrics } from '../observability.js';
-import { S3EvidenceWriter, type EvidenceWriter } from '../evidence/storage.js';
+import { S3EvidenceReader, S3EvidenceWriter, type EvidenceWriter } from '../evidence/storage.js';
+import type { EvidenceReader } from '../evidence/stored-check.js';
+import { tolerateEmulatorS3 } from '../aws/emulator-s3.js';
 import { ReadTagsResultSchema, TagsUnavailableError, type TagTarget } from './resource-tags.js';
 
 /** What the worker is asked to do. */
@@ -64,6 +66,8 @@ export interface PipelineDeps {
 /** The evidence bucket and who writes to it: the worker's own credentials in the security account. */
 export interface EvidenceSink {
   writer: EvidenceWriter;
+  /** Reads manifests and artifacts' S3 checksums back, for the API's evidence check. */
+  reader: EvidenceReader;
   /** The worker's principal (STS GetCallerIdentity, which needs no IAM permission). */
   collectedBy(): Promise<string>;
 }
@@ -257,6 +261,7 @@ function evidenceSink(
       ...clientConfig,
       forcePathStyle: config.endpoint !== undefined,
     });
+    if (config.endpoint !== undefined) tolerateEmulatorS3(client);
     instrument?.(client);
     return client;
   });
@@ -268,6 +273,7 @@ function evidenceSink(
   });
   return {
     writer: new S3EvidenceWriter(s3, config.evidence.bucket, config.evidence.keyArn),
+    reader: new S3EvidenceReader(s3, config.evidence.bucket),
     collectedBy: identity,
   };
 }

@@ -52,6 +52,7 @@ const TagTarget = z.strictObject({
 export const ec2Instance = defineKind<Ec2InstanceResource, z.infer<typeof TagTarget>>({
   type: TYPE,
   label: 'EC2 instance',
+  consolePage: { path: '/ec2/home?region={region}#InstanceDetails:instanceId={id}' },
   idSchema: InstanceIdSchema,
   stored: z.strictObject({
     ...storedResourceBase,

@@ -98,6 +98,7 @@ const TagTarget = z.strictObject({
 export const iamRole = defineKind<IamRoleResource, z.infer<typeof TagTarget>>({
   type: TYPE,
   label: 'IAM role',
+  consolePage: { path: '/iam/home#/roles/details/{id}', global: true },
   idSchema: IamRoleNameSchema,
   stored: z.strictObject({
     ...storedResourceBase,

@@ -44,6 +44,7 @@ const TagTarget = z.strictObject({
 export const iamUser = defineKind<IamUserResource, z.infer<typeof TagTarget>>({
   type: TYPE,
   label: 'IAM user',
+  consolePage: { path: '/iam/home#/users/details/{id}', global: true },
   idSchema: IamUserNameSchema,
   stored: z.strictObject({ ...storedResourceBase, type: z.literal(TYPE), userName: z.string() }),
   arn: (r) => iamArn(r.region, r.accountId, `user/${r.userName}`),

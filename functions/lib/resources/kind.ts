@@ -122,6 +122,8 @@ export interface KindSpec<R extends Resource, T extends { type: string; accountI
   stored: z.ZodType<R>;
   /** The ARN built from the resource's identifiers (partition of its region); absent: the id stands for it. */
   arn?(resource: R): string;
+  /** Its page in the AWS console, which the web console links to; absent: no link. */
+  consolePage?: ConsolePage;
   /**
    * The ARNs, besides its own, that protection rules (guard.protectedArns, the root check) match the resource
    * by: what it belongs to, so that protecting a user protects its keys and a role protects its sessions.
@@ -189,9 +191,19 @@ export interface NeverContained<R> {
 }
 
 /** A kind as the rest of cordon holds it: any resource in, narrowed inside. */
+/**
+ * A resource's page in the AWS console: `path` on the console host of the resource's partition, with `{region}`
+ * and `{id}` (URL-encoded) filled in; `global` pages (IAM, S3) are on the partition's host without a region.
+ */
+export interface ConsolePage {
+  readonly path: string;
+  readonly global?: boolean;
+}
+
 export interface ResourceKind {
   readonly type: Resource['type'];
   readonly label: string;
+  readonly consolePage?: ConsolePage;
   readonly idSchema: z.ZodType<string>;
   readonly stored: z.ZodType<Resource>;
   /** Whether the resource is of this kind. */
@@ -244,12 +256,13 @@ export function defineKind<R extends Resource, T extends { type: string; account
     if (resource.arn) return resource.arn;
     return spec.arn ? spec.arn(narrow(resource)) : resource.id;
   };
-  const { tags, request, neverContained } = spec;
+  const { tags, request, neverContained, consolePage } = spec;
   const asffRead = spec.asff.read;
   const asffResourceId = spec.asff.resourceId;
   return {
     type: spec.type,
     label: spec.label,
+    ...(consolePage ? { consolePage } : {}),
     idSchema: spec.idSchema,
     stored: spec.stored,
     owns,

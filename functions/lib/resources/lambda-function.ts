@@ -64,6 +64,7 @@ const TagTarget = z.strictObject({
 export const lambdaFunction = defineKind<LambdaFunctionResource, z.infer<typeof TagTarget>>({
   type: TYPE,
   label: 'Lambda function',
+  consolePage: { path: '/lambda/home?region={region}#/functions/{id}' },
   idSchema: LambdaFunctionNameSchema,
   stored: z.strictObject({
     ...storedResourceBase,

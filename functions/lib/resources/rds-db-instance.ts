@@ -91,6 +91,7 @@ const TagTarget = z.strictObject({
 export const rdsDbInstance = defineKind<RdsDbInstanceResource, z.infer<typeof TagTarget>>({
   type: TYPE,
   label: 'RDS DB instance',
+  consolePage: { path: '/rds/home?region={region}#database:id={id}' },
   idSchema: DbInstanceIdSchema,
   stored: z.strictObject({
     ...storedResourceBase,

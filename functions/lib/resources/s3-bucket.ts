@@ -69,6 +69,7 @@ const TagTarget = z.strictObject({
 export const s3Bucket = defineKind<S3BucketResource, z.infer<typeof TagTarget>>({
   type: TYPE,
   label: 'S3 bucket',
+  consolePage: { path: '/s3/buckets/{id}?region={region}', global: true },
   idSchema: S3BucketNameSchema,
   stored: z.strictObject({ ...storedResourceBase, type: z.literal(TYPE) }),
   arn: (r) => bucketArn(r.region, r.id),

@@ -21,6 +21,10 @@ locals {
     # The evidence the worker writes: the bucket's objects, and its key (through S3 only: permission_conditions).
     evidence-bucket = ["${local.evidence_bucket_arn}/*"]
     evidence-key    = [module.evidence_bucket.key_arn]
+    # The API's evidence check: manifests' content, every version's attributes, the key for manifests only.
+    evidence-manifests    = ["${local.evidence_bucket_arn}/*/manifest.json"]
+    evidence-versions     = ["${local.evidence_bucket_arn}/*"]
+    evidence-manifest-key = [module.evidence_bucket.key_arn]
     securityhub = [
       "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:hub/default",
       "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:product/${local.account_id}/default",
@@ -33,6 +37,8 @@ locals {
     member-role = [{ test = "StringEquals", variable = "aws:ResourceOrgID", values = [var.organization_id] }]
     # The evidence key only through S3, for the evidence bucket's objects.
     evidence-key = local.evidence_key_conditions
+    # The evidence key for the API only through S3, for manifests: it never decrypts an artifact.
+    evidence-manifest-key = local.evidence_manifest_key_conditions
   }
 
   # Roles whose code publishes to the encrypted topic; the KMS key policy lets them use the key via SNS.

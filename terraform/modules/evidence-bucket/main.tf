@@ -58,9 +58,14 @@ locals {
     "s3:PutReplicationConfiguration",
   ]
 
+  # Who gets past the read deny: the forensics role, and the manifest reader, which the next statement and the
+  # key policy then hold to manifests (content) and attributes (S3's checksums) only.
+  readers  = compact([var.reader_role_arn, var.manifest_reader_role_arn])
+  manifest = "${local.bucket_arn}/*/manifest.json"
+
   # `Condition` only when someone is exempt: without one the statement denies everyone.
   except = {
-    reader         = var.reader_role_arn == null ? {} : { Condition = { ArnNotEquals = { "aws:PrincipalArn" = var.reader_role_arn } } }
+    reader         = length(local.readers) == 0 ? {} : { Condition = { ArnNotEquals = { "aws:PrincipalArn" = local.readers } } }
     writer         = { Condition = { ArnNotEquals = { "aws:PrincipalArn" = var.writer_role_arn } } }
     administrators = length(var.administrator_arns) == 0 ? {} : { Condition = { ArnNotEquals = { "aws:PrincipalArn" = var.administrator_arns } } }
   }
@@ -83,6 +88,18 @@ locals {
           Action    = local.read_actions
           Resource  = local.objects
         }, local.except.reader),
+      ],
+      # The manifest reader gets S3's attributes of every version (GetObjectAttributes needs GetObjectVersion and
+      # GetObjectVersionAttributes) but the content of nothing but manifests; KMS decrypts nothing else for it.
+      var.manifest_reader_role_arn == null ? [] : [{
+        Sid         = "DenyManifestReaderAnythingButManifests"
+        Effect      = "Deny"
+        Principal   = "*"
+        Action      = [for action in local.read_actions : action if !contains(["s3:GetObjectVersion", "s3:GetObjectVersionAttributes"], action)]
+        NotResource = [local.manifest]
+        Condition   = { ArnEquals = { "aws:PrincipalArn" = var.manifest_reader_role_arn } }
+      }],
+      [
         merge({
           Sid       = "DenyWritesExceptWorker"
           Effect    = "Deny"
@@ -175,6 +192,17 @@ locals {
         Action    = "kms:Decrypt"
         Resource  = "*"
         Condition = local.through_s3_for_this_bucket
+      }],
+      var.manifest_reader_role_arn == null ? [] : [{
+        Sid       = "ManifestReaderDecryptsManifestsThroughS3"
+        Effect    = "Allow"
+        Principal = { AWS = var.manifest_reader_role_arn }
+        Action    = "kms:Decrypt"
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" }
+          StringLike   = { "kms:EncryptionContext:aws:s3:arn" = local.manifest }
+        }
       }],
     )
   }

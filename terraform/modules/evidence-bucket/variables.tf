@@ -40,6 +40,17 @@ variable "reader_role_arn" {
   }
 }
 
+variable "manifest_reader_role_arn" {
+  description = "A role that may check the evidence without reading it (the cordon API): read manifests and decrypt them through S3, and read every version's attributes (S3's SHA-256 and size). It can decrypt no artifact. Null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.manifest_reader_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::\\d{12}:role/.+$", var.manifest_reader_role_arn))
+    error_message = "manifest_reader_role_arn must be an IAM role ARN (or null)."
+  }
+}
+
 variable "administrator_arns" {
   description = "IAM role ARNs that may change the bucket's Object Lock, encryption, versioning and lifecycle configuration. Empty: nobody can (add yourself and apply before changing retention_days)."
   type        = list(string)

@@ -74,6 +74,21 @@ run "the_worker_writes_evidence_with_its_key_only" {
     error_message = "Only the worker writes evidence."
   }
 
+  # The API's evidence check: manifests' content and S3's checksums of each version; it decrypts manifests only.
+  assert {
+    condition = (
+      [for s in local.function_permissions["api"] : s.actions if s.resource == "evidence-manifests"] == [["s3:GetObject"]] &&
+      [for s in local.function_permissions["api"] : s.actions if s.resource == "evidence-versions"] == [["s3:GetObjectVersion", "s3:GetObjectVersionAttributes"]] &&
+      [for s in local.function_permissions["api"] : s.actions if s.resource == "evidence-manifest-key"] == [["kms:Decrypt"]] &&
+      local.permission_resources["evidence-manifests"] == ["arn:aws:s3:::cordon-ci-evidence-111111111111/*/manifest.json"] &&
+      local.permission_conditions["evidence-manifest-key"] == [
+        { test = "StringEquals", variable = "kms:ViaService", values = ["s3.eu-west-1.amazonaws.com"] },
+        { test = "StringLike", variable = "kms:EncryptionContext:aws:s3:arn", values = ["arn:aws:s3:::cordon-ci-evidence-111111111111/*/manifest.json"] },
+      ]
+    )
+    error_message = "The API may read manifests, versions' checksums and decrypt manifests through S3, nothing more."
+  }
+
   assert {
     condition     = module.evidence_bucket.retention_days == 365
     error_message = "Evidence is retained for a year by default."

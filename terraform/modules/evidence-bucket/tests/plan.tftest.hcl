@@ -104,7 +104,7 @@ run "denies_deletes_reads_and_foreign_writes" {
     condition = (
       { for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s.Sid => s }["DenyReadsExceptForensics"].Principal == "*" &&
       length(setsubtract(["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes"], { for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s.Sid => s }["DenyReadsExceptForensics"].Action)) == 0 &&
-      { for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s.Sid => s }["DenyReadsExceptForensics"].Condition == { ArnNotEquals = { "aws:PrincipalArn" = "arn:aws:iam::222222222222:role/forensics" } }
+      { for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s.Sid => s }["DenyReadsExceptForensics"].Condition == { ArnNotEquals = { "aws:PrincipalArn" = ["arn:aws:iam::222222222222:role/forensics"] } }
     )
     error_message = "Reads must be denied to everyone but the forensics role."
   }
@@ -170,6 +170,43 @@ run "lets_only_the_worker_encrypt_and_the_forensics_role_decrypt" {
       s.Condition.StringLike["kms:EncryptionContext:aws:s3:arn"] == "arn:aws:s3:::cordon-ci-evidence-111111111111/*"
     ])
     error_message = "The worker and the forensics role may use the key only through S3, for this bucket's objects."
+  }
+}
+
+run "lets_the_manifest_reader_check_the_evidence_without_reading_artifacts" {
+  command = plan
+
+  variables {
+    manifest_reader_role_arn = "arn:aws:iam::111111111111:role/cordon-ci-api"
+  }
+
+  assert {
+    condition = { for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s.Sid => s }["DenyReadsExceptForensics"].Condition == {
+      ArnNotEquals = { "aws:PrincipalArn" = ["arn:aws:iam::222222222222:role/forensics", "arn:aws:iam::111111111111:role/cordon-ci-api"] }
+    }
+    error_message = "Reads must be denied to everyone but the forensics role and the manifest reader."
+  }
+
+  assert {
+    condition = (
+      { for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s.Sid => s }["DenyManifestReaderAnythingButManifests"].Effect == "Deny" &&
+      { for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s.Sid => s }["DenyManifestReaderAnythingButManifests"].NotResource == ["arn:aws:s3:::cordon-ci-evidence-111111111111/*/manifest.json"] &&
+      { for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s.Sid => s }["DenyManifestReaderAnythingButManifests"].Condition == { ArnEquals = { "aws:PrincipalArn" = "arn:aws:iam::111111111111:role/cordon-ci-api" } } &&
+      contains({ for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s.Sid => s }["DenyManifestReaderAnythingButManifests"].Action, "s3:GetObject") &&
+      !contains({ for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s.Sid => s }["DenyManifestReaderAnythingButManifests"].Action, "s3:GetObjectVersionAttributes")
+    )
+    error_message = "The manifest reader may read only manifests' content, and every version's attributes."
+  }
+
+  assert {
+    condition = (
+      { for s in jsondecode(aws_kms_key.this.policy).Statement : s.Sid => s }["ManifestReaderDecryptsManifestsThroughS3"].Action == "kms:Decrypt" &&
+      { for s in jsondecode(aws_kms_key.this.policy).Statement : s.Sid => s }["ManifestReaderDecryptsManifestsThroughS3"].Condition == {
+        StringEquals = { "kms:ViaService" = "s3.eu-west-1.amazonaws.com" }
+        StringLike   = { "kms:EncryptionContext:aws:s3:arn" = "arn:aws:s3:::cordon-ci-evidence-111111111111/*/manifest.json" }
+      }
+    )
+    error_message = "The manifest reader may decrypt manifests only, only through S3."
   }
 }
 
