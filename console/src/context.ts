@@ -144,7 +144,19 @@ export function findingContext(r: Isolation): HTMLElement | null {
       ['First seen', stamp(f.firstSeenAt ?? f.createdAt)],
       ['Last seen', stamp(r.trigger?.updatedAt)],
       ['Count', r.trigger?.count],
-      ['Remote IP and location', 'Not recorded by cordon: open the finding in Security Hub or GuardDuty.'],
+      [
+        'Remote IP and location',
+        f.remote
+          ? h(
+              'span',
+              { id: 'finding-remote' },
+              h('code', {}, f.remote.ip),
+              ' ',
+              [f.remote.city, f.remote.country].filter(Boolean).join(', '),
+              f.remote.organization ? ` (${f.remote.organization})` : '',
+            )
+          : 'None in the finding (GuardDuty names one for network, API-call, login and probe activity).',
+      ],
     ]),
     h(
       'details',

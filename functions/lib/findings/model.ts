@@ -89,6 +89,8 @@ export interface Finding {
    * timestamp; absent when the source does not say or says something unreadable. Starts the incident window.
    */
   firstSeenAt?: string;
+  /** The remote end of the activity, where GuardDuty names one (attacker-supplied context: shown, never trusted). */
+  remote?: RemoteEndpoint;
   /** GuardDuty sample findings (`service.additionalInfo.sample` / `[SAMPLE]` / `ProductFields.sample`). */
   sample: boolean;
   workflowStatus?: WorkflowStatus;
@@ -97,4 +99,12 @@ export interface Finding {
   securityHub: { id: string; productArn: string };
   resources: Resource[];
   channel: FindingChannel;
+}
+
+/** A remote IP address GuardDuty saw, with its geolocation and network owner as GuardDuty reports them. */
+export interface RemoteEndpoint {
+  ip: string;
+  country?: string;
+  city?: string;
+  organization?: string;
 }

@@ -1,6 +1,7 @@
 /**
  * Normalisation: a validated GuardDuty finding or ASFF finding → cordon's {@link Finding}.
  */
+import { guardDutyRemote } from './remote.js';
 import type { Finding, FindingChannel, WorkflowStatus } from './model.js';
 import type { AsffFinding, GuardDutyFindingDetail } from './schemas.js';
 import { readStringMap, RegionSchema } from './schemas.js';
@@ -59,6 +60,8 @@ export function normaliseGuardDutyFinding(detail: GuardDutyFindingDetail): Findi
   if (count !== undefined && count !== null) finding.count = count;
   const firstSeenAt = isoTimestamp(detail.service?.eventFirstSeen);
   if (firstSeenAt !== undefined) finding.firstSeenAt = firstSeenAt;
+  const remote = guardDutyRemote(detail.service?.action);
+  if (remote !== undefined) finding.remote = remote;
   return finding;
 }
 

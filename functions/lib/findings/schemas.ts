@@ -163,6 +163,8 @@ export const GuardDutyFindingDetailSchema = z.object({
       eventFirstSeen: z.string().max(64).nullish(),
       // Either `{sample: true, ...}` (events) or `{value: "<json>", type: "default"}` (newer API shape).
       additionalInfo: z.unknown().optional(),
+      // The activity; only its remote IP details are read (findings/remote.ts), leniently.
+      action: z.unknown().optional(),
     })
     .nullish(),
 });

@@ -77,6 +77,7 @@ export function findingSummary(finding: Finding): FindingSummary {
     severity: finding.severity,
     createdAt: finding.createdAt,
     ...(finding.firstSeenAt === undefined ? {} : { firstSeenAt: finding.firstSeenAt }),
+    ...(finding.remote === undefined ? {} : { remote: finding.remote }),
   };
 }
 

@@ -46,6 +46,14 @@ const FindingSummarySchema = z.strictObject({
   severity: z.strictObject({ score: z.number(), label: z.enum(SEVERITY_LABELS) }),
   createdAt: z.string(),
   firstSeenAt: z.string().optional(),
+  remote: z
+    .strictObject({
+      ip: z.string(),
+      country: z.string().optional(),
+      city: z.string().optional(),
+      organization: z.string().optional(),
+    })
+    .optional(),
 });
 
 const FindingTriggerSchema = z.strictObject({ updatedAt: z.string(), count: z.number().optional() });

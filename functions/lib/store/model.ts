@@ -6,7 +6,7 @@
 import type { EvidenceRef } from '../evidence/model.js';
 import type { ReceivedEvent } from '../evidence/received.js';
 import type { ActionState, BeforeState, StepRecord } from '../actions/contract.js';
-import type { FindingSource, Resource, SeverityLabel } from '../findings/model.js';
+import type { FindingSource, RemoteEndpoint, Resource, SeverityLabel } from '../findings/model.js';
 import { actedOnAccount } from '../findings/account.js';
 import type { Mode } from '../policy/model.js';
 
@@ -100,6 +100,8 @@ export interface FindingSummary {
   createdAt: string;
   /** First activity the finding saw: the start of the incident window (see `isolate-iam-user`). */
   firstSeenAt?: string;
+  /** The remote IP GuardDuty saw, with its location and network owner (attacker-side context, display only). */
+  remote?: RemoteEndpoint;
 }
 
 /**
