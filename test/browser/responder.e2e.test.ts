@@ -149,6 +149,10 @@ describe('Console: what a responder needs, in Chromium', () => {
     expect(finding).toContain(record.finding.title);
     expect(finding).toContain(record.finding.type);
     expect(finding).toContain(record.finding.severity.label);
+    const remote = record.finding.remote;
+    if (remote)
+      expect(finding).toContain(`${remote.ip} ${[remote.city, remote.country].filter(Boolean).join(', ')}`);
+    else expect(finding).toContain('None in the finding');
     expect(raw).toContain(record.finding.type);
     expect(findingLink).toMatch(/^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/guardduty\/home\?region=/);
     expect(findingLink).toContain(`fId=${record.findingKey?.split('/').at(-1) ?? ''}`);
