@@ -91,7 +91,14 @@ describe('Actions: declared permissions match the AWS calls each action makes', 
         const params = action.params.parse(scenario.params);
         const applied = await action.apply(ctx, resource, params);
         const released = await action.release(ctx, resource, params, applied);
-        outcomes.push(`${scenario.label}: apply ${applied.outcome}, release ${released.outcome}`);
+        // A failure names its step and error, so that a failed run says why (not only that it failed).
+        const why = (r: typeof applied): string =>
+          r.outcome === 'succeeded'
+            ? ''
+            : ` (${r.failedStep ?? ''}: ${r.error?.code ?? ''} ${r.error?.message ?? r.detail ?? ''})`;
+        outcomes.push(
+          `${scenario.label}: apply ${applied.outcome}${why(applied)}, release ${released.outcome}${why(released)}`,
+        );
         for (const command of recorder.commands) {
           used.add(command.iamAction);
           for (const implied of IMPLIED_PERMISSIONS[command.iamAction] ?? []) used.add(implied);
