@@ -8,10 +8,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { S3 } from '@aws-sdk/client-s3';
 import { awsClientConfig } from '../../functions/lib/aws/client-config.js';
-import { awsErrorName } from '../../functions/lib/aws/errors.js';
 import { errorMessage } from '../../functions/lib/errors.js';
 import { ManifestSchema, manifestKey, type Manifest } from '../../functions/lib/evidence/model.js';
 import { sha256Hex } from '../../functions/lib/evidence/hash.js';
+import { S3EvidenceReader } from '../../functions/lib/evidence/storage.js';
 import { EXIT_NEGATIVE, EXIT_OK, guardedAsync, InputError, type CommandIo, type ExitCode } from '../kit.js';
 import type { EvidenceOptions } from './evidence-command.js';
 
@@ -35,17 +35,6 @@ async function s3Client(options: EvidenceOptions): Promise<S3> {
   });
 }
 
-/** An object's bytes, or undefined when it does not exist. @throws the S3 error otherwise */
-async function read(s3: S3, bucket: string, key: string): Promise<Uint8Array | undefined> {
-  try {
-    const output = await s3.getObject({ Bucket: bucket, Key: key });
-    return (await output.Body?.transformToByteArray()) ?? new Uint8Array();
-  } catch (error) {
-    if (awsErrorName(error) === 'NoSuchKey' || awsErrorName(error) === 'NotFound') return undefined;
-    throw error;
-  }
-}
-
 interface Checked {
   manifest: Manifest;
   manifestBytes: Uint8Array;
@@ -62,11 +51,12 @@ interface Checked {
  */
 async function check(id: string, options: EvidenceOptions): Promise<Checked> {
   if (!ISOLATION_ID.test(id)) throw new InputError(`${id} is not an isolation id (iso-...)`);
-  const s3 = await s3Client(options);
+  // The same read as the API's evidence check: an object's bytes, or undefined when there is no such key.
+  const reader = new S3EvidenceReader(await s3Client(options), options.bucket);
   const key = manifestKey(id);
   let manifestBytes: Uint8Array | undefined;
   try {
-    manifestBytes = await read(s3, options.bucket, key);
+    manifestBytes = await reader.get(key);
   } catch (error) {
     throw new InputError(`cannot read s3://${options.bucket}/${key}: ${errorMessage(error)}`, {
       cause: error,
@@ -108,7 +98,7 @@ async function check(id: string, options: EvidenceOptions): Promise<Checked> {
     }
     let bytes: Uint8Array | undefined;
     try {
-      bytes = await read(s3, options.bucket, artifact.key);
+      bytes = await reader.get(artifact.key);
     } catch (error) {
       throw new InputError(`cannot read s3://${options.bucket}/${artifact.key}: ${errorMessage(error)}`, {
         cause: error,
