@@ -10,6 +10,7 @@ import { classifyAwsError } from '../aws/errors.js';
 import { servicesForPermissions, type MemberClientFactory } from '../aws/member-clients.js';
 import { errorMessage } from '../errors.js';
 import type { LoggerLike } from '../kernel/logger.js';
+import type { RuleEvidence } from '../policy/evidence-schema.js';
 import type { IsolationRecord } from '../store/model.js';
 import { callOf, type EvidenceStep, type StepContext } from './collector.js';
 import { findingEvidence, guardDutyFindingRef, guardDutyFindingStep } from './finding.js';
@@ -39,10 +40,8 @@ export interface EvidenceDeps {
 /** Default CloudTrail window: the 24 hours before the finding's first activity (issue: configurable per rule). */
 export const DEFAULT_LOOKBACK_HOURS = 24;
 
-/** Options of one collection, from the rule (`evidence: { lookbackHours }`). */
-export interface CollectOptions {
-  lookbackHours?: number;
-}
+/** Options of one collection, from the rule (`evidence: { lookbackHours, lambdaEnvironment, memory }`). */
+export type CollectOptions = Partial<Pick<RuleEvidence, 'lookbackHours' | 'lambdaEnvironment' | 'memory'>>;
 
 /** The window history is read over: `lookbackHours` before the finding's first activity, to `now`. */
 export function evidenceWindow(
@@ -172,6 +171,7 @@ export async function collectEvidence(
         before: record.before,
         findingKey: record.findingKey,
         window,
+        settings: { lambdaEnvironment: options.lambdaEnvironment ?? 'hashed' },
         call: async (api, send) => {
           try {
             const output = await send();

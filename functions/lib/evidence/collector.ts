@@ -9,6 +9,7 @@ import type { MemberClients } from '../aws/member-services.js';
 import type { Resource, ResourceType } from '../findings/model.js';
 import { WrongResourceKindError } from '../resources/kind.js';
 import { awsErrorName } from '../aws/errors.js';
+import type { LambdaEnvironmentMode } from '../policy/evidence-schema.js';
 import type { EvidenceCall } from './model.js';
 
 /** What a collection step gets: member clients and a way to make (and record) each AWS call. */
@@ -26,6 +27,8 @@ export interface StepContext {
    * activity (else its creation, else the request) to the start of collection. ISO 8601 UTC.
    */
   window: { start: string; end: string; lookbackHours: number };
+  /** The rule's evidence settings that change what a step keeps (policy `evidence: { … }`). */
+  settings: { lambdaEnvironment: LambdaEnvironmentMode };
   /**
    * Make one AWS call and record it (IAM action, region, account, `$metadata.requestId`) in the artifact's
    * provenance; a failed call is recorded too, then rethrown.

@@ -5,15 +5,48 @@
  *
  * GetFunction's `Code.Location` is a presigned S3 URL that lets whoever holds it download the code for ten
  * minutes: a credential, not evidence. It is never stored; the code is identified by `Configuration.CodeSha256`
- * (and `ImageUri`/`ResolvedImageUri` for a container image). Environment variables are kept: what an attacker
- * set there is evidence, and the bucket's reads are limited to the forensics role (docs/evidence.md).
+ * (and `ImageUri`/`ResolvedImageUri` for a container image).
+ *
+ * Environment variables often hold secrets (database passwords, API tokens), and a forensic store must not become
+ * a second copy of them: by default each variable is kept as its name and the SHA-256 of its value, which proves
+ * whether a value changed without revealing it. A rule opts in to the values themselves with
+ * `evidence: { lambdaEnvironment: raw }` (docs/evidence.md).
  */
 import { LAMBDA_FUNCTION } from '../resources/lambda-function.js';
 import type { LambdaFunctionResource } from '../findings/model.js';
 import { FUNCTIONS_OF_THIS_ACCOUNT } from '../actions/iam-scopes.js';
+import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { awsErrorName } from '../aws/errors.js';
+import type { LambdaEnvironmentMode } from '../policy/evidence-schema.js';
 import { errorMessage } from '../errors.js';
 import { defineKindEvidence, parsedDocument, withoutMetadata } from './collector.js';
+import { sha256Hex } from './hash.js';
+
+/**
+ * The function's configuration with its environment as the rule asks: `hashed` replaces each value by its
+ * SHA-256 (of the UTF-8 bytes) and length, `raw` keeps the configuration as Lambda answered it.
+ */
+export function configurationEvidence(
+  configuration: FunctionConfiguration | undefined,
+  mode: LambdaEnvironmentMode,
+): unknown {
+  if (configuration === undefined) return null;
+  const environment = configuration.Environment;
+  if (mode === 'raw' || environment === undefined) return configuration;
+  const encoder = new TextEncoder();
+  const variables = Object.entries(environment.Variables ?? {}).map(([name, value]) => {
+    const bytes = encoder.encode(value);
+    return [name, { sha256: sha256Hex(bytes), bytes: bytes.byteLength }] as const;
+  });
+  return {
+    ...configuration,
+    Environment: {
+      ...environment,
+      Variables: Object.fromEntries(variables),
+      ValuesStored: 'hashed: name → SHA-256 and byte length of the UTF-8 value; the values are not stored',
+    },
+  };
+}
 
 /**
  * Lambda answers ResourceNotFoundException both for a function without a policy (or URL) and for a function
@@ -50,7 +83,7 @@ export const lambdaFunctionEvidence = defineKindEvidence<LambdaFunctionResource>
         // Field by field: everything GetFunction answers except the presigned download URL.
         const code = out.Code;
         return {
-          Configuration: out.Configuration ?? null,
+          Configuration: configurationEvidence(out.Configuration, ctx.settings.lambdaEnvironment),
           Code:
             code === undefined
               ? null

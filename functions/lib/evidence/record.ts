@@ -36,7 +36,7 @@ export async function recordEvidence(
       logger,
     },
     record,
-    rule?.evidence?.lookbackHours === undefined ? {} : { lookbackHours: rule.evidence.lookbackHours },
+    rule?.evidence ?? {},
   );
   if (evidence.status === 'stored') {
     logger.info(`evidence stored: s3://${evidence.bucket}/${evidence.manifestKey}`, {

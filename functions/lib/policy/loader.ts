@@ -500,16 +500,7 @@ export function loadPolicyFromStrings(files: PolicySource[]): CompiledPolicy {
       ...(input.action === undefined ? {} : { action: input.action }),
       params: params?.success ? (params.data as Record<string, unknown>) : {},
       mode: input.mode,
-      ...(input.evidence === undefined
-        ? {}
-        : {
-            evidence: {
-              enabled: input.evidence.enabled,
-              ...(input.evidence.lookbackHours === undefined
-                ? {}
-                : { lookbackHours: input.evidence.lookbackHours }),
-            },
-          }),
+      ...(input.evidence === undefined ? {} : { evidence: input.evidence }),
       position: parsed.position,
     });
   }

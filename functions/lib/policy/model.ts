@@ -5,6 +5,7 @@
 import type { Resource } from '../findings/model.js';
 import type { AccountRefusalCode } from '../findings/account.js';
 import type { IdentityCenterSettings } from '../actions/contract.js';
+import type { RuleEvidence } from './evidence-schema.js';
 
 export type Mode = 'auto' | 'approval' | 'notify';
 
@@ -153,9 +154,10 @@ export interface CompiledRule {
   mode: Mode;
   /**
    * `enabled: false`: no evidence is collected for this rule's isolations (default: collected). `lookbackHours`:
-   * how far before the finding's first activity CloudTrail history is read (default 24).
+   * how far before the finding's first activity CloudTrail history is read (default 24). `lambdaEnvironment` and
+   * `memory`: see docs/evidence.md.
    */
-  evidence?: { enabled: boolean; lookbackHours?: number };
+  evidence?: RuleEvidence;
   position: SourcePosition;
 }
 

@@ -8,6 +8,7 @@
  */
 import * as z from 'zod';
 import { RESOURCE_TYPES, SEVERITY_LABELS } from '../findings/model.js';
+import { ruleEvidenceSchema } from './evidence-schema.js';
 
 export const MODES = ['auto', 'approval', 'notify'] as const;
 export const SOURCES = ['guardduty', 'securityhub'] as const;
@@ -57,13 +58,7 @@ export const ruleSchema = z.strictObject({
   params: z.record(z.string(), z.unknown()).optional(),
   mode: z.enum(MODES),
   /** Evidence after containment (docs/evidence.md): on unless `enabled: false`. */
-  evidence: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      /** CloudTrail history before the finding's first activity, in hours (1 hour to 90 days, CloudTrail's). */
-      lookbackHours: z.number().int().min(1).max(2160).optional(),
-    })
-    .optional(),
+  evidence: ruleEvidenceSchema.optional(),
 });
 
 const DURATION = /^([1-9]\d*)(m|h|d)$/;
