@@ -37,6 +37,13 @@ export interface MemberRoleStatement {
    * IAM Identity Center. Every other member account never gets these actions.
    */
   identityCenterAdminOnly: boolean;
+  /**
+   * Present (true) only on memory-capture statements: granted only where the member-role module's
+   * `memory_capture_documents` lists documents. Absent elsewhere, so the other statements read as before.
+   */
+  memoryCaptureOnly?: true;
+  /** Present (true) when the module adds those documents' ARNs to `resources`. */
+  addMemoryCaptureDocuments?: true;
 }
 
 /** The content of `permissions.json`. */
@@ -78,6 +85,7 @@ interface StatementTemplate {
   conditions?: MemberRoleStatement['conditions'];
   why: string;
   identityCenterAdminOnly?: boolean;
+  memoryCapture?: 'only' | 'documents';
 }
 
 /**
@@ -202,6 +210,7 @@ function templateOf(scope: PermissionScope): StatementTemplate {
       values: [...c.values],
     })),
     why: scope.why,
+    ...(scope.memoryCapture === undefined ? {} : { memoryCapture: scope.memoryCapture }),
   };
 }
 
@@ -281,6 +290,8 @@ export function buildMemberRolePolicy(
     conditions: template.conditions ?? [],
     why: template.why,
     identityCenterAdminOnly: template.identityCenterAdminOnly ?? false,
+    ...(template.memoryCapture === undefined ? {} : { memoryCaptureOnly: true as const }),
+    ...(template.memoryCapture === 'documents' ? { addMemoryCaptureDocuments: true as const } : {}),
   });
   const statements: MemberRoleStatement[] = [
     ...[...declared.values()].map(({ template, permissions }) => toStatement(template, [...permissions])),

@@ -349,7 +349,7 @@ describe('Terraform: member role', () => {
     expect(nested(document, 'statement')).toEqual([]);
     expect(allow?.['for_each']).toBe('${local.statements}');
     expect(str(locals(config)['statements'], 'statements')).toContain(
-      'if var.identity_center_admin || !statement.identityCenterAdminOnly',
+      'if(var.identity_center_admin || !statement.identityCenterAdminOnly) && (length(var.memory_capture_documents) > 0 || !try(statement.memoryCaptureOnly, false))',
     );
     expect(at(allow, 'content', 0, 'effect')).toBe('Allow');
     expect(at(allow, 'content', 0, 'actions')).toBe('${statement.value.actions}');

@@ -150,6 +150,11 @@ export interface PermissionScope {
   conditions?: readonly { test: string; variable: string; values: readonly string[] }[];
   /** Why these resources and conditions (reviewers read it in permissions.json). */
   why: string;
+  /**
+   * Granted only where the member-role module lists memory-capture documents (evidence memory capture, off by
+   * default): `only` as declared, `documents` with those documents' ARNs added to `resources`.
+   */
+  memoryCapture?: 'only' | 'documents';
 }
 
 /**

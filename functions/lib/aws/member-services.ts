@@ -18,6 +18,7 @@ import type { GuardDuty } from '@aws-sdk/client-guardduty';
 import type { CloudTrail } from '@aws-sdk/client-cloudtrail';
 import type { Lambda } from '@aws-sdk/client-lambda';
 import type { RDS } from '@aws-sdk/client-rds';
+import type { SSM } from '@aws-sdk/client-ssm';
 import { ConfigurationError } from '../errors.js';
 import type { AwsClientConfig } from './client-config.js';
 import { sdk } from './sdk.js';
@@ -43,6 +44,8 @@ export interface MemberClients {
   lambda: Lambda;
   /** RDS instance and Aurora cluster containment (isolate-rds-instance). */
   rds: RDS;
+  /** Evidence: memory capture through Run Command, only where a rule asks for it (docs/evidence.md). */
+  ssm: SSM;
 }
 
 /** A member-account service cordon calls: a key of {@link MemberClients}. */
@@ -88,6 +91,7 @@ const MEMBER_SERVICE_TABLE: { readonly [K in MemberService]: ServiceRow<K> } = {
   },
   lambda: { iamPrefix: 'lambda', create: async (config) => (await sdk.lambda()).create(config) },
   rds: { iamPrefix: 'rds', create: async (config) => (await sdk.rds()).create(config) },
+  ssm: { iamPrefix: 'ssm', create: async (config) => (await sdk.ssm()).create(config) },
 };
 
 /**

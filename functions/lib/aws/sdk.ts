@@ -52,6 +52,7 @@ export const sdk = {
   guardDuty: once(() => import('./clients/client-guardduty.js')),
   cloudTrail: once(() => import('./clients/client-cloudtrail.js')),
   rds: once(() => import('./clients/client-rds.js')),
+  ssm: once(() => import('./clients/client-ssm.js')),
 } as const;
 
 /** A value built on first use: concurrent callers share one build, and a failed build is retried next time. */

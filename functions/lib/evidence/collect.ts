@@ -8,13 +8,20 @@
  */
 import { classifyAwsError } from '../aws/errors.js';
 import { servicesForPermissions, type MemberClientFactory } from '../aws/member-clients.js';
-import { errorMessage } from '../errors.js';
+import { CordonError, errorMessage } from '../errors.js';
 import type { LoggerLike } from '../kernel/logger.js';
 import type { RuleEvidence } from '../policy/evidence-schema.js';
 import type { IsolationRecord } from '../store/model.js';
 import { callOf, type EvidenceStep, type StepContext } from './collector.js';
 import { findingEvidence, guardDutyFindingRef, guardDutyFindingStep } from './finding.js';
 import { kindEvidenceOf } from './kinds.js';
+import { EC2_INSTANCE } from '../resources/ec2-instance.js';
+import {
+  MEMORY_CAPTURE_NAME,
+  captureMemory,
+  memoryCaptureEvidence,
+  type MemoryCaptureRun,
+} from './memory-capture.js';
 import { RECEIVED_EVENT_NAME, receivedEventBytes } from './received.js';
 import {
   MANIFEST_VERSION,
@@ -35,6 +42,8 @@ export interface EvidenceDeps {
   memberClients: MemberClientFactory;
   clock: () => Date;
   logger: LoggerLike;
+  /** Wait between memory-capture polls (default: a timer; tests pass one that returns at once). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Default CloudTrail window: the 24 hours before the finding's first activity (issue: configurable per rule). */
@@ -104,6 +113,11 @@ function serialise(content: unknown): Uint8Array {
   return new TextEncoder().encode(`${JSON.stringify(content, null, 2)}\n`);
 }
 
+/** A cordon error raised without an AWS cause (a refused document, a hash mismatch) names itself by its code. */
+function ownCode(error: unknown): { code: string } | undefined {
+  return error instanceof CordonError && error.cause === undefined ? { code: error.code } : undefined;
+}
+
 function requestIdOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const metadata: unknown = Reflect.get(error, '$metadata');
@@ -146,7 +160,7 @@ export async function collectEvidence(
     const store = (name: string, content: unknown, calls: EvidenceCall[]): Promise<void> =>
       storeBytes(name, serialise(content), calls);
     const failed = (name: string, calls: EvidenceCall[], error: unknown): void => {
-      const classified = classifyAwsError(error);
+      const classified = ownCode(error) ?? classifyAwsError(error);
       deps.logger.warn(`evidence step ${name} failed: ${classified.code}`, { error: errorMessage(error) });
       artifacts.push({
         name,
@@ -247,6 +261,32 @@ export async function collectEvidence(
       }
       if (clients !== undefined) {
         for (const step of kind.steps) await runStep(step, clients);
+      }
+    }
+
+    // Memory capture, only when the rule asks for it, and only of an EC2 instance (after its other artifacts).
+    if (options.memory !== undefined && record.resource.type === EC2_INSTANCE) {
+      const instance = record.resource;
+      const run: MemoryCaptureRun = {
+        config: options.memory,
+        bucket: writer.bucket,
+        clock: deps.clock,
+        sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      };
+      const step: EvidenceStep<IsolationRecord['resource']> = {
+        name: MEMORY_CAPTURE_NAME,
+        collect: (ctx) => captureMemory(ctx, instance, run),
+      };
+      try {
+        const clients = await deps.memberClients(
+          record.accountId,
+          record.region,
+          record.id,
+          servicesForPermissions(memoryCaptureEvidence.permissions),
+        );
+        await runStep(step, clients);
+      } catch (error) {
+        failed(step.name, [], error);
       }
     }
 

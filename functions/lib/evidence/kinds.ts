@@ -8,6 +8,7 @@ import { ConfigurationError } from '../errors.js';
 import type { PermissionScope } from '../actions/contract.js';
 import type { KindEvidence } from './collector.js';
 import { findingEvidence } from './finding.js';
+import { memoryCaptureEvidence } from './memory-capture.js';
 import { ec2InstanceEvidence } from './ec2-instance.js';
 import { iamUserEvidence } from './iam-user.js';
 import { iamAccessKeyEvidence } from './iam-access-key.js';
@@ -49,4 +50,4 @@ export const EVIDENCE_DECLARERS: readonly {
   name: string;
   permissions: readonly string[];
   scoping?: Readonly<Record<string, readonly PermissionScope[]>>;
-}[] = [...KIND_EVIDENCE, findingEvidence];
+}[] = [...KIND_EVIDENCE, findingEvidence, memoryCaptureEvidence];

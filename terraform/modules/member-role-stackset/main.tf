@@ -18,13 +18,22 @@ locals {
 
   # IAM Identity Center statements never go to the OUs' accounts: deploy modules/member-role with
   # identity_center_admin = true in the one account that administers Identity Center.
+  # Memory-capture statements only when documents are listed (see modules/member-role), with their ARNs added.
+  memory_capture_document_arns = [
+    for document in var.memory_capture_documents :
+    startswith(document, "arn:") ? document : "arn:$${AWS::Partition}:ssm:*:$${AWS::AccountId}:document/${document}"
+  ]
+
   allow_statements = [
     for statement in local.permissions.statements : merge(
       {
-        Sid      = statement.sid
-        Effect   = "Allow"
-        Action   = statement.actions
-        Resource = [for resource in statement.resources : { "Fn::Sub" = resource }]
+        Sid    = statement.sid
+        Effect = "Allow"
+        Action = statement.actions
+        Resource = [
+          for resource in concat(statement.resources, try(statement.addMemoryCaptureDocuments, false) ? local.memory_capture_document_arns : []) :
+          { "Fn::Sub" = resource }
+        ]
       },
       # One operator block per test, holding every key tested with it (two conditions may share a test).
       length(statement.conditions) == 0 ? {} : {
@@ -34,7 +43,7 @@ locals {
           }
         }
       },
-    ) if !statement.identityCenterAdminOnly
+    ) if !statement.identityCenterAdminOnly && (length(var.memory_capture_documents) > 0 || !try(statement.memoryCaptureOnly, false))
   ]
 
   # A for expression, not a conditional: the two statements' types differ, and a conditional would unify them.

@@ -106,3 +106,15 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "memory_capture_documents" {
+  description = "SSM Command documents the member role may run for evidence memory capture, as in modules/member-role: names of documents in each account, or ARNs of shared documents. Empty (the default) grants no Systems Manager permission."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for d in var.memory_capture_documents : can(regex("^([a-zA-Z0-9_.-]{3,128}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\\d{12}:document/[a-zA-Z0-9_.-]{3,128})$", d)) && !startswith(d, "AWS-")])
+    error_message = "memory_capture_documents must be SSM document names (not AWS-owned AWS-*) or document ARNs."
+  }
+}

@@ -18,10 +18,19 @@ locals {
   }))
   role_arn       = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${var.role_name}"
   protected_arns = concat(local.permissions.protectedRoleArns, var.protected_principal_arns)
-  # IAM Identity Center statements only in the account that administers it (management or delegated admin).
+  # Memory capture (evidence through SSM Run Command, off by default) names the documents it may run: a name is
+  # a document of this account in any region, an ARN a document shared with it.
+  memory_capture_document_arns = [
+    for document in var.memory_capture_documents :
+    startswith(document, "arn:") ? document : "arn:${data.aws_partition.current.partition}:ssm:*:${data.aws_caller_identity.current.account_id}:document/${document}"
+  ]
+  # IAM Identity Center statements only in the account that administers it (management or delegated admin);
+  # memory-capture statements only when documents are listed, with those documents' ARNs added.
   statements = [
-    for statement in local.permissions.statements : statement
-    if var.identity_center_admin || !statement.identityCenterAdminOnly
+    for statement in local.permissions.statements : merge(statement, {
+      resources = try(statement.addMemoryCaptureDocuments, false) ? concat(statement.resources, local.memory_capture_document_arns) : statement.resources
+    })
+    if(var.identity_center_admin || !statement.identityCenterAdminOnly) && (length(var.memory_capture_documents) > 0 || !try(statement.memoryCaptureOnly, false))
   ]
 }
 

@@ -80,3 +80,15 @@ variable "identity_center_admin" {
   type        = bool
   default     = false
 }
+
+variable "memory_capture_documents" {
+  description = "SSM Command documents the member role may run for evidence memory capture (policy evidence: { memory: { ssmDocument } }): names of documents in this account, or ARNs of documents shared with it. Empty (the default) grants no Systems Manager permission at all; each entry grants ssm:SendCommand of that document on this account's instances, ssm:DescribeDocument of it, and ssm:GetCommandInvocation."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for d in var.memory_capture_documents : can(regex("^([a-zA-Z0-9_.-]{3,128}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\\d{12}:document/[a-zA-Z0-9_.-]{3,128})$", d)) && !startswith(d, "AWS-")])
+    error_message = "memory_capture_documents must be SSM document names (3-128 characters of A-Z a-z 0-9 _ . -, not AWS-owned AWS-*) or document ARNs such as arn:aws:ssm:eu-west-1:111111111111:document/Org-AVML-Capture."
+  }
+}

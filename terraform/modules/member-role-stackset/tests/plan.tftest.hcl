@@ -32,9 +32,9 @@ run "template_trusts_only_the_worker_and_protects_the_role" {
       for st in one(jsondecode(aws_cloudformation_stack_set.this.template_body).Resources.CordonMemberRole.Properties.Policies).PolicyDocument.Statement :
       st.Action if st.Effect == "Allow"
       ])) == toset(flatten([
-      for st in jsondecode(file("../member-role/permissions.json")).statements : st.actions if !st.identityCenterAdminOnly
+      for st in jsondecode(file("../member-role/permissions.json")).statements : st.actions if !st.identityCenterAdminOnly && !try(st.memoryCaptureOnly, false)
     ]))
-    error_message = "The member roles must allow exactly the actions of member-role/permissions.json, never the Identity Center ones."
+    error_message = "The member roles must allow exactly the actions of member-role/permissions.json, never the Identity Center ones, and no memory-capture one without memory_capture_documents."
   }
 
   assert {
@@ -61,7 +61,7 @@ run "template_trusts_only_the_worker_and_protects_the_role" {
         actions    = toset(st.actions)
         resources  = toset(st.resources)
         conditions = toset([for c in st.conditions : "${c.test} ${c.variable} ${join(",", sort(c.values))}"])
-      } if !st.identityCenterAdminOnly
+      } if !st.identityCenterAdminOnly && !try(st.memoryCaptureOnly, false)
     }
     error_message = "Every Allow statement of the template must equal its permissions.json statement: actions, resources and conditions."
   }
@@ -101,4 +101,23 @@ run "refuses_a_trust_without_the_organisation_or_external_id" {
   }
 
   expect_failures = [var.organization_id, var.external_id]
+}
+
+run "grants_memory_capture_only_on_the_listed_documents" {
+  command = plan
+
+  variables {
+    memory_capture_documents = ["Org-AVML-Capture"]
+  }
+
+  assert {
+    condition = [
+      for st in one(jsondecode(aws_cloudformation_stack_set.this.template_body).Resources.CordonMemberRole.Properties.Policies).PolicyDocument.Statement :
+      toset([for r in st.Resource : r["Fn::Sub"]]) if st.Effect == "Allow" && contains(st.Action, "ssm:SendCommand")
+      ] == [toset([
+        "arn:$${AWS::Partition}:ec2:*:$${AWS::AccountId}:instance/*",
+        "arn:$${AWS::Partition}:ssm:*:$${AWS::AccountId}:document/Org-AVML-Capture",
+    ])]
+    error_message = "ssm:SendCommand must be granted on the listed documents and the account's instances only."
+  }
 }

@@ -56,9 +56,16 @@ run "permissions_are_the_generated_ones_and_protect_the_role" {
     condition = toset(flatten([
       for st in data.aws_iam_policy_document.this.statement : tolist(st.actions) if st.effect == "Allow"
       ])) == toset(flatten([
-      for st in jsondecode(file("permissions.json")).statements : st.actions if !st.identityCenterAdminOnly
+      for st in jsondecode(file("permissions.json")).statements : st.actions if !st.identityCenterAdminOnly && !try(st.memoryCaptureOnly, false)
     ]))
-    error_message = "The role must allow exactly the actions of permissions.json, less the Identity Center ones."
+    error_message = "The role must allow exactly the actions of permissions.json, less the Identity Center and memory-capture ones."
+  }
+
+  assert {
+    condition = !anytrue([
+      for st in data.aws_iam_policy_document.this.statement : anytrue([for action in st.actions : startswith(action, "ssm:")])
+    ])
+    error_message = "Without memory_capture_documents the role must hold no Systems Manager permission."
   }
 
   assert {
@@ -113,7 +120,7 @@ run "statements_equal_permissions_json_conditions_included" {
         actions    = toset(st.actions)
         resources  = toset(st.resources)
         conditions = toset([for c in st.conditions : "${c.test} ${c.variable} ${join(",", sort(c.values))}"])
-      } if !st.identityCenterAdminOnly
+      } if !st.identityCenterAdminOnly && !try(st.memoryCaptureOnly, false)
     }
     error_message = "Every Allow statement must equal its permissions.json statement: actions, resources and conditions."
   }
@@ -167,13 +174,62 @@ run "identity_center_admin_account_gets_every_generated_action" {
   command = plan
 
   variables {
-    identity_center_admin = true
+    identity_center_admin    = true
+    memory_capture_documents = ["Org-AVML-Capture"]
   }
 
   assert {
     condition = toset(flatten([
       for st in data.aws_iam_policy_document.this.statement : tolist(st.actions) if st.effect == "Allow"
     ])) == toset(jsondecode(file("permissions.json")).actions)
-    error_message = "In the Identity Center administration account the role must allow exactly the actions of permissions.json."
+    error_message = "In the Identity Center administration account, with memory capture, the role must allow exactly the actions of permissions.json."
   }
+}
+
+run "grants_memory_capture_only_on_the_listed_documents_and_instances" {
+  command = plan
+
+  variables {
+    memory_capture_documents = ["Org-AVML-Capture", "arn:aws:ssm:eu-west-1:333333333333:document/Shared-LiME"]
+  }
+
+  assert {
+    condition = toset(flatten([
+      for st in data.aws_iam_policy_document.this.statement : tolist(st.actions) if st.effect == "Allow"
+      ])) == toset(flatten([
+      for st in jsondecode(file("permissions.json")).statements : st.actions if !st.identityCenterAdminOnly
+    ]))
+    error_message = "With memory_capture_documents the role must allow the memory-capture actions too."
+  }
+
+  assert {
+    condition = [
+      for st in data.aws_iam_policy_document.this.statement : st.resources if contains(st.actions, "ssm:SendCommand")
+      ] == [toset([
+        "arn:aws:ec2:*:222222222222:instance/*",
+        "arn:aws:ssm:*:222222222222:document/Org-AVML-Capture",
+        "arn:aws:ssm:eu-west-1:333333333333:document/Shared-LiME",
+    ])]
+    error_message = "ssm:SendCommand must be granted on the listed documents and this account's instances only."
+  }
+
+  assert {
+    condition = [
+      for st in data.aws_iam_policy_document.this.statement : st.resources if contains(st.actions, "ssm:DescribeDocument")
+      ] == [toset([
+        "arn:aws:ssm:*:222222222222:document/Org-AVML-Capture",
+        "arn:aws:ssm:eu-west-1:333333333333:document/Shared-LiME",
+    ])]
+    error_message = "ssm:DescribeDocument must be granted on the listed documents only."
+  }
+}
+
+run "refuses_an_aws_owned_capture_document" {
+  command = plan
+
+  variables {
+    memory_capture_documents = ["AWS-RunShellScript"]
+  }
+
+  expect_failures = [var.memory_capture_documents]
 }
