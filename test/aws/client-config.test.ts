@@ -76,6 +76,8 @@ describe('AWS: command recorder and error classification', () => {
       'ec2:ModifyNetworkInterfaceAttribute',
     );
     expect(iamActionForCommand('AutoScaling', 'EnterStandby')).toBe('autoscaling:EnterStandby');
+    // A command whose name ends in "Command" keeps it: SSM's SendCommandCommand is ssm:SendCommand.
+    expect(iamActionForCommand('SSM', 'SendCommandCommand')).toBe('ssm:SendCommand');
     expect(iamActionForCommand('ElasticLoadBalancingV2', 'DeregisterTargets')).toBe(
       'elasticloadbalancing:DeregisterTargets',
     );

@@ -64,7 +64,7 @@ export function containedRecord(
 export async function collect(
   test: TestContext,
   record: IsolationRecord,
-  options: CollectOptions & { now?: Date } = {},
+  options: CollectOptions & { now?: Date; sleep?: (ms: number) => Promise<void> } = {},
 ): Promise<{
   manifest: Manifest;
   writer: ReturnType<typeof memoryWriter>;
@@ -72,7 +72,8 @@ export async function collect(
 }> {
   const writer = memoryWriter();
   const memberClients: MemberClientFactory = async () => test.ctx.clients;
-  const { now, ...collectOptions } = options;
+  // Memory-capture polls wait for nothing here (moto answers at once).
+  const { now, sleep = async () => {}, ...collectOptions } = options;
   const ref = await collectEvidence(
     {
       writer,
@@ -80,6 +81,7 @@ export async function collect(
       collectedBy: async () => 'arn:aws:sts::123456789012:assumed-role/worker/test',
       clock: () => now ?? new Date(),
       logger: silent,
+      sleep,
     },
     record,
     collectOptions,

@@ -70,7 +70,8 @@ const COMMAND_ACTIONS: Readonly<Record<string, string>> = {
 /**
  * The IAM action a command needs: `<service prefix>:<command name>`.
  * @param service client name without `Client` (e.g. `ElasticLoadBalancingV2`)
- * @param command command name with or without the `Command` suffix
+ * @param command command name with or without the `Command` suffix (SSM's `SendCommand` needs it:
+ *   `SendCommandCommand`)
  * @throws Error for a client whose IAM prefix is not in the explicit map.
  */
 export function iamActionForCommand(service: string, command: string): string {
@@ -108,7 +109,8 @@ export class CommandRecorder {
         // Never break the call over bookkeeping: an unmapped client records a visibly unknown action instead.
         let iamAction: string;
         try {
-          iamAction = iamActionForCommand(service, command);
+          // The SDK's own name: stripping `Command` twice would turn SSM's SendCommandCommand into ssm:Send.
+          iamAction = iamActionForCommand(service, context.commandName ?? 'Unknown');
         } catch {
           iamAction = `unmapped-${service}:${command}`;
         }
