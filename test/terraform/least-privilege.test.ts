@@ -490,6 +490,25 @@ describe('Terraform: member role', () => {
     expect(variable?.['type']).toBe('${bool}');
   });
 
+  it('grants Systems Manager only with memory_capture_documents: SendCommand on the listed documents and instances', async () => {
+    // Act
+    const policy = buildMemberRolePolicy();
+    const memoryOnly = policy.statements.filter((s) => s.memoryCaptureOnly === true);
+    const variable = variables(await loadTerraform(MEMBER))['memory_capture_documents'];
+
+    // Assess: every ssm action sits in a memory-capture statement, and no other statement is one.
+    expect(memoryOnly.map((s) => [s.sid, s.actions, s.resources, s.addMemoryCaptureDocuments ?? false])).toEqual([
+      ['MemoryCaptureDocuments', ['ssm:DescribeDocument'], [], true],
+      ['MemoryCaptureRunCommand', ['ssm:SendCommand'], ['arn:${partition}:ec2:*:${account_id}:instance/*'], true],
+      ['MemoryCaptureCommandStatus', ['ssm:GetCommandInvocation'], ['*'], false],
+    ]);
+    const defaults = policy.statements.filter((s) => s.memoryCaptureOnly !== true);
+    expect(defaults.flatMap((s) => s.actions).filter((a) => a.startsWith('ssm:'))).toEqual([]);
+    expect(variable?.['default']).toEqual([]);
+    expect(variable?.['type']).toBe('${list(string)}');
+    expect(String(variable?.['description'])).toMatch(/grants no Systems Manager permission/);
+  });
+
   it('rejects a wildcard permission declared by an action', () => {
     // Prepare
     const action = fakeAction(['iam:*']);
