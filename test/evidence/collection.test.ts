@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { SSM } from '@aws-sdk/client-ssm';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,5 +216,51 @@ describe('Evidence: collection after containment', () => {
     expect(record.evidence).toBeUndefined();
     expect(listed.KeyCount ?? 0).toBe(0);
     expect(() => loadPolicy([malformed])).toThrow(/evidence\.enabled/);
+  });
+
+  it('captures memory for a rule that asks for it, after containment, listed in the manifest', async () => {
+    // Prepare: the demo policy's EC2 rule with a memory capture pinned to version 1 of a document in moto.
+    const document = unique('Org-AVML');
+    const ssm = new SSM(moto.clientConfig(REGION));
+    await ssm.createDocument({
+      Name: document,
+      DocumentType: 'Command',
+      DocumentFormat: 'JSON',
+      Content: JSON.stringify({
+        schemaVersion: '2.2',
+        mainSteps: [{ action: 'aws:runShellScript', name: 'capture', inputs: { runCommand: ['avml x'] } }],
+      }),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'cordon-evidence-memory-'));
+    const demo = readFileSync('test/pipeline/fixtures/demo-policy/demo.yaml', 'utf8');
+    const rule = `    mode: auto\n    evidence: { memory: { ssmDocument: { name: ${document}, version: "1" } } }\n`;
+    writeFileSync(join(dir, 'demo.yaml'), demo.replace('    mode: auto\n', rule));
+    const bucket = unique('evidence');
+    const world = await createWorld(moto, { evidenceBucket: bucket, policy: loadPolicy([dir]) });
+    const instance = await launchInstance(world.ec2);
+    const s3 = new S3Client({ ...moto.clientConfig(REGION), forcePathStyle: true });
+
+    // Act
+    const { workerResults } = await world.dispatch(guardDutyEvent(instance.instanceId, { severity: 8 }));
+    const record = await world.store.require(workerResults[0]?.id ?? '');
+
+    // Assess: contained, and the capture is the manifest's last artifact, stored with its hash.
+    expect(record.status).toBe('ISOLATED');
+    if (record.evidence?.status !== 'stored') throw new Error('no evidence');
+    const manifest = ManifestSchema.parse(
+      JSON.parse(new TextDecoder().decode(await object(s3, bucket, record.evidence.manifestKey))),
+    );
+    const capture = manifest.artifacts.at(-1);
+    expect(capture).toMatchObject({ name: 'memory/capture.json', status: 'collected' });
+    if (capture?.status !== 'collected') throw new Error('no capture');
+    const bytes = await object(s3, bucket, capture.key);
+    expect(sha256(bytes)).toBe(capture.sha256);
+    expect(JSON.parse(new TextDecoder().decode(bytes))).toMatchObject({
+      instanceId: instance.instanceId,
+      document: { name: document, version: '1' },
+      output: { bucket, prefix: `${record.id}/memory/` },
+      status: 'Success',
+    });
+    expect((await ssm.listCommands({ InstanceId: instance.instanceId })).Commands).toHaveLength(1);
   });
 });

@@ -242,8 +242,8 @@ describe('Evidence: memory capture through SSM Run Command', () => {
           ),
         },
       });
-      // The wait is bounded: one poll per 5 s over 30 s.
-      expect(artifact?.calls.filter((c) => c.api === 'ssm:GetCommandInvocation')).toHaveLength(6);
+      // The wait is bounded: one poll at once, then one per 5 s up to 30 s.
+      expect(artifact?.calls.filter((c) => c.api === 'ssm:GetCommandInvocation')).toHaveLength(7);
     });
 
     it('lists a command that ended Failed as failed, with its status and error output', async () => {

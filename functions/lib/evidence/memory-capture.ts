@@ -179,7 +179,6 @@ export async function captureMemory(
   const deadline = run.clock().getTime() + config.waitSeconds * 1000;
   let last: GetCommandInvocationCommandOutput | undefined;
   for (;;) {
-    await run.sleep(POLL_SECONDS * 1000);
     try {
       last = await ctx.call('ssm:GetCommandInvocation', () =>
         ctx.clients.ssm.getCommandInvocation({ CommandId: commandId, InstanceId: instance.id }),
@@ -195,6 +194,7 @@ export async function captureMemory(
         `${where} is still ${last?.Status ?? 'not delivered'} after ${config.waitSeconds} s: not known to be captured. The command keeps running; its output, if any, goes to s3://${run.bucket}/${prefix}`,
       );
     }
+    await run.sleep(POLL_SECONDS * 1000);
   }
   if (last.Status !== 'Success') {
     throw new MemoryCaptureError(
