@@ -172,7 +172,7 @@ describe('Console: an Identity Center user and an EKS node, approved and release
     const after = await nodeState(clients, node.instanceId);
 
     // Assess
-    expect(pending).toBe('PENDING_APPROVAL');
+    expect(pending).toBe('PENDING APPROVAL');
     expect(before.groups).toEqual([node.groupId]);
     expect(contained.groups).toHaveLength(1);
     expect(contained.groups).not.toContain(node.groupId);
