@@ -66,7 +66,7 @@ describe('Findings: the EKS node a runtime finding names', () => {
       `ec2-instance ${NODE}`,
     ]);
     expect(decide(finding)).toEqual({
-      rule: 'runtime-compromise-on-eks-node',
+      rule: 'runtime-on-eks-node',
       mode: 'approval',
       actions: [`isolate-ec2-instance ec2-instance ${NODE}`],
     });
@@ -131,7 +131,7 @@ describe('Findings: the EKS node a runtime finding names', () => {
 
     // Assess: still an EKS node, so still approval
     expect(finding.resources.find((r) => r.type === 'ec2-instance')).toMatchObject({ id: NODE, eksNode: {} });
-    expect(decide(finding).rule).toBe('runtime-compromise-on-eks-node');
+    expect(decide(finding).rule).toBe('runtime-on-eks-node');
   });
 
   it('leaves an instance outside EKS to the instance rules (no EKS block, no node mark)', () => {
@@ -149,7 +149,7 @@ describe('Findings: the EKS node a runtime finding names', () => {
     // Assess
     expect(finding.resources.find((r) => r.type === 'ec2-instance')).not.toHaveProperty('eksNode');
     expect(decision.rule).toBe('runtime-backdoor-on-instance');
-    expect(decision.explanation.find((e) => e.rule === 'runtime-compromise-on-eks-node')?.reason).toBe(
+    expect(decision.explanation.find((e) => e.rule === 'runtime-on-eks-node')?.reason).toBe(
       'no ec2-instance resource is an EKS node',
     );
   });

@@ -70,14 +70,14 @@ describe('Pipeline: a GuardDuty runtime finding on an EKS pod', () => {
     const restored = await nodeState(ec2, node.instanceId);
 
     // Assess
-    expect(outcome).toMatchObject({ rule: 'runtime-compromise-on-eks-node', mode: 'approval' });
+    expect(outcome).toMatchObject({ rule: 'runtime-on-eks-node', mode: 'approval' });
     expect(pending).toMatchObject({
       status: 'PENDING_APPROVAL',
       action: 'isolate-ec2-instance',
       resource: { type: 'ec2-instance', id: node.instanceId, eksNode: { clusterName: 'payments-prod' } },
     });
     expect(untouched).toEqual(original);
-    expect(isolated.status).toBe('ISOLATED');
+    expect(isolated).toMatchObject({ status: 'ISOLATED' });
     expect(contained.groups).toHaveLength(1);
     expect(contained.groups).not.toContain(node.groupId);
     expect(contained).toMatchObject({ metadata: 'disabled', terminationProtection: true });

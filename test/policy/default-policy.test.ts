@@ -53,7 +53,7 @@ const EXPECTED: Record<string, { rule: string | null; mode: string | null; actio
   // A reverse shell in a pod: the finding names the EKS node (instanceDetails), which is isolated with every pod
   // on it once a person approves (never auto: the whole node goes); the cluster itself is not an action's resource.
   'guardduty-eks-runtime-reverseshell-node.docs-assembled.json': {
-    rule: 'runtime-compromise-on-eks-node',
+    rule: 'runtime-on-eks-node',
     mode: 'approval',
     actions: ['isolate-ec2-instance ec2-instance i-0b1c2d3e4f5a69788'],
   },
