@@ -1,6 +1,7 @@
 /** The `eksNode` match condition: which EC2 instances a rule selects, how it is explained, and shadowing. */
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../functions/lib/policy/index.js';
+import { policyCoverage } from '../../functions/lib/policy/coverage.js';
+import { evaluatePolicy, loadPolicy } from '../../functions/lib/policy/index.js';
 import { accessKey, finding, instance, policy } from './support.js';
 
 const RULES = [
@@ -90,5 +91,28 @@ describe('Policy: match.eksNode', () => {
     // Act + Assess
     expect(shadowed(narrowFirst)).toEqual([]);
     expect(shadowed(broadFirst)).toHaveLength(1);
+  });
+
+  it('counts EKS node containment in the coverage of a runtime type seen on EKS', () => {
+    // Prepare: the type as the table would list it for EKS only
+    const row = {
+      type: 'Execution:Runtime/ReverseShell',
+      resource: 'EKSCluster',
+      active: true,
+      severity: 'High',
+      severityVaries: false,
+    };
+
+    // Act
+    const report = policyCoverage(loadPolicy(['policies']), [row]);
+
+    // Assess
+    expect(report.types[0]).toMatchObject({
+      family: 'EKSCluster',
+      rule: 'runtime-on-eks-node',
+      mode: 'approval',
+      actions: ['isolate-ec2-instance'],
+    });
+    expect(report.contained).toBe(1);
   });
 });
