@@ -17,6 +17,7 @@ import { CordonError, errorMessage } from '../../functions/lib/errors.js';
 import { startMoto, type MotoServer } from '../moto.js';
 import { createDemoOrganisation, describeInstance, type DemoOrganisation } from './demo-org.js';
 import { dispatchEvent, type OutcomeRow } from './dispatch.js';
+import type { CompiledPolicy } from '../../functions/lib/policy/model.js';
 import { createSandboxEnvironment, SANDBOX_MEMBER_ACCOUNT, type SandboxEnvironment } from './environment.js';
 import { sandboxSamples, type SampleEvent } from './findings.js';
 import { startLocalApi, type EventHandler, type LocalApiServer } from './http-adapter.js';
@@ -33,6 +34,8 @@ export interface SandboxOptions {
   motoEndpoint?: string;
   /** Replay `test/events` at start (default true). */
   replay?: boolean;
+  /** The policy instead of the bundled one (tests that opt in to a rule the default policy leaves commented out). */
+  policy?: CompiledPolicy;
   /** Where the Security Hub outbox goes (default `.cordon/sandbox/securityhub-outbox.jsonl`, emptied at start). */
   outboxPath?: string;
   log?: (line: string) => void;
@@ -108,7 +111,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     rmSync(outboxPath, { force: true });
 
     log('[2/6] creating the table, the topic and the member role...');
-    const env = await createSandboxEnvironment({ endpoint, outboxPath });
+    const env = await createSandboxEnvironment({
+      endpoint,
+      outboxPath,
+      ...(options.policy ? { policy: options.policy } : {}),
+    });
     const region = env.config.region;
     const memberClients = () => env.deps.memberClients(SANDBOX_MEMBER_ACCOUNT, region, 'sandbox-bootstrap');
 

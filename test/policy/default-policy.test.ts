@@ -50,11 +50,11 @@ const EXPECTED: Record<string, { rule: string | null; mode: string | null; actio
     mode: 'approval',
     actions: ['isolate-s3-bucket s3-bucket acme-finance-exports'],
   },
-  // A reverse shell in a pod: the finding names the EKS node (instanceDetails), which is isolated at once with
-  // every pod on it; the cluster itself is not an action's resource.
+  // A reverse shell in a pod: the finding names the EKS node (instanceDetails), which is isolated with every pod
+  // on it once a person approves (never auto: the whole node goes); the cluster itself is not an action's resource.
   'guardduty-eks-runtime-reverseshell-node.docs-assembled.json': {
-    rule: 'runtime-backdoor-on-instance',
-    mode: 'auto',
+    rule: 'runtime-on-eks-node',
+    mode: 'approval',
     actions: ['isolate-ec2-instance ec2-instance i-0b1c2d3e4f5a69788'],
   },
   // A crypto-miner in a Fargate task: no instance is named, so no node rule matches and nothing is contained.

@@ -19,6 +19,7 @@ import type { ActionManifest } from '../actions/contract.js';
 import { RESOURCE_TYPES, type Finding, type Resource } from '../findings/model.js';
 import { accountExclusion, accountPasses, accountsOf, describeResource, exclusion } from './exclusions.js';
 import { compileGlob, type Glob } from './glob.js';
+import { hasTags, isEksNode, type TagCondition } from './selection.js';
 import type {
   AccountRefusalEntry,
   CompiledPolicy,
@@ -34,12 +35,6 @@ import { kindOf } from '../resources/registry.js';
 
 const RESOURCE_BIT = new Map(RESOURCE_TYPES.map((type, index) => [type, 1 << index]));
 const SOURCE_INDEX = { guardduty: 0, securityhub: 1 } as const;
-
-interface TagCondition {
-  key: string;
-  /** undefined = any value (`*`). */
-  value: string | undefined;
-}
 
 /** A rule compiled for evaluation. */
 interface RuleProgram {
@@ -60,6 +55,8 @@ interface RuleProgram {
   /** 0 = any resource type. */
   resourceMask: number;
   tags?: TagCondition[];
+  /** `eksNode`: only EC2 instances that are (true) or are not (false) the node of the EKS pod the finding is about. */
+  eksNode: boolean | undefined;
   /** Whether sample findings can match (the rule's `sample`, else the settings default). */
   sample: boolean;
   /** The parts of the "matched on" text that do not depend on the finding (resource types, tags). */
@@ -113,6 +110,7 @@ function compileRule(rule: CompiledRule, position: number, settings: PolicySetti
               .join(', ')}`,
           ]
         : []),
+      ...(m.eksNode !== undefined ? [m.eksNode ? 'an EKS node' : 'not an EKS node'] : []),
     ].join('; '),
     // Every field present from the start: one hidden class for all programs keeps the hot loop monomorphic.
     products: undefined,
@@ -125,6 +123,7 @@ function compileRule(rule: CompiledRule, position: number, settings: PolicySetti
     regionInclude: undefined,
     regionExclude: undefined,
     tags: undefined,
+    eksNode: m.eksNode,
     action: undefined,
   };
   if (m.products) program.products = new Set(m.products.map((p) => p.toLowerCase()));
@@ -212,18 +211,11 @@ function resourceMaskOf(finding: Finding): number {
   return mask;
 }
 
-function hasTags(resource: Resource, tags: TagCondition[]): boolean {
-  for (const tag of tags) {
-    const value = Object.hasOwn(resource.tags, tag.key) ? resource.tags[tag.key] : undefined;
-    if (value === undefined || (tag.value !== undefined && value !== tag.value)) return false;
-  }
-  return true;
-}
-
-/** Resources the rule's resourceType and tags conditions select (all resources when it has neither). */
+/** Resources the rule's resourceType, eksNode and tags conditions select (all resources when it has none). */
 function selects(program: RuleProgram, resource: Resource): boolean {
   if (program.resourceMask !== 0 && (program.resourceMask & (RESOURCE_BIT.get(resource.type) ?? 0)) === 0)
     return false;
+  if (program.eksNode !== undefined && !isEksNode(resource, program.eksNode)) return false;
   return program.tags === undefined || hasTags(resource, program.tags);
 }
 
@@ -266,7 +258,8 @@ function failingCondition(
   if (program.regionInclude && !program.regionInclude.has(finding.region)) return Failure.RegionInclude;
   if (program.regionExclude?.has(finding.region)) return Failure.RegionExclude;
   if (program.resourceMask !== 0 && (program.resourceMask & resourceMask) === 0) return Failure.ResourceType;
-  if (program.tags && !finding.resources.some((r) => selects(program, r))) return Failure.Tags;
+  if ((program.tags || program.eksNode !== undefined) && !finding.resources.some((r) => selects(program, r)))
+    return Failure.Tags;
   if (finding.sample && !program.sample) return Failure.Sample;
   return Failure.None;
 }
@@ -339,7 +332,9 @@ function failureText(
     }
     case Failure.Tags: {
       const wanted = (program.tags ?? []).map((t) => `${t.key}=${t.value ?? '*'}`).join(', ');
-      return `no ${m.resourceTypes ? `${m.resourceTypes.join('/')} ` : ''}resource has the tags ${wanted}`;
+      const node =
+        m.eksNode === undefined ? '' : m.eksNode ? 'is an EKS node' : 'is an EC2 instance but no EKS node';
+      return `no ${m.resourceTypes ? `${m.resourceTypes.join('/')} ` : ''}resource ${node}${node && wanted ? ' and ' : ''}${wanted ? `has the tags ${wanted}` : ''}`;
     }
     case Failure.Sample:
       return 'it is a sample finding, and this rule does not count sample findings (set match.sample: true to include them)';
@@ -404,7 +399,7 @@ function holds(
   if (program.regionInclude && !program.regionInclude.has(finding.region)) return false;
   if (program.regionExclude?.has(finding.region)) return false;
   if (program.resourceMask !== 0 && (program.resourceMask & resourceMask) === 0) return false;
-  if (program.tags) {
+  if (program.tags || program.eksNode !== undefined) {
     for (const resource of finding.resources) if (selects(program, resource)) return true;
     return false;
   }

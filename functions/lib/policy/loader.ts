@@ -391,6 +391,7 @@ function compileMatch(match: MatchInput | undefined): RuleMatch {
   if (match.accounts) result.accounts = { ...match.accounts };
   if (match.regions) result.regions = { ...match.regions };
   if (match.tags) result.tags = { ...match.tags };
+  if (match.eksNode !== undefined) result.eksNode = match.eksNode;
   if (match.sample !== undefined) result.sample = match.sample;
   return result;
 }

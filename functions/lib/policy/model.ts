@@ -128,6 +128,11 @@ export interface RuleMatch {
   regions?: { include?: string[]; exclude?: string[] };
   /** Resource tags that must be present; value `*` means any value. */
   tags?: Record<string, string>;
+  /**
+   * Only EC2 instances GuardDuty names as the node of the EKS pod a finding is about (true), or only other EC2
+   * instances (false); resources of other types are never selected.
+   */
+  eksNode?: boolean;
   /** Whether sample findings match this rule; default comes from settings.includeSampleFindings. */
   sample?: boolean;
 }

@@ -44,6 +44,7 @@ export const matchSchema = z.strictObject({
   accounts: includeExclude(ACCOUNT_ID).optional(),
   regions: includeExclude(REGION).optional(),
   tags: z.record(z.string().min(1), z.string()).optional(),
+  eksNode: z.boolean().optional(),
   sample: z.boolean().optional(),
 });
 

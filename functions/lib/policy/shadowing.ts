@@ -45,12 +45,14 @@ function filterImplies(later: Filter | undefined, earlier: Filter | undefined): 
     );
 }
 
-/** Whether every resource the later rule's resourceType and tags conditions select is selected by the earlier's. */
+/** Whether every resource the later rule's resourceType, eksNode and tags conditions select is selected by the earlier's. */
 function selectionImplies(later: RuleMatch, earlier: RuleMatch): boolean {
   const typesImply =
     earlier.resourceTypes === undefined ||
     (later.resourceTypes !== undefined && isSubset(later.resourceTypes, earlier.resourceTypes));
   if (!typesImply) return false;
+  // An earlier eksNode condition selects only some instances: the later rule must ask for the same ones.
+  if (earlier.eksNode !== undefined && later.eksNode !== earlier.eksNode) return false;
   if (earlier.tags === undefined) return true;
   // The earlier rule needs one resource with its tags: only the later rule's own tagged resource is known to exist.
   const laterTags = later.tags;

@@ -1,12 +1,23 @@
-/** EC2 instances: named by GuardDuty's `Instance` block and ASFF `AwsEc2Instance`; requestable through the API. */
+/**
+ * EC2 instances: named by GuardDuty's `Instance` block and ASFF `AwsEc2Instance`; requestable through the API. A
+ * finding about an EKS pod names the node it runs on in the same block, and the instance is then marked as that
+ * cluster's node (`eksNode`), so that a policy can treat node containment apart (match.eksNode).
+ */
 import * as z from 'zod';
 import { awsCall } from '../actions/steps.js';
 import { unlessNotFound } from '../aws/errors.js';
-import { tagListToRecord } from '../findings/schemas.js';
+import { tagListToRecord, type GuardDutyFindingDetail } from '../findings/schemas.js';
 import { buildArn } from '../kernel/arn.js';
 import { INSTANCE_ID, PARTITION, part } from '../kernel/id-patterns.js';
 import { AccountIdSchema, InstanceIdSchema, RegionSchema } from '../kernel/ids.js';
-import { defineKind, storedResourceBase, nonEmpty, uniqueStrings, type ResourceBase } from './kind.js';
+import {
+  defineKind,
+  storedResourceBase,
+  lastSegment,
+  nonEmpty,
+  uniqueStrings,
+  type ResourceBase,
+} from './kind.js';
 
 const TYPE = 'ec2-instance';
 /** The type name, for the actions that contain this kind. */
@@ -20,8 +31,19 @@ export interface NetworkInterfaceRef {
   securityGroupIds: string[];
 }
 
+/**
+ * The instance is the node of an EKS pod the finding is about. Only GuardDuty's structured blocks decide it
+ * (`eksClusterDetails`/`kubernetesDetails` beside `instanceDetails`, or an ASFF `AwsEksCluster` resource), never
+ * pod names, labels or other workload text.
+ */
+export interface EksNodeRef {
+  /** The cluster, when the finding names it with a valid EKS cluster name. */
+  clusterName?: string;
+}
+
 export interface Ec2InstanceResource extends ResourceBase {
   type: typeof TYPE;
+  eksNode?: EksNodeRef;
   vpcId?: string;
   subnetId?: string;
   networkInterfaces: NetworkInterfaceRef[];
@@ -31,6 +53,21 @@ export interface Ec2InstanceResource extends ResourceBase {
 
 /** An instance id at the end of an ASFF resource id (an ARN or the bare id); lenient: the source's word. */
 const ASFF_INSTANCE_ID = /(?:^|\/)(i-[0-9a-f]{8,17})$/;
+
+/** EKS's cluster-name rule (CreateCluster): a name outside it is not recorded, the node mark stays. */
+const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+
+function eksNodeRef(clusterName: string | undefined): EksNodeRef {
+  return clusterName !== undefined && EKS_CLUSTER_NAME.test(clusterName) ? { clusterName } : {};
+}
+
+/** The node mark of a GuardDuty finding's instance: the finding is about an EKS cluster's workload. */
+function guardDutyEksNode(resource: GuardDutyFindingDetail['resource']): EksNodeRef | undefined {
+  const eks = resource.eksClusterDetails;
+  if (!eks && !resource.kubernetesDetails && resource.resourceType !== 'EKSCluster') return undefined;
+  const arn = nonEmpty(eks?.arn);
+  return eksNodeRef(nonEmpty(eks?.name) ?? (arn !== undefined ? lastSegment(arn) : undefined));
+}
 
 function instanceArn(region: string, account: string, id: string, partition?: string): string {
   return buildArn({
@@ -70,6 +107,7 @@ export const ec2Instance = defineKind<Ec2InstanceResource, z.infer<typeof TagTar
     ),
     securityGroupIds: z.array(z.string()),
     instanceProfileArn: z.string().optional(),
+    eksNode: z.strictObject({ clusterName: z.string().optional() }).optional(),
   }),
   arn: (r) => instanceArn(r.region, r.accountId, r.id),
   protectionArns: (r, partition) => [instanceArn(r.region, r.accountId, r.id, partition)],
@@ -77,8 +115,10 @@ export const ec2Instance = defineKind<Ec2InstanceResource, z.infer<typeof TagTar
     block: 'Instance',
     read: (detail, scope) => {
       const inst = detail.resource.instanceDetails;
-      const id = nonEmpty(inst?.instanceId);
-      if (!inst || id === undefined) return undefined;
+      // Only a well-formed instance id becomes a target: anything else in the field names no instance.
+      const parsed = InstanceIdSchema.safeParse(inst?.instanceId);
+      if (!inst || !parsed.success) return undefined;
+      const id = parsed.data;
       const enis: NetworkInterfaceRef[] = (inst.networkInterfaces ?? []).flatMap((n) => {
         const eni = nonEmpty(n.networkInterfaceId);
         if (eni === undefined) return [];
@@ -110,21 +150,34 @@ export const ec2Instance = defineKind<Ec2InstanceResource, z.infer<typeof TagTar
       if (subnetId !== undefined) instance.subnetId = subnetId;
       const profileArn = nonEmpty(inst.iamInstanceProfile?.arn);
       if (profileArn !== undefined) instance.instanceProfileArn = profileArn;
+      const eksNode = guardDutyEksNode(detail.resource);
+      if (eksNode !== undefined) instance.eksNode = eksNode;
       return [instance];
     },
   },
   guardDutyExamples: [
     {
+      // Runtime Monitoring and Malware Protection findings on an EKS pod name its node beside the cluster.
+      families: ['EKSCluster'],
+      resource: {
+        instanceDetails: { instanceId: 'i-0123456789abcdef0', networkInterfaces: [], tags: [] },
+        eksClusterDetails: {
+          name: 'example-cluster',
+          arn: 'arn:aws:eks:us-east-1:111122223333:cluster/example-cluster',
+        },
+      },
+    },
+    {
       // EC2 findings; Runtime Monitoring and malware-scan findings name the EC2 instance (an EKS node, an ECS
       // container instance) that runs the workload in the same block.
-      families: ['Instance', 'EKSCluster', 'ECSCluster', 'Container'],
+      families: ['Instance', 'ECSCluster', 'Container'],
       resource: { instanceDetails: { instanceId: 'i-0123456789abcdef0', networkInterfaces: [], tags: [] } },
     },
   ],
   asff: {
     type: 'AwsEc2Instance',
     category: 'VM',
-    read: ({ resource: r, scope, arn, tags }) => {
+    read: ({ resource: r, finding, scope, arn, tags }) => {
       const id = ASFF_INSTANCE_ID.exec(r.Id)?.[1];
       if (!id) return undefined;
       const details = r.Details?.AwsEc2Instance;
@@ -147,6 +200,12 @@ export const ec2Instance = defineKind<Ec2InstanceResource, z.infer<typeof TagTar
       if (subnetId !== undefined) instance.subnetId = subnetId;
       const profileArn = nonEmpty(details?.IamInstanceProfileArn);
       if (profileArn !== undefined) instance.instanceProfileArn = profileArn;
+      // Security Hub lists the cluster of a GuardDuty EKS finding as a resource of its own, beside the node.
+      const cluster = finding.Resources.find((other) => other.Type === 'AwsEksCluster');
+      if (cluster !== undefined)
+        instance.eksNode = eksNodeRef(
+          nonEmpty(cluster.Details?.AwsEksCluster?.Name) ?? lastSegment(cluster.Id),
+        );
       return [instance];
     },
   },

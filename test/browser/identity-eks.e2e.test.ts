@@ -1,0 +1,235 @@
+/**
+ * Browser end-to-end for IAM Identity Center users and EKS nodes, in Chromium against the sandbox (one sandbox for
+ * the file, no replay). moto emulates sso-admin and identitystore and EC2, so both containments are checked in moto.
+ *
+ * - EKS node: alice requests isolate-ec2-instance on a node instance (tagged as a node group's) through the form,
+ *   bob approves; the node's interfaces are on the isolation group, termination protection is on; release puts
+ *   the node back exactly.
+ * - Identity Center user: the console cannot request one (the kind has no request form: only a GuardDuty finding
+ *   on an `AWSReservedSSO_*` session names the person), so the request is raised by such a finding through the
+ *   sandbox's pipeline under a policy that opts in to isolate-identity-center-user after approval, as
+ *   docs/actions/isolate-identity-center-user.md describes; alice sees it is not requestable, bob approves in the
+ *   console; the user's Deny is in every permission set that reaches them; release restores the policies exactly.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DescribeInstanceAttributeCommand } from '@aws-sdk/client-ec2';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MemberClients } from '../../functions/lib/aws/member-services.js';
+import { loadPolicyFromStrings } from '../../functions/lib/policy/index.js';
+import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
+import { SANDBOX_MEMBER_ACCOUNT, SANDBOX_REGION } from '../../scripts/sandbox/environment.js';
+import { useMoto } from '../support/moto.js';
+import { guardDutyEvent } from '../findings/support.js';
+import { inlinePolicies, seedIdentityCenter, userDenies } from '../actions/support/identity-center-state.js';
+import { interfaceGroups, launchInstance } from '../pipeline/support.js';
+
+const OUTPUT = resolve('test-output');
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
+
+/** The opt-in of policies/default.yaml, with Identity Center administered in the sandbox's member account. */
+const POLICY = `version: 1
+settings:
+  identityCenter: { accountId: '${SANDBOX_MEMBER_ACCOUNT}', region: ${SANDBOX_REGION} }
+rules:
+  - name: identity-center-user-malicious-ip
+    match:
+      source: guardduty
+      type: 'UnauthorizedAccess:IAMUser/TorIPCaller'
+      resourceType: identity-center-user
+    action: isolate-identity-center-user
+    mode: approval
+`;
+
+describe('Console: an Identity Center user and an EKS node, approved and released in Chromium', () => {
+  const moto = useMoto({ resetEach: false });
+  let sandbox: Sandbox | undefined;
+  let context: BrowserContext | undefined;
+  let profileDir = '';
+  const pages = new Map<string, Page>();
+
+  beforeAll(async () => {
+    mkdirSync(OUTPUT, { recursive: true });
+    profileDir = mkdtempSync(join(tmpdir(), 'cordon-chromium-'));
+    sandbox = await startSandbox({
+      port: 0,
+      motoEndpoint: moto.endpoint,
+      replay: false,
+      policy: loadPolicyFromStrings([{ file: 'identity-eks.yaml', text: POLICY }]),
+      outboxPath: join(profileDir, 'outbox.jsonl'),
+      log: () => undefined,
+    });
+    context = await chromium.launchPersistentContext(join(profileDir, 'profile'), {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      viewport: { width: 1360, height: 900 },
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await sandbox?.stop();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  function current(): { sandbox: Sandbox; context: BrowserContext } {
+    if (!sandbox || !context) throw new Error('the sandbox or the browser did not start');
+    return { sandbox, context };
+  }
+
+  /** One signed-in tab per user, reused by the cases. */
+  async function as(username: string): Promise<Page> {
+    const known = pages.get(username);
+    if (known) return known;
+    const { sandbox: s, context: c } = current();
+    const page = await c.newPage();
+    await page.goto(`${s.url}/`);
+    await page.click('#sign-in');
+    await page.waitForURL(/\/oauth2\/authorize/);
+    await page.fill('#username', username);
+    await page.fill('#password', `${username}-sandbox`);
+    await page.click('#sign-in');
+    await page.waitForSelector('#whoami');
+    pages.set(username, page);
+    return page;
+  }
+
+  async function waitForStatus(page: Page, status: string): Promise<void> {
+    try {
+      await page.waitForFunction((s) => document.getElementById('detail-status')?.textContent === s, status, {
+        timeout: 60_000,
+      });
+    } catch (error) {
+      const shown = await page.textContent('#detail').catch(() => '(no detail view)');
+      throw new Error(`expected ${status}; the detail view shows: ${String(shown).slice(0, 1500)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async function approve(id: string): Promise<void> {
+    const { sandbox: s } = current();
+    const bob = await as('bob');
+    await bob.goto(`${s.url}/#/isolations/${encodeURIComponent(id)}`);
+    await bob.waitForSelector('#approve');
+    await bob.click('#approve');
+    await waitForStatus(bob, 'ISOLATED');
+  }
+
+  async function release(id: string): Promise<void> {
+    const { sandbox: s } = current();
+    const bob = await as('bob');
+    await bob.goto(`${s.url}/#/isolations/${encodeURIComponent(id)}`);
+    await bob.waitForSelector('#release');
+    await bob.fill('#decision-reason', 'Investigation closed: node replaced, sessions reviewed');
+    await bob.click('#release');
+    await waitForStatus(bob, 'RELEASED');
+  }
+
+  async function member(): Promise<MemberClients> {
+    const { sandbox: s } = current();
+    return s.env.deps.memberClients(SANDBOX_MEMBER_ACCOUNT, s.env.config.region, 'e2e-identity-eks');
+  }
+
+  async function nodeState(clients: MemberClients, instanceId: string) {
+    const protection = await clients.ec2.send(
+      new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' }),
+    );
+    return {
+      groups: await interfaceGroups(clients.ec2, instanceId),
+      terminationProtection: protection.DisableApiTermination?.Value ?? false,
+    };
+  }
+
+  it('isolates an EKS node requested by alice and approved by bob, and restores it exactly', async () => {
+    // Prepare
+    const { sandbox: s } = current();
+    const clients = await member();
+    const node = await launchInstance(clients.ec2, {
+      tags: { 'eks:cluster-name': 'payments-prod', 'eks:nodegroup-name': 'general' },
+    });
+    const before = await nodeState(clients, node.instanceId);
+
+    // Act
+    const alice = await as('alice');
+    await alice.goto(`${s.url}/#/request`);
+    await alice.selectOption('#resourceType', 'ec2-instance');
+    await alice.fill('#accountId', SANDBOX_MEMBER_ACCOUNT);
+    await alice.fill('#region', s.env.config.region);
+    await alice.fill('#resourceId', node.instanceId);
+    await alice.fill('#reason', `Reverse shell in pod checkout on node ${node.instanceId} (ticket SEC-91)`);
+    await alice.selectOption('#action', 'isolate-ec2-instance');
+    await alice.click('#submit-request');
+    await alice.waitForSelector('#detail-status');
+    const id = decodeURIComponent(new URL(alice.url()).hash.replace('#/isolations/', ''));
+    const pending = await alice.textContent('#detail-status');
+    await approve(id);
+    const contained = await nodeState(clients, node.instanceId);
+    await release(id);
+    const after = await nodeState(clients, node.instanceId);
+
+    // Assess
+    expect(pending).toBe('PENDING APPROVAL');
+    expect(before.groups).toEqual([node.groupId]);
+    expect(contained.groups).toHaveLength(1);
+    expect(contained.groups).not.toContain(node.groupId);
+    expect(contained.terminationProtection).toBe(true);
+    expect(after).toEqual(before);
+  });
+
+  it('isolates an Identity Center user named by a finding, approved by bob, and restores the policies exactly', async () => {
+    // Prepare
+    const { sandbox: s } = current();
+    const clients = await member();
+    const seeded = await seedIdentityCenter(clients.ssoAdmin, clients.identityStore, {
+      userName: 'pat@example.com',
+    });
+    const before = await inlinePolicies(clients.ssoAdmin, seeded);
+    const event = guardDutyEvent({
+      type: 'UnauthorizedAccess:IAMUser/TorIPCaller',
+      severity: 8,
+      accountId: SANDBOX_MEMBER_ACCOUNT,
+      region: s.env.config.region,
+      resource: {
+        resourceType: 'AccessKey',
+        accessKeyDetails: {
+          accessKeyId: 'ASIAEXAMPLEEXAMPLE01',
+          principalId: 'AROAEXAMPLEEXAMPLE01:pat@example.com',
+          userName: 'AWSReservedSSO_AdministratorAccess_0123456789abcdef',
+          userType: 'AssumedRole',
+        },
+      },
+    });
+
+    // Act
+    const alice = await as('alice');
+    await alice.goto(`${s.url}/#/request`);
+    await alice.waitForSelector('#resourceType');
+    const requestable = await alice.$$eval('#resourceType option', (options) =>
+      options.map((o) => (o instanceof HTMLOptionElement ? o.value : '')),
+    );
+    const dispatched = await s.env.pipeline.dispatch(event);
+    await s.env.idle();
+    const delivery = dispatched.deliveries[0];
+    const outcome = delivery?.target === 'triage' ? delivery.result.findings[0] : undefined;
+    const id = outcome?.actions[0]?.isolationId ?? '';
+    const untouched = await inlinePolicies(clients.ssoAdmin, seeded);
+    await approve(id);
+    const during = await inlinePolicies(clients.ssoAdmin, seeded);
+    await release(id);
+    const after = await inlinePolicies(clients.ssoAdmin, seeded);
+
+    // Assess
+    expect(requestable).toContain('ec2-instance');
+    expect(requestable).not.toContain('identity-center-user');
+    expect(outcome).toMatchObject({ rule: 'identity-center-user-malicious-ip', mode: 'approval' });
+    expect(untouched).toEqual(before);
+    expect(userDenies(during['AdministratorAccess'] ?? '', seeded.userId)).toHaveLength(1);
+    expect(userDenies(during['ReadOnly'] ?? '', seeded.userId)).toHaveLength(1);
+    expect(during['AdministratorAccess']).toContain('"Sid":"NoIamUsers"');
+    expect(after).toEqual(before);
+  });
+});
