@@ -37,6 +37,7 @@ export const MEMBER_SERVICES = new Set([
   'S3',
   'Lambda',
   'RDS',
+  'ECS',
 ]);
 
 /** The error a fault raises: the SDK's service exceptions, or the HTTP handler's TimeoutError. */

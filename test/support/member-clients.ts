@@ -14,6 +14,7 @@ import { GuardDuty } from '@aws-sdk/client-guardduty';
 import { CloudTrail } from '@aws-sdk/client-cloudtrail';
 import { Lambda } from '@aws-sdk/client-lambda';
 import { RDS } from '@aws-sdk/client-rds';
+import { ECS } from '@aws-sdk/client-ecs';
 import { s3ClientConfig, type MemberClients } from '../../functions/lib/aws/member-services.js';
 
 /** Member clients for `config`; `each` sees every client once (to attach a recorder or fault injector). */
@@ -39,6 +40,7 @@ export function testMemberClients(
     cloudTrail: new CloudTrail(config),
     lambda: new Lambda(config),
     rds: new RDS(config),
+    ecs: new ECS(config),
   };
   for (const client of Object.values(clients)) each(client);
   return clients;

@@ -52,6 +52,7 @@ const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   Lambda: 'lambda',
   S3: 's3',
   RDS: 'rds',
+  ECS: 'ecs',
 };
 
 /**

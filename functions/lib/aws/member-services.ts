@@ -18,6 +18,7 @@ import type { GuardDuty } from '@aws-sdk/client-guardduty';
 import type { CloudTrail } from '@aws-sdk/client-cloudtrail';
 import type { Lambda } from '@aws-sdk/client-lambda';
 import type { RDS } from '@aws-sdk/client-rds';
+import type { ECS } from '@aws-sdk/client-ecs';
 import { ConfigurationError } from '../errors.js';
 import type { AwsClientConfig } from './client-config.js';
 import { sdk } from './sdk.js';
@@ -43,6 +44,8 @@ export interface MemberClients {
   lambda: Lambda;
   /** RDS instance and Aurora cluster containment (isolate-rds-instance). */
   rds: RDS;
+  /** ECS task containment (isolate-ecs-task): describing and stopping tasks. */
+  ecs: ECS;
 }
 
 /** A member-account service cordon calls: a key of {@link MemberClients}. */
@@ -88,6 +91,7 @@ const MEMBER_SERVICE_TABLE: { readonly [K in MemberService]: ServiceRow<K> } = {
   },
   lambda: { iamPrefix: 'lambda', create: async (config) => (await sdk.lambda()).create(config) },
   rds: { iamPrefix: 'rds', create: async (config) => (await sdk.rds()).create(config) },
+  ecs: { iamPrefix: 'ecs', create: async (config) => (await sdk.ecs()).create(config) },
 };
 
 /**

@@ -52,6 +52,7 @@ export const sdk = {
   guardDuty: once(() => import('./clients/client-guardduty.js')),
   cloudTrail: once(() => import('./clients/client-cloudtrail.js')),
   rds: once(() => import('./clients/client-rds.js')),
+  ecs: once(() => import('./clients/client-ecs.js')),
 } as const;
 
 /** A value built on first use: concurrent callers share one build, and a failed build is retried next time. */
