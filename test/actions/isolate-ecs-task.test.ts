@@ -17,7 +17,7 @@ describe('Action: isolate-ecs-task', () => {
   it("swaps the task interface's groups for the isolation group, and release restores them exactly", async () => {
     // Prepare
     const { ctx, recorder } = motoActionContext(moto, { isolationId: 'iso-ecs-basic' });
-    const task = await seedTask(moto.endpoint, ctx.clients.ec2, ctx.clients.ecs);
+    const task = await seedTask(ctx.clients.ec2, ctx.clients.ecs);
     const original = await eniGroups(ctx.clients.ec2, task.eniId);
     const resource = taskResource(task);
 
@@ -74,7 +74,7 @@ describe('Action: isolate-ecs-task', () => {
   it('with stopTask, stops the task after recording it, and release says truthfully that it cannot restart it', async () => {
     // Prepare
     const { ctx, recorder } = motoActionContext(moto, { isolationId: 'iso-ecs-stop' });
-    const task = await seedTask(moto.endpoint, ctx.clients.ec2, ctx.clients.ecs);
+    const task = await seedTask(ctx.clients.ec2, ctx.clients.ecs);
     const resource = taskResource(task);
 
     // Act
@@ -122,7 +122,7 @@ describe('Action: isolate-ecs-task', () => {
         const { ctx, faults, recorder } = motoActionContext(moto, {
           isolationId: `iso-ecs-fault-${command}-${kind}`,
         });
-        const task = await seedTask(moto.endpoint, ctx.clients.ec2, ctx.clients.ecs);
+        const task = await seedTask(ctx.clients.ec2, ctx.clients.ecs);
         const original = await eniGroups(ctx.clients.ec2, task.eniId);
         faults.inject(command, kind);
 
@@ -156,7 +156,7 @@ describe('Action: isolate-ecs-task', () => {
   it('a task without an interface of its own (bridge mode) fails without any change', async () => {
     // Prepare
     const { ctx, recorder } = motoActionContext(moto, { isolationId: 'iso-ecs-bridge' });
-    const task = await seedTask(moto.endpoint, ctx.clients.ec2, ctx.clients.ecs, { networkMode: 'bridge' });
+    const task = await seedTask(ctx.clients.ec2, ctx.clients.ecs, { networkMode: 'bridge' });
     recorder.clear();
 
     // Act
@@ -174,7 +174,7 @@ describe('Action: isolate-ecs-task', () => {
     // Prepare: moto's EC2 makes no branch interfaces (it ignores InterfaceType), so an SDK middleware rewrites
     // the InterfaceType of DescribeNetworkInterfaces answers to `branch`; everything else is moto's.
     const { ctx, recorder } = motoActionContext(moto, { isolationId: 'iso-ecs-branch' });
-    const task = await seedTask(moto.endpoint, ctx.clients.ec2, ctx.clients.ecs);
+    const task = await seedTask(ctx.clients.ec2, ctx.clients.ecs);
     const original = await eniGroups(ctx.clients.ec2, task.eniId);
     ctx.clients.ec2.middlewareStack.add(
       (next, context) => async (args) => {
@@ -211,7 +211,7 @@ describe('Action: isolate-ecs-task', () => {
   it('refuses an exempt task without changing it', async () => {
     // Prepare
     const { ctx, recorder } = motoActionContext(moto, { isolationId: 'iso-ecs-exempt' });
-    const task = await seedTask(moto.endpoint, ctx.clients.ec2, ctx.clients.ecs, {
+    const task = await seedTask(ctx.clients.ec2, ctx.clients.ecs, {
       tags: { 'cordon:exempt': 'true' },
     });
     const original = await eniGroups(ctx.clients.ec2, task.eniId);
@@ -230,7 +230,7 @@ describe('Action: isolate-ecs-task', () => {
   it('release keeps groups added during the isolation and removes only the isolation group', async () => {
     // Prepare
     const { ctx } = motoActionContext(moto, { isolationId: 'iso-ecs-changed' });
-    const task = await seedTask(moto.endpoint, ctx.clients.ec2, ctx.clients.ecs);
+    const task = await seedTask(ctx.clients.ec2, ctx.clients.ecs);
     const applied = await isolateEcsTask.apply(ctx, taskResource(task), params);
     const groupId = String(applied.before['isolationGroupId']);
     const forensics = await ctx.clients.ec2.createSecurityGroup({
@@ -255,7 +255,7 @@ describe('Action: isolate-ecs-task', () => {
   it('ends skipped when the task does not exist', async () => {
     // Prepare
     const { ctx } = motoActionContext(moto, { isolationId: 'iso-ecs-gone' });
-    const task = await seedTask(moto.endpoint, ctx.clients.ec2, ctx.clients.ecs);
+    const task = await seedTask(ctx.clients.ec2, ctx.clients.ecs);
 
     // Act
     const applied = await isolateEcsTask.apply(

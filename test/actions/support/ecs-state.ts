@@ -54,8 +54,12 @@ export function ecsName(base: string): string {
   return `${base}-${process.pid}-${++seq}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Keep moto's tasks RUNNING across DescribeTasks (see the file comment). Idempotent; survives no reset. */
-export async function holdTasksRunning(endpoint: string): Promise<void> {
+/** Keep moto's tasks RUNNING across DescribeTasks (see the file comment), on the moto `ecs` talks to. */
+export async function holdTasksRunning(ecs: ECS): Promise<void> {
+  const provider = ecs.config.endpoint;
+  if (!provider) throw new Error('the ECS client has no endpoint: tests run against moto');
+  const { protocol, hostname, port } = await provider();
+  const endpoint = `${protocol.replace(/:?$/, ':')}//${hostname}${port !== undefined ? `:${port}` : ''}`;
   const response = await fetch(`${endpoint}/moto-api/state-manager/set-transition`, {
     method: 'POST',
     body: JSON.stringify({
@@ -77,12 +81,11 @@ export interface SeededTask {
 
 /** A VPC, a subnet and the customer's groups, a cluster, an awsvpc task definition, and one Fargate task. */
 export async function seedTask(
-  endpoint: string,
   ec2: EC2,
   ecs: ECS,
   seed: { tags?: Record<string, string>; groups?: number; networkMode?: 'awsvpc' | 'bridge' } = {},
 ): Promise<SeededTask> {
-  await holdTasksRunning(endpoint);
+  await holdTasksRunning(ecs);
   const cluster = ecsName('cluster');
   const vpc = await ec2.createVpc({ CidrBlock: '10.50.0.0/16' });
   const vpcId = vpc.Vpc?.VpcId ?? '';
