@@ -116,6 +116,7 @@ const REQUESTED_TASK_ARN = new RegExp(
 export const ecsTask = defineKind<EcsTaskResource, z.infer<typeof TagTarget>>({
   type: TYPE,
   label: 'ECS task',
+  consolePage: { path: '/ecs/v2/clusters/{arn/1}/tasks/{id}/configuration?region={region}' },
   idSchema: EcsTaskIdSchema,
   stored: z.strictObject({
     ...storedResourceBase,
@@ -125,6 +126,17 @@ export const ecsTask = defineKind<EcsTaskResource, z.infer<typeof TagTarget>>({
     launchType: z.string().optional(),
   }),
   arn: (r) => ecsTaskArn(r.region, r.accountId, r.cluster, r.id),
+  // Protecting a cluster protects its tasks.
+  protectionArns: (r, partition) => [
+    ecsTaskArn(r.region, r.accountId, r.cluster, r.id, partition),
+    buildArn({
+      region: r.region,
+      service: 'ecs',
+      account: r.accountId,
+      resource: `cluster/${r.cluster}`,
+      partition,
+    }),
+  ],
   guardDuty: {
     block: 'ECSCluster',
     read: (detail, scope) => {

@@ -317,6 +317,7 @@ export const isolateEcsTask = defineRunnableAction(isolateEcsTaskManifest, {
     'Connections already open may live on: AWS does not interrupt tracked connections when security groups change. End them by stopping the task (stopTask: true, irreversible).',
     'The task keeps its IAM task role credentials, and calls to AWS APIs through VPC endpoints or from inside the task’s network namespace are cut only as far as the isolation group cuts them: revoke the task role’s sessions (revoke-role-sessions) to stop its credentials.',
     'Only the named task is contained. A service replaces a task that stops (stopTask), from the same task definition and image: if the image is compromised, the replacement is too; scale the service down or fix the image.',
+    'A task of a service behind a load balancer fails its health checks once isolated: ECS then stops it and starts a replacement, so the isolation ends as a stop (its description is recorded first). Suspend the service’s health-check replacement, or scale it, if the task must stay up for forensics.',
     'Tasks in bridge or host network mode have no interface of their own: the action fails without any change; isolate their container instance with isolate-ec2-instance.',
     'Tasks behind ECS ENI trunking (awsvpcTrunking) use branch interfaces: the action refuses them without any change (it cannot confirm that a group change on a branch interface takes effect).',
     'A stopped task cannot be restarted: release restores the groups of a task still running and says so for a stopped one.',
