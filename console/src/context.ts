@@ -35,7 +35,18 @@ export function resourceConsoleUrl(
   const page = typeof __CORDON_CONSOLE_PAGES__ === 'undefined' ? undefined : __CORDON_CONSOLE_PAGES__[type];
   if (!page) return undefined;
   const host = consoleHost(region, arn);
-  const path = page.path.replaceAll('{region}', region).replaceAll('{id}', encodeURIComponent(id));
+  // `{arn/N}`: the Nth `/`-separated part of the ARN's resource (kind.ts, ConsolePage); no ARN part, no link.
+  const parts = (arn?.split(':').slice(5).join(':') ?? '').split('/');
+  let missing = false;
+  const path = page.path
+    .replaceAll('{region}', region)
+    .replaceAll('{id}', encodeURIComponent(id))
+    .replace(/\{arn\/(\d)\}/g, (_, n: string) => {
+      const part = parts[Number(n)];
+      if (!part) missing = true;
+      return encodeURIComponent(part ?? '');
+    });
+  if (missing) return undefined;
   return `${page.global === true ? host.replace(`${region}.`, '') : host}${path}`;
 }
 

@@ -38,6 +38,7 @@ export const MEMBER_SERVICES = new Set([
   'Lambda',
   'RDS',
   'SSM',
+  'ECS',
 ]);
 
 /** The error a fault raises: the SDK's service exceptions, or the HTTP handler's TimeoutError. */

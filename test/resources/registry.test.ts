@@ -27,6 +27,7 @@ const TYPES_BEFORE = [
   'aws-account',
   'other',
   'rds-db-instance',
+  'ecs-task',
 ];
 
 /** What report/securityhub-payload.ts wrote before: its ASFF_RESOURCE_TYPES table, and VM only for EC2. */
@@ -42,6 +43,7 @@ const ASFF_BEFORE: Record<string, [string, string]> = {
   'aws-account': ['AwsAccount', 'User'],
   other: ['Other', 'User'],
   'rds-db-instance': ['AwsRdsDbInstance', 'User'],
+  'ecs-task': ['AwsEcsTask', 'VM'],
 };
 
 describe('Resource kind registry', () => {
@@ -55,7 +57,7 @@ describe('Resource kind registry', () => {
     expect(new Set(KINDS.map((kind) => kind.label)).size).toBe(KINDS.length);
   });
 
-  it('lists as requestable the types the API accepted before, S3 buckets, Lambda functions and RDS instances', () => {
+  it('lists as requestable the types the API accepted before, S3 buckets, Lambda functions, RDS instances and ECS tasks', () => {
     expect([...REQUESTABLE_TYPES]).toEqual([
       'ec2-instance',
       'iam-user',
@@ -64,6 +66,7 @@ describe('Resource kind registry', () => {
       's3-bucket',
       'lambda-function',
       'rds-db-instance',
+      'ecs-task',
     ]);
   });
 
@@ -98,6 +101,7 @@ describe('Resource kind registry', () => {
       'EKSCluster',
       'Lambda',
       'RDSDBInstance',
+      'ECSCluster',
     ]);
   });
 

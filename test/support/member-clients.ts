@@ -15,6 +15,7 @@ import { CloudTrail } from '@aws-sdk/client-cloudtrail';
 import { Lambda } from '@aws-sdk/client-lambda';
 import { RDS } from '@aws-sdk/client-rds';
 import { SSM } from '@aws-sdk/client-ssm';
+import { ECS } from '@aws-sdk/client-ecs';
 import { s3ClientConfig, type MemberClients } from '../../functions/lib/aws/member-services.js';
 
 /** Member clients for `config`; `each` sees every client once (to attach a recorder or fault injector). */
@@ -41,6 +42,7 @@ export function testMemberClients(
     lambda: new Lambda(config),
     rds: new RDS(config),
     ssm: new SSM(config),
+    ecs: new ECS(config),
   };
   for (const client of Object.values(clients)) each(client);
   return clients;

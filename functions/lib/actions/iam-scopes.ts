@@ -243,3 +243,20 @@ export const ISOLATE_RDS_INSTANCE_SCOPING: Readonly<Record<string, readonly Perm
   'ec2:CreateSecurityGroup': [CREATE_CORDON_GROUPS, CREATE_GROUPS_IN_ANY_VPC],
   'ec2:CreateTags': [TAG_CORDON_GROUPS_ON_CREATE],
 };
+
+/** ECS tasks of this account (task ARNs name the cluster: `task/<cluster>/<id>`; old-format ones do not). */
+export const ECS_TASKS: PermissionScope = {
+  sid: 'EcsTasksOfThisAccount',
+  resources: ['arn:${partition}:ecs:*:${account_id}:task/*'],
+  why: 'Tasks of this account: described (with tags) and, with stopTask, stopped. No condition narrows further: the targets are whatever task a finding names.',
+};
+
+/** isolate-ecs-task's scoped permissions; the group ones as isolate-rds-instance. */
+export const ISOLATE_ECS_TASK_SCOPING: Readonly<Record<string, readonly PermissionScope[]>> = {
+  'ecs:DescribeTasks': [ECS_TASKS],
+  'ecs:StopTask': [ECS_TASKS],
+  'ec2:RevokeSecurityGroupIngress': [CORDON_GROUP_RULES],
+  'ec2:RevokeSecurityGroupEgress': [CORDON_GROUP_RULES],
+  'ec2:CreateSecurityGroup': [CREATE_CORDON_GROUPS, CREATE_GROUPS_IN_ANY_VPC],
+  'ec2:CreateTags': [TAG_CORDON_GROUPS_ON_CREATE],
+};

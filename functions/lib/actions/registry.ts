@@ -18,6 +18,7 @@ import { disableInstanceMetadataManifest } from './disable-instance-metadata/man
 import { isolateS3BucketManifest } from './isolate-s3-bucket/manifest.js';
 import { isolateLambdaFunctionManifest } from './isolate-lambda-function/manifest.js';
 import { isolateRdsInstanceManifest } from './isolate-rds-instance/manifest.js';
+import { isolateEcsTaskManifest } from './isolate-ecs-task/manifest.js';
 
 /** A registered action: its manifest and how to load its definition. */
 export interface ActionEntry {
@@ -60,6 +61,9 @@ const registered: readonly ActionEntry[] = [
   ),
   entry(isolateRdsInstanceManifest, () =>
     import('./isolate-rds-instance/definition.js').then((m) => m.isolateRdsInstance),
+  ),
+  entry(isolateEcsTaskManifest, () =>
+    import('./isolate-ecs-task/definition.js').then((m) => m.isolateEcsTask),
   ),
 ];
 

@@ -53,6 +53,7 @@ const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   S3: 's3',
   RDS: 'rds',
   SSM: 'ssm',
+  ECS: 'ecs',
 };
 
 /**

@@ -19,6 +19,7 @@ import type { CloudTrail } from '@aws-sdk/client-cloudtrail';
 import type { Lambda } from '@aws-sdk/client-lambda';
 import type { RDS } from '@aws-sdk/client-rds';
 import type { SSM } from '@aws-sdk/client-ssm';
+import type { ECS } from '@aws-sdk/client-ecs';
 import { ConfigurationError } from '../errors.js';
 import type { AwsClientConfig } from './client-config.js';
 import { sdk } from './sdk.js';
@@ -46,6 +47,8 @@ export interface MemberClients {
   rds: RDS;
   /** Evidence: memory capture through Run Command, only where a rule asks for it (docs/evidence.md). */
   ssm: SSM;
+  /** ECS task containment (isolate-ecs-task): describing and stopping tasks. */
+  ecs: ECS;
 }
 
 /** A member-account service cordon calls: a key of {@link MemberClients}. */
@@ -92,6 +95,7 @@ const MEMBER_SERVICE_TABLE: { readonly [K in MemberService]: ServiceRow<K> } = {
   lambda: { iamPrefix: 'lambda', create: async (config) => (await sdk.lambda()).create(config) },
   rds: { iamPrefix: 'rds', create: async (config) => (await sdk.rds()).create(config) },
   ssm: { iamPrefix: 'ssm', create: async (config) => (await sdk.ssm()).create(config) },
+  ecs: { iamPrefix: 'ecs', create: async (config) => (await sdk.ecs()).create(config) },
 };
 
 /**

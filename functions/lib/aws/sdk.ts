@@ -53,6 +53,7 @@ export const sdk = {
   cloudTrail: once(() => import('./clients/client-cloudtrail.js')),
   rds: once(() => import('./clients/client-rds.js')),
   ssm: once(() => import('./clients/client-ssm.js')),
+  ecs: once(() => import('./clients/client-ecs.js')),
 } as const;
 
 /** A value built on first use: concurrent callers share one build, and a failed build is retried next time. */

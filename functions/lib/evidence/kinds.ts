@@ -16,6 +16,7 @@ import { iamRoleEvidence } from './iam-role.js';
 import { s3BucketEvidence } from './s3-bucket.js';
 import { lambdaFunctionEvidence } from './lambda-function.js';
 import { rdsDbInstanceEvidence } from './rds-db-instance.js';
+import { ecsTaskEvidence } from './ecs-task.js';
 
 export const KIND_EVIDENCE: readonly KindEvidence[] = [
   ec2InstanceEvidence,
@@ -25,6 +26,7 @@ export const KIND_EVIDENCE: readonly KindEvidence[] = [
   s3BucketEvidence,
   lambdaFunctionEvidence,
   rdsDbInstanceEvidence,
+  ecsTaskEvidence,
 ];
 
 const BY_TYPE = new Map<ResourceType, KindEvidence>();

@@ -5,6 +5,7 @@
 
 import type { AwsAccountResource } from '../resources/aws-account.js';
 import type { Ec2InstanceResource } from '../resources/ec2-instance.js';
+import type { EcsTaskResource } from '../resources/ecs-task.js';
 import type { EksClusterResource } from '../resources/eks-cluster.js';
 import type { IamAccessKeyResource } from '../resources/iam-access-key.js';
 import type { IamRoleResource } from '../resources/iam-role.js';
@@ -22,6 +23,7 @@ export type ResourceType = Resource['type'];
 export type {
   AwsAccountResource,
   Ec2InstanceResource,
+  EcsTaskResource,
   EksClusterResource,
   IamAccessKeyResource,
   IamRoleResource,
@@ -54,6 +56,7 @@ export type Resource =
   | LambdaFunctionResource
   | EksClusterResource
   | RdsDbInstanceResource
+  | EcsTaskResource
   | OtherResource;
 
 /** How the finding reached cordon. */

@@ -111,6 +111,24 @@ const GdLambdaSchema = z.object({
 });
 
 /**
+ * GuardDuty's ECS block (`EcsClusterDetails`; Runtime Monitoring findings on ECS): the cluster, and the task the
+ * finding is about in `taskDetails`.
+ */
+const GdEcsClusterSchema = z.object({
+  name: z.string().max(MAX_ID).nullish(),
+  arn: z.string().max(MAX_ID).nullish(),
+  tags: GdTagListSchema.nullish(),
+  taskDetails: z
+    .object({
+      arn: z.string().max(MAX_ID).nullish(),
+      definitionArn: z.string().max(MAX_ID).nullish(),
+      launchType: z.string().max(64).nullish(),
+      tags: GdTagListSchema.nullish(),
+    })
+    .nullish(),
+});
+
+/**
  * The Kubernetes user of an EKS audit-log finding (GuardDuty's KubernetesUserDetails). `sessionName` is a list in
  * the API reference; a single string is accepted too rather than refusing the whole finding over it.
  */
@@ -130,6 +148,7 @@ export const GuardDutyResourceSchema = z.object({
   lambdaDetails: GdLambdaSchema.nullish(),
   kubernetesDetails: z.object({ kubernetesUserDetails: GdKubernetesUserSchema.nullish() }).nullish(),
   rdsDbInstanceDetails: GdRdsDbInstanceSchema.nullish(),
+  ecsClusterDetails: GdEcsClusterSchema.nullish(),
 });
 
 export const GuardDutyFindingDetailSchema = z.object({

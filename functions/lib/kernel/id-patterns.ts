@@ -31,6 +31,12 @@ export const IAM_PATH = /^\/(?:[\x21-\x7e]*\/)?$/;
 /** A Lambda function name: 1-64 of letters, digits, `-` and `_` (Lambda's own rule for an unqualified name). */
 export const LAMBDA_FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** An ECS task id: 32 hex digits, or a UUID (tasks started before the long ARN format). */
+export const ECS_TASK_ID = /^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** An ECS cluster name: 1-255 letters, digits, hyphens and underscores (ECS's rule). */
+export const ECS_CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
 /** Long-term access key ids: AKIA + 16 upper-case alphanumerics. Temporary (ASIA) keys cannot be disabled. */
 export const ACCESS_KEY_ID = /^AKIA[A-Z0-9]{16}$/;
 

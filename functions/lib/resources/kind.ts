@@ -193,7 +193,9 @@ export interface NeverContained<R> {
 /** A kind as the rest of cordon holds it: any resource in, narrowed inside. */
 /**
  * A resource's page in the AWS console: `path` on the console host of the resource's partition, with `{region}`
- * and `{id}` (URL-encoded) filled in; `global` pages (IAM, S3) are on the partition's host without a region.
+ * and `{id}` (URL-encoded) filled in, and `{arn/N}` with the Nth `/`-separated part of the ARN's resource (an
+ * ECS task's cluster: `task/<cluster>/<id>` → `{arn/1}`; no link without the ARN); `global` pages (IAM, S3) are
+ * on the partition's host without a region.
  */
 export interface ConsolePage {
   readonly path: string;

@@ -8,6 +8,7 @@ import { ConfigurationError } from '../errors.js';
 import { resourcePartition } from '../kernel/arn.js';
 import { awsAccount } from './aws-account.js';
 import { ec2Instance } from './ec2-instance.js';
+import { ecsTask } from './ecs-task.js';
 import { eksCluster } from './eks-cluster.js';
 import { iamAccessKey } from './iam-access-key.js';
 import { iamRole } from './iam-role.js';
@@ -39,6 +40,7 @@ export const KINDS: readonly ResourceKind[] = [
   other,
   // Appended: the earlier kinds keep their places (policy bit masks follow this order).
   rdsDbInstance,
+  ecsTask,
 ];
 
 /** A non-empty list (zod enums need one), checked once at load. */
