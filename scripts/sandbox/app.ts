@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Instance } from '@aws-sdk/client-ec2';
 import { Authenticator, createTokenVerifier } from '../../functions/lib/api/auth.js';
 import type { ApiConfig } from '../../functions/lib/api/config.js';
-import { createApiHandler } from '../../functions/lib/api/handler.js';
+import { createApiHandler, lazyInstanceFinder } from '../../functions/lib/api/handler.js';
 import { pipelineApiService } from '../../functions/lib/api/service.js';
 import { createConsoleHandler, isConsoleRoute } from '../../functions/lib/console/handler.js';
 import { customActionArn } from '../../functions/lib/config.js';
@@ -17,7 +17,13 @@ import { CordonError, errorMessage } from '../../functions/lib/errors.js';
 import { startMoto, type MotoServer } from '../moto.js';
 import { createDemoOrganisation, describeInstance, type DemoOrganisation } from './demo-org.js';
 import { dispatchEvent, type OutcomeRow } from './dispatch.js';
-import { createSandboxEnvironment, SANDBOX_MEMBER_ACCOUNT, type SandboxEnvironment } from './environment.js';
+import { EMULATOR_CREDENTIALS } from '../../harness/pipeline.js';
+import {
+  createSandboxEnvironment,
+  SANDBOX_LOOKUP_ROLE,
+  SANDBOX_MEMBER_ACCOUNT,
+  type SandboxEnvironment,
+} from './environment.js';
 import { sandboxSamples, type SampleEvent } from './findings.js';
 import { startLocalApi, type EventHandler, type LocalApiServer } from './http-adapter.js';
 import { loopbackJwksCache } from './jwks.js';
@@ -148,6 +154,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       },
       region,
       sandbox: true,
+      instanceLookupRole: SANDBOX_LOOKUP_ROLE,
     };
     const logger = (name: string) => ({
       debug: () => undefined,
@@ -183,6 +190,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       authenticator: new Authenticator(createTokenVerifier(config.auth, loopbackJwksCache()), config.groups),
       service: pipelineApiService(env.deps),
       logger: logger('api'),
+      // The request form's Name lookup, through the demo account's lookup role, as deployed.
+      instances: lazyInstanceFinder({
+        roleName: SANDBOX_LOOKUP_ROLE,
+        endpoint,
+        securityCredentials: EMULATOR_CREDENTIALS,
+        maxAttempts: 2,
+      }),
       extraRoutes: sandboxRoutes({ env, org, memberClients, samples, onSimulated: log }),
     });
     const consoleHandler = createConsoleHandler({
