@@ -12,7 +12,7 @@ data "aws_iam_policy_document" "lookup_trust" {
     actions = ["sts:AssumeRole"]
 
     principals {
-      type        = "AWS"
+      type = "AWS"
       # Empty only when api_role_arn is missing, which the role's precondition refuses.
       identifiers = var.api_role_arn == null ? [] : [var.api_role_arn]
     }
