@@ -7,7 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Instance } from '@aws-sdk/client-ec2';
-import { Authenticator, createTokenVerifier } from '../../functions/lib/api/auth.js';
+import { createAuthenticator } from '../../functions/lib/api/auth.js';
 import type { ApiConfig } from '../../functions/lib/api/config.js';
 import { createApiHandler, lazyInstanceFinder } from '../../functions/lib/api/handler.js';
 import { pipelineApiService } from '../../functions/lib/api/service.js';
@@ -27,7 +27,7 @@ import {
 import { sandboxSamples, type SampleEvent } from './findings.js';
 import { startLocalApi, type EventHandler, type LocalApiServer } from './http-adapter.js';
 import { loopbackJwksCache } from './jwks.js';
-import { startLocalIssuer, type LocalIssuer } from './oidc.js';
+import { SANDBOX_MACHINE_CLIENT, startLocalIssuer, type LocalIssuer } from './oidc.js';
 import { sandboxRoutes } from './routes.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -130,7 +130,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     log(`      IAM role ${org.role.roleName} with its instance profile`);
 
     log('[4/6] starting the local sign-in (OIDC issuer on loopback)...');
-    const issuer = await startLocalIssuer();
+    const issuer = await startLocalIssuer({ machineClients: [SANDBOX_MACHINE_CLIENT] });
     cleanups.push(() => issuer.stop());
     const config: ApiConfig = {
       auth: {
@@ -152,6 +152,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         clientId: issuer.clientId,
         scopes: 'openid profile',
       },
+      // The demo SOAR client: client-credentials tokens from the local issuer, read and request only.
+      machineClients: [
+        {
+          clientId: SANDBOX_MACHINE_CLIENT.clientId,
+          name: 'soar',
+          scopes: [...SANDBOX_MACHINE_CLIENT.scopes],
+        },
+      ],
       region,
       sandbox: true,
       instanceLookupRole: SANDBOX_LOOKUP_ROLE,
@@ -187,7 +195,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     };
     const apiHandler = createApiHandler({
       config,
-      authenticator: new Authenticator(createTokenVerifier(config.auth, loopbackJwksCache()), config.groups),
+      // As the Lambda builds it (machine clients included), with a JWKS cache that fetches over loopback HTTP.
+      authenticator: createAuthenticator(config, loopbackJwksCache()),
       service: pipelineApiService(env.deps),
       logger: logger('api'),
       // The request form's Name lookup, through the demo account's lookup role, as deployed.
