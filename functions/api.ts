@@ -6,7 +6,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createAuthenticator } from './lib/api/auth.js';
 import { loadApiConfig } from './lib/api/config.js';
-import { createApiHandler } from './lib/api/handler.js';
+import { createApiHandler, lazyInstanceFinder } from './lib/api/handler.js';
 import { pipelineApiService } from './lib/api/service.js';
 import { lambdaDeps } from './lib/pipeline/lambda.js';
 
@@ -14,11 +14,23 @@ const deps = lambdaDeps('api');
 const config = loadApiConfig();
 // Built once per container: aws-jwt-verify caches the issuer's JWKS across invocations.
 const authenticator = createAuthenticator(config);
+const { externalId, endpoint, maxAttempts } = deps.config;
 const api = createApiHandler({
   config,
   authenticator,
   service: pipelineApiService(deps),
   logger: deps.logger,
+  // The member accounts' read-only lookup role, with the ExternalId the member role uses too.
+  ...(config.instanceLookupRole === undefined
+    ? {}
+    : {
+        instances: lazyInstanceFinder({
+          roleName: config.instanceLookupRole,
+          maxAttempts,
+          ...(externalId === undefined ? {} : { externalId }),
+          ...(endpoint === undefined ? {} : { endpoint }),
+        }),
+      }),
 });
 
 /** API Gateway HTTP API target. Never throws: every error is a problem+json response. */

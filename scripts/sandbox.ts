@@ -54,6 +54,11 @@ async function main(): Promise<void> {
       '  Demo users:',
       ...users,
       '',
+      '  Machine client (client-credentials grant, HTTP Basic; scopes cordon/read cordon/request; never approves):',
+      ...sandbox.issuer.machineClients.map(
+        (c) => `    ${c.clientId} secret ${c.clientSecret}   token URL ${sandbox.issuer.tokenUrl}`,
+      ),
+      '',
       `  ${pending} isolation(s) wait for approval: sign in as bob to approve them.`,
       '  Press Ctrl-C to stop.',
       '',

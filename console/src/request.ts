@@ -6,6 +6,7 @@
 import { requestProblems, type ActionView } from '../../functions/lib/api/contract.js';
 import { api, ApiError } from './api.js';
 import { h, replace } from './dom.js';
+import { nameLookup } from './name-lookup.js';
 import { paramControlId, paramsFieldset, type ParamsFieldset } from './request-params.js';
 import { can, config, main, type Isolation } from './state.js';
 import { errorBox, field, setFieldError } from './widgets.js';
@@ -30,6 +31,12 @@ export function showRequest(): void {
     { id: 'regions' },
     ...settings.regions.map((r) => h('option', { value: r })),
   );
+  const resourceInput = h('input', {
+    id: 'resourceId',
+    name: 'resourceId',
+    autocomplete: 'off',
+    required: true,
+  });
   const inputs: Record<FieldName, HTMLInputElement | HTMLTextAreaElement> = {
     accountId: h('input', {
       id: 'accountId',
@@ -45,7 +52,7 @@ export function showRequest(): void {
       value: settings.region,
       required: true,
     }),
-    resourceId: h('input', { id: 'resourceId', name: 'resourceId', autocomplete: 'off', required: true }),
+    resourceId: resourceInput,
     userName: h('input', { id: 'userName', name: 'userName', autocomplete: 'off' }),
     reason: h('textarea', { id: 'reason', name: 'reason', rows: 3, required: true }),
     ticket: h('input', { id: 'ticket', name: 'ticket', autocomplete: 'off' }),
@@ -60,6 +67,32 @@ export function showRequest(): void {
   const chosenAction = (): ActionView | undefined => settings.actions.find((a) => a.name === action.value);
   const chosenKind = () => settings.requestableKinds.find((k) => k.type === type.value);
   const needsUserName = (): boolean => chosenKind()?.needsUserName ?? false;
+  const lookup = nameLookup(resourceInput);
+  /** The resource field holds a Name to resolve, not an id: the kind can be looked up and the id pattern fails. */
+  const holdsName = (): boolean => {
+    const kind = chosenKind();
+    const value = resourceInput.value.trim();
+    return (
+      kind !== undefined &&
+      settings.nameLookupTypes.includes(kind.type) &&
+      value !== '' &&
+      !new RegExp(kind.idPattern).test(value)
+    );
+  };
+  /** Resolve the Name in the field (the account and region must be valid first); never fills the field itself. */
+  const resolveName = async (): Promise<void> => {
+    const found = problems();
+    for (const name of ['accountId', 'region'] as const) setFieldError(name, found[name]);
+    if (found['accountId'] || found['region']) {
+      document.getElementById(found['accountId'] ? 'accountId' : 'region')?.focus();
+      return;
+    }
+    await lookup.lookUp(
+      resourceInput.value.trim(),
+      inputs.accountId.value.trim(),
+      inputs.region.value.trim(),
+    );
+  };
   const fillParams = (): void => {
     params = paramsFieldset(chosenAction());
     replace(paramsHolder, params.element);
@@ -68,7 +101,15 @@ export function showRequest(): void {
     const fits = settings.actions.filter((a) => a.resourceTypes.includes(type.value));
     replace(action, ...fits.map((a) => h('option', { value: a.name, title: a.description }, a.name)));
     userField.hidden = !needsUserName();
-    replace(resourceHint, chosenKind()?.resourceHint ?? '');
+    const kind = chosenKind();
+    replace(
+      resourceHint,
+      kind?.resourceHint ?? '',
+      kind !== undefined && settings.nameLookupTypes.includes(kind.type)
+        ? ' Or its Name tag: the form shows the instances with that name before anything is requested.'
+        : '',
+    );
+    lookup.clear();
     fillParams();
   };
   type.addEventListener('change', fillActions);
@@ -98,7 +139,8 @@ export function showRequest(): void {
     ...params.problems(),
   });
   const check = (name: string): boolean => {
-    const message = problems()[name];
+    // A Name is resolved on blur and on submit, not flagged as a malformed id.
+    const message = name === 'resourceId' && holdsName() ? undefined : problems()[name];
     setFieldError(name, message);
     return !message;
   };
@@ -109,9 +151,20 @@ export function showRequest(): void {
       if (el.getAttribute('aria-invalid') === 'true') check(name);
     });
   }
+  // Typing in the resource field (or changing where to look) makes the shown matches stale.
+  for (const el of [resourceInput, inputs.accountId, inputs.region])
+    el.addEventListener('input', () => lookup.clear());
+  resourceInput.addEventListener('blur', () => {
+    if (holdsName()) void resolveName();
+  });
   const result = h('div', { id: 'request-result', 'aria-live': 'polite' });
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
+    // A Name is never submitted: show what it means and let the person choose an instance id.
+    if (holdsName()) {
+      await resolveName();
+      return;
+    }
     const found = problems();
     const shownFields = [...FIELDS, ...Object.keys(params.problems())];
     for (const name of shownFields) setFieldError(name, found[name]);
@@ -143,6 +196,7 @@ export function showRequest(): void {
     field('Account id', inputs.accountId, '12 digits: the member account that owns the resource.'),
     field('Region', inputs.region),
     withHint(field('Resource', inputs.resourceId), inputs.resourceId, resourceHint),
+    lookup.element,
     userField,
     field('Action', action),
     paramsHolder,

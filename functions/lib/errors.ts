@@ -141,6 +141,16 @@ export class TagsUnavailableError extends CordonError {
   }
 }
 
+/**
+ * The API could not look resources up in a member account: the lookup role is not configured, not deployed there,
+ * does not trust the API, or lacks its one read permission. The message says which and how to fix it (503).
+ */
+export class LookupUnavailableError extends CordonError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'LOOKUP_UNAVAILABLE', ...options });
+  }
+}
+
 /** One problem found in a stored item: where (a path into the item) and what. Zod's issues have this shape. */
 export interface StoredItemIssue {
   readonly path: readonly PropertyKey[];

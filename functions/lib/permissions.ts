@@ -6,7 +6,8 @@
  * ConditionCheckItem), so those appear instead of `dynamodb:TransactWriteItems`. The member-account actions
  * (EC2, IAM...) are not here: the worker reaches them only through `sts:AssumeRole` into the member role, whose
  * permissions are the union of the registered actions' declared permissions and the evidence collectors' reads
- * (functions/lib/evidence/kinds.ts).
+ * (functions/lib/evidence/kinds.ts). The API assumes only the read-only lookup role (ec2:DescribeInstances), to
+ * resolve a Name tag for the request form.
  */
 
 /** The Lambda functions of the security account. */
@@ -23,6 +24,8 @@ export type PermissionResource =
   | 'worker'
   /** `arn:<partition>:iam::*:role/<member role name>` */
   | 'member-role'
+  /** `arn:<partition>:iam::*:role/<lookup role name>`: the member accounts' read-only lookup role (the API's) */
+  | 'lookup-role'
   /** Security Hub findings (`*`: BatchUpdateFindings, GetFindings and BatchImportFindings take no
    * resource-level scoping beyond the hub/product ARN) */
   | 'securityhub'
@@ -98,6 +101,9 @@ export const FUNCTION_PERMISSION_STATEMENTS: Readonly<
     { resource: 'evidence-manifests', actions: ['s3:GetObject'] },
     { resource: 'evidence-versions', actions: ['s3:GetObjectVersion', 's3:GetObjectVersionAttributes'] },
     { resource: 'evidence-manifest-key', actions: ['kms:Decrypt'] },
+    // The request form's Name lookup (api/instance-lookup.ts): the member accounts' lookup role, which allows
+    // ec2:DescribeInstances alone. Never the member (containment) role: only the worker assumes that one.
+    { resource: 'lookup-role', actions: ['sts:AssumeRole'] },
   ],
   // Serves the web console's files from its own bundle: it calls no AWS API at all.
   console: [],

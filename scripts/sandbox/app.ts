@@ -7,9 +7,9 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Instance } from '@aws-sdk/client-ec2';
-import { Authenticator, createTokenVerifier } from '../../functions/lib/api/auth.js';
+import { createAuthenticator } from '../../functions/lib/api/auth.js';
 import type { ApiConfig } from '../../functions/lib/api/config.js';
-import { createApiHandler } from '../../functions/lib/api/handler.js';
+import { createApiHandler, lazyInstanceFinder } from '../../functions/lib/api/handler.js';
 import { pipelineApiService } from '../../functions/lib/api/service.js';
 import { createConsoleHandler, isConsoleRoute } from '../../functions/lib/console/handler.js';
 import { customActionArn } from '../../functions/lib/config.js';
@@ -18,11 +18,17 @@ import { startMoto, type MotoServer } from '../moto.js';
 import { createDemoOrganisation, describeInstance, type DemoOrganisation } from './demo-org.js';
 import { dispatchEvent, type OutcomeRow } from './dispatch.js';
 import type { CompiledPolicy } from '../../functions/lib/policy/model.js';
-import { createSandboxEnvironment, SANDBOX_MEMBER_ACCOUNT, type SandboxEnvironment } from './environment.js';
+import { EMULATOR_CREDENTIALS } from '../../harness/pipeline.js';
+import {
+  createSandboxEnvironment,
+  SANDBOX_LOOKUP_ROLE,
+  SANDBOX_MEMBER_ACCOUNT,
+  type SandboxEnvironment,
+} from './environment.js';
 import { sandboxSamples, type SampleEvent } from './findings.js';
 import { startLocalApi, type EventHandler, type LocalApiServer } from './http-adapter.js';
 import { loopbackJwksCache } from './jwks.js';
-import { startLocalIssuer, type LocalIssuer } from './oidc.js';
+import { SANDBOX_MACHINE_CLIENT, startLocalIssuer, type LocalIssuer } from './oidc.js';
 import { sandboxRoutes } from './routes.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -131,7 +137,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     log(`      IAM role ${org.role.roleName} with its instance profile`);
 
     log('[4/6] starting the local sign-in (OIDC issuer on loopback)...');
-    const issuer = await startLocalIssuer();
+    const issuer = await startLocalIssuer({ machineClients: [SANDBOX_MACHINE_CLIENT] });
     cleanups.push(() => issuer.stop());
     const config: ApiConfig = {
       auth: {
@@ -153,8 +159,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         clientId: issuer.clientId,
         scopes: 'openid profile',
       },
+      // The demo SOAR client: client-credentials tokens from the local issuer, read and request only.
+      machineClients: [
+        {
+          clientId: SANDBOX_MACHINE_CLIENT.clientId,
+          name: 'soar',
+          scopes: [...SANDBOX_MACHINE_CLIENT.scopes],
+        },
+      ],
       region,
       sandbox: true,
+      instanceLookupRole: SANDBOX_LOOKUP_ROLE,
     };
     const logger = (name: string) => ({
       debug: () => undefined,
@@ -187,9 +202,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     };
     const apiHandler = createApiHandler({
       config,
-      authenticator: new Authenticator(createTokenVerifier(config.auth, loopbackJwksCache()), config.groups),
+      // As the Lambda builds it (machine clients included), with a JWKS cache that fetches over loopback HTTP.
+      authenticator: createAuthenticator(config, loopbackJwksCache()),
       service: pipelineApiService(env.deps),
       logger: logger('api'),
+      // The request form's Name lookup, through the demo account's lookup role, as deployed.
+      instances: lazyInstanceFinder({
+        roleName: SANDBOX_LOOKUP_ROLE,
+        endpoint,
+        securityCredentials: EMULATOR_CREDENTIALS,
+        maxAttempts: 2,
+      }),
       extraRoutes: sandboxRoutes({ env, org, memberClients, samples, onSimulated: log }),
     });
     const consoleHandler = createConsoleHandler({

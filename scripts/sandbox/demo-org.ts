@@ -33,10 +33,11 @@ import {
   CreateLoginProfileCommand,
   CreateRoleCommand,
   CreateUserCommand,
+  PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import type { MemberClients } from '../../functions/lib/actions/contract.js';
 import { CordonError } from '../../functions/lib/errors.js';
-import { SANDBOX_MEMBER_ROLE, SANDBOX_SECURITY_ACCOUNT } from './environment.js';
+import { SANDBOX_LOOKUP_ROLE, SANDBOX_MEMBER_ROLE, SANDBOX_SECURITY_ACCOUNT } from './environment.js';
 import { iamArn } from '../../functions/lib/kernel/arn.js';
 
 export interface DemoInstance {
@@ -108,6 +109,35 @@ export async function createDemoOrganisation(
         ],
       }),
       Description: 'cordon isolation role (sandbox)',
+    }),
+  );
+
+  // The API's read-only lookup role (the member-role module with lookup_role_enabled): the request form resolves
+  // Name tags through it. moto does not enforce its trust or policy; the API tests inject the denials.
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: SANDBOX_LOOKUP_ROLE,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: iamArn(region, SANDBOX_SECURITY_ACCOUNT, 'root') },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      }),
+      Description: 'cordon lookup role (sandbox): ec2:DescribeInstances only',
+    }),
+  );
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: SANDBOX_LOOKUP_ROLE,
+      PolicyName: 'cordon-lookup',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' }],
+      }),
     }),
   );
 

@@ -25,6 +25,8 @@ export const SANDBOX_REGION = 'eu-west-1';
 export const SANDBOX_TABLE = 'cordon-isolations';
 export const SANDBOX_TOPIC = 'cordon-notifications';
 export const SANDBOX_MEMBER_ROLE = 'cordon-member';
+/** The read-only role the API assumes to resolve Name tags (the member-role module's lookup role). */
+export const SANDBOX_LOOKUP_ROLE = 'cordon-lookup';
 
 export interface SandboxEnvironment {
   /** The harness: `dispatch` sends an event through the deployed rules (rules/), the cores and the worker. */

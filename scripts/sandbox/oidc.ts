@@ -3,10 +3,14 @@
  * real signed JWTs (jose), a JWKS endpoint, discovery, and an authorization-code + PKCE login page for the demo
  * users. The API verifies its tokens with aws-jwt-verify exactly as it verifies Cognito's in production.
  *
+ * It also issues OAuth 2.0 client-credentials access tokens to the machine clients it is given, shaped like
+ * Cognito's (no audience; the client in `client_id` and `sub`; the granted scopes in one space-separated `scope`),
+ * so a SOAR-like client can be tried against the real API handler (docs/api.md).
+ *
  * It is deliberately not a general identity provider: users are fixed, passwords are printed, and it refuses
  * redirect URIs it was not told about.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type CryptoKey } from 'jose';
 import { CordonError } from '../../functions/lib/errors.js';
@@ -53,7 +57,26 @@ export const DEMO_USERS: readonly DemoUser[] = [
   },
 ];
 
+/**
+ * The sandbox's demo machine client (a SOAR playbook): it may ask for cordon/read and cordon/request, and the
+ * sandbox's API configuration grants it those (never an approval).
+ */
+export const SANDBOX_MACHINE_CLIENT = {
+  clientId: 'sandbox-soar',
+  clientSecret: 'sandbox-soar-secret',
+  scopes: ['cordon/read', 'cordon/request'],
+} as const;
+
+/** A confidential app client of the issuer, with the scopes it may ask for (Cognito's AllowedOAuthScopes). */
+export interface IssuerMachineClient {
+  clientId: string;
+  clientSecret: string;
+  scopes: readonly string[];
+}
+
 export interface LocalIssuerOptions {
+  /** Clients that may use the client-credentials grant. What the API grants them is the API's configuration. */
+  machineClients?: readonly IssuerMachineClient[];
   /** Port on 127.0.0.1; default: any free port. */
   port?: number;
   clientId?: string;
@@ -71,6 +94,8 @@ export interface LocalIssuer {
   clientId: string;
   port: number;
   users: readonly DemoUser[];
+  /** The clients that may use the client-credentials grant. */
+  machineClients: readonly IssuerMachineClient[];
   allowRedirectUri(uri: string): void;
   /** A signed access token for a demo user, as the token endpoint would issue it. */
   accessTokenFor(username: string): Promise<string>;
@@ -189,6 +214,44 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
     return { access_token: accessToken, id_token: idToken, token_type: 'Bearer', expires_in: ttl };
   };
 
+  /**
+   * The client-credentials grant as Cognito answers it: the client authenticates with HTTP Basic; `scope` (optional,
+   * default every scope the client may ask for) must name only scopes it may ask for; no ID or refresh token.
+   */
+  const clientCredentials = async (
+    authorization: string | undefined,
+    form: URLSearchParams,
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(authorization ?? '');
+    const decoded = basic?.[1] === undefined ? '' : Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const id = decodeURIComponent(decoded.slice(0, Math.max(colon, 0)));
+    const secret = decodeURIComponent(decoded.slice(colon + 1));
+    const client = options.machineClients?.find((c) => c.clientId === id);
+    const same = (a: string, b: string) =>
+      a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+    if (colon < 0 || client === undefined || !same(secret, client.clientSecret)) {
+      return { status: 401, body: { error: 'invalid_client' } };
+    }
+    const asked = (form.get('scope') ?? '').split(' ').filter(Boolean);
+    if (asked.some((scope) => !client.scopes.includes(scope))) {
+      return { status: 400, body: { error: 'invalid_scope' } };
+    }
+    const granted = asked.length > 0 ? asked : [...client.scopes];
+    const now = Math.floor(Date.now() / 1000);
+    const accessToken = await sign({
+      iss: issuer,
+      sub: client.clientId,
+      client_id: client.clientId,
+      token_use: 'access',
+      scope: granted.join(' '),
+      auth_time: now,
+      jti: randomUUID(),
+      version: 2,
+    });
+    return { status: 200, body: { access_token: accessToken, token_type: 'Bearer', expires_in: ttl } };
+  };
+
   const loginPage = (params: URLSearchParams, error?: string): string => {
     const hidden = ['client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'scope']
       .map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(params.get(k) ?? '')}">`)
@@ -230,7 +293,8 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
           token_endpoint: `${issuer}/oauth2/token`,
           jwks_uri: `${issuer}/.well-known/jwks.json`,
           response_types_supported: ['code'],
-          grant_types_supported: ['authorization_code'],
+          grant_types_supported: ['authorization_code', 'client_credentials'],
+          token_endpoint_auth_methods_supported: ['none', 'client_secret_basic'],
           code_challenge_methods_supported: ['S256'],
           id_token_signing_alg_values_supported: ['RS256'],
           subject_types_supported: ['public'],
@@ -318,6 +382,14 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
       }
       if (req.method === 'POST') {
         const form = await readForm(req);
+        if (form.get('grant_type') === 'client_credentials') {
+          const { status, body } = await clientCredentials(req.headers.authorization, form);
+          send(res, status, JSON.stringify(body), {
+            ...jsonHeaders,
+            ...(status === 401 ? { 'www-authenticate': 'Basic realm="cordon-sandbox"' } : {}),
+          });
+          return;
+        }
         const code = form.get('code') ?? '';
         const pending = codes.get(code);
         codes.delete(code); // single use, whatever happens next
@@ -359,6 +431,7 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
     clientId,
     port: address.port,
     users,
+    machineClients: options.machineClients ?? [],
     allowRedirectUri: (uri) => void redirectUris.add(uri),
     async accessTokenFor(username) {
       const user = users.find((u) => u.username === username);

@@ -13,7 +13,13 @@ import type { MachineClient } from '../../functions/lib/api/machine-scopes.js';
 import { createApiHandler, type ApiHandler, type Route } from '../../functions/lib/api/handler.js';
 import { pipelineApiService } from '../../functions/lib/api/service.js';
 import { loopbackJwksCache } from '../../scripts/sandbox/jwks.js';
-import { DEMO_USERS, startLocalIssuer, type DemoUser, type LocalIssuer } from '../../scripts/sandbox/oidc.js';
+import {
+  DEMO_USERS,
+  startLocalIssuer,
+  type DemoUser,
+  type IssuerMachineClient,
+  type LocalIssuer,
+} from '../../scripts/sandbox/oidc.js';
 import { createSandboxEnvironment, type SandboxEnvironment } from '../../scripts/sandbox/environment.js';
 import { useMoto, type MotoHandle } from '../support/moto.js';
 
@@ -46,6 +52,19 @@ export const TEST_USERS: readonly DemoUser[] = [
 export const MACHINE_CLIENTS: readonly MachineClient[] = [
   { clientId: 'soar-client', name: 'soar', scopes: ['cordon/read', 'cordon/request'] },
   { clientId: 'reader-client', name: 'dashboard', scopes: ['cordon/read'] },
+];
+
+/**
+ * The same clients as the issuer's app clients, with secrets. The issuer lets soar-client ask for cordon/approve
+ * too, as a misconfigured identity provider might: the API's configuration above is what grants roles.
+ */
+export const ISSUER_MACHINE_CLIENTS: readonly IssuerMachineClient[] = [
+  {
+    clientId: 'soar-client',
+    clientSecret: 'soar-secret',
+    scopes: ['cordon/read', 'cordon/request', 'cordon/approve'],
+  },
+  { clientId: 'reader-client', clientSecret: 'reader-secret', scopes: ['cordon/read'] },
 ];
 
 export interface CallOptions {
@@ -157,7 +176,11 @@ export function useApi(options: { extraRoutes?: (env: SandboxEnvironment) => Rou
   };
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cordon-api-'));
-    issuer = await startLocalIssuer({ redirectUris: [`${CONSOLE_ORIGIN}/`], users: TEST_USERS });
+    issuer = await startLocalIssuer({
+      redirectUris: [`${CONSOLE_ORIGIN}/`],
+      users: TEST_USERS,
+      machineClients: ISSUER_MACHINE_CLIENTS,
+    });
     env = await createSandboxEnvironment({
       endpoint: moto.endpoint,
       outboxPath: join(dir, 'outbox.jsonl'),

@@ -259,6 +259,13 @@ describe('Findings: sample events', () => {
       count: 74,
       updatedAt: '2020-09-30T12:14:00.206Z',
       firstSeenAt: '2020-08-22T09:15:57.000Z',
+      // GuardDuty's remote end, as Security Hub flattens it into ProductFields (findings/remote.ts).
+      remote: {
+        ip: '199.241.229.197',
+        country: 'United States',
+        city: 'Dubuque',
+        organization: 'CENTURYLINK-US-LEGACY-QWEST',
+      },
       sample: false,
       workflowStatus: 'NEW',
       recordState: 'ACTIVE',

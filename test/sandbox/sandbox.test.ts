@@ -18,6 +18,7 @@ import type { MemberClients } from '../../functions/lib/actions/contract.js';
 import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
 import { SANDBOX_MEMBER_ACCOUNT } from '../../scripts/sandbox/environment.js';
 import { loopbackJwksCache } from '../../scripts/sandbox/jwks.js';
+import { SANDBOX_MACHINE_CLIENT } from '../../scripts/sandbox/oidc.js';
 import { apiEvent, quietLogger } from '../api/support.js';
 import { sampleEventFiles } from '../findings/support.js';
 import { useMoto } from '../support/moto.js';
@@ -221,6 +222,58 @@ describe('Sandbox: npm start on moto', () => {
     expect(await health.json()).toEqual({ status: 'ok', service: 'cordon-api' });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it('lets the demo machine client take a client-credentials token, read, request and look a Name up, but not approve', async () => {
+    // Prepare
+    const { clientId, clientSecret } = SANDBOX_MACHINE_CLIENT;
+    const tokenAnswer = await fetch(s().issuer.tokenUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    const { access_token: token } = (await tokenAnswer.json()) as { access_token: string };
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const { web } = s().org.instances;
+    const query = new URLSearchParams({
+      account: SANDBOX_MEMBER_ACCOUNT,
+      region: s().env.config.region,
+      name: web.name,
+    });
+
+    // Act
+    const list = await fetch(`${s().url}/isolations`, { headers });
+    const found = await fetch(`${s().url}/resources/instances?${query.toString()}`, { headers });
+    const created = await fetch(`${s().url}/isolations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        resourceType: 'iam-user',
+        accountId: SANDBOX_MEMBER_ACCOUNT,
+        region: s().env.config.region,
+        resourceId: `soar-suspect-${process.pid}`,
+        reason: 'SOAR case 4711: credential exfiltration',
+      }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    const approve = await fetch(`${s().url}/isolations/${id}/approve`, {
+      method: 'POST',
+      headers,
+      body: '{}',
+    });
+
+    // Assess
+    expect(tokenAnswer.status).toBe(200);
+    expect(list.status).toBe(200);
+    expect(found.status).toBe(200);
+    expect(((await found.json()) as { instances: { instanceId: string }[] }).instances).toEqual([
+      expect.objectContaining({ instanceId: web.instanceId }),
+    ]);
+    expect(created.status).toBe(201);
+    expect(approve.status).toBe(403);
   });
 
   it('fires a simulated finding at a demo resource through the rules, triage and the worker', async () => {

@@ -207,7 +207,7 @@ describe('Terraform: function roles are least privilege', () => {
     for (const kind of kinds) expect(Object.keys(resources), `no ARNs for resource kind ${kind}`).toContain(kind);
   });
 
-  it('lets the worker assume only the member role name, only inside the organisation', async () => {
+  it('lets the worker assume only the member role name and the API only the lookup role name, inside the organisation', async () => {
     // Prepare
     const config = await loadTerraform(CORDON);
     const resources = blockAt(locals(config), 'permission_resources');
@@ -217,10 +217,20 @@ describe('Terraform: function roles are least privilege', () => {
       (FUNCTION_PERMISSIONS[fn as keyof typeof FUNCTION_PERMISSIONS] ?? []).some((a) => a.startsWith('sts:')),
     );
     const { byResource } = await roleActions('isolate');
+    const api = await roleActions('api');
 
     // Assess
-    expect(holders).toEqual(['isolate']);
+    expect(holders.sort()).toEqual(['api', 'isolate']);
     expect(byResource.get('member-role')).toEqual(['sts:AssumeRole']);
+    // The API assumes only the read-only lookup role (ec2:DescribeInstances), never the member role.
+    expect(api.byResource.get('member-role')).toBeUndefined();
+    expect([...api.byResource.entries()].filter(([, actions]) => actions.some((a) => a.startsWith('sts:')))).toEqual([
+      ['lookup-role', ['sts:AssumeRole']],
+    ]);
+    expect(resources['lookup-role']).toEqual(['arn:${local.partition}:iam::*:role/${var.lookup_role_name}']);
+    expect(blockAt(locals(config), 'permission_conditions')['lookup-role']).toEqual([
+      { test: 'StringEquals', variable: 'aws:ResourceOrgID', values: ['${var.organization_id}'] },
+    ]);
     expect(resources['member-role']).toEqual(['arn:${local.partition}:iam::*:role/${var.member_role_name}']);
     // The ARN cannot name the organisation; the condition does, so no account outside it is ever entered.
     expect(blockAt(locals(config), 'permission_conditions')['member-role']).toEqual([

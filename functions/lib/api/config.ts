@@ -47,6 +47,11 @@ export interface ApiConfig {
   region: string;
   /** True only in the local sandbox: the console shows a SANDBOX banner and the sandbox panels. */
   sandbox: boolean;
+  /**
+   * Name of the read-only role the API assumes in member accounts to resolve a Name tag to instance ids
+   * (`GET /resources/instances`; the member-role module's lookup role). Absent: the form takes ids only.
+   */
+  instanceLookupRole?: string;
 }
 
 const EnvSchema = z
@@ -79,6 +84,11 @@ const EnvSchema = z
         }
       })
       .pipe(MachineClientsSchema),
+    // The member accounts' read-only lookup role (terraform/modules/member-role, lookup_role_enabled).
+    CORDON_LOOKUP_ROLE_NAME: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name')
+      .optional(),
     // /config.json tells the console how to sign in.
     ...CONSOLE_SIGN_IN_ENV,
   })
@@ -173,5 +183,6 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     ...(consoleAuth ? { consoleAuth } : {}),
     region: e.AWS_REGION,
     sandbox: false,
+    ...(e.CORDON_LOOKUP_ROLE_NAME ? { instanceLookupRole: e.CORDON_LOOKUP_ROLE_NAME } : {}),
   };
 }

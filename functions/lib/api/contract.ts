@@ -188,8 +188,59 @@ export const ConfigView = z.object({
   regions: z.array(z.string()),
   /** The resource kinds the API can request, in registry order. */
   requestableKinds: z.array(RequestableKindView),
+  /**
+   * The resource types whose request field also takes a Name tag, resolved by `GET /resources/instances`: empty
+   * when the deployment has no lookup role (the member-role module's `lookup_role_enabled`).
+   */
+  nameLookupTypes: z._default(z.array(z.string()), []),
 });
 export type ConfigView = z.infer<typeof ConfigView>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// GET /resources/instances: a Name tag resolved to instance ids, for the request form
+// ---------------------------------------------------------------------------------------------------------------
+
+/** At most this many matches are returned; `truncated` says there were more. */
+export const MAX_INSTANCE_MATCHES = 20;
+
+/** An exact Name tag: EC2 filters read `*` and `?` as wildcards, and a wildcard would turn a name into a guess. */
+export const InstanceName = z.string().check(
+  z.refine((v) => !hasUnsafeChars(v), MESSAGES.controlChars),
+  z.trim(),
+  z.minLength(1, 'is required'),
+  z.maxLength(256, 'must be at most 256 characters (the longest tag value)'),
+  z.refine((v) => !/[*?\\]/.test(v), 'must be the exact Name tag: wildcards (* ?) and \\ are not searched'),
+);
+
+/** Query of `GET /resources/instances`. */
+export const InstanceLookupQuery = z.strictObject({ account: AccountId, region: Region, name: InstanceName });
+export type InstanceLookupQuery = z.infer<typeof InstanceLookupQuery>;
+
+/** One instance whose Name tag is the one asked for. */
+export const InstanceMatchView = z.object({
+  instanceId: z.string(),
+  name: z.string(),
+  /** pending, running, stopping, stopped or shutting-down (terminated instances are never returned). */
+  state: z.string(),
+  vpcId: z.optional(z.string()),
+  subnetId: z.optional(z.string()),
+  privateIpAddress: z.optional(z.string()),
+  launchTime: z.optional(z.string()),
+  /** Every tag of the instance (EC2 allows 50), so the form can show owner and team. */
+  tags: z.record(z.string(), z.string()),
+});
+export type InstanceMatchView = z.infer<typeof InstanceMatchView>;
+
+/** `GET /resources/instances`: the matches, by instance id; the form never picks one for the caller. */
+export const InstanceMatchesView = z.object({
+  accountId: z.string(),
+  region: z.string(),
+  name: z.string(),
+  instances: z.array(InstanceMatchView),
+  /** More than {@link MAX_INSTANCE_MATCHES} instances have this name: only the first are listed. */
+  truncated: z.boolean(),
+});
+export type InstanceMatchesView = z.infer<typeof InstanceMatchesView>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // GET /me

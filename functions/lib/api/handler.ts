@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { LoggerLike } from '../actions/contract.js';
-import { ForbiddenError, ValidationError, errorMessage } from '../errors.js';
+import { ForbiddenError, LookupUnavailableError, ValidationError, errorMessage } from '../errors.js';
 import { Authenticator, requireRole, type ApiPrincipal, type Role } from './auth.js';
 import type { ApiConfig } from './config.js';
 import {
@@ -20,6 +20,7 @@ import {
 } from './http.js';
 import { RouteNotFoundError, toProblem } from './problem.js';
 import type { IsolationApiService } from './service.js';
+import type { InstanceFinder, InstanceLookupOptions } from './instance-lookup.js';
 import {
   ApproveBody,
   IsolationId,
@@ -29,7 +30,12 @@ import {
   parseIsolationRequest,
   parseOrThrow,
 } from './validation.js';
-import type { DuplicateRequestView, EvaluationView, IsolationListView } from './contract.js';
+import {
+  InstanceLookupQuery,
+  type DuplicateRequestView,
+  type EvaluationView,
+  type IsolationListView,
+} from './contract.js';
 import { configView, isRequester, isolationView as view, meView, recordPrincipal } from './views.js';
 
 export { allowedActions, isRequester, recordPrincipal } from './views.js';
@@ -60,6 +66,8 @@ export interface ApiHandlerOptions {
   authenticator: Authenticator;
   service: IsolationApiService;
   logger: LoggerLike;
+  /** Resolves Name tags to instance ids (`GET /resources/instances`); absent: the route answers 503. */
+  instances?: InstanceFinder;
   /** Extra routes: only the sandbox adapter passes these; the Lambda never has them. */
   extraRoutes?: Route[];
 }
@@ -75,9 +83,18 @@ function idParam(ctx: RouteContext): string {
   return parseOrThrow(IsolationId, ctx.params['id'] ?? '', 'the isolation id is not valid');
 }
 
+/** An {@link InstanceFinder} whose code (and the EC2 client) is loaded on its first lookup. */
+export function lazyInstanceFinder(options: InstanceLookupOptions): InstanceFinder {
+  let finder: Promise<InstanceFinder> | undefined;
+  return async (query, caller) => {
+    finder ??= import('./instance-lookup.js').then((m) => m.createInstanceFinder(options));
+    return (await finder)(query, caller);
+  };
+}
+
 /** The API's own routes. */
-export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>): Route[] {
-  const { service, config } = options;
+export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config' | 'instances'>): Route[] {
+  const { service, config, instances } = options;
   const readers: readonly Role[] = ['viewer', 'requester', 'approver'];
   return [
     {
@@ -235,6 +252,23 @@ export function apiRoutes(options: Pick<ApiHandlerOptions, 'service' | 'config'>
         const body = parseOrThrow(ApproveBody, ctx.body ?? {});
         // 202: the worker runs asynchronously; the record shows its progress.
         return json(202, view(await service.retry(idParam(ctx), recordPrincipal(p), body.reason), p));
+      },
+    },
+    {
+      // Requesters only: it reads a member account, which a viewer has no reason to. The form shows the matches;
+      // the request itself still names an instance id, checked as any other.
+      method: 'GET',
+      path: '/resources/instances',
+      access: ['requester', 'approver'],
+      handle: async (ctx) => {
+        const p = requirePrincipal(ctx);
+        const q = parseOrThrow(InstanceLookupQuery, ctx.query, 'the lookup query is not valid');
+        if (instances === undefined || config.instanceLookupRole === undefined) {
+          throw new LookupUnavailableError(
+            'Name lookup is not configured in this deployment (no lookup role): enter the instance id.',
+          );
+        }
+        return json(200, await instances(q, p.username));
       },
     },
     {

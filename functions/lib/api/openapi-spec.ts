@@ -24,6 +24,8 @@ import {
   ConfigView,
   EvaluationSummary,
   EvidenceCheckView,
+  InstanceLookupQuery,
+  InstanceMatchesView,
   MeView,
   type DuplicateRequestView,
   type IsolationListView,
@@ -73,7 +75,9 @@ const ERRORS = {
   415: 'The body is not `application/json`.',
   422: 'cordon refuses the resource: an account outside the allow-list, the security account, or a protected or exempt resource.',
   500: 'cordon could not complete the request; the problem carries the request id.',
-  503: "cordon could not read the resource's tags to rule out an exemption; nothing was recorded, try again.",
+  503:
+    "cordon could not read the resource's tags to rule out an exemption (nothing was recorded, try again), or " +
+    'could not read the member account with its lookup role (not configured, not deployed there, or denied).',
 } as const;
 type ErrorStatus = keyof typeof ERRORS;
 
@@ -219,6 +223,20 @@ const OPERATIONS: Record<string, OperationSpec> = {
     responses: {
       ...ok(202, 'Accepted: the worker resumes without repeating finished steps.', IsolationView),
       ...problems(400, 401, 403, 404, 409, 413, 415),
+    },
+  },
+  'GET /resources/instances': {
+    operationId: 'findInstancesByName',
+    summary:
+      'The instances whose Name tag is exactly `name` in a member account (the request form resolves names)',
+    description:
+      "Assumes the member account's read-only lookup role (ec2:DescribeInstances only; the member-role " +
+      "module's `lookup_role_enabled`). Terminated instances are left out; at most 20 are listed, `truncated` " +
+      'says there were more. A request still names the instance id.',
+    requestParams: { query: InstanceLookupQuery },
+    responses: {
+      ...ok(200, 'The matches, possibly none.', InstanceMatchesView),
+      ...problems(400, 401, 403, 503),
     },
   },
   'POST /policy/evaluate': {

@@ -7,6 +7,7 @@ import {
   ConflictError,
   CordonError,
   ForbiddenError,
+  LookupUnavailableError,
   NotFoundError,
   RefusedAccountError,
   RefusedResourceError,
@@ -154,6 +155,16 @@ export function toProblem(error: unknown, context: { path: string; requestId: st
       type: problemType('unsupported-media-type'),
       title: 'Unsupported media type',
       status: 415,
+      detail: error.message,
+    };
+  }
+  if (error instanceof LookupUnavailableError) {
+    // cordon's own message: which role, which account, and what to deploy; the AWS error is logged, not returned.
+    return {
+      ...base,
+      type: problemType('lookup-unavailable'),
+      title: 'Lookup unavailable',
+      status: 503,
       detail: error.message,
     };
   }

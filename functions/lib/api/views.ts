@@ -10,6 +10,7 @@ import type { IsolationRecord, Principal } from '../store/model.js';
 import type { ApiPrincipal } from './auth.js';
 import type { ApiConfig } from './config.js';
 import { KINDS } from '../resources/registry.js';
+import { EC2_INSTANCE } from '../resources/ec2-instance.js';
 import {
   type ActionParamView,
   type ActionView,
@@ -145,5 +146,6 @@ export function configView(config: ApiConfig): ConfigView {
     actions: actionViews,
     regions: [...AWS_REGIONS],
     requestableKinds: kindViews,
+    nameLookupTypes: config.instanceLookupRole === undefined ? [] : [EC2_INSTANCE],
   };
 }

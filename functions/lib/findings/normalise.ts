@@ -1,7 +1,7 @@
 /**
  * Normalisation: a validated GuardDuty finding or ASFF finding → cordon's {@link Finding}.
  */
-import { guardDutyRemote } from './remote.js';
+import { asffRemote, guardDutyRemote } from './remote.js';
 import type { Finding, FindingChannel, WorkflowStatus } from './model.js';
 import type { AsffFinding, GuardDutyFindingDetail } from './schemas.js';
 import { readStringMap, RegionSchema } from './schemas.js';
@@ -145,5 +145,7 @@ export function normaliseAsffFinding(
   if (count !== undefined) normalised.count = count;
   const firstSeenAt = isoTimestamp(finding.FirstObservedAt);
   if (firstSeenAt !== undefined) normalised.firstSeenAt = firstSeenAt;
+  const remote = asffRemote(finding.Network, productFields);
+  if (remote !== undefined) normalised.remote = remote;
   return normalised;
 }

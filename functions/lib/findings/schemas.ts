@@ -291,6 +291,8 @@ export const AsffFindingSchema = z.object({
   Description: Text.optional(),
   /** A string→string map; read with {@link readStringMap}. */
   ProductFields: z.unknown().optional(),
+  /** Network activity (source, destination, direction); read leniently for display (findings/remote.ts). */
+  Network: z.unknown().optional(),
   Resources: z.array(AsffResourceSchema).min(1, 'expected at least one resource').max(32),
   Workflow: z.object({ Status: z.enum(['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED']) }).optional(),
   /** Deprecated predecessor of Workflow.Status; still sent by older integrations. */

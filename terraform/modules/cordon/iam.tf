@@ -17,6 +17,8 @@ locals {
     worker = [local.worker_function_arn]
     # The worker may assume only the member role name, in any account of the organisation (permission_conditions).
     member-role = ["arn:${local.partition}:iam::*:role/${var.member_role_name}"]
+    # The API may assume only the read-only lookup role name (ec2:DescribeInstances), inside the organisation.
+    lookup-role = ["arn:${local.partition}:iam::*:role/${var.lookup_role_name}"]
     # BatchUpdateFindings is authorised on the hub; BatchImportFindings on the account's default product.
     # The evidence the worker writes: the bucket's objects, and its key (through S3 only: permission_conditions).
     evidence-bucket = ["${local.evidence_bucket_arn}/*"]
@@ -35,6 +37,7 @@ locals {
   # organisation, so aws:ResourceOrgID does: a role of that name in an account outside it is never assumed.
   permission_conditions = {
     member-role = [{ test = "StringEquals", variable = "aws:ResourceOrgID", values = [var.organization_id] }]
+    lookup-role = [{ test = "StringEquals", variable = "aws:ResourceOrgID", values = [var.organization_id] }]
     # The evidence key only through S3, for the evidence bucket's objects.
     evidence-key = local.evidence_key_conditions
     # The evidence key for the API only through S3, for manifests: it never decrypts an artifact.

@@ -142,6 +142,8 @@ locals {
     CORDON_CONSOLE_AUTHORIZE_URL = local.create_user_pool ? "${local.hosted_ui_url}/oauth2/authorize" : var.console_authorize_url
     CORDON_CONSOLE_TOKEN_URL     = local.create_user_pool ? "${local.hosted_ui_url}/oauth2/token" : var.console_token_url
     CORDON_CONSOLE_LOGOUT_URL    = local.create_user_pool ? "${local.hosted_ui_url}/logout" : null
+    # The member accounts' read-only lookup role, for the request form's Name lookup (api/instance-lookup.ts).
+    CORDON_LOOKUP_ROLE_NAME = var.lookup_role_name
     # The machine clients and the scopes each may use (functions/lib/api/machine-scopes.ts).
     CORDON_MACHINE_CLIENTS = length(aws_cognito_user_pool_client.machine) > 0 ? jsonencode([
       for name, c in aws_cognito_user_pool_client.machine : {

@@ -3,6 +3,16 @@ output "worker_role_arn" {
   value       = aws_iam_role.function["isolate"].arn
 }
 
+output "api_role_arn" {
+  description = "ARN of the API's role: pass it to the member-role module's api_role_arn (the only principal its optional lookup role trusts)."
+  value       = aws_iam_role.function["api"].arn
+}
+
+output "lookup_role_name" {
+  description = "Name of the read-only lookup role the API assumes in member accounts (the member-role module's lookup_role_name)."
+  value       = var.lookup_role_name
+}
+
 output "member_role_name" {
   description = "Name of the role the worker assumes in member accounts."
   value       = var.member_role_name

@@ -152,6 +152,17 @@ variable "member_role_name" {
   }
 }
 
+variable "lookup_role_name" {
+  description = "Name of the read-only role the API assumes in member accounts to resolve a Name tag to instance ids for the console's request form (the member-role module's lookup_role_name, deployed where lookup_role_enabled is true). It allows ec2:DescribeInstances only; accounts without it answer the lookup with a clear error and the form takes instance ids."
+  type        = string
+  default     = "cordon-lookup"
+
+  validation {
+    condition     = can(regex("^[\\w+=,.@-]{1,64}$", var.lookup_role_name))
+    error_message = "lookup_role_name must be a valid IAM role name."
+  }
+}
+
 variable "member_external_id" {
   description = "sts:ExternalId the worker presents when assuming the member role (must equal the member-role module's external_id, which the member role requires). Required."
   type        = string

@@ -92,3 +92,32 @@ variable "memory_capture_documents" {
     error_message = "memory_capture_documents must be SSM document names (3-128 characters of A-Z a-z 0-9 _ . -, not AWS-owned AWS-*) or document ARNs such as arn:aws:ssm:eu-west-1:111111111111:document/Org-AVML-Capture."
   }
 }
+
+variable "lookup_role_enabled" {
+  description = "Also create the read-only lookup role the cordon API assumes to resolve a Name tag to instance ids for the console's request form (ec2:DescribeInstances only; trusted only by api_role_arn, in the organisation, with external_id). Off: the form takes instance ids only in this account."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "api_role_arn" {
+  description = "ARN of the cordon API's execution role (output api_role_arn of the cordon module): the only principal the lookup role trusts. Required when lookup_role_enabled is true."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.api_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::\\d{12}:role/.+$", var.api_role_arn))
+    error_message = "api_role_arn must be an IAM role ARN such as arn:aws:iam::111111111111:role/cordon-prod-api."
+  }
+}
+
+variable "lookup_role_name" {
+  description = "Name of the lookup role. Must equal the cordon module's lookup_role_name."
+  type        = string
+  default     = "cordon-lookup"
+
+  validation {
+    condition     = can(regex("^[\\w+=,.@-]{1,64}$", var.lookup_role_name))
+    error_message = "lookup_role_name must be a valid IAM role name (1-64 characters of [A-Za-z0-9+=,.@_-])."
+  }
+}

@@ -110,9 +110,17 @@ run "roles_are_least_privilege" {
   assert {
     condition = alltrue([
       for name, document in data.aws_iam_policy_document.function :
-      name == "isolate" || !contains(flatten([for st in document.statement : tolist(st.actions)]), "sts:AssumeRole")
+      contains(["isolate", "api"], name) || !contains(flatten([for st in document.statement : tolist(st.actions)]), "sts:AssumeRole")
     ])
-    error_message = "Only the worker may assume roles."
+    error_message = "Only the worker and the API may assume roles."
+  }
+
+  assert {
+    condition = [
+      for st in data.aws_iam_policy_document.function["api"].statement : toset(st.resources)
+      if contains(tolist(st.actions), "sts:AssumeRole")
+    ] == [toset(["arn:aws:iam::*:role/cordon-lookup"])]
+    error_message = "The API may assume only the read-only lookup role name, never the member role."
   }
 
   assert {

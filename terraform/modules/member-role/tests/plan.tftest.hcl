@@ -233,3 +233,60 @@ run "refuses_an_aws_owned_capture_document" {
 
   expect_failures = [var.memory_capture_documents]
 }
+
+run "creates_no_lookup_role_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_iam_role.lookup) == 0 && length(aws_iam_role_policy.lookup) == 0
+    error_message = "The lookup role is opt-in: lookup_role_enabled defaults to false."
+  }
+}
+
+run "lookup_role_reads_instances_only_and_trusts_only_the_api" {
+  command = plan
+
+  variables {
+    lookup_role_enabled = true
+    api_role_arn        = "arn:aws:iam::111111111111:role/cordon-ci-api"
+  }
+
+  assert {
+    condition = (
+      aws_iam_role.lookup[0].name == "cordon-lookup" &&
+      length(data.aws_iam_policy_document.lookup[0].statement) == 1 &&
+      one(data.aws_iam_policy_document.lookup[0].statement).actions == toset(["ec2:DescribeInstances"]) &&
+      one(data.aws_iam_policy_document.lookup[0].statement).effect == "Allow"
+    )
+    error_message = "The lookup role must allow ec2:DescribeInstances and nothing else."
+  }
+
+  assert {
+    condition = (
+      length(data.aws_iam_policy_document.lookup_trust[0].statement) == 1 &&
+      one(data.aws_iam_policy_document.lookup_trust[0].statement).actions == toset(["sts:AssumeRole"]) &&
+      one(one(data.aws_iam_policy_document.lookup_trust[0].statement).principals).identifiers == toset(["arn:aws:iam::111111111111:role/cordon-ci-api"])
+    )
+    error_message = "The lookup role must trust only the API's role."
+  }
+
+  assert {
+    condition = {
+      for c in one(data.aws_iam_policy_document.lookup_trust[0].statement).condition : c.variable => "${c.test} ${join(",", c.values)}"
+      } == {
+      "aws:PrincipalOrgID" = "StringEquals o-exampleorg1"
+      "sts:ExternalId"     = "StringEquals ci-external-id"
+    }
+    error_message = "The lookup role's trust must require the organisation id and the external id."
+  }
+}
+
+run "lookup_role_needs_the_api_role" {
+  command = plan
+
+  variables {
+    lookup_role_enabled = true
+  }
+
+  expect_failures = [aws_iam_role.lookup]
+}
