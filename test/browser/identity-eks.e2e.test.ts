@@ -5,11 +5,11 @@
  * - EKS node: alice requests isolate-ec2-instance on a node instance (tagged as a node group's) through the form,
  *   bob approves; the node's interfaces are on the isolation group, termination protection is on; release puts
  *   the node back exactly.
- * - Identity Center user: the console cannot request one (the kind has no request form: only a GuardDuty finding
- *   on an `AWSReservedSSO_*` session names the person), so the request is raised by such a finding through the
- *   sandbox's pipeline under a policy that opts in to isolate-identity-center-user after approval, as
- *   docs/actions/isolate-identity-center-user.md describes; alice sees it is not requestable, bob approves in the
- *   console; the user's Deny is in every permission set that reaches them; release restores the policies exactly.
+ * - Identity Center user: raised once by a GuardDuty finding on an `AWSReservedSSO_*` session through the sandbox's
+ *   pipeline, under a policy that opts in to isolate-identity-center-user after approval, as
+ *   docs/actions/isolate-identity-center-user.md describes, and once by alice through the form with the session
+ *   ARN; bob approves in the console; the user's Deny is in every permission set that reaches them; release
+ *   restores the policies exactly.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -224,12 +224,50 @@ describe('Console: an Identity Center user and an EKS node, approved and release
 
     // Assess
     expect(requestable).toContain('ec2-instance');
-    expect(requestable).not.toContain('identity-center-user');
+    expect(requestable).toContain('identity-center-user');
     expect(outcome).toMatchObject({ rule: 'identity-center-user-malicious-ip', mode: 'approval' });
     expect(untouched).toEqual(before);
     expect(userDenies(during['AdministratorAccess'] ?? '', seeded.userId)).toHaveLength(1);
     expect(userDenies(during['ReadOnly'] ?? '', seeded.userId)).toHaveLength(1);
     expect(during['AdministratorAccess']).toContain('"Sid":"NoIamUsers"');
+    expect(after).toEqual(before);
+  });
+
+  it('isolates an Identity Center user requested by alice with the session ARN, and restores the policies exactly', async () => {
+    // Prepare
+    const { sandbox: s } = current();
+    const clients = await member();
+    const seeded = await seedIdentityCenter(clients.ssoAdmin, clients.identityStore, {
+      userName: 'sam@example.com',
+      suffix: '-sam',
+    });
+    const before = await inlinePolicies(clients.ssoAdmin, seeded);
+    const session = `arn:aws:sts::${SANDBOX_MEMBER_ACCOUNT}:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/sam@example.com`;
+
+    // Act
+    const alice = await as('alice');
+    await alice.goto(`${s.url}/#/request`);
+    await alice.selectOption('#resourceType', 'identity-center-user');
+    await alice.fill('#accountId', SANDBOX_MEMBER_ACCOUNT);
+    await alice.fill('#region', s.env.config.region);
+    await alice.fill('#resourceId', session);
+    await alice.fill('#reason', 'Console sign-in from a Tor exit node by sam@example.com (ticket SEC-92)');
+    await alice.selectOption('#action', 'isolate-identity-center-user');
+    await alice.click('#submit-request');
+    await alice.waitForSelector('#detail-status');
+    const id = decodeURIComponent(new URL(alice.url()).hash.replace('#/isolations/', ''));
+    const pending = await alice.textContent('#detail-status');
+    const untouched = await inlinePolicies(clients.ssoAdmin, seeded);
+    await approve(id);
+    const during = await inlinePolicies(clients.ssoAdmin, seeded);
+    await release(id);
+    const after = await inlinePolicies(clients.ssoAdmin, seeded);
+
+    // Assess
+    expect(pending).toBe('PENDING APPROVAL');
+    expect(untouched).toEqual(before);
+    expect(userDenies(during['AdministratorAccess'] ?? '', seeded.userId)).toHaveLength(1);
+    expect(userDenies(during['ReadOnly'] ?? '', seeded.userId)).toHaveLength(1);
     expect(after).toEqual(before);
   });
 });

@@ -230,8 +230,10 @@ describe('API contract: one set of rules for the server and the console', () => 
       ['iam-access-key', 'IAM access key', true],
       ['iam-role', 'IAM role', false],
       ['s3-bucket', 'S3 bucket', false],
+      ['identity-center-user', 'Identity Center user', false],
       ['lambda-function', 'Lambda function', false],
       ['rds-db-instance', 'RDS DB instance', false],
+      ['ecs-task', 'ECS task', false],
     ]);
     // The console compiles each pattern from its source: the same pattern as the server's.
     for (const kind of config.requestableKinds) expect(() => new RegExp(kind.idPattern)).not.toThrow();

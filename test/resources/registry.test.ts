@@ -57,13 +57,14 @@ describe('Resource kind registry', () => {
     expect(new Set(KINDS.map((kind) => kind.label)).size).toBe(KINDS.length);
   });
 
-  it('lists as requestable the types the API accepted before, S3 buckets, Lambda functions, RDS instances and ECS tasks', () => {
+  it('lists as requestable the types the API accepted before, S3 buckets, Identity Center users, Lambda functions, RDS instances and ECS tasks', () => {
     expect([...REQUESTABLE_TYPES]).toEqual([
       'ec2-instance',
       'iam-user',
       'iam-access-key',
       'iam-role',
       's3-bucket',
+      'identity-center-user',
       'lambda-function',
       'rds-db-instance',
       'ecs-task',

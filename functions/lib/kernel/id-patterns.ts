@@ -52,11 +52,12 @@ export function part(pattern: RegExp): string {
 export const REQUESTED_ID_SCOPE = 'the ARN names another account or region than accountId/region';
 
 /** The parts of a requested id, or why it is refused. */
-export type RequestedIdMatch = { id: string; path: string | undefined } | { refused: 'form' | 'scope' };
+export type RequestedIdMatch =
+  { id: string; path: string | undefined; role: string | undefined } | { refused: 'form' | 'scope' };
 
 /**
  * Match the id a request names against its kind's id pattern (resources/*.ts `request.idPattern`): the named group
- * `id` is the resource's id, `path` an IAM path, and `account` and `region`, when an ARN form captured them, must
+ * `id` is the resource's id, `path` an IAM path, `role` the role of a role session, and `account` and `region`, when an ARN form captured them, must
  * be the request's. The server and the console both check with this, so they refuse the same ids.
  */
 export function matchRequestedId(
@@ -72,7 +73,7 @@ export function matchRequestedId(
     (region !== undefined && region !== request.region)
   )
     return { refused: 'scope' };
-  return { id, path: groups['path'] };
+  return { id, path: groups['path'], role: groups['role'] };
 }
 
 /** Why a request for a resource that needs its owner (an access key) is refused without `userName`. */

@@ -170,7 +170,7 @@ export interface RequestSpec<R> {
   hint: string;
   /**
    * Every id form the API takes, anchored: the named group `id` is the resource's id; an ARN form captures
-   * `account` (and `region`), which must be the request's; `path` is an IAM path. Plain syntax only: the console
+   * `account` (and `region`), which must be the request's; `path` is an IAM path; `role` a session's role. Plain syntax only: the console
    * compiles its source in the browser (kernel/id-patterns.ts `matchRequestedId` is the one check).
    */
   idPattern: RegExp;
@@ -179,7 +179,10 @@ export interface RequestSpec<R> {
   /** The request must name the IAM user that owns the resource (`userName`): an access key. */
   needsUserName?: boolean;
   /** The resource of a request whose id passed the check (its parts as matched). */
-  toResource(body: RequestedResource, id: { id: string; path: string | undefined }): R;
+  toResource(
+    body: RequestedResource,
+    id: { id: string; path: string | undefined; role: string | undefined },
+  ): R;
 }
 
 /** Why resources of a kind are never contained. */
