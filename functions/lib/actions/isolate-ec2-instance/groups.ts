@@ -27,7 +27,7 @@ export interface CordonGroup {
   egress: IpPermission[];
   /**
    * Created by this run: its rules are the ones AWS gives a new group, not read back (see {@link createdGroup}), so
-   * a rule listed in `egress` of an isolation group may be absent and is revoked on its own.
+   * a rule listed in `egress` of an isolation group may be absent.
    */
   fresh?: true;
 }
@@ -132,20 +132,25 @@ export async function convergeRules(ec2: EC2, group: CordonGroup): Promise<strin
     }
     if (group.egress.length > 0) {
       changes.push(`revoked ${group.egress.length} egress rule(s)`);
-      // A rule of a fresh group may be absent, and a revoke naming an absent rule fails as a whole: one call each.
-      const batches = group.fresh ? group.egress.map((rule) => [rule]) : [group.egress];
-      for (const rules of batches) {
-        calls.push(
-          tolerating(['InvalidPermission.NotFound'], () =>
-            awsCall('ec2:RevokeSecurityGroupEgress', () =>
-              ec2.revokeSecurityGroupEgress({
-                GroupId: group.groupId,
-                IpPermissions: revocable(rules),
-              }),
-            ),
-          ),
+      const revoke = (rules: IpPermission[]) =>
+        awsCall('ec2:RevokeSecurityGroupEgress', () =>
+          ec2.revokeSecurityGroupEgress({ GroupId: group.groupId, IpPermissions: revocable(rules) }),
         );
-      }
+      calls.push(
+        revoke(group.egress).then(
+          () => undefined,
+          async (error: unknown) => {
+            if (awsErrorName(error) !== 'InvalidPermission.NotFound') throw error;
+            // A fresh group's rule may be absent; should the revoke have failed as a whole for it, revoke the
+            // others one by one, so that none is left in place.
+            if (group.fresh) {
+              await Promise.all(
+                group.egress.map((rule) => tolerating(['InvalidPermission.NotFound'], () => revoke([rule]))),
+              );
+            }
+          },
+        ),
+      );
     }
   } else {
     const missingIngress = ALL_TRAFFIC.filter((p) => !allowsAll(group.ingress, p.IpRanges ? 'v4' : 'v6'));
@@ -185,8 +190,9 @@ export async function convergeRules(ec2: EC2, group: CordonGroup): Promise<strin
  * A group this run has just created, with the rules AWS gives every new security group: no ingress rule, an egress
  * rule to all IPv4 addresses, and one to all IPv6 addresses when the VPC has an IPv6 CIDR block (Amazon VPC User
  * Guide, "Security group rules"). Where that depends on the VPC, the group is assumed to hold what makes
- * {@link convergeRules} do more: an isolation group both egress rules (each revoked on its own, an absent one
- * tolerated), a flow-cut group only the IPv4 one (the IPv6 one is added, an existing one tolerated).
+ * {@link convergeRules} do more: an isolation group both egress rules (revoked together; should AWS refuse the
+ * call for an absent one, each is revoked on its own), a flow-cut group only the IPv4 one (the IPv6 one is added,
+ * an existing one tolerated).
  */
 function createdGroup(groupId: string, vpcId: string, role: CordonGroupRole): CordonGroup {
   const [ipv4] = ALL_TRAFFIC;
