@@ -20,6 +20,8 @@ export interface BenchResults {
   durationSeconds: number;
   machine: { cpuModel: string; cores: number; node: string; loadAverageAtStart: number[] };
   figures: Figure[];
+  /** Benchmarks re-run on their own since the complete run (`--only`), whose figures replaced that run's. */
+  updates?: { benchmarks: string[]; generatedAt: string; loadAverageAtStart: number[] }[];
 }
 
 /** The figures the README quotes: every figure with a target, plus the ones that explain them. */
@@ -54,6 +56,11 @@ export function readmeSection(results: BenchResults): string {
     `Machine: ${machine.cpuModel}, ${String(machine.cores)} cores, Node ${machine.node}, load average ` +
       `${String(machine.loadAverageAtStart[0] ?? 'unknown')} at the start; ${when}; the whole run took ` +
       `${String(results.durationSeconds)} s.`,
+    ...(results.updates ?? []).map(
+      (u) =>
+        `Re-measured on their own since: ${u.benchmarks.join(', ')} (${u.generatedAt.replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC')}, ` +
+        `load average ${String(u.loadAverageAtStart[0] ?? 'unknown')} at the start).`,
+    ),
     '',
     '| benchmark | figure | value | target | |',
     '|---|---|---|---|---|',

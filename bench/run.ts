@@ -3,7 +3,10 @@
  * prints a table of every figure with its target and PASS/FAIL, and writes bench/results.json with the machine
  * description. Progress goes to stderr, the table to stdout.
  *
- * Usage: tsx bench/run.ts [--only policy,matching,cold-start,cli,containment,burst] [--out FILE]
+ * Usage: tsx bench/run.ts [--only policy,matching,cold-start,cli,containment,burst] [--out FILE] [--merge]
+ *
+ * With --merge, the figures of the benchmarks run replace theirs in the existing results file (the others are kept,
+ * and `updates` says what was re-measured when), and the README's table is refreshed from it.
  *
  * A complete run written to bench/results.json also regenerates the README's benchmark table (bench/readme.ts).
  *
@@ -11,7 +14,7 @@
  * are broken or a benchmark crashed; performance targets that are missed are reported as FAIL in the table but
  * do not change the exit status, so the figures are always published.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { startMoto } from '../scripts/moto.js';
@@ -29,9 +32,10 @@ import { RESULTS_PATH, updateReadme } from './readme.js';
 const ALL = ['policy', 'matching', 'cold-start', 'cli', 'containment', 'burst'] as const;
 type BenchmarkName = (typeof ALL)[number];
 
-function parseArgs(argv: string[]): { only: BenchmarkName[]; out: string } {
+function parseArgs(argv: string[]): { only: BenchmarkName[]; out: string; merge: boolean } {
   let only: BenchmarkName[] = [...ALL];
   let out = 'bench/results.json';
+  let merge = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--only') {
@@ -42,13 +46,36 @@ function parseArgs(argv: string[]): { only: BenchmarkName[]; out: string } {
       only = names as BenchmarkName[];
     } else if (arg === '--out') {
       out = argv[++i] ?? out;
+    } else if (arg === '--merge') {
+      merge = true;
     } else {
       throw new Error(
-        `unknown argument ${String(arg)}; usage: tsx bench/run.ts [--only ${ALL.join(',')}] [--out FILE]`,
+        `unknown argument ${String(arg)}; usage: tsx bench/run.ts [--only ${ALL.join(',')}] [--out FILE] [--merge]`,
       );
     }
   }
-  return { only, out };
+  return { only, out, merge };
+}
+
+/** The existing results with the figures of the benchmarks just run replaced (matched by benchmark label). */
+function merged(
+  out: string,
+  run: { figures: Figure[]; only: BenchmarkName[]; generatedAt: string; loadAverageAtStart: number[] },
+): Record<string, unknown> & { figures: Figure[] } {
+  const existing = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown> & {
+    figures: Figure[];
+    updates?: unknown[];
+  };
+  const labels = new Set(run.figures.map((f) => f.benchmark));
+  const figures = [...existing.figures.filter((f) => !labels.has(f.benchmark)), ...run.figures];
+  return {
+    ...existing,
+    updates: [
+      ...(existing.updates ?? []),
+      { benchmarks: run.only, generatedAt: run.generatedAt, loadAverageAtStart: run.loadAverageAtStart },
+    ],
+    figures,
+  };
 }
 
 /** The table: one row per figure. */
@@ -71,7 +98,7 @@ export function renderTable(figures: readonly Figure[]): string {
 }
 
 async function main(): Promise<void> {
-  const { only, out } = parseArgs(process.argv.slice(2));
+  const { only, out, merge } = parseArgs(process.argv.slice(2));
   const started = new Date();
   const loadBefore = loadavg();
   const figures: Figure[] = [];
@@ -133,7 +160,21 @@ async function main(): Promise<void> {
     errors,
     figures,
   };
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  const loadAverageAtStart = results.machine.loadAverageAtStart;
+  const written =
+    merge && errors.length === 0
+      ? merged(out, { figures, only, generatedAt: results.generatedAt, loadAverageAtStart })
+      : results;
+  if (written !== results) {
+    const all = written.figures;
+    written['summary'] = {
+      figures: all.length,
+      withTarget: all.filter((f) => f.pass !== null).length,
+      passed: all.filter((f) => f.pass === true).length,
+      failed: all.filter((f) => f.pass === false).map((f) => `${f.benchmark}: ${f.metric}`),
+    };
+  }
+  writeFileSync(out, `${JSON.stringify(written, null, 2)}\n`);
   const machine = results.machine;
   process.stdout.write(
     `\ncordon benchmarks - ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ` +
@@ -148,7 +189,7 @@ async function main(): Promise<void> {
     process.stdout.write(`BENCHMARK ERRORS:\n${errors.map((e) => `  - ${e}`).join('\n')}\n`);
   if (violations.length > 0 || errors.length > 0) process.exitCode = 1;
   // A complete run into the published file also refreshes the README's table (bench/readme.ts).
-  else if (only.length === ALL.length && resolve(out) === RESULTS_PATH && updateReadme()) {
+  else if ((merge || only.length === ALL.length) && resolve(out) === RESULTS_PATH && updateReadme()) {
     process.stdout.write('README.md benchmark table updated from bench/results.json\n');
   }
 }

@@ -63,10 +63,11 @@ describe('Action: isolate-ec2-instance', () => {
       restoreDesiredCapacity: false,
       disableMetadataService: false,
     });
-    expect(isolateEc2Instance.steps.apply.slice(0, 5)).toEqual([
+    expect(isolateEc2Instance.steps.apply.slice(0, 6)).toEqual([
       'describe-instance',
       'find-isolation-groups',
       'ensure-isolation-groups',
+      'set-isolation-group-rules',
       'cut-tracked-flows',
       'isolate-network-interfaces',
     ]);
@@ -307,7 +308,7 @@ describe('Action: isolate-ec2-instance', () => {
 
     // Assess
     expect(result.outcome).toBe('succeeded');
-    expect(result.steps.find((s) => s.name === 'ensure-isolation-groups')?.detail).toMatch(
+    expect(result.steps.find((s) => s.name === 'set-isolation-group-rules')?.detail).toMatch(
       /revoked 1 ingress/,
     );
     expect((await readCordonGroups(setup, network.vpcId)).find((g) => g.role === 'isolation')).toMatchObject({

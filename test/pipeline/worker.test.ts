@@ -12,14 +12,17 @@ const operator = { type: 'user' as const, id: 'sub-op', name: 'operator' };
 
 describe('Pipeline: the isolation worker', () => {
   it('ends FAILED with the cause when progress cannot be saved, and a retry completes the isolation', async () => {
-    // Prepare: the second progress write fails, as if the table became unreachable mid-run
+    // Prepare: progress writes fail from the second on, as if the table became unreachable mid-run (a write made in
+    // the background is retried by the next change: that one fails too)
     const world = await createWorld(moto);
     const instance = await launchInstance(world.ec2);
     const save = world.store.saveRunProgress.bind(world.store);
     let saves = 0;
+    let unreachable = true;
     world.store.saveRunProgress = async (...args) => {
       saves += 1;
-      if (saves === 2) throw new CordonError('injected: table unreachable', { code: 'INJECTED' });
+      if (saves >= 2 && unreachable)
+        throw new CordonError('injected: table unreachable', { code: 'INJECTED' });
       return save(...args);
     };
 
@@ -28,6 +31,7 @@ describe('Pipeline: the isolation worker', () => {
     await world.worker.drain();
     const id = result.findings[0]?.actions[0]?.isolationId ?? '';
     const failed = await getIsolation(world.deps, id);
+    unreachable = false;
     await retryIsolation(world.deps, id, operator);
     const runs = await world.worker.drain();
 

@@ -76,6 +76,13 @@ export interface StepSpec<W> {
    * through `ctx.onExposure` before the step, and clears the mark once the next stage completed.
    */
   exposes?: boolean;
+  /**
+   * Start only once the run's claim on the record holds (a worker run sends its claim and its first reads
+   * together; see aws/lease-guard.ts). For reads that no change of their stage waits for: they then leave with that
+   * change instead of racing the claim, so the change never waits for a write of the before-state they capture,
+   * and a duplicate run that loses the claim reads nothing.
+   */
+  afterClaim?: boolean;
   run(input: StepInput<W>): Promise<StepOutcome>;
 }
 
@@ -247,6 +254,7 @@ export async function runSteps<W>(options: RunOptions<W>): Promise<ActionResult>
         }
         let reported: StepOutcome;
         try {
+          if (step.afterClaim === true) await currentLease()?.claimHeld();
           reported = await step.run({ work, before, previous, ctx });
         } catch (thrown) {
           // Keep what took effect before the failure, so that a retry does not repeat it.

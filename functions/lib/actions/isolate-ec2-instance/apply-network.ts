@@ -6,6 +6,7 @@ import { type BeforeState } from '../contract.js';
 import { type StageSpec } from '../steps.js';
 import { checkGuards } from '../guards.js';
 import { convergeRules, createCordonGroup, findCordonGroups, groupName } from './groups.js';
+import { changingOwnResources } from '../../aws/lease-guard.js';
 import {
   GONE_STATES,
   ISOLATION_ID_TAG,
@@ -202,8 +203,7 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
                       `${created.created ? 'created' : 'found (created concurrently)'} ${role} group ${group.groupId} (${wanted}) in ${vpcId}`,
                     );
                   }
-                  const converged = await convergeRules(ctx.clients.ec2, group);
-                  if (converged) changes.push(`${role} group ${group.groupId}: ${converged}`);
+                  work.chosenGroups.push(group);
                   const entry = work.groupsByVpc.get(vpcId) ?? { isolation: '' };
                   if (role === 'isolation') entry.isolation = group.groupId;
                   else entry.flowCut = group.groupId;
@@ -222,7 +222,30 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
       ],
     },
     {
+      // The group ids reach the record, with the exposure marker, while the rules are being set (one round trip).
       steps: [
+        {
+          name: APPLY_STEPS.groupRules,
+          async run({ work, ctx }) {
+            const changes: string[] = [];
+            try {
+              // Only cordon's own groups: these changes need no before-state write first (aws/lease-guard.ts).
+              await changingOwnResources(() =>
+                settleAll(
+                  work.chosenGroups.map(async (group) => {
+                    const converged = await convergeRules(ctx.clients.ec2, group);
+                    if (converged) changes.push(`${group.role} group ${group.groupId}: ${converged}`);
+                  }),
+                ),
+              );
+            } catch (error) {
+              work.settleGroupRules(false);
+              throw error;
+            }
+            work.settleGroupRules(true);
+            return doneOrSkipped(changes, "cordon's groups already have their rules");
+          },
+        },
         {
           name: APPLY_STEPS.cutFlows,
           // Interfaces sit in the allow-all flow-cut group until the isolation swap of the next stage.
@@ -230,6 +253,10 @@ export function networkStages(params: Params): StageSpec<ApplyWork>[] {
           async run({ work, before, ctx }) {
             if (!params.cutTrackedFlows)
               return skipped('disabled (cutTrackedFlows=false): tracked flows live on');
+            // The flow cut needs the flow-cut group's allow-all rules (set-isolation-group-rules, in parallel).
+            if (!(await work.groupRulesSet)) {
+              return skipped("cordon's groups did not get their rules: no interface was moved");
+            }
             const instance = need(work.instance, 'the instance');
             const changes: string[] = [];
             const moved: SwapTarget[] = [];

@@ -71,12 +71,21 @@ export const isolateEc2Instance = defineRunnableAction(isolateEc2InstanceManifes
   goneErrors: VANISHED,
   apply: {
     stages: applyStages,
-    work: ({ resource }): ApplyWork => ({
-      instanceId: resource.id,
-      resource,
-      cordonGroups: [],
-      groupsByVpc: new Map(),
-    }),
+    work: ({ resource }): ApplyWork => {
+      let settleGroupRules: (set: boolean) => void = () => undefined;
+      const groupRulesSet = new Promise<boolean>((resolve) => {
+        settleGroupRules = resolve;
+      });
+      return {
+        instanceId: resource.id,
+        resource,
+        cordonGroups: [],
+        groupsByVpc: new Map(),
+        chosenGroups: [],
+        groupRulesSet,
+        settleGroupRules,
+      };
+    },
     finish: withContainmentFailure,
   },
   release: {

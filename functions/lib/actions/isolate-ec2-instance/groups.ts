@@ -25,6 +25,11 @@ export interface CordonGroup {
   role: CordonGroupRole;
   ingress: IpPermission[];
   egress: IpPermission[];
+  /**
+   * Created by this run: its rules are the ones AWS gives a new group, not read back (see {@link createdGroup}), so
+   * a rule listed in `egress` of an isolation group may be absent.
+   */
+  fresh?: true;
 }
 
 /** The group name cordon gives its group of this role in this VPC. */
@@ -127,14 +132,23 @@ export async function convergeRules(ec2: EC2, group: CordonGroup): Promise<strin
     }
     if (group.egress.length > 0) {
       changes.push(`revoked ${group.egress.length} egress rule(s)`);
+      const revoke = (rules: IpPermission[]) =>
+        awsCall('ec2:RevokeSecurityGroupEgress', () =>
+          ec2.revokeSecurityGroupEgress({ GroupId: group.groupId, IpPermissions: revocable(rules) }),
+        );
       calls.push(
-        tolerating(['InvalidPermission.NotFound'], () =>
-          awsCall('ec2:RevokeSecurityGroupEgress', () =>
-            ec2.revokeSecurityGroupEgress({
-              GroupId: group.groupId,
-              IpPermissions: revocable(group.egress),
-            }),
-          ),
+        revoke(group.egress).then(
+          () => undefined,
+          async (error: unknown) => {
+            if (awsErrorName(error) !== 'InvalidPermission.NotFound') throw error;
+            // A fresh group's rule may be absent; should the revoke have failed as a whole for it, revoke the
+            // others one by one, so that none is left in place.
+            if (group.fresh) {
+              await Promise.all(
+                group.egress.map((rule) => tolerating(['InvalidPermission.NotFound'], () => revoke([rule]))),
+              );
+            }
+          },
         ),
       );
     }
@@ -172,6 +186,26 @@ export async function convergeRules(ec2: EC2, group: CordonGroup): Promise<strin
   return changes.join(', ');
 }
 
+/**
+ * A group this run has just created, with the rules AWS gives every new security group: no ingress rule, an egress
+ * rule to all IPv4 addresses, and one to all IPv6 addresses when the VPC has an IPv6 CIDR block (Amazon VPC User
+ * Guide, "Security group rules"). Where that depends on the VPC, the group is assumed to hold what makes
+ * {@link convergeRules} do more: an isolation group both egress rules (revoked together; should AWS refuse the
+ * call for an absent one, each is revoked on its own), a flow-cut group only the IPv4 one (the IPv6 one is added,
+ * an existing one tolerated).
+ */
+function createdGroup(groupId: string, vpcId: string, role: CordonGroupRole): CordonGroup {
+  const [ipv4] = ALL_TRAFFIC;
+  return {
+    groupId,
+    vpcId,
+    role,
+    ingress: [],
+    egress: role === 'isolation' ? [...ALL_TRAFFIC] : ipv4 === undefined ? [] : [ipv4],
+    fresh: true,
+  };
+}
+
 async function describeGroup(
   ec2: EC2,
   filters: { name: string; values: string[] }[],
@@ -196,7 +230,6 @@ export async function createCordonGroup(
   options: { prefix: string; role: CordonGroupRole; vpcId: string },
 ): Promise<{ group: CordonGroup; created: boolean }> {
   const name = groupName(options.prefix, options.role, options.vpcId);
-  let created = true;
   let groupId: string | undefined;
   try {
     const out = await awsCall('ec2:CreateSecurityGroup', () =>
@@ -221,17 +254,15 @@ export async function createCordonGroup(
     groupId = out.GroupId;
   } catch (error) {
     if (awsErrorName(error) !== 'InvalidGroup.Duplicate') throw error;
-    created = false;
   }
-  const described = await describeGroup(
-    ec2,
-    groupId
-      ? [{ name: 'group-id', values: [groupId] }]
-      : [
-          { name: 'group-name', values: [name] },
-          { name: 'vpc-id', values: [options.vpcId] },
-        ],
-  );
+  // Ours, tagged atomically at creation: its rules are known without reading it back (one round trip less).
+  if (groupId !== undefined) {
+    return { group: createdGroup(groupId, options.vpcId, options.role), created: true };
+  }
+  const described = await describeGroup(ec2, [
+    { name: 'group-name', values: [name] },
+    { name: 'vpc-id', values: [options.vpcId] },
+  ]);
   const group = toCordonGroup(described);
   if (!group) {
     // A group with cordon's name but without cordon's tag: someone else's; never attach instances to it.
@@ -241,5 +272,5 @@ export async function createCordonGroup(
       { code: 'ISOLATION_GROUP_CONFLICT' },
     );
   }
-  return { group, created };
+  return { group, created: false };
 }

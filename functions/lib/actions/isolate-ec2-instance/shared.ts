@@ -20,6 +20,7 @@ export const APPLY_STEPS = {
   describe: 'describe-instance',
   findGroups: 'find-isolation-groups',
   ensureGroups: 'ensure-isolation-groups',
+  groupRules: 'set-isolation-group-rules',
   cutFlows: 'cut-tracked-flows',
   isolate: 'isolate-network-interfaces',
   metadata: 'disable-metadata-service',
@@ -69,6 +70,11 @@ export interface ApplyWork {
   instance?: InstanceFacts;
   cordonGroups: CordonGroup[];
   groupsByVpc: Map<string, { isolation: string; flowCut?: string }>;
+  /** The groups this instance is isolated with, found or created: their rules are set by the next stage. */
+  chosenGroups: CordonGroup[];
+  /** Settles once the chosen groups have their rules: true, or false when setting them failed. */
+  groupRulesSet: Promise<boolean>;
+  settleGroupRules: (set: boolean) => void;
   termination?: TerminationSettings;
   autoScaling?: AutoScalingMembership;
   targets?: TargetRegistration[];

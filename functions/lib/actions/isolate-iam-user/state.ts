@@ -131,6 +131,9 @@ export function describeIncidentItems(items: readonly IncidentItem[]): string {
 export function captureStep(): StepSpec<ApplyWork> {
   return {
     name: 'capture-user-state',
+    // The deny-all of the same stage waits for the claim; the reads leave with it, so it never waits for a write of
+    // the before-state they capture (which only the next stage's changes need).
+    afterClaim: true,
     async run({ work, before: earlier, ctx }): Promise<StepOutcome> {
       const iam: IAM = ctx.clients.iam;
       const resource = work.user;
