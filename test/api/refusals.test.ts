@@ -8,7 +8,7 @@ import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand } from '@a
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../../functions/lib/config.js';
 import { silentLogger } from '../../functions/lib/observability.js';
 import { createPipelineDeps } from '../../functions/lib/pipeline/deps.js';
@@ -158,6 +158,8 @@ describe('API: the worker reads the tags for the API in AWS', () => {
   it('invokes the worker synchronously with a read-tags job and returns its tags', async () => {
     // Prepare
     const lambda = mockClient(LambdaClient);
+    // The mock replaces LambdaClient for the whole worker: undo it even when an assertion fails.
+    onTestFinished(() => lambda.restore());
     lambda.on(InvokeCommand).resolves({
       StatusCode: 200,
       Payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify({ tags: { 'cordon:exempt': 'true' } })),
@@ -178,12 +180,13 @@ describe('API: the worker reads the tags for the API in AWS', () => {
         resource: target,
       },
     );
-    lambda.restore();
   });
 
   it('fails with TagsUnavailableError when the worker errs or answers without tags', async () => {
     // Prepare
     const lambda = mockClient(LambdaClient);
+    // The mock replaces LambdaClient for the whole worker: undo it even when an assertion fails.
+    onTestFinished(() => lambda.restore());
     lambda
       .on(InvokeCommand)
       .resolvesOnce({
@@ -201,6 +204,5 @@ describe('API: the worker reads the tags for the API in AWS', () => {
     // Assess
     await expect(failed).rejects.toBeInstanceOf(TagsUnavailableError);
     await expect(wrong).rejects.toBeInstanceOf(TagsUnavailableError);
-    lambda.restore();
   });
 });

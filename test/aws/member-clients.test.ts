@@ -13,7 +13,7 @@ import { ConfigurationError } from '../../functions/lib/errors.js';
 import { useMoto } from '../support/moto.js';
 import { FaultInjector } from './support/faults.js';
 
-const moto = useMoto();
+const moto = useMoto({ resetEach: false });
 const MEMBER = '111122223333';
 
 function factoryWith(options: { externalId?: string; now?: () => Date; faults?: FaultInjector } = {}) {

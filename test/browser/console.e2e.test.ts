@@ -7,30 +7,14 @@
  *   4. release shows RELEASED, and the original groups are back;
  *   5. screenshots are saved under test-output/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DescribeInstancesCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { CreateUserCommand } from '@aws-sdk/client-iam';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MemberClients } from '../../functions/lib/actions/contract.js';
 import { requestIsolation } from '../../functions/lib/pipeline/service.js';
-import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
 import { SANDBOX_MEMBER_ACCOUNT } from '../../scripts/sandbox/environment.js';
-import { useMoto } from '../support/moto.js';
-
-const OUTPUT = resolve('test-output');
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { OUTPUT, useBrowserSandbox, waitForStatus } from './support.js';
 
 async function eniGroups(
   clients: MemberClients,
@@ -45,84 +29,20 @@ async function eniGroups(
     }));
 }
 
-/** Wait until the detail view shows `status`; on timeout, fail with what it shows instead (and a screenshot). */
-async function waitForStatus(page: Page, status: string, screenshot: string): Promise<void> {
-  try {
-    await page.waitForFunction((s) => document.getElementById('detail-status')?.textContent === s, status, {
-      timeout: 60_000,
-    });
-  } catch (error) {
-    await page.screenshot({ path: join(OUTPUT, screenshot), fullPage: true });
-    const shown = await page.textContent('#detail').catch(() => '(no detail view)');
-    throw new Error(`expected ${status}; the detail view shows: ${String(shown).slice(0, 1500)}`, {
-      cause: error,
-    });
-  }
-}
-
 describe('Console: request, approve, isolate and release in Chromium', () => {
-  const moto = useMoto({ resetEach: false });
-  let sandbox: Sandbox | undefined;
-  let context: BrowserContext | undefined;
-  let profileDir = '';
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    profileDir = mkdtempSync(join(tmpdir(), 'cordon-chromium-'));
-    sandbox = await startSandbox({
-      port: 0,
-      motoEndpoint: moto.endpoint,
-      outboxPath: join(profileDir, 'outbox.jsonl'),
-      log: () => undefined,
-    });
-    context = await chromium.launchPersistentContext(join(profileDir, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 1360, height: 900 },
-    });
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await sandbox?.stop();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  });
-
-  function current(): { sandbox: Sandbox; context: BrowserContext } {
-    if (!sandbox || !context) throw new Error('the sandbox or the browser did not start');
-    return { sandbox, context };
-  }
-
-  /** A new tab (its own sessionStorage, so its own signed-in user) signed in through the local issuer. */
-  async function signIn(username: string, password: string): Promise<Page> {
-    const { sandbox: s, context: c } = current();
-    const page = await c.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`${username}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => pageErrors.push(`${username}: ${e.message}`));
-    await page.goto(`${s.url}/`);
-    await page.click('#sign-in');
-    await page.waitForURL(/\/oauth2\/authorize/);
-    await page.fill('#username', username);
-    await page.fill('#password', password);
-    await page.click('#sign-in');
-    await page.waitForSelector('#whoami');
-    return page;
-  }
+  const browser = useBrowserSandbox();
+  const { pageErrors } = browser;
 
   it('isolates the two-interface instance after approval and restores it on release', async () => {
     // Prepare
-    const { sandbox: s } = current();
+    const s = browser.sandbox;
     const web = s.org.instances.web.instanceId;
     const clients = await s.env.deps.memberClients(SANDBOX_MEMBER_ACCOUNT, s.env.config.region, 'e2e-check');
     const original = await eniGroups(clients, web);
     expect(original).toHaveLength(2);
 
     // Act 1: alice (requester) signs in, sees inline validation, then submits the form
-    const alice = await signIn('alice', 'alice-sandbox');
+    const alice = await browser.signIn('alice', 'alice-sandbox');
     expect(await alice.textContent('#sandbox-banner')).toContain('SANDBOX');
     await alice.click('a[href="#/request"]');
     await alice.selectOption('#resourceType', 'ec2-instance');
@@ -151,14 +71,14 @@ describe('Console: request, approve, isolate and release in Chromium', () => {
     expect(aliceSeesApprove).toBe(0);
 
     // Act 2: bob (approver) signs in, opens the request and approves it
-    const bob = await signIn('bob', 'bob-sandbox');
+    const bob = await browser.signIn('bob', 'bob-sandbox');
     await bob.waitForSelector(`#list-results tr[data-id="${id}"]`);
     await bob.screenshot({ path: join(OUTPUT, 'console-list.png'), fullPage: true });
     await bob.goto(`${s.url}/#/isolations/${encodeURIComponent(id)}`);
     await bob.waitForSelector('#approve');
     const chosen = await bob.textContent('#detail-params');
     await bob.click('#approve');
-    await waitForStatus(bob, 'ISOLATED', 'console-failure-isolate.png');
+    await waitForStatus(bob, 'ISOLATED', { screenshot: 'console-failure-isolate.png' });
     await bob.screenshot({ path: join(OUTPUT, 'console-isolated.png'), fullPage: true });
     const isolated = await eniGroups(clients, web);
     const isolationGroup = isolated[0]?.groups[0] ?? '';
@@ -174,7 +94,7 @@ describe('Console: request, approve, isolate and release in Chromium', () => {
     // Act 3: bob releases it with a reason
     await bob.fill('#decision-reason', 'Investigation closed: instance rebuilt from a clean image');
     await bob.click('#release');
-    await waitForStatus(bob, 'RELEASED', 'console-failure-release.png');
+    await waitForStatus(bob, 'RELEASED', { screenshot: 'console-failure-release.png' });
     await bob.screenshot({ path: join(OUTPUT, 'console-released.png'), fullPage: true });
 
     // Assess 3: the original groups are back, and the page ran without script or CSP errors
@@ -184,12 +104,12 @@ describe('Console: request, approve, isolate and release in Chromium', () => {
 
   it('lets the requester choose a parameter, flags it as irreversible, and shows it to the approver', async () => {
     // Prepare: an IAM user to request
-    const { sandbox: s } = current();
+    const s = browser.sandbox;
     const clients = await s.env.deps.memberClients(SANDBOX_MEMBER_ACCOUNT, s.env.config.region, 'e2e-params');
     await clients.iam.send(new CreateUserCommand({ UserName: 'param-target' }));
 
     // Act 1: alice fills the form for the user and ticks the irreversible removeConsoleAccess
-    const alice = await signIn('alice', 'alice-sandbox');
+    const alice = await browser.signIn('alice', 'alice-sandbox');
     await alice.click('a[href="#/request"]');
     await alice.selectOption('#resourceType', 'iam-user');
     await alice.fill('#accountId', SANDBOX_MEMBER_ACCOUNT);
@@ -214,7 +134,7 @@ describe('Console: request, approve, isolate and release in Chromium', () => {
     expect((await s.env.deps.store.get(id))?.params).toEqual({ removeConsoleAccess: true });
 
     // Act 2: bob opens the pending request
-    const bob = await signIn('bob', 'bob-sandbox');
+    const bob = await browser.signIn('bob', 'bob-sandbox');
     await bob.goto(`${s.url}/#/isolations/${encodeURIComponent(id)}`);
     await bob.waitForSelector('#irreversible-warning');
 
@@ -227,7 +147,7 @@ describe('Console: request, approve, isolate and release in Chromium', () => {
 
   it('renders a hostile reason as text, flags an irreversible parameter, and refuses the exempt bastion', async () => {
     // Prepare: a pending request whose reason is markup, with an irreversible parameter switched on.
-    const { sandbox: s } = current();
+    const s = browser.sandbox;
     const clients = await s.env.deps.memberClients(SANDBOX_MEMBER_ACCOUNT, s.env.config.region, 'e2e-xss');
     await clients.iam.send(new CreateUserCommand({ UserName: 'xss-target' }));
     const hostile = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> exfiltration seen';
@@ -247,7 +167,7 @@ describe('Console: request, approve, isolate and release in Chromium', () => {
     });
 
     // Act 1: bob opens it
-    const bob = await signIn('bob', 'bob-sandbox');
+    const bob = await browser.signIn('bob', 'bob-sandbox');
     await bob.goto(`${s.url}/#/isolations/${encodeURIComponent(record.id)}`);
     await bob.waitForSelector('#irreversible-warning');
     await bob.screenshot({ path: join(OUTPUT, 'console-hostile-detail.png'), fullPage: true });

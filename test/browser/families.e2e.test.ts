@@ -4,88 +4,19 @@
  * and an RDS instance created in moto's member account, bob approves and later releases each, and moto confirms
  * the resource contained, then exactly as it was.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MemberClients } from '../../functions/lib/aws/member-services.js';
-import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
 import { SANDBOX_MEMBER_ACCOUNT } from '../../scripts/sandbox/environment.js';
-import { useMoto } from '../support/moto.js';
 import { functionState, seedFunction } from '../actions/support/lambda-state.js';
 import { dbName, dbState, seedDb } from '../actions/support/rds-state.js';
 import { bucketState, customerPolicy, seedBucket, statementsOf } from '../actions/support/s3-state.js';
-
-const OUTPUT = resolve('test-output');
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
+import { useBrowserSandbox, waitForStatus } from './support.js';
 
 describe('Console: the new containment families, requested, approved and released in Chromium', () => {
-  const moto = useMoto({ resetEach: false });
-  let sandbox: Sandbox | undefined;
-  let context: BrowserContext | undefined;
-  let profileDir = '';
-  const pageErrors: string[] = [];
-  const pages = new Map<string, Page>();
-
-  beforeAll(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    profileDir = mkdtempSync(join(tmpdir(), 'cordon-chromium-'));
-    sandbox = await startSandbox({
-      port: 0,
-      motoEndpoint: moto.endpoint,
-      outboxPath: join(profileDir, 'outbox.jsonl'),
-      log: () => undefined,
-    });
-    context = await chromium.launchPersistentContext(join(profileDir, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 1360, height: 900 },
-    });
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await sandbox?.stop();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  });
-
-  function current(): { sandbox: Sandbox; context: BrowserContext } {
-    if (!sandbox || !context) throw new Error('the sandbox or the browser did not start');
-    return { sandbox, context };
-  }
-
-  /** One signed-in tab per user, reused by the cases. */
-  async function as(username: string): Promise<Page> {
-    const known = pages.get(username);
-    if (known) return known;
-    const { sandbox: s, context: c } = current();
-    const page = await c.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${username}: ${e.message}`));
-    await page.goto(`${s.url}/`);
-    await page.click('#sign-in');
-    await page.waitForURL(/\/oauth2\/authorize/);
-    await page.fill('#username', username);
-    await page.fill('#password', `${username}-sandbox`);
-    await page.click('#sign-in');
-    await page.waitForSelector('#whoami');
-    pages.set(username, page);
-    return page;
-  }
-
-  async function waitForStatus(page: Page, status: string): Promise<void> {
-    try {
-      await page.waitForFunction((s) => document.getElementById('detail-status')?.textContent === s, status, {
-        timeout: 60_000,
-      });
-    } catch (error) {
-      const shown = await page.textContent('#detail').catch(() => '(no detail view)');
-      throw new Error(`expected ${status}; the detail view shows: ${String(shown).slice(0, 1500)}`, {
-        cause: error,
-      });
-    }
-  }
+  // Script errors only: these cases do not check the console log.
+  const browser = useBrowserSandbox({ consoleErrors: false });
+  const { pageErrors } = browser;
+  const as = (username: string) => browser.as(username);
 
   /** alice requests through the form, bob approves: the isolation's id once it is ISOLATED. */
   async function requestAndApprove(
@@ -93,7 +24,7 @@ describe('Console: the new containment families, requested, approved and release
     resourceId: string,
     action: string,
   ): Promise<string> {
-    const { sandbox: s } = current();
+    const s = browser.sandbox;
     const alice = await as('alice');
     await alice.goto(`${s.url}/#/request`);
     await alice.selectOption('#resourceType', resourceType);
@@ -114,7 +45,7 @@ describe('Console: the new containment families, requested, approved and release
   }
 
   async function release(id: string): Promise<void> {
-    const { sandbox: s } = current();
+    const s = browser.sandbox;
     const bob = await as('bob');
     await bob.goto(`${s.url}/#/isolations/${encodeURIComponent(id)}`);
     await bob.waitForSelector('#release');
@@ -123,9 +54,8 @@ describe('Console: the new containment families, requested, approved and release
     await waitForStatus(bob, 'RELEASED');
   }
 
-  async function member(): Promise<MemberClients> {
-    const { sandbox: s } = current();
-    return s.env.deps.memberClients(SANDBOX_MEMBER_ACCOUNT, s.env.config.region, 'e2e-families');
+  function member(): Promise<MemberClients> {
+    return browser.member('e2e-families');
   }
 
   it('isolates an S3 bucket (Block Public Access, a Deny merged into its policy) and restores it', async () => {

@@ -4,71 +4,21 @@
  * panel; the simulated finding leaves a SKIPPED record with the reason. The playground offers the sample events
  * exactly as the sandbox replays them.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { describeInstance } from '../../scripts/sandbox/demo-org.js';
 import { SANDBOX_MEMBER_ACCOUNT } from '../../scripts/sandbox/environment.js';
 import { guardDutyEvent, SIMULATED_TYPES } from '../../scripts/sandbox/findings.js';
-import { useMoto } from '../support/moto.js';
+import { OUTPUT, useBrowserSandbox } from './support.js';
 
-const OUTPUT = resolve('test-output');
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
 const BACKDOOR = SIMULATED_TYPES.findIndex((t) => t.type.startsWith('Backdoor:EC2/'));
 
 describe('Console: refusals in Chromium', () => {
-  const moto = useMoto({ resetEach: false });
-  let sandbox: Sandbox | undefined;
-  let context: BrowserContext | undefined;
-  let profileDir = '';
-
-  beforeAll(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    profileDir = mkdtempSync(join(tmpdir(), 'cordon-chromium-'));
-    sandbox = await startSandbox({
-      port: 0,
-      motoEndpoint: moto.endpoint,
-      outboxPath: join(profileDir, 'outbox.jsonl'),
-      log: () => undefined,
-    });
-    context = await chromium.launchPersistentContext(join(profileDir, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 1360, height: 900 },
-    });
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await sandbox?.stop();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  });
-
-  function current(): { sandbox: Sandbox; context: BrowserContext } {
-    if (!sandbox || !context) throw new Error('the sandbox or the browser did not start');
-    return { sandbox, context };
-  }
-
-  async function signIn(username: string, password: string): Promise<Page> {
-    const { sandbox: s, context: c } = current();
-    const page = await c.newPage();
-    await page.goto(`${s.url}/`);
-    await page.click('#sign-in');
-    await page.waitForURL(/\/oauth2\/authorize/);
-    await page.fill('#username', username);
-    await page.fill('#password', password);
-    await page.click('#sign-in');
-    await page.waitForSelector('#whoami');
-    return page;
-  }
+  const browser = useBrowserSandbox();
 
   it('shows the exempt bastion as refused in the playground', async () => {
     // Prepare: the Backdoor finding GuardDuty would send for the bastion (its tags included)
-    const { sandbox: s } = current();
+    const s = browser.sandbox;
     const clients = await s.env.deps.memberClients(SANDBOX_MEMBER_ACCOUNT, s.env.config.region, 'e2e');
     const simulated = SIMULATED_TYPES[BACKDOOR];
     if (simulated === undefined) throw new Error('no Backdoor type in the catalogue');
@@ -82,7 +32,7 @@ describe('Console: refusals in Chromium', () => {
       securityAccount: s.env.config.securityAccountId,
       region: s.env.config.region,
     });
-    const page = await signIn('alice', 'alice-sandbox');
+    const page = await browser.signIn('alice', 'alice-sandbox');
 
     // Act
     await page.goto(`${s.url}/#/policy`);
@@ -103,8 +53,8 @@ describe('Console: refusals in Chromium', () => {
 
   it("offers the sandbox's rewritten sample events in the playground, saying what was rewritten", async () => {
     // Prepare
-    const { sandbox: s } = current();
-    const page = await signIn('victor', 'victor-sandbox');
+    const s = browser.sandbox;
+    const page = await browser.signIn('victor', 'victor-sandbox');
     await page.goto(`${s.url}/#/policy`);
     await page.waitForSelector('#policy-example');
     const files = await page.locator('#policy-example option').allTextContents();
@@ -126,9 +76,9 @@ describe('Console: refusals in Chromium', () => {
 
   it('shows the simulated Backdoor finding on the bastion as refused, and records it SKIPPED', async () => {
     // Prepare
-    const { sandbox: s } = current();
+    const s = browser.sandbox;
     const bastion = s.org.instances.bastion.instanceId;
-    const page = await signIn('bob', 'bob-sandbox');
+    const page = await browser.signIn('bob', 'bob-sandbox');
 
     // Act
     await page.goto(`${s.url}/#/simulate`);

@@ -8,81 +8,27 @@
  *   - search, filters, "waiting for me", the Severity and Name columns; export of a record and the list;
  *   - 390 px wide with no horizontal page overflow, and dark mode from the system setting.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CreateUserCommand } from '@aws-sdk/client-iam';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { loadAction } from '../../functions/lib/actions/registry.js';
 import { newIsolationId } from '../../functions/lib/store/items.js';
 import type { IsolationRecord } from '../../functions/lib/store/model.js';
-import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
+import type { Sandbox } from '../../scripts/sandbox/app.js';
 import { SANDBOX_MEMBER_ACCOUNT } from '../../scripts/sandbox/environment.js';
-import { useMoto } from '../support/moto.js';
 import { storedEvidence } from '../evidence/stored-fixture.js';
+import { OUTPUT, useBrowserSandbox } from './support.js';
 
-const OUTPUT = resolve('test-output');
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 describe('Console: what a responder needs, in Chromium', () => {
-  const moto = useMoto({ resetEach: false });
-  let sandbox: Sandbox | undefined;
-  let context: BrowserContext | undefined;
-  let profileDir = '';
-  const pageErrors: string[] = [];
-  const pages = new Map<string, Page>();
-
-  beforeAll(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    profileDir = mkdtempSync(join(tmpdir(), 'cordon-chromium-'));
-    sandbox = await startSandbox({
-      port: 0,
-      motoEndpoint: moto.endpoint,
-      outboxPath: join(profileDir, 'outbox.jsonl'),
-      log: () => undefined,
-    });
-    context = await chromium.launchPersistentContext(join(profileDir, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 1360, height: 900 },
-      acceptDownloads: true,
-    });
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await sandbox?.stop();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  });
-
-  function current(): Sandbox {
-    if (!sandbox) throw new Error('the sandbox did not start');
-    return sandbox;
-  }
-
+  const browser = useBrowserSandbox({ acceptDownloads: true });
+  const { moto, pageErrors } = browser;
+  const current = (): Sandbox => browser.sandbox;
   /** The user's tab, signed in once through the local issuer and reused by every case. */
-  async function as(username: string): Promise<Page> {
-    const known = pages.get(username);
-    if (known) return known;
-    if (!context) throw new Error('the browser did not start');
-    const page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`${username}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => pageErrors.push(`${username}: ${e.message}`));
-    await page.goto(`${current().url}/`);
-    await page.click('#sign-in');
-    await page.waitForURL(/\/oauth2\/authorize/);
-    await page.fill('#username', username);
-    await page.fill('#password', `${username}-sandbox`);
-    await page.click('#sign-in');
-    await page.waitForSelector('#whoami');
-    pages.set(username, page);
-    return page;
-  }
+  const as = (username: string): Promise<Page> => browser.as(username);
 
   async function open(page: Page, id: string): Promise<void> {
     await page.goto(`${current().url}/#/isolations/${encodeURIComponent(id)}`);

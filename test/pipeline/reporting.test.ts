@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   buildNote,
   buildBatchUpdate,
@@ -216,6 +216,8 @@ describe('Deps: starting the worker in AWS', () => {
   it('invokes the isolate function asynchronously with the job, and fails when Lambda does not queue it', async () => {
     // Prepare
     const lambda = mockClient(LambdaClient);
+    // The mock replaces LambdaClient for the whole worker: undo it even when an assertion fails.
+    onTestFinished(() => lambda.restore());
     lambda.on(InvokeCommand).resolvesOnce({ StatusCode: 202 }).resolvesOnce({ StatusCode: 500 });
     const deps = createPipelineDeps({
       config: loadConfig({
@@ -243,6 +245,5 @@ describe('Deps: starting the worker in AWS', () => {
       kind: 'apply',
       id: 'iso-20261128070000000-0123456789',
     });
-    lambda.restore();
   });
 });

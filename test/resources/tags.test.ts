@@ -16,7 +16,7 @@ import {
 } from '../../functions/lib/pipeline/resource-tags.js';
 import { launchInstance } from '../pipeline/support.js';
 
-const moto = useMoto();
+const moto = useMoto({ resetEach: false });
 const REGION = 'us-east-1';
 
 function factory() {
