@@ -87,4 +87,15 @@ describe('Policy: evidence settings', () => {
       issuesOf(policy(['memory:', '  ssmDocument: { name: Org-AVML, version: "1" }', '  outputBucket: x'])),
     ).toEqual([expect.stringMatching(/^9:\d+: unknown key "outputBucket"/)]);
   });
+
+  it('refuses a memory capture on a rule whose action contains no EC2 instance, at the memory key', () => {
+    const text = policy(['memory:', '  ssmDocument: { name: Org-AVML-Capture, version: "3" }']).replace(
+      'action: isolate-ec2-instance',
+      'action: isolate-s3-bucket',
+    );
+
+    expect(issuesOf(text)).toEqual([
+      expect.stringMatching(/^7:7: .*memory capture applies to EC2 instances only/),
+    ]);
+  });
 });

@@ -171,6 +171,15 @@ function checkRule(rule: Partial<RuleInput>, path: Path, map: SourceMap, issues:
     );
   }
 
+  // Memory capture runs an SSM document on an instance: on any other kind it would silently never happen.
+  if (rule.evidence?.memory !== undefined && !action.resourceTypes.includes('ec2-instance')) {
+    at(
+      ['evidence', 'memory'],
+      `${where(['evidence', 'memory'])}: memory capture applies to EC2 instances only; action ${action.name} contains ${action.resourceTypes.join(', ')}. Remove evidence.memory from this rule`,
+      { key: true },
+    );
+  }
+
   (match.resourceType ?? []).forEach((type, index) => {
     if (action.resourceTypes.includes(type)) return;
     const sub = ['match', 'resourceType', index];
