@@ -7,7 +7,7 @@ import { accessKey, finding, instance, role, root, user } from './support.js';
 
 const policy = loadPolicy(['policies']);
 
-/** What a reader of policies/default.yaml expects for each shared sample event. */
+/** What a reader of the shipped policy (policies/default-*.yaml) expects for each shared sample event. */
 const EXPECTED: Record<string, { rule: string | null; mode: string | null; actions: string[] }> = {
   // A 2017 GuardDuty *sample* (service.additionalInfo.sample: true): samples never trigger containment.
   'guardduty-ec2-backdoor-ccactivity-b-dns.custodian.json': { rule: null, mode: null, actions: [] },
