@@ -164,21 +164,6 @@ export const ecsTask = defineKind<EcsTaskResource, z.infer<typeof TagTarget>>({
       return [resource];
     },
   },
-  guardDutyExamples: [
-    {
-      families: ['ECSCluster'],
-      resource: {
-        ecsClusterDetails: {
-          name: 'example-cluster',
-          arn: 'arn:aws:ecs:us-east-1:111122223333:cluster/example-cluster',
-          taskDetails: {
-            arn: 'arn:aws:ecs:us-east-1:111122223333:task/example-cluster/0123456789abcdef0123456789abcdef',
-            launchType: 'FARGATE',
-          },
-        },
-      },
-    },
-  ],
   asff: {
     type: 'AwsEcsTask',
     category: 'VM',

@@ -43,17 +43,6 @@ export const eksCluster = defineKind<EksClusterResource, never>({
       ];
     },
   },
-  guardDutyExamples: [
-    {
-      families: ['EKSCluster'],
-      resource: {
-        eksClusterDetails: {
-          name: 'example-cluster',
-          arn: 'arn:aws:eks:us-east-1:111122223333:cluster/example-cluster',
-        },
-      },
-    },
-  ],
   asff: {
     type: 'AwsEksCluster',
     category: 'User',

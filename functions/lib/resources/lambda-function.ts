@@ -99,17 +99,6 @@ export const lambdaFunction = defineKind<LambdaFunctionResource, z.infer<typeof 
       return [resource];
     },
   },
-  guardDutyExamples: [
-    {
-      families: ['Lambda'],
-      resource: {
-        lambdaDetails: {
-          functionName: 'example-function',
-          functionArn: 'arn:aws:lambda:us-east-1:111122223333:function:example-function',
-        },
-      },
-    },
-  ],
   asff: {
     type: 'AwsLambdaFunction',
     category: 'User',

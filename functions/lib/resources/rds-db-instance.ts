@@ -122,18 +122,6 @@ export const rdsDbInstance = defineKind<RdsDbInstanceResource, z.infer<typeof Ta
       return [instance];
     },
   },
-  guardDutyExamples: [
-    {
-      families: ['RDSDBInstance'],
-      resource: {
-        rdsDbInstanceDetails: {
-          dbInstanceIdentifier: 'example-db',
-          dbInstanceArn: 'arn:aws:rds:us-east-1:111122223333:db:example-db',
-          engine: 'aurora-mysql',
-        },
-      },
-    },
-  ],
   asff: {
     type: 'AwsRdsDbInstance',
     category: 'User',
