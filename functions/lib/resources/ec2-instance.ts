@@ -6,7 +6,8 @@
 import * as z from 'zod';
 import { awsCall } from '../actions/steps.js';
 import { unlessNotFound } from '../aws/errors.js';
-import { tagListToRecord, type GuardDutyFindingDetail } from '../findings/schemas.js';
+import type { GuardDutyFindingDetail } from '../findings/schemas.js';
+import { tagListToRecord } from '../findings/string-maps.js';
 import { buildArn } from '../kernel/arn.js';
 import { INSTANCE_ID, PARTITION, part } from '../kernel/id-patterns.js';
 import { AccountIdSchema, InstanceIdSchema, RegionSchema } from '../kernel/ids.js';

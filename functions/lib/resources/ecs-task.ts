@@ -10,7 +10,7 @@ import * as z from 'zod';
 import type { ECS } from '@aws-sdk/client-ecs';
 import { awsCall } from '../actions/steps.js';
 import type { MemberClients } from '../actions/contract.js';
-import { tagListToRecord } from '../findings/schemas.js';
+import { tagListToRecord } from '../findings/string-maps.js';
 import { CordonError } from '../errors.js';
 import { buildArn, parseArn } from '../kernel/arn.js';
 import { ECS_CLUSTER_NAME, ECS_TASK_ID, PARTITION, part } from '../kernel/id-patterns.js';

@@ -4,9 +4,17 @@
  * carry them. Every kind that GuardDuty findings name states at least one (test/resources/registry.test.ts).
  */
 import type { GuardDutyExample } from './kind.js';
+import { EC2_INSTANCE } from './ec2-instance.js';
+import { ECS_TASK } from './ecs-task.js';
+import { EKS_CLUSTER } from './eks-cluster.js';
+import { IAM_ACCESS_KEY } from './iam-access-key.js';
+import { IAM_ROLE } from './iam-role.js';
+import { LAMBDA_FUNCTION } from './lambda-function.js';
+import { RDS_DB_INSTANCE } from './rds-db-instance.js';
+import { S3_BUCKET } from './s3-bucket.js';
 
 export const GUARDDUTY_EXAMPLES: Readonly<Record<string, readonly GuardDutyExample[]>> = {
-  'ec2-instance': [
+  [EC2_INSTANCE]: [
     {
       // Runtime Monitoring and Malware Protection findings on an EKS pod name its node beside the cluster.
       families: ['EKSCluster'],
@@ -25,7 +33,7 @@ export const GUARDDUTY_EXAMPLES: Readonly<Record<string, readonly GuardDutyExamp
       resource: { instanceDetails: { instanceId: 'i-0123456789abcdef0', networkInterfaces: [], tags: [] } },
     },
   ],
-  'ecs-task': [
+  [ECS_TASK]: [
     {
       families: ['ECSCluster'],
       resource: {
@@ -40,7 +48,7 @@ export const GUARDDUTY_EXAMPLES: Readonly<Record<string, readonly GuardDutyExamp
       },
     },
   ],
-  'eks-cluster': [
+  [EKS_CLUSTER]: [
     {
       families: ['EKSCluster'],
       resource: {
@@ -51,7 +59,7 @@ export const GUARDDUTY_EXAMPLES: Readonly<Record<string, readonly GuardDutyExamp
       },
     },
   ],
-  'iam-access-key': [
+  [IAM_ACCESS_KEY]: [
     {
       // IAM findings name the caller's key; S3 data-event findings name the caller beside the bucket.
       families: ['AccessKey', 'S3Bucket'],
@@ -65,7 +73,7 @@ export const GUARDDUTY_EXAMPLES: Readonly<Record<string, readonly GuardDutyExamp
       },
     },
   ],
-  'iam-role': [
+  [IAM_ROLE]: [
     {
       // Credential findings on a role session (InstanceCredentialExfiltration, MaliciousIPCaller with a role).
       families: ['AccessKey'],
@@ -93,7 +101,7 @@ export const GUARDDUTY_EXAMPLES: Readonly<Record<string, readonly GuardDutyExamp
       },
     },
   ],
-  'lambda-function': [
+  [LAMBDA_FUNCTION]: [
     {
       families: ['Lambda'],
       resource: {
@@ -104,7 +112,7 @@ export const GUARDDUTY_EXAMPLES: Readonly<Record<string, readonly GuardDutyExamp
       },
     },
   ],
-  'rds-db-instance': [
+  [RDS_DB_INSTANCE]: [
     {
       families: ['RDSDBInstance'],
       resource: {
@@ -116,7 +124,7 @@ export const GUARDDUTY_EXAMPLES: Readonly<Record<string, readonly GuardDutyExamp
       },
     },
   ],
-  's3-bucket': [
+  [S3_BUCKET]: [
     {
       // Malware Protection for S3 (`S3Object`) names the object's bucket in the same block.
       families: ['S3Bucket', 'S3Object'],

@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { awsCall } from '../actions/steps.js';
 import type { MemberClients } from '../actions/contract.js';
 import { awsErrorName } from '../aws/errors.js';
-import { tagListToRecord } from '../findings/schemas.js';
+import { tagListToRecord } from '../findings/string-maps.js';
 import { buildArn } from '../kernel/arn.js';
 import { DB_INSTANCE_ID, PARTITION, part } from '../kernel/id-patterns.js';
 import { AccountIdSchema, RegionSchema } from '../kernel/ids.js';

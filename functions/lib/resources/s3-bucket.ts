@@ -7,7 +7,7 @@
  * bucket name that now belongs to someone else is refused by S3 rather than acted on.
  */
 import * as z from 'zod';
-import { tagListToRecord } from '../findings/schemas.js';
+import { tagListToRecord } from '../findings/string-maps.js';
 import { buildArn } from '../kernel/arn.js';
 import { PARTITION, part } from '../kernel/id-patterns.js';
 import { AccountIdSchema, RegionSchema } from '../kernel/ids.js';
