@@ -31,7 +31,7 @@ export async function runCliBenchmark(): Promise<Figure[]> {
   for (let i = 0; i < RUNS; i++) {
     node.push(timeMs(['-e', '0']));
     version.push(timeMs([BIN, '--version']));
-    validate.push(timeMs([BIN, 'policy', 'validate', 'policies/default.yaml']));
+    validate.push(timeMs([BIN, 'policy', 'validate', 'policies/']));
   }
   progress(`${BENCHMARK}: ${RUNS} interleaved runs each`);
   const nodeMs = median(node);

@@ -3,17 +3,166 @@ import { isolateEcsTask } from '../../functions/lib/actions/isolate-ecs-task/def
 import { useMoto } from '../support/moto.js';
 import { appliedTwice, isMutating, motoActionContext } from './support/action-context.js';
 import { groupRules } from './support/rds-state.js';
-import { deleteTaskEni, eniGroups, seedTask, taskResource, taskStatus } from './support/ecs-state.js';
+import {
+  deleteTaskEni,
+  eniGroups,
+  markRequesterManaged,
+  seedTask,
+  taskResource,
+  taskStatus,
+} from './support/ecs-state.js';
 
 // One emulator for the file and no reset between tests (a reset costs seconds): each test has its own VPC, cluster
 // and task. moto gives an awsvpc task a real ENI in its EC2 (support/ecs-state.ts). Faults are injected with the
 // project's FaultInjector (SDK middleware in front of moto): every other call reaches moto, and the interface's
 // groups are read back from moto after each failure.
+//
+// In AWS every ECS task interface is requester-managed (DescribeNetworkInterfaces: `RequesterManaged: true`) and
+// the account cannot change it; moto's are plain interfaces. So the main path rewrites that flag to true with SDK
+// middleware (markRequesterManaged, support/ecs-state.ts), as AWS answers; the swap path (a plain interface) is
+// tested after it and runs only in the emulator.
 const moto = useMoto({ resetEach: false });
 const params = isolateEcsTask.params.parse({});
 const stopParams = isolateEcsTask.params.parse({ stopTask: true });
 
-describe('Action: isolate-ecs-task', () => {
+describe('Action: isolate-ecs-task (requester-managed interface, as in AWS)', () => {
+  it('without stopTask fails before any change: the groups are unchanged and the task still runs', async () => {
+    // Prepare
+    const { ctx, recorder } = motoActionContext(moto, { isolationId: 'iso-ecs-managed-nostop' });
+    const task = await seedTask(ctx.clients.ec2, ctx.clients.ecs);
+    const original = await eniGroups(ctx.clients.ec2, task.eniId);
+    markRequesterManaged(ctx.clients.ec2);
+    recorder.clear();
+
+    // Act
+    const applied = await isolateEcsTask.apply(ctx, taskResource(task), params);
+
+    // Assess
+    expect(applied.outcome).toBe('failed');
+    expect(applied.failedStep).toBe('capture-task-state');
+    expect(applied.containedAt).toBeUndefined();
+    expect(applied.error?.message).toMatch(
+      /managed by ECS .*AWS does not let an account change .*stopTask: true.*service.*nothing was changed/,
+    );
+    expect(applied.before['ecsTask']).toBeUndefined();
+    expect(recorder.commands.filter((c) => isMutating(c.command))).toEqual([]);
+    expect(await eniGroups(ctx.clients.ec2, task.eniId)).toEqual(original);
+    expect(await taskStatus(ctx.clients.ecs, task)).toBe('RUNNING');
+  });
+
+  it('with stopTask, records the task then stops it without touching its interface; release says it cannot restart', async () => {
+    // Prepare
+    const { ctx, recorder } = motoActionContext(moto, { isolationId: 'iso-ecs-managed-stop' });
+    const task = await seedTask(ctx.clients.ec2, ctx.clients.ecs);
+    const original = await eniGroups(ctx.clients.ec2, task.eniId);
+    markRequesterManaged(ctx.clients.ec2);
+    const resource = taskResource(task);
+    recorder.clear();
+
+    // Act
+    const applied = await isolateEcsTask.apply(ctx, resource, stopParams);
+    const calls = recorder.commands.map((c) => c.command);
+    const mutations = recorder.commands.filter((c) => isMutating(c.command)).map((c) => c.command);
+    const status = await taskStatus(ctx.clients.ecs, task);
+    const groupsAfter = await eniGroups(ctx.clients.ec2, task.eniId);
+    const reapplied = await isolateEcsTask.apply(ctx, resource, stopParams, applied);
+    // Fargate deletes a stopped task's interface; moto does not (support/ecs-state.ts).
+    await deleteTaskEni(ctx.clients.ec2, task);
+    recorder.clear();
+    const released = await isolateEcsTask.release(ctx, resource, stopParams, applied);
+
+    // Assess
+    expect(applied.error).toBeUndefined();
+    expect(applied.outcome).toBe('succeeded');
+    expect(applied.containedAt).toBeDefined();
+    expect(applied.steps.map((s) => [s.name, s.status])).toEqual([
+      ['capture-task-state', 'done'],
+      ['find-isolation-group', 'skipped'],
+      ['ensure-isolation-group', 'skipped'],
+      ['isolate-interfaces', 'skipped'],
+      ['stop-task', 'done'],
+    ]);
+    expect(applied.steps.find((s) => s.name === 'isolate-interfaces')?.detail).toMatch(/not attempted/);
+    expect(applied.steps.find((s) => s.name === 'stop-task')?.detail).toMatch(
+      /contained by stopping it: its interface was not changed/,
+    );
+    expect(applied.before['ecsTask']).toEqual({
+      cluster: task.cluster,
+      taskArn: task.taskArn,
+      lastStatus: 'RUNNING',
+      interfaces: [
+        { networkInterfaceId: task.eniId, vpcId: task.vpcId, groups: task.groupIds, requesterManaged: true },
+      ],
+    });
+    // The description was read (DescribeTasks) and recorded by the first stage, before StopTask was sent.
+    expect(applied.before['taskDescription']).toMatchObject({ taskArn: task.taskArn, lastStatus: 'RUNNING' });
+    expect(calls.indexOf('DescribeTasks')).toBeLessThan(calls.indexOf('StopTask'));
+    expect(mutations).toEqual(['StopTask']);
+    expect(applied.before['isolationGroupId']).toBeUndefined();
+    expect(status).toBe('STOPPED');
+    expect(groupsAfter).toEqual(original);
+    expect(applied.warnings.join('\n')).toMatch(
+      /cannot be restarted; its service, if any, starts a replacement/,
+    );
+    expect(reapplied.outcome).toBe('succeeded');
+    expect(reapplied.steps.find((s) => s.name === 'stop-task')?.status).toBe('skipped');
+    expect(released.outcome).toBe('succeeded');
+    expect(released.steps.map((s) => [s.name, s.status])).toEqual([['restore-interfaces', 'skipped']]);
+    expect(released.steps[0]?.detail).toMatch(
+      /NOT restored: task .* was stopped .*cannot be restarted; its service, if any, starts a replacement/,
+    );
+    expect(released.steps[0]?.detail).not.toMatch(/as before|→|restored [^:]/);
+    expect(released.warnings.join('\n')).toMatch(/not restored/);
+    expect(recorder.commands.filter((c) => isMutating(c.command))).toEqual([]);
+  });
+
+  // Every call the real path sends, denied: FAILED at that step, the interface untouched and the task running
+  // unless it was stopped; a retry completes the stop.
+  const MANAGED_FAULTS = [
+    ['DescribeTasks', 'capture-task-state'],
+    ['DescribeNetworkInterfaces', 'capture-task-state'],
+    ['DescribeSecurityGroups', 'find-isolation-group'],
+    ['StopTask', 'stop-task'],
+  ] as const;
+  for (const [command, step] of MANAGED_FAULTS) {
+    for (const kind of ['access-denied', 'server-error'] as const) {
+      it(`${command} ${kind}: FAILED at ${step} with the task running and unchanged, and a retry stops it`, async () => {
+        // Prepare
+        const { ctx, faults, recorder } = motoActionContext(moto, {
+          isolationId: `iso-ecs-managed-fault-${command}-${kind}`,
+        });
+        const task = await seedTask(ctx.clients.ec2, ctx.clients.ecs);
+        const original = await eniGroups(ctx.clients.ec2, task.eniId);
+        markRequesterManaged(ctx.clients.ec2);
+        faults.inject(command, kind);
+
+        // Act
+        const failed = await isolateEcsTask.apply(ctx, taskResource(task), stopParams);
+        const afterFailure = await eniGroups(ctx.clients.ec2, task.eniId);
+        const statusAfterFailure = await taskStatus(ctx.clients.ecs, task);
+        const resumed = await isolateEcsTask.apply(ctx, taskResource(task), stopParams, failed);
+
+        // Assess
+        expect(failed.outcome).toBe('failed');
+        expect(failed.failedStep).toBe(step);
+        expect(failed.containedAt).toBeUndefined();
+        expect(afterFailure).toEqual(original);
+        expect(statusAfterFailure).toBe('RUNNING');
+        if (step === 'stop-task') expect(failed.before['taskDescription']).toBeDefined();
+        expect(resumed.outcome).toBe('succeeded');
+        expect(resumed.containedAt).toBeDefined();
+        expect(await eniGroups(ctx.clients.ec2, task.eniId)).toEqual(original);
+        expect(await taskStatus(ctx.clients.ecs, task)).toBe('STOPPED');
+        expect(recorder.commands.some((c) => c.command === 'ModifyNetworkInterfaceAttribute')).toBe(false);
+        expect(appliedTwice(recorder)).toEqual([]);
+      });
+    }
+  }
+});
+
+// A plain (not requester-managed) interface: the swap path. Only the emulator has one; the path exists so that
+// such an interface, if AWS ever gives one, is isolated reversibly rather than refused.
+describe('Action: isolate-ecs-task (interface not requester-managed, emulator only)', () => {
   it("swaps the task interface's groups for the isolation group, and release restores them exactly", async () => {
     // Prepare
     const { ctx, recorder } = motoActionContext(moto, { isolationId: 'iso-ecs-basic' });
@@ -50,7 +199,9 @@ describe('Action: isolate-ecs-task', () => {
       cluster: task.cluster,
       taskArn: task.taskArn,
       lastStatus: 'RUNNING',
-      interfaces: [{ networkInterfaceId: task.eniId, vpcId: task.vpcId, groups: task.groupIds }],
+      interfaces: [
+        { networkInterfaceId: task.eniId, vpcId: task.vpcId, groups: task.groupIds, requesterManaged: false },
+      ],
     });
     expect(applied.before['taskDescription']).toMatchObject({
       taskArn: task.taskArn,
@@ -94,12 +245,12 @@ describe('Action: isolate-ecs-task', () => {
     expect(status).toBe('STOPPED');
     expect(swapCall).toBeGreaterThanOrEqual(0);
     expect(stopCall).toBeGreaterThan(swapCall);
-    expect(applied.warnings.join('\n')).toMatch(/cannot restart/);
+    expect(applied.warnings.join('\n')).toMatch(/cannot be restarted/);
     expect(reapplied.outcome).toBe('succeeded');
     expect(reapplied.steps.find((s) => s.name === 'stop-task')?.status).toBe('skipped');
     expect(released.outcome).toBe('succeeded');
     expect(released.steps[0]?.status).toBe('skipped');
-    expect(released.steps[0]?.detail).toMatch(/NOT restored: task .* is stopped .*cannot be restarted/);
+    expect(released.steps[0]?.detail).toMatch(/NOT restored: task .* was stopped .*cannot be restarted/);
     expect(released.steps[0]?.detail).not.toMatch(/as before|→/);
     expect(released.warnings.join('\n')).toMatch(/not restored/);
   });
@@ -137,11 +288,11 @@ describe('Action: isolate-ecs-task', () => {
         expect(failed.outcome).toBe('failed');
         expect(failed.failedStep).toBe(step);
         const groupId = failed.before['isolationGroupId'];
+        // With stopTask the task counts as contained only once it is stopped.
+        expect(failed.containedAt).toBeUndefined();
         if (step === 'stop-task') {
-          expect(failed.containedAt).toBeDefined();
           expect(afterFailure).toEqual([groupId]);
         } else {
-          expect(failed.containedAt).toBeUndefined();
           expect(afterFailure).toEqual(original);
         }
         expect(statusAfterFailure).toBe('RUNNING');

@@ -29,7 +29,7 @@ import { interfaceGroups, launchInstance } from '../pipeline/support.js';
 const OUTPUT = resolve('test-output');
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
 
-/** The opt-in of policies/default.yaml, with Identity Center administered in the sandbox's member account. */
+/** The opt-in of policies/default-2-credentials-and-data.yaml, with Identity Center administered in the sandbox's member account. */
 const POLICY = `version: 1
 settings:
   identityCenter: { accountId: '${SANDBOX_MEMBER_ACCOUNT}', region: ${SANDBOX_REGION} }

@@ -42,7 +42,7 @@ describe('CLI bundle', () => {
 
     // Assess
     expect(run('--version').trim()).toBe('0.1.0');
-    expect(run('policy', 'validate', 'policies/default.yaml')).toMatch(/^OK: 1 file, \d+ rules/);
+    expect(run('policy', 'validate', 'policies/')).toMatch(/^OK: 2 files, \d+ rules/);
   });
 
   it('loads no AWS SDK package while starting: the chunks index.js imports statically never import one', () => {

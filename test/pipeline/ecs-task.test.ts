@@ -1,29 +1,41 @@
 /**
  * A GuardDuty Runtime Monitoring finding on an ECS task on Fargate end to end, against moto: the shared sample
  * event (test/events) names a task running in the emulator (its interface made in moto's EC2: see
- * test/actions/support/ecs-state.ts for the one piece of glue moto needs). The shipped policy contains a
- * crypto-miner at High automatically; the worker swaps the interface's groups for the isolation group, and a
- * release puts back exactly the groups it had. `cordon replay` does the same from the event file.
+ * test/actions/support/ecs-state.ts for the glue moto needs). In AWS the task's interface is requester-managed and
+ * cannot be changed by the account; moto's is a plain one, so every EC2 client here sees `RequesterManaged: true`
+ * (markAllRequesterManaged, an SDK-level rewrite of DescribeNetworkInterfaces answers). The shipped policy asks
+ * for approval to stop the task (the only containment AWS allows, irreversible); once approved the worker records
+ * the task and stops it without touching its interface, and a release says it cannot be restarted.
  */
 import { EC2 } from '@aws-sdk/client-ec2';
 import { ECS } from '@aws-sdk/client-ecs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReplay, type ReplayLine } from '../../cli/commands/replay.js';
-import { getIsolation, releaseIsolation } from '../../functions/lib/pipeline/service.js';
+import { approveIsolation, getIsolation, releaseIsolation } from '../../functions/lib/pipeline/service.js';
 import type { Principal } from '../../functions/lib/store/model.js';
 import { useMoto } from '../support/moto.js';
-import { eniGroups, ecsFindingEvent, seedTask, taskStatus } from '../actions/support/ecs-state.js';
-import { groupRules } from '../actions/support/rds-state.js';
+import {
+  eniGroups,
+  ecsFindingEvent,
+  markAllRequesterManaged,
+  seedTask,
+  taskStatus,
+} from '../actions/support/ecs-state.js';
 import { REGION, createWorld } from './support.js';
 
 const moto = useMoto({ resetEach: false });
 const carol: Principal = { type: 'user', id: 'e5f6a7b8-carol-subject', name: 'carol' };
+let undo: (() => void) | undefined;
+beforeAll(() => {
+  undo = markAllRequesterManaged();
+});
+afterAll(() => undo?.());
 
 describe('Pipeline: a GuardDuty Runtime Monitoring finding on an ECS task', () => {
-  it('isolates the task interface automatically, and release restores its exact groups', async () => {
+  it('waits for approval, stops the task without touching its interface, and release says it cannot restart', async () => {
     // Prepare
     const world = await createWorld(moto);
     const config = moto.clientConfig(REGION);
@@ -38,32 +50,44 @@ describe('Pipeline: a GuardDuty Runtime Monitoring finding on an ECS task', () =
     const outcome = delivery?.target === 'triage' ? delivery.result.findings[0] : undefined;
     const id = outcome?.actions[0]?.isolationId ?? '';
     await world.worker.drain();
+    const pending = await getIsolation(world.deps, id);
+    const statusWhilePending = await taskStatus(ecs, task);
+    await approveIsolation(world.deps, id, carol);
+    await world.worker.drain();
     const isolated = await getIsolation(world.deps, id);
-    const contained = await eniGroups(ec2, task.eniId);
-    const isolationRules = await groupRules(ec2, contained?.[0] ?? '');
+    const groupsAfter = await eniGroups(ec2, task.eniId);
+    const statusAfter = await taskStatus(ecs, task);
     await releaseIsolation(world.deps, id, carol, 'image rebuilt, task replaced');
     await world.worker.drain();
     const released = await getIsolation(world.deps, id);
-    const restored = await eniGroups(ec2, task.eniId);
 
     // Assess
-    expect(outcome).toMatchObject({ rule: 'runtime-crypto-mining-or-backdoor-in-ecs-task', mode: 'auto' });
+    expect(outcome).toMatchObject({
+      rule: 'runtime-crypto-mining-or-backdoor-in-ecs-task',
+      mode: 'approval',
+    });
+    expect(pending.status).toBe('PENDING_APPROVAL');
+    expect(statusWhilePending).toBe('RUNNING');
     expect(isolated.status).toBe('ISOLATED');
     expect(isolated.resource).toMatchObject({ type: 'ecs-task', id: task.taskId, cluster: task.cluster });
-    expect(contained).toHaveLength(1);
-    expect(task.groupIds).not.toContain(contained?.[0]);
-    expect(isolationRules).toEqual({ ingress: 0, egress: 0 });
-    expect(await taskStatus(ecs, task)).toBe('RUNNING');
+    expect(JSON.stringify(isolated)).toMatch(/contained by stopping it: its interface was not changed/);
+    expect(groupsAfter).toEqual(original);
+    expect(statusAfter).toBe('STOPPED');
     expect(released.status).toBe('RELEASED');
-    expect(restored).toEqual(original);
+    expect(JSON.stringify(released)).toMatch(
+      /cannot be restarted; its service, if any, starts a replacement/,
+    );
+    expect(await eniGroups(ec2, task.eniId)).toEqual(original);
   });
 
-  it('cordon replay of the event ends ISOLATED', async () => {
+  it('cordon replay of the event asks for approval and changes nothing', async () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'cordon-replay-ecs-'));
     const config = moto.clientConfig(REGION);
     const ec2 = new EC2(config);
-    const task = await seedTask(ec2, new ECS(config));
+    const ecs = new ECS(config);
+    const task = await seedTask(ec2, ecs);
+    const original = await eniGroups(ec2, task.eniId);
     const file = join(dir, 'event.json');
     writeFileSync(file, JSON.stringify(ecsFindingEvent(task)));
     const out: string[] = [];
@@ -89,12 +113,9 @@ describe('Pipeline: a GuardDuty Runtime Monitoring finding on an ECS task', () =
     const line = JSON.parse(out[0] ?? '{}') as ReplayLine;
     expect(line).toMatchObject({
       reached: true,
-      decision: { rule: 'runtime-crypto-mining-or-backdoor-in-ecs-task', mode: 'auto' },
-      isolation: { status: 'ISOLATED' },
+      decision: { rule: 'runtime-crypto-mining-or-backdoor-in-ecs-task', mode: 'approval' },
     });
-    expect(line.isolation?.steps).toContainEqual({ name: 'isolate-interfaces', status: 'done' });
-    const groups = await eniGroups(ec2, task.eniId);
-    expect(groups).toHaveLength(1);
-    expect(task.groupIds).not.toContain(groups?.[0]);
+    expect(await eniGroups(ec2, task.eniId)).toEqual(original);
+    expect(await taskStatus(ecs, task)).toBe('RUNNING');
   });
 });

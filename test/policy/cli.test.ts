@@ -32,7 +32,7 @@ describe('CLI: cordon policy validate', () => {
 
     // Assess
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^OK: 1 file, \d+ rules \(\d+ auto, \d+ approval, \d+ notify\)\n$/);
+    expect(result.stdout).toMatch(/^OK: 2 files, \d+ rules \(\d+ auto, \d+ approval, \d+ notify\)\n$/);
   });
 
   it('exits 1 with one file:line:col line per problem', async () => {

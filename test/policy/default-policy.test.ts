@@ -7,7 +7,7 @@ import { accessKey, finding, instance, role, root, user } from './support.js';
 
 const policy = loadPolicy(['policies']);
 
-/** What a reader of policies/default.yaml expects for each shared sample event. */
+/** What a reader of the shipped policy (policies/default-*.yaml) expects for each shared sample event. */
 const EXPECTED: Record<string, { rule: string | null; mode: string | null; actions: string[] }> = {
   // A 2017 GuardDuty *sample* (service.additionalInfo.sample: true): samples never trigger containment.
   'guardduty-ec2-backdoor-ccactivity-b-dns.custodian.json': { rule: null, mode: null, actions: [] },
@@ -57,10 +57,11 @@ const EXPECTED: Record<string, { rule: string | null; mode: string | null; actio
     mode: 'approval',
     actions: ['isolate-ec2-instance ec2-instance i-0b1c2d3e4f5a69788'],
   },
-  // A crypto-miner in a Fargate task at High: no instance is named, so the task itself is isolated at once.
+  // A crypto-miner in a Fargate task at High: no instance is named, and AWS does not let an account change the
+  // task's interface, so the containment is stopping it (irreversible): a person approves.
   'guardduty-ecs-fargate-runtime-cryptominer.docs-assembled.json': {
     rule: 'runtime-crypto-mining-or-backdoor-in-ecs-task',
-    mode: 'auto',
+    mode: 'approval',
     actions: ['isolate-ecs-task ecs-task 0f1e2d3c4b5a69788796a5b4c3d2e1f0'],
   },
   // A Security Hub control (IAM.3 key rotation): a posture finding, not a threat. cordon does nothing.

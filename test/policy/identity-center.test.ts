@@ -6,7 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { normaliseFindings } from '../../functions/lib/findings/index.js';
-import { evaluatePolicy, loadPolicy, loadPolicyFromStrings } from '../../functions/lib/policy/index.js';
+import {
+  evaluatePolicy,
+  loadPolicy,
+  loadPolicyFromStrings,
+  type PolicySource,
+} from '../../functions/lib/policy/index.js';
 import type { Finding } from '../../functions/lib/findings/model.js';
 import { guardDutyEvent } from '../findings/support.js';
 
@@ -33,22 +38,33 @@ function ssoFinding(roleName = SSO_ROLE): Finding {
   return finding;
 }
 
-/** policies/default.yaml with its opt-in enabled the way its comment says (optionally keeping the protection). */
-function optedIn(keepProtection: boolean): string {
-  const text = readFileSync('policies/default.yaml', 'utf8');
-  expect(text).toContain(PROTECTED_LINE);
-  const lines = (keepProtection ? text : text.replace(PROTECTED_LINE, ''))
-    .replace(
-      "  # identityCenter: { accountId: '111111111111', region: us-east-1 }",
-      "  identityCenter: { accountId: '111111111111', region: us-east-1 }",
-    )
-    .split('\n');
-  const start = lines.indexOf('  # - name: identity-center-user-malicious-ip');
+/** The shipped policy files, in filename order, as {@link loadPolicyFromStrings} takes them. */
+const SHIPPED = ['default-1-settings-and-hosts.yaml', 'default-2-credentials-and-data.yaml'];
+
+/**
+ * The shipped policy (policies/default-*.yaml) with its opt-in enabled the way its comments say (optionally keeping
+ * the protection): the settings are in the first file, the commented rule in the second.
+ */
+function optedIn(keepProtection: boolean): PolicySource[] {
+  const texts = SHIPPED.map((file) => ({ file, text: readFileSync(`policies/${file}`, 'utf8') }));
+  expect(texts.map((t) => t.text).join('')).toContain(PROTECTED_LINE);
+  let start = -1;
+  const out = texts.map(({ file, text }) => {
+    const lines = (keepProtection ? text : text.replace(PROTECTED_LINE, ''))
+      .replace(
+        "  # identityCenter: { accountId: '111111111111', region: us-east-1 }",
+        "  identityCenter: { accountId: '111111111111', region: us-east-1 }",
+      )
+      .split('\n');
+    const at = lines.indexOf('  # - name: identity-center-user-malicious-ip');
+    if (at > 0) start = at;
+    for (let i = at; at > 0 && i < lines.length && (lines[i] ?? '').startsWith('  # '); i++) {
+      lines[i] = `  ${(lines[i] ?? '').slice(4)}`;
+    }
+    return { file, text: lines.join('\n') };
+  });
   expect(start).toBeGreaterThan(0);
-  for (let i = start; i < lines.length && (lines[i] ?? '').startsWith('  # '); i++) {
-    lines[i] = `  ${(lines[i] ?? '').slice(4)}`;
-  }
-  return lines.join('\n');
+  return out;
 }
 
 describe('Identity Center users', () => {
@@ -94,7 +110,7 @@ describe('Identity Center users', () => {
 
   it('the opt-in rule alone is not enough: the protected line still leaves the user out', () => {
     // Prepare
-    const policy = loadPolicyFromStrings([{ file: 'default.yaml', text: optedIn(true) }]);
+    const policy = loadPolicyFromStrings(optedIn(true));
 
     // Act
     const decision = evaluatePolicy(policy, ssoFinding());
@@ -107,10 +123,13 @@ describe('Identity Center users', () => {
 
   it('a rule with the action but no identityCenter settings fails validation, naming the setting', () => {
     // Prepare
-    const text = optedIn(false).replace(/^ {2}identityCenter: .*$/m, '');
+    const texts = optedIn(false).map(({ file, text }) => ({
+      file,
+      text: text.replace(/^ {2}identityCenter: .*$/m, ''),
+    }));
 
     // Act
-    const load = () => loadPolicyFromStrings([{ file: 'default.yaml', text }]);
+    const load = () => loadPolicyFromStrings(texts);
 
     // Assess
     expect(load).toThrow(
@@ -120,7 +139,7 @@ describe('Identity Center users', () => {
 
   it('enabled as its comment says, the opt-in rule asks for approval to isolate the user from the Identity Center account', () => {
     // Prepare
-    const policy = loadPolicyFromStrings([{ file: 'default.yaml', text: optedIn(false) }]);
+    const policy = loadPolicyFromStrings(optedIn(false));
 
     // Act
     const decision = evaluatePolicy(policy, ssoFinding());

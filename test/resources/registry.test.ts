@@ -13,6 +13,7 @@ import {
 } from '../../functions/lib/resources/registry.js';
 import type { Resource } from '../../functions/lib/findings/model.js';
 import { WrongResourceKindError } from '../../functions/lib/resources/kind.js';
+import { GUARDDUTY_EXAMPLES } from '../../functions/lib/resources/guardduty-examples.js';
 
 /** Before the kinds existed, findings/model.ts listed the types in this order (policy bit masks follow it). */
 const TYPES_BEFORE = [
@@ -109,7 +110,7 @@ describe('Resource kind registry', () => {
   it('gives a GuardDuty example for every family a kind reads, for policy coverage', () => {
     // `other` reads blocks no kind models (Lambda today): it names no resource a rule could contain.
     for (const kind of KINDS.filter((k) => k.guardDuty !== undefined && k.type !== 'other')) {
-      expect(kind.guardDutyExamples.length, kind.type).toBeGreaterThan(0);
+      expect(GUARDDUTY_EXAMPLES[kind.type]?.length ?? 0, kind.type).toBeGreaterThan(0);
     }
   });
 

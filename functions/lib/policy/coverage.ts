@@ -1,7 +1,7 @@
 /**
  * Policy coverage of GuardDuty's finding types: for each type of the reference table, what the policy decides for
  * a typical finding of it. The finding is a minimal GuardDuty event built from the kinds' example blocks for the
- * type's resource families (resources/*.ts `guardDutyExamples`), parsed by the real parser and decided by the real
+ * type's resource families (resources/guardduty-examples.ts), parsed by the real parser and decided by the real
  * evaluator, at the type's documented severity (or at Low, Medium and High when the documentation gives none or
  * says it varies). Each family is tried with its own block alone and with each block its findings may also carry
  * (an EKS finding's node, its Kubernetes user's role): the strongest decision is reported, with the family,
@@ -13,6 +13,7 @@ import { errorMessage } from '../errors.js';
 import { evaluatePolicy } from './evaluate.js';
 import type { CompiledPolicy, Mode } from './model.js';
 import { KINDS } from '../resources/registry.js';
+import { GUARDDUTY_EXAMPLES } from '../resources/guardduty-examples.js';
 
 const ACCOUNT = '111122223333';
 const REGION = 'us-east-1';
@@ -30,14 +31,13 @@ export interface FindingTypeRow {
 }
 
 /**
- * The example `resource` blocks of each GuardDuty resource family, from the kinds (resources/*.ts
- * `guardDutyExamples`): the family's own block (the kind whose GuardDuty block the family names) alone, then with
+ * The example `resource` blocks of each GuardDuty resource family, from the kinds (resources/guardduty-examples.ts): the family's own block (the kind whose GuardDuty block the family names) alone, then with
  * each other kind's block that findings of the family carry (an EKS finding's node or Kubernetes user).
  */
 function familyExamples(): ReadonlyMap<string, readonly Example[]> {
   const families = new Map<string, { own: Record<string, unknown>; others: Example[] }>();
   for (const kind of KINDS) {
-    for (const example of kind.guardDutyExamples) {
+    for (const example of GUARDDUTY_EXAMPLES[kind.type] ?? []) {
       for (const family of example.families) {
         const entry = families.get(family) ?? { own: {}, others: [] };
         families.set(family, entry);

@@ -12,7 +12,7 @@ import type {
 } from '@aws-sdk/client-securityhub';
 import { clientGetter, type ClientSource } from '../aws/sdk.js';
 import type { WorkflowStatus } from '../findings/model.js';
-import { readStringMap } from '../findings/schemas.js';
+import { readStringMap } from '../findings/string-maps.js';
 import type { CurrentFinding } from './finding-state.js';
 
 /** A finding Security Hub did not update, with its error code (e.g. `ConcurrentUpdateError`). */

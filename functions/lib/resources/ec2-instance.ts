@@ -6,7 +6,8 @@
 import * as z from 'zod';
 import { awsCall } from '../actions/steps.js';
 import { unlessNotFound } from '../aws/errors.js';
-import { tagListToRecord, type GuardDutyFindingDetail } from '../findings/schemas.js';
+import type { GuardDutyFindingDetail } from '../findings/schemas.js';
+import { tagListToRecord } from '../findings/string-maps.js';
 import { buildArn } from '../kernel/arn.js';
 import { INSTANCE_ID, PARTITION, part } from '../kernel/id-patterns.js';
 import { AccountIdSchema, InstanceIdSchema, RegionSchema } from '../kernel/ids.js';
@@ -155,25 +156,6 @@ export const ec2Instance = defineKind<Ec2InstanceResource, z.infer<typeof TagTar
       return [instance];
     },
   },
-  guardDutyExamples: [
-    {
-      // Runtime Monitoring and Malware Protection findings on an EKS pod name its node beside the cluster.
-      families: ['EKSCluster'],
-      resource: {
-        instanceDetails: { instanceId: 'i-0123456789abcdef0', networkInterfaces: [], tags: [] },
-        eksClusterDetails: {
-          name: 'example-cluster',
-          arn: 'arn:aws:eks:us-east-1:111122223333:cluster/example-cluster',
-        },
-      },
-    },
-    {
-      // EC2 findings; Runtime Monitoring and malware-scan findings name the EC2 instance (an EKS node, an ECS
-      // container instance) that runs the workload in the same block.
-      families: ['Instance', 'ECSCluster', 'Container'],
-      resource: { instanceDetails: { instanceId: 'i-0123456789abcdef0', networkInterfaces: [], tags: [] } },
-    },
-  ],
   asff: {
     type: 'AwsEc2Instance',
     category: 'VM',

@@ -10,7 +10,7 @@ import * as z from 'zod';
 import type { ECS } from '@aws-sdk/client-ecs';
 import { awsCall } from '../actions/steps.js';
 import type { MemberClients } from '../actions/contract.js';
-import { tagListToRecord } from '../findings/schemas.js';
+import { tagListToRecord } from '../findings/string-maps.js';
 import { CordonError } from '../errors.js';
 import { buildArn, parseArn } from '../kernel/arn.js';
 import { ECS_CLUSTER_NAME, ECS_TASK_ID, PARTITION, part } from '../kernel/id-patterns.js';
@@ -164,21 +164,6 @@ export const ecsTask = defineKind<EcsTaskResource, z.infer<typeof TagTarget>>({
       return [resource];
     },
   },
-  guardDutyExamples: [
-    {
-      families: ['ECSCluster'],
-      resource: {
-        ecsClusterDetails: {
-          name: 'example-cluster',
-          arn: 'arn:aws:ecs:us-east-1:111122223333:cluster/example-cluster',
-          taskDetails: {
-            arn: 'arn:aws:ecs:us-east-1:111122223333:task/example-cluster/0123456789abcdef0123456789abcdef',
-            launchType: 'FARGATE',
-          },
-        },
-      },
-    },
-  ],
   asff: {
     type: 'AwsEcsTask',
     category: 'VM',

@@ -1,10 +1,11 @@
 /** EKS clusters: named by GuardDuty's `EKSCluster` block and ASFF `AwsEksCluster`. Not containable yet. */
 import * as z from 'zod';
-import { tagListToRecord } from '../findings/schemas.js';
+import { tagListToRecord } from '../findings/string-maps.js';
 import { buildArn } from '../kernel/arn.js';
 import { defineKind, storedResourceBase, lastSegment, nonEmpty, type ResourceBase } from './kind.js';
 
 const TYPE = 'eks-cluster';
+export { TYPE as EKS_CLUSTER };
 
 export type EksClusterResource = ResourceBase & { type: typeof TYPE };
 
@@ -43,17 +44,6 @@ export const eksCluster = defineKind<EksClusterResource, never>({
       ];
     },
   },
-  guardDutyExamples: [
-    {
-      families: ['EKSCluster'],
-      resource: {
-        eksClusterDetails: {
-          name: 'example-cluster',
-          arn: 'arn:aws:eks:us-east-1:111122223333:cluster/example-cluster',
-        },
-      },
-    },
-  ],
   asff: {
     type: 'AwsEksCluster',
     category: 'User',

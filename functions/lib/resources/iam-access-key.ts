@@ -129,20 +129,6 @@ export const iamAccessKey = defineKind<IamAccessKeyResource, z.infer<typeof TagT
       );
     },
   },
-  guardDutyExamples: [
-    {
-      // IAM findings name the caller's key; S3 data-event findings name the caller beside the bucket.
-      families: ['AccessKey', 'S3Bucket'],
-      resource: {
-        accessKeyDetails: {
-          accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-          principalId: 'AIDAEXAMPLEEXAMPLE',
-          userName: 'example-user',
-          userType: 'IAMUser',
-        },
-      },
-    },
-  ],
   asff: {
     type: 'AwsIamAccessKey',
     category: 'User',

@@ -117,34 +117,6 @@ export const iamRole = defineKind<IamRoleResource, z.infer<typeof TagTarget>>({
   iamIdentity: (r) => ({ kind: 'role', name: r.roleName }),
   // GuardDuty's AccessKey block is read by iam-access-key.ts; this reads the Kubernetes user of EKS findings.
   guardDuty: { block: 'KubernetesUser', read: kubernetesUserRole },
-  guardDutyExamples: [
-    {
-      // Credential findings on a role session (InstanceCredentialExfiltration, MaliciousIPCaller with a role).
-      families: ['AccessKey'],
-      resource: {
-        accessKeyDetails: {
-          accessKeyId: 'ASIAIOSFODNN7EXAMPLE',
-          principalId: 'AROAEXAMPLEEXAMPLE:i-0123456789abcdef0',
-          userName: 'example-role',
-          userType: 'AssumedRole',
-        },
-      },
-    },
-    {
-      // EKS audit-log findings whose Kubernetes user is an IAM role session.
-      families: ['EKSCluster'],
-      resource: {
-        kubernetesDetails: {
-          kubernetesUserDetails: {
-            username: 'arn:aws:sts::111122223333:assumed-role/example-role/example-session',
-            uid: 'aws-iam-authenticator:111122223333:AROAEXAMPLEEXAMPLE',
-            groups: ['system:authenticated'],
-            sessionName: ['example-session'],
-          },
-        },
-      },
-    },
-  ],
   asff: {
     type: 'AwsIamRole',
     category: 'User',

@@ -81,6 +81,7 @@ export interface GuardDutyReader {
  * finding of every GuardDuty finding type with it (policy/coverage.ts), so a new kind states its own and the
  * coverage follows with no edit there.
  */
+/** A typical GuardDuty block naming a resource of a kind (resources/guardduty-examples.ts, for policy coverage). */
 export interface GuardDutyExample {
   /**
    * The `resource.resourceType` values (GuardDuty's resource families, as the finding-type table names them) whose
@@ -138,11 +139,6 @@ export interface KindSpec<R extends Resource, T extends { type: string; accountI
   neverContained?: NeverContained<R>;
   /** GuardDuty `resource.<block>`: which block names resources of this kind and how to read it. */
   guardDuty?: GuardDutyReader;
-  /**
-   * Typical GuardDuty blocks naming a resource of this kind, per resource family (for `cordon policy coverage`).
-   * Every kind that GuardDuty findings name states at least one (test/resources/registry.test.ts).
-   */
-  guardDutyExamples?: readonly GuardDutyExample[];
   /** The ASFF resource type cordon writes, and the category of the findings it imports. */
   asff: {
     type: string;
@@ -221,7 +217,6 @@ export interface ResourceKind {
   iamIdentity(resource: Resource): IamIdentity | undefined;
   readonly neverContained?: NeverContained<Resource>;
   readonly guardDuty: GuardDutyReader | undefined;
-  readonly guardDutyExamples: readonly GuardDutyExample[];
   readonly asff: {
     type: string;
     category: AsffCategory;
@@ -282,7 +277,6 @@ export function defineKind<R extends Resource, T extends { type: string; account
       ? { neverContained: { what: neverContained.what, why: (r: Resource) => neverContained.why(narrow(r)) } }
       : {}),
     guardDuty: spec.guardDuty,
-    guardDutyExamples: spec.guardDutyExamples ?? [],
     asff: {
       type: spec.asff.type,
       category: spec.asff.category,

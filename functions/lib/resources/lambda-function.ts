@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { awsCall } from '../actions/steps.js';
 import type { MemberClients } from '../actions/contract.js';
-import { tagListToRecord } from '../findings/schemas.js';
+import { tagListToRecord } from '../findings/string-maps.js';
 import { buildArn, parseArn } from '../kernel/arn.js';
 import { LAMBDA_FUNCTION_NAME, PARTITION, part } from '../kernel/id-patterns.js';
 import { AccountIdSchema, LambdaFunctionNameSchema, RegionSchema } from '../kernel/ids.js';
@@ -99,17 +99,6 @@ export const lambdaFunction = defineKind<LambdaFunctionResource, z.infer<typeof 
       return [resource];
     },
   },
-  guardDutyExamples: [
-    {
-      families: ['Lambda'],
-      resource: {
-        lambdaDetails: {
-          functionName: 'example-function',
-          functionArn: 'arn:aws:lambda:us-east-1:111122223333:function:example-function',
-        },
-      },
-    },
-  ],
   asff: {
     type: 'AwsLambdaFunction',
     category: 'User',

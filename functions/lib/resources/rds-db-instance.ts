@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { awsCall } from '../actions/steps.js';
 import type { MemberClients } from '../actions/contract.js';
 import { awsErrorName } from '../aws/errors.js';
-import { tagListToRecord } from '../findings/schemas.js';
+import { tagListToRecord } from '../findings/string-maps.js';
 import { buildArn } from '../kernel/arn.js';
 import { DB_INSTANCE_ID, PARTITION, part } from '../kernel/id-patterns.js';
 import { AccountIdSchema, RegionSchema } from '../kernel/ids.js';
@@ -122,18 +122,6 @@ export const rdsDbInstance = defineKind<RdsDbInstanceResource, z.infer<typeof Ta
       return [instance];
     },
   },
-  guardDutyExamples: [
-    {
-      families: ['RDSDBInstance'],
-      resource: {
-        rdsDbInstanceDetails: {
-          dbInstanceIdentifier: 'example-db',
-          dbInstanceArn: 'arn:aws:rds:us-east-1:111122223333:db:example-db',
-          engine: 'aurora-mysql',
-        },
-      },
-    },
-  ],
   asff: {
     type: 'AwsRdsDbInstance',
     category: 'User',

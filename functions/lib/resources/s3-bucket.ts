@@ -7,7 +7,7 @@
  * bucket name that now belongs to someone else is refused by S3 rather than acted on.
  */
 import * as z from 'zod';
-import { tagListToRecord } from '../findings/schemas.js';
+import { tagListToRecord } from '../findings/string-maps.js';
 import { buildArn } from '../kernel/arn.js';
 import { PARTITION, part } from '../kernel/id-patterns.js';
 import { AccountIdSchema, RegionSchema } from '../kernel/ids.js';
@@ -95,17 +95,6 @@ export const s3Bucket = defineKind<S3BucketResource, z.infer<typeof TagTarget>>(
       return buckets.length > 0 ? buckets : undefined;
     },
   },
-  guardDutyExamples: [
-    {
-      // Malware Protection for S3 (`S3Object`) names the object's bucket in the same block.
-      families: ['S3Bucket', 'S3Object'],
-      resource: {
-        s3BucketDetails: [
-          { arn: 'arn:aws:s3:::example-bucket', name: 'example-bucket', type: 'Destination' },
-        ],
-      },
-    },
-  ],
   asff: {
     type: 'AwsS3Bucket',
     category: 'User',

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { EC2 } from '@aws-sdk/client-ec2';
+import { DescribeNetworkInterfacesCommand, EC2Client, type EC2 } from '@aws-sdk/client-ec2';
 import { DescribeTasksCommand, ECSClient, type ECS } from '@aws-sdk/client-ecs';
 import * as z from 'zod';
 import type { EcsTaskResource } from '../../../functions/lib/findings/model.js';
@@ -217,5 +217,56 @@ export function ecsFindingEvent(task: Pick<SeededTask, 'cluster' | 'taskArn'>): 
         },
       },
     },
+  };
+}
+
+/**
+ * Make DescribeNetworkInterfaces answers on `ec2` say `RequesterManaged: true`, as EC2 does for every real ECS task
+ * interface. moto's interfaces (created by the glue above) are plain ones; an SDK middleware, on this client only,
+ * rewrites the flag, and everything else is moto's.
+ */
+export function markRequesterManaged(ec2: EC2): void {
+  ec2.middlewareStack.add(
+    (next, context) => async (args) => {
+      const out = await next(args);
+      if (context.commandName !== 'DescribeNetworkInterfacesCommand') return out;
+      const body: unknown = out.output;
+      if (
+        typeof body === 'object' &&
+        body !== null &&
+        'NetworkInterfaces' in body &&
+        Array.isArray(body.NetworkInterfaces)
+      ) {
+        for (const eni of body.NetworkInterfaces as { RequesterManaged?: boolean }[])
+          eni.RequesterManaged = true;
+      }
+      return out;
+    },
+    { step: 'initialize', name: 'requesterManagedInterface' },
+  );
+}
+
+/**
+ * {@link markRequesterManaged} for every EC2 client of this process (the pipeline makes its own): wraps
+ * `EC2Client.prototype.send` as the ECS glue above wraps ECS's. Returns the undo.
+ */
+export function markAllRequesterManaged(): () => void {
+  const original = EC2Client.prototype.send;
+  EC2Client.prototype.send = async function send(this: EC2Client, ...args: Parameters<EC2Client['send']>) {
+    const out: unknown = await Reflect.apply(original, this, args);
+    if (
+      args[0] instanceof DescribeNetworkInterfacesCommand &&
+      typeof out === 'object' &&
+      out !== null &&
+      'NetworkInterfaces' in out &&
+      Array.isArray(out.NetworkInterfaces)
+    ) {
+      for (const eni of out.NetworkInterfaces as { RequesterManaged?: boolean }[])
+        eni.RequesterManaged = true;
+    }
+    return out;
+  } as EC2Client['send'];
+  return () => {
+    EC2Client.prototype.send = original;
   };
 }

@@ -6,6 +6,8 @@ const eniSchema = z.object({
   networkInterfaceId: z.string(),
   vpcId: z.string(),
   groups: z.array(z.string()),
+  /** Managed by ECS: its groups cannot be changed, so containment is stopping the task (never a swap). */
+  requesterManaged: z.boolean().default(false),
 });
 export type EniBefore = z.output<typeof eniSchema>;
 

@@ -1,18 +1,25 @@
 /**
- * `isolate-ecs-task`: cut an ECS task in awsvpc network mode off the network, reversibly; optionally stop it.
+ * `isolate-ecs-task`: contain an ECS task in awsvpc network mode.
+ *
+ * AWS does not let an account change the interface ECS creates for a task ("Your account can't detach or modify
+ * the ENIs", ECS guide; a requester-managed interface's properties other than tags cannot be changed, EC2 guide),
+ * so for such an interface (`RequesterManaged: true`, every real ECS task) the only containment is stopping the
+ * task. The group swap is kept only for an interface that is not requester-managed (seen only in the emulator).
  *
  * Apply:
  * 1. reads the task (DescribeTasks) and its interfaces (DescribeNetworkInterfaces), checks the guards against the
- *    task's live tags, refuses a task without an interface of its own or with a branch/trunk interface, and
- *    records each interface with its exact groups and the task's description, before any change;
- * 2. makes sure cordon's isolation group (no rules at all, shared per VPC with the EC2 and RDS actions) exists in
- *    the task's VPC;
- * 3. swaps each interface's groups for the isolation group (ModifyNetworkInterfaceAttribute) ⇒ contained;
+ *    task's live tags, refuses a task without an interface of its own or with a branch/trunk interface, refuses
+ *    a requester-managed interface unless stopTask is set, and records each interface with its exact groups and
+ *    the task's description, before any change;
+ * 2. (swap only) makes sure cordon's isolation group (no rules, shared per VPC with the EC2 and RDS actions) exists;
+ * 3. (swap only) swaps each interface's groups for the isolation group (ModifyNetworkInterfaceAttribute);
  * 4. with stopTask, stops the task (irreversible; its description is in the record).
- * Every change only narrows access, so a run that stops anywhere leaves the task as it was or more contained.
+ * The containment stage is the swap without stopTask, and the stop with it (then the task is contained once it
+ * is stopped). Every change only narrows access, so a run that stops anywhere leaves the task as it was or more
+ * contained.
  *
- * Release puts back the recorded groups of each interface that still exists. A stopped task cannot be restarted:
- * release says so and restores nothing for it.
+ * Release puts back the recorded groups of each swapped interface that still exists. A stopped task cannot be
+ * restarted: release says so and restores nothing for it.
  */
 import type { EcsTaskResource } from '../../findings/model.js';
 import * as z from 'zod';
@@ -35,6 +42,7 @@ import type { StageSpec, StepOutcome } from '../steps.js';
 import { ecsBeforeSchema, recordedEcs, type EcsBefore, type TaskBefore } from './before.js';
 import { isolateEcsTaskManifest } from './manifest.js';
 import {
+  ManagedTaskInterfaceError,
   TaskWithoutInterfaceError,
   UnsupportedTaskInterfaceError,
   describeEnis,
@@ -86,8 +94,21 @@ function need<T>(value: T | undefined, what: string, step: string): T {
   return value;
 }
 
-/** What to record of the live task: each interface with its exact groups. Refuses what cordon cannot isolate. */
-function toRecord(resource: EcsTaskResource, live: LiveTask, enis: ReadonlyMap<string, LiveEni>): TaskBefore {
+/** Whether containment is stopping the task: an ECS-managed interface cannot be changed by the account. */
+function managedByEcs(task: TaskBefore): boolean {
+  return task.interfaces.some((i) => i.requesterManaged);
+}
+
+/**
+ * What to record of the live task: each interface with its exact groups. Refuses what cordon cannot contain,
+ * before any change: a requester-managed interface without stopTask has no containment cordon may apply.
+ */
+function toRecord(
+  resource: EcsTaskResource,
+  live: LiveTask,
+  enis: ReadonlyMap<string, LiveEni>,
+  stop: boolean,
+): TaskBefore {
   if (live.interfaceIds.length === 0) throw new TaskWithoutInterfaceError(resource.id);
   const interfaces = live.interfaceIds.map((id) => {
     const eni = enis.get(id);
@@ -96,8 +117,14 @@ function toRecord(resource: EcsTaskResource, live: LiveTask, enis: ReadonlyMap<s
     if (eni.interfaceType !== 'interface') {
       throw new UnsupportedTaskInterfaceError(resource.id, id, `is a ${eni.interfaceType} interface`);
     }
+    if (eni.requesterManaged && !stop) throw new ManagedTaskInterfaceError(resource.id, id);
     if (eni.vpcId === undefined) throw new TaskVpcUnknownError(resource.id, []);
-    return { networkInterfaceId: id, vpcId: eni.vpcId, groups: eni.groups };
+    return {
+      networkInterfaceId: id,
+      vpcId: eni.vpcId,
+      groups: eni.groups,
+      requesterManaged: eni.requesterManaged,
+    };
   });
   const vpcs = [...new Set(interfaces.map((i) => i.vpcId))];
   if (vpcs.length !== 1) throw new TaskVpcUnknownError(resource.id, vpcs);
@@ -132,10 +159,13 @@ function applyStages(p: Params): StageSpec<ApplyWork>[] {
                 halt: true,
               };
             }
-            const record = toRecord(work.task, live, work.enis);
+            const record = toRecord(work.task, live, work.enis, p.stopTask);
+            const plan = managedByEcs(record)
+              ? 'ECS manages its interface, which AWS does not let an account change: containment is stopping the task'
+              : 'its interface is not requester-managed: containment swaps its groups';
             return {
               status: 'done',
-              detail: `recorded interface(s) ${describeRecord(record)} and the description of task ${work.task.id} (${live.lastStatus})`,
+              detail: `recorded interface(s) ${describeRecord(record)} and the description of task ${work.task.id} (${live.lastStatus}); ${plan}`,
               before: { ecsTask: record, taskDescription: live.description },
             };
           },
@@ -158,6 +188,9 @@ function applyStages(p: Params): StageSpec<ApplyWork>[] {
           name: 'ensure-isolation-group',
           async run({ work, before, ctx }): Promise<StepOutcome> {
             const recorded = need(recordedEcs(before).ecsTask, 'the task', 'ensure-isolation-group');
+            if (managedByEcs(recorded)) {
+              return { status: 'skipped', detail: 'not needed: the task is contained by stopping it' };
+            }
             const found = need(work.cordonGroups, "cordon's groups", 'ensure-isolation-group');
             for (const eni of recorded.interfaces) {
               refuseCordonOriginals(found, eni.groups, `interface ${eni.networkInterfaceId}`);
@@ -182,12 +215,19 @@ function applyStages(p: Params): StageSpec<ApplyWork>[] {
       ],
     },
     {
-      containment: true,
+      // With stopTask the task is contained once it is stopped (the only containment of an ECS-managed interface).
+      containment: !p.stopTask,
       steps: [
         {
           name: 'isolate-interfaces',
           async run({ work, before, ctx }): Promise<StepOutcome> {
             const recorded = need(recordedEcs(before).ecsTask, 'the task', 'isolate-interfaces');
+            if (managedByEcs(recorded)) {
+              return {
+                status: 'skipped',
+                detail: `not attempted: interface(s) ${recorded.interfaces.map((i) => i.networkInterfaceId).join(', ')} are managed by ECS (requester-managed), which AWS does not let an account change; the task is contained by stopping it`,
+              };
+            }
             const live = need(work.live, 'the task', 'isolate-interfaces');
             const enis = need(work.enis, 'the interfaces', 'isolate-interfaces');
             const groupId = need(work.isolationGroupId, 'the isolation group', 'isolate-interfaces');
@@ -213,6 +253,7 @@ function applyStages(p: Params): StageSpec<ApplyWork>[] {
       ],
     },
     {
+      containment: p.stopTask,
       steps: [
         {
           name: 'stop-task',
@@ -230,16 +271,40 @@ function applyStages(p: Params): StageSpec<ApplyWork>[] {
               live.arn,
               `cordon isolation ${ctx.isolationId}`,
             );
+            const how = managedByEcs(need(recordedEcs(before).ecsTask, 'the task', 'stop-task'))
+              ? 'contained by stopping it: its interface was not changed (ECS manages it)'
+              : 'stopped after its interface was isolated';
             return {
               status: 'done',
-              detail: `stopped task ${work.task.id} (irreversible: release cannot restart it; its service, if any, starts a new task)`,
-              warnings: [`task ${work.task.id} was stopped: release cannot restart it`],
+              detail: `stopped task ${work.task.id}, ${how} (irreversible: release cannot restart it; its service, if any, starts a replacement)`,
+              warnings: [
+                `task ${work.task.id} was stopped: it cannot be restarted; its service, if any, starts a replacement`,
+              ],
             };
           },
         },
       ],
     },
   ];
+}
+
+/**
+ * Release of a task contained by stopping it (its ECS-managed interface was never changed): nothing can be
+ * restored, and release says so rather than report a restoration.
+ */
+function releaseStopped(taskId: string, live: LiveTask | undefined): StepOutcome {
+  if (live !== undefined && !isStopping(live)) {
+    return {
+      status: 'skipped',
+      detail: `nothing to restore: task ${taskId} is ${live.lastStatus}, apply did not stop it and changed nothing on it`,
+    };
+  }
+  const stopped = `task ${taskId} was stopped${live ? ` (${live.lastStatus})` : ''} and cannot be restarted; its service, if any, starts a replacement`;
+  return {
+    status: 'skipped',
+    detail: `NOT restored: ${stopped}`,
+    warnings: [`not restored: ${stopped}; start a new task from its task definition if it is needed`],
+  };
 }
 
 function releaseStages(): StageSpec<ReleaseWork>[] {
@@ -260,6 +325,7 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
                 throw error;
               },
             );
+            if (managedByEcs(recorded)) return releaseStopped(work.task.id, live);
             const enis = await describeEnis(
               ctx.clients.ec2,
               recorded.interfaces.map((i) => i.networkInterfaceId),
@@ -272,7 +338,7 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
               if (!now) {
                 const why =
                   live === undefined || isStopping(live)
-                    ? `task ${work.task.id} is stopped${live ? ` (${live.lastStatus})` : ''} and cannot be restarted; its interface ${eni.networkInterfaceId} was deleted with it`
+                    ? `task ${work.task.id} was stopped${live ? ` (${live.lastStatus})` : ''} and cannot be restarted (its service, if any, starts a replacement); its interface ${eni.networkInterfaceId} was deleted with it`
                     : `interface ${eni.networkInterfaceId} no longer exists`;
                 details.push(`NOT restored: ${why}`);
                 warnings.push(
@@ -293,7 +359,7 @@ function releaseStages(): StageSpec<ReleaseWork>[] {
               changed = true;
             }
             if (live !== undefined && isStopping(live) && enis.size > 0) {
-              const stopped = `task ${work.task.id} is ${live.lastStatus} and cannot be restarted`;
+              const stopped = `task ${work.task.id} was stopped (${live.lastStatus}) and cannot be restarted; its service, if any, starts a replacement`;
               details.push(stopped);
               warnings.push(stopped);
             }
@@ -314,14 +380,13 @@ export const isolateEcsTask = defineRunnableAction(isolateEcsTaskManifest, {
   before: ecsBeforeSchema,
   goneErrors: ECS_TASK_NOT_FOUND,
   limitations: [
-    'Connections already open may live on: AWS does not interrupt tracked connections when security groups change. End them by stopping the task (stopTask: true, irreversible).',
-    'The task keeps its IAM task role credentials, and calls to AWS APIs through VPC endpoints or from inside the task’s network namespace are cut only as far as the isolation group cuts them: revoke the task role’s sessions (revoke-role-sessions) to stop its credentials.',
-    'Only the named task is contained. A service replaces a task that stops (stopTask), from the same task definition and image: if the image is compromised, the replacement is too; scale the service down or fix the image.',
-    'A task of a service behind a load balancer fails its health checks once isolated: ECS then stops it and starts a replacement, so the isolation ends as a stop (its description is recorded first). Suspend the service’s health-check replacement, or scale it, if the task must stay up for forensics.',
-    'ECS manages the task’s interface, and its guide says accounts cannot modify task interfaces; that a security-group change is accepted is not verified against AWS. If EC2 refuses it, isolate-interfaces fails and nothing is changed: stop the task (stopTask: true, or by hand).',
+    'AWS does not let an account change the interface ECS creates for a task (requester-managed; ECS guide "Allocate a network interface for an Amazon ECS task": "Your account can\'t detach or modify the ENIs"). So a real ECS task is contained only by stopping it (stopTask: true, irreversible; its description is recorded first); without stopTask the action fails and changes nothing. The group swap runs only for an interface that is not requester-managed.',
+    'A stopped task loses its memory and processes; its description (images, digests, runtime ids) is recorded before the stop.',
+    'The task’s IAM task role credentials already issued stay valid after the stop: revoke the task role’s sessions (revoke-role-sessions).',
+    'Only the named task is contained. A service replaces a task that stops, from the same task definition and image: if the image is compromised, the replacement is too; scale the service down or fix the image.',
     'Tasks in bridge or host network mode have no interface of their own: the action fails without any change; isolate their container instance with isolate-ec2-instance.',
     'Tasks behind ECS ENI trunking (awsvpcTrunking) use branch interfaces: the action refuses them without any change (it cannot confirm that a group change on a branch interface takes effect).',
-    'A stopped task cannot be restarted: release restores the groups of a task still running and says so for a stopped one.',
+    'A stopped task cannot be restarted: release says so and restores nothing for it (its service, if any, starts a replacement).',
   ],
   apply: { stages: applyStages, work: ({ resource }): ApplyWork => ({ task: resource }) },
   release: {

@@ -1,7 +1,7 @@
 /**
- * The manifest of `isolate-ecs-task`: cut an ECS task (awsvpc network mode) off the network by swapping its
- * network interface's security groups for cordon's isolation group, and optionally stop it. Side-effect free:
- * see actions/manifest.ts.
+ * The manifest of `isolate-ecs-task`: contain an ECS task (awsvpc network mode). AWS does not let an account change
+ * the ECS-managed (requester-managed) interface of a real task, so containment is stopping it (stopTask); the group
+ * swap runs only for an interface that is not requester-managed. Side-effect free: see actions/manifest.ts.
  */
 import * as z from 'zod';
 import { defineActionManifest } from '../manifest.js';
@@ -11,14 +11,15 @@ import { ISOLATE_ECS_TASK_SCOPING } from '../iam-scopes.js';
 const params = z
   .object({
     /**
-     * Stop the task after its network is isolated and its description recorded. Irreversible: a stopped task
-     * cannot be restarted (its service, if any, starts a new one), and its memory and processes are lost.
+     * Stop the task once its description is recorded: the only containment of an ECS-managed interface (without
+     * it such a task is refused, unchanged). Irreversible: a stopped task cannot be restarted (its service, if any,
+     * starts a new one), and its memory and processes are lost.
      */
     stopTask: z
       .boolean()
       .default(false)
       .describe(
-        'Stop the task after isolating it (its description is recorded first); irreversible: release cannot restart it',
+        'Stop the task (its description is recorded first); required for a real ECS task, whose interface AWS does not let accounts change; irreversible: release cannot restart it',
       ),
   })
   .strict();
@@ -26,7 +27,7 @@ const params = z
 export const isolateEcsTaskManifest = defineActionManifest({
   name: 'isolate-ecs-task',
   description:
-    "Swap the security groups of an ECS task's network interface (awsvpc mode) for an isolation group with no rules, optionally stopping the task; release restores the exact groups of a task still running.",
+    "Contain an ECS task (awsvpc mode): AWS does not let accounts change a task's ECS-managed interface, so with stopTask the task is stopped after its description is recorded, and without it the action fails unchanged; an interface that is not requester-managed has its groups swapped for an isolation group with no rules.",
   resourceType: ECS_TASK,
   params,
   irreversibleParams: ['stopTask'],

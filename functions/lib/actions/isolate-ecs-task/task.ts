@@ -27,6 +27,8 @@ export interface LiveEni {
   groups: string[];
   /** `interface`, `branch`, `trunk`...: EC2's InterfaceType. */
   interfaceType: string;
+  /** Created and managed by an AWS service for the account (ECS for a task): its groups cannot be changed. */
+  requesterManaged: boolean;
 }
 
 /** The task has no network interface of its own: its network is its container instance's. */
@@ -51,6 +53,22 @@ export class UnsupportedTaskInterfaceError extends CordonError {
         'interfaces (ENI trunking), so nothing was changed. Stop the task by hand (or re-run with stopTask) or ' +
         'isolate its container instance with isolate-ec2-instance (docs/actions/isolate-ecs-task.md)',
       { code: 'ECS_TASK_INTERFACE_UNSUPPORTED' },
+    );
+  }
+}
+
+/**
+ * The task's interface is managed by ECS (requester-managed) and the rule did not allow stopping the task: AWS
+ * does not let an account change such an interface, so there is no reversible containment; nothing was changed.
+ */
+export class ManagedTaskInterfaceError extends CordonError {
+  constructor(taskId: string, eniId: string) {
+    super(
+      `ECS task ${taskId}: interface ${eniId} is managed by ECS (requester-managed), and AWS does not let an ` +
+        'account change the security groups of an ECS-managed task interface, so the task cannot be isolated in ' +
+        'place. Containing it requires stopping it (stopTask: true, irreversible) or containing its service; ' +
+        'nothing was changed (docs/actions/isolate-ecs-task.md)',
+      { code: 'ECS_TASK_INTERFACE_MANAGED' },
     );
   }
 }
@@ -139,6 +157,7 @@ export async function describeEnis(ec2: EC2, ids: readonly string[]): Promise<Ma
       vpcId: eni.VpcId || undefined,
       groups: (eni.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
       interfaceType: eni.InterfaceType ?? 'interface',
+      requesterManaged: eni.RequesterManaged === true,
     });
   }
   return found;
