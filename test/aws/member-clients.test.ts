@@ -110,6 +110,8 @@ describe('AWS: cross-account member clients', () => {
       'CloudTrail',
       'Lambda',
       'RDS',
+      'SSM',
+      'ECS',
     ]);
     expect(all.iam).toBe(iamOnly.iam);
     expect(await all.ec2.config.region()).toBe('eu-west-1');

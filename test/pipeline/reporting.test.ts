@@ -205,8 +205,10 @@ describe('Permissions: what each function calls', () => {
     expect([...FUNCTION_NAMES].sort()).toEqual(expect.arrayContaining(entries.filter((e) => e !== 'api')));
     for (const name of FUNCTION_NAMES)
       expect(FUNCTION_PERMISSIONS[name].some((a) => a.includes('*'))).toBe(false);
+    // The worker assumes the member role; the API only the read-only lookup role (docs/iam.md, "The lookup role").
     expect(FUNCTION_NAMES.filter((n) => FUNCTION_PERMISSIONS[n].includes('sts:AssumeRole'))).toEqual([
       'isolate',
+      'api',
     ]);
     expect(FUNCTION_PERMISSIONS.triage).toContain('lambda:InvokeFunction');
   });
