@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { PolicyValidationError, type PolicyIssue } from '../errors.js';
 import { ACTION_NAMES, getAction } from '../actions/registry.js';
 import { findKind } from '../resources/registry.js';
+import { EC2_INSTANCE } from '../resources/ec2-instance.js';
 import type { ResourceType } from '../findings/model.js';
 import { GUARDDUTY_FINDING_TYPES } from '../findings/guardduty-types.js';
 import type { CompiledPolicy, CompiledRule, PolicySettings, RuleMatch, SourcePosition } from './model.js';
@@ -172,7 +173,7 @@ function checkRule(rule: Partial<RuleInput>, path: Path, map: SourceMap, issues:
   }
 
   // Memory capture runs an SSM document on an instance: on any other kind it would silently never happen.
-  if (rule.evidence?.memory !== undefined && !action.resourceTypes.includes('ec2-instance')) {
+  if (rule.evidence?.memory !== undefined && !action.resourceTypes.includes(EC2_INSTANCE)) {
     at(
       ['evidence', 'memory'],
       `${where(['evidence', 'memory'])}: memory capture applies to EC2 instances only; action ${action.name} contains ${action.resourceTypes.join(', ')}. Remove evidence.memory from this rule`,
