@@ -11,23 +11,15 @@
  *   ARN; bob approves in the console; the user's Deny is in every permission set that reaches them; release
  *   restores the policies exactly.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { DescribeInstanceAttributeCommand } from '@aws-sdk/client-ec2';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MemberClients } from '../../functions/lib/aws/member-services.js';
 import { loadPolicyFromStrings } from '../../functions/lib/policy/index.js';
-import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
 import { SANDBOX_MEMBER_ACCOUNT, SANDBOX_REGION } from '../../scripts/sandbox/environment.js';
-import { useMoto } from '../support/moto.js';
+import { useBrowserSandbox, waitForStatus } from './support.js';
 import { guardDutyEvent } from '../findings/support.js';
 import { inlinePolicies, seedIdentityCenter, userDenies } from '../actions/support/identity-center-state.js';
 import { interfaceGroups, launchInstance } from '../pipeline/support.js';
-
-const OUTPUT = resolve('test-output');
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
 
 /** The opt-in of policies/default-2-credentials-and-data.yaml, with Identity Center administered in the sandbox's member account. */
 const POLICY = `version: 1
@@ -44,71 +36,11 @@ rules:
 `;
 
 describe('Console: an Identity Center user and an EKS node, approved and released in Chromium', () => {
-  const moto = useMoto({ resetEach: false });
-  let sandbox: Sandbox | undefined;
-  let context: BrowserContext | undefined;
-  let profileDir = '';
-  const pages = new Map<string, Page>();
-
-  beforeAll(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    profileDir = mkdtempSync(join(tmpdir(), 'cordon-chromium-'));
-    sandbox = await startSandbox({
-      port: 0,
-      motoEndpoint: moto.endpoint,
-      replay: false,
-      policy: loadPolicyFromStrings([{ file: 'identity-eks.yaml', text: POLICY }]),
-      outboxPath: join(profileDir, 'outbox.jsonl'),
-      log: () => undefined,
-    });
-    context = await chromium.launchPersistentContext(join(profileDir, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 1360, height: 900 },
-    });
+  const browser = useBrowserSandbox({
+    sandbox: { replay: false, policy: loadPolicyFromStrings([{ file: 'identity-eks.yaml', text: POLICY }]) },
   });
-
-  afterAll(async () => {
-    await context?.close();
-    await sandbox?.stop();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  });
-
-  function current(): { sandbox: Sandbox; context: BrowserContext } {
-    if (!sandbox || !context) throw new Error('the sandbox or the browser did not start');
-    return { sandbox, context };
-  }
-
-  /** One signed-in tab per user, reused by the cases. */
-  async function as(username: string): Promise<Page> {
-    const known = pages.get(username);
-    if (known) return known;
-    const { sandbox: s, context: c } = current();
-    const page = await c.newPage();
-    await page.goto(`${s.url}/`);
-    await page.click('#sign-in');
-    await page.waitForURL(/\/oauth2\/authorize/);
-    await page.fill('#username', username);
-    await page.fill('#password', `${username}-sandbox`);
-    await page.click('#sign-in');
-    await page.waitForSelector('#whoami');
-    pages.set(username, page);
-    return page;
-  }
-
-  async function waitForStatus(page: Page, status: string): Promise<void> {
-    try {
-      await page.waitForFunction((s) => document.getElementById('detail-status')?.textContent === s, status, {
-        timeout: 60_000,
-      });
-    } catch (error) {
-      const shown = await page.textContent('#detail').catch(() => '(no detail view)');
-      throw new Error(`expected ${status}; the detail view shows: ${String(shown).slice(0, 1500)}`, {
-        cause: error,
-      });
-    }
-  }
+  const current = () => ({ sandbox: browser.sandbox });
+  const as = (username: string) => browser.as(username);
 
   async function approve(id: string): Promise<void> {
     const { sandbox: s } = current();
@@ -129,10 +61,7 @@ describe('Console: an Identity Center user and an EKS node, approved and release
     await waitForStatus(bob, 'RELEASED');
   }
 
-  async function member(): Promise<MemberClients> {
-    const { sandbox: s } = current();
-    return s.env.deps.memberClients(SANDBOX_MEMBER_ACCOUNT, s.env.config.region, 'e2e-identity-eks');
-  }
+  const member = () => browser.member('e2e-identity-eks');
 
   async function nodeState(clients: MemberClients, instanceId: string) {
     const protection = await clients.ec2.send(

@@ -4,46 +4,25 @@
  * is never submitted; one match is shown for confirmation, several are offered to pick from, none is said, and
  * only the instance id the person chose is requested.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DescribeImagesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../scripts/sandbox/app.js';
 import { SANDBOX_MEMBER_ACCOUNT } from '../../scripts/sandbox/environment.js';
-import { useMoto } from '../support/moto.js';
+import { OUTPUT, useBrowserSandbox } from './support.js';
 
-const OUTPUT = resolve('test-output');
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
 const TWIN = 'e2e-twin';
 
 describe('Console: the request form resolves a Name tag to an instance id before submitting', () => {
-  const moto = useMoto({ resetEach: false });
-  let sandbox: Sandbox | undefined;
-  let context: BrowserContext | undefined;
-  let profileDir = '';
-  let page: Page | undefined;
+  // Only script errors fail these cases, as they always have: console messages are not collected.
+  const browser = useBrowserSandbox({ consoleErrors: false, sandbox: { replay: false } });
+  const { pageErrors } = browser;
   const twins: string[] = [];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    profileDir = mkdtempSync(join(tmpdir(), 'cordon-chromium-'));
-    sandbox = await startSandbox({
-      port: 0,
-      motoEndpoint: moto.endpoint,
-      outboxPath: join(profileDir, 'outbox.jsonl'),
-      replay: false,
-      log: () => undefined,
-    });
     // Two instances that share a Name, in the demo member account.
-    const { ec2 } = await sandbox.env.deps.memberClients(
-      SANDBOX_MEMBER_ACCOUNT,
-      sandbox.env.config.region,
-      'e2e-name-lookup',
-      ['ec2'],
-    );
+    const { ec2 } = await browser.member('e2e-name-lookup');
     const images = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }));
     for (const owner of ['ana', 'ben']) {
       const out = await ec2.send(
@@ -65,34 +44,12 @@ describe('Console: the request form resolves a Name tag to an instance id before
       );
       twins.push(out.Instances?.[0]?.InstanceId ?? '');
     }
-    context = await chromium.launchPersistentContext(join(profileDir, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 1360, height: 900 },
-    });
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await sandbox?.stop();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   /** alice's signed-in tab on a fresh request form for an EC2 instance in the demo account. */
   async function requestForm(): Promise<{ page: Page; sandbox: Sandbox }> {
-    if (!sandbox || !context) throw new Error('the sandbox or the browser did not start');
-    if (!page) {
-      page = await context.newPage();
-      page.on('pageerror', (e) => pageErrors.push(e.message));
-      await page.goto(`${sandbox.url}/`);
-      await page.click('#sign-in');
-      await page.waitForURL(/\/oauth2\/authorize/);
-      await page.fill('#username', 'alice');
-      await page.fill('#password', 'alice-sandbox');
-      await page.click('#sign-in');
-      await page.waitForSelector('#whoami');
-    }
+    const sandbox = browser.sandbox;
+    const page = await browser.as('alice');
     await page.goto(`${sandbox.url}/#/request`);
     await page.waitForSelector('#request-form');
     await page.selectOption('#resourceType', 'ec2-instance');

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { MemberClients } from '../../functions/lib/aws/member-services.js';
-import { startSandbox, type Sandbox } from '../../scripts/sandbox/app.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../scripts/sandbox/app.js';
 import { SANDBOX_MEMBER_ACCOUNT } from '../../scripts/sandbox/environment.js';
 import { useMoto, type MotoHandle } from '../support/moto.js';
 
@@ -58,6 +58,8 @@ export interface BrowserSandboxOptions {
   /** Also record the pages' console errors in `pageErrors` (default true). */
   consoleErrors?: boolean;
   acceptDownloads?: boolean;
+  /** Passed to the sandbox: skip the sample replay, or run under another policy. */
+  sandbox?: Pick<SandboxOptions, 'replay' | 'policy'>;
 }
 
 /** Start the sandbox and Chromium once for the calling file (call it inside `describe` or at top level). */
@@ -79,6 +81,7 @@ export function useBrowserSandbox(options: BrowserSandboxOptions = {}): BrowserS
         motoEndpoint: moto.endpoint,
         outboxPath: join(profileDir, 'outbox.jsonl'),
         log: () => undefined,
+        ...options.sandbox,
       }),
       chromium.launchPersistentContext(join(profileDir, 'profile'), {
         executablePath: '/usr/bin/chromium',
